@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+/// @title Carechain identity directory
+/// @notice Who is who: patients (self-registered) and providers (credentialed by a registrar), each with an
+/// X25519 encryption public key that the SDK wraps record keys for. Holds no personal data: only addresses,
+/// public keys, provider kinds and timestamps.
+interface IDirectory {
+    /// @notice The kind of a credentialed organisation or practitioner. `None` means "not a provider".
+    enum ProviderKind {
+        None,
+        Hospital,
+        Clinic,
+        Lab,
+        Pharmacy,
+        Insurer,
+        Research,
+        Emergency
+    }
+
+    /// @notice A registered patient.
+    /// @dev Slot 0: encryptionKey. Slot 1: registeredAt (64) | keyRotatedAt (64).
+    struct PatientRecord {
+        bytes32 encryptionKey;
+        uint64 registeredAt;
+        uint64 keyRotatedAt;
+    }
+
+    /// @notice A credentialed provider.
+    /// @dev Slot 0: encryptionKey. Slot 1: kind (8) | suspended (8) | registeredAt (64).
+    struct ProviderRecord {
+        bytes32 encryptionKey;
+        ProviderKind kind;
+        bool suspended;
+        uint64 registeredAt;
+    }
+
+    /// @notice Emitted when `patient` registers itself with the X25519 public key `encryptionKey`.
+    event PatientRegistered(address indexed patient, bytes32 encryptionKey);
+    /// @notice Emitted when `patient` replaces its encryption key.
+    event PatientKeyRotated(address indexed patient, bytes32 previousKey, bytes32 encryptionKey);
+    /// @notice Emitted when `registrar` credentials `provider` as a `kind` with `encryptionKey`.
+    event ProviderRegistered(
+        address indexed provider,
+        ProviderKind indexed kind,
+        address indexed registrar,
+        bytes32 encryptionKey
+    );
+    /// @notice Emitted when `provider` replaces its encryption key.
+    event ProviderKeyRotated(address indexed provider, bytes32 previousKey, bytes32 encryptionKey);
+    /// @notice Emitted when `registrar` suspends `provider`: from then on it has no access to any record.
+    event ProviderSuspended(address indexed provider, address indexed registrar);
+    /// @notice Emitted when `registrar` lifts the suspension of `provider`.
+    event ProviderReinstated(address indexed provider, address indexed registrar);
+
+    /// @notice `account` is already registered as a patient or a provider.
+    error DirectoryAlreadyRegistered(address account);
+    /// @notice `account` is not a registered patient.
+    error DirectoryPatientNotRegistered(address account);
+    /// @notice `account` is not a credentialed provider.
+    error DirectoryProviderNotRegistered(address account);
+    /// @notice An encryption key must be a non-zero 32-byte X25519 public key.
+    error DirectoryInvalidEncryptionKey();
+    /// @notice A provider must be registered with a kind other than `None`.
+    error DirectoryInvalidProviderKind();
+    /// @notice `provider` is already in the suspension state the call asks for.
+    error DirectoryProviderSuspensionUnchanged(address provider, bool suspended);
+
+    /// @notice Registers the caller as a patient.
+    /// @param encryptionKey The caller's X25519 public key (32 bytes, non-zero).
+    /// @custom:emits PatientRegistered
+    function registerPatient(bytes32 encryptionKey) external;
+
+    /// @notice Replaces the caller's patient encryption key. Records already wrapped for the old key stay
+    /// readable with it; the SDK re-wraps what the patient should keep reading.
+    /// @param encryptionKey The new X25519 public key.
+    function rotatePatientKey(bytes32 encryptionKey) external;
+
+    /// @notice Credentials `provider` as an organisation or practitioner of `kind`. Registrar only.
+    /// @param provider The provider's account.
+    /// @param kind Hospital, clinic, lab, pharmacy, insurer, research or emergency.
+    /// @param encryptionKey The provider's X25519 public key.
+    function registerProvider(address provider, ProviderKind kind, bytes32 encryptionKey) external;
+
+    /// @notice Replaces the caller's provider encryption key.
+    /// @param encryptionKey The new X25519 public key.
+    function rotateProviderKey(bytes32 encryptionKey) external;
+
+    /// @notice Suspends `provider`: it loses all access at once, grants included. Registrar only.
+    function suspendProvider(address provider) external;
+
+    /// @notice Lifts the suspension of `provider`: its unexpired grants apply again. Registrar only.
+    function reinstateProvider(address provider) external;
+
+    /// @notice The role that may credential, suspend and reinstate providers.
+    function REGISTRAR_ROLE() external view returns (bytes32);
+
+    /// @notice The patient entry of `account` (all zero when not registered).
+    function patient(address account) external view returns (PatientRecord memory);
+
+    /// @notice The provider entry of `account` (kind `None` when not registered).
+    function provider(address account) external view returns (ProviderRecord memory);
+
+    /// @notice Whether `account` is a registered patient.
+    function isPatient(address account) external view returns (bool);
+
+    /// @notice Whether `account` is a credentialed provider that is not suspended.
+    function isActiveProvider(address account) external view returns (bool);
+
+    /// @notice Whether `account` is a credentialed provider that is suspended.
+    function isSuspended(address account) external view returns (bool);
+
+    /// @notice The encryption key of `account`, patient or provider (zero when unknown).
+    function encryptionKeyOf(address account) external view returns (bytes32);
+}

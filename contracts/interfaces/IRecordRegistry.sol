@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {Purpose} from "../types/Access.sol";
+
+/// @title Carechain record registry
+/// @notice A tamper-evident anchor for every version of every record. A record version is identified by the
+/// SHA-256 digest of its ciphertext, the digest inside its CIDv1: the chain never sees the record itself, only
+/// the CIDs of its ciphertext and keyring. Versions link to the version they amend and are never overwritten.
+interface IRecordRegistry {
+    /// @notice One anchored record version.
+    /// @dev Slot 0: patient (160) | category (8) | codec (8) | amended (8) | anchoredAt (40).
+    /// Slot 1: author (160) | version (32). Slot 2: previous (written only for amendments).
+    struct RecordVersion {
+        address patient;
+        uint8 category;
+        uint8 codec;
+        bool amended;
+        uint40 anchoredAt;
+        address author;
+        uint32 version;
+        bytes32 previous;
+    }
+
+    /// @notice Emitted when `author` anchors version `version` of a `patient` record. `recordId` is the SHA-256
+    /// digest in `contentCid`; `previous` is the version it amends (zero for a new record).
+    event RecordAnchored(
+        bytes32 indexed recordId,
+        address indexed patient,
+        address indexed author,
+        uint8 category,
+        uint32 version,
+        bytes32 previous,
+        bytes contentCid,
+        bytes keyringCid
+    );
+    /// @notice Emitted when `accessor` records that it read `recordId` of `patient` for `purpose`.
+    event RecordAccessed(bytes32 indexed recordId, address indexed patient, address indexed accessor, Purpose purpose);
+
+    /// @notice `author` has no live write consent from `patient` for `category`.
+    error RecordWriteConsentRequired(address patient, address author, uint8 category);
+    /// @notice `reader` has no live read consent from `patient` for `category` and `purpose`.
+    error RecordReadConsentRequired(address patient, address reader, uint8 category, Purpose purpose);
+    /// @notice `cid` is not a CIDv1 with a sha2-256 multihash and a raw (0x55) or dag-pb (0x70) codec.
+    error RecordInvalidCid(bytes cid);
+    /// @notice A version whose ciphertext has digest `recordId` is already anchored.
+    error RecordAlreadyAnchored(bytes32 recordId);
+    /// @notice No version `recordId` is anchored.
+    error RecordNotFound(bytes32 recordId);
+    /// @notice `recordId` was already amended: amend its latest version instead.
+    error RecordAlreadyAmended(bytes32 recordId);
+    /// @notice An amendment must keep the patient and category of the version it amends.
+    error RecordAmendmentMismatch(bytes32 previous, address patient, uint8 category);
+
+    /// @notice Anchors a record version of `patient` in `category`.
+    /// @dev The caller is the author: the patient itself, or a grantee with live write consent for `category`.
+    /// @param patient The patient the record is about.
+    /// @param category The record category (see the SDK's category table).
+    /// @param contentCid CIDv1 (sha2-256) of the encrypted record; its digest becomes the record id.
+    /// @param keyringCid CIDv1 (sha2-256) of the keyring holding the record key wrapped for each reader.
+    /// @param previous The version this one amends, or zero for a new record.
+    /// @return recordId The id of the anchored version.
+    function anchor(
+        address patient,
+        uint8 category,
+        bytes calldata contentCid,
+        bytes calldata keyringCid,
+        bytes32 previous
+    ) external returns (bytes32 recordId);
+
+    /// @notice Records on chain that the caller read `recordId` for `purpose` (an audit entry, no state).
+    /// @dev Requires read consent for the record's category and `purpose`, or the caller being the patient.
+    function logAccess(bytes32 recordId, Purpose purpose) external;
+
+    /// @notice The anchored version `recordId`; reverts with {RecordNotFound} when unknown.
+    function record(bytes32 recordId) external view returns (RecordVersion memory);
+
+    /// @notice How many versions are anchored for `patient`.
+    function recordCount(address patient) external view returns (uint256);
+
+    /// @notice Up to `limit` version ids of `patient`, oldest first, starting at index `offset`.
+    function recordsOf(address patient, uint256 offset, uint256 limit) external view returns (bytes32[] memory ids);
+}
