@@ -1,0 +1,102 @@
+import { getAddress, type ContractRunner } from "ethers";
+
+import {
+  ConsentRegistry__factory,
+  Directory__factory,
+  RecordRegistry__factory,
+  type ConsentRegistry,
+  type Directory,
+  type RecordRegistry,
+} from "../../types/ethers-contracts/index.js";
+import { DeploymentError } from "../errors/data.js";
+
+/** Where the Carechain contracts live on one chain. */
+export interface CarechainDeployment {
+  /** The chain id the addresses are valid on. */
+  readonly chainId: bigint;
+  /** Directory contract address. */
+  readonly directory: string;
+  /** ConsentRegistry contract address. */
+  readonly consentRegistry: string;
+  /** RecordRegistry contract address. */
+  readonly recordRegistry: string;
+}
+
+/** The three contracts, bound to a signer or provider (TypeChain types). */
+export interface CarechainContracts {
+  readonly directory: Directory;
+  readonly consent: ConsentRegistry;
+  readonly records: RecordRegistry;
+}
+
+/** Ignition future ids of the contracts in `ignition/modules/Carechain.ts`. */
+export const IGNITION_IDS = {
+  directory: "Carechain#Directory",
+  consentRegistry: "Carechain#ConsentRegistry",
+  recordRegistry: "Carechain#RecordRegistry",
+} as const;
+
+/**
+ * Reads a deployment from Ignition's `deployed_addresses.json` (the object it holds) or from a JSON file in
+ * the same shape as {@link CarechainDeployment}.
+ * @param json - Parsed JSON: Ignition's `{ "Carechain#Directory": "0x…", … }` or `{ directory, … }`.
+ * @param chainId - The chain the addresses belong to.
+ * @throws {DeploymentError} When an address is missing or malformed.
+ */
+export function parseDeployment(json: unknown, chainId: bigint): CarechainDeployment {
+  if (typeof json !== "object" || json === null) throw new DeploymentError("A deployment must be a JSON object.");
+  const record = json as Record<string, unknown>;
+  const pick = (key: keyof typeof IGNITION_IDS): string => {
+    const value = record[IGNITION_IDS[key]] ?? record[key];
+    if (typeof value !== "string") {
+      throw new DeploymentError(`The deployment has no ${key} address.`, {
+        details: `expected "${IGNITION_IDS[key]}" or "${key}"`,
+      });
+    }
+    try {
+      return getAddress(value);
+    } catch (cause) {
+      throw new DeploymentError(`The deployment's ${key} address is malformed.`, { details: value, cause });
+    }
+  };
+  return {
+    chainId,
+    directory: pick("directory"),
+    consentRegistry: pick("consentRegistry"),
+    recordRegistry: pick("recordRegistry"),
+  };
+}
+
+/**
+ * Binds the deployment's contracts to `runner`, after checking that the runner's chain is the deployment's.
+ * @param deployment - Addresses and chain id.
+ * @param runner - An ethers signer (to send transactions) or provider (read only).
+ * @throws {DeploymentError} On a chain id mismatch or when no contract code is at an address.
+ */
+export async function connectContracts(
+  deployment: CarechainDeployment,
+  runner: ContractRunner,
+): Promise<CarechainContracts> {
+  const provider = runner.provider;
+  if (!provider) throw new DeploymentError("The signer has no provider to reach the chain.");
+  const { chainId } = await provider.getNetwork();
+  if (chainId !== deployment.chainId) {
+    throw new DeploymentError("The deployment is for another chain.", {
+      details: `deployment chainId=${deployment.chainId}, connected chainId=${chainId}`,
+    });
+  }
+  for (const [name, address] of Object.entries({
+    directory: deployment.directory,
+    consentRegistry: deployment.consentRegistry,
+    recordRegistry: deployment.recordRegistry,
+  })) {
+    if ((await provider.getCode(address)) === "0x") {
+      throw new DeploymentError(`No contract code at the deployment's ${name} address.`, { details: address });
+    }
+  }
+  return {
+    directory: Directory__factory.connect(deployment.directory, runner),
+    consent: ConsentRegistry__factory.connect(deployment.consentRegistry, runner),
+    records: RecordRegistry__factory.connect(deployment.recordRegistry, runner),
+  };
+}

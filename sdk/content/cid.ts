@@ -1,0 +1,69 @@
+import { CID } from "multiformats/cid";
+import * as raw from "multiformats/codecs/raw";
+import { sha256 } from "multiformats/hashes/sha2";
+
+import { IntegrityError } from "../errors/data.js";
+
+/** Multicodec of UnixFS / dag-pb nodes (large files). */
+export const DAG_PB_CODE = 0x70;
+/** Multicodec of raw bytes (small objects: envelopes and keyrings). */
+export const RAW_CODE = raw.code;
+
+/**
+ * The CIDv1 (raw codec, sha2-256) of `bytes`: what `ipfs add --raw-leaves --cid-version=1` prints for a
+ * single-block file, and the address under which every store keeps the bytes.
+ * @param bytes - The object to address.
+ * @returns Its CID.
+ * @example
+ * const cid = await cidOf(new TextEncoder().encode("hello"));
+ * cid.toString(); // "bafkrei..."
+ */
+export async function cidOf(bytes: Uint8Array): Promise<CID> {
+  return CID.createV1(RAW_CODE, await sha256.digest(bytes));
+}
+
+/**
+ * Normalises a CID given as a `CID`, a string (`bafk...`) or its binary form.
+ * @param value - The CID in any of its forms.
+ * @returns The CID object.
+ * @throws {TypeError} When `value` is not a CID.
+ */
+export function toCid(value: CID | string | Uint8Array): CID {
+  const cid = CID.asCID(value);
+  if (cid) return cid;
+  try {
+    if (typeof value === "string") return CID.parse(value);
+    if (value instanceof Uint8Array) return CID.decode(value);
+  } catch (cause) {
+    throw new TypeError(`cid: not a valid CID (${String(cause)})`);
+  }
+  throw new TypeError("cid: expected a CID, a CID string or CID bytes");
+}
+
+/**
+ * Checks that `bytes` hash to `cid` (sha2-256 CIDs only: any other hash is refused, never trusted).
+ * @param cid - The CID the bytes were fetched under.
+ * @param bytes - The bytes a store returned.
+ * @returns `bytes`, now verified.
+ * @throws {IntegrityError} When the digest differs or the CID does not use sha2-256.
+ */
+export async function verifyCid(cid: CID, bytes: Uint8Array): Promise<Uint8Array> {
+  if (cid.multihash.code !== sha256.code) {
+    throw new IntegrityError("Only sha2-256 CIDs can be verified.", { details: `cid=${cid}` });
+  }
+  const actual = await sha256.digest(bytes);
+  if (!equalBytes(actual.digest, cid.multihash.digest)) {
+    throw new IntegrityError("The bytes a store returned do not match their CID: the blob was altered.", {
+      details: `cid=${cid}`,
+    });
+  }
+  return bytes;
+}
+
+/** Constant-shape byte comparison. */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}

@@ -1,0 +1,42 @@
+/** Byte helpers shared by the crypto modules (internal). */
+
+/** Throws a `TypeError` naming `name` unless `value` is a `Uint8Array` of `length` bytes (any length if omitted). */
+export function checkBytes(name: string, value: unknown, length?: number): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new TypeError(`${name}: expected Uint8Array, got ${typeof value}`);
+  if (length !== undefined && value.length !== length) {
+    throw new RangeError(`${name}: expected ${length} bytes, got ${value.length}`);
+  }
+}
+
+/** Concatenates byte arrays. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+/** Lower-case hex with a `0x` prefix. */
+export function toHex(bytes: Uint8Array): `0x${string}` {
+  let hex = "0x";
+  for (const b of bytes) hex += b.toString(16).padStart(2, "0");
+  return hex as `0x${string}`;
+}
+
+/** Parses hex (with or without `0x`) into bytes; throws a `TypeError` naming `name` on bad input. */
+export function fromHex(name: string, hex: string, length?: number): Uint8Array {
+  const body = hex.startsWith("0x") ? hex.slice(2) : hex;
+  if (body.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(body)) throw new TypeError(`${name}: not a hex string`);
+  const out = new Uint8Array(body.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(body.slice(2 * i, 2 * i + 2), 16);
+  if (length !== undefined && out.length !== length) {
+    throw new RangeError(`${name}: expected ${length} bytes, got ${out.length}`);
+  }
+  return out;
+}
+
+/** UTF-8 encoding of `text`. */
+export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);

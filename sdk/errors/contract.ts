@@ -1,0 +1,124 @@
+import { CarechainError, type CarechainErrorOptions } from "./base.js";
+
+/**
+ * A contract call reverted with a custom error. Subclasses are named after the Solidity error
+ * (`RecordWriteConsentRequired` → {@link RecordWriteConsentRequiredError}) and carry its arguments by name.
+ */
+export class ContractRevertError extends CarechainError {
+  /** The Solidity error's name, e.g. `RecordWriteConsentRequired`. */
+  readonly errorName: string;
+  /** The error's arguments, by their Solidity parameter names. */
+  readonly args: Readonly<Record<string, unknown>>;
+
+  constructor(errorName: string, args: Record<string, unknown> = {}, options?: CarechainErrorOptions) {
+    const shown = Object.entries(args)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(", ");
+    super("CONTRACT_REVERT", `The contract refused the call: ${errorName}(${shown}).`, options);
+    this.errorName = errorName;
+    this.args = Object.freeze({ ...args });
+  }
+}
+
+/** A revert whose data matched no error of the Carechain contracts (a panic, a string, or an unknown error). */
+export class UnknownRevertError extends ContractRevertError {}
+
+/** The constructor of a named revert error class. */
+export interface RevertErrorClass {
+  new (args?: Record<string, unknown>, options?: CarechainErrorOptions): ContractRevertError;
+  /** The Solidity error's name. */
+  readonly errorName: string;
+}
+
+function revertError(errorName: string): RevertErrorClass {
+  const cls = class extends ContractRevertError {
+    static readonly errorName = errorName;
+    constructor(args: Record<string, unknown> = {}, options?: CarechainErrorOptions) {
+      super(errorName, args, options);
+      this.name = `${errorName}Error`;
+    }
+  };
+  Object.defineProperty(cls, "name", { value: `${errorName}Error` });
+  return cls;
+}
+
+// Directory (contracts/interfaces/IDirectory.sol) and OpenZeppelin AccessControl.
+/** See `IDirectory.DirectoryAlreadyRegistered`. */
+export const DirectoryAlreadyRegisteredError = revertError("DirectoryAlreadyRegistered");
+/** See `IDirectory.DirectoryPatientNotRegistered`. */
+export const DirectoryPatientNotRegisteredError = revertError("DirectoryPatientNotRegistered");
+/** See `IDirectory.DirectoryProviderNotRegistered`. */
+export const DirectoryProviderNotRegisteredError = revertError("DirectoryProviderNotRegistered");
+/** See `IDirectory.DirectoryInvalidEncryptionKey`. */
+export const DirectoryInvalidEncryptionKeyError = revertError("DirectoryInvalidEncryptionKey");
+/** See `IDirectory.DirectoryInvalidProviderKind`. */
+export const DirectoryInvalidProviderKindError = revertError("DirectoryInvalidProviderKind");
+/** See `IDirectory.DirectoryProviderSuspensionUnchanged`. */
+export const DirectoryProviderSuspensionUnchangedError = revertError("DirectoryProviderSuspensionUnchanged");
+/** OpenZeppelin `IAccessControl.AccessControlUnauthorizedAccount`: the caller lacks a role (e.g. registrar). */
+export const AccessControlUnauthorizedAccountError = revertError("AccessControlUnauthorizedAccount");
+/** OpenZeppelin `IAccessControl.AccessControlBadConfirmation`. */
+export const AccessControlBadConfirmationError = revertError("AccessControlBadConfirmation");
+
+// ConsentRegistry (contracts/interfaces/IConsentRegistry.sol).
+/** See `IConsentRegistry.ConsentPatientNotRegistered`. */
+export const ConsentPatientNotRegisteredError = revertError("ConsentPatientNotRegistered");
+/** See `IConsentRegistry.ConsentGranteeNotRegistered`. */
+export const ConsentGranteeNotRegisteredError = revertError("ConsentGranteeNotRegistered");
+/** See `IConsentRegistry.ConsentSelfGrant`. */
+export const ConsentSelfGrantError = revertError("ConsentSelfGrant");
+/** See `IConsentRegistry.ConsentEmptyScope`. */
+export const ConsentEmptyScopeError = revertError("ConsentEmptyScope");
+/** See `IConsentRegistry.ConsentInvalidPurposes`. */
+export const ConsentInvalidPurposesError = revertError("ConsentInvalidPurposes");
+/** See `IConsentRegistry.ConsentExpiryNotInFuture`. */
+export const ConsentExpiryNotInFutureError = revertError("ConsentExpiryNotInFuture");
+/** See `IConsentRegistry.ConsentNotFound`. */
+export const ConsentNotFoundError = revertError("ConsentNotFound");
+
+// RecordRegistry (contracts/interfaces/IRecordRegistry.sol).
+/** See `IRecordRegistry.RecordWriteConsentRequired`: no live write consent for the category. */
+export const RecordWriteConsentRequiredError = revertError("RecordWriteConsentRequired");
+/**
+ * See `IRecordRegistry.RecordReadConsentRequired`: no live read consent for the category and purpose.
+ * The SDK also throws it before any decryption when the chain says the reader has no access.
+ */
+export const RecordReadConsentRequiredError = revertError("RecordReadConsentRequired");
+/** See `IRecordRegistry.RecordInvalidCid`. */
+export const RecordInvalidCidError = revertError("RecordInvalidCid");
+/** See `IRecordRegistry.RecordAlreadyAnchored`. */
+export const RecordAlreadyAnchoredError = revertError("RecordAlreadyAnchored");
+/** See `IRecordRegistry.RecordNotFound`. */
+export const RecordNotFoundError = revertError("RecordNotFound");
+/** See `IRecordRegistry.RecordAlreadyAmended`. */
+export const RecordAlreadyAmendedError = revertError("RecordAlreadyAmended");
+/** See `IRecordRegistry.RecordAmendmentMismatch`. */
+export const RecordAmendmentMismatchError = revertError("RecordAmendmentMismatch");
+
+/** Every named revert class, by Solidity error name. A test keeps it equal to the contracts' ABIs. */
+export const REVERT_ERRORS: ReadonlyMap<string, RevertErrorClass> = new Map(
+  [
+    DirectoryAlreadyRegisteredError,
+    DirectoryPatientNotRegisteredError,
+    DirectoryProviderNotRegisteredError,
+    DirectoryInvalidEncryptionKeyError,
+    DirectoryInvalidProviderKindError,
+    DirectoryProviderSuspensionUnchangedError,
+    AccessControlUnauthorizedAccountError,
+    AccessControlBadConfirmationError,
+    ConsentPatientNotRegisteredError,
+    ConsentGranteeNotRegisteredError,
+    ConsentSelfGrantError,
+    ConsentEmptyScopeError,
+    ConsentInvalidPurposesError,
+    ConsentExpiryNotInFutureError,
+    ConsentNotFoundError,
+    RecordWriteConsentRequiredError,
+    RecordReadConsentRequiredError,
+    RecordInvalidCidError,
+    RecordAlreadyAnchoredError,
+    RecordNotFoundError,
+    RecordAlreadyAmendedError,
+    RecordAmendmentMismatchError,
+  ].map((cls) => [cls.errorName, cls]),
+);

@@ -1,0 +1,65 @@
+import { CarechainError, type CarechainErrorOptions } from "./base.js";
+
+/** Bytes read from a store do not hash to the CID they were asked for (a tampered or corrupted blob). */
+export class IntegrityError extends CarechainError {
+  constructor(shortMessage: string, options?: CarechainErrorOptions) {
+    super("INTEGRITY", shortMessage, options);
+  }
+}
+
+/** Authenticated decryption failed: wrong key, altered ciphertext or header, or a truncated envelope. */
+export class DecryptionError extends CarechainError {
+  constructor(shortMessage: string, options?: CarechainErrorOptions) {
+    super("DECRYPTION", shortMessage, options);
+  }
+}
+
+/** An envelope or keyring is not in a format this SDK understands (bad magic, unknown suite, bad length). */
+export class FormatError extends CarechainError {
+  constructor(shortMessage: string, options?: CarechainErrorOptions) {
+    super("FORMAT", shortMessage, options);
+  }
+}
+
+/** The keyring of a record holds no wrapped key for the caller's identity key. */
+export class NotARecipientError extends CarechainError {
+  constructor(shortMessage: string, options?: CarechainErrorOptions) {
+    super("NOT_A_RECIPIENT", shortMessage, options);
+  }
+}
+
+/** A blob store has no blob for the requested CID. */
+export class BlobNotFoundError extends CarechainError {
+  constructor(shortMessage: string, options?: CarechainErrorOptions) {
+    super("BLOB_NOT_FOUND", shortMessage, options);
+  }
+}
+
+/** One problem found by the FHIR validator. */
+export interface FhirIssue {
+  /** FHIRPath-like location of the problem, e.g. `Observation.status`. */
+  path: string;
+  /** What is wrong there. */
+  message: string;
+}
+
+/** A FHIR resource failed validation (before encryption or after decryption). */
+export class FhirValidationError extends CarechainError {
+  /** Every problem found, with its element path. */
+  readonly issues: readonly FhirIssue[];
+
+  constructor(shortMessage: string, issues: readonly FhirIssue[], options?: CarechainErrorOptions) {
+    super("FHIR_INVALID", shortMessage, {
+      ...options,
+      details: options?.details ?? issues.map((i) => `${i.path}: ${i.message}`).join("; "),
+    });
+    this.issues = issues;
+  }
+}
+
+/** A deployment description is missing, incomplete or for another chain. */
+export class DeploymentError extends CarechainError {
+  constructor(shortMessage: string, options?: CarechainErrorOptions) {
+    super("DEPLOYMENT", shortMessage, options);
+  }
+}

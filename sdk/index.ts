@@ -1,0 +1,115 @@
+/**
+ * Carechain SDK — the one entry point (browser-safe: no Node built-ins). Node-only parts (filesystem store,
+ * FHIR definitions from disk, Hardhat helpers) are in `carechain/node` (sdk/node.ts).
+ * @packageDocumentation
+ */
+
+// Client
+export { Carechain, type CarechainConnectOptions, type CarechainOptions } from "./client/carechain.js";
+export {
+  PROVIDER_KINDS,
+  type AddedRecord,
+  type CategoryRef,
+  type GrantTerms,
+  type ProviderKind,
+  type ReadRecord,
+  type RecordAnchor,
+  type TxResult,
+} from "./client/types.js";
+
+// Chain
+export {
+  connectContracts,
+  IGNITION_IDS,
+  parseDeployment,
+  type CarechainContracts,
+  type CarechainDeployment,
+} from "./chain/deployment.js";
+export { PURPOSE_DISPLAY, PurposeOfUse, purposeMask, purposesOf, type PurposeCode } from "./chain/purpose.js";
+export { CONTRACT_ERROR_NAMES, decodeRevert, withRevertDecoding } from "./chain/revert.js";
+
+// Content
+export type { BlobStore } from "./content/blob-store.js";
+export { cidOf, DAG_PB_CODE, RAW_CODE, toCid, verifyCid } from "./content/cid.js";
+export { MemoryBlobStore } from "./content/memory-store.js";
+
+// Crypto
+export {
+  decryptEnvelope,
+  DEK_LENGTH,
+  encryptEnvelope,
+  ENVELOPE_HEADER_LENGTH,
+  generateDek,
+  type EncryptOptions,
+} from "./crypto/envelope.js";
+export {
+  deriveIdentity,
+  generateIdentity,
+  identityFromSecretKey,
+  identityMessage,
+  publicKeyHex,
+  type IdentityKeyPair,
+  type MessageSigner,
+} from "./crypto/identity.js";
+export {
+  createKeyring,
+  decodeKeyring,
+  encodeKeyring,
+  openKeyring,
+  type Keyring,
+  type KeyringEntry,
+} from "./crypto/keyring.js";
+export { HPKE_SUITE, HPKE_SUITE_NAME, unwrapKey, wrapKey, type WrappedKey } from "./crypto/keywrap.js";
+
+// FHIR
+export { canonicalJson } from "./fhir/canonical.js";
+export {
+  Category,
+  categoryMask,
+  categoryName,
+  categoryOf,
+  type CategoryId,
+  type CategoryName,
+} from "./fhir/categories.js";
+export { createFhirValidator, type FhirDefinitions, type FhirValidator } from "./fhir/validator.js";
+
+// Errors
+export { CarechainError, type CarechainErrorOptions } from "./errors/base.js";
+export {
+  AccessControlBadConfirmationError,
+  AccessControlUnauthorizedAccountError,
+  ConsentEmptyScopeError,
+  ConsentExpiryNotInFutureError,
+  ConsentGranteeNotRegisteredError,
+  ConsentInvalidPurposesError,
+  ConsentNotFoundError,
+  ConsentPatientNotRegisteredError,
+  ConsentSelfGrantError,
+  ContractRevertError,
+  DirectoryAlreadyRegisteredError,
+  DirectoryInvalidEncryptionKeyError,
+  DirectoryInvalidProviderKindError,
+  DirectoryPatientNotRegisteredError,
+  DirectoryProviderNotRegisteredError,
+  DirectoryProviderSuspensionUnchangedError,
+  RecordAlreadyAmendedError,
+  RecordAlreadyAnchoredError,
+  RecordAmendmentMismatchError,
+  RecordInvalidCidError,
+  RecordNotFoundError,
+  RecordReadConsentRequiredError,
+  RecordWriteConsentRequiredError,
+  REVERT_ERRORS,
+  UnknownRevertError,
+  type RevertErrorClass,
+} from "./errors/contract.js";
+export {
+  BlobNotFoundError,
+  DecryptionError,
+  DeploymentError,
+  FhirValidationError,
+  FormatError,
+  IntegrityError,
+  NotARecipientError,
+  type FhirIssue,
+} from "./errors/data.js";

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {ConsentRegistry} from "../../../contracts/ConsentRegistry.sol";
+import {Directory} from "../../../contracts/Directory.sol";
+import {IDirectory} from "../../../contracts/interfaces/IDirectory.sol";
+import {RecordRegistry} from "../../../contracts/RecordRegistry.sol";
+import {ConsentTerms, Purpose} from "../../../contracts/types/Access.sol";
+import {Vm} from "./Vm.sol";
+
+/// @title CarechainTest
+/// @notice Base of Carechain's Solidity tests: the cheatcode handle, assertions that revert with the observed
+/// values, a bounded-input helper for fuzz tests, and {_deploy}, which deploys the three contracts and
+/// registers the fixtures (two patients, a hospital and a lab).
+abstract contract CarechainTest {
+    Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Fixtures
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @dev Block time the fixtures are registered at (2025-06-15), well away from zero and from uint64 limits.
+    uint256 internal constant START = 1_750_000_000;
+
+    /// @dev Mask of every {Purpose} (Treatment .. BreakTheGlass).
+    uint32 internal constant ALL_PURPOSES = 0x3f;
+    /// @dev Number of {Purpose} values.
+    uint8 internal constant PURPOSE_COUNT = 6;
+    /// @dev Mask of every category (0 .. 63).
+    uint64 internal constant ALL_CATEGORIES = type(uint64).max;
+
+    uint256 internal constant ALICE_PK = 0xA11CE;
+    uint256 internal constant BOB_PK = 0xB0B;
+    uint256 internal constant HOSPITAL_PK = 0x4051;
+    uint256 internal constant LAB_PK = 0x1AB;
+
+    address internal constant ADMIN = address(uint160(uint256(keccak256("carechain.test.admin"))));
+    address internal constant REGISTRAR = address(uint160(uint256(keccak256("carechain.test.registrar"))));
+    /// @dev Registered as nothing.
+    address internal constant STRANGER = address(uint160(uint256(keccak256("carechain.test.stranger"))));
+
+    bytes32 internal constant ALICE_KEY = keccak256("carechain.test.alice.x25519");
+    bytes32 internal constant BOB_KEY = keccak256("carechain.test.bob.x25519");
+    bytes32 internal constant HOSPITAL_KEY = keccak256("carechain.test.hospital.x25519");
+    bytes32 internal constant LAB_KEY = keccak256("carechain.test.lab.x25519");
+
+    /// @dev Patients.
+    address internal alice;
+    address internal bob;
+    /// @dev Providers (a hospital and a lab), credentialed by {REGISTRAR}.
+    address internal hospital;
+    address internal lab;
+
+    Directory internal directory;
+    ConsentRegistry internal consent;
+    RecordRegistry internal records;
+
+    /// @notice Deploys Directory(ADMIN, REGISTRAR), ConsentRegistry(directory) and RecordRegistry(consent) at
+    /// block time {START}, then registers alice and bob as patients, hospital as a Hospital and lab as a Lab.
+    function _deploy() internal {
+        vm.warp(START);
+
+        alice = vm.addr(ALICE_PK);
+        bob = vm.addr(BOB_PK);
+        hospital = vm.addr(HOSPITAL_PK);
+        lab = vm.addr(LAB_PK);
+
+        directory = new Directory(ADMIN, REGISTRAR);
+        consent = new ConsentRegistry(directory);
+        records = new RecordRegistry(consent);
+
+        vm.label(ADMIN, "admin");
+        vm.label(REGISTRAR, "registrar");
+        vm.label(STRANGER, "stranger");
+        vm.label(alice, "alice");
+        vm.label(bob, "bob");
+        vm.label(hospital, "hospital");
+        vm.label(lab, "lab");
+        vm.label(address(directory), "Directory");
+        vm.label(address(consent), "ConsentRegistry");
+        vm.label(address(records), "RecordRegistry");
+
+        vm.prank(alice);
+        directory.registerPatient(ALICE_KEY);
+        vm.prank(bob);
+        directory.registerPatient(BOB_KEY);
+        vm.startPrank(REGISTRAR);
+        directory.registerProvider(hospital, IDirectory.ProviderKind.Hospital, HOSPITAL_KEY);
+        directory.registerProvider(lab, IDirectory.ProviderKind.Lab, LAB_KEY);
+        vm.stopPrank();
+    }
+
+    /// @dev Whether `account` is one of the fixtures, or an address a fuzz input should not take.
+    function _isFixture(address account) internal view returns (bool) {
+        return account == alice || account == bob || account == hospital || account == lab || account == ADMIN
+            || account == REGISTRAR || account == STRANGER || account == address(0) || account == address(vm)
+            || account == address(this) || account == address(directory) || account == address(consent)
+            || account == address(records);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Builders
+    // ---------------------------------------------------------------------------------------------------------
+
+    function _terms(uint64 readMask, uint64 writeMask, uint32 purposes, uint64 expiresAt)
+        internal
+        pure
+        returns (ConsentTerms memory)
+    {
+        return ConsentTerms({readMask: readMask, writeMask: writeMask, purposes: purposes, expiresAt: expiresAt});
+    }
+
+    /// @dev `patient` grants `grantee` the `terms`.
+    function _grant(address patient, address grantee, ConsentTerms memory terms) internal {
+        vm.prank(patient);
+        consent.grant(grantee, terms);
+    }
+
+    /// @dev The bit of `category` in a category mask.
+    function _bit(uint8 category) internal pure returns (uint64) {
+        return uint64(1) << category;
+    }
+
+    /// @dev The bit of `purpose` in a purpose mask.
+    function _purposeBit(Purpose purpose) internal pure returns (uint32) {
+        return uint32(1) << uint8(purpose);
+    }
+
+    /// @dev A CIDv1, raw codec (0x55), sha2-256 multihash of `digest`.
+    function _cid(bytes32 digest) internal pure returns (bytes memory) {
+        return abi.encodePacked(bytes4(0x01551220), digest);
+    }
+
+    /// @dev A CIDv1, dag-pb codec (0x70), sha2-256 multihash of `digest`.
+    function _cidDagPb(bytes32 digest) internal pure returns (bytes memory) {
+        return abi.encodePacked(bytes4(0x01701220), digest);
+    }
+
+    /// @dev A deterministic digest standing in for the SHA-256 of a ciphertext called `name`.
+    function _digest(string memory name) internal pure returns (bytes32) {
+        return sha256(bytes(name));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Fuzzing
+    // ---------------------------------------------------------------------------------------------------------
+
+    error BoundInvalidRange(uint256 min, uint256 max);
+
+    /// @dev Maps `x` into [min, max]: unchanged when already inside, otherwise wrapped (modulo the range size).
+    function bound(uint256 x, uint256 min, uint256 max) internal pure returns (uint256) {
+        if (min > max) revert BoundInvalidRange(min, max);
+        if (x >= min && x <= max) return x;
+        // Not reached for the full range [0, 2^256 - 1], so `size` cannot overflow.
+        uint256 size = max - min + 1;
+        return min + (x % size);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Assertions: each reverts with a custom error that carries what was observed.
+    // ---------------------------------------------------------------------------------------------------------
+
+    error AssertTrueFailed(string message);
+    error AssertFalseFailed(string message);
+    error AssertEqUintFailed(uint256 actual, uint256 expected, string message);
+    error AssertEqAddressFailed(address actual, address expected, string message);
+    error AssertEqBytes32Failed(bytes32 actual, bytes32 expected, string message);
+    error AssertEqBoolFailed(bool actual, bool expected, string message);
+    error AssertEqBytesFailed(bytes actual, bytes expected, string message);
+    error AssertEqBytes32ArrayFailed(bytes32[] actual, bytes32[] expected, string message);
+
+    function assertTrue(bool condition) internal pure {
+        assertTrue(condition, "");
+    }
+
+    function assertTrue(bool condition, string memory message) internal pure {
+        if (!condition) revert AssertTrueFailed(message);
+    }
+
+    function assertFalse(bool condition) internal pure {
+        assertFalse(condition, "");
+    }
+
+    function assertFalse(bool condition, string memory message) internal pure {
+        if (condition) revert AssertFalseFailed(message);
+    }
+
+    function assertEq(uint256 actual, uint256 expected) internal pure {
+        assertEq(actual, expected, "");
+    }
+
+    function assertEq(uint256 actual, uint256 expected, string memory message) internal pure {
+        if (actual != expected) revert AssertEqUintFailed(actual, expected, message);
+    }
+
+    function assertEq(address actual, address expected) internal pure {
+        assertEq(actual, expected, "");
+    }
+
+    function assertEq(address actual, address expected, string memory message) internal pure {
+        if (actual != expected) revert AssertEqAddressFailed(actual, expected, message);
+    }
+
+    function assertEq(bytes32 actual, bytes32 expected) internal pure {
+        assertEq(actual, expected, "");
+    }
+
+    function assertEq(bytes32 actual, bytes32 expected, string memory message) internal pure {
+        if (actual != expected) revert AssertEqBytes32Failed(actual, expected, message);
+    }
+
+    function assertEq(bool actual, bool expected) internal pure {
+        assertEq(actual, expected, "");
+    }
+
+    function assertEq(bool actual, bool expected, string memory message) internal pure {
+        if (actual != expected) revert AssertEqBoolFailed(actual, expected, message);
+    }
+
+    function assertEq(bytes memory actual, bytes memory expected) internal pure {
+        assertEq(actual, expected, "");
+    }
+
+    function assertEq(bytes memory actual, bytes memory expected, string memory message) internal pure {
+        if (keccak256(actual) != keccak256(expected)) revert AssertEqBytesFailed(actual, expected, message);
+    }
+
+    function assertEq(bytes32[] memory actual, bytes32[] memory expected) internal pure {
+        assertEq(actual, expected, "");
+    }
+
+    function assertEq(bytes32[] memory actual, bytes32[] memory expected, string memory message) internal pure {
+        if (keccak256(abi.encode(actual)) != keccak256(abi.encode(expected))) {
+            revert AssertEqBytes32ArrayFailed(actual, expected, message);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import { network } from "hardhat";
+
+import {
+  Carechain,
+  createFhirValidator,
+  generateIdentity,
+  MemoryBlobStore,
+  type BlobStore,
+  type CarechainDeployment,
+} from "../../sdk/index.js";
+import { deployCarechain, loadFhirDefinitions } from "../../sdk/node.js";
+
+/** A fresh in-process chain with Carechain deployed and four actors: registrar, hospital, lab, patient. */
+export async function carechainFixture(store: BlobStore = new MemoryBlobStore()) {
+  const connection = await network.connect();
+  const deployment: CarechainDeployment = await deployCarechain(connection);
+  const validator = createFhirValidator(loadFhirDefinitions());
+  const signers = await connection.ethers.getSigners();
+  const client = (index: number) =>
+    Carechain.connect({ deployment, signer: signers[index]!, identity: generateIdentity(), store, validator });
+  const [registrar, hospital, lab, patient, stranger] = await Promise.all([0, 1, 2, 3, 4].map(client));
+  return {
+    connection,
+    deployment,
+    store,
+    validator,
+    registrar: registrar!,
+    hospital: hospital!,
+    lab: lab!,
+    patient: patient!,
+    stranger: stranger!,
+    /** Moves the chain's clock forward by `seconds` and mines a block. */
+    async advanceTime(seconds: number) {
+      await connection.networkHelpers.time.increase(seconds);
+    },
+    /** The latest block time. */
+    async now(): Promise<number> {
+      return connection.networkHelpers.time.latest();
+    },
+  };
+}
+
+/** A fixture where the hospital and lab are credentialed and the patient is registered. */
+export async function registeredFixture(store?: BlobStore) {
+  const f = await carechainFixture(store);
+  await f.registrar.registerProvider(await f.hospital.address(), "hospital", f.hospital.identity.publicKey);
+  await f.registrar.registerProvider(await f.lab.address(), "lab", f.lab.identity.publicKey);
+  await f.patient.registerPatient();
+  return f;
+}
+
+/** A small valid FHIR R4 Observation (vital signs) about `patientRef`. */
+export function heartRate(value: number, patientRef = "Patient/example") {
+  return {
+    resourceType: "Observation",
+    status: "final",
+    category: [
+      {
+        coding: [
+          { system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "vital-signs" },
+        ],
+      },
+    ],
+    code: { coding: [{ system: "http://loinc.org", code: "8867-4", display: "Heart rate" }] },
+    subject: { reference: patientRef },
+    effectiveDateTime: "2026-11-20T09:30:00Z",
+    valueQuantity: { value, unit: "beats/minute", system: "http://unitsofmeasure.org", code: "/min" },
+  };
+}
