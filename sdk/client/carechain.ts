@@ -265,6 +265,19 @@ export class Carechain {
   }
 
   /**
+   * Checks that a record version's ciphertext and keyring are in the store and match the CIDs anchored on chain,
+   * without decrypting anything (an auditor's integrity check; needs no consent).
+   * @throws {BlobNotFoundError} When a blob is missing from the store.
+   * @throws {IntegrityError} When a blob does not match its anchored CID.
+   */
+  async verifyRecord(recordId: string): Promise<{ contentCid: CID; keyringCid: CID }> {
+    const { contentCid, keyringCid } = await this.#anchorEvent(toHex(fromHex("recordId", recordId, 32)));
+    await this.store.get(keyringCid);
+    await this.store.get(contentCid);
+    return { contentCid, keyringCid };
+  }
+
+  /**
    * The anchor of one record version, from the chain.
    * @throws {RecordNotFoundError} When no such version is anchored.
    */

@@ -1,0 +1,199 @@
+import { Wallet, type Provider, type Signer } from "ethers";
+import type { NetworkConnection } from "hardhat/types/network";
+import type {} from "@nomicfoundation/hardhat-ethers";
+import type {} from "@nomicfoundation/hardhat-network-helpers";
+
+import {
+  Carechain,
+  CarechainError,
+  generateIdentity,
+  type BlobStore,
+  type CarechainDeployment,
+  type FhirValidator,
+  type ProviderKind,
+  type TxResult,
+} from "../../sdk/index.js";
+
+/** One step of a pilot run, as reported. */
+export interface PilotStep {
+  /** What the step does. */
+  readonly name: string;
+  /** Who does it. */
+  readonly actor: string;
+  /** Whether it went as the scenario expects (a refusal the scenario expects is ok). */
+  readonly ok: boolean;
+  /** For an expected refusal: the typed error that refused it. */
+  readonly refusedWith?: string;
+  /** Gas of the step's transactions. */
+  readonly gasUsed: number;
+  /** Transactions the step sent. */
+  readonly transactions: number;
+  /** Wall time in milliseconds. */
+  readonly ms: number;
+  /** The error, when the step failed. */
+  readonly error?: string;
+}
+
+/** A named participant of a scenario with its SDK client. */
+export interface Actor {
+  /** Display name, e.g. "St. Mary's Hospital". */
+  readonly name: string;
+  /** Role in the scenario. */
+  readonly role: ProviderKind | "patient" | "registrar";
+  /** Its account address. */
+  readonly address: string;
+  /** Its SDK client. */
+  readonly client: Carechain;
+}
+
+/** Everything a scenario needs; created by the pilot runner. */
+export interface PilotOptions {
+  readonly connection: NetworkConnection<"generic">;
+  readonly deployment: CarechainDeployment;
+  readonly store: BlobStore;
+  readonly validator: FhirValidator;
+  /** Prints progress lines; default console.log. */
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * The pilot runner's side of a scenario: actors, steps with gas and time, and a record of every input so the
+ * privacy scan knows what must not appear on chain.
+ */
+export class Pilot {
+  readonly steps: PilotStep[] = [];
+  /** Every FHIR resource the scenario put in (plaintext), for the privacy scan. */
+  readonly inputs: unknown[] = [];
+  /** Every record id the scenario anchored, for the integrity check. */
+  readonly anchored: string[] = [];
+  readonly options: PilotOptions;
+  #registrar: Actor | undefined;
+  #nextAccount = 1;
+
+  constructor(options: PilotOptions) {
+    this.options = options;
+  }
+
+  /** The chain's ethers provider. */
+  get chain(): Provider {
+    return this.options.connection.ethers.provider;
+  }
+
+  /** The registrar (Ignition's default deployer account, which holds REGISTRAR_ROLE). */
+  async registrar(): Promise<Actor> {
+    if (!this.#registrar) {
+      const [signer] = await this.options.connection.ethers.getSigners();
+      this.#registrar = await this.#actor("Credentialing authority", "registrar", signer!);
+    }
+    return this.#registrar;
+  }
+
+  /** A new provider account with a fresh identity key, credentialed by the registrar as one step. */
+  async provider(name: string, kind: ProviderKind): Promise<Actor> {
+    const actor = await this.#actor(name, kind, await this.#newSigner());
+    const registrar = await this.registrar();
+    await this.step(`credential ${kind}`, registrar.name, () =>
+      registrar.client.registerProvider(actor.address, kind, actor.client.identity.publicKey),
+    );
+    return actor;
+  }
+
+  /** A new patient account with a fresh identity key, self-registered as one step. */
+  async patient(name: string): Promise<Actor> {
+    const actor = await this.#actor(name, "patient", await this.#newSigner());
+    await this.step("register patient", name, () => actor.client.registerPatient());
+    return actor;
+  }
+
+  /**
+   * Runs one step and records it. The step's gas is the sum of the `gasUsed` of the transaction results it
+   * returns (a TxResult, or an array or object holding some).
+   */
+  async step<T>(name: string, actor: string, run: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      const result = await run();
+      const txs = txResultsIn(result);
+      this.#record({
+        name,
+        actor,
+        ok: true,
+        gasUsed: txs.reduce((n, t) => n + Number(t.gasUsed), 0),
+        transactions: txs.length,
+        ms: performance.now() - started,
+      });
+      return result;
+    } catch (error) {
+      this.#record({ name, actor, ok: false, gasUsed: 0, transactions: 0, ms: performance.now() - started, error: describe(error) });
+      throw error;
+    }
+  }
+
+  /**
+   * Runs a step that the scenario expects to be refused with `errorClass`. Being refused that way is ok;
+   * succeeding or failing otherwise is a failed step (and throws).
+   */
+  async refused(
+    name: string,
+    actor: string,
+    errorClass: abstract new (...args: never[]) => Error,
+    run: () => Promise<unknown>,
+  ): Promise<Error> {
+    const started = performance.now();
+    let outcome: unknown;
+    try {
+      await run();
+      outcome = new Error("the step succeeded but the scenario expected a refusal");
+    } catch (error) {
+      outcome = error;
+    }
+    const ms = performance.now() - started;
+    if (outcome instanceof errorClass) {
+      this.#record({ name, actor, ok: true, refusedWith: outcome.name, gasUsed: 0, transactions: 0, ms });
+      return outcome;
+    }
+    this.#record({ name, actor, ok: false, gasUsed: 0, transactions: 0, ms, error: describe(outcome) });
+    throw outcome;
+  }
+
+  /** Remembers plaintext input for the privacy scan. */
+  input<T>(resource: T): T {
+    this.inputs.push(resource);
+    return resource;
+  }
+
+  #record(step: PilotStep): void {
+    this.steps.push(step);
+    const log = this.options.log ?? console.log;
+    const status = step.ok ? (step.refusedWith ? `refused as expected (${step.refusedWith})` : "ok") : `FAILED: ${step.error}`;
+    const gas = step.gasUsed > 0 ? `${step.gasUsed.toLocaleString("en-US")} gas` : "";
+    log(`  ${step.ok ? "✓" : "✗"} ${step.actor}: ${step.name} ${gas ? `— ${gas} ` : ""}— ${status}`);
+  }
+
+  async #newSigner(): Promise<Signer> {
+    const signers = await this.options.connection.ethers.getSigners();
+    const index = this.#nextAccount++;
+    if (index < signers.length) return signers[index]!;
+    const wallet = Wallet.createRandom().connect(this.chain);
+    await this.options.connection.networkHelpers.setBalance(wallet.address, 10n ** 20n);
+    return wallet;
+  }
+
+  async #actor(name: string, role: Actor["role"], signer: Signer): Promise<Actor> {
+    const { deployment, store, validator } = this.options;
+    const client = await Carechain.connect({ deployment, signer, identity: generateIdentity(), store, validator });
+    return { name, role, address: await client.address(), client };
+  }
+}
+
+function txResultsIn(value: unknown): TxResult[] {
+  if (!value || typeof value !== "object") return [];
+  if ("gasUsed" in value && "hash" in value) return [value as TxResult];
+  if (Array.isArray(value)) return value.flatMap(txResultsIn);
+  return Object.values(value).flatMap((v) => (v && typeof v === "object" && "gasUsed" in v && "hash" in v ? [v as TxResult] : []));
+}
+
+function describe(error: unknown): string {
+  if (error instanceof CarechainError) return `${error.name}: ${error.shortMessage}`;
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
