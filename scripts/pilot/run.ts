@@ -1,0 +1,93 @@
+import type { NetworkConnection } from "hardhat/types/network";
+
+import { createFhirValidator, type BlobStore } from "../../sdk/index.js";
+import { deployCarechain, loadFhirDefinitions } from "../../sdk/node.js";
+import { auditEvents } from "./audit.js";
+import { privacyScan } from "./privacy.js";
+import { summarise, type PilotReport } from "./report.js";
+import { Pilot } from "./runner.js";
+import type { PatientSource, Scenario } from "./scenario.js";
+import { identifyingStrings, syntheticPatient } from "./synthetic.js";
+
+/** What {@link runPilot} needs. */
+export interface RunPilotOptions {
+  readonly scenario: Scenario;
+  readonly connection: NetworkConnection<"generic">;
+  readonly store: BlobStore;
+  readonly patients?: number;
+  readonly seed?: number;
+  readonly gasPriceGwei?: number;
+  /** Patients from real FHIR bundles instead of the generator. */
+  readonly source?: PatientSource;
+  readonly log?: (line: string) => void;
+}
+
+/** The report, plus the error that stopped the scenario, if any. */
+export interface PilotOutcome {
+  readonly report: PilotReport;
+  readonly failure?: unknown;
+  /** Whether every step went as expected, with no privacy finding and no integrity failure. */
+  readonly passed: boolean;
+}
+
+/**
+ * Deploys Carechain on `connection`, runs `scenario`, re-verifies every anchored record, scans the chain for the
+ * input's identifying strings, and builds the report.
+ */
+export async function runPilot(options: RunPilotOptions): Promise<PilotOutcome> {
+  const { scenario, connection, store } = options;
+  const log = options.log ?? console.log;
+  const patients = options.patients ?? 1;
+  const seed = options.seed ?? 1;
+  const started = performance.now();
+  const provider = connection.ethers.provider;
+  const chainId = (await provider.getNetwork()).chainId;
+  const firstBlock = (await provider.getBlockNumber()) + 1;
+  const deployment = await deployCarechain(connection);
+  log(
+    `  ✓ deployed Directory ${deployment.directory}, ConsentRegistry ${deployment.consentRegistry}, ` +
+      `RecordRegistry ${deployment.recordRegistry}`,
+  );
+  const validator = createFhirValidator(loadFhirDefinitions());
+  const pilot = new Pilot({ connection, deployment, store, validator, log });
+  const source = options.source ?? { patient: (i: number) => syntheticPatient(seed, i), size: Infinity };
+
+  let failure: unknown;
+  try {
+    await scenario.run(pilot, source, { patients });
+  } catch (error) {
+    failure = error;
+  }
+
+  const registrar = await pilot.registrar();
+  const failures: string[] = [];
+  for (const id of pilot.anchored) {
+    try {
+      await registrar.client.verifyRecord(id);
+    } catch (error) {
+      failures.push(`${id}: ${(error as Error).message.split("\n")[0]}`);
+    }
+  }
+  const privacy = await privacyScan(provider, identifyingStrings(pilot.inputs), firstBlock);
+  const audit = await auditEvents(registrar.client.contracts, firstBlock);
+  const { totals, costs } = summarise(pilot.steps, options.gasPriceGwei ?? 20, patients);
+  const report: PilotReport = {
+    scenario: scenario.name,
+    network: connection.networkName,
+    chainId: chainId.toString(),
+    patients,
+    records: pilot.anchored.length,
+    steps: pilot.steps,
+    totals: { ...totals, ms: Math.round(performance.now() - started) },
+    costs,
+    privacy,
+    integrity: { checked: pilot.anchored.length, failures },
+    audit,
+  };
+  const passed =
+    failure === undefined &&
+    pilot.steps.every((s) => s.ok) &&
+    privacy.findings.length === 0 &&
+    failures.length === 0;
+  return { report, failure, passed };
+}

@@ -1,0 +1,63 @@
+import { network } from "hardhat";
+import { describe, expect, it } from "vitest";
+
+import { MemoryBlobStore } from "../../sdk/index.js";
+import { privacyScan } from "../../scripts/pilot/privacy.js";
+import { runPilot } from "../../scripts/pilot/run.js";
+import { identifyingStrings, syntheticPatient } from "../../scripts/pilot/synthetic.js";
+import foundation from "../../scripts/scenarios/foundation.js";
+
+describe("the foundation pilot", () => {
+  it("runs every step as expected, with no PHI on chain and every record intact", async () => {
+    const connection = await network.connect();
+    const { report, passed, failure } = await runPilot({
+      scenario: foundation,
+      connection,
+      store: new MemoryBlobStore(),
+      log: () => {},
+    });
+    expect(failure).toBeUndefined();
+    expect(passed).toBe(true);
+    expect(report.records).toBe(3);
+    expect(report.steps.map((s) => [s.name, s.ok])).toContainEqual(["read without consent", true]);
+    expect(report.steps.find((s) => s.name === "read without consent")?.refusedWith).toBe(
+      "RecordReadConsentRequiredError",
+    );
+    expect(report.steps.find((s) => s.name === "add record after revoke")?.refusedWith).toBe(
+      "RecordWriteConsentRequiredError",
+    );
+    expect(report.steps.find((s) => s.name === "add Observation")!.gasUsed).toBeGreaterThan(21_000);
+    // The scan looked at real traffic, for the strings of the input records, and found none of them.
+    expect(report.privacy.transactions).toBeGreaterThan(10);
+    expect(report.privacy.needles).toBeGreaterThan(20);
+    expect(report.privacy.findings).toEqual([]);
+    expect(report.integrity).toEqual({ checked: 3, failures: [] });
+    expect(report.audit.map((a) => a.event)).toEqual(
+      expect.arrayContaining(["ProviderRegistered", "PatientRegistered", "ConsentGranted", "RecordAnchored", "RecordAccessed", "ConsentRevoked"]),
+    );
+    await connection.close();
+  });
+
+  it("the privacy scan finds PHI planted on chain, in each encoding", async () => {
+    const connection = await network.connect();
+    const [sender] = await connection.ethers.getSigners();
+    const { patient } = syntheticPatient(7, 0);
+    const name = (patient.name as { family: string }[])[0]!.family;
+    const birthDate = patient.birthDate as string;
+    const mrn = (patient.identifier as { value: string }[])[0]!.value;
+    const from = (await connection.ethers.provider.getBlockNumber()) + 1;
+    const plant = async (data: Uint8Array) => (await sender!.sendTransaction({ to: sender!.address, data })).wait();
+    await plant(new TextEncoder().encode(`note: ${name}`));
+    await plant(Buffer.from(birthDate, "utf16le"));
+    await plant(new TextEncoder().encode(Buffer.from(mrn).toString("base64")));
+    const result = await privacyScan(connection.ethers.provider, identifyingStrings([patient]), from);
+    expect(result.findings.map((f) => [f.needle, f.encoding])).toEqual(
+      expect.arrayContaining([
+        [name, "utf8"],
+        [birthDate, "utf16le"],
+        [mrn, "base64"],
+      ]),
+    );
+    await connection.close();
+  });
+});
