@@ -34,10 +34,11 @@ export default defineConfig({
     outDir: "types/ethers-contracts",
   },
   networks: {
+    // `npx hardhat node`; CARECHAIN_LOCALHOST_URL points elsewhere (e.g. another port). Not a secret.
     localhost: {
       type: "http",
       chainType: "l1",
-      url: "http://127.0.0.1:8545",
+      url: process.env.CARECHAIN_LOCALHOST_URL ?? "http://127.0.0.1:8545",
     },
     sepolia: {
       type: "http",

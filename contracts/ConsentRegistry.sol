@@ -3,11 +3,13 @@ pragma solidity ^0.8.28;
 
 import {IConsentRegistry} from "./interfaces/IConsentRegistry.sol";
 import {IDirectory} from "./interfaces/IDirectory.sol";
-import {Action, ConsentTerms, MAX_CATEGORY, Purpose} from "./types/Access.sol";
+import {Action, ConsentTerms, ConsentTermsLib, MAX_CATEGORY, Purpose} from "./types/Access.sol";
 
 /// @title ConsentRegistry
 /// @notice Implementation of {IConsentRegistry}: one grant per (patient, grantee), one storage slot per grant.
 contract ConsentRegistry is IConsentRegistry {
+    using ConsentTermsLib for ConsentTerms;
+
     /// @dev Mask of every purpose that {Purpose} defines.
     uint32 private constant _ALL_PURPOSES = uint32((1 << (uint256(type(Purpose).max) + 1)) - 1);
 
@@ -73,12 +75,8 @@ contract ConsentRegistry is IConsentRegistry {
         view
         returns (bool)
     {
-        if (category > MAX_CATEGORY) return false;
-        if (grantee == patient) return directory.isPatient(patient);
-        ConsentTerms storage terms = _consents[patient][grantee];
-        if (block.timestamp >= terms.expiresAt || terms.purposes & purposes == 0) return false;
-        uint64 mask = action == Action.Read ? terms.readMask : terms.writeMask;
-        if (mask & (uint64(1) << category) == 0) return false;
+        if (grantee == patient) return category <= MAX_CATEGORY && directory.isPatient(patient);
+        if (!_consents[patient][grantee].allows(category, action, purposes, block.timestamp)) return false;
         return !directory.isSuspended(grantee);
     }
 }

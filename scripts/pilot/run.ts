@@ -43,7 +43,9 @@ export async function runPilot(options: RunPilotOptions): Promise<PilotOutcome> 
   const provider = connection.ethers.provider;
   const chainId = (await provider.getNetwork()).chainId;
   const firstBlock = (await provider.getBlockNumber()) + 1;
-  const deployment = await deployCarechain(connection);
+  // Over JSON-RPC, Ignition keeps deployments on disk: a fresh id per run gives each run its own contracts.
+  const deploymentId = connection.networkConfig.type === "http" ? `pilot-${Date.now()}` : undefined;
+  const deployment = await deployCarechain(connection, { deploymentId });
   log(
     `  ✓ deployed Directory ${deployment.directory}, ConsentRegistry ${deployment.consentRegistry}, ` +
       `RecordRegistry ${deployment.recordRegistry}`,

@@ -1,3 +1,4 @@
+import { hexlify } from "ethers";
 import { network } from "hardhat";
 import { describe, expect, it } from "vitest";
 
@@ -46,7 +47,8 @@ describe("the foundation pilot", () => {
     const birthDate = patient.birthDate as string;
     const mrn = (patient.identifier as { value: string }[])[0]!.value;
     const from = (await connection.ethers.provider.getBlockNumber()) + 1;
-    const plant = async (data: Uint8Array) => (await sender!.sendTransaction({ to: sender!.address, data })).wait();
+    const plant = async (data: Uint8Array) =>
+      (await sender!.sendTransaction({ to: sender!.address, data: hexlify(data) })).wait();
     await plant(new TextEncoder().encode(`note: ${name}`));
     await plant(Buffer.from(birthDate, "utf16le"));
     await plant(new TextEncoder().encode(Buffer.from(mrn).toString("base64")));
