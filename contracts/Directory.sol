@@ -12,6 +12,14 @@ contract Directory is IDirectory, AccessControl {
     /// @inheritdoc IDirectory
     bytes32 public constant REGISTRAR_ROLE = keccak256("carechain.registrar");
 
+    uint64 private constant _MIN_BREAK_GLASS = 1 minutes;
+    uint64 private constant _MAX_BREAK_GLASS = 7 days;
+
+    /// @inheritdoc IDirectory
+    address public emergencyCustodian;
+    /// @inheritdoc IDirectory
+    uint64 public breakGlassMaxDuration = 24 hours;
+
     mapping(address account => PatientRecord) private _patients;
     mapping(address account => ProviderRecord) private _providers;
 
@@ -72,6 +80,25 @@ contract Directory is IDirectory, AccessControl {
     function reinstateProvider(address account) external onlyRole(REGISTRAR_ROLE) {
         _setSuspended(account, false);
         emit ProviderReinstated(account, msg.sender);
+    }
+
+    /// @inheritdoc IDirectory
+    function setEmergencyCustodian(address custodian) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (custodian != address(0)) {
+            ProviderRecord storage entry = _providers[custodian];
+            if (entry.kind != ProviderKind.Emergency || entry.suspended) revert DirectoryInvalidCustodian(custodian);
+        }
+        emergencyCustodian = custodian;
+        emit EmergencyCustodianSet(custodian);
+    }
+
+    /// @inheritdoc IDirectory
+    function setBreakGlassMaxDuration(uint64 maxDuration) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (maxDuration < _MIN_BREAK_GLASS || maxDuration > _MAX_BREAK_GLASS) {
+            revert DirectoryInvalidBreakGlassDuration(maxDuration);
+        }
+        breakGlassMaxDuration = maxDuration;
+        emit BreakGlassMaxDurationSet(maxDuration);
     }
 
     /// @inheritdoc IDirectory

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IConsentRegistry} from "./interfaces/IConsentRegistry.sol";
+import {IDirectory} from "./interfaces/IDirectory.sol";
 import {IRecordRegistry} from "./interfaces/IRecordRegistry.sol";
 import {Action, Purpose} from "./types/Access.sol";
 
@@ -16,12 +17,15 @@ contract RecordRegistry is IRecordRegistry {
 
     /// @notice The consent registry that decides who may write and read.
     IConsentRegistry public immutable consent;
+    /// @notice The directory behind `consent` (names the emergency custodian).
+    IDirectory public immutable directory;
 
     mapping(bytes32 recordId => RecordVersion) private _records;
     mapping(address patient => bytes32[] recordIds) private _patientRecords;
 
     constructor(IConsentRegistry consent_) {
         consent = consent_;
+        directory = consent_.directory();
     }
 
     /// @inheritdoc IRecordRegistry
@@ -69,6 +73,31 @@ contract RecordRegistry is IRecordRegistry {
             revert RecordReadConsentRequired(patient, msg.sender, category, purpose);
         }
         emit RecordAccessed(recordId, patient, msg.sender, purpose);
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function publishKeyrings(bytes32[] calldata recordIds, bytes[] calldata keyringCids) external {
+        if (recordIds.length != keyringCids.length) revert RecordLengthMismatch(recordIds.length, keyringCids.length);
+        for (uint256 i = 0; i < recordIds.length; ++i) {
+            address patient = _requireRecord(recordIds[i]).patient;
+            if (!consent.isPatientOrDelegate(patient, msg.sender)) {
+                revert RecordUnauthorizedPublisher(recordIds[i], msg.sender);
+            }
+            _parseCid(keyringCids[i]);
+            emit KeyringPublished(recordIds[i], patient, msg.sender, keyringCids[i]);
+        }
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function logKeyRelease(bytes32 recordId, address provider) external {
+        if (msg.sender != directory.emergencyCustodian()) revert RecordNotEmergencyCustodian(msg.sender);
+        RecordVersion storage entry = _requireRecord(recordId);
+        address patient = entry.patient;
+        bool covered = consent.breakGlassExpiry(patient, provider) > block.timestamp &&
+            consent.emergencyCategoriesOf(patient) & (uint64(1) << entry.category) != 0 &&
+            directory.isActiveProvider(provider);
+        if (!covered) revert RecordBreakGlassRequired(recordId, provider);
+        emit EmergencyKeyReleased(recordId, patient, provider, msg.sender);
     }
 
     /// @inheritdoc IRecordRegistry

@@ -2,17 +2,71 @@
 pragma solidity ^0.8.28;
 
 import {Action, ConsentTerms, Purpose} from "../types/Access.sol";
+import {IDirectory} from "./IDirectory.sol";
 
 /// @title Carechain consent registry
 /// @notice Access-control lists that patients own. A grant gives one grantee a scope (record categories x
-/// read/write), the purposes of use it may act for, and an expiry. {canAccess} answers the one policy question
-/// that the record registry and the SDK both ask.
+/// read/write), the purposes of use it may act for, and an expiry. Patients act directly, through delegates
+/// (guardian of a minor, proxy), or by an EIP-712 signature that anyone may relay. A credentialed emergency provider
+/// may open time-boxed, read-only break-glass access to the patient's emergency categories. {canAccess} answers the
+/// one policy question that the record registry and the SDK both ask.
 interface IConsentRegistry {
-    /// @notice Emitted when `actor` (the patient) grants `grantee` the `terms` on `patient`'s records.
+    /// @notice Who may manage a patient's consent besides the patient.
+    enum DelegateKind {
+        None,
+        Guardian,
+        Proxy
+    }
+
+    /// @notice An EIP-712 signed grant: `signer` (the patient or one of its delegates) grants `grantee` the terms.
+    /// @dev `chainId` and `registry` repeat the EIP-712 domain so that a signature for another chain or contract is
+    /// refused with its own error rather than as an invalid signature.
+    struct GrantRequest {
+        address patient;
+        address grantee;
+        uint64 readMask;
+        uint64 writeMask;
+        uint32 purposes;
+        uint64 expiresAt;
+        address signer;
+        uint256 nonce;
+        uint256 deadline;
+        uint256 chainId;
+        address registry;
+    }
+
+    /// @notice An EIP-712 signed revocation of `grantee`'s grant on `patient`'s records.
+    struct RevokeRequest {
+        address patient;
+        address grantee;
+        address signer;
+        uint256 nonce;
+        uint256 deadline;
+        uint256 chainId;
+        address registry;
+    }
+
+    /// @notice Emitted when `actor` (the patient or a delegate) grants `grantee` the `terms` on `patient`'s records.
     /// A new grant to the same grantee replaces the previous one.
     event ConsentGranted(address indexed patient, address indexed grantee, address indexed actor, ConsentTerms terms);
-    /// @notice Emitted when `actor` (the patient) revokes the grant of `grantee`.
+    /// @notice Emitted when `actor` (the patient or a delegate) revokes the grant of `grantee`.
     event ConsentRevoked(address indexed patient, address indexed grantee, address indexed actor);
+    /// @notice Emitted when `actor` names `delegate` as a guardian or proxy of `patient`.
+    event DelegateAdded(address indexed patient, address indexed delegate, address indexed actor, DelegateKind kind);
+    /// @notice Emitted when `actor` removes `delegate` from `patient`'s delegates.
+    event DelegateRemoved(address indexed patient, address indexed delegate, address indexed actor);
+    /// @notice Emitted when `actor` sets the categories that break-glass may read for `patient`.
+    event EmergencyCategoriesSet(address indexed patient, address indexed actor, uint64 categories);
+    /// @notice Emitted when emergency `provider` opens break-glass read access to `patient` until `expiresAt`.
+    /// `justificationHash` commits to the written justification kept by the provider for review.
+    event BreakGlassOpened(
+        address indexed patient,
+        address indexed provider,
+        bytes32 justificationHash,
+        uint64 expiresAt
+    );
+    /// @notice Emitted when `actor` (patient, delegate or the provider) closes `provider`'s break-glass early.
+    event BreakGlassClosed(address indexed patient, address indexed provider, address indexed actor);
 
     /// @notice `account` is not a registered patient, so it has no records to consent for.
     error ConsentPatientNotRegistered(address account);
@@ -28,6 +82,28 @@ interface IConsentRegistry {
     error ConsentExpiryNotInFuture(uint64 expiresAt, uint256 timestamp);
     /// @notice `grantee` holds no grant from `patient`.
     error ConsentNotFound(address patient, address grantee);
+    /// @notice `actor` is neither `patient` nor one of its delegates allowed to do this.
+    error ConsentUnauthorizedActor(address patient, address actor);
+    /// @notice `delegate` can't be named: zero address, the patient itself, or kind `None`.
+    error ConsentInvalidDelegate(address delegate);
+    /// @notice `delegate` is not a delegate of `patient`.
+    error ConsentDelegateNotFound(address patient, address delegate);
+    /// @notice The signed request's deadline has passed.
+    error ConsentSignatureExpired(uint256 deadline, uint256 timestamp);
+    /// @notice The signed request is for chain `chainId`, not this one.
+    error ConsentSignatureWrongChain(uint256 chainId, uint256 expectedChainId);
+    /// @notice The signed request is for registry `registry`, not this one.
+    error ConsentSignatureWrongContract(address registry, address expectedRegistry);
+    /// @notice The signature is not `signer`'s signature of this request (altered request or wrong signer).
+    error ConsentInvalidSignature(address signer);
+    /// @notice `account` is not an active emergency provider.
+    error ConsentNotEmergencyProvider(address account);
+    /// @notice `provider`'s break-glass on `patient` is open until `expiresAt`: it can't be renewed silently.
+    error ConsentBreakGlassAlreadyOpen(address patient, address provider, uint64 expiresAt);
+    /// @notice `duration` is zero or above the Directory's maximum `maxDuration`.
+    error ConsentBreakGlassInvalidDuration(uint64 duration, uint64 maxDuration);
+    /// @notice `provider` has no open break-glass on `patient`.
+    error ConsentBreakGlassNotOpen(address patient, address provider);
 
     /// @notice Grants `grantee` access to the caller's records on `terms`, replacing any earlier grant.
     /// @param grantee A registered patient or credentialed provider, not the caller.
@@ -37,14 +113,64 @@ interface IConsentRegistry {
     /// @notice Revokes the caller's grant to `grantee`, effective in this block.
     function revoke(address grantee) external;
 
+    /// @notice {grant} on behalf of `patient`, by the patient or one of its delegates.
+    function grantFor(address patient, address grantee, ConsentTerms calldata terms) external;
+
+    /// @notice {revoke} on behalf of `patient`, by the patient or one of its delegates.
+    function revokeFor(address patient, address grantee) external;
+
+    /// @notice Relays a grant signed (EIP-712) by the patient or a delegate. Anyone may call; the signer pays nothing.
+    /// @dev Refuses expired, replayed (OpenZeppelin `InvalidAccountNonce`), wrong-chain, wrong-contract and altered
+    /// requests with distinct errors. ERC-1271 contract wallets are accepted (OpenZeppelin SignatureChecker).
+    function grantBySig(GrantRequest calldata request, bytes calldata signature) external;
+
+    /// @notice Relays a revocation signed (EIP-712) by the patient or a delegate.
+    function revokeBySig(RevokeRequest calldata request, bytes calldata signature) external;
+
+    /// @notice Names `delegate` as a guardian or proxy of `patient`. By the patient or a guardian of it.
+    function addDelegate(address patient, address delegate, DelegateKind kind) external;
+
+    /// @notice Removes `delegate` from `patient`'s delegates. By the patient, a guardian, or the delegate itself.
+    function removeDelegate(address patient, address delegate) external;
+
+    /// @notice Sets the categories that break-glass may read (default: the International Patient Summary set).
+    /// By the patient or a delegate.
+    function setEmergencyCategories(address patient, uint64 categories) external;
+
+    /// @notice Opens read-only access to `patient`'s emergency categories for `duration` seconds, without consent.
+    /// Only an active emergency provider; at most the Directory's `breakGlassMaxDuration`; never while one is open.
+    function openBreakGlass(address patient, bytes32 justificationHash, uint64 duration) external;
+
+    /// @notice Closes `provider`'s break-glass on `patient` early. By the patient, a delegate, or the provider.
+    function closeBreakGlass(address patient, address provider) external;
+
+    /// @notice The identity directory this registry trusts.
+    function directory() external view returns (IDirectory);
+
     /// @notice The current grant terms of `patient` to `grantee` (all zero when none; may be expired).
     function consentOf(address patient, address grantee) external view returns (ConsentTerms memory);
 
+    /// @notice The kind of `delegate` for `patient` (`None` when it is not one).
+    function delegateOf(address patient, address delegate) external view returns (DelegateKind);
+
+    /// @notice Whether `account` is `patient` or one of its delegates.
+    function isPatientOrDelegate(address patient, address account) external view returns (bool);
+
+    /// @notice The categories break-glass may read for `patient`.
+    function emergencyCategoriesOf(address patient) external view returns (uint64);
+
+    /// @notice When `provider`'s break-glass on `patient` ends (0 or past when none is open).
+    function breakGlassExpiry(address patient, address provider) external view returns (uint64);
+
+    /// @notice The next nonce `signer` must use in a signed request.
+    function nonces(address signer) external view returns (uint256);
+
     /// @notice Whether `grantee` may perform `action` on `patient`'s records of `category` for some purpose.
     /// @dev True for the patient itself. False for a suspended provider, after revoke, and from `expiresAt` on.
+    /// Open break-glass gives read access to the patient's emergency categories.
     function canAccess(address patient, address grantee, uint8 category, Action action) external view returns (bool);
 
-    /// @notice {canAccess} restricted to one purpose of use.
+    /// @notice {canAccess} restricted to one purpose of use. Break-glass reads count for ETREAT and BTG only.
     function canAccessForPurpose(address patient, address grantee, uint8 category, Action action, Purpose purpose)
         external
         view

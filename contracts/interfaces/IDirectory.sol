@@ -53,6 +53,11 @@ interface IDirectory {
     /// @notice Emitted when `registrar` lifts the suspension of `provider`.
     event ProviderReinstated(address indexed provider, address indexed registrar);
 
+    /// @notice Emitted when the admin names `custodian` the emergency key custodian (zero: none).
+    event EmergencyCustodianSet(address indexed custodian);
+    /// @notice Emitted when the admin sets the longest break-glass episode allowed.
+    event BreakGlassMaxDurationSet(uint64 maxDuration);
+
     /// @notice `account` is already registered as a patient or a provider.
     error DirectoryAlreadyRegistered(address account);
     /// @notice `account` is not a registered patient.
@@ -65,6 +70,10 @@ interface IDirectory {
     error DirectoryInvalidProviderKind();
     /// @notice `provider` is already in the suspension state the call asks for.
     error DirectoryProviderSuspensionUnchanged(address provider, bool suspended);
+    /// @notice The emergency custodian must be an active emergency provider (or zero to remove it).
+    error DirectoryInvalidCustodian(address custodian);
+    /// @notice A break-glass maximum must be between one minute and seven days.
+    error DirectoryInvalidBreakGlassDuration(uint64 maxDuration);
 
     /// @notice Registers the caller as a patient.
     /// @param encryptionKey The caller's X25519 public key (32 bytes, non-zero).
@@ -91,6 +100,20 @@ interface IDirectory {
 
     /// @notice Lifts the suspension of `provider`: its unexpired grants apply again. Registrar only.
     function reinstateProvider(address provider) external;
+
+    /// @notice Names the emergency key custodian: the emergency organisation whose key every record in a patient's
+    /// emergency categories is also wrapped for, and whose service releases keys during break-glass. Admin only.
+    /// @param custodian An active provider of kind Emergency, or zero for none.
+    function setEmergencyCustodian(address custodian) external;
+
+    /// @notice Sets the longest break-glass episode (default 24 hours). Admin only.
+    function setBreakGlassMaxDuration(uint64 maxDuration) external;
+
+    /// @notice The emergency key custodian (zero when none).
+    function emergencyCustodian() external view returns (address);
+
+    /// @notice The longest break-glass episode, in seconds.
+    function breakGlassMaxDuration() external view returns (uint64);
 
     /// @notice The role that may credential, suspend and reinstate providers.
     function REGISTRAR_ROLE() external view returns (bytes32);

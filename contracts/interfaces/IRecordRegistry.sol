@@ -37,6 +37,12 @@ interface IRecordRegistry {
     /// @notice Emitted when `accessor` records that it read `recordId` of `patient` for `purpose`.
     event RecordAccessed(bytes32 indexed recordId, address indexed patient, address indexed accessor, Purpose purpose);
 
+    /// @notice Emitted when `publisher` (the patient or a delegate) publishes an extra keyring for `recordId`: the
+    /// record key wrapped for readers added after the record was written (a new grantee, a rotated patient key).
+    event KeyringPublished(bytes32 indexed recordId, address indexed patient, address indexed publisher, bytes keyringCid);
+    /// @notice Emitted when the emergency custodian releases `recordId`'s key to `provider` during break-glass.
+    event EmergencyKeyReleased(bytes32 indexed recordId, address indexed patient, address indexed provider, address custodian);
+
     /// @notice `author` has no live write consent from `patient` for `category`.
     error RecordWriteConsentRequired(address patient, address author, uint8 category);
     /// @notice `reader` has no live read consent from `patient` for `category` and `purpose`.
@@ -51,6 +57,14 @@ interface IRecordRegistry {
     error RecordAlreadyAmended(bytes32 recordId);
     /// @notice An amendment must keep the patient and category of the version it amends.
     error RecordAmendmentMismatch(bytes32 previous, address patient, uint8 category);
+    /// @notice `account` is neither the record's patient nor one of its delegates.
+    error RecordUnauthorizedPublisher(bytes32 recordId, address account);
+    /// @notice The two arrays of a batch call differ in length.
+    error RecordLengthMismatch(uint256 ids, uint256 cids);
+    /// @notice `account` is not the Directory's emergency custodian.
+    error RecordNotEmergencyCustodian(address account);
+    /// @notice `provider` has no open break-glass covering `recordId`.
+    error RecordBreakGlassRequired(bytes32 recordId, address provider);
 
     /// @notice Anchors a record version of `patient` in `category`.
     /// @dev The caller is the author: the patient itself, or a grantee with live write consent for `category`.
@@ -71,6 +85,16 @@ interface IRecordRegistry {
     /// @notice Records on chain that the caller read `recordId` for `purpose` (an audit entry, no state).
     /// @dev Requires read consent for the record's category and `purpose`, or the caller being the patient.
     function logAccess(bytes32 recordId, Purpose purpose) external;
+
+    /// @notice Publishes extra keyrings for records of one patient (keys follow consent: a new grantee, a rotated
+    /// key). By the patient or a delegate; no state, one event per keyring.
+    /// @param recordIds The record versions.
+    /// @param keyringCids CIDv1 (sha2-256) of each extra keyring, in the same order.
+    function publishKeyrings(bytes32[] calldata recordIds, bytes[] calldata keyringCids) external;
+
+    /// @notice Logs that the emergency custodian released `recordId`'s key to `provider`. Custodian only, and only
+    /// while `provider`'s break-glass covers the record (checked here, on chain).
+    function logKeyRelease(bytes32 recordId, address provider) external;
 
     /// @notice The anchored version `recordId`; reverts with {RecordNotFound} when unknown.
     function record(bytes32 recordId) external view returns (RecordVersion memory);

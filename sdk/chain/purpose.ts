@@ -31,9 +31,8 @@ export const PURPOSE_DISPLAY: Readonly<Record<PurposeCode, string>> = {
 export function purposeMask(codes: Iterable<PurposeCode>): number {
   let mask = 0;
   for (const code of codes) {
-    const index = PurposeOfUse[code];
-    if (index === undefined) throw new RangeError(`purposes: unknown PurposeOfUse code ${String(code)}`);
-    mask |= 1 << index;
+    if (typeof code !== "string" || !Object.hasOwn(PurposeOfUse, code)) throw new RangeError(`purposes: unknown PurposeOfUse code ${String(code)}`);
+    mask |= 1 << PurposeOfUse[code];
   }
   return mask;
 }

@@ -361,9 +361,10 @@ function categoryIdOf(ref: CategoryRef): CategoryId {
     if (!Object.values(Category).includes(ref)) throw new RangeError(`category: unknown category index ${ref}`);
     return ref;
   }
-  const id = Category[ref];
-  if (id === undefined) throw new RangeError(`category: unknown category ${String(ref)}`);
-  return id;
+  if (typeof ref !== "string" || !Object.hasOwn(Category, ref)) {
+    throw new RangeError(`category: unknown category ${String(ref)}`);
+  }
+  return Category[ref];
 }
 
 function unixSeconds(value: Date | bigint | number): bigint {

@@ -1,4 +1,4 @@
-import type { CID } from "multiformats/cid";
+import { CID } from "multiformats/cid";
 
 import { FormatError, NotARecipientError } from "../errors/data.js";
 import { concatBytes, fromHex, toHex, utf8 } from "./bytes.js";
@@ -117,7 +117,9 @@ export function decodeKeyring(bytes: Uint8Array): Keyring {
   if (typeof k !== "object" || k === null) throw new FormatError("The keyring is not a JSON object.");
   if (k.v !== 1) throw new FormatError("Unsupported keyring version.", { details: `v=${String(k.v)}` });
   if (k.suite !== HPKE_SUITE_NAME) throw new FormatError("Unknown keyring suite.", { details: `suite=${k.suite}` });
-  if (typeof k.record !== "string") throw new FormatError("The keyring names no record CID.");
+  if (typeof k.record !== "string" || !isCidString(k.record)) {
+    throw new FormatError("The keyring names no valid record CID.");
+  }
   if (!Array.isArray(k.recipients) || k.recipients.length === 0 || k.recipients.length > MAX_KEYRING_RECIPIENTS) {
     throw new FormatError("The keyring's recipient list is missing, empty or too long.");
   }
@@ -134,10 +136,21 @@ export function decodeKeyring(bytes: Uint8Array): Keyring {
       entry.enc.length !== 66 ||
       !hex.test(entry.enc) ||
       typeof entry.wrapped !== "string" ||
+      entry.wrapped.length % 2 !== 0 ||
+      entry.wrapped.length < 4 ||
       !hex.test(entry.wrapped)
     ) {
       throw new FormatError("A keyring entry is malformed.");
     }
   }
   return { v: 1, suite: HPKE_SUITE_NAME, record: k.record, recipients: k.recipients as KeyringEntry[] };
+}
+
+function isCidString(text: string): boolean {
+  try {
+    CID.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -55,6 +55,10 @@ export const DirectoryInvalidEncryptionKeyError = revertError("DirectoryInvalidE
 export const DirectoryInvalidProviderKindError = revertError("DirectoryInvalidProviderKind");
 /** See `IDirectory.DirectoryProviderSuspensionUnchanged`. */
 export const DirectoryProviderSuspensionUnchangedError = revertError("DirectoryProviderSuspensionUnchanged");
+/** See `IDirectory.DirectoryInvalidCustodian`. */
+export const DirectoryInvalidCustodianError = revertError("DirectoryInvalidCustodian");
+/** See `IDirectory.DirectoryInvalidBreakGlassDuration`. */
+export const DirectoryInvalidBreakGlassDurationError = revertError("DirectoryInvalidBreakGlassDuration");
 /** OpenZeppelin `IAccessControl.AccessControlUnauthorizedAccount`: the caller lacks a role (e.g. registrar). */
 export const AccessControlUnauthorizedAccountError = revertError("AccessControlUnauthorizedAccount");
 /** OpenZeppelin `IAccessControl.AccessControlBadConfirmation`. */
@@ -75,6 +79,34 @@ export const ConsentInvalidPurposesError = revertError("ConsentInvalidPurposes")
 export const ConsentExpiryNotInFutureError = revertError("ConsentExpiryNotInFuture");
 /** See `IConsentRegistry.ConsentNotFound`. */
 export const ConsentNotFoundError = revertError("ConsentNotFound");
+/** See `IConsentRegistry.ConsentUnauthorizedActor`. */
+export const ConsentUnauthorizedActorError = revertError("ConsentUnauthorizedActor");
+/** See `IConsentRegistry.ConsentInvalidDelegate`. */
+export const ConsentInvalidDelegateError = revertError("ConsentInvalidDelegate");
+/** See `IConsentRegistry.ConsentDelegateNotFound`. */
+export const ConsentDelegateNotFoundError = revertError("ConsentDelegateNotFound");
+/** See `IConsentRegistry.ConsentSignatureExpired`. */
+export const ConsentSignatureExpiredError = revertError("ConsentSignatureExpired");
+/** See `IConsentRegistry.ConsentSignatureWrongChain`. */
+export const ConsentSignatureWrongChainError = revertError("ConsentSignatureWrongChain");
+/** See `IConsentRegistry.ConsentSignatureWrongContract`. */
+export const ConsentSignatureWrongContractError = revertError("ConsentSignatureWrongContract");
+/** See `IConsentRegistry.ConsentInvalidSignature`. */
+export const ConsentInvalidSignatureError = revertError("ConsentInvalidSignature");
+/** See `IConsentRegistry.ConsentNotEmergencyProvider`. */
+export const ConsentNotEmergencyProviderError = revertError("ConsentNotEmergencyProvider");
+/** See `IConsentRegistry.ConsentBreakGlassAlreadyOpen`. */
+export const ConsentBreakGlassAlreadyOpenError = revertError("ConsentBreakGlassAlreadyOpen");
+/** See `IConsentRegistry.ConsentBreakGlassInvalidDuration`. */
+export const ConsentBreakGlassInvalidDurationError = revertError("ConsentBreakGlassInvalidDuration");
+/** See `IConsentRegistry.ConsentBreakGlassNotOpen`. */
+export const ConsentBreakGlassNotOpenError = revertError("ConsentBreakGlassNotOpen");
+/** OpenZeppelin `Nonces.InvalidAccountNonce`: a signed request's nonce was already used (a replay) or skipped. */
+export const InvalidAccountNonceError = revertError("InvalidAccountNonce");
+/** OpenZeppelin `ShortStrings.StringTooLong` (EIP-712 domain name at deployment). */
+export const StringTooLongError = revertError("StringTooLong");
+/** OpenZeppelin `ShortStrings.InvalidShortString` (EIP-712 domain name at deployment). */
+export const InvalidShortStringError = revertError("InvalidShortString");
 
 // RecordRegistry (contracts/interfaces/IRecordRegistry.sol).
 /** See `IRecordRegistry.RecordWriteConsentRequired`: no live write consent for the category. */
@@ -94,6 +126,14 @@ export const RecordNotFoundError = revertError("RecordNotFound");
 export const RecordAlreadyAmendedError = revertError("RecordAlreadyAmended");
 /** See `IRecordRegistry.RecordAmendmentMismatch`. */
 export const RecordAmendmentMismatchError = revertError("RecordAmendmentMismatch");
+/** See `IRecordRegistry.RecordUnauthorizedPublisher`. */
+export const RecordUnauthorizedPublisherError = revertError("RecordUnauthorizedPublisher");
+/** See `IRecordRegistry.RecordLengthMismatch`. */
+export const RecordLengthMismatchError = revertError("RecordLengthMismatch");
+/** See `IRecordRegistry.RecordNotEmergencyCustodian`. */
+export const RecordNotEmergencyCustodianError = revertError("RecordNotEmergencyCustodian");
+/** See `IRecordRegistry.RecordBreakGlassRequired`. */
+export const RecordBreakGlassRequiredError = revertError("RecordBreakGlassRequired");
 
 /** Every named revert class, by Solidity error name. A test keeps it equal to the contracts' ABIs. */
 export const REVERT_ERRORS: ReadonlyMap<string, RevertErrorClass> = new Map(
@@ -120,5 +160,25 @@ export const REVERT_ERRORS: ReadonlyMap<string, RevertErrorClass> = new Map(
     RecordNotFoundError,
     RecordAlreadyAmendedError,
     RecordAmendmentMismatchError,
+    DirectoryInvalidCustodianError,
+    DirectoryInvalidBreakGlassDurationError,
+    ConsentUnauthorizedActorError,
+    ConsentInvalidDelegateError,
+    ConsentDelegateNotFoundError,
+    ConsentSignatureExpiredError,
+    ConsentSignatureWrongChainError,
+    ConsentSignatureWrongContractError,
+    ConsentInvalidSignatureError,
+    ConsentNotEmergencyProviderError,
+    ConsentBreakGlassAlreadyOpenError,
+    ConsentBreakGlassInvalidDurationError,
+    ConsentBreakGlassNotOpenError,
+    RecordUnauthorizedPublisherError,
+    RecordLengthMismatchError,
+    RecordNotEmergencyCustodianError,
+    RecordBreakGlassRequiredError,
+    InvalidAccountNonceError,
+    StringTooLongError,
+    InvalidShortStringError,
   ].map((cls) => [cls.errorName, cls]),
 );

@@ -101,7 +101,7 @@ interface Coded {
  * categoryOf({ resourceType: "Condition" }); // Category.Problems
  */
 export function categoryOf(resource: { resourceType: string }): CategoryId {
-  const byType = BY_RESOURCE_TYPE[resource.resourceType];
+  const byType = own(BY_RESOURCE_TYPE, resource.resourceType);
   if (byType) return Category[byType];
   const table =
     resource.resourceType === "Observation"
@@ -112,13 +112,18 @@ export function categoryOf(resource: { resourceType: string }): CategoryId {
   if (table) {
     for (const concept of (resource as Coded).category ?? []) {
       for (const coding of concept.coding ?? []) {
-        const name = coding.code ? table[coding.code] : undefined;
+        const name = coding.code ? own(table, coding.code) : undefined;
         if (name) return Category[name];
       }
     }
     return resource.resourceType === "DiagnosticReport" ? Category.Laboratory : Category.Other;
   }
   return Category.Other;
+}
+
+/** `table[key]` if `key` is the table's own entry (never an inherited name such as `constructor`). */
+function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
 /** The name of category `id`, or `undefined` when no category has that index. */

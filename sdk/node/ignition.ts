@@ -27,7 +27,7 @@ export async function loadIgnitionDeployment(
   } catch (cause) {
     throw new DeploymentError("No Ignition deployment found.", { details: file, cause });
   }
-  return parseDeployment(JSON.parse(text), chainId);
+  return parseDeployment(parseJson(text, file), chainId);
 }
 
 /**
@@ -42,5 +42,16 @@ export async function loadDeploymentFile(file: string, chainId: bigint): Promise
   } catch (cause) {
     throw new DeploymentError("The deployment file can't be read.", { details: file, cause });
   }
-  return parseDeployment(JSON.parse(text), chainId);
+  return parseDeployment(parseJson(text, file), chainId);
+}
+
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new DeploymentError("The deployment file is not valid JSON (truncated or half-written?).", {
+      details: file,
+      cause,
+    });
+  }
 }

@@ -10,7 +10,10 @@ export function sharedData(relative: string): { path: string; exists: boolean } 
   const path = fileURLToPath(new URL(`../../../shared/data/${relative}`, import.meta.url));
   const exists = existsSync(path);
   if (!exists) {
-    console.warn(`[carechain tests] ../shared/data/${relative} is absent: the tests that need it are skipped.`);
+    console.warn(
+      `[carechain tests] SKIPPING: ../shared/data/${relative} is absent (the shared test-data folder ../shared/data ` +
+        "is not next to this clone); the tests that need it are skipped.",
+    );
   }
   return { path, exists };
 }

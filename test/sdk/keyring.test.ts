@@ -199,11 +199,11 @@ describe("encodeKeyring / decodeKeyring", () => {
     expect((thrown as FormatError).code).toBe("FORMAT");
   });
 
-  // SDK BUG (reported): decodeKeyring checks `wrapped` only against /^0x[0-9a-f]+$/, so an odd number of hex
+  // Regression (fixed): decodeKeyring checks `wrapped` only against /^0x[0-9a-f]+$/, so an odd number of hex
   // digits passes decoding; openKeyring then throws a bare TypeError ("wrapped: not a hex string") from the
   // internal fromHex instead of the FormatError that decodeKeyring documents for bad fields. This test fails
   // until decodeKeyring also requires an even number of hex digits.
-  it("refuses an odd-length `wrapped` hex string with FormatError (fails: SDK bug)", async () => {
+  it("refuses an odd-length `wrapped` hex string with FormatError", async () => {
     const bytes = withEntry({ wrapped: entry.wrapped.slice(0, -1) });
     let thrown: unknown;
     try {
