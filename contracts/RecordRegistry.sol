@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+
 import {IConsentRegistry} from "./interfaces/IConsentRegistry.sol";
 import {IDirectory} from "./interfaces/IDirectory.sol";
 import {IRecordRegistry} from "./interfaces/IRecordRegistry.sol";
@@ -22,6 +24,7 @@ contract RecordRegistry is IRecordRegistry {
 
     mapping(bytes32 recordId => RecordVersion) private _records;
     mapping(address patient => bytes32[] recordIds) private _patientRecords;
+    mapping(bytes32 root => Batch) private _batches;
 
     constructor(IConsentRegistry consent_) {
         consent = consent_;
@@ -63,6 +66,44 @@ contract RecordRegistry is IRecordRegistry {
         entry.version = version;
         _patientRecords[patient].push(recordId);
         emit RecordAnchored(recordId, patient, msg.sender, category, version, previous, contentCid, keyringCid);
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function anchorBatch(address patient, bytes32 root, uint64 categories, uint32 count, bytes calldata manifestCid)
+        external
+    {
+        if (count == 0 || categories == 0) revert RecordEmptyBatch();
+        _parseCid(manifestCid);
+        for (uint64 rest = categories; rest != 0; rest &= rest - 1) {
+            uint8 category = _lowestBit(rest);
+            if (!consent.canAccess(patient, msg.sender, category, Action.Write)) {
+                revert RecordWriteConsentRequired(patient, msg.sender, category);
+            }
+        }
+        Batch storage entry = _batches[root];
+        if (entry.anchoredAt != 0) revert RecordBatchAlreadyAnchored(root);
+        (entry.patient, entry.count, entry.anchoredAt) = (patient, count, uint40(block.timestamp));
+        (entry.author, entry.categories) = (msg.sender, categories);
+        emit BatchAnchored(root, patient, msg.sender, categories, count, manifestCid);
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function verifyBatchRecord(
+        bytes32 root,
+        bytes32 recordId,
+        uint8 category,
+        bytes32 keyringDigest,
+        bytes32[] calldata proof
+    ) external view returns (bool) {
+        if (_batches[root].anchoredAt == 0) revert RecordBatchNotFound(root);
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(recordId, category, keyringDigest))));
+        return MerkleProof.verifyCalldata(proof, root, leaf);
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function batch(bytes32 root) external view returns (Batch memory entry) {
+        entry = _batches[root];
+        if (entry.anchoredAt == 0) revert RecordBatchNotFound(root);
     }
 
     /// @inheritdoc IRecordRegistry
@@ -119,6 +160,14 @@ contract RecordRegistry is IRecordRegistry {
         ids = new bytes32[](end - offset);
         for (uint256 i = offset; i < end; ++i) {
             ids[i - offset] = all[i];
+        }
+    }
+
+    /// @dev Index of the lowest set bit of a non-zero mask.
+    function _lowestBit(uint64 mask) private pure returns (uint8 index) {
+        while (mask & 1 == 0) {
+            mask >>= 1;
+            ++index;
         }
     }
 

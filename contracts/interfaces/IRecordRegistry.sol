@@ -34,6 +34,18 @@ interface IRecordRegistry {
         bytes contentCid,
         bytes keyringCid
     );
+    /// @notice Emitted when `author` anchors `count` record versions of `patient` under one Merkle root.
+    /// `manifestCid` addresses the batch manifest (every leaf's category, content CID and keyring CID);
+    /// `categories` is the mask of the categories in the batch.
+    event BatchAnchored(
+        bytes32 indexed root,
+        address indexed patient,
+        address indexed author,
+        uint64 categories,
+        uint32 count,
+        bytes manifestCid
+    );
+
     /// @notice Emitted when `accessor` records that it read `recordId` of `patient` for `purpose`.
     event RecordAccessed(bytes32 indexed recordId, address indexed patient, address indexed accessor, Purpose purpose);
 
@@ -42,6 +54,16 @@ interface IRecordRegistry {
     event KeyringPublished(bytes32 indexed recordId, address indexed patient, address indexed publisher, bytes keyringCid);
     /// @notice Emitted when the emergency custodian releases `recordId`'s key to `provider` during break-glass.
     event EmergencyKeyReleased(bytes32 indexed recordId, address indexed patient, address indexed provider, address custodian);
+
+    /// @notice An anchored batch of record versions.
+    /// @dev Slot 0: patient (160) | count (32) | anchoredAt (40). Slot 1: author (160) | categories (64).
+    struct Batch {
+        address patient;
+        uint32 count;
+        uint40 anchoredAt;
+        address author;
+        uint64 categories;
+    }
 
     /// @notice `author` has no live write consent from `patient` for `category`.
     error RecordWriteConsentRequired(address patient, address author, uint8 category);
@@ -57,6 +79,12 @@ interface IRecordRegistry {
     error RecordAlreadyAmended(bytes32 recordId);
     /// @notice An amendment must keep the patient and category of the version it amends.
     error RecordAmendmentMismatch(bytes32 previous, address patient, uint8 category);
+    /// @notice A batch with this root is already anchored.
+    error RecordBatchAlreadyAnchored(bytes32 root);
+    /// @notice No batch with this root is anchored.
+    error RecordBatchNotFound(bytes32 root);
+    /// @notice A batch must hold at least one record and name at least one category.
+    error RecordEmptyBatch();
     /// @notice `account` is neither the record's patient nor one of its delegates.
     error RecordUnauthorizedPublisher(bytes32 recordId, address account);
     /// @notice The two arrays of a batch call differ in length.
@@ -81,6 +109,32 @@ interface IRecordRegistry {
         bytes calldata keyringCid,
         bytes32 previous
     ) external returns (bytes32 recordId);
+
+    /// @notice Anchors many record versions of `patient` under one Merkle root, in one transaction.
+    /// @dev Leaves are OpenZeppelin StandardMerkleTree leaves of
+    /// `(bytes32 recordId, uint8 category, bytes32 keyringDigest)`:
+    /// `keccak256(bytes.concat(keccak256(abi.encode(recordId, category, keyringDigest))))`, where `recordId` and
+    /// `keyringDigest` are the sha2-256 digests of the content and keyring CIDs. The caller needs write consent for
+    /// every category in `categories`.
+    /// @param patient The patient every record is about.
+    /// @param root The Merkle root of the batch.
+    /// @param categories Mask of the categories the leaves use.
+    /// @param count Number of leaves.
+    /// @param manifestCid CIDv1 (sha2-256) of the batch manifest.
+    function anchorBatch(address patient, bytes32 root, uint64 categories, uint32 count, bytes calldata manifestCid)
+        external;
+
+    /// @notice Whether a record version is a leaf of the anchored batch `root` (OpenZeppelin MerkleProof).
+    function verifyBatchRecord(
+        bytes32 root,
+        bytes32 recordId,
+        uint8 category,
+        bytes32 keyringDigest,
+        bytes32[] calldata proof
+    ) external view returns (bool);
+
+    /// @notice The anchored batch `root`; reverts with {RecordBatchNotFound} when unknown.
+    function batch(bytes32 root) external view returns (Batch memory);
 
     /// @notice Records on chain that the caller read `recordId` for `purpose` (an audit entry, no state).
     /// @dev Requires read consent for the record's category and `purpose`, or the caller being the patient.

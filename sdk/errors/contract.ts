@@ -126,6 +126,12 @@ export const RecordNotFoundError = revertError("RecordNotFound");
 export const RecordAlreadyAmendedError = revertError("RecordAlreadyAmended");
 /** See `IRecordRegistry.RecordAmendmentMismatch`. */
 export const RecordAmendmentMismatchError = revertError("RecordAmendmentMismatch");
+/** See `IRecordRegistry.RecordBatchAlreadyAnchored`. */
+export const RecordBatchAlreadyAnchoredError = revertError("RecordBatchAlreadyAnchored");
+/** See `IRecordRegistry.RecordBatchNotFound`. */
+export const RecordBatchNotFoundError = revertError("RecordBatchNotFound");
+/** See `IRecordRegistry.RecordEmptyBatch`. */
+export const RecordEmptyBatchError = revertError("RecordEmptyBatch");
 /** See `IRecordRegistry.RecordUnauthorizedPublisher`. */
 export const RecordUnauthorizedPublisherError = revertError("RecordUnauthorizedPublisher");
 /** See `IRecordRegistry.RecordLengthMismatch`. */
@@ -160,6 +166,9 @@ export const REVERT_ERRORS: ReadonlyMap<string, RevertErrorClass> = new Map(
     RecordNotFoundError,
     RecordAlreadyAmendedError,
     RecordAmendmentMismatchError,
+    RecordBatchAlreadyAnchoredError,
+    RecordBatchNotFoundError,
+    RecordEmptyBatchError,
     DirectoryInvalidCustodianError,
     DirectoryInvalidBreakGlassDurationError,
     ConsentUnauthorizedActorError,
