@@ -120,10 +120,12 @@ contract RecordRegistry is IRecordRegistry {
     function publishKeyrings(bytes32[] calldata recordIds, bytes[] calldata keyringCids) external {
         if (recordIds.length != keyringCids.length) revert RecordLengthMismatch(recordIds.length, keyringCids.length);
         for (uint256 i = 0; i < recordIds.length; ++i) {
-            address patient = _requireRecord(recordIds[i]).patient;
-            if (!consent.isPatientOrDelegate(patient, msg.sender)) {
-                revert RecordUnauthorizedPublisher(recordIds[i], msg.sender);
-            }
+            RecordVersion storage entry = _requireRecord(recordIds[i]);
+            address patient = entry.patient;
+            if (
+                !consent.isPatientOrDelegate(patient, msg.sender) &&
+                !consent.canAccess(patient, msg.sender, entry.category, Action.Read)
+            ) revert RecordUnauthorizedPublisher(recordIds[i], msg.sender);
             _parseCid(keyringCids[i]);
             emit KeyringPublished(recordIds[i], patient, msg.sender, keyringCids[i]);
         }

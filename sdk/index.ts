@@ -7,8 +7,16 @@
 // Client
 export { Carechain, type CarechainConnectOptions, type CarechainOptions } from "./client/carechain.js";
 export {
+  DELEGATE_KINDS,
   PROVIDER_KINDS,
   type AddedRecord,
+  type BreakGlassResult,
+  type DelegateKind,
+  type GrantResult,
+  type OnBehalf,
+  type PreparedKeyrings,
+  type SignedGrant,
+  type SignedRevoke,
   type CategoryRef,
   type GrantTerms,
   type ProviderKind,
@@ -16,6 +24,27 @@ export {
   type RecordAnchor,
   type TxResult,
 } from "./client/types.js";
+
+// Consent
+export {
+  CONSENT_DOMAIN_NAME,
+  CONSENT_DOMAIN_VERSION,
+  CONSENT_TYPES,
+  consentDomain,
+  signGrantRequest,
+  signRevokeRequest,
+  type GrantRequest,
+  type RevokeRequest,
+  type TypedDataSigner,
+} from "./consent/signing.js";
+export { parseScopes, ScopeError, toScopes, type ScopeGrant } from "./consent/scopes.js";
+export {
+  KeyReleaseError,
+  keyReleaseMessage,
+  keyReleaseSigner,
+  requestKeyRelease,
+  type KeyReleaseRequest,
+} from "./client/custodian.js";
 
 // Chain
 export {
@@ -36,11 +65,19 @@ export { MemoryBlobStore } from "./content/memory-store.js";
 // Crypto
 export {
   decryptEnvelope,
+  decryptStream,
   DEK_LENGTH,
   encryptEnvelope,
+  encryptStream,
   ENVELOPE_HEADER_LENGTH,
   generateDek,
+  getChunkCipher,
+  PORTABLE_CHUNK_CIPHER,
+  setChunkCipher,
+  type ByteSource,
+  type ChunkCipher,
   type EncryptOptions,
+  type KeyedChunkCipher,
 } from "./crypto/envelope.js";
 export {
   deriveIdentity,
@@ -68,9 +105,20 @@ export {
   categoryMask,
   categoryName,
   categoryOf,
+  categorySources,
+  possibleCategories,
+  type CategorySource,
   type CategoryId,
   type CategoryName,
 } from "./fhir/categories.js";
+export {
+  accountDid,
+  auditEntryToFhir,
+  grantToConsent,
+  type AuditEntry,
+  type ChainContext,
+  type GrantInfo,
+} from "./fhir/exports.js";
 export { createFhirValidator, type FhirDefinitions, type FhirValidator } from "./fhir/validator.js";
 
 // Errors

@@ -3,7 +3,14 @@
  * Hardhat helpers. Everything browser-safe is in the main entry point (sdk/index.ts).
  * @packageDocumentation
  */
+import { useNodeChunkCipher } from "./node/fast-aead.js";
+
+export { startCustodianService, type CustodianService, type CustodianServiceOptions } from "./node/custodian-service.js";
+export { NODE_CHUNK_CIPHER, nodeChunkCipherAvailable, useNodeChunkCipher } from "./node/fast-aead.js";
 export { loadFhirDefinitions } from "./node/fhir-definitions.js";
 export { FileSystemBlobStore } from "./node/fs-store.js";
 export { deployCarechain } from "./node/hardhat.js";
 export { loadDeploymentFile, loadIgnitionDeployment } from "./node/ignition.js";
+
+// Envelopes encrypted in Node use OpenSSL's ChaCha20-Poly1305 from here on (same bytes as the portable backend).
+useNodeChunkCipher();

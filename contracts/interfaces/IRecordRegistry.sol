@@ -49,7 +49,7 @@ interface IRecordRegistry {
     /// @notice Emitted when `accessor` records that it read `recordId` of `patient` for `purpose`.
     event RecordAccessed(bytes32 indexed recordId, address indexed patient, address indexed accessor, Purpose purpose);
 
-    /// @notice Emitted when `publisher` (the patient or a delegate) publishes an extra keyring for `recordId`: the
+    /// @notice Emitted when `publisher` (the patient, a delegate, or a current reader) publishes an extra keyring for `recordId`: the
     /// record key wrapped for readers added after the record was written (a new grantee, a rotated patient key).
     event KeyringPublished(bytes32 indexed recordId, address indexed patient, address indexed publisher, bytes keyringCid);
     /// @notice Emitted when the emergency custodian releases `recordId`'s key to `provider` during break-glass.
@@ -85,7 +85,7 @@ interface IRecordRegistry {
     error RecordBatchNotFound(bytes32 root);
     /// @notice A batch must hold at least one record and name at least one category.
     error RecordEmptyBatch();
-    /// @notice `account` is neither the record's patient nor one of its delegates.
+    /// @notice `account` is neither the record's patient, nor one of its delegates, nor a current reader of it.
     error RecordUnauthorizedPublisher(bytes32 recordId, address account);
     /// @notice The two arrays of a batch call differ in length.
     error RecordLengthMismatch(uint256 ids, uint256 cids);
@@ -141,7 +141,9 @@ interface IRecordRegistry {
     function logAccess(bytes32 recordId, Purpose purpose) external;
 
     /// @notice Publishes extra keyrings for records of one patient (keys follow consent: a new grantee, a rotated
-    /// key). By the patient or a delegate; no state, one event per keyring.
+    /// key). By the patient, a delegate, or a current reader of the record's category (e.g. a grantee relaying
+    /// keyrings its patient prepared offline); no state, one event per keyring. A keyring can only help its
+    /// recipients: every wrapped key is authenticated against the record's CID, so a bogus one is refused.
     /// @param recordIds The record versions.
     /// @param keyringCids CIDv1 (sha2-256) of each extra keyring, in the same order.
     function publishKeyrings(bytes32[] calldata recordIds, bytes[] calldata keyringCids) external;

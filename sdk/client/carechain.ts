@@ -1,23 +1,35 @@
-import { getAddress, type ContractTransactionResponse, type Signer } from "ethers";
+import { getAddress, keccak256, randomBytes, type ContractTransactionResponse, type Signer } from "ethers";
 import type { Resource } from "@medplum/fhirtypes";
 import { CID } from "multiformats/cid";
 
 import { type CarechainContracts, type CarechainDeployment, connectContracts } from "../chain/deployment.js";
-import { PurposeOfUse, purposeMask, type PurposeCode } from "../chain/purpose.js";
+import { PurposeOfUse, purposeMask, purposesOf, type PurposeCode } from "../chain/purpose.js";
 import { withRevertDecoding } from "../chain/revert.js";
 import type { BlobStore } from "../content/blob-store.js";
 import { concatBytes, fromHex, toHex, utf8 } from "../crypto/bytes.js";
 import { decryptEnvelope, encryptEnvelope, generateDek } from "../crypto/envelope.js";
 import type { IdentityKeyPair } from "../crypto/identity.js";
-import { createKeyring, decodeKeyring, encodeKeyring, openKeyring } from "../crypto/keyring.js";
+import { createKeyring, decodeKeyring, encodeKeyring, openKeyring, type Keyring } from "../crypto/keyring.js";
+import { signGrantRequest, signRevokeRequest, type GrantRequest, type RevokeRequest } from "../consent/signing.js";
+import { requestKeyRelease } from "./custodian.js";
+import { keyReleaseMessage } from "./custodian.js";
 import { CarechainError } from "../errors/base.js";
 import { RecordReadConsentRequiredError, RecordWriteConsentRequiredError } from "../errors/contract.js";
-import { FormatError, IntegrityError } from "../errors/data.js";
+import { FormatError, IntegrityError, NotARecipientError } from "../errors/data.js";
 import { canonicalJson } from "../fhir/canonical.js";
 import { Category, categoryMask, categoryOf, type CategoryId } from "../fhir/categories.js";
 import type { FhirValidator } from "../fhir/validator.js";
+import type { AuditEntry, GrantInfo } from "../fhir/exports.js";
 import {
+  DELEGATE_KINDS,
   PROVIDER_KINDS,
+  type BreakGlassResult,
+  type DelegateKind,
+  type GrantResult,
+  type OnBehalf,
+  type PreparedKeyrings,
+  type SignedGrant,
+  type SignedRevoke,
   type AddedRecord,
   type CategoryRef,
   type GrantTerms,
@@ -43,6 +55,8 @@ export interface CarechainOptions {
   readonly logAccess?: boolean;
   /** First block to search for events (the deployment block); default 0. */
   readonly fromBlock?: number;
+  /** URL of the emergency custodian service, for break-glass reads (see sdk/node/custodian-service.ts). */
+  readonly custodianUrl?: string;
 }
 
 /** {@link CarechainOptions} with a deployment instead of bound contracts. */
@@ -74,6 +88,7 @@ export class Carechain {
   readonly #validator: FhirValidator;
   readonly #logAccess: boolean;
   readonly #fromBlock: number;
+  readonly #custodianUrl: string | undefined;
   #address: string | undefined;
 
   /** @param options - Bound contracts, signer, identity, store and validator. */
@@ -85,6 +100,7 @@ export class Carechain {
     this.#validator = options.validator;
     this.#logAccess = options.logAccess ?? true;
     this.#fromBlock = options.fromBlock ?? 0;
+    this.#custodianUrl = options.custodianUrl;
   }
 
   /**
@@ -137,23 +153,289 @@ export class Carechain {
   // ── Consent ──────────────────────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Grants `grantee` access to this patient's records, replacing any earlier grant to it.
+   * Grants `grantee` access to a patient's records, replacing any earlier grant to it. Keys follow consent: when
+   * this client is the patient, its existing records in the read categories are made readable by the grantee
+   * (a keyring per record for the grantee, published on chain; record CIDs never change).
    * @param grantee - A registered provider or patient.
    * @param terms - Categories to read and write, purposes (default TREAT) and expiry.
+   * @param options - `patient`: act as a delegate of this patient (`grantFor`).
+   * @throws {ConsentUnauthorizedActorError} When acting for a patient this account is no delegate of.
    */
-  async grant(grantee: string, terms: GrantTerms): Promise<TxResult> {
-    const onChain = {
-      readMask: categoryMask((terms.read ?? []).map(categoryIdOf)),
-      writeMask: categoryMask((terms.write ?? []).map(categoryIdOf)),
-      purposes: purposeMask(terms.purposes ?? ["TREAT"]),
-      expiresAt: unixSeconds(terms.expiresAt),
-    };
-    return this.#send("grant", () => this.contracts.consent.grant(grantee, onChain));
+  async grant(grantee: string, terms: GrantTerms, options: OnBehalf = {}): Promise<GrantResult> {
+    const onChain = consentTerms(terms);
+    const me = await this.address();
+    const patient = options.patient ? getAddress(options.patient) : me;
+    const tx = await this.#send("grant", () =>
+      patient === me ? this.contracts.consent.grant(grantee, onChain) : this.contracts.consent.grantFor(patient, grantee, onChain),
+    );
+    if (patient !== me) return { ...tx, shared: 0 };
+    return { ...tx, ...(await this.shareRecords(grantee)) };
   }
 
-  /** Revokes this patient's grant to `grantee`, effective in the next block. */
-  async revoke(grantee: string): Promise<TxResult> {
-    return this.#send("revoke", () => this.contracts.consent.revoke(grantee));
+  /**
+   * Revokes a grant, effective in the next block. Records written from then on are not wrapped for the grantee;
+   * what it already read cannot be recalled.
+   * @param options - `patient`: act as a delegate of this patient (`revokeFor`).
+   */
+  async revoke(grantee: string, options: OnBehalf = {}): Promise<TxResult> {
+    const me = await this.address();
+    const patient = options.patient ? getAddress(options.patient) : me;
+    return this.#send("revoke", () =>
+      patient === me ? this.contracts.consent.revoke(grantee) : this.contracts.consent.revokeFor(patient, grantee),
+    );
+  }
+
+  /**
+   * Signs a grant (EIP-712) that anyone may relay with {@link Carechain.relayGrant}: the signer needs no ETH.
+   * When this client is the patient, keyrings for its existing records in scope are prepared and stored too.
+   * @param options - `patient` (when signing as a delegate), `deadline` (default one hour), `nonce` (default the
+   * signer's next nonce on chain).
+   */
+  async signGrant(
+    grantee: string,
+    terms: GrantTerms,
+    options: OnBehalf & { deadline?: Date | bigint | number; nonce?: bigint } = {},
+  ): Promise<SignedGrant> {
+    const me = await this.address();
+    const patient = options.patient ? getAddress(options.patient) : me;
+    const request: GrantRequest = {
+      patient,
+      grantee: getAddress(grantee),
+      ...consentTerms(terms),
+      ...(await this.#requestEnvelope(me, options)),
+    };
+    const signature = await signGrantRequest(this.#signer, request);
+    const keyrings =
+      patient === me ? await this.#prepareKeyrings(patient, grantee, categoriesOfMask(request.readMask)) : EMPTY_KEYRINGS;
+    return { request, signature, keyrings };
+  }
+
+  /** Relays a signed grant (this client pays the gas), then publishes the keyrings the patient prepared. */
+  async relayGrant(signed: SignedGrant): Promise<GrantResult> {
+    const tx = await this.#send("grantBySig", () => this.contracts.consent.grantBySig(signed.request, signed.signature));
+    const shareTx = await this.#publish(signed.keyrings);
+    return { ...tx, shared: signed.keyrings.recordIds.length, shareTx };
+  }
+
+  /** Signs a revocation (EIP-712) that anyone may relay with {@link Carechain.relayRevoke}. */
+  async signRevoke(
+    grantee: string,
+    options: OnBehalf & { deadline?: Date | bigint | number; nonce?: bigint } = {},
+  ): Promise<SignedRevoke> {
+    const me = await this.address();
+    const request: RevokeRequest = {
+      patient: options.patient ? getAddress(options.patient) : me,
+      grantee: getAddress(grantee),
+      ...(await this.#requestEnvelope(me, options)),
+    };
+    return { request, signature: await signRevokeRequest(this.#signer, request) };
+  }
+
+  /** Relays a signed revocation (this client pays the gas). */
+  async relayRevoke(signed: SignedRevoke): Promise<TxResult> {
+    return this.#send("revokeBySig", () => this.contracts.consent.revokeBySig(signed.request, signed.signature));
+  }
+
+  /**
+   * Makes this patient's existing records readable by `grantee` in the categories its live grant may read:
+   * a keyring per record for the grantee's Directory key, published on chain in one transaction.
+   * @returns How many records were shared, and the transaction (none when nothing was in scope).
+   */
+  async shareRecords(grantee: string): Promise<{ shared: number; shareTx?: TxResult }> {
+    const me = await this.address();
+    const terms = await this.contracts.consent.consentOf(me, grantee);
+    const keyrings = await this.#prepareKeyrings(me, grantee, categoriesOfMask(terms.readMask));
+    return { shared: keyrings.recordIds.length, shareTx: await this.#publish(keyrings) };
+  }
+
+  /**
+   * Every grant ever made on `patient`'s records, oldest first, each marked active when it is the grantee's
+   * current, unrevoked, unexpired grant. Export one with `grantToConsent` for FHIR systems.
+   */
+  async listGrants(patient: string): Promise<GrantInfo[]> {
+    const consent = this.contracts.consent;
+    const p = getAddress(patient);
+    const granted = await consent.queryFilter(consent.filters.ConsentGranted(p), this.#fromBlock);
+    const revoked = await consent.queryFilter(consent.filters.ConsentRevoked(p), this.#fromBlock);
+    const now = (await this.#signer.provider!.getBlock("latest"))!.timestamp;
+    const times = await this.#blockTimes([...granted, ...revoked].map((e) => e.blockNumber));
+    const order = (e: { blockNumber: number; index: number }) => e.blockNumber * 1e6 + e.index;
+    const lastChange = new Map<string, number>();
+    for (const e of [...granted, ...revoked]) {
+      lastChange.set(e.args.grantee, Math.max(lastChange.get(e.args.grantee) ?? -1, order(e)));
+    }
+    return granted.map((e) => {
+      const t = e.args.terms;
+      const expiresAt = Number(t.expiresAt);
+      return {
+        patient: e.args.patient,
+        grantee: e.args.grantee,
+        actor: e.args.actor,
+        read: categoriesOfMask(t.readMask),
+        write: categoriesOfMask(t.writeMask),
+        purposes: purposesOf(Number(t.purposes)),
+        grantedAt: times.get(e.blockNumber)!,
+        expiresAt,
+        active: lastChange.get(e.args.grantee) === order(e) && expiresAt > now,
+        tx: e.transactionHash,
+      };
+    });
+  }
+
+  /**
+   * `patient`'s audit trail, in chain order: who wrote, read, granted, revoked, delegated, broke the glass and
+   * released keys, when, and for which purpose. Export an entry with `auditEntryToFhir`.
+   */
+  async auditTrail(patient: string): Promise<AuditEntry[]> {
+    const p = getAddress(patient);
+    const { consent, records } = this.contracts;
+    const from = this.#fromBlock;
+    const logs = (
+      await Promise.all([
+        consent.queryFilter(consent.filters.ConsentGranted(p), from),
+        consent.queryFilter(consent.filters.ConsentRevoked(p), from),
+        consent.queryFilter(consent.filters.DelegateAdded(p), from),
+        consent.queryFilter(consent.filters.DelegateRemoved(p), from),
+        consent.queryFilter(consent.filters.EmergencyCategoriesSet(p), from),
+        consent.queryFilter(consent.filters.BreakGlassOpened(p), from),
+        consent.queryFilter(consent.filters.BreakGlassClosed(p), from),
+        records.queryFilter(records.filters.RecordAnchored(undefined, p), from),
+        records.queryFilter(records.filters.BatchAnchored(undefined, p), from),
+        records.queryFilter(records.filters.RecordAccessed(undefined, p), from),
+        records.queryFilter(records.filters.KeyringPublished(undefined, p), from),
+        records.queryFilter(records.filters.EmergencyKeyReleased(undefined, p), from),
+      ])
+    ).flat() as unknown as EventLike[];
+    logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
+    const times = await this.#blockTimes(logs.map((l) => l.blockNumber));
+    return logs.map((log) => {
+      const a = log.args;
+      const [actor, counterpart] = AUDIT_PARTIES[log.eventName]?.(a) ?? [p, undefined];
+      const purpose = log.eventName === "RecordAccessed" ? purposesOf(1 << Number(a.purpose))[0] : undefined;
+      const recordId = (a.recordId ?? a.root) as string | undefined;
+      return {
+        kind: log.eventName,
+        patient: p,
+        actor,
+        ...(counterpart ? { counterpart } : {}),
+        ...(recordId ? { recordId } : {}),
+        ...(purpose ? { purpose } : {}),
+        time: times.get(log.blockNumber)!,
+        block: log.blockNumber,
+        tx: log.transactionHash,
+        contract: log.address,
+      };
+    });
+  }
+
+  async #blockTimes(blocks: number[]): Promise<Map<number, number>> {
+    const times = new Map<number, number>();
+    for (const n of new Set(blocks)) times.set(n, (await this.#signer.provider!.getBlock(n))!.timestamp);
+    return times;
+  }
+
+  /**
+   * Names a delegate who may manage consent for a patient (by the patient, or a guardian for the patient).
+   * @param kind - `guardian` (of a minor; may also name delegates) or `proxy`.
+   */
+  async addDelegate(delegate: string, kind: DelegateKind, options: OnBehalf = {}): Promise<TxResult> {
+    const index = DELEGATE_KINDS.indexOf(kind);
+    if (index <= 0) throw new RangeError(`kind: expected guardian or proxy, got ${String(kind)}`);
+    const patient = options.patient ?? (await this.address());
+    return this.#send("addDelegate", () => this.contracts.consent.addDelegate(patient, delegate, index));
+  }
+
+  /** Removes a delegate (by the patient, a guardian, or the delegate itself). */
+  async removeDelegate(delegate: string, options: OnBehalf = {}): Promise<TxResult> {
+    const patient = options.patient ?? (await this.address());
+    return this.#send("removeDelegate", () => this.contracts.consent.removeDelegate(patient, delegate));
+  }
+
+  // ── Emergency access ─────────────────────────────────────────────────────────────────────────────────────
+
+  /** Sets the categories break-glass may read (default: the International Patient Summary set). */
+  async setEmergencyCategories(categories: readonly CategoryRef[], options: OnBehalf = {}): Promise<TxResult> {
+    const patient = options.patient ?? (await this.address());
+    const mask = categoryMask(categories.map(categoryIdOf));
+    return this.#send("setEmergencyCategories", () => this.contracts.consent.setEmergencyCategories(patient, mask));
+  }
+
+  /** Names the emergency key custodian in the Directory (admin only). */
+  async setEmergencyCustodian(custodian: string): Promise<TxResult> {
+    return this.#send("setEmergencyCustodian", () => this.contracts.directory.setEmergencyCustodian(custodian));
+  }
+
+  /**
+   * Opens break-glass: read-only access to `patient`'s emergency categories, without consent, for at most the
+   * Directory's maximum (24 h by default). Loud: the event is on the patient's feed and in the audit trail.
+   * Only a hash of the justification goes on chain (salted, so short texts can't be guessed); keep the text and
+   * salt for the review.
+   * @throws {ConsentNotEmergencyProviderError | ConsentBreakGlassAlreadyOpenError | ConsentBreakGlassInvalidDurationError}
+   */
+  async openBreakGlass(
+    patient: string,
+    options: { justification: string; durationSeconds: number },
+  ): Promise<BreakGlassResult> {
+    if (options.justification.trim().length === 0) throw new RangeError("justification: must not be empty");
+    const salt = toHex(randomBytes(16));
+    const justificationHash = keccak256(concatBytes(fromHex("salt", salt), utf8(options.justification)));
+    const tx = await this.#send("openBreakGlass", () =>
+      this.contracts.consent.openBreakGlass(patient, justificationHash, BigInt(options.durationSeconds)),
+    );
+    const expiresAt = Number(await this.contracts.consent.breakGlassExpiry(patient, await this.address()));
+    return { ...tx, justificationHash, salt, expiresAt };
+  }
+
+  /** Closes `provider`'s break-glass early (the patient, a delegate, or the provider). */
+  async closeBreakGlass(provider: string, options: OnBehalf = {}): Promise<TxResult> {
+    const patient = options.patient ?? (await this.address());
+    return this.#send("closeBreakGlass", () => this.contracts.consent.closeBreakGlass(patient, provider));
+  }
+
+  /**
+   * The custodian's side of an emergency key release: checks on chain that `provider`'s break-glass covers the
+   * record and logs the release there (the transaction reverts otherwise), then wraps the record key for the
+   * provider's Directory key. Used by the custodian service; this client must be the Directory's custodian.
+   * @returns The keyring bytes (one recipient: the provider).
+   * @throws {RecordBreakGlassRequiredError | RecordNotEmergencyCustodianError}
+   */
+  async releaseEmergencyKey(recordId: string, provider: string): Promise<{ keyring: Uint8Array; tx: TxResult }> {
+    const id = toHex(fromHex("recordId", recordId, 32));
+    const tx = await this.#send("logKeyRelease", () => this.contracts.records.logKeyRelease(id, provider));
+    const { contentCid } = await this.#anchorEvent(id);
+    const dek = await this.#openRecordKey(id, contentCid);
+    const key = fromHex("encryptionKey", await this.contracts.directory.encryptionKeyOf(provider), 32);
+    return { keyring: encodeKeyring(await createKeyring(contentCid, dek, [key])), tx };
+  }
+
+  /**
+   * Replaces this patient's encryption key: registers `identity`'s public key on chain and re-wraps every record
+   * this patient can open for the new key (keyrings published on chain). Returns a client that uses the new key.
+   */
+  async rotatePatientKey(identity: IdentityKeyPair): Promise<{ client: Carechain; tx: TxResult; rewrapped: number; shareTx?: TxResult }> {
+    const me = await this.address();
+    const records = await this.listRecords(me);
+    const recordIds: string[] = [];
+    const keyringCids: Uint8Array[] = [];
+    for (const r of records) {
+      const { contentCid } = await this.#anchorEvent(r.recordId);
+      const dek = await this.#openRecordKey(r.recordId, contentCid);
+      keyringCids.push((await this.store.put(encodeKeyring(await createKeyring(contentCid, dek, [identity.publicKey])))).bytes);
+      recordIds.push(r.recordId);
+    }
+    const tx = await this.#send("rotatePatientKey", () => this.contracts.directory.rotatePatientKey(toHex(identity.publicKey)));
+    const shareTx = await this.#publish({ recordIds, keyringCids });
+    const client = new Carechain({
+      contracts: this.contracts,
+      signer: this.#signer,
+      identity,
+      store: this.store,
+      validator: this.#validator,
+      logAccess: this.#logAccess,
+      fromBlock: this.#fromBlock,
+      custodianUrl: this.#custodianUrl,
+    });
+    return { client, tx, rewrapped: recordIds.length, shareTx };
   }
 
   /**
@@ -200,6 +482,8 @@ export class Carechain {
     const contentCid = await this.store.put(envelope);
     const readers = await this.#readerKeys(patientAddress, category);
     readers.push(this.identity.publicKey);
+    const custodianKey = await this.#custodianKeyFor(patientAddress, category);
+    if (custodianKey) readers.push(custodianKey);
     const keyring = await createKeyring(contentCid, dek, readers);
     const keyringCid = await this.store.put(encodeKeyring(keyring));
     const tx = await this.#send("anchor", () =>
@@ -246,9 +530,8 @@ export class Carechain {
         purpose: BigInt(PurposeOfUse[purpose]),
       });
     }
-    const { contentCid, keyringCid, txHash } = await this.#anchorEvent(anchor.recordId);
-    const keyring = decodeKeyring(await this.store.get(keyringCid));
-    const dek = await openKeyring(keyring, contentCid, this.identity);
+    const { contentCid, txHash } = await this.#anchorEvent(anchor.recordId);
+    const dek = await this.#openRecordKey(anchor.recordId, contentCid, purpose);
     const envelope = await this.store.get(contentCid);
     const plaintext = decryptEnvelope(dek, envelope, recordContext(anchor.patient, anchor.category));
     let parsed: unknown;
@@ -310,6 +593,99 @@ export class Carechain {
     return Promise.all(ids.map((id) => this.getRecord(id)));
   }
 
+  /**
+   * The record key, from the first keyring that holds this identity: the anchored one, then keyrings published
+   * later (grants, key rotation), then — for an emergency purpose — the custodian service.
+   */
+  async #openRecordKey(recordId: string, contentCid: CID, purpose?: PurposeCode): Promise<Uint8Array> {
+    const { keyringCid } = await this.#anchorEvent(recordId);
+    const candidates: (() => Promise<Keyring>)[] = [async () => decodeKeyring(await this.store.get(keyringCid))];
+    const records = this.contracts.records;
+    const published = await records.queryFilter(records.filters.KeyringPublished(recordId), this.#fromBlock);
+    for (const event of published.reverse()) {
+      candidates.push(async () => decodeKeyring(await this.store.get(CID.decode(fromHex("keyringCid", event.args.keyringCid)))));
+    }
+    if ((purpose === "BTG" || purpose === "ETREAT") && this.#custodianUrl) {
+      candidates.push(async () => decodeKeyring(await this.#requestEmergencyKey(recordId)));
+    }
+    const mine = toHex(this.identity.publicKey);
+    let firstError: unknown;
+    for (const load of candidates) {
+      try {
+        const keyring = await load();
+        if (!keyring.recipients.some((e) => e.key === mine)) continue;
+        return await openKeyring(keyring, contentCid, this.identity);
+      } catch (error) {
+        firstError ??= error;
+      }
+    }
+    if (firstError) throw firstError;
+    throw new NotARecipientError("No keyring of this record holds your identity key.", {
+      details: `record=${recordId} publicKey=${mine}`,
+    });
+  }
+
+  async #requestEmergencyKey(recordId: string): Promise<Uint8Array> {
+    const provider = await this.address();
+    const chainId = (await this.#signer.provider!.getNetwork()).chainId.toString();
+    const unsigned = { chainId, recordId, provider, issuedAt: Math.floor(Date.now() / 1000) };
+    const signature = await this.#signer.signMessage(keyReleaseMessage(unsigned));
+    return requestKeyRelease(this.#custodianUrl!, { ...unsigned, signature });
+  }
+
+  /** The custodian's key when `category` is one of the patient's emergency categories and a custodian is named. */
+  async #custodianKeyFor(patient: string, category: CategoryId): Promise<Uint8Array | undefined> {
+    const emergency = await this.contracts.consent.emergencyCategoriesOf(patient);
+    if (((emergency >> BigInt(category)) & 1n) === 0n) return undefined;
+    const custodian = await this.contracts.directory.emergencyCustodian();
+    if (custodian === ZERO_ADDRESS) return undefined;
+    return fromHex("custodianKey", await this.contracts.directory.encryptionKeyOf(custodian), 32);
+  }
+
+  /** Keyrings for `grantee`'s Directory key, for every record of `patient` in `categories` this client can open. */
+  async #prepareKeyrings(patient: string, grantee: string, categories: CategoryId[]): Promise<PreparedKeyrings> {
+    if (categories.length === 0) return EMPTY_KEYRINGS;
+    const keyHex = await this.contracts.directory.encryptionKeyOf(grantee);
+    if (keyHex === ZERO_HASH) return EMPTY_KEYRINGS;
+    const key = fromHex("encryptionKey", keyHex, 32);
+    const recordIds: string[] = [];
+    const keyringCids: Uint8Array[] = [];
+    for (const record of await this.listRecords(patient)) {
+      if (!categories.includes(record.category)) continue;
+      const { contentCid } = await this.#anchorEvent(record.recordId);
+      const dek = await this.#openRecordKey(record.recordId, contentCid);
+      const cid = await this.store.put(encodeKeyring(await createKeyring(contentCid, dek, [key])));
+      recordIds.push(record.recordId);
+      keyringCids.push(cid.bytes);
+    }
+    return { recordIds, keyringCids };
+  }
+
+  /** Publishes prepared keyrings on chain, in pages; the last page's transaction is returned with summed gas. */
+  async #publish(keyrings: PreparedKeyrings): Promise<TxResult | undefined> {
+    let result: TxResult | undefined;
+    for (let i = 0; i < keyrings.recordIds.length; i += PUBLISH_PAGE) {
+      const ids = keyrings.recordIds.slice(i, i + PUBLISH_PAGE);
+      const cids = keyrings.keyringCids.slice(i, i + PUBLISH_PAGE);
+      const tx = await this.#send("publishKeyrings", () => this.contracts.records.publishKeyrings(ids, cids));
+      result = result ? { ...tx, gasUsed: result.gasUsed + tx.gasUsed } : tx;
+    }
+    return result;
+  }
+
+  /** Signer, nonce, deadline, chain and registry of a signed request. */
+  async #requestEnvelope(signer: string, options: { deadline?: Date | bigint | number; nonce?: bigint }) {
+    const chainId = (await this.#signer.provider!.getNetwork()).chainId;
+    const latest = await this.#signer.provider!.getBlock("latest");
+    return {
+      signer,
+      nonce: options.nonce ?? (await this.contracts.consent.nonces(signer)),
+      deadline: options.deadline === undefined ? BigInt(latest!.timestamp + 3600) : unixSeconds(options.deadline),
+      chainId,
+      registry: await this.contracts.consent.getAddress(),
+    };
+  }
+
   /** X25519 keys of the patient and of every grantee that may currently read `category`. */
   async #readerKeys(patient: string, category: CategoryId): Promise<Uint8Array[]> {
     const { consent, directory } = this.contracts;
@@ -350,6 +726,50 @@ export class Carechain {
 }
 
 const ZERO_HASH = `0x${"00".repeat(32)}`;
+const ZERO_ADDRESS = `0x${"00".repeat(20)}`;
+const PUBLISH_PAGE = 100;
+const EMPTY_KEYRINGS: PreparedKeyrings = { recordIds: [], keyringCids: [] };
+
+/** On-chain terms of a grant. */
+function consentTerms(terms: GrantTerms) {
+  return {
+    readMask: categoryMask((terms.read ?? []).map(categoryIdOf)),
+    writeMask: categoryMask((terms.write ?? []).map(categoryIdOf)),
+    purposes: purposeMask(terms.purposes ?? ["TREAT"]),
+    expiresAt: unixSeconds(terms.expiresAt),
+  };
+}
+
+/** A decoded event as the audit trail reads it. */
+interface EventLike {
+  eventName: string;
+  args: Record<string, unknown>;
+  blockNumber: number;
+  index: number;
+  transactionHash: string;
+  address: string;
+}
+
+/** Who acted, and the other party, for each event kind. */
+const AUDIT_PARTIES: Record<string, (a: Record<string, unknown>) => [string, string | undefined]> = {
+  ConsentGranted: (a) => [a.actor as string, a.grantee as string],
+  ConsentRevoked: (a) => [a.actor as string, a.grantee as string],
+  DelegateAdded: (a) => [a.actor as string, a.delegate as string],
+  DelegateRemoved: (a) => [a.actor as string, a.delegate as string],
+  EmergencyCategoriesSet: (a) => [a.actor as string, undefined],
+  BreakGlassOpened: (a) => [a.provider as string, undefined],
+  BreakGlassClosed: (a) => [a.actor as string, a.provider as string],
+  RecordAnchored: (a) => [a.author as string, undefined],
+  BatchAnchored: (a) => [a.author as string, undefined],
+  RecordAccessed: (a) => [a.accessor as string, undefined],
+  KeyringPublished: (a) => [a.publisher as string, undefined],
+  EmergencyKeyReleased: (a) => [a.custodian as string, a.provider as string],
+};
+
+/** The categories set in a 64-bit mask. */
+function categoriesOfMask(mask: bigint): CategoryId[] {
+  return (Object.values(Category) as CategoryId[]).filter((c) => ((mask >> BigInt(c)) & 1n) === 1n);
+}
 
 /** The AEAD context of a record: binds the ciphertext to its patient and category. */
 function recordContext(patient: string, category: CategoryId): Uint8Array {

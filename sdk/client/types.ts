@@ -91,3 +91,52 @@ export interface ReadRecord<T extends Resource = Resource> {
   /** The `logAccess` transaction, when access logging is on. */
   readonly accessLog?: TxResult;
 }
+
+/** Acting for a patient: the patient itself (default) or a delegate naming the patient it acts for. */
+export interface OnBehalf {
+  /** The patient acted for; default this client's own account. */
+  readonly patient?: string;
+}
+
+/** The result of a grant: the grant transaction, and the keyrings shared for records written before it. */
+export interface GrantResult extends TxResult {
+  /** How many existing records were made readable by the grantee (keyrings published). */
+  readonly shared: number;
+  /** The `publishKeyrings` transaction, when records were shared. */
+  readonly shareTx?: TxResult;
+}
+
+/** Keyrings prepared by the patient for records written before a grant (for `publishKeyrings`). */
+export interface PreparedKeyrings {
+  readonly recordIds: string[];
+  readonly keyringCids: Uint8Array[];
+}
+
+/** A grant signed (EIP-712) by the patient or a delegate, ready for anyone to relay. */
+export interface SignedGrant {
+  readonly request: import("../consent/signing.js").GrantRequest;
+  readonly signature: string;
+  /** Keyrings for the patient's existing records in scope; the relayer publishes them after the grant. */
+  readonly keyrings: PreparedKeyrings;
+}
+
+/** A revocation signed (EIP-712) by the patient or a delegate, ready for anyone to relay. */
+export interface SignedRevoke {
+  readonly request: import("../consent/signing.js").RevokeRequest;
+  readonly signature: string;
+}
+
+/** Delegate kinds of the ConsentRegistry (index = on-chain enum value). */
+export const DELEGATE_KINDS = ["none", "guardian", "proxy"] as const;
+/** A delegate kind: a guardian (of a minor; may also name delegates) or a proxy. */
+export type DelegateKind = Exclude<(typeof DELEGATE_KINDS)[number], "none">;
+
+/** The result of opening break-glass. */
+export interface BreakGlassResult extends TxResult {
+  /** The hash on chain: keccak256(salt || UTF-8 justification). */
+  readonly justificationHash: string;
+  /** The random salt; keep it with the justification text so a reviewer can check the hash. */
+  readonly salt: string;
+  /** When the episode ends (unix seconds). */
+  readonly expiresAt: number;
+}

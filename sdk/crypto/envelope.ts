@@ -1,8 +1,16 @@
-import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { randomBytes } from "@noble/ciphers/utils.js";
 
 import { DecryptionError, FormatError } from "../errors/data.js";
+import { getChunkCipher, hchacha20, TAG_LENGTH, type KeyedChunkCipher } from "./_aead.js";
 import { checkBytes, concatBytes } from "./bytes.js";
+
+export {
+  getChunkCipher,
+  PORTABLE_CHUNK_CIPHER,
+  setChunkCipher,
+  type ChunkCipher,
+  type KeyedChunkCipher,
+} from "./_aead.js";
 
 /**
  * Envelope format v1: chunked XChaCha20-Poly1305 in the STREAM construction (Hoang, Reyhanitabar, Rogaway,
@@ -20,6 +28,12 @@ import { checkBytes, concatBytes } from "./bytes.js";
  * chunk nonce (24 bytes) = prefix (19) || counter (uint32, big-endian) || last flag (0x01 last, 0x00 other)
  * chunk AAD = header || context (the caller's record context, e.g. patient and category)
  * ```
+ *
+ * XChaCha20-Poly1305 with a 24-byte nonce is HChaCha20(key, nonce[0..16]) as a subkey, then IETF
+ * ChaCha20-Poly1305 with the 12-byte nonce `0x00000000 || nonce[16..24]`. `nonce[0..16]` is the first 16 bytes
+ * of the prefix, the same for every chunk, so the subkey is derived once per envelope and each chunk goes to the
+ * current {@link ChunkCipher} (portable @noble/ciphers, or node:crypto once `carechain/node` is imported): the
+ * bytes are the same either way.
  */
 export const ENVELOPE_MAGIC = new Uint8Array([0x43, 0x43, 0x45]);
 /** Format version written by this SDK. */
@@ -30,17 +44,22 @@ export const SUITE_XCHACHA20POLY1305_STREAM = 1;
 export const ENVELOPE_HEADER_LENGTH = 25;
 /** Length of a data encryption key (DEK). */
 export const DEK_LENGTH = 32;
-const TAG_LENGTH = 16;
 const PREFIX_LENGTH = 19;
+/** Prefix bytes that go into HChaCha20 (the rest of the prefix starts each chunk's 12-byte nonce). */
+const SUBKEY_NONCE_LENGTH = 16;
 const DEFAULT_CHUNK_LOG2 = 16;
 const MIN_CHUNK_LOG2 = 10;
 const MAX_CHUNK_LOG2 = 24;
+const MAX_COUNTER = 0xffff_ffff;
 
-/** Options of {@link encryptEnvelope}. */
+/** Options of {@link encryptEnvelope} and {@link encryptStream}. */
 export interface EncryptOptions {
   /** log2 of the chunk size in bytes (10..24); default 16 (64 KiB). */
   chunkSizeLog2?: number;
 }
+
+/** A source of bytes for the streaming functions: any (async) iterable of byte pieces of any sizes. */
+export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
 /**
  * A fresh random 256-bit data encryption key. Use one per record version, never twice.
@@ -69,28 +88,24 @@ export function encryptEnvelope(
   checkBytes("dek", dek, DEK_LENGTH);
   checkBytes("plaintext", plaintext);
   checkBytes("context", context);
-  const log2 = options.chunkSizeLog2 ?? DEFAULT_CHUNK_LOG2;
-  if (!Number.isInteger(log2) || log2 < MIN_CHUNK_LOG2 || log2 > MAX_CHUNK_LOG2) {
-    throw new RangeError(`chunkSizeLog2: expected an integer in ${MIN_CHUNK_LOG2}..${MAX_CHUNK_LOG2}, got ${log2}`);
-  }
+  const log2 = chunkSizeLog2(options);
   const chunkSize = 2 ** log2;
-  const header = concatBytes(
-    ENVELOPE_MAGIC,
-    new Uint8Array([ENVELOPE_VERSION, SUITE_XCHACHA20POLY1305_STREAM, log2]),
-    randomBytes(PREFIX_LENGTH),
-  );
-  const aad = concatBytes(header, context);
-  const chunks = Math.max(1, Math.ceil(plaintext.length / chunkSize));
-  const out = new Uint8Array(header.length + plaintext.length + chunks * TAG_LENGTH);
-  out.set(header, 0);
-  let offset = header.length;
-  for (let i = 0; i < chunks; i++) {
-    const piece = plaintext.subarray(i * chunkSize, Math.min(plaintext.length, (i + 1) * chunkSize));
-    const sealed = xchacha20poly1305(dek, chunkNonce(header, i, i === chunks - 1), aad).encrypt(piece);
-    out.set(sealed, offset);
-    offset += sealed.length;
+  const sealer = new ChunkSealer(dek, newHeader(log2), context);
+  try {
+    const chunks = Math.max(1, Math.ceil(plaintext.length / chunkSize));
+    checkCounter(chunks - 1);
+    const out = sealer.allocate(ENVELOPE_HEADER_LENGTH + plaintext.length + chunks * TAG_LENGTH);
+    out.set(sealer.header, 0);
+    let offset = ENVELOPE_HEADER_LENGTH;
+    for (let i = 0; i < chunks; i++) {
+      const piece = plaintext.subarray(i * chunkSize, Math.min(plaintext.length, (i + 1) * chunkSize));
+      sealer.seal(i, i === chunks - 1, piece, out.subarray(offset, offset + piece.length + TAG_LENGTH));
+      offset += piece.length + TAG_LENGTH;
+    }
+    return out;
+  } finally {
+    sealer.dispose();
   }
-  return out;
 }
 
 /**
@@ -114,20 +129,265 @@ export function decryptEnvelope(dek: Uint8Array, envelope: Uint8Array, context: 
   const chunks = Math.max(1, Math.ceil(body.length / sealedChunk));
   const finalLength = body.length - (chunks - 1) * sealedChunk;
   if (finalLength < TAG_LENGTH) throw new DecryptionError("The envelope's final chunk is truncated.");
-  const aad = concatBytes(header, context);
-  const out = new Uint8Array(body.length - chunks * TAG_LENGTH);
-  for (let i = 0; i < chunks; i++) {
-    const sealed = body.subarray(i * sealedChunk, Math.min(body.length, (i + 1) * sealedChunk));
+  const sealer = new ChunkSealer(dek, header, context);
+  try {
+    checkCounter(chunks - 1);
+    const out = sealer.allocate(body.length - chunks * TAG_LENGTH);
+    for (let i = 0; i < chunks; i++) {
+      const sealed = body.subarray(i * sealedChunk, Math.min(body.length, (i + 1) * sealedChunk));
+      const target = out.subarray(i * chunkSize, i * chunkSize + sealed.length - TAG_LENGTH);
+      sealer.open(i, i === chunks - 1, sealed, target, `chunk ${i} of ${chunks}`, out);
+    }
+    return out;
+  } finally {
+    sealer.dispose();
+  }
+}
+
+/**
+ * Encrypts a stream: the same bytes as {@link encryptEnvelope} of the concatenated input (for the same key,
+ * context, options and nonce prefix), produced piece by piece with memory bounded by one chunk, whatever the
+ * input's length. Yields the 25-byte header first, then one sealed chunk (ciphertext || tag) at a time; the last
+ * chunk is only sealed once the source has ended, as STREAM requires.
+ * @param dek - 32-byte data encryption key, fresh for this record version.
+ * @param source - The plaintext, in pieces of any sizes (e.g. a file read stream).
+ * @param context - Associated data that decryption must present again.
+ * @throws {RangeError} (at once) When `dek` is not 32 bytes or the chunk size is out of range.
+ * @throws {TypeError} (while iterating) When the source yields something that is not a `Uint8Array`.
+ * @example
+ * for await (const piece of encryptStream(dek, createReadStream(path), context)) out.write(piece);
+ */
+export function encryptStream(
+  dek: Uint8Array,
+  source: ByteSource,
+  context: Uint8Array,
+  options: EncryptOptions = {},
+): AsyncGenerator<Uint8Array, void, undefined> {
+  checkBytes("dek", dek, DEK_LENGTH);
+  checkBytes("context", context);
+  checkSource(source);
+  const log2 = chunkSizeLog2(options);
+  return encryptChunks(dek.slice(), source, context.slice(), log2);
+}
+
+/**
+ * Decrypts a stream written by {@link encryptStream} or {@link encryptEnvelope}, yielding plaintext one chunk
+ * at a time with memory bounded by one chunk.
+ *
+ * Every yielded piece has authenticated, and pieces arrive in order with none left out, but a truncated
+ * envelope is only detected at its end: treat the output as complete only once the iteration has finished
+ * without an error (write to a temporary file and rename it then, for instance).
+ * @param dek - The 32-byte key the envelope was sealed with.
+ * @param source - The envelope, in pieces of any sizes.
+ * @param context - The same associated data given at encryption.
+ * @throws {RangeError} (at once) When `dek` is not 32 bytes.
+ * @throws {FormatError} (while iterating) When the header is malformed or names an unknown version or suite.
+ * @throws {DecryptionError} (while iterating) When a chunk fails authentication or the envelope is truncated.
+ */
+export function decryptStream(
+  dek: Uint8Array,
+  source: ByteSource,
+  context: Uint8Array,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  checkBytes("dek", dek, DEK_LENGTH);
+  checkBytes("context", context);
+  checkSource(source);
+  return decryptChunks(dek.slice(), source, context.slice());
+}
+
+async function* encryptChunks(
+  dek: Uint8Array,
+  source: ByteSource,
+  context: Uint8Array,
+  log2: number,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const chunkSize = 2 ** log2;
+  const sealer = new ChunkSealer(dek, newHeader(log2), context);
+  dek.fill(0);
+  try {
+    yield sealer.header.slice();
+    const pending = new Uint8Array(chunkSize);
+    let filled = 0;
+    let counter = 0;
+    for await (const piece of source) {
+      checkBytes("source piece", piece);
+      let at = 0;
+      while (at < piece.length) {
+        if (filled === chunkSize) {
+          // A full chunk with more data behind it: not the last one.
+          yield sealer.sealed(counter, false, pending);
+          counter = checkCounter(counter + 1);
+          filled = 0;
+        }
+        const n = Math.min(chunkSize - filled, piece.length - at);
+        pending.set(piece.subarray(at, at + n), filled);
+        filled += n;
+        at += n;
+      }
+    }
+    yield sealer.sealed(counter, true, pending.subarray(0, filled));
+    pending.fill(0);
+  } finally {
+    sealer.dispose();
+  }
+}
+
+async function* decryptChunks(
+  dek: Uint8Array,
+  source: ByteSource,
+  context: Uint8Array,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  let sealer: ChunkSealer | undefined;
+  try {
+    const header = new Uint8Array(ENVELOPE_HEADER_LENGTH);
+    let headerFilled = 0;
+    let pending = new Uint8Array(0);
+    let filled = 0;
+    let counter = 0;
+    for await (const piece of source) {
+      checkBytes("source piece", piece);
+      let at = 0;
+      if (!sealer) {
+        const n = Math.min(ENVELOPE_HEADER_LENGTH - headerFilled, piece.length);
+        header.set(piece.subarray(0, n), headerFilled);
+        headerFilled += n;
+        at = n;
+        if (headerFilled < ENVELOPE_HEADER_LENGTH) continue;
+        const { chunkSize } = parseHeader(header);
+        sealer = new ChunkSealer(dek, header, context);
+        dek.fill(0);
+        pending = new Uint8Array(chunkSize + TAG_LENGTH);
+      }
+      while (at < piece.length) {
+        if (filled === pending.length) {
+          // A full sealed chunk with more data behind it: not the last one.
+          yield sealer.opened(counter, false, pending, `chunk ${counter}`);
+          counter = checkCounter(counter + 1);
+          filled = 0;
+        }
+        const n = Math.min(pending.length - filled, piece.length - at);
+        pending.set(piece.subarray(at, at + n), filled);
+        filled += n;
+        at += n;
+      }
+    }
+    if (!sealer) parseHeader(header.subarray(0, headerFilled)); // throws: shorter than its header
+    if (filled < TAG_LENGTH) {
+      throw new DecryptionError(
+        counter === 0 ? "The envelope is truncated: no final chunk." : "The envelope's final chunk is truncated.",
+      );
+    }
+    yield sealer!.opened(counter, true, pending.subarray(0, filled), `chunk ${counter} (final)`);
+  } finally {
+    sealer?.dispose();
+    dek.fill(0);
+  }
+}
+
+/** One envelope's chunk operations: the header, its AAD, the HChaCha20 subkey and the chunk cipher. */
+class ChunkSealer {
+  readonly header: Uint8Array;
+  readonly #aad: Uint8Array;
+  readonly #subkey: Uint8Array;
+  readonly #cipher: KeyedChunkCipher;
+  readonly #allocate: (length: number) => Uint8Array;
+  /** 0x00000000 || prefix[16..19] || counter (BE) || last flag. */
+  readonly #nonce = new Uint8Array(12);
+  readonly #nonceView = new DataView(this.#nonce.buffer);
+
+  constructor(dek: Uint8Array, header: Uint8Array, context: Uint8Array) {
+    this.header = header.slice();
+    this.#aad = concatBytes(this.header, context);
+    const prefix = this.header.subarray(ENVELOPE_HEADER_LENGTH - PREFIX_LENGTH);
+    this.#subkey = hchacha20(dek, prefix.subarray(0, SUBKEY_NONCE_LENGTH));
+    const backend = getChunkCipher();
+    this.#cipher = backend.withKey(this.#subkey);
+    this.#allocate = backend.allocate ? (n) => backend.allocate!(n) : (n) => new Uint8Array(n);
+    this.#nonce.set(prefix.subarray(SUBKEY_NONCE_LENGTH), 4);
+  }
+
+  allocate(length: number): Uint8Array {
+    return this.#allocate(length);
+  }
+
+  /** Seals chunk `counter` of `plaintext` into `output` (`plaintext.length + 16` bytes). */
+  seal(counter: number, last: boolean, plaintext: Uint8Array, output: Uint8Array): void {
+    this.#cipher.seal(this.#chunkNonce(counter, last), this.#aad, plaintext, output);
+  }
+
+  /** Seals chunk `counter` into a fresh array. */
+  sealed(counter: number, last: boolean, plaintext: Uint8Array): Uint8Array {
+    const output = this.#allocate(plaintext.length + TAG_LENGTH);
+    this.seal(counter, last, plaintext, output);
+    return output;
+  }
+
+  /**
+   * Opens chunk `counter` into `output`; on failure wipes `wipe` (default `output`) and throws a
+   * {@link DecryptionError}.
+   */
+  open(counter: number, last: boolean, sealed: Uint8Array, output: Uint8Array, details: string, wipe = output) {
     try {
-      out.set(xchacha20poly1305(dek, chunkNonce(header, i, i === chunks - 1), aad).decrypt(sealed), i * chunkSize);
+      this.#cipher.open(this.#chunkNonce(counter, last), this.#aad, sealed, output);
     } catch (cause) {
+      wipe.fill(0);
       throw new DecryptionError(
         "The envelope failed authentication: wrong key or context, or altered, reordered or truncated data.",
-        { details: `chunk ${i} of ${chunks}`, cause },
+        { details, cause },
       );
     }
   }
-  return out;
+
+  /** Opens chunk `counter` into a fresh array. */
+  opened(counter: number, last: boolean, sealed: Uint8Array, details: string): Uint8Array {
+    const output = this.#allocate(sealed.length - TAG_LENGTH);
+    this.open(counter, last, sealed, output, details);
+    return output;
+  }
+
+  dispose(): void {
+    this.#subkey.fill(0);
+  }
+
+  #chunkNonce(counter: number, last: boolean): Uint8Array {
+    this.#nonceView.setUint32(7, counter, false);
+    this.#nonce[11] = last ? 1 : 0;
+    return this.#nonce;
+  }
+}
+
+function chunkSizeLog2(options: EncryptOptions): number {
+  const log2 = options.chunkSizeLog2 ?? DEFAULT_CHUNK_LOG2;
+  if (!Number.isInteger(log2) || log2 < MIN_CHUNK_LOG2 || log2 > MAX_CHUNK_LOG2) {
+    throw new RangeError(`chunkSizeLog2: expected an integer in ${MIN_CHUNK_LOG2}..${MAX_CHUNK_LOG2}, got ${log2}`);
+  }
+  return log2;
+}
+
+/** "CCE" | version | suite | log2 | random prefix. */
+function newHeader(log2: number): Uint8Array {
+  return concatBytes(
+    ENVELOPE_MAGIC,
+    new Uint8Array([ENVELOPE_VERSION, SUITE_XCHACHA20POLY1305_STREAM, log2]),
+    randomBytes(PREFIX_LENGTH),
+  );
+}
+
+/** The chunk counter is a uint32: refuses an envelope that would need more chunks. */
+function checkCounter(counter: number): number {
+  if (counter > MAX_COUNTER) throw new RangeError("An envelope holds at most 2^32 chunks: use a larger chunk size.");
+  return counter;
+}
+
+function checkSource(source: unknown): asserts source is ByteSource {
+  const s = source as { [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown } | null;
+  if (
+    s === null ||
+    typeof s !== "object" ||
+    (typeof s[Symbol.asyncIterator] !== "function" && typeof s[Symbol.iterator] !== "function")
+  ) {
+    throw new TypeError("source: expected an iterable or async iterable of Uint8Array");
+  }
 }
 
 /** Reads and checks an envelope header. */
@@ -152,13 +412,4 @@ function parseHeader(envelope: Uint8Array): { header: Uint8Array; chunkSize: num
     throw new FormatError("Envelope chunk size out of range.", { details: `log2=${log2}` });
   }
   return { header, chunkSize: 2 ** log2 };
-}
-
-/** prefix (19) || counter (uint32 BE) || last flag. */
-function chunkNonce(header: Uint8Array, counter: number, last: boolean): Uint8Array {
-  const nonce = new Uint8Array(24);
-  nonce.set(header.subarray(ENVELOPE_HEADER_LENGTH - PREFIX_LENGTH), 0);
-  new DataView(nonce.buffer).setUint32(PREFIX_LENGTH, counter, false);
-  nonce[23] = last ? 1 : 0;
-  return nonce;
 }

@@ -121,6 +121,50 @@ export function categoryOf(resource: { resourceType: string }): CategoryId {
   return Category.Other;
 }
 
+/** Code systems of the category codes that {@link categoryOf} reads. */
+export const OBSERVATION_CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/observation-category";
+export const DIAGNOSTIC_SERVICE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v2-0074";
+
+/** Where a category's records come from: a resource type, optionally narrowed by a category code. */
+export interface CategorySource {
+  readonly resourceType: string;
+  /** For Observation and DiagnosticReport: the `category` coding that selects this category. */
+  readonly coding?: { readonly system: string; readonly code: string };
+}
+
+/**
+ * The sources of every category, derived from the same tables {@link categoryOf} uses (SMART scopes and FHIR
+ * Consent exports are built from it).
+ */
+export function categorySources(category: CategoryId): CategorySource[] {
+  const sources: CategorySource[] = [];
+  for (const [resourceType, name] of Object.entries(BY_RESOURCE_TYPE)) {
+    if (Category[name] === category) sources.push({ resourceType });
+  }
+  for (const [code, name] of Object.entries(OBSERVATION_CATEGORY)) {
+    if (Category[name] === category) sources.push({ resourceType: "Observation", coding: { system: OBSERVATION_CATEGORY_SYSTEM, code } });
+  }
+  for (const [code, name] of Object.entries(REPORT_CATEGORY)) {
+    if (Category[name] === category) sources.push({ resourceType: "DiagnosticReport", coding: { system: DIAGNOSTIC_SERVICE_SYSTEM, code } });
+  }
+  return sources;
+}
+
+/**
+ * Every category a resource of `resourceType` can fall in (narrowed by a category code when given).
+ * @example possibleCategories("Observation") // VitalSigns, Laboratory, Imaging, SocialHistory, Procedures, Other
+ */
+export function possibleCategories(resourceType: string, code?: string): CategoryId[] {
+  if (code !== undefined) return [categoryOf({ resourceType, category: [{ coding: [{ code }] }] } as { resourceType: string })];
+  const direct = own(BY_RESOURCE_TYPE, resourceType);
+  if (direct) return [Category[direct]];
+  const table =
+    resourceType === "Observation" ? OBSERVATION_CATEGORY : resourceType === "DiagnosticReport" ? REPORT_CATEGORY : undefined;
+  if (!table) return [Category.Other];
+  const fallback = resourceType === "DiagnosticReport" ? Category.Laboratory : Category.Other;
+  return [...new Set([...Object.values(table).map((name) => Category[name]), fallback])];
+}
+
 /** `table[key]` if `key` is the table's own entry (never an inherited name such as `constructor`). */
 function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
   return Object.hasOwn(table, key) ? table[key] : undefined;

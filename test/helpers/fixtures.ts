@@ -67,3 +67,31 @@ export function heartRate(value: number, patientRef = "Patient/example") {
     valueQuantity: { value, unit: "beats/minute", system: "http://unitsofmeasure.org", code: "/min" },
   };
 }
+
+/** A small valid FHIR R4 AllergyIntolerance (an emergency category by default). */
+export function penicillinAllergy(patientRef = "Patient/example") {
+  return {
+    resourceType: "AllergyIntolerance",
+    clinicalStatus: {
+      coding: [{ system: "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", code: "active" }],
+    },
+    code: { coding: [{ system: "http://snomed.info/sct", code: "91936005", display: "Allergy to penicillin" }] },
+    patient: { reference: patientRef },
+  };
+}
+
+/** The fixture's accounts as extra SDK clients (signers 5..), each with a fresh identity. */
+export async function extraClients(f: Awaited<ReturnType<typeof carechainFixture>>, count: number) {
+  const signers = await f.connection.ethers.getSigners();
+  return Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      Carechain.connect({
+        deployment: f.deployment,
+        signer: signers[5 + i]!,
+        identity: generateIdentity(),
+        store: f.store,
+        validator: f.validator,
+      }),
+    ),
+  );
+}

@@ -40,4 +40,10 @@ interface Vm {
 
     /// @notice Names `account` in traces.
     function label(address account, string calldata newLabel) external;
+
+    /// @notice Signs `digest` with the secp256k1 private key `privateKey` (no prefix is added).
+    function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
+
+    /// @notice Sets `block.chainid`.
+    function chainId(uint256 newChainId) external;
 }

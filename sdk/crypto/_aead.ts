@@ -1,0 +1,151 @@
+import { chacha20poly1305, hchacha } from "@noble/ciphers/chacha.js";
+
+import { checkBytes } from "./bytes.js";
+
+/**
+ * The AEAD behind envelope chunks: IETF ChaCha20-Poly1305 (RFC 8439: 32-byte key, 12-byte nonce, 16-byte tag).
+ *
+ * An envelope is XChaCha20-Poly1305, which is HChaCha20(key, nonce[0..16]) as a subkey, then IETF
+ * ChaCha20-Poly1305 with the nonce `0x00000000 || nonce[16..24]`. The first 16 nonce bytes of every chunk are
+ * the envelope's nonce prefix, so the envelope code derives the subkey once and hands each chunk to this
+ * backend with its 12-byte nonce. Any backend therefore writes the same bytes: there is one wire format, and the
+ * backend only decides how fast it is written. The portable backend ({@link PORTABLE_CHUNK_CIPHER},
+ * @noble/ciphers) runs everywhere; `carechain/node` registers one on node:crypto (OpenSSL).
+ */
+export interface ChunkCipher {
+  /** Name for diagnostics and benchmarks, e.g. "@noble/ciphers" or "node:crypto". */
+  readonly name: string;
+  /** Binds the 32-byte (sub)key of one envelope; called once per envelope. */
+  withKey(key: Uint8Array): KeyedChunkCipher;
+  /**
+   * Optional: a buffer of `length` bytes that the caller overwrites entirely (it may be uninitialised). Must be a
+   * plain `Uint8Array` owning its whole `ArrayBuffer`. Without it the envelope code uses `new Uint8Array(length)`.
+   */
+  allocate?(length: number): Uint8Array;
+}
+
+/** A {@link ChunkCipher} bound to one key. */
+export interface KeyedChunkCipher {
+  /**
+   * Seals `plaintext`: writes ciphertext || tag (`plaintext.length + 16` bytes) to `output`.
+   * @param nonce - 12 bytes, never reused with this key.
+   */
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, output: Uint8Array): void;
+  /**
+   * Opens `sealed` (ciphertext || tag): writes the plaintext (`sealed.length - 16` bytes) to `output`.
+   * @throws {Error} When authentication fails; `output` then holds no plaintext.
+   */
+  open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, output: Uint8Array): void;
+}
+
+/** Poly1305 tag length. */
+export const TAG_LENGTH = 16;
+
+/** The portable backend: @noble/ciphers (pure JavaScript, every runtime). */
+export const PORTABLE_CHUNK_CIPHER: ChunkCipher = Object.freeze({
+  name: "@noble/ciphers",
+  withKey(key: Uint8Array): KeyedChunkCipher {
+    return {
+      seal(nonce, aad, plaintext, output) {
+        chacha20poly1305(key, nonce, aad).encrypt(plaintext, output);
+      },
+      open(nonce, aad, sealed, output) {
+        chacha20poly1305(key, nonce, aad).decrypt(sealed, output);
+      },
+    };
+  },
+});
+
+let current: ChunkCipher = PORTABLE_CHUNK_CIPHER;
+
+/** The backend envelopes currently use. */
+export function getChunkCipher(): ChunkCipher {
+  return current;
+}
+
+/**
+ * Chooses the backend of every later envelope operation (`undefined`: back to the portable one). The backend is
+ * checked first against the RFC 8439 §2.8.2 test vector (seal and open), so one that would write another format
+ * is refused.
+ * @returns The backend that was in use before.
+ * @throws {Error} When the backend fails the known-answer test.
+ * @example
+ * import { setChunkCipher } from "carechain";
+ * setChunkCipher(myWasmChaCha); // must implement IETF ChaCha20-Poly1305
+ */
+export function setChunkCipher(cipher: ChunkCipher | undefined): ChunkCipher {
+  const next = cipher ?? PORTABLE_CHUNK_CIPHER;
+  if (next !== PORTABLE_CHUNK_CIPHER) selfTest(next);
+  const previous = current;
+  current = next;
+  return previous;
+}
+
+/** "expand 32-byte k" as little-endian words. */
+const SIGMA = new Uint32Array([0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]);
+
+/**
+ * HChaCha20(key, nonce16): the XChaCha20 subkey (draft-irtf-cfrg-xchacha §2.2).
+ * @param key - 32 bytes.
+ * @param nonce16 - The first 16 bytes of the 24-byte XChaCha20 nonce.
+ * @returns A fresh 32-byte subkey (the caller wipes it when done).
+ */
+export function hchacha20(key: Uint8Array, nonce16: Uint8Array): Uint8Array {
+  checkBytes("key", key, 32);
+  checkBytes("nonce16", nonce16, 16);
+  // Aligned copies: hchacha works on 32-bit words read in little-endian order (it normalises on big-endian hosts).
+  const k = new Uint32Array(8);
+  new Uint8Array(k.buffer).set(key);
+  const n = new Uint32Array(4);
+  new Uint8Array(n.buffer).set(nonce16);
+  const sigma = new Uint32Array(4);
+  new DataView(sigma.buffer).setUint32(0, SIGMA[0]!, true);
+  new DataView(sigma.buffer).setUint32(4, SIGMA[1]!, true);
+  new DataView(sigma.buffer).setUint32(8, SIGMA[2]!, true);
+  new DataView(sigma.buffer).setUint32(12, SIGMA[3]!, true);
+  const out = new Uint32Array(8);
+  hchacha(sigma, k, n, out);
+  k.fill(0);
+  return new Uint8Array(out.buffer);
+}
+
+const hex = (text: string): Uint8Array => Uint8Array.from(text.match(/../g) ?? [], (b) => parseInt(b, 16));
+
+/** RFC 8439 §2.8.2: the AEAD_CHACHA20_POLY1305 test vector. */
+const KAT = {
+  key: hex("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"),
+  nonce: hex("070000004041424344454647"),
+  aad: hex("50515253c0c1c2c3c4c5c6c7"),
+  plaintext: new TextEncoder().encode(
+    "Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.",
+  ),
+  sealed: hex(
+    "d31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d63dbea45e8ca9671282fafb69da92728b1a71de0a9e060b2905d6a5b67ecd3b3692ddbd7f2d778b8c9803aee328091b58fab324e4fad675945585808b4831d7bc3ff4def08e4b7a9de576d26586cec64b6116" +
+      "1ae10b594f09e26a7e902ecbd0600691",
+  ),
+};
+
+function selfTest(cipher: ChunkCipher): void {
+  const keyed = cipher.withKey(KAT.key);
+  const sealed = new Uint8Array(KAT.plaintext.length + TAG_LENGTH);
+  keyed.seal(KAT.nonce, KAT.aad, KAT.plaintext, sealed);
+  const opened = new Uint8Array(KAT.plaintext.length);
+  keyed.open(KAT.nonce, KAT.aad, KAT.sealed, opened);
+  const tampered = KAT.sealed.slice();
+  tampered[0]! ^= 1;
+  let refused = false;
+  try {
+    keyed.open(KAT.nonce, KAT.aad, tampered, new Uint8Array(KAT.plaintext.length));
+  } catch {
+    refused = true;
+  }
+  if (!same(sealed, KAT.sealed) || !same(opened, KAT.plaintext) || !refused) {
+    throw new Error(`setChunkCipher: backend "${cipher.name}" fails the RFC 8439 §2.8.2 ChaCha20-Poly1305 test vector`);
+  }
+}
+
+function same(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

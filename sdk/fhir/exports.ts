@@ -1,0 +1,155 @@
+import type { AuditEvent, Consent } from "@medplum/fhirtypes";
+
+import { PURPOSE_DISPLAY, type PurposeCode } from "../chain/purpose.js";
+import { categoryName, categorySources, type CategoryId } from "./categories.js";
+
+/**
+ * Exports that FHIR systems understand: grants as R4 `Consent`, chain events as R4 `AuditEvent`. Accounts are
+ * identified by their DID (`did:pkh:eip155:<chainId>:<address>`, system `urn:ietf:rfc:3986`).
+ */
+
+/** Where the exported facts live. */
+export interface ChainContext {
+  readonly chainId: bigint;
+  /** Address of the contract that recorded the fact (ConsentRegistry or RecordRegistry). */
+  readonly registry: string;
+}
+
+/** A grant as the SDK reads it from the chain. */
+export interface GrantInfo {
+  readonly patient: string;
+  readonly grantee: string;
+  /** Who granted: the patient or a delegate. */
+  readonly actor: string;
+  readonly read: CategoryId[];
+  readonly write: CategoryId[];
+  readonly purposes: PurposeCode[];
+  /** Unix seconds. */
+  readonly grantedAt: number;
+  /** Unix seconds (exclusive). */
+  readonly expiresAt: number;
+  /** Whether the grant is live now (not revoked, replaced or expired). */
+  readonly active: boolean;
+  /** The granting transaction. */
+  readonly tx: string;
+}
+
+/** One entry of a patient's audit trail (a decoded chain event). */
+export interface AuditEntry {
+  /** The event name, e.g. `RecordAccessed`, `BreakGlassOpened`. */
+  readonly kind: string;
+  readonly patient: string;
+  /** Who acted (author, reader, granting patient or delegate, emergency provider, custodian). */
+  readonly actor: string;
+  /** The other party, when there is one (grantee, delegate, provider a key was released to). */
+  readonly counterpart?: string;
+  readonly recordId?: string;
+  readonly purpose?: PurposeCode;
+  /** Unix seconds of the block. */
+  readonly time: number;
+  readonly block: number;
+  readonly tx: string;
+  /** Address of the contract that emitted the event. */
+  readonly contract: string;
+}
+
+const URI = "urn:ietf:rfc:3986";
+const ACT_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
+
+/** The DID of an account on a chain. */
+export function accountDid(chainId: bigint, address: string): string {
+  return `did:pkh:eip155:${chainId}:${address}`;
+}
+
+/**
+ * A grant as a FHIR R4 `Consent` (scope patient-privacy, policy OPTIN, provision permit with actor, action,
+ * purpose, period and class).
+ */
+export function grantToConsent(grant: GrantInfo, context: ChainContext): Consent {
+  const ref = (address: string) => ({ identifier: { system: URI, value: accountDid(context.chainId, address) } });
+  const categories = [...new Set([...grant.read, ...grant.write])];
+  const actions = [
+    ...(grant.read.length > 0 ? [{ code: "access", display: "Access" }] : []),
+    ...(grant.write.length > 0 ? [{ code: "correct", display: "Access and Correct" }] : []),
+  ];
+  return {
+    resourceType: "Consent",
+    status: grant.active ? "active" : "inactive",
+    scope: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/consentscope", code: "patient-privacy" }] },
+    category: [{ coding: [{ system: "http://loinc.org", code: "59284-0", display: "Patient Consent" }] }],
+    patient: ref(grant.patient),
+    dateTime: new Date(grant.grantedAt * 1000).toISOString(),
+    performer: [ref(grant.actor)],
+    organization: [ref(grant.grantee)],
+    sourceReference: { identifier: { system: URI, value: `urn:carechain:tx:${grant.tx}` } },
+    policyRule: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code: "OPTIN" }] },
+    provision: {
+      type: "permit",
+      period: {
+        start: new Date(grant.grantedAt * 1000).toISOString(),
+        end: new Date(grant.expiresAt * 1000).toISOString(),
+      },
+      actor: [
+        {
+          role: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", code: "IRCP", display: "information recipient" }] },
+          reference: ref(grant.grantee),
+        },
+      ],
+      action: actions.map((a) => ({ coding: [{ system: "http://terminology.hl7.org/CodeSystem/consentaction", ...a }] })),
+      purpose: grant.purposes.map((code) => ({ system: ACT_REASON, code, display: PURPOSE_DISPLAY[code] })),
+      class: categories.flatMap((c) =>
+        categorySources(c).map((s) => ({ system: "http://hl7.org/fhir/resource-types", code: s.resourceType })),
+      ).filter((c, i, all) => all.findIndex((d) => d.code === c.code) === i),
+      code: categories.map((c) => ({
+        coding: [{ system: "urn:carechain:category", code: String(c), display: categoryName(c) }],
+      })),
+    },
+  };
+}
+
+const ACTIONS: Readonly<Record<string, "C" | "R" | "U" | "D" | "E">> = {
+  RecordAnchored: "C",
+  BatchAnchored: "C",
+  RecordAccessed: "R",
+  EmergencyKeyReleased: "R",
+  KeyringPublished: "U",
+  ConsentGranted: "C",
+  ConsentRevoked: "D",
+  DelegateAdded: "C",
+  DelegateRemoved: "D",
+  EmergencyCategoriesSet: "U",
+  BreakGlassOpened: "E",
+  BreakGlassClosed: "E",
+};
+
+/** An audit entry as a FHIR R4 `AuditEvent` (purposeOfEvent BTG for break-glass). */
+export function auditEntryToFhir(entry: AuditEntry, chainId: bigint): AuditEvent {
+  const did = (address: string) => ({ identifier: { system: URI, value: accountDid(chainId, address) } });
+  const breakGlass = entry.kind.startsWith("BreakGlass") || entry.kind === "EmergencyKeyReleased";
+  const purpose: PurposeCode | undefined = breakGlass ? "BTG" : entry.purpose;
+  return {
+    resourceType: "AuditEvent",
+    type: { system: "http://dicom.nema.org/resources/ontology/DCM", code: "110110", display: "Patient Record" },
+    subtype: [{ system: "urn:carechain:event", code: entry.kind, display: entry.kind }],
+    action: ACTIONS[entry.kind] ?? "E",
+    recorded: new Date(entry.time * 1000).toISOString(),
+    outcome: "0",
+    ...(purpose ? { purposeOfEvent: [{ coding: [{ system: ACT_REASON, code: purpose, display: PURPOSE_DISPLAY[purpose] }] }] } : {}),
+    agent: [
+      { who: did(entry.actor), requestor: true },
+      ...(entry.counterpart ? [{ who: did(entry.counterpart), requestor: false }] : []),
+    ],
+    source: { observer: { identifier: { system: URI, value: accountDid(chainId, entry.contract) }, display: "Carechain" } },
+    entity: [
+      {
+        what: did(entry.patient),
+        type: { system: "http://terminology.hl7.org/CodeSystem/audit-entity-type", code: "1", display: "Person" },
+        role: { system: "http://terminology.hl7.org/CodeSystem/object-role", code: "1", display: "Patient" },
+      },
+      ...(entry.recordId
+        ? [{ what: { identifier: { system: URI, value: `urn:carechain:record:${entry.recordId}` } } }]
+        : []),
+      { what: { identifier: { system: URI, value: `urn:carechain:tx:${entry.tx}` } } },
+    ],
+  };
+}
