@@ -507,7 +507,8 @@ export class Carechain {
 
   /**
    * Reads a record version: consent checked on chain → keyring and ciphertext fetched and verified against their
-   * CIDs → key unwrapped with this identity → decrypted and authenticated → validated → read logged on chain.
+   * CIDs → key unwrapped with this identity → decrypted and authenticated → validated → read logged on chain
+   * (`logAccess`, unless this client is the patient itself or logging is off).
    * @param recordId - The version id (0x hex digest).
    * @param options - `purpose` of the read (default TREAT).
    * @throws {RecordReadConsentRequiredError} When the chain says this account may not read it for `purpose`.
@@ -541,7 +542,8 @@ export class Carechain {
       throw new FormatError("The decrypted record is not JSON.", { cause });
     }
     const resource = this.#validator.validate(parsed) as T;
-    const accessLog = this.#logAccess
+    // A patient reading its own record is not an access to log (and patients may hold no ETH).
+    const accessLog = this.#logAccess && me !== anchor.patient
       ? await this.#send("logAccess", () => this.contracts.records.logAccess(anchor.recordId, PurposeOfUse[purpose]))
       : undefined;
     return { resource, anchor, contentCid, anchorTx: txHash, accessLog };

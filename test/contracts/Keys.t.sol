@@ -7,8 +7,8 @@ import {IRecordRegistry} from "../../contracts/interfaces/IRecordRegistry.sol";
 import {Purpose} from "../../contracts/types/Access.sol";
 import {CarechainTest} from "./utils/Test.sol";
 
-/// @notice Record keys following consent: extra keyrings published by the patient or a delegate, and the emergency
-/// custodian's key releases during break-glass.
+/// @notice Record keys following consent: extra keyrings published by the patient, a delegate or a current reader,
+/// and the emergency custodian's key releases during break-glass.
 contract KeysTest is CarechainTest {
     /// @dev An IPS category (in the default emergency set) and one outside it.
     uint8 internal constant MEDICATIONS = 2;
@@ -62,10 +62,11 @@ contract KeysTest is CarechainTest {
 
     /// @dev The patient anchors its own record `name` in `category`.
     function _anchor(address patient, uint8 category, string memory name) internal returns (bytes32 recordId) {
+        // Built before the prank: sha256 is a precompile call, which would take the prank.
+        bytes memory contentCid = _cid(_digest(name));
+        bytes memory keyringCid = _cid(_digest(string.concat(name, ".keyring")));
         vm.prank(patient);
-        recordId = records.anchor(
-            patient, category, _cid(_digest(name)), _cid(_digest(string.concat(name, ".keyring"))), bytes32(0)
-        );
+        recordId = records.anchor(patient, category, contentCid, keyringCid, bytes32(0));
         assertEq(recordId, _digest(name), "record id is the content digest");
     }
 
@@ -160,16 +161,16 @@ contract KeysTest is CarechainTest {
         _publish(STRANGER, new bytes32[](0), new bytes[](0));
     }
 
-    function test_PublishKeyrings_RevertWhen_NotPatientOrDelegate() public {
-        // The hospital wrote a record for alice (write consent), and is still not a publisher.
-        _grant(alice, hospital, _terms(_bit(IMAGING), _bit(IMAGING), ALL_PURPOSES, uint64(START + 30 days)));
+    function test_PublishKeyrings_RevertWhen_NotPatientDelegateOrReader() public {
+        // The hospital wrote a record for alice with a write-only grant: it is not a reader, so not a publisher.
+        _grant(alice, hospital, _terms(0, _bit(IMAGING), ALL_PURPOSES, uint64(START + 30 days)));
+        bytes memory contentCid = _cid(_digest("hospital.imaging"));
+        bytes memory keyringCid = _cid(_digest("hospital.imaging.keyring"));
         vm.prank(hospital);
-        bytes32 byHospital = records.anchor(
-            alice, IMAGING, _cid(_digest("hospital.imaging")), _cid(_digest("hospital.imaging.keyring")), bytes32(0)
-        );
+        bytes32 byHospital = records.anchor(alice, IMAGING, contentCid, keyringCid, bytes32(0));
 
         bytes memory k = _cid(_digest("k"));
-        address[5] memory actors = [STRANGER, bob, hospital, ems, ADMIN];
+        address[6] memory actors = [STRANGER, bob, hospital, lab, ems, ADMIN];
         for (uint256 i = 0; i < actors.length; ++i) {
             vm.expectRevert(
                 abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, byHospital, actors[i])
@@ -179,6 +180,69 @@ contract KeysTest is CarechainTest {
         // alice's delegate for bob's record.
         vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, bobMeds, PROXY));
         _publish(PROXY, _ids(bobMeds), _cids(k));
+    }
+
+    /// @dev A current reader of the record's category (a grantee relaying keyrings its patient prepared) may publish.
+    function test_PublishKeyrings_ByCurrentReader() public {
+        _grant(alice, hospital, _terms(_bit(IMAGING), 0, _purposeBit(Purpose.Research), uint64(START + HOUR)));
+        bytes memory k = _cid(_digest("k"));
+
+        vm.expectEmit(true, true, true, true, address(records));
+        emit IRecordRegistry.KeyringPublished(aliceImaging, alice, hospital, k);
+        _publish(hospital, _ids(aliceImaging), _cids(k));
+
+        // Only for the categories it reads.
+        vm.expectRevert(
+            abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, aliceMeds, hospital)
+        );
+        _publish(hospital, _ids(aliceImaging, aliceMeds), _cids(k, k));
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, bobMeds, hospital));
+        _publish(hospital, _ids(bobMeds), _cids(k));
+
+        // Not once suspended, ...
+        vm.prank(REGISTRAR);
+        directory.suspendProvider(hospital);
+        vm.expectRevert(
+            abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, aliceImaging, hospital)
+        );
+        _publish(hospital, _ids(aliceImaging), _cids(k));
+        vm.prank(REGISTRAR);
+        directory.reinstateProvider(hospital);
+        _publish(hospital, _ids(aliceImaging), _cids(k));
+
+        // ... nor once the grant expired, ...
+        vm.warp(START + HOUR);
+        vm.expectRevert(
+            abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, aliceImaging, hospital)
+        );
+        _publish(hospital, _ids(aliceImaging), _cids(k));
+
+        // ... nor once revoked.
+        _grant(alice, hospital, _terms(_bit(IMAGING), 0, ALL_PURPOSES, uint64(START + 30 days)));
+        _publish(hospital, _ids(aliceImaging), _cids(k));
+        vm.prank(alice);
+        consent.revoke(hospital);
+        vm.expectRevert(
+            abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, aliceImaging, hospital)
+        );
+        _publish(hospital, _ids(aliceImaging), _cids(k));
+    }
+
+    /// @dev Break-glass read access counts as "current reader": an emergency provider with an open break-glass may
+    /// publish keyrings for the patient's emergency categories (only those, only while open).
+    function test_PublishKeyrings_ByBreakGlassReader() public {
+        bytes memory k = _cid(_digest("k"));
+        _openBreakGlass(ems, alice);
+        vm.expectEmit(true, true, true, true, address(records));
+        emit IRecordRegistry.KeyringPublished(aliceMeds, alice, ems, k);
+        _publish(ems, _ids(aliceMeds), _cids(k));
+
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, aliceImaging, ems));
+        _publish(ems, _ids(aliceImaging), _cids(k));
+
+        vm.warp(START + HOUR);
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, aliceMeds, ems));
+        _publish(ems, _ids(aliceMeds), _cids(k));
     }
 
     /// @dev One unauthorized entry fails the whole call, even after authorized ones.
@@ -191,8 +255,9 @@ contract KeysTest is CarechainTest {
     function test_PublishKeyrings_RevertWhen_DelegateRemoved() public {
         vm.prank(alice);
         consent.removeDelegate(alice, PROXY);
+        bytes memory k = _cid(_digest("k"));
         vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, aliceMeds, PROXY));
-        _publish(PROXY, _ids(aliceMeds), _cids(_cid(_digest("k"))));
+        _publish(PROXY, _ids(aliceMeds), _cids(k));
     }
 
     function test_PublishKeyrings_RevertWhen_LengthMismatch() public {

@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+
+import {
+  ConsentBreakGlassAlreadyOpenError,
+  ConsentBreakGlassInvalidDurationError,
+  ConsentNotEmergencyProviderError,
+  KeyReleaseError,
+  NotARecipientError,
+  RecordReadConsentRequiredError,
+  toHex,
+  decodeKeyring,
+  Carechain,
+} from "./_sdk.js";
+import { startCustodianService } from "../../sdk/node.js";
+import { extraClients, heartRate, penicillinAllergy, registeredFixture } from "../helpers/fixtures.js";
+
+/** A patient with an allergy (emergency category) and a heart rate (not), an emergency custodian service, and an ER. */
+async function emergencyFixture() {
+  const f = await registeredFixture();
+  const [custodian, er] = await extraClients(f, 2);
+  await f.registrar.registerProvider(await custodian!.address(), "emergency", custodian!.identity.publicKey);
+  await f.registrar.registerProvider(await er!.address(), "emergency", er!.identity.publicKey);
+  await f.registrar.setEmergencyCustodian(await custodian!.address());
+  const service = await startCustodianService({ custodian: custodian! });
+  const erClient = new Carechain({
+    contracts: er!.contracts,
+    signer: (await f.connection.ethers.getSigners())[6]!,
+    identity: er!.identity,
+    store: f.store,
+    validator: f.validator,
+    custodianUrl: service.url,
+  });
+  const patient = await f.patient.address();
+  const allergy = await f.patient.addRecord(patient, penicillinAllergy());
+  const vitals = await f.patient.addRecord(patient, heartRate(58));
+  return { f, custodian: custodian!, er: erClient, service, patient, allergy, vitals };
+}
+
+describe("break-glass", () => {
+  it("delivers the emergency categories through the custodian, loudly, and the patient closes it", async () => {
+    const { f, custodian, er, service, patient, allergy, vitals } = await emergencyFixture();
+    try {
+      const erAddress = await er.address();
+      // Emergency-category records are wrapped for the custodian too; others are not.
+      expect(decodeKeyring(await f.store.get(allergy.keyringCid)).recipients.map((r) => r.key)).toContain(toHex(custodian.identity.publicKey));
+      expect(decodeKeyring(await f.store.get(vitals.keyringCid)).recipients.map((r) => r.key)).not.toContain(toHex(custodian.identity.publicKey));
+
+      await expect(er.readRecord(allergy.recordId, { purpose: "BTG" })).rejects.toBeInstanceOf(RecordReadConsentRequiredError);
+      const opened = await er.openBreakGlass(patient, { justification: "Unconscious on arrival, no relatives reachable", durationSeconds: 3600 });
+      expect(opened.expiresAt).toBe((await f.now()) + 3600);
+      await expect(er.openBreakGlass(patient, { justification: "again", durationSeconds: 60 })).rejects.toBeInstanceOf(ConsentBreakGlassAlreadyOpenError);
+
+      const read = await er.readRecord(allergy.recordId, { purpose: "BTG" });
+      expect(read.resource).toEqual(penicillinAllergy());
+      await expect(er.readRecord(allergy.recordId, { purpose: "TREAT" })).rejects.toBeInstanceOf(RecordReadConsentRequiredError);
+      await expect(er.readRecord(vitals.recordId, { purpose: "BTG" })).rejects.toBeInstanceOf(RecordReadConsentRequiredError);
+
+      const trail = await f.patient.auditTrail(patient);
+      expect(trail.map((e) => e.kind)).toEqual(expect.arrayContaining(["BreakGlassOpened", "EmergencyKeyReleased", "RecordAccessed"]));
+      expect(trail.find((e) => e.kind === "EmergencyKeyReleased")).toMatchObject({ counterpart: erAddress, recordId: allergy.recordId });
+      expect(trail.find((e) => e.kind === "RecordAccessed")).toMatchObject({ actor: erAddress, purpose: "BTG" });
+
+      await f.patient.closeBreakGlass(erAddress);
+      await expect(er.readRecord(allergy.recordId, { purpose: "BTG" })).rejects.toBeInstanceOf(RecordReadConsentRequiredError);
+      expect((await f.patient.auditTrail(patient)).at(-1)).toMatchObject({ kind: "BreakGlassClosed", actor: patient, counterpart: erAddress });
+    } finally {
+      await service.close();
+    }
+  });
+
+  it("the custodian refuses a provider without open break-glass, and only emergency providers can open it", async () => {
+    const { f, er, service, patient, allergy } = await emergencyFixture();
+    try {
+      await expect(f.hospital.openBreakGlass(patient, { justification: "x", durationSeconds: 60 })).rejects.toBeInstanceOf(ConsentNotEmergencyProviderError);
+      await expect(er.openBreakGlass(patient, { justification: "x", durationSeconds: 25 * 3600 })).rejects.toBeInstanceOf(ConsentBreakGlassInvalidDurationError);
+      // Bypass the SDK's own consent check: ask the custodian directly, as a modified client would.
+      const { requestKeyRelease, keyReleaseMessage } = await import("./_sdk.js");
+      const signer = (await f.connection.ethers.getSigners())[6]!;
+      const unsigned = { chainId: "31337", recordId: allergy.recordId, provider: await er.address(), issuedAt: Math.floor(Date.now() / 1000) };
+      const error = await requestKeyRelease(service.url, { ...unsigned, signature: await signer.signMessage(keyReleaseMessage(unsigned)) }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(KeyReleaseError);
+      expect((error as InstanceType<typeof KeyReleaseError>).status).toBe(403);
+      expect((error as Error).message).toContain("RecordBreakGlassRequired");
+      // A request signed by someone else for the ER's address is refused before the chain is asked.
+      const strangerSigner = (await f.connection.ethers.getSigners())[4]!;
+      const forgedSignature = await strangerSigner.signMessage(keyReleaseMessage(unsigned));
+      const forged = await requestKeyRelease(service.url, { ...unsigned, signature: forgedSignature }).catch((e: unknown) => e);
+      expect((forged as InstanceType<typeof KeyReleaseError>).status).toBe(401);
+      // Without a custodian URL the provider simply is not a recipient.
+      await er.openBreakGlass(patient, { justification: "Anaphylaxis suspected", durationSeconds: 600 });
+      const noCustodian = new Carechain({ contracts: er.contracts, signer, identity: er.identity, store: f.store, validator: f.validator });
+      await expect(noCustodian.readRecord(allergy.recordId, { purpose: "ETREAT" })).rejects.toBeInstanceOf(NotARecipientError);
+    } finally {
+      await service.close();
+    }
+  });
+});
