@@ -1,0 +1,97 @@
+/** A fresh in-process chain with Carechain deployed, SDK clients and raw contracts for the benchmarks. */
+import { randomBytes } from "node:crypto";
+
+import type { ContractTransactionResponse, TransactionReceipt } from "ethers";
+import { network } from "hardhat";
+import type {} from "@nomicfoundation/hardhat-ethers";
+import type {} from "@nomicfoundation/hardhat-network-helpers";
+
+import {
+  Carechain,
+  cidOf,
+  connectContracts,
+  createFhirValidator,
+  generateIdentity,
+  MemoryBlobStore,
+  type CarechainContracts,
+  type FhirValidator,
+} from "../../sdk/index.js";
+import { deployCarechain, loadFhirDefinitions } from "../../sdk/node.js";
+
+let validator: FhirValidator | undefined;
+/** The FHIR validator (loaded once: the definitions take a while to parse). */
+export function sharedValidator(): FhirValidator {
+  validator ??= createFhirValidator(loadFhirDefinitions());
+  return validator;
+}
+
+/** A Carechain client plus the same account's contracts bound to its signer. */
+export interface BenchActor {
+  readonly client: Carechain;
+  readonly contracts: CarechainContracts;
+  readonly address: string;
+}
+
+/**
+ * Connects a new in-process chain (each call is its own chain), deploys Carechain, and makes actors from the
+ * Hardhat accounts: 0 registrar, 1 hospital, 2 lab, 3 patient, 4 second patient, 5 relayer.
+ */
+export async function benchChain() {
+  const connection = await network.connect();
+  const deployment = await deployCarechain(connection);
+  const signers = await connection.ethers.getSigners();
+  const store = new MemoryBlobStore();
+  const actor = async (index: number): Promise<BenchActor> => {
+    const signer = signers[index]!;
+    const client = await Carechain.connect({
+      deployment,
+      signer,
+      identity: generateIdentity(),
+      store,
+      validator: sharedValidator(),
+    });
+    return { client, contracts: await connectContracts(deployment, signer), address: await client.address() };
+  };
+  const [registrar, hospital, lab, patient, patient2, relayer] = await Promise.all([0, 1, 2, 3, 4, 5].map(actor));
+  return {
+    connection,
+    deployment,
+    store,
+    signers,
+    registrar: registrar!,
+    hospital: hospital!,
+    lab: lab!,
+    patient: patient!,
+    patient2: patient2!,
+    relayer: relayer!,
+    async close() {
+      await connection.close();
+    },
+  };
+}
+
+export type BenchChain = Awaited<ReturnType<typeof benchChain>>;
+
+/** Sends a transaction and waits for its receipt. */
+export async function mined(tx: Promise<ContractTransactionResponse>): Promise<{
+  response: ContractTransactionResponse;
+  receipt: TransactionReceipt;
+}> {
+  const response = await tx;
+  const receipt = await response.wait();
+  if (!receipt || receipt.status !== 1) throw new Error(`transaction ${response.hash} failed`);
+  return { response, receipt };
+}
+
+/** A valid CIDv1 (raw, sha2-256) of fresh random bytes, as the contracts take it. */
+export async function randomCid(): Promise<Uint8Array> {
+  return (await cidOf(randomBytes(32))).bytes;
+}
+
+/** Grant terms for every category, all purposes, one year. */
+export async function fullTerms(chain: BenchChain) {
+  const now = await chain.connection.networkHelpers.time.latest();
+  return { readMask: 0xffffn, writeMask: 0xffffn, purposes: 0b111111n, expiresAt: BigInt(now + 365 * 24 * 3600) };
+}
+
+export const ZERO_HASH = `0x${"00".repeat(32)}`;
