@@ -108,8 +108,8 @@ describe("consent properties (fast-check, on chain)", () => {
       }),
       { numRuns: 12, seed: 20261122 },
     );
-    // fast-check ran the property on the chain: the snapshot was restored once per run, so the chain is back at
-    // the fixture's block.
+    // Back at the fixture's state, nobody but the patient has access.
+    await snapshot.restore();
     expect(await f.patient.canAccess(patient, addresses[0]!, "Allergies", "read")).toBe(false);
   });
 });
