@@ -3,7 +3,7 @@
  * pilot-report.json and pilot-report.md. See docs/pilot.md.
  *
  * Options:
- *   --scenario NAME   scenario in scripts/scenarios (default: foundation)
+ *   --scenario NAME   scenario in scripts/scenarios (default: consortium)
  *   --network NAME    Hardhat network from hardhat.config.ts (default: the in-process chain)
  *   --out DIR         where the report goes (default: reports)
  *   --store DIR       filesystem blob store (default: .carechain/store)
@@ -22,7 +22,7 @@ import type { Scenario } from "./pilot/scenario.js";
 
 const { values } = parseArgs({
   options: {
-    scenario: { type: "string", default: "foundation" },
+    scenario: { type: "string", default: "consortium" },
     network: { type: "string" },
     out: { type: "string", default: "reports" },
     store: { type: "string", default: ".carechain/store" },

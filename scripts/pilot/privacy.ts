@@ -50,27 +50,61 @@ export async function privacyScan(
   toBlock?: number,
 ): Promise<PrivacyReport> {
   const last = toBlock ?? (await provider.getBlockNumber());
-  const patterns = needles.flatMap((needle) => encodingsOf(needle).map((e) => ({ needle, ...e })));
+  const search = patternSearch(needles);
   const findings: PrivacyFinding[] = [];
   let scannedBytes = 0;
   let transactions = 0;
-  const search = (haystack: Buffer, where: string) => {
+  const scan = (haystack: Buffer, where: string) => {
     scannedBytes += haystack.length;
-    for (const p of patterns) {
-      if (haystack.indexOf(p.bytes) !== -1) findings.push({ needle: p.needle, encoding: p.encoding, where });
-    }
+    for (const p of search(haystack)) findings.push({ needle: p.needle, encoding: p.encoding, where });
   };
   for (let n = fromBlock; n <= last; n++) {
     const block = await provider.getBlock(n, true);
     for (const tx of block?.prefetchedTransactions ?? []) {
       transactions++;
-      search(Buffer.from(tx.data.slice(2), "hex"), `tx ${tx.hash} calldata`);
+      scan(Buffer.from(tx.data.slice(2), "hex"), `tx ${tx.hash} calldata`);
       const receipt = await provider.getTransactionReceipt(tx.hash);
       for (const log of receipt?.logs ?? []) {
         const bytes = Buffer.concat([...log.topics, log.data].map((h) => Buffer.from(h.slice(2), "hex")));
-        search(bytes, `tx ${tx.hash} log ${log.index}`);
+        scan(bytes, `tx ${tx.hash} log ${log.index}`);
       }
     }
   }
   return { scannedBytes, transactions, needles: needles.length, findings };
+}
+
+interface Pattern {
+  readonly needle: string;
+  readonly encoding: string;
+  readonly bytes: Buffer;
+}
+
+/**
+ * A multi-pattern search: every encoding of every needle, indexed by its first four bytes, so one pass over a
+ * haystack checks all patterns (thousands of patients give hundreds of thousands of patterns).
+ * @returns A function listing the patterns found in a haystack (each at most once).
+ */
+export function patternSearch(needles: readonly string[]): (haystack: Buffer) => Pattern[] {
+  const byPrefix = new Map<number, Pattern[]>();
+  for (const needle of needles) {
+    for (const e of encodingsOf(needle)) {
+      const key = e.bytes.readUInt32BE(0);
+      const list = byPrefix.get(key) ?? [];
+      list.push({ needle, ...e });
+      byPrefix.set(key, list);
+    }
+  }
+  return (haystack) => {
+    const found = new Set<Pattern>();
+    for (let i = 0; i + 4 <= haystack.length; i++) {
+      const candidates = byPrefix.get(haystack.readUInt32BE(i));
+      if (!candidates) continue;
+      for (const p of candidates) {
+        if (!found.has(p) && i + p.bytes.length <= haystack.length && haystack.compare(p.bytes, 0, p.bytes.length, i, i + p.bytes.length) === 0) {
+          found.add(p);
+        }
+      }
+    }
+    return [...found];
+  };
 }

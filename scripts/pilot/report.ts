@@ -23,7 +23,7 @@ export interface PilotReport {
   readonly totals: { readonly gasUsed: number; readonly transactions: number; readonly ms: number };
   readonly costs: { readonly gasPriceGwei: number; readonly totalEth: number; readonly perPatientEth: number };
   readonly privacy: PrivacyReport;
-  readonly integrity: { readonly checked: number; readonly failures: readonly string[] };
+  readonly integrity: { readonly checked: number; readonly failures: readonly string[]; readonly tamperCaught: number };
   readonly audit: readonly AuditEntry[];
 }
 
@@ -71,7 +71,8 @@ export function renderMarkdown(r: PilotReport): string {
     `- Steps: ${r.steps.filter((s) => s.ok).length} of ${r.steps.length} as expected.`,
     `- Privacy scan: ${r.privacy.findings.length} finding(s) in ${r.privacy.scannedBytes.toLocaleString("en-US")} bytes of ` +
       `calldata and events of ${r.privacy.transactions} transactions, for ${r.privacy.needles} identifying strings.`,
-    `- Integrity: ${r.integrity.checked} record(s) re-fetched and verified against their CIDs, ${r.integrity.failures.length} failure(s).`,
+    `- Integrity: ${r.integrity.checked} record(s) re-fetched and verified against their CIDs, ${r.integrity.failures.length} failure(s); ` +
+      `${r.integrity.tamperCaught} planted tamper(s) caught.`,
     "",
     "## Gas and time per operation",
     "",

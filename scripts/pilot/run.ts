@@ -83,7 +83,7 @@ export async function runPilot(options: RunPilotOptions): Promise<PilotOutcome> 
     totals: { ...totals, ms: Math.round(performance.now() - started) },
     costs,
     privacy,
-    integrity: { checked: pilot.anchored.length, failures },
+    integrity: { checked: pilot.anchored.length, failures, tamperCaught: pilot.tampered.length },
     audit,
   };
   const passed =

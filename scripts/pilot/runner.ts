@@ -66,6 +66,8 @@ export class Pilot {
   readonly inputs: unknown[] = [];
   /** Every record id the scenario anchored, for the integrity check. */
   readonly anchored: string[] = [];
+  /** Records whose blobs the scenario tampered with on purpose (and repaired): reported as caught. */
+  readonly tampered: string[] = [];
   readonly options: PilotOptions;
   #registrar: Actor | undefined;
   #nextAccount = 1;
@@ -88,9 +90,12 @@ export class Pilot {
     return this.#registrar;
   }
 
-  /** A new provider account with a fresh identity key, credentialed by the registrar as one step. */
-  async provider(name: string, kind: ProviderKind): Promise<Actor> {
-    const actor = await this.#actor(name, kind, await this.#newSigner());
+  /**
+   * A new provider account with a fresh identity key, credentialed by the registrar as one step.
+   * @param options - `custodianUrl`: the emergency custodian service this provider asks for break-glass keys.
+   */
+  async provider(name: string, kind: ProviderKind, options: { custodianUrl?: string } = {}): Promise<Actor> {
+    const actor = await this.#actor(name, kind, await this.#newSigner(), options.custodianUrl);
     const registrar = await this.registrar();
     await this.step(`credential ${kind}`, registrar.name, () =>
       registrar.client.registerProvider(actor.address, kind, actor.client.identity.publicKey),
@@ -103,6 +108,32 @@ export class Pilot {
     const actor = await this.#actor(name, "patient", await this.#newSigner());
     await this.step("register patient", name, () => actor.client.registerPatient());
     return actor;
+  }
+
+  /** A new account that is not registered in the Directory (a guardian, a relayer). */
+  async account(name: string, role: Actor["role"] = "patient"): Promise<Actor> {
+    return this.#actor(name, role, await this.#newSigner());
+  }
+
+  /**
+   * Empties an account's ETH (in-process and `hardhat node` chains), to show that it can still act by signature.
+   * @returns Whether the chain allowed it (it does not on public networks).
+   */
+  async drain(actor: Actor): Promise<boolean> {
+    try {
+      await this.options.connection.networkHelpers.setBalance(actor.address, 0n);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Prints a progress bar line for long loops (every `every` items and at the end). */
+  progress(label: string, done: number, total: number, every = Math.max(1, Math.floor(total / 20))): void {
+    if (done % every !== 0 && done !== total) return;
+    const width = 30;
+    const filled = Math.round((done / total) * width);
+    (this.options.log ?? console.log)(`  [${"#".repeat(filled)}${".".repeat(width - filled)}] ${label} ${done}/${total}`);
   }
 
   /**
@@ -179,9 +210,9 @@ export class Pilot {
     return wallet;
   }
 
-  async #actor(name: string, role: Actor["role"], signer: Signer): Promise<Actor> {
+  async #actor(name: string, role: Actor["role"], signer: Signer, custodianUrl?: string): Promise<Actor> {
     const { deployment, store, validator } = this.options;
-    const client = await Carechain.connect({ deployment, signer, identity: generateIdentity(), store, validator });
+    const client = await Carechain.connect({ deployment, signer, identity: generateIdentity(), store, validator, custodianUrl });
     return { name, role, address: await client.address(), client };
   }
 }

@@ -1,0 +1,180 @@
+/**
+ * Crypto throughput: the SDK's envelope and CID code against node:crypto on the same bytes, in the same process,
+ * measured in alternating rounds.
+ */
+import { createCipheriv, createDecipheriv, createHash, randomBytes, randomFillSync } from "node:crypto";
+
+import {
+  cidOf,
+  decryptEnvelope,
+  encryptEnvelope,
+  generateDek,
+  generateIdentity,
+  getChunkCipher,
+  PORTABLE_CHUNK_CIPHER,
+  setChunkCipher,
+  unwrapKey,
+  wrapKey,
+} from "../../sdk/index.js";
+import "../../sdk/node.js";
+import { metric, type Metric } from "./metrics.js";
+import { interleaved, runsPerSecond } from "./timing.js";
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** Sizes by label. */
+export const SIZES: Record<string, number> = { "1KiB": KiB, "64KiB": 64 * KiB, "1MiB": MiB, "64MiB": 64 * MiB };
+
+/** What a record's AAD context looks like: "carechain/record/v1" || patient (20 bytes) || category (1 byte). */
+const CONTEXT = new Uint8Array([...new TextEncoder().encode("carechain/record/v1"), ...randomBytes(20), 5]);
+/** The AAD one chunk carries: header (25 bytes) || context. */
+const AAD = new Uint8Array([...randomBytes(25), ...CONTEXT]);
+
+/** node:crypto ChaCha20-Poly1305 over all of `data` in one call: the fastest use of OpenSSL on these bytes. */
+function nodeSeal(key: Uint8Array, nonce: Uint8Array, data: Uint8Array): number {
+  const cipher = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: 16 });
+  cipher.setAAD(AAD, { plaintextLength: data.length });
+  const out = cipher.update(data);
+  cipher.final();
+  return out.length + cipher.getAuthTag().length;
+}
+
+function nodeOpen(key: Uint8Array, nonce: Uint8Array, sealed: { ct: Uint8Array; tag: Uint8Array }): number {
+  const decipher = createDecipheriv("chacha20-poly1305", key, nonce, { authTagLength: 16 });
+  decipher.setAuthTag(sealed.tag);
+  decipher.setAAD(AAD, { plaintextLength: sealed.ct.length });
+  const out = decipher.update(sealed.ct);
+  decipher.final();
+  return out.length;
+}
+
+export interface CryptoOptions {
+  /** Size labels for encrypt (see {@link SIZES}). */
+  readonly encryptSizes: readonly string[];
+  /** Size labels for decrypt. */
+  readonly decryptSizes: readonly string[];
+  /** Size labels for CIDs. */
+  readonly cidSizes: readonly string[];
+  /** Rounds per comparison and minimum milliseconds per round. */
+  readonly rounds: number;
+  readonly minMs: number;
+  /** How long to run the HPKE wrap. */
+  readonly hpkeMs: number;
+}
+
+export async function cryptoMetrics(options: CryptoOptions): Promise<Metric[]> {
+  if (getChunkCipher().name !== "node:crypto") throw new Error("carechain/node did not select the node:crypto cipher");
+  const out: Metric[] = [];
+  const mbps = (runsPerSec: number, size: number) => (runsPerSec * size) / 1e6;
+  const dek = generateDek();
+  const key = randomBytes(32);
+  const nonce = randomBytes(12);
+  const rounds = { rounds: options.rounds, minMs: options.minMs };
+
+  for (const label of options.encryptSizes) {
+    const size = SIZES[label]!;
+    const data = randomFillSync(new Uint8Array(size));
+    const r = await interleaved(
+      () => encryptEnvelope(dek, data, CONTEXT),
+      () => nodeSeal(key, nonce, data),
+      rounds,
+    );
+    out.push(
+      metric(
+        `crypto.encrypt.${label}.MBps`,
+        mbps(r.subject, size),
+        "MB/s",
+        mbps(r.baseline, size),
+        "encryptEnvelope (node:crypto chunk cipher, 64 KiB chunks) vs one node:crypto ChaCha20-Poly1305 call over the same bytes",
+      ),
+    );
+  }
+
+  for (const label of options.decryptSizes) {
+    const size = SIZES[label]!;
+    const data = randomFillSync(new Uint8Array(size));
+    const envelope = encryptEnvelope(dek, data, CONTEXT);
+    const cipher = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: 16 });
+    cipher.setAAD(AAD, { plaintextLength: size });
+    const sealed = { ct: cipher.update(data), tag: (cipher.final(), cipher.getAuthTag()) };
+    const r = await interleaved(
+      () => decryptEnvelope(dek, envelope, CONTEXT),
+      () => nodeOpen(key, nonce, sealed),
+      rounds,
+    );
+    out.push(
+      metric(
+        `crypto.decrypt.${label}.MBps`,
+        mbps(r.subject, size),
+        "MB/s",
+        mbps(r.baseline, size),
+        "decryptEnvelope vs one node:crypto ChaCha20-Poly1305 open over the same bytes",
+      ),
+    );
+  }
+
+  // The portable path (what a browser runs): @noble/ciphers, against the node:crypto path on the same bytes.
+  {
+    const size = MiB;
+    const data = randomFillSync(new Uint8Array(size));
+    const previous = setChunkCipher(PORTABLE_CHUNK_CIPHER);
+    let portable: number;
+    try {
+      portable = mbps(await runsPerSecond(() => encryptEnvelope(dek, data, CONTEXT), options.minMs * 2, 2), size);
+    } finally {
+      setChunkCipher(previous);
+    }
+    out.push(
+      metric(
+        "crypto.encrypt.portable.1MiB.MBps",
+        portable,
+        "MB/s",
+        undefined,
+        "encryptEnvelope on @noble/ciphers (the browser path); informational, no target",
+      ),
+    );
+  }
+
+  for (const label of options.cidSizes) {
+    const size = SIZES[label]!;
+    const data = randomFillSync(new Uint8Array(size));
+    const r = await interleaved(
+      () => cidOf(data),
+      () => createHash("sha256").update(data).digest(),
+      rounds,
+    );
+    out.push(
+      metric(
+        `cid.sha256.${label}.MBps`,
+        mbps(r.subject, size),
+        "MB/s",
+        mbps(r.baseline, size),
+        "cidOf (CIDv1 raw sha2-256) vs node:crypto SHA-256 of the same bytes",
+      ),
+    );
+  }
+
+  const recipient = generateIdentity();
+  const info = new Uint8Array([...new TextEncoder().encode("carechain/keyring/v1"), ...randomBytes(36)]);
+  out.push(
+    metric(
+      "crypto.hpkeWrap.perSec",
+      await runsPerSecond(() => wrapKey(recipient.publicKey, dek, info), options.hpkeMs, 5),
+      "ops/s",
+      undefined,
+      "wrapKey: HPKE base mode seal of a 32-byte key (X25519 on @noble/curves)",
+    ),
+  );
+  const wrapped = await wrapKey(recipient.publicKey, dek, info);
+  out.push(
+    metric(
+      "crypto.hpkeUnwrap.perSec",
+      await runsPerSecond(() => unwrapKey(recipient.secretKey, wrapped, info), options.hpkeMs, 5),
+      "ops/s",
+      undefined,
+      "unwrapKey: HPKE base mode open; informational",
+    ),
+  );
+  return out;
+}

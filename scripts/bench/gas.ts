@@ -1,0 +1,233 @@
+/**
+ * Gas of each contract operation, from real transactions on the in-process chain, against the floor of the same
+ * transaction (see {@link gasFloor}).
+ */
+import { getBytes, hexlify, type TransactionReceipt } from "ethers";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+
+import { cidOf } from "../../sdk/index.js";
+import { benchChain, fullTerms, mined, randomCid, ZERO_HASH, type BenchChain } from "./chain.js";
+import { metric, type Metric } from "./metrics.js";
+
+/** EIP-2028 calldata prices. */
+const GAS_PER_NONZERO_BYTE = 16;
+const GAS_PER_ZERO_BYTE = 4;
+/** Base cost of every transaction. */
+const TX_BASE = 21_000;
+/** Writing a zero slot with a non-zero value: SSTORE 20,000 + cold slot access 2,100 (EIP-2929). */
+const NEW_SLOT = 22_100;
+/** LOG costs: 375 per log, 375 per topic, 8 per data byte. */
+const LOG_BASE = 375;
+const LOG_TOPIC = 375;
+const LOG_DATA_BYTE = 8;
+
+/** A transaction's floor and its parts, in gas. */
+export interface GasFloor {
+  readonly total: number;
+  readonly base: number;
+  readonly calldata: number;
+  readonly storage: number;
+  readonly logs: number;
+}
+
+/**
+ * The least gas a transaction could use to do what it did: the one place the floor is defined.
+ *
+ * `floor = 21,000 + calldata + 22,100 × newSlots + Σ logs`, where
+ * - calldata = 16 gas per non-zero byte + 4 per zero byte of the transaction's input (EIP-2028);
+ * - newSlots = the storage slots the operation must newly write (zero → non-zero), each an SSTORE of 20,000 plus
+ *   a cold slot access of 2,100 (EIP-2929); slots it clears or updates count 0 (see {@link NEW_SLOTS});
+ * - each log = 375 + 375 per topic + 8 per data byte, over the logs the transaction actually emitted.
+ *
+ * Everything else — cold account and slot reads (2,600 / 2,100), calls between the contracts, hashing, memory,
+ * signature recovery, refunds — is what the implementation adds, so `gasUsed / floor` measures the overhead.
+ * @param tx - The transaction's input (`data`), its receipt's logs, and the new slots from {@link NEW_SLOTS}.
+ */
+export function gasFloor(tx: {
+  readonly data: string;
+  readonly logs: readonly { readonly topics: readonly string[]; readonly data: string }[];
+  readonly newSlots: number;
+}): GasFloor {
+  const input = getBytes(tx.data);
+  let calldata = 0;
+  for (const byte of input) calldata += byte === 0 ? GAS_PER_ZERO_BYTE : GAS_PER_NONZERO_BYTE;
+  const storage = NEW_SLOT * tx.newSlots;
+  const logs = tx.logs.reduce(
+    (sum, log) => sum + LOG_BASE + LOG_TOPIC * log.topics.length + LOG_DATA_BYTE * getBytes(log.data).length,
+    0,
+  );
+  return { total: TX_BASE + calldata + storage + logs, base: TX_BASE, calldata, storage, logs };
+}
+
+/**
+ * New storage slots per operation, from the storage layout comments in contracts/interfaces/*.sol.
+ * - registerPatient: PatientRecord = encryptionKey (slot 0) + registeredAt|keyRotatedAt (slot 1) → 2.
+ * - registerProvider: ProviderRecord = encryptionKey (slot 0) + kind|suspended|registeredAt (slot 1) → 2.
+ * - grant: ConsentTerms is one slot (a first grant to this grantee) → 1.
+ * - grantBySig: the ConsentTerms slot + the signer's nonce (0 → 1 on its first signed request; replay protection
+ *   must store it) → 2.
+ * - revoke: clears the ConsentTerms slot, writes nothing new → 0.
+ * - anchor: RecordVersion slots 0 (patient|category|codec|amended|anchoredAt) and 1 (author|version) + the new
+ *   element of the patient's index → 3; + the index's length slot (0 → 1) on the patient's first record → 4.
+ *   `gas.anchor` is a patient's second record (the length slot is then updated, not new);
+ *   `gas.anchor.firstRecord` the first.
+ * - amend: anchor with `previous`: slots 0, 1 and 2 (previous) + the index element → 4 (marking the previous
+ *   version amended updates a slot, it writes no new one).
+ * - logAccess: an event only → 0.
+ * - anchorBatch: Batch slots 0 (patient|count|anchoredAt) and 1 (author|categories) → 2 per batch, whatever the
+ *   count.
+ */
+export const NEW_SLOTS = {
+  registerPatient: 2,
+  registerProvider: 2,
+  grant: 1,
+  grantBySig: 2,
+  revoke: 0,
+  anchor: 3,
+  anchorFirstRecord: 4,
+  amend: 4,
+  logAccess: 0,
+  anchorBatch: 2,
+} as const;
+
+/** A gas metric: gasUsed of the transaction against its floor. */
+function gasMetric(
+  name: string,
+  mined: { response: { data: string }; receipt: TransactionReceipt },
+  newSlots: number,
+  perRecord = 1,
+): Metric {
+  const floor = gasFloor({ data: mined.response.data, logs: mined.receipt.logs, newSlots });
+  const note =
+    `floor ${floor.total} = 21000 + calldata ${floor.calldata} + ${newSlots} new slots ${floor.storage} + logs ${floor.logs}` +
+    (perRecord > 1 ? `; per record = tx gas ${mined.receipt.gasUsed} / ${perRecord}` : "");
+  return metric(name, Number(mined.receipt.gasUsed) / perRecord, "gas", floor.total / perRecord, note);
+}
+
+/** EIP-712 types of ConsentRegistry's GRANT_TYPEHASH. */
+const GRANT_TYPES = {
+  Grant: [
+    { name: "patient", type: "address" },
+    { name: "grantee", type: "address" },
+    { name: "readMask", type: "uint64" },
+    { name: "writeMask", type: "uint64" },
+    { name: "purposes", type: "uint32" },
+    { name: "expiresAt", type: "uint64" },
+    { name: "signer", type: "address" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+    { name: "chainId", type: "uint256" },
+    { name: "registry", type: "address" },
+  ],
+};
+
+/** Anchors a batch of `count` random records of `patient` by `chain.hospital`; returns the mined transaction. */
+export async function anchorRandomBatch(chain: BenchChain, count: number, categories: readonly number[]) {
+  const leaves: [string, number, string][] = [];
+  for (let i = 0; i < count; i++) {
+    const content = await randomCid();
+    const keyring = await randomCid();
+    leaves.push([hexlify(content.subarray(4)), categories[i % categories.length]!, hexlify(keyring.subarray(4))]);
+  }
+  const tree = StandardMerkleTree.of(leaves, ["bytes32", "uint8", "bytes32"]);
+  const manifest = await cidOf(new TextEncoder().encode(JSON.stringify(leaves)));
+  const mask = categories.reduce((m, c) => m | (1n << BigInt(c)), 0n);
+  const tx = await mined(
+    chain.hospital.contracts.records.anchorBatch(chain.patient.address, tree.root, mask, count, manifest.bytes),
+  );
+  // The contract's leaf encoding is StandardMerkleTree's: a proof from the tree verifies on chain.
+  const [index, leaf] = [...tree.entries()][count - 1]!;
+  if (!(await chain.hospital.contracts.records.verifyBatchRecord(tree.root, ...leaf, tree.getProof(index)))) {
+    throw new Error("anchorBatch: the on-chain proof check refused a leaf of the tree");
+  }
+  return tx;
+}
+
+/** Runs each operation once on a fresh chain and reports its gas against its floor. */
+export async function gasMetrics(options: { batchSizes: readonly number[] }): Promise<Metric[]> {
+  const chain = await benchChain();
+  try {
+    const { registrar, hospital, lab, patient, relayer } = chain;
+    const out: Metric[] = [];
+    const key = () => hexlify(getBytes(hexlify(crypto.getRandomValues(new Uint8Array(32)))));
+
+    out.push(
+      gasMetric(
+        "gas.registerProvider",
+        await mined(registrar.contracts.directory.registerProvider(hospital.address, 1, key())),
+        NEW_SLOTS.registerProvider,
+      ),
+    );
+    await mined(registrar.contracts.directory.registerProvider(lab.address, 3, key()));
+    out.push(
+      gasMetric(
+        "gas.registerPatient",
+        await mined(patient.contracts.directory.registerPatient(key())),
+        NEW_SLOTS.registerPatient,
+      ),
+    );
+
+    const terms = await fullTerms(chain);
+    out.push(gasMetric("gas.grant", await mined(patient.contracts.consent.grant(hospital.address, terms)), NEW_SLOTS.grant));
+
+    // grantBySig: the patient signs (EIP-712), the relayer pays. The patient's first signed request (nonce 0 → 1).
+    const consentAddress = chain.deployment.consentRegistry;
+    const request = {
+      patient: patient.address,
+      grantee: lab.address,
+      readMask: terms.readMask,
+      writeMask: terms.writeMask,
+      purposes: terms.purposes,
+      expiresAt: terms.expiresAt,
+      signer: patient.address,
+      nonce: await patient.contracts.consent.nonces(patient.address),
+      deadline: terms.expiresAt,
+      chainId: chain.deployment.chainId,
+      registry: consentAddress,
+    };
+    const domain = {
+      name: "Carechain ConsentRegistry",
+      version: "1",
+      chainId: chain.deployment.chainId,
+      verifyingContract: consentAddress,
+    };
+    const signature = await chain.signers[3]!.signTypedData(domain, GRANT_TYPES, request);
+    out.push(
+      gasMetric(
+        "gas.grantBySig",
+        await mined(relayer.contracts.consent.grantBySig(request, signature)),
+        NEW_SLOTS.grantBySig,
+      ),
+    );
+    out.push(gasMetric("gas.revoke", await mined(patient.contracts.consent.revoke(lab.address)), NEW_SLOTS.revoke));
+
+    const anchor = async (previous = ZERO_HASH) => {
+      const content = await randomCid();
+      const tx = await mined(
+        hospital.contracts.records.anchor(patient.address, 5, content, await randomCid(), previous),
+      );
+      return { tx, recordId: hexlify(content.subarray(4)) };
+    };
+    const first = await anchor();
+    out.push(gasMetric("gas.anchor.firstRecord", first.tx, NEW_SLOTS.anchorFirstRecord));
+    const second = await anchor();
+    out.push(gasMetric("gas.anchor", second.tx, NEW_SLOTS.anchor));
+    out.push(gasMetric("gas.amend", (await anchor(second.recordId)).tx, NEW_SLOTS.amend));
+    out.push(
+      gasMetric(
+        "gas.logAccess",
+        await mined(hospital.contracts.records.logAccess(first.recordId, 0)),
+        NEW_SLOTS.logAccess,
+      ),
+    );
+
+    // Batches: leaves in two categories (VitalSigns, Laboratory); per record = tx gas / count.
+    for (const count of options.batchSizes) {
+      const tx = await anchorRandomBatch(chain, count, [5, 6]);
+      out.push(gasMetric(`gas.batchAnchor.perRecord.${count}`, tx, NEW_SLOTS.anchorBatch, count));
+    }
+    return out;
+  } finally {
+    await chain.close();
+  }
+}
