@@ -10,12 +10,14 @@
  *   --patients N      patients for scenarios that scale (default: 1)
  *   --seed N          seed of the synthetic patient generator (default: 1)
  *   --gas-price GWEI  gas price for the cost estimate (default: 20)
+ *   --data DIR        patients from real FHIR R4 bundles (e.g. Synthea output) instead of the generator
  */
 import { parseArgs } from "node:util";
 
 import { network } from "hardhat";
 
 import { FileSystemBlobStore } from "../sdk/node.js";
+import { fhirBundleSource } from "./pilot/data.js";
 import { writeReport } from "./pilot/report.js";
 import { runPilot } from "./pilot/run.js";
 import type { Scenario } from "./pilot/scenario.js";
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     patients: { type: "string", default: "1" },
     seed: { type: "string", default: "1" },
     "gas-price": { type: "string", default: "20" },
+    data: { type: "string" },
   },
 });
 
@@ -44,7 +47,10 @@ const chainId = (await connection.ethers.provider.getNetwork()).chainId;
 console.log(`Carechain pilot — scenario "${scenario.name}" on ${connection.networkName} (chain ${chainId})`);
 console.log(`  ${scenario.description}\n`);
 
+const source = values.data ? await fhirBundleSource(values.data) : undefined;
+if (source) console.log(`  patients from ${values.data}: ${source.size} FHIR bundles\n`);
 const { report, failure, passed } = await runPilot({
+  source,
   scenario,
   connection,
   store: new FileSystemBlobStore(values.store),

@@ -69,6 +69,8 @@ export class Pilot {
   /** Records whose blobs the scenario tampered with on purpose (and repaired): reported as caught. */
   readonly tampered: string[] = [];
   readonly options: PilotOptions;
+  /** When true, steps are recorded but not printed (bulk loops print a progress bar instead). */
+  quiet = false;
   #registrar: Actor | undefined;
   #nextAccount = 1;
 
@@ -195,6 +197,7 @@ export class Pilot {
 
   #record(step: PilotStep): void {
     this.steps.push(step);
+    if (this.quiet && step.ok) return;
     const log = this.options.log ?? console.log;
     const status = step.ok ? (step.refusedWith ? `refused as expected (${step.refusedWith})` : "ok") : `FAILED: ${step.error}`;
     const gas = step.gasUsed > 0 ? `${step.gasUsed.toLocaleString("en-US")} gas` : "";

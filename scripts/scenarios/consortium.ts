@@ -44,11 +44,13 @@ export default defineScenario({
       await guardianEpisode(pilot, c, data, 1);
       await auditReview(pilot, patient);
 
+      pilot.quiet = patients > 2;
       for (let i = 2; i <= patients; i++) {
         const extra = await treatmentEpisode(pilot, c, data, i, `Patient ${i}`);
         await readBack(pilot, extra.patient, extra.ids.get("Condition") ?? [...extra.ids.values()][0]!, "a record");
         pilot.progress("patients", i, patients);
       }
+      pilot.quiet = false;
     } finally {
       await c.service.close();
     }

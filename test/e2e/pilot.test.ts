@@ -1,8 +1,11 @@
+import { existsSync } from "node:fs";
+
 import { hexlify } from "ethers";
 import { network } from "hardhat";
 import { describe, expect, it } from "vitest";
 
 import { MemoryBlobStore } from "../../sdk/index.js";
+import { fhirBundleSource } from "../../scripts/pilot/data.js";
 import { privacyScan } from "../../scripts/pilot/privacy.js";
 import { runPilot } from "../../scripts/pilot/run.js";
 import { identifyingStrings, syntheticPatient } from "../../scripts/pilot/synthetic.js";
@@ -86,6 +89,23 @@ describe("the foundation pilot", () => {
         [mrn, "base64"],
       ]),
     );
+    await connection.close();
+  });
+});
+
+describe("the pilot on real Synthea patients (--data)", () => {
+  const dir = new URL("../../../shared/data/fhir/synthea", import.meta.url).pathname;
+  const present = existsSync(dir);
+  if (!present) console.warn(`skipping the --data pilot test: ${dir} is absent (a clone without ../shared)`);
+  it.skipIf(!present)("runs the default scenario on Synthea bundles with no PHI on chain", async () => {
+    const connection = await network.connect();
+    const source = await fhirBundleSource(dir);
+    expect(source.size).toBe(16);
+    const { report, passed, failure } = await runPilot({ scenario: consortium, connection, store: new MemoryBlobStore(), log: () => {}, patients: 3, source });
+    expect(failure).toBeUndefined();
+    expect(passed).toBe(true);
+    expect(report.privacy.needles).toBeGreaterThan(100);
+    expect(report.privacy.findings).toEqual([]);
     await connection.close();
   });
 });

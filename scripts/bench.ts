@@ -1,0 +1,137 @@
+/**
+ * `npm run bench -- [--out DIR] [--quick] [--only SECTIONS]`: measures gas, crypto throughput, end-to-end rates,
+ * memory and scaling on the in-process chain, prints a table and writes bench.json. See docs/performance.md.
+ *
+ * Options:
+ *   --out DIR        where bench.json goes (default: reports, which git ignores)
+ *   --quick          small sizes and few repetitions (a smoke run of a minute or so; the smoke test uses it)
+ *   --only SECTIONS  comma-separated subset of gas,crypto,e2e,memory,scale (default: all)
+ */
+import { cpus, loadavg } from "node:os";
+import { parseArgs } from "node:util";
+
+import { getChunkCipher } from "../sdk/index.js";
+import "../sdk/node.js";
+import { cryptoMetrics } from "./bench/crypto.js";
+import { e2eMetrics } from "./bench/e2e.js";
+import { gasMetrics } from "./bench/gas.js";
+import { memoryMetrics } from "./bench/memory.js";
+import { checkTargets, formatNumber, metricsTable, writeReport, type Metric, type Target } from "./bench/metrics.js";
+import { scaleMetrics } from "./bench/scale.js";
+
+const SECTIONS = ["gas", "crypto", "e2e", "memory", "scale"] as const;
+type Section = (typeof SECTIONS)[number];
+
+const { values } = parseArgs({
+  options: {
+    out: { type: "string", default: "reports" },
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+  },
+});
+const only = new Set((values.only ?? SECTIONS.join(",")).split(",").map((s) => s.trim()));
+for (const s of only) {
+  if (!SECTIONS.includes(s as Section)) throw new RangeError(`--only: unknown section ${s} (use ${SECTIONS.join(",")})`);
+}
+const quick = values.quick;
+
+/** What each section measures, full and quick. */
+const config = quick
+  ? {
+      gas: { batchSizes: [1, 10, 100, 1000] },
+      crypto: {
+        encryptSizes: ["1KiB", "64KiB", "1MiB"],
+        decryptSizes: ["1MiB"],
+        cidSizes: ["1MiB"],
+        rounds: 3,
+        minMs: 30,
+        hpkeMs: 200,
+      },
+      e2e: { perRound: 3, rounds: 2, batch: 20, reads: 3 },
+      memory: { bytes: 16 * 2 ** 20, label: "16MiB" },
+      scale: { ownRecords: 5, othersSmall: 10, othersLarge: 300, runs: 3 },
+    }
+  : {
+      gas: { batchSizes: [1, 10, 100, 1000] },
+      crypto: {
+        encryptSizes: ["1KiB", "64KiB", "1MiB", "64MiB"],
+        decryptSizes: ["1MiB", "64MiB"],
+        cidSizes: ["1MiB", "64MiB"],
+        rounds: 9,
+        minMs: 250,
+        hpkeMs: 1500,
+      },
+      e2e: { perRound: 10, rounds: 4, batch: 200, reads: 20 },
+      memory: { bytes: 2 ** 30, label: "1GiB" },
+      scale: { ownRecords: 20, othersSmall: 10, othersLarge: 10_000, runs: 9 },
+    };
+
+/** The issue's targets, for the sizes this run measures. */
+function targets(metrics: readonly Metric[]): Target[] {
+  const list: Target[] = metrics
+    .filter((m) => m.name.startsWith("gas.") && m.ratio !== undefined)
+    .map((m) => ({ metric: m.name, of: "ratio", op: "<=", limit: 1.3 }));
+  list.push({ metric: "gas.batchAnchor.perRecord.1000", of: "value", op: "<=", limit: 1000 });
+  for (const m of metrics) {
+    const big = /^(crypto\.(encrypt|decrypt)|cid\.sha256)\.(1MiB|64MiB)\.MBps$/.test(m.name);
+    if (big && m.ratio !== undefined) list.push({ metric: m.name, of: "ratio", op: ">=", limit: 0.9 });
+  }
+  list.push({ metric: "e2e.addRecord.perSec", of: "ratio", op: ">=", limit: 0.8 });
+  list.push({ metric: "e2e.addRecordBatched.perSec", of: "value", op: ">=", limit: 2000 });
+  list.push({ metric: `memory.encrypt${config.memory.label}.peakRssMiB`, of: "value", op: "<=", limit: 256 });
+  list.push({ metric: `scale.listRecords.ms.others${config.scale.othersLarge}`, of: "ratio", op: "<=", limit: 1.5 });
+  return list;
+}
+
+const startedAt = new Date();
+const loadBefore = loadavg()[0]!;
+console.log(
+  `Carechain bench${quick ? " (quick)" : ""} — Node ${process.version}, ${cpus().length} CPUs, ` +
+    `load ${loadBefore.toFixed(2)}, envelope chunk cipher ${getChunkCipher().name}`,
+);
+
+const metrics: Metric[] = [];
+const sections: Record<Section, () => Promise<Metric[]>> = {
+  gas: () => gasMetrics(config.gas),
+  crypto: () => cryptoMetrics(config.crypto),
+  e2e: () => e2eMetrics(config.e2e),
+  memory: () => memoryMetrics(config.memory),
+  scale: () => scaleMetrics(config.scale),
+};
+for (const section of SECTIONS) {
+  if (!only.has(section)) continue;
+  const start = performance.now();
+  const measured = await sections[section]();
+  metrics.push(...measured);
+  console.log(`  ${section}: ${measured.length} metrics in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+}
+
+const results = checkTargets(metrics, targets(metrics)).filter((t) => only.has(t.metric.split(".")[0] === "cid" ? "crypto" : (t.metric.split(".")[0] as Section)));
+const seconds = (Date.now() - startedAt.getTime()) / 1000;
+const path = await writeReport(values.out, {
+  version: 1,
+  startedAt: startedAt.toISOString(),
+  seconds,
+  quick,
+  environment: {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? "unknown",
+    loadAverageStart: Number(loadBefore.toFixed(2)),
+    loadAverageEnd: Number(loadavg()[0]!.toFixed(2)),
+    chunkCipher: getChunkCipher().name,
+  },
+  metrics,
+  targets: results,
+});
+
+console.log(`\n${metricsTable(metrics, results)}\n`);
+const unmet = results.filter((t) => t.met === false);
+console.log(
+  `Targets: ${results.filter((t) => t.met).length} met, ${unmet.length} not met` +
+    (unmet.length
+      ? `: ${unmet.map((t) => `${t.metric} ${t.of} ${formatNumber(t.measured!)} (target ${t.op} ${formatNumber(t.limit)})`).join("; ")}`
+      : ""),
+);
+console.log(`Wrote ${path} (${seconds.toFixed(0)} s)`);

@@ -1,0 +1,120 @@
+/**
+ * Scaling: how long listing one patient's records takes while other patients' records grow from a few to
+ * thousands. Other patients are made in bulk by a bench-only factory contract (BenchPatients.sol).
+ */
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+
+import { ContractFactory, getCreateAddress, hexlify, type BaseContract } from "ethers";
+
+import { benchChain, mined, randomCid, ZERO_HASH } from "./chain.js";
+import { setUpCare } from "./e2e.js";
+import { metric, type Metric } from "./metrics.js";
+import { medianMs } from "./timing.js";
+
+const require = createRequire(import.meta.url);
+
+interface Compiled {
+  abi: unknown[];
+  bytecode: string;
+}
+
+/** Compiles BenchPatients.sol with the solc npm package (the project's compiler version). */
+async function compileFactory(): Promise<Compiled> {
+  const solc = require("solc") as { compile(input: string): string };
+  const source = await readFile(new URL("./BenchPatients.sol", import.meta.url), "utf8");
+  const output = JSON.parse(
+    solc.compile(
+      JSON.stringify({
+        language: "Solidity",
+        sources: { "BenchPatients.sol": { content: source } },
+        settings: {
+          optimizer: { enabled: true, runs: 200 },
+          evmVersion: "cancun",
+          outputSelection: { "*": { BenchPatientFactory: ["abi", "evm.bytecode.object"] } },
+        },
+      }),
+    ),
+  ) as {
+    errors?: { severity: string; formattedMessage: string }[];
+    contracts: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string } } }>>;
+  };
+  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
+  if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
+  const factory = output.contracts["BenchPatients.sol"]!["BenchPatientFactory"]!;
+  return { abi: factory.abi, bytecode: `0x${factory.evm.bytecode.object}` };
+}
+
+export interface ScaleOptions {
+  /** Records of the patient whose records are listed. */
+  readonly ownRecords: number;
+  /** Other patients at the two measurements (e.g. 10 and 10,000), one record each. */
+  readonly othersSmall: number;
+  readonly othersLarge: number;
+  /** listRecords runs per measurement (the median is reported). */
+  readonly runs: number;
+}
+
+type Spawner = BaseContract & {
+  spawn(directory: string, registry: string, count: number, records: number, salt: string): Promise<never>;
+};
+
+export async function scaleMetrics(options: ScaleOptions): Promise<Metric[]> {
+  const compiled = await compileFactory();
+  const chain = await benchChain();
+  try {
+    await setUpCare(chain);
+    const { hospital, patient, deployment } = chain;
+    for (let i = 0; i < options.ownRecords; i++) {
+      await mined(hospital.contracts.records.anchor(patient.address, i % 16, await randomCid(), await randomCid(), ZERO_HASH));
+    }
+    const deployed = await new ContractFactory(compiled.abi as never, compiled.bytecode, chain.signers[0]).deploy();
+    await deployed.waitForDeployment();
+    const factory = deployed as unknown as Spawner;
+    const factoryAddress = await deployed.getAddress();
+
+    let others = 0;
+    const grow = async (target: number) => {
+      const perTx = 150; // ~210k gas per patient: ~32M gas per transaction, under the 60M block gas limit
+      while (others < target) {
+        const count = Math.min(perTx, target - others);
+        const salt = hexlify(crypto.getRandomValues(new Uint8Array(32)));
+        await mined(factory.spawn(deployment.directory, deployment.recordRegistry, count, 1, salt));
+        others += count;
+      }
+      // The last patient made (contract nonces start at 1) is registered and has its record.
+      const last = getCreateAddress({ from: factoryAddress, nonce: others });
+      if ((await hospital.contracts.records.recordCount(last)) !== 1n) throw new Error("scale: a patient lacks its record");
+    };
+    const list = async () => {
+      const records = await patient.client.listRecords(patient.address);
+      if (records.length !== options.ownRecords) throw new Error(`scale: listed ${records.length} records`);
+    };
+
+    await grow(options.othersSmall);
+    const small = await medianMs(list, options.runs);
+    const growStart = performance.now();
+    await grow(options.othersLarge);
+    const growSeconds = (performance.now() - growStart) / 1000;
+    const large = await medianMs(list, options.runs);
+    return [
+      metric(
+        `scale.listRecords.ms.others${options.othersSmall}`,
+        small,
+        "ms",
+        undefined,
+        `listRecords of a patient with ${options.ownRecords} records, ${options.othersSmall} other patients with one record each`,
+      ),
+      metric(
+        `scale.listRecords.ms.others${options.othersLarge}`,
+        large,
+        "ms",
+        small,
+        `the same listing after growing to ${options.othersLarge} other patients (${growSeconds.toFixed(1)} s to ` +
+          `create them); baseline: others${options.othersSmall}`,
+      ),
+    ];
+  } finally {
+    await chain.close();
+  }
+}
