@@ -101,6 +101,20 @@ contract RecordRegistry is IRecordRegistry {
     }
 
     /// @inheritdoc IRecordRegistry
+    function logBatchAccess(bytes32 root, bytes32 recordId, uint8 category, Purpose purpose) external {
+        Batch storage entry = _batches[root];
+        if (entry.anchoredAt == 0) revert RecordBatchNotFound(root);
+        if (category > 63 || entry.categories & (uint64(1) << category) == 0) {
+            revert RecordCategoryNotInBatch(root, category);
+        }
+        address patient = entry.patient;
+        if (!consent.canAccessForPurpose(patient, msg.sender, category, Action.Read, purpose)) {
+            revert RecordReadConsentRequired(patient, msg.sender, category, purpose);
+        }
+        emit RecordAccessed(recordId, patient, msg.sender, purpose);
+    }
+
+    /// @inheritdoc IRecordRegistry
     function batch(bytes32 root) external view returns (Batch memory entry) {
         entry = _batches[root];
         if (entry.anchoredAt == 0) revert RecordBatchNotFound(root);

@@ -85,6 +85,8 @@ interface IRecordRegistry {
     error RecordBatchNotFound(bytes32 root);
     /// @notice A batch must hold at least one record and name at least one category.
     error RecordEmptyBatch();
+    /// @notice Batch `root` holds no record of `category`.
+    error RecordCategoryNotInBatch(bytes32 root, uint8 category);
     /// @notice `account` is neither the record's patient, nor one of its delegates, nor a current reader of it.
     error RecordUnauthorizedPublisher(bytes32 recordId, address account);
     /// @notice The two arrays of a batch call differ in length.
@@ -132,6 +134,9 @@ interface IRecordRegistry {
         bytes32 keyringDigest,
         bytes32[] calldata proof
     ) external view returns (bool);
+
+    /// @notice {logAccess} for a record version anchored in batch `root` (its category must be in the batch).
+    function logBatchAccess(bytes32 root, bytes32 recordId, uint8 category, Purpose purpose) external;
 
     /// @notice The anchored batch `root`; reverts with {RecordBatchNotFound} when unknown.
     function batch(bytes32 root) external view returns (Batch memory);

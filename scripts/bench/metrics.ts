@@ -76,7 +76,7 @@ export function metricsTable(metrics: readonly Metric[], targets: readonly Targe
   const rows = metrics.map((m) => {
     const ts = targetOf.get(m.name) ?? [];
     const target = ts
-      .map((t) => `${t.of} ${t.op} ${formatNumber(t.limit)} ${t.met === undefined ? "" : t.met ? "✅" : "❌"}`.trim())
+      .map((t) => `${t.of} ${t.op} ${formatNumber(t.limit)}${t.met === undefined ? "" : t.met ? ": met" : ": NOT met"}`)
       .join(", ");
     return [
       m.name,

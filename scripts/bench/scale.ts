@@ -56,7 +56,14 @@ export interface ScaleOptions {
 }
 
 type Spawner = BaseContract & {
-  spawn(directory: string, registry: string, count: number, records: number, salt: string): Promise<never>;
+  spawn(
+    directory: string,
+    registry: string,
+    count: number,
+    records: number,
+    salt: string,
+    overrides: { gasLimit: number },
+  ): Promise<never>;
 };
 
 export async function scaleMetrics(options: ScaleOptions): Promise<Metric[]> {
@@ -75,11 +82,14 @@ export async function scaleMetrics(options: ScaleOptions): Promise<Metric[]> {
 
     let others = 0;
     const grow = async (target: number) => {
-      const perTx = 150; // ~210k gas per patient: ~32M gas per transaction, under the 60M block gas limit
+      // ~200k gas per patient; 60 per transaction stays under the 2^24 transaction gas cap (EIP-7825). The gas
+      // limit is given: estimating a transaction that creates contracts which call out is unreliable.
+      const perTx = 60;
       while (others < target) {
         const count = Math.min(perTx, target - others);
         const salt = hexlify(crypto.getRandomValues(new Uint8Array(32)));
-        await mined(factory.spawn(deployment.directory, deployment.recordRegistry, count, 1, salt));
+        const gasLimit = 100_000 + count * 250_000;
+        await mined(factory.spawn(deployment.directory, deployment.recordRegistry, count, 1, salt, { gasLimit }));
         others += count;
       }
       // The last patient made (contract nonces start at 1) is registered and has its record.

@@ -11,8 +11,10 @@ import { decryptEnvelope, encryptEnvelope, generateDek } from "../crypto/envelop
 import type { IdentityKeyPair } from "../crypto/identity.js";
 import { createKeyring, decodeKeyring, encodeKeyring, openKeyring, type Keyring } from "../crypto/keyring.js";
 import { signGrantRequest, signRevokeRequest, type GrantRequest, type RevokeRequest } from "../consent/signing.js";
-import { requestKeyRelease } from "./custodian.js";
-import { keyReleaseMessage } from "./custodian.js";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+
+import { BATCH_LEAF_ENCODING, batchTree, decodeManifest, digestHex, encodeManifest, type BatchEntry, type BatchManifest } from "./batch.js";
+import { keyReleaseMessage, requestKeyRelease } from "./custodian.js";
 import { CarechainError } from "../errors/base.js";
 import { RecordReadConsentRequiredError, RecordWriteConsentRequiredError } from "../errors/contract.js";
 import { FormatError, IntegrityError, NotARecipientError } from "../errors/data.js";
@@ -31,6 +33,7 @@ import {
   type SignedGrant,
   type SignedRevoke,
   type AddedRecord,
+  type BatchResult,
   type CategoryRef,
   type GrantTerms,
   type ProviderKind,
@@ -414,7 +417,7 @@ export class Carechain {
    */
   async rotatePatientKey(identity: IdentityKeyPair): Promise<{ client: Carechain; tx: TxResult; rewrapped: number; shareTx?: TxResult }> {
     const me = await this.address();
-    const records = await this.listRecords(me);
+    const records = (await this.listRecords(me)).filter((r) => !r.batch);
     const recordIds: string[] = [];
     const keyringCids: Uint8Array[] = [];
     for (const r of records) {
@@ -518,10 +521,13 @@ export class Carechain {
    */
   async readRecord<T extends Resource = Resource>(
     recordId: string,
-    options: { purpose?: PurposeCode } = {},
+    options: { purpose?: PurposeCode; batch?: string } = {},
   ): Promise<ReadRecord<T>> {
     const purpose = options.purpose ?? "TREAT";
-    const anchor = await this.getRecord(recordId);
+    const id = toHex(fromHex("recordId", recordId, 32));
+    const { anchor, contentCid, keyringCid, anchorTx } = options.batch
+      ? await this.#locateInBatch(options.batch, id)
+      : { ...(await this.#anchorEvent(id)), anchor: await this.getRecord(id) };
     const me = await this.address();
     if (!(await this.canAccess(anchor.patient, me, anchor.category, "read", purpose))) {
       throw new RecordReadConsentRequiredError({
@@ -531,8 +537,7 @@ export class Carechain {
         purpose: BigInt(PurposeOfUse[purpose]),
       });
     }
-    const { contentCid, txHash } = await this.#anchorEvent(anchor.recordId);
-    const dek = await this.#openRecordKey(anchor.recordId, contentCid, purpose);
+    const dek = await this.#openRecordKey(id, contentCid, keyringCid, purpose);
     const envelope = await this.store.get(contentCid);
     const plaintext = decryptEnvelope(dek, envelope, recordContext(anchor.patient, anchor.category));
     let parsed: unknown;
@@ -543,10 +548,106 @@ export class Carechain {
     }
     const resource = this.#validator.validate(parsed) as T;
     // A patient reading its own record is not an access to log (and patients may hold no ETH).
-    const accessLog = this.#logAccess && me !== anchor.patient
-      ? await this.#send("logAccess", () => this.contracts.records.logAccess(anchor.recordId, PurposeOfUse[purpose]))
-      : undefined;
-    return { resource, anchor, contentCid, anchorTx: txHash, accessLog };
+    let accessLog: TxResult | undefined;
+    if (this.#logAccess && me !== anchor.patient) {
+      const p = PurposeOfUse[purpose];
+      accessLog = await this.#send("logAccess", () =>
+        anchor.batch
+          ? this.contracts.records.logBatchAccess(anchor.batch, id, anchor.category, p)
+          : this.contracts.records.logAccess(id, p),
+      );
+    }
+    return { resource, anchor, contentCid, anchorTx, accessLog };
+  }
+
+  /**
+   * Adds many FHIR resources of one patient in one transaction: each is validated, encrypted with its own key and
+   * wrapped for its category's readers like {@link Carechain.addRecord}; a manifest lists them and one Merkle root
+   * (OpenZeppelin StandardMerkleTree) is anchored (`anchorBatch`). Write consent is needed for every category.
+   * Read a batch record with `readRecord(recordId, { batch: root })`.
+   * @throws {FhirValidationError} When any resource is invalid (nothing is stored or anchored).
+   */
+  async addRecords(patient: string, resources: readonly unknown[]): Promise<BatchResult> {
+    if (resources.length === 0) throw new RangeError("resources: a batch needs at least one resource");
+    const valid = resources.map((r) => this.#validator.validate(r));
+    const patientAddress = getAddress(patient);
+    const me = await this.address();
+    const categories = [...new Set(valid.map(categoryOf))];
+    for (const category of categories) {
+      if (!(await this.canAccess(patientAddress, me, category, "write"))) {
+        throw new RecordWriteConsentRequiredError({ patient: patientAddress, author: me, category: BigInt(category) });
+      }
+    }
+    const readers = new Map<CategoryId, Uint8Array[]>();
+    for (const category of categories) {
+      const keys = await this.#readerKeys(patientAddress, category);
+      keys.push(this.identity.publicKey);
+      const custodianKey = await this.#custodianKeyFor(patientAddress, category);
+      if (custodianKey) keys.push(custodianKey);
+      readers.set(category, keys);
+    }
+    const entries: BatchEntry[] = [];
+    for (const resource of valid) {
+      const category = categoryOf(resource);
+      const dek = generateDek();
+      const contentCid = await this.store.put(encryptEnvelope(dek, utf8(canonicalJson(resource)), recordContext(patientAddress, category)));
+      const keyring = await createKeyring(contentCid, dek, readers.get(category)!);
+      const keyringCid = await this.store.put(encodeKeyring(keyring));
+      entries.push({ recordId: toHex(contentCid.multihash.digest), category, content: contentCid.toString(), keyring: keyringCid.toString() });
+    }
+    const manifest: BatchManifest = { v: 1, patient: patientAddress, records: entries };
+    const manifestCid = await this.store.put(encodeManifest(manifest));
+    const root = batchTree(manifest).root;
+    const tx = await this.#send("anchorBatch", () =>
+      this.contracts.records.anchorBatch(patientAddress, root, categoryMask(categories), entries.length, manifestCid.bytes),
+    );
+    return { ...tx, root, manifestCid, records: entries.map((e) => ({ recordId: e.recordId, category: e.category })) };
+  }
+
+  /**
+   * The Merkle proof of a batch record, checked on chain (`verifyBatchRecord`, OpenZeppelin MerkleProof) and in the
+   * SDK (`StandardMerkleTree.verify`).
+   * @throws {IntegrityError} When the manifest does not produce the anchored root or the proof fails.
+   */
+  async proveBatchRecord(root: string, recordId: string): Promise<{ proof: string[]; verifiedOnChain: boolean }> {
+    const { manifest } = await this.#batchManifest(root);
+    const tree = batchTree(manifest);
+    const index = manifest.records.findIndex((r) => r.recordId === recordId);
+    if (index < 0) throw new IntegrityError("The record is not in this batch's manifest.", { details: `${root} ${recordId}` });
+    const entry = manifest.records[index]!;
+    const proof = tree.getProof(index);
+    const keyringDigest = digestHex(CID.parse(entry.keyring));
+    const verifiedOnChain = await this.contracts.records.verifyBatchRecord(root, recordId, entry.category, keyringDigest, proof);
+    if (!verifiedOnChain || !StandardMerkleTree.verify(root, BATCH_LEAF_ENCODING, [recordId, entry.category, keyringDigest], proof)) {
+      throw new IntegrityError("The batch inclusion proof does not verify.", { details: `${root} ${recordId}` });
+    }
+    return { proof, verifiedOnChain };
+  }
+
+  /**
+   * Amends a record: anchors `resource` as the next version of `previous` (same patient and category). The
+   * previous version stays, marked amended; nothing is overwritten.
+   * @throws {RecordAlreadyAmendedError} When `previous` is not the latest version.
+   */
+  async amendRecord(previous: string, resource: unknown): Promise<AddedRecord> {
+    const prior = await this.getRecord(previous);
+    return this.addRecord(prior.patient, resource, { previous: prior.recordId });
+  }
+
+  /**
+   * Every version of the record that `recordId` belongs to, oldest first (version 1, its amendment, …), with
+   * author and time. Walks the `previous` links among the patient's versions.
+   */
+  async history(recordId: string): Promise<RecordAnchor[]> {
+    const start = await this.getRecord(recordId);
+    const all = await this.listRecords(start.patient);
+    const byPrevious = new Map(all.filter((r) => r.previous !== ZERO_HASH).map((r) => [r.previous, r]));
+    const byId = new Map(all.map((r) => [r.recordId, r]));
+    let first = start;
+    while (first.previous !== ZERO_HASH) first = byId.get(first.previous) ?? (await this.getRecord(first.previous));
+    const chain = [first];
+    for (let next = byPrevious.get(first.recordId); next; next = byPrevious.get(next.recordId)) chain.push(next);
+    return chain;
   }
 
   /**
@@ -592,15 +693,22 @@ export class Carechain {
     for (let offset = 0; offset < total; offset += pageSize) {
       ids.push(...(await withRevertDecoding("recordsOf", () => records.recordsOf(patient, offset, pageSize))));
     }
-    return Promise.all(ids.map((id) => this.getRecord(id)));
+    const single = await Promise.all(ids.map((id) => this.getRecord(id)));
+    const batches = await records.queryFilter(records.filters.BatchAnchored(undefined, getAddress(patient)), this.#fromBlock);
+    const batched: RecordAnchor[] = [];
+    for (const event of batches) {
+      const { manifest, batch } = await this.#batchManifest(event.args.root);
+      for (const entry of manifest.records) batched.push(batchAnchor(event.args.root, batch, entry));
+    }
+    return [...single, ...batched].sort((a, b) => a.anchoredAt - b.anchoredAt);
   }
 
   /**
    * The record key, from the first keyring that holds this identity: the anchored one, then keyrings published
    * later (grants, key rotation), then — for an emergency purpose — the custodian service.
    */
-  async #openRecordKey(recordId: string, contentCid: CID, purpose?: PurposeCode): Promise<Uint8Array> {
-    const { keyringCid } = await this.#anchorEvent(recordId);
+  async #openRecordKey(recordId: string, contentCid: CID, anchored?: CID, purpose?: PurposeCode): Promise<Uint8Array> {
+    const keyringCid = anchored ?? (await this.#anchorEvent(recordId)).keyringCid;
     const candidates: (() => Promise<Keyring>)[] = [async () => decodeKeyring(await this.store.get(keyringCid))];
     const records = this.contracts.records;
     const published = await records.queryFilter(records.filters.KeyringPublished(recordId), this.#fromBlock);
@@ -653,7 +761,8 @@ export class Carechain {
     const recordIds: string[] = [];
     const keyringCids: Uint8Array[] = [];
     for (const record of await this.listRecords(patient)) {
-      if (!categories.includes(record.category)) continue;
+      // Batch records have no per-record anchor to publish keyrings for (see docs/records.md).
+      if (record.batch || !categories.includes(record.category)) continue;
       const { contentCid } = await this.#anchorEvent(record.recordId);
       const dek = await this.#openRecordKey(record.recordId, contentCid);
       const cid = await this.store.put(encodeKeyring(await createKeyring(contentCid, dek, [key])));
@@ -703,8 +812,35 @@ export class Carechain {
     return keys;
   }
 
+  /** A batch's manifest (fetched by the CID in its BatchAnchored event, verified) and its on-chain entry. */
+  async #batchManifest(root: string) {
+    const records = this.contracts.records;
+    const batch = await withRevertDecoding("batch", () => records.batch(root));
+    const [event] = await records.queryFilter(records.filters.BatchAnchored(root), this.#fromBlock);
+    if (!event) throw new CarechainError("CHAIN", "The batch's anchor event was not found.", { details: root });
+    const manifestCid = CID.decode(fromHex("manifestCid", event.args.manifestCid));
+    const manifest = decodeManifest(await this.store.get(manifestCid));
+    if (getAddress(manifest.patient) !== batch.patient || batchTree(manifest).root !== root) {
+      throw new IntegrityError("The batch manifest does not match the anchored root.", { details: root });
+    }
+    return { manifest, batch, anchorTx: event.transactionHash };
+  }
+
+  /** A batch record's anchor and CIDs, its inclusion in the anchored root checked. */
+  async #locateInBatch(root: string, recordId: string) {
+    const { manifest, batch, anchorTx } = await this.#batchManifest(root);
+    const entry = manifest.records.find((r) => r.recordId === recordId);
+    if (!entry) throw new IntegrityError("The record is not in this batch.", { details: `${root} ${recordId}` });
+    return {
+      anchor: batchAnchor(root, batch, entry),
+      contentCid: CID.parse(entry.content),
+      keyringCid: CID.parse(entry.keyring),
+      anchorTx,
+    };
+  }
+
   /** The CIDs of a version, from its RecordAnchored event, checked against the id. */
-  async #anchorEvent(recordId: string): Promise<{ contentCid: CID; keyringCid: CID; txHash: string }> {
+  async #anchorEvent(recordId: string): Promise<{ contentCid: CID; keyringCid: CID; anchorTx: string }> {
     const records = this.contracts.records;
     const [event] = await records.queryFilter(records.filters.RecordAnchored(recordId), this.#fromBlock);
     if (!event) throw new CarechainError("CHAIN", "The record's anchor event was not found.", { details: recordId });
@@ -713,7 +849,7 @@ export class Carechain {
     if (toHex(contentCid.multihash.digest) !== recordId) {
       throw new IntegrityError("The anchor's content CID does not match the record id.", { details: recordId });
     }
-    return { contentCid, keyringCid, txHash: event.transactionHash };
+    return { contentCid, keyringCid, anchorTx: event.transactionHash };
   }
 
   /** Sends a transaction, waits for it, decodes reverts. */
@@ -739,6 +875,25 @@ function consentTerms(terms: GrantTerms) {
     writeMask: categoryMask((terms.write ?? []).map(categoryIdOf)),
     purposes: purposeMask(terms.purposes ?? ["TREAT"]),
     expiresAt: unixSeconds(terms.expiresAt),
+  };
+}
+
+/** The anchor of a batch record. */
+function batchAnchor(
+  root: string,
+  batch: { patient: string; author: string; anchoredAt: bigint },
+  entry: BatchEntry,
+): RecordAnchor {
+  return {
+    recordId: entry.recordId,
+    patient: batch.patient,
+    author: batch.author,
+    category: entry.category,
+    version: 1,
+    previous: ZERO_HASH,
+    anchoredAt: Number(batch.anchoredAt),
+    amended: false,
+    batch: root,
   };
 }
 

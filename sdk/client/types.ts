@@ -62,6 +62,18 @@ export interface RecordAnchor {
   readonly anchoredAt: number;
   /** Whether a later version amends this one. */
   readonly amended: boolean;
+  /** The Merkle root of the batch it was anchored in, for batch records. */
+  readonly batch?: string;
+}
+
+/** The result of {@link Carechain.addRecords}: one batch anchor for many records. */
+export interface BatchResult extends TxResult {
+  /** The Merkle root anchored on chain. */
+  readonly root: string;
+  /** CID of the batch manifest. */
+  readonly manifestCid: import("multiformats/cid").CID;
+  /** The records, in input order. */
+  readonly records: readonly { readonly recordId: string; readonly category: CategoryId }[];
 }
 
 /** The result of {@link Carechain.addRecord}. */

@@ -132,6 +132,8 @@ export const RecordBatchAlreadyAnchoredError = revertError("RecordBatchAlreadyAn
 export const RecordBatchNotFoundError = revertError("RecordBatchNotFound");
 /** See `IRecordRegistry.RecordEmptyBatch`. */
 export const RecordEmptyBatchError = revertError("RecordEmptyBatch");
+/** See `IRecordRegistry.RecordCategoryNotInBatch`. */
+export const RecordCategoryNotInBatchError = revertError("RecordCategoryNotInBatch");
 /** See `IRecordRegistry.RecordUnauthorizedPublisher`. */
 export const RecordUnauthorizedPublisherError = revertError("RecordUnauthorizedPublisher");
 /** See `IRecordRegistry.RecordLengthMismatch`. */
@@ -169,6 +171,7 @@ export const REVERT_ERRORS: ReadonlyMap<string, RevertErrorClass> = new Map(
     RecordBatchAlreadyAnchoredError,
     RecordBatchNotFoundError,
     RecordEmptyBatchError,
+    RecordCategoryNotInBatchError,
     DirectoryInvalidCustodianError,
     DirectoryInvalidBreakGlassDurationError,
     ConsentUnauthorizedActorError,

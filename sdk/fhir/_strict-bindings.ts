@@ -1,0 +1,209 @@
+/**
+ * Internal strict rule: codes of the core specification's `required` bindings, checked against the R4 ValueSets
+ * and CodeSystems bundled with the definitions (no terminology server). A value set is used when it can be
+ * enumerated from those bundles: explicit concept lists, whole code systems with `content: complete`, other
+ * value sets, and excludes. A value set that needs anything else (an external code system such as MIME types
+ * `urn:ietf:bcp:13`, currencies, UCUM or SNOMED CT; a filter; a missing ValueSet) is skipped, so its codes are
+ * not checked. Without ValueSets (FhirDefinitions.valueSets absent) the rule checks nothing.
+ *
+ * `code` elements must hold a code of the value set; a Coding with a required binding must be one of its
+ * (system, code) pairs; a CodeableConcept must have at least one such coding when it has codings at all.
+ * @internal
+ */
+import type { Bundle } from "@medplum/fhirtypes";
+
+import type { JsonObject, StrictRule } from "./_strict-walk.js";
+
+/** The codes of one enumerable value set. */
+export interface Expansion {
+  /** The codes alone (for `code` elements, whose system is implied). */
+  readonly codes: ReadonlySet<string>;
+  /** (system, code) pairs, joined by NUL (for Coding). */
+  readonly pairs: ReadonlySet<string>;
+}
+
+/** Value sets by canonical URL, expanded lazily and cached. */
+export interface ValueSetIndex {
+  /** The expansion of a value set (`url` or `url|version`), or undefined when it is not enumerable here. */
+  expand(url: string): Expansion | undefined;
+}
+
+interface Concept {
+  code?: string;
+  concept?: Concept[];
+}
+
+interface ConceptSetComponent {
+  system?: string;
+  concept?: { code?: string }[];
+  filter?: unknown[];
+  valueSet?: string[];
+}
+
+interface ValueSetResource {
+  resourceType: "ValueSet";
+  url?: string;
+  compose?: { include?: ConceptSetComponent[]; exclude?: ConceptSetComponent[] };
+  expansion?: { contains?: ExpansionContains[] };
+}
+
+interface ExpansionContains {
+  system?: string;
+  code?: string;
+  contains?: ExpansionContains[];
+}
+
+interface CodeSystemResource {
+  resourceType: "CodeSystem";
+  url?: string;
+  content?: string;
+  concept?: Concept[];
+}
+
+const SEPARATOR = "\u0000"; // in neither a system URI nor a code
+const pair = (system: string, code: string) => `${system}${SEPARATOR}${code}`;
+
+/** Builds the index from ValueSet/CodeSystem bundles (valuesets.json, v3-codesystems.json, …). */
+export function indexValueSets(bundles: readonly Bundle[]): ValueSetIndex {
+  const valueSets = new Map<string, ValueSetResource>();
+  const codeSystems = new Map<string, CodeSystemResource>();
+  for (const bundle of bundles) {
+    for (const entry of bundle.entry ?? []) {
+      const resource = entry.resource as unknown as ValueSetResource | CodeSystemResource | undefined;
+      if (!resource?.url) continue;
+      if (resource.resourceType === "ValueSet" && !valueSets.has(resource.url)) valueSets.set(resource.url, resource);
+      if (resource.resourceType === "CodeSystem" && !codeSystems.has(resource.url)) {
+        codeSystems.set(resource.url, resource);
+      }
+    }
+  }
+  const cache = new Map<string, Set<string> | null>();
+
+  /** All (system, code) pairs of a value set, or null when not enumerable. */
+  function pairsOf(url: string, visiting: Set<string>): Set<string> | null {
+    const key = url.split("|")[0]!;
+    const cached = cache.get(key);
+    if (cached !== undefined) return cached;
+    if (visiting.has(key)) return null;
+    visiting.add(key);
+    const result = computePairs(key, visiting);
+    visiting.delete(key);
+    cache.set(key, result);
+    return result;
+  }
+
+  function computePairs(url: string, visiting: Set<string>): Set<string> | null {
+    const vs = valueSets.get(url);
+    if (!vs) return null;
+    if (!vs.compose) {
+      if (!vs.expansion?.contains) return null;
+      const out = new Set<string>();
+      const walk = (list: ExpansionContains[]) => {
+        for (const c of list) {
+          if (c.system && c.code) out.add(pair(c.system, c.code));
+          walk(c.contains ?? []);
+        }
+      };
+      walk(vs.expansion.contains);
+      return out;
+    }
+    const out = new Set<string>();
+    for (const include of vs.compose.include ?? []) {
+      const part = componentPairs(include, visiting);
+      if (!part) return null;
+      for (const p of part) out.add(p);
+    }
+    for (const exclude of vs.compose.exclude ?? []) {
+      const part = componentPairs(exclude, visiting);
+      if (!part) return null;
+      for (const p of part) out.delete(p);
+    }
+    return out;
+  }
+
+  function componentPairs(component: ConceptSetComponent, visiting: Set<string>): Set<string> | null {
+    if (component.filter?.length) return null;
+    let result: Set<string> | null = null;
+    if (component.system) {
+      const system = component.system;
+      if (component.concept) {
+        result = new Set(component.concept.filter((c) => c.code).map((c) => pair(system, c.code!)));
+      } else {
+        const cs = codeSystems.get(system);
+        if (!cs || cs.content !== "complete") return null;
+        result = new Set();
+        const walk = (list: Concept[]) => {
+          for (const c of list) {
+            if (c.code) result!.add(pair(system, c.code!));
+            walk(c.concept ?? []);
+          }
+        };
+        walk(cs.concept ?? []);
+      }
+    }
+    for (const url of component.valueSet ?? []) {
+      const other = pairsOf(url, visiting);
+      if (!other) return null;
+      result = result ? new Set([...result].filter((p) => other.has(p))) : new Set(other);
+    }
+    return result;
+  }
+
+  const expansions = new Map<string, Expansion | null>();
+  return {
+    expand(url) {
+      const key = url.split("|")[0]!;
+      let expansion = expansions.get(key);
+      if (expansion === undefined) {
+        const pairs = pairsOf(key, new Set());
+        expansion = pairs && { pairs, codes: new Set([...pairs].map((p) => p.slice(p.indexOf(SEPARATOR) + 1))) };
+        expansions.set(key, expansion);
+      }
+      return expansion ?? undefined;
+    },
+  };
+}
+
+function describe(expansion: Expansion): string {
+  const codes = [...expansion.codes];
+  return codes.length <= 12 ? `one of ${codes.join(" | ")}` : `one of its ${codes.length} codes`;
+}
+
+function codingMatches(coding: unknown, expansion: Expansion): boolean {
+  const { system, code } = (coding ?? {}) as JsonObject;
+  if (typeof code !== "string") return false;
+  return typeof system === "string" ? expansion.pairs.has(pair(system, code)) : expansion.codes.has(code);
+}
+
+const hasCode = (coding: unknown) => typeof (coding as JsonObject | null)?.code === "string";
+
+/** The rule, for an index (undefined: check nothing). */
+export function requiredBindingsRule(index: ValueSetIndex | undefined): StrictRule {
+  return {
+    name: "required bindings",
+    visit(node, report) {
+      const binding = node.element?.binding;
+      if (!index || binding?.strength !== "required" || !binding.valueSet || node.isResource) return;
+      if (node.type !== "code" && node.type !== "Coding" && node.type !== "CodeableConcept") return;
+      const expansion = index.expand(binding.valueSet);
+      if (!expansion) return;
+      const valueSet = binding.valueSet.split("|")[0];
+      if (node.type === "code") {
+        if (typeof node.value === "string" && !expansion.codes.has(node.value)) {
+          report(node.path, `"${node.value}" is not in the required value set ${valueSet} (${describe(expansion)})`);
+        }
+      } else if (node.type === "Coding") {
+        if (hasCode(node.value) && !codingMatches(node.value, expansion)) {
+          report(node.path, `the coding is not in the required value set ${valueSet} (${describe(expansion)})`);
+        }
+      } else {
+        const codings = (node.value as JsonObject).coding;
+        if (!Array.isArray(codings)) return;
+        const coded = codings.filter(hasCode);
+        if (coded.length > 0 && !coded.some((c) => codingMatches(c, expansion))) {
+          report(node.path, `no coding is in the required value set ${valueSet} (${describe(expansion)})`);
+        }
+      }
+    },
+  };
+}

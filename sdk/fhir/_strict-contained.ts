@@ -1,0 +1,74 @@
+/**
+ * Internal strict rule for contained resources, which @medplum/core skips:
+ * - dom-3: every contained resource is referenced (`#id`) from somewhere in its container (a Reference or a
+ *   uri/url/canonical, including from other contained resources), or itself refers to the container (`#`).
+ *   A contained resource without an id cannot be referenced and so fails too.
+ * - ref-1: a local reference `#id` names a contained resource of the container (`%rootResource`); `#` alone (the
+ *   container) is only meaningful inside a contained resource.
+ * @internal
+ */
+import type { JsonObject, StrictRule } from "./_strict-walk.js";
+
+interface References {
+  /** Every `#…` value found in the resource and its contained resources. */
+  readonly local: Set<string>;
+  /** Contained resources that refer to their container with `#`. */
+  readonly toContainer: Set<JsonObject>;
+}
+
+const LOCAL_URI_TYPES = new Set(["uri", "url", "canonical"]);
+
+/** The rule (stateful per walk: make one per validation). */
+export function containedRule(): StrictRule {
+  const byRoot = new WeakMap<JsonObject, References>();
+  const referencesOf = (root: JsonObject): References => {
+    let refs = byRoot.get(root);
+    if (!refs) byRoot.set(root, (refs = { local: new Set(), toContainer: new Set() }));
+    return refs;
+  };
+
+  return {
+    name: "contained resources (dom-3, ref-1)",
+    visit(node, report) {
+      const { context } = node;
+      if (node.type === "Reference" && !node.isResource) {
+        const reference = (node.value as { reference?: unknown }).reference;
+        if (typeof reference !== "string" || !reference.startsWith("#")) return;
+        const refs = referencesOf(context.root.resource);
+        refs.local.add(reference);
+        if (reference === "#") {
+          if (context.contained) refs.toContainer.add(context.resource);
+          else report(`${node.path}.reference`, `"#" refers to the container, but this resource is not contained`);
+          return;
+        }
+        const contained = context.root.resource.contained;
+        const id = reference.slice(1);
+        const found = Array.isArray(contained) && contained.some((c) => (c as JsonObject | null)?.id === id);
+        if (!found) report(`${node.path}.reference`, `${reference} does not name a contained resource (ref-1)`);
+      } else if (LOCAL_URI_TYPES.has(node.type) && typeof node.value === "string" && node.value.startsWith("#")) {
+        const refs = referencesOf(context.root.resource);
+        refs.local.add(node.value);
+        if (node.value === "#" && context.contained) refs.toContainer.add(context.resource);
+      }
+    },
+    leave(node, report) {
+      if (node.context.contained) return;
+      const contained = (node.value as JsonObject).contained;
+      if (!Array.isArray(contained)) return;
+      const refs = referencesOf(node.value as JsonObject);
+      contained.forEach((c: unknown, i) => {
+        if (typeof c !== "object" || c === null) return;
+        const id = (c as JsonObject).id;
+        const referenced = (typeof id === "string" && refs.local.has(`#${id}`)) || refs.toContainer.has(c as JsonObject);
+        if (!referenced) {
+          report(
+            `${node.path}.contained[${i}]`,
+            typeof id === "string"
+              ? `contained resource #${id} is not referenced from the rest of the resource (dom-3)`
+              : "a contained resource needs an id, and must be referenced from the rest of the resource (dom-3)",
+          );
+        }
+      });
+    },
+  };
+}

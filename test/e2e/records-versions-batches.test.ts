@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+
+import {
+  Category,
+  RecordAlreadyAmendedError,
+  RecordAmendmentMismatchError,
+  RecordReadConsentRequiredError,
+  RecordWriteConsentRequiredError,
+} from "./_sdk.js";
+import { heartRate, penicillinAllergy, registeredFixture } from "../helpers/fixtures.js";
+
+describe("versions and amendments", () => {
+  it("an amendment links to the version it corrects; history lists every version; nothing is overwritten", async () => {
+    const f = await registeredFixture();
+    const [patient, hospital] = [await f.patient.address(), await f.hospital.address()];
+    await f.patient.grant(hospital, { read: ["VitalSigns", "Allergies"], write: ["VitalSigns", "Allergies"], expiresAt: (await f.now()) + 3600 });
+    const v1 = await f.hospital.addRecord(patient, heartRate(120));
+    const v2 = await f.hospital.amendRecord(v1.recordId, heartRate(72));
+    const v3 = await f.patient.amendRecord(v2.recordId, heartRate(73));
+    await expect(f.hospital.amendRecord(v1.recordId, heartRate(74))).rejects.toBeInstanceOf(RecordAlreadyAmendedError);
+    await expect(f.hospital.amendRecord(v3.recordId, penicillinAllergy())).rejects.toBeInstanceOf(RecordAmendmentMismatchError);
+
+    const history = await f.patient.history(v2.recordId);
+    expect(history.map((r) => [r.recordId, r.version, r.author, r.amended])).toEqual([
+      [v1.recordId, 1, hospital, true],
+      [v2.recordId, 2, hospital, true],
+      [v3.recordId, 3, patient, false],
+    ]);
+    expect(history[1]!.previous).toBe(v1.recordId);
+    // The corrected value is still there, readable, exactly as first written.
+    expect((await f.hospital.readRecord(v1.recordId)).resource).toEqual(heartRate(120));
+    expect((await f.hospital.readRecord(v3.recordId)).resource).toEqual(heartRate(73));
+  });
+});
+
+describe("batch anchoring", () => {
+  it("many records in one transaction under one Merkle root; each proof verifies on chain and reads back", async () => {
+    const f = await registeredFixture();
+    const [patient, hospital] = [await f.patient.address(), await f.hospital.address()];
+    await f.patient.grant(hospital, { read: ["VitalSigns", "Allergies"], write: ["VitalSigns", "Allergies"], expiresAt: (await f.now()) + 3600 });
+    const resources = [...Array.from({ length: 9 }, (_, i) => heartRate(60 + i)), penicillinAllergy()];
+    const batch = await f.hospital.addRecords(patient, resources);
+    expect(batch.records).toHaveLength(10);
+    const onChain = await f.hospital.contracts.records.batch(batch.root);
+    expect(onChain.count).toBe(10n);
+    expect(onChain.categories).toBe((1n << BigInt(Category.VitalSigns)) | (1n << BigInt(Category.Allergies)));
+
+    for (const [i, record] of batch.records.entries()) {
+      const { verifiedOnChain, proof } = await f.hospital.proveBatchRecord(batch.root, record.recordId);
+      expect(verifiedOnChain).toBe(true);
+      expect(proof.length).toBeGreaterThan(0);
+      const read = await f.hospital.readRecord(record.recordId, { batch: batch.root });
+      expect(read.resource).toEqual(resources[i]);
+      expect(read.anchor.batch).toBe(batch.root);
+    }
+    const trail = await f.patient.auditTrail(patient);
+    expect(trail.filter((e) => e.kind === "RecordAccessed")).toHaveLength(10);
+
+    const listed = await f.patient.listRecords(patient);
+    expect(listed.map((r) => r.recordId).sort()).toEqual(batch.records.map((r) => r.recordId).sort());
+    await expect(f.lab.readRecord(batch.records[0]!.recordId, { batch: batch.root })).rejects.toBeInstanceOf(RecordReadConsentRequiredError);
+    await expect(f.lab.addRecords(patient, [heartRate(1)])).rejects.toBeInstanceOf(RecordWriteConsentRequiredError);
+  });
+});
