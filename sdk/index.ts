@@ -10,6 +10,7 @@ export {
   DELEGATE_KINDS,
   PROVIDER_KINDS,
   type AddedRecord,
+  type BatchResult,
   type BreakGlassResult,
   type DelegateKind,
   type GrantResult,
@@ -126,13 +127,15 @@ export {
 } from "./fhir/categories.js";
 export {
   accountDid,
+  anchorToProvenance,
   auditEntryToFhir,
   grantToConsent,
   type AuditEntry,
   type ChainContext,
   type GrantInfo,
+  type ProvenanceInput,
 } from "./fhir/exports.js";
-export { createFhirValidator, type FhirDefinitions, type FhirValidator } from "./fhir/validator.js";
+export { createFhirValidator, parseFhirJson, type FhirDefinitions, type FhirValidator } from "./fhir/validator.js";
 
 // Errors
 export { CarechainError, type CarechainErrorOptions } from "./errors/base.js";
@@ -196,5 +199,6 @@ export {
   FormatError,
   IntegrityError,
   NotARecipientError,
+  StoreUnavailableError,
   type FhirIssue,
 } from "./errors/data.js";

@@ -1,6 +1,6 @@
 /**
- * Carechain SDK — Node-only entry point: the filesystem store, FHIR definitions from disk, deployment files and
- * Hardhat helpers. Everything browser-safe is in the main entry point (sdk/index.ts).
+ * Carechain SDK — Node-only entry point: the filesystem, Helia (in-process IPFS) and Kubo RPC stores, FHIR
+ * definitions from disk, deployment files and Hardhat helpers. Everything browser-safe is in the main entry point (sdk/index.ts).
  * @packageDocumentation
  */
 import { useNodeChunkCipher } from "./node/fast-aead.js";
@@ -9,6 +9,17 @@ export { startCustodianService, type CustodianService, type CustodianServiceOpti
 export { NODE_CHUNK_CIPHER, nodeChunkCipherAvailable, useNodeChunkCipher } from "./node/fast-aead.js";
 export { loadFhirDefinitions } from "./node/fhir-definitions.js";
 export { FileSystemBlobStore } from "./node/fs-store.js";
+export {
+  createHeliaNode,
+  HeliaBlobStore,
+  isLoopbackMultiaddr,
+  LOOPBACK_ONLY_GATER,
+  type CarechainHelia,
+  type HeliaBlobStoreOptions,
+  type HeliaGetOptions,
+  type HeliaNodeOptions,
+} from "./node/helia-store.js";
+export { DEFAULT_KUBO_RPC_URL, KuboBlobStore, type KuboBlobStoreOptions } from "./node/kubo-store.js";
 export { deployCarechain } from "./node/hardhat.js";
 export { loadDeploymentFile, loadIgnitionDeployment } from "./node/ignition.js";
 

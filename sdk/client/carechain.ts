@@ -289,24 +289,25 @@ export class Carechain {
    * `patient`'s audit trail, in chain order: who wrote, read, granted, revoked, delegated, broke the glass and
    * released keys, when, and for which purpose. Export an entry with `auditEntryToFhir`.
    */
-  async auditTrail(patient: string): Promise<AuditEntry[]> {
+  async auditTrail(patient: string, range: { fromBlock?: number; toBlock?: number } = {}): Promise<AuditEntry[]> {
     const p = getAddress(patient);
     const { consent, records } = this.contracts;
-    const from = this.#fromBlock;
+    const from = range.fromBlock ?? this.#fromBlock;
+    const to = range.toBlock ?? "latest";
     const logs = (
       await Promise.all([
-        consent.queryFilter(consent.filters.ConsentGranted(p), from),
-        consent.queryFilter(consent.filters.ConsentRevoked(p), from),
-        consent.queryFilter(consent.filters.DelegateAdded(p), from),
-        consent.queryFilter(consent.filters.DelegateRemoved(p), from),
-        consent.queryFilter(consent.filters.EmergencyCategoriesSet(p), from),
-        consent.queryFilter(consent.filters.BreakGlassOpened(p), from),
-        consent.queryFilter(consent.filters.BreakGlassClosed(p), from),
-        records.queryFilter(records.filters.RecordAnchored(undefined, p), from),
-        records.queryFilter(records.filters.BatchAnchored(undefined, p), from),
-        records.queryFilter(records.filters.RecordAccessed(undefined, p), from),
-        records.queryFilter(records.filters.KeyringPublished(undefined, p), from),
-        records.queryFilter(records.filters.EmergencyKeyReleased(undefined, p), from),
+        consent.queryFilter(consent.filters.ConsentGranted(p), from, to),
+        consent.queryFilter(consent.filters.ConsentRevoked(p), from, to),
+        consent.queryFilter(consent.filters.DelegateAdded(p), from, to),
+        consent.queryFilter(consent.filters.DelegateRemoved(p), from, to),
+        consent.queryFilter(consent.filters.EmergencyCategoriesSet(p), from, to),
+        consent.queryFilter(consent.filters.BreakGlassOpened(p), from, to),
+        consent.queryFilter(consent.filters.BreakGlassClosed(p), from, to),
+        records.queryFilter(records.filters.RecordAnchored(undefined, p), from, to),
+        records.queryFilter(records.filters.BatchAnchored(undefined, p), from, to),
+        records.queryFilter(records.filters.RecordAccessed(undefined, p), from, to),
+        records.queryFilter(records.filters.KeyringPublished(undefined, p), from, to),
+        records.queryFilter(records.filters.EmergencyKeyReleased(undefined, p), from, to),
       ])
     ).flat() as unknown as EventLike[];
     logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
@@ -329,6 +330,29 @@ export class Carechain {
         contract: log.address,
       };
     });
+  }
+
+  /**
+   * A live feed of `patient`'s events — anchors, amendments, batches, accesses, grants, revokes, delegations,
+   * break-glass and key releases — as they are mined. Resumes from `fromBlock` (default: the next block), polls
+   * every `intervalMs` (default 1000), and ends when `signal` aborts.
+   * @example
+   * for await (const entry of patient.watch(address, { fromBlock: lastSeen + 1, signal })) show(entry);
+   */
+  async *watch(
+    patient: string,
+    options: { fromBlock?: number; intervalMs?: number; signal?: AbortSignal } = {},
+  ): AsyncGenerator<AuditEntry> {
+    const provider = this.#signer.provider!;
+    let next = options.fromBlock ?? (await provider.getBlockNumber()) + 1;
+    while (!options.signal?.aborted) {
+      const latest = await provider.getBlockNumber();
+      if (latest >= next) {
+        for (const entry of await this.auditTrail(patient, { fromBlock: next, toBlock: latest })) yield entry;
+        next = latest + 1;
+      }
+      await sleep(options.intervalMs ?? 1000, options.signal);
+    }
   }
 
   async #blockTimes(blocks: number[]): Promise<Map<number, number>> {
@@ -876,6 +900,15 @@ function consentTerms(terms: GrantTerms) {
     purposes: purposeMask(terms.purposes ?? ["TREAT"]),
     expiresAt: unixSeconds(terms.expiresAt),
   };
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+  });
 }
 
 /** The anchor of a batch record. */

@@ -35,6 +35,16 @@ export class BlobNotFoundError extends CarechainError {
   }
 }
 
+/**
+ * A blob store could not be reached or did not do what was asked (connection refused, timeout, an unexpected
+ * HTTP status or reply). Says nothing about the blob itself: retry later or check the store's URL.
+ */
+export class StoreUnavailableError extends CarechainError {
+  constructor(shortMessage: string, options?: CarechainErrorOptions) {
+    super("STORE_UNAVAILABLE", shortMessage, options);
+  }
+}
+
 /** One problem found by the FHIR validator. */
 export interface FhirIssue {
   /** FHIRPath-like location of the problem, e.g. `Observation.status`. */

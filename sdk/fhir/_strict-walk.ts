@@ -3,12 +3,13 @@
  * resolves every JSON property to its element definition (direct, choice `value[x]` or primitive extension
  * `_name`) using @medplum/core's indexed R4 schemas, reports the JSON-shape problems @medplum/core lets
  * through (empty arrays, objects and strings; elements with only an id; two types for one choice element;
- * `_name` on a non-primitive element or with a misaligned array), and calls each rule once per value with its
- * FHIR type and element path.
+ * `_name` on a non-primitive element or with a misaligned array; unknown names that @medplum/core finds on
+ * Object.prototype, such as `__proto__` or `constructor`), and calls each rule once per value with its FHIR type
+ * and element path.
  *
  * Paths follow @medplum/core's convention (so both validators' issues read alike and can be de-duplicated):
- * `Observation.value[x]`, `Patient.name[0].given[1]`, `Bundle.entry[2].resource.id`. Properties the schema does
- * not know are skipped here: @medplum/core reports them.
+ * `Observation.value[x]`, `Patient.name[0].given[1]`, `Bundle.entry[2].resource.id`. Unknown properties are
+ * reported and not descended into.
  * @internal
  */
 import {
@@ -127,7 +128,11 @@ class Walker {
       if (key === "resourceType" && schema.kind === "resource") continue;
       const extension = key.startsWith("_");
       const resolved = resolveElement(schema, extension ? key.slice(1) : key);
-      if (!resolved) continue; // unknown: @medplum/core reports it
+      if (!resolved) {
+        // @medplum/core reports most of these, but not names it finds on Object.prototype ("__proto__", "constructor").
+        this.report(`${path}.${key}`, `unknown element "${key}"`);
+        continue;
+      }
       const { name, element, type } = resolved;
       const elementPath = `${path}.${name}`;
       if (name.endsWith("[x]")) {

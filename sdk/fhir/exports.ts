@@ -1,4 +1,4 @@
-import type { AuditEvent, Consent } from "@medplum/fhirtypes";
+import type { AuditEvent, Consent, Provenance } from "@medplum/fhirtypes";
 
 import { PURPOSE_DISPLAY, type PurposeCode } from "../chain/purpose.js";
 import { categoryName, categorySources, type CategoryId } from "./categories.js";
@@ -150,6 +150,60 @@ export function auditEntryToFhir(entry: AuditEntry, chainId: bigint): AuditEvent
         ? [{ what: { identifier: { system: URI, value: `urn:carechain:record:${entry.recordId}` } } }]
         : []),
       { what: { identifier: { system: URI, value: `urn:carechain:tx:${entry.tx}` } } },
+    ],
+  };
+}
+
+/** What a Provenance export needs about one record version. */
+export interface ProvenanceInput {
+  readonly recordId: string;
+  readonly patient: string;
+  readonly author: string;
+  /** Unix seconds of the anchoring block. */
+  readonly anchoredAt: number;
+  readonly version: number;
+  /** The version it amends (0x00… for none). */
+  readonly previous: string;
+  /** The anchoring transaction. */
+  readonly anchorTx: string;
+  /** CID string of the ciphertext (the hash the anchor commits to). */
+  readonly contentCid: string;
+  /** Reference to the FHIR resource this version holds, e.g. `Observation/123`, when known. */
+  readonly targetReference?: string;
+}
+
+/**
+ * An anchored record version as a FHIR R4 `Provenance`: target (the record), recorded (anchor time), agent (the
+ * author), entity (the ciphertext CID as the hash the chain commits to, and the previous version as a revision
+ * source), with the anchoring transaction as the policy reference.
+ */
+export function anchorToProvenance(input: ProvenanceInput, context: ChainContext): Provenance {
+  const zero = /^0x0*$/.test(input.previous);
+  return {
+    resourceType: "Provenance",
+    target: [
+      input.targetReference
+        ? { reference: input.targetReference }
+        : { identifier: { system: URI, value: `urn:carechain:record:${input.recordId}` } },
+    ],
+    recorded: new Date(input.anchoredAt * 1000).toISOString(),
+    policy: [`urn:carechain:tx:${input.anchorTx}`],
+    activity: {
+      coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-DataOperation", code: zero ? "CREATE" : "UPDATE" }],
+    },
+    agent: [
+      {
+        type: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/provenance-participant-type", code: "author" }] },
+        who: { identifier: { system: URI, value: accountDid(context.chainId, input.author) } },
+      },
+      {
+        type: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/provenance-participant-type", code: "custodian" }] },
+        who: { identifier: { system: URI, value: accountDid(context.chainId, context.registry) } },
+      },
+    ],
+    entity: [
+      { role: "source", what: { identifier: { system: URI, value: `ipfs://${input.contentCid}` }, display: `version ${input.version} ciphertext (sha2-256 CID)` } },
+      ...(zero ? [] : [{ role: "revision" as const, what: { identifier: { system: URI, value: `urn:carechain:record:${input.previous}` } } }]),
     ],
   };
 }

@@ -85,7 +85,10 @@ export function createFhirValidator(definitions: FhirDefinitions): FhirValidator
 
 function validateFhir(value: unknown, bindings: StrictRule): Resource {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new FhirValidationError("A FHIR resource must be a JSON object.", [{ path: "$", message: "not an object" }]);
+    const hint = typeof value === "string" ? " (JSON text: use validateJson)" : "";
+    throw new FhirValidationError("A FHIR resource must be a JSON object.", [
+      { path: "$", message: `not an object${hint}` },
+    ]);
   }
   const resourceType = (value as { resourceType?: unknown }).resourceType;
   if (typeof resourceType !== "string") {

@@ -62,3 +62,52 @@ describe("batch anchoring", () => {
     await expect(f.lab.addRecords(patient, [heartRate(1)])).rejects.toBeInstanceOf(RecordWriteConsentRequiredError);
   });
 });
+
+describe("real-time feed and provenance", () => {
+  it("watch yields grants, anchors, amendments and revokes as they happen, and resumes from a block", async () => {
+    const f = await registeredFixture();
+    const [patient, hospital] = [await f.patient.address(), await f.hospital.address()];
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const start = (await f.connection.ethers.provider.getBlockNumber()) + 1;
+    const feed = (async () => {
+      for await (const entry of f.patient.watch(patient, { intervalMs: 50, signal: controller.signal })) {
+        seen.push(entry.kind);
+        if (seen.length === 4) controller.abort();
+      }
+    })();
+    await f.patient.grant(hospital, { read: ["VitalSigns"], write: ["VitalSigns"], expiresAt: (await f.now()) + 3600 });
+    const v1 = await f.hospital.addRecord(patient, heartRate(90));
+    await f.hospital.amendRecord(v1.recordId, heartRate(91));
+    await f.patient.revoke(hospital);
+    await feed;
+    expect(seen).toEqual(["ConsentGranted", "RecordAnchored", "RecordAnchored", "ConsentRevoked"]);
+
+    // Resuming from a block replays what was missed, in order.
+    const resumed: string[] = [];
+    const again = new AbortController();
+    for await (const entry of f.patient.watch(patient, { fromBlock: start + 2, intervalMs: 10, signal: again.signal })) {
+      resumed.push(entry.kind);
+      if (resumed.length === 2) again.abort();
+    }
+    expect(resumed).toEqual(["RecordAnchored", "ConsentRevoked"]);
+  });
+
+  it("each anchored version exports as a valid FHIR R4 Provenance with its revision chain", async () => {
+    const f = await registeredFixture();
+    const patient = await f.patient.address();
+    const v1 = await f.patient.addRecord(patient, heartRate(50));
+    const v2 = await f.patient.amendRecord(v1.recordId, heartRate(51));
+    const { anchorToProvenance } = await import("./_sdk.js");
+    for (const [version, added] of [v1, v2].entries()) {
+      const anchor = await f.patient.getRecord(added.recordId);
+      const provenance = anchorToProvenance(
+        { ...anchor, anchorTx: added.hash, contentCid: added.contentCid.toString() },
+        { chainId: f.deployment.chainId, registry: f.deployment.recordRegistry },
+      );
+      expect(() => f.validator.validate(provenance)).not.toThrow();
+      expect(provenance.entity?.some((e) => e.role === "revision")).toBe(version === 1);
+      expect(provenance.recorded).toBe(new Date(anchor.anchoredAt * 1000).toISOString());
+    }
+  });
+});

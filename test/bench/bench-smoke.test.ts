@@ -1,0 +1,130 @@
+/**
+ * Smoke test of `npm run bench`: the quick mode runs every section in a child process and writes a valid
+ * bench.json. (The full benchmark is not part of the test suite: see docs/performance.md.)
+ */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { run } from "../helpers/processes.js";
+
+interface Metric {
+  name: string;
+  value: number;
+  unit: string;
+  baseline?: number;
+  ratio?: number;
+  note?: string;
+}
+interface Target {
+  metric: string;
+  of: "value" | "ratio";
+  op: "<=" | ">=";
+  limit: number;
+  measured?: number;
+  met?: boolean;
+}
+interface Report {
+  version: number;
+  quick: boolean;
+  seconds: number;
+  environment: Record<string, unknown>;
+  metrics: Metric[];
+  targets: Target[];
+}
+
+describe("npm run bench -- --quick", () => {
+  let dir: string;
+  let output: string;
+  let report: Report;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "carechain-bench-"));
+    output = await run("tsx", ["scripts/bench.ts", "--quick", "--out", dir]);
+    report = JSON.parse(await readFile(join(dir, "bench.json"), "utf8")) as Report;
+  }, 600_000);
+
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("prints the table and where bench.json went", () => {
+    expect(output).toMatch(/^\| metric +\| +value \| unit/m);
+    expect(output).toContain(join(dir, "bench.json"));
+  });
+
+  it("writes metrics that each have a name, a finite value and a unit", () => {
+    expect(report.version).toBe(1);
+    expect(report.quick).toBe(true);
+    expect(report.metrics.length).toBeGreaterThan(20);
+    const names = report.metrics.map((m) => m.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const m of report.metrics) {
+      expect(typeof m.name, JSON.stringify(m)).toBe("string");
+      expect(Number.isFinite(m.value), m.name).toBe(true);
+      expect(typeof m.unit, m.name).toBe("string");
+      expect(m.unit.length, m.name).toBeGreaterThan(0);
+    }
+  });
+
+  it("every ratio is value / baseline, and only metrics with a baseline have one", () => {
+    for (const m of report.metrics) {
+      expect(m.baseline === undefined, m.name).toBe(m.ratio === undefined);
+      if (m.baseline === undefined) continue;
+      expect(m.baseline, m.name).toBeGreaterThan(0);
+      expect(m.ratio!, m.name).toBeCloseTo(m.value / m.baseline, 9);
+    }
+  });
+
+  it("measures the metrics the issue names (quick sizes)", () => {
+    const names = new Set(report.metrics.map((m) => m.name));
+    const expected = [
+      "gas.registerPatient",
+      "gas.registerProvider",
+      "gas.grant",
+      "gas.grantBySig",
+      "gas.revoke",
+      "gas.anchor",
+      "gas.amend",
+      "gas.logAccess",
+      "gas.batchAnchor.perRecord.1",
+      "gas.batchAnchor.perRecord.10",
+      "gas.batchAnchor.perRecord.100",
+      "gas.batchAnchor.perRecord.1000",
+      "crypto.encrypt.1KiB.MBps",
+      "crypto.encrypt.64KiB.MBps",
+      "crypto.encrypt.1MiB.MBps",
+      "cid.sha256.1MiB.MBps",
+      "crypto.hpkeWrap.perSec",
+      "e2e.addRecord.perSec",
+      "e2e.addRecordBatched.perSec",
+      "e2e.readRecord.perSec",
+      "memory.encrypt16MiB.peakRssMiB",
+      "scale.listRecords.ms.others10",
+      "scale.listRecords.ms.others300",
+    ];
+    expect(expected.filter((n) => !names.has(n))).toEqual([]);
+    for (const name of expected.filter((n) => n.startsWith("gas."))) {
+      const m = report.metrics.find((x) => x.name === name)!;
+      expect(m.unit).toBe("gas");
+      expect(m.baseline, `${name} has its floor`).toBeGreaterThan(21_000 / 1000);
+      // A transaction can't use less than its floor.
+      expect(m.ratio!, name).toBeGreaterThanOrEqual(1);
+    }
+    const rss = report.metrics.find((m) => m.name === "memory.encrypt16MiB.peakRssMiB")!;
+    expect(rss.value).toBeGreaterThanOrEqual(rss.baseline!);
+  });
+
+  it("checks the targets against the measured figures", () => {
+    const byName = new Map(report.metrics.map((m) => [m.name, m]));
+    expect(report.targets.length).toBeGreaterThan(10);
+    for (const t of report.targets) {
+      const m = byName.get(t.metric);
+      expect(m, t.metric).toBeDefined();
+      expect(t.measured).toBe(t.of === "ratio" ? m!.ratio : m!.value);
+      expect(t.met).toBe(t.op === "<=" ? t.measured! <= t.limit : t.measured! >= t.limit);
+    }
+  });
+});
