@@ -54,6 +54,7 @@ contract Directory is IDirectory, AccessControl {
         external
         onlyRole(REGISTRAR_ROLE)
     {
+        if (account == address(0)) revert DirectoryZeroAddress();
         if (kind == ProviderKind.None) revert DirectoryInvalidProviderKind();
         _requireKey(encryptionKey);
         _requireUnregistered(account);

@@ -4,16 +4,15 @@
  *
  *   npm run -s validate -- FILE...
  *
- * Prints one line per file, `FILE: valid` or `FILE: invalid: PATH: message` (several issues are joined by "; ",
- * at most five, then a count). Files are read as bytes and parsed strictly (UTF-8 without byte-order mark, no
- * duplicate keys, comments or trailing commas). Exit status: 0 when every file is valid, 1 when any is invalid
+ * Prints one line per file (`-` reads standard input), `FILE: valid` or `FILE: invalid: PATH: message` (several
+ * issues are joined by "; ", at most five, then a count). Files are read as bytes and parsed strictly (UTF-8
+ * without byte-order mark, no duplicate keys, comments or trailing commas). Exit status: 0 when every file is valid, 1 when any is invalid
  * or unreadable, 2 on a usage error (no files, unknown option).
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 
-import { createFhirValidator, FhirValidationError, type FhirIssue } from "../sdk/index.js";
-import { loadFhirDefinitions } from "../sdk/node.js";
+import type { FhirIssue } from "../sdk/index.js";
 
 const USAGE = "usage: npm run -s validate -- FILE...  (or: tsx scripts/validate.ts FILE...)";
 const SHOWN = 5;
@@ -44,9 +43,12 @@ function describe(issues: readonly FhirIssue[]): string {
   return `${shown.join("; ")}${more}`.replace(/[\r\n]+/g, " ");
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const files = parseArgs(process.argv.slice(2));
   if (!files) return 2;
+  // Imported after the arguments are checked: a usage error answers at once.
+  const { createFhirValidator, FhirValidationError } = await import("../sdk/index.js");
+  const { loadFhirDefinitions } = await import("../sdk/node.js");
   const validator = createFhirValidator(loadFhirDefinitions());
   // npm runs scripts from the package root; INIT_CWD is where the user ran `npm run`.
   const cwd = process.env.INIT_CWD ?? process.cwd();
@@ -71,4 +73,4 @@ function main(): number {
   return invalid > 0 ? 1 : 0;
 }
 
-process.exitCode = main();
+process.exitCode = await main();

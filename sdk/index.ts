@@ -156,6 +156,7 @@ export {
   DirectoryPatientNotRegisteredError,
   DirectoryProviderNotRegisteredError,
   DirectoryProviderSuspensionUnchangedError,
+  DirectoryZeroAddressError,
   RecordAlreadyAmendedError,
   RecordAlreadyAnchoredError,
   RecordAmendmentMismatchError,

@@ -64,6 +64,8 @@ interface IDirectory {
     error DirectoryPatientNotRegistered(address account);
     /// @notice `account` is not a credentialed provider.
     error DirectoryProviderNotRegistered(address account);
+    /// @notice The zero address can't be registered.
+    error DirectoryZeroAddress();
     /// @notice An encryption key must be a non-zero 32-byte X25519 public key.
     error DirectoryInvalidEncryptionKey();
     /// @notice A provider must be registered with a kind other than `None`.

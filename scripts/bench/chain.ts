@@ -52,6 +52,7 @@ export async function benchChain() {
     });
     return { client, contracts: await connectContracts(deployment, signer), address: await client.address() };
   };
+  await refuseInstrumentedCode(connection.ethers.provider, deployment.directory);
   const [registrar, hospital, lab, patient, patient2, relayer] = await Promise.all([0, 1, 2, 3, 4, 5].map(actor));
   return {
     connection,
@@ -71,6 +72,19 @@ export async function benchChain() {
 }
 
 export type BenchChain = Awaited<ReturnType<typeof benchChain>>;
+
+/** Hardhat's coverage probes call this address; instrumented code would inflate every gas figure. */
+const COVERAGE_ADDRESS = "c0bec0bec0bec0bec0bec0bec0bec0bec0bec0be";
+
+/** Refuses to measure coverage-instrumented contracts (artifacts left by `hardhat test --coverage`). */
+async function refuseInstrumentedCode(provider: { getCode(address: string): Promise<string> }, address: string) {
+  if ((await provider.getCode(address)).toLowerCase().includes(COVERAGE_ADDRESS)) {
+    throw new Error(
+      "The compiled contracts carry coverage instrumentation (artifacts from a --coverage run), which would " +
+        "distort every measurement: run `npx hardhat build --force`, then the bench again.",
+    );
+  }
+}
 
 /** Sends a transaction and waits for its receipt. */
 export async function mined(tx: Promise<ContractTransactionResponse>): Promise<{
@@ -95,3 +109,25 @@ export async function fullTerms(chain: BenchChain) {
 }
 
 export const ZERO_HASH = `0x${"00".repeat(32)}`;
+
+/**
+ * Counts the JSON-RPC requests that go through a connection's provider, and the time spent in them, while
+ * `counting` is on (a diagnostic for where end-to-end time goes).
+ */
+export function rpcMeter(chain: BenchChain) {
+  const provider = chain.connection.provider as unknown as { request: (args: { method: string }) => Promise<unknown> };
+  const original = provider.request.bind(provider);
+  const meter = { counting: false, requests: 0, ms: 0, methods: new Map<string, number>() };
+  provider.request = async (args) => {
+    if (!meter.counting) return original(args);
+    const start = performance.now();
+    try {
+      return await original(args);
+    } finally {
+      meter.ms += performance.now() - start;
+      meter.requests++;
+      meter.methods.set(args.method, (meter.methods.get(args.method) ?? 0) + 1);
+    }
+  };
+  return meter;
+}

@@ -92,6 +92,7 @@ export class Carechain {
   readonly #logAccess: boolean;
   readonly #fromBlock: number;
   readonly #custodianUrl: string | undefined;
+  readonly #batches = new Map<string, Promise<LoadedBatch>>();
   #address: string | undefined;
 
   /** @param options - Bound contracts, signer, identity, store and validator. */
@@ -564,13 +565,8 @@ export class Carechain {
     const dek = await this.#openRecordKey(id, contentCid, keyringCid, purpose);
     const envelope = await this.store.get(contentCid);
     const plaintext = decryptEnvelope(dek, envelope, recordContext(anchor.patient, anchor.category));
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(plaintext));
-    } catch (cause) {
-      throw new FormatError("The decrypted record is not JSON.", { cause });
-    }
-    const resource = this.#validator.validate(parsed) as T;
+    // Strict JSON (no duplicate keys) and full FHIR validation of what was decrypted.
+    const resource = this.#validator.validateJson(plaintext) as T;
     // A patient reading its own record is not an access to log (and patients may hold no ETH).
     let accessLog: TxResult | undefined;
     if (this.#logAccess && me !== anchor.patient) {
@@ -626,6 +622,26 @@ export class Carechain {
       this.contracts.records.anchorBatch(patientAddress, root, categoryMask(categories), entries.length, manifestCid.bytes),
     );
     return { ...tx, root, manifestCid, records: entries.map((e) => ({ recordId: e.recordId, category: e.category })) };
+  }
+
+  /**
+   * Imports a FHIR R4 Bundle (e.g. a Synthea transaction bundle) as records of `patient`: every entry's resource is
+   * validated, categorised by the one category table, and batch-anchored ({@link Carechain.addRecords}) in chunks.
+   * @param options - `batchSize`: records per anchored batch (default 250).
+   * @returns One batch result per chunk; records in entry order.
+   * @throws {FhirValidationError} When any entry is invalid (nothing of that chunk or later is stored).
+   */
+  async importBundle(patient: string, bundle: unknown, options: { batchSize?: number } = {}): Promise<BatchResult[]> {
+    const b = bundle as { resourceType?: unknown; entry?: { resource?: unknown }[] };
+    if (typeof b !== "object" || b === null || b.resourceType !== "Bundle") {
+      throw new TypeError("bundle: expected a FHIR Bundle");
+    }
+    const resources = (b.entry ?? []).map((e) => e.resource).filter((r) => r !== undefined);
+    const size = options.batchSize ?? 250;
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`batchSize: expected a positive integer, got ${size}`);
+    const results: BatchResult[] = [];
+    for (let i = 0; i < resources.length; i += size) results.push(await this.addRecords(patient, resources.slice(i, i + size)));
+    return results;
   }
 
   /**
@@ -732,26 +748,32 @@ export class Carechain {
    * later (grants, key rotation), then — for an emergency purpose — the custodian service.
    */
   async #openRecordKey(recordId: string, contentCid: CID, anchored?: CID, purpose?: PurposeCode): Promise<Uint8Array> {
-    const keyringCid = anchored ?? (await this.#anchorEvent(recordId)).keyringCid;
-    const candidates: (() => Promise<Keyring>)[] = [async () => decodeKeyring(await this.store.get(keyringCid))];
-    const records = this.contracts.records;
-    const published = await records.queryFilter(records.filters.KeyringPublished(recordId), this.#fromBlock);
-    for (const event of published.reverse()) {
-      candidates.push(async () => decodeKeyring(await this.store.get(CID.decode(fromHex("keyringCid", event.args.keyringCid)))));
-    }
-    if ((purpose === "BTG" || purpose === "ETREAT") && this.#custodianUrl) {
-      candidates.push(async () => decodeKeyring(await this.#requestEmergencyKey(recordId)));
-    }
     const mine = toHex(this.identity.publicKey);
+    const keyringCid = anchored ?? (await this.#anchorEvent(recordId)).keyringCid;
     let firstError: unknown;
-    for (const load of candidates) {
+    const attempt = async (load: () => Promise<Keyring>): Promise<Uint8Array | undefined> => {
       try {
         const keyring = await load();
-        if (!keyring.recipients.some((e) => e.key === mine)) continue;
-        return await openKeyring(keyring, contentCid, this.identity);
+        if (keyring.recipients.some((e) => e.key === mine)) return await openKeyring(keyring, contentCid, this.identity);
       } catch (error) {
         firstError ??= error;
       }
+      return undefined;
+    };
+    // The anchored keyring first; published keyrings and the custodian only when it does not hold this key.
+    const anchoredKey = await attempt(async () => decodeKeyring(await this.store.get(keyringCid)));
+    if (anchoredKey) return anchoredKey;
+    const records = this.contracts.records;
+    const published = await records.queryFilter(records.filters.KeyringPublished(recordId), this.#fromBlock);
+    for (const event of published.reverse()) {
+      const key = await attempt(async () =>
+        decodeKeyring(await this.store.get(CID.decode(fromHex("keyringCid", event.args.keyringCid)))),
+      );
+      if (key) return key;
+    }
+    if ((purpose === "BTG" || purpose === "ETREAT") && this.#custodianUrl) {
+      const key = await attempt(async () => decodeKeyring(await this.#requestEmergencyKey(recordId)));
+      if (key) return key;
     }
     if (firstError) throw firstError;
     throw new NotARecipientError("No keyring of this record holds your identity key.", {
@@ -837,7 +859,18 @@ export class Carechain {
   }
 
   /** A batch's manifest (fetched by the CID in its BatchAnchored event, verified) and its on-chain entry. */
-  async #batchManifest(root: string) {
+  #batchManifest(root: string) {
+    // Batches are immutable once anchored: each is fetched and verified once per client.
+    let cached = this.#batches.get(root);
+    if (!cached) {
+      cached = this.#loadBatchManifest(root);
+      cached.catch(() => this.#batches.delete(root));
+      this.#batches.set(root, cached);
+    }
+    return cached;
+  }
+
+  async #loadBatchManifest(root: string): Promise<LoadedBatch> {
     const records = this.contracts.records;
     const batch = await withRevertDecoding("batch", () => records.batch(root));
     const [event] = await records.queryFilter(records.filters.BatchAnchored(root), this.#fromBlock);
@@ -909,6 +942,13 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
   });
+}
+
+/** A verified batch manifest with its on-chain entry. */
+interface LoadedBatch {
+  readonly manifest: BatchManifest;
+  readonly batch: { readonly patient: string; readonly author: string; readonly anchoredAt: bigint };
+  readonly anchorTx: string;
 }
 
 /** The anchor of a batch record. */

@@ -49,6 +49,8 @@ export const DirectoryAlreadyRegisteredError = revertError("DirectoryAlreadyRegi
 export const DirectoryPatientNotRegisteredError = revertError("DirectoryPatientNotRegistered");
 /** See `IDirectory.DirectoryProviderNotRegistered`. */
 export const DirectoryProviderNotRegisteredError = revertError("DirectoryProviderNotRegistered");
+/** See `IDirectory.DirectoryZeroAddress`. */
+export const DirectoryZeroAddressError = revertError("DirectoryZeroAddress");
 /** See `IDirectory.DirectoryInvalidEncryptionKey`. */
 export const DirectoryInvalidEncryptionKeyError = revertError("DirectoryInvalidEncryptionKey");
 /** See `IDirectory.DirectoryInvalidProviderKind`. */
@@ -150,6 +152,7 @@ export const REVERT_ERRORS: ReadonlyMap<string, RevertErrorClass> = new Map(
     DirectoryPatientNotRegisteredError,
     DirectoryProviderNotRegisteredError,
     DirectoryInvalidEncryptionKeyError,
+    DirectoryZeroAddressError,
     DirectoryInvalidProviderKindError,
     DirectoryProviderSuspensionUnchangedError,
     AccessControlUnauthorizedAccountError,

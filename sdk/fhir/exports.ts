@@ -68,6 +68,9 @@ export function accountDid(chainId: bigint, address: string): string {
 export function grantToConsent(grant: GrantInfo, context: ChainContext): Consent {
   const ref = (address: string) => ({ identifier: { system: URI, value: accountDid(context.chainId, address) } });
   const categories = [...new Set([...grant.read, ...grant.write])];
+  const classes = categories
+    .flatMap((c) => categorySources(c).map((s) => ({ system: "http://hl7.org/fhir/resource-types", code: s.resourceType })))
+    .filter((c, i, all) => all.findIndex((d) => d.code === c.code) === i);
   const actions = [
     ...(grant.read.length > 0 ? [{ code: "access", display: "Access" }] : []),
     ...(grant.write.length > 0 ? [{ code: "correct", display: "Access and Correct" }] : []),
@@ -95,14 +98,16 @@ export function grantToConsent(grant: GrantInfo, context: ChainContext): Consent
           reference: ref(grant.grantee),
         },
       ],
-      action: actions.map((a) => ({ coding: [{ system: "http://terminology.hl7.org/CodeSystem/consentaction", ...a }] })),
-      purpose: grant.purposes.map((code) => ({ system: ACT_REASON, code, display: PURPOSE_DISPLAY[code] })),
-      class: categories.flatMap((c) =>
-        categorySources(c).map((s) => ({ system: "http://hl7.org/fhir/resource-types", code: s.resourceType })),
-      ).filter((c, i, all) => all.findIndex((d) => d.code === c.code) === i),
-      code: categories.map((c) => ({
-        coding: [{ system: "urn:carechain:category", code: String(c), display: categoryName(c) }],
-      })),
+      ...(actions.length > 0
+        ? { action: actions.map((a) => ({ coding: [{ system: "http://terminology.hl7.org/CodeSystem/consentaction", ...a }] })) }
+        : {}),
+      ...(grant.purposes.length > 0
+        ? { purpose: grant.purposes.map((code) => ({ system: ACT_REASON, code, display: PURPOSE_DISPLAY[code] })) }
+        : {}),
+      ...(classes.length > 0 ? { class: classes } : {}),
+      ...(categories.length > 0
+        ? { code: categories.map((c) => ({ coding: [{ system: "urn:carechain:category", code: String(c), display: categoryName(c) }] })) }
+        : {}),
     },
   };
 }

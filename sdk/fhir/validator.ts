@@ -101,11 +101,8 @@ function validateFhir(value: unknown, bindings: StrictRule): Resource {
   if (isResourceType(resourceType)) {
     const paths = new Set(medplum.map((i) => i.path));
     for (const issue of strictIssues(value as JsonObject, bindings)) {
-      // One message per path: where @medplum/core already objects, its message stands.
-      if (!paths.has(issue.path)) {
-        issues.push(issue);
-        paths.add(issue.path);
-      }
+      // Where @medplum/core already objects to a value, its message stands (the strict rules often agree).
+      if (!paths.has(issue.path)) issues.push(issue);
     }
   }
   if (issues.length > 0) {

@@ -5,15 +5,11 @@
  * `helia.gc()` keeps them, and announced over bitswap: any peer connected to this node can fetch them by CID.
  * Reads never trust the node: every blob is verified against its CID before it is returned.
  */
-import { noise } from "@chainsafe/libp2p-noise";
-import { yamux } from "@chainsafe/libp2p-yamux";
-import { withBitswap } from "@helia/bitswap";
-import { withLibp2pLight, type CreateLibp2pOptions, type HeliaWithLibp2p } from "@helia/libp2p";
-import { identify, type Identify } from "@libp2p/identify";
-import type { ConnectionGater, MultiaddrConnection } from "@libp2p/interface";
-import { tcp } from "@libp2p/tcp";
+import type { CreateLibp2pOptions, HeliaWithLibp2p } from "@helia/libp2p";
+import type { Identify } from "@libp2p/identify";
+import type { ConnectionGater, ContentRouting, MultiaddrConnection } from "@libp2p/interface";
 import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
-import { createHeliaLight, type Helia } from "helia";
+import type { Helia } from "helia";
 import type { Blockstore } from "interface-blockstore";
 import type { Datastore } from "interface-datastore";
 import type { CID } from "multiformats/cid";
@@ -77,12 +73,29 @@ export const LOOPBACK_ONLY_GATER: ConnectionGater = Object.freeze({
 });
 
 /**
+ * A libp2p content router that knows nothing and tells nobody: providers are the peers already connected
+ * (bitswap asks them directly). It exists because Helia's blockstore calls `cancelReprovide` on delete, which
+ * libp2p rejects (NoContentRoutersError) when no content router is configured at all.
+ */
+function localOnlyContentRouting(): ContentRouting {
+  return {
+    provide: async () => {},
+    cancelReprovide: async () => {},
+    findProviders: async function* () {},
+    put: async () => {},
+    get: async (key) => {
+      throw Object.assign(new Error(`no routing record for ${String(key)} (local-only routing)`), { name: "NotFoundError" });
+    },
+  };
+}
+
+/**
  * Creates (and by default starts) a Helia node that talks to loopback peers only.
  *
  * What it has: TCP on the given loopback addresses, Noise encryption, Yamux, identify, bitswap, and Helia's
- * libp2p router (which, with no DHT configured, finds only already-connected peers). What it does not have,
- * on purpose: a bootstrap list, mDNS or any peer discovery, the public DHT, circuit relay, AutoNAT, UPnP,
- * delegated HTTP routing and trustless HTTP gateways. So the node never dials the internet: peers are added
+ * libp2p router over a local-only content router (no DHT: bitswap asks the connected peers directly). What it
+ * does not have, on purpose: a bootstrap list, mDNS or any peer discovery, the public DHT, circuit relay,
+ * AutoNAT, UPnP, delegated HTTP routing and trustless HTTP gateways. So the node never dials the internet: peers are added
  * by dialling their multiaddr explicitly (`node.libp2p.dial(addr)`), and {@link LOOPBACK_ONLY_GATER} refuses any
  * non-loopback address in either direction.
  *
@@ -98,12 +111,25 @@ export async function createHeliaNode(options: HeliaNodeOptions = {}): Promise<C
       throw new TypeError(`helia: refusing to listen on ${address}: only loopback addresses (127.0.0.0/8, ::1) are allowed`);
     }
   }
+  // Loaded on first use: the `helia` package pulls in libp2p's whole default stack (WebRTC, DHT, HTTP…) at import
+  // time, which costs seconds; none of it is configured below, but importing carechain/node must stay cheap.
+  const [{ noise }, { yamux }, { withBitswap }, { withLibp2pLight }, { identify }, { tcp }, { createHeliaLight }] = await Promise.all([
+    import("@chainsafe/libp2p-noise"),
+    import("@chainsafe/libp2p-yamux"),
+    import("@helia/bitswap"),
+    import("@helia/libp2p"),
+    import("@libp2p/identify"),
+    import("@libp2p/tcp"),
+    import("helia"),
+  ]);
   const libp2p: CreateLibp2pOptions<{ identify: Identify }> = {
     addresses: { listen },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery: [],
+    contentRouters: [localOnlyContentRouting],
+    peerRouters: [],
     services: { identify: identify() },
     connectionGater: LOOPBACK_ONLY_GATER,
   };
@@ -237,7 +263,16 @@ export class HeliaBlobStore implements BlobStore {
         if ((error as Error).name !== "NotFoundError") throw error;
       }
     }
-    await this.helia.blockstore.delete(cid);
+    try {
+      await this.helia.blockstore.delete(cid);
+    } catch (error) {
+      // A Helia whose libp2p has no content router at all fails `cancelReprovide` before deleting (nothing is
+      // being provided then): delete below the routing layer instead. Nodes from createHeliaNode never get here.
+      if ((error as Error).name !== "NoContentRoutersError") throw error;
+      const inner = (this.helia.blockstore as { unwrap?(): Pick<Blockstore, "delete"> }).unwrap?.();
+      if (!inner) throw error;
+      await inner.delete(cid);
+    }
   }
 }
 

@@ -171,6 +171,13 @@ contract DirectoryTest is CarechainTest {
         directory.registerProvider(pharmacy, IDirectory.ProviderKind.Pharmacy, NEW_KEY);
     }
 
+    function test_RegisterProvider_RevertWhen_ZeroAddress() public {
+        vm.expectRevert(abi.encodeWithSelector(IDirectory.DirectoryZeroAddress.selector));
+        vm.prank(REGISTRAR);
+        directory.registerProvider(address(0), IDirectory.ProviderKind.Pharmacy, NEW_KEY);
+        assertEq(directory.encryptionKeyOf(address(0)), bytes32(0), "zero address stays unregistered");
+    }
+
     function test_RegisterProvider_RevertWhen_CallerIsNotRegistrar() public {
         address[5] memory callers = [STRANGER, ADMIN, alice, hospital, pharmacy];
         for (uint256 i = 0; i < callers.length; ++i) {
