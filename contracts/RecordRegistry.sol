@@ -95,7 +95,11 @@ contract RecordRegistry is IRecordRegistry {
         bytes32 keyringDigest,
         bytes32[] calldata proof
     ) external view returns (bool) {
-        if (_batches[root].anchoredAt == 0) revert RecordBatchNotFound(root);
+        Batch storage entry = _batches[root];
+        if (entry.anchoredAt == 0) revert RecordBatchNotFound(root);
+        // A leaf in a category the batch did not declare (so its author's write consent was not checked) is not
+        // a record of this batch.
+        if (category > 63 || entry.categories & (uint64(1) << category) == 0) return false;
         bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(recordId, category, keyringDigest))));
         return MerkleProof.verifyCalldata(proof, root, leaf);
     }
@@ -147,7 +151,9 @@ contract RecordRegistry is IRecordRegistry {
 
     /// @inheritdoc IRecordRegistry
     function logKeyRelease(bytes32 recordId, address provider) external {
-        if (msg.sender != directory.emergencyCustodian()) revert RecordNotEmergencyCustodian(msg.sender);
+        if (msg.sender != directory.emergencyCustodian() || !directory.isActiveProvider(msg.sender)) {
+            revert RecordNotEmergencyCustodian(msg.sender);
+        }
         RecordVersion storage entry = _requireRecord(recordId);
         address patient = entry.patient;
         bool covered = consent.breakGlassExpiry(patient, provider) > block.timestamp &&

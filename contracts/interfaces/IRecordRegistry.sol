@@ -91,7 +91,7 @@ interface IRecordRegistry {
     error RecordUnauthorizedPublisher(bytes32 recordId, address account);
     /// @notice The two arrays of a batch call differ in length.
     error RecordLengthMismatch(uint256 ids, uint256 cids);
-    /// @notice `account` is not the Directory's emergency custodian.
+    /// @notice `account` is not the Directory's emergency custodian, or the custodian is suspended.
     error RecordNotEmergencyCustodian(address account);
     /// @notice `provider` has no open break-glass covering `recordId`.
     error RecordBreakGlassRequired(bytes32 recordId, address provider);
@@ -126,7 +126,8 @@ interface IRecordRegistry {
     function anchorBatch(address patient, bytes32 root, uint64 categories, uint32 count, bytes calldata manifestCid)
         external;
 
-    /// @notice Whether a record version is a leaf of the anchored batch `root` (OpenZeppelin MerkleProof).
+    /// @notice Whether a record version is a leaf of the anchored batch `root` (OpenZeppelin MerkleProof) in one of
+    /// the categories the batch declared (the ones its author's write consent was checked for).
     function verifyBatchRecord(
         bytes32 root,
         bytes32 recordId,
