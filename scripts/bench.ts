@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 
 import { getChunkCipher } from "../sdk/index.js";
 import "../sdk/node.js";
-import { cryptoMetrics } from "./bench/crypto.js";
+import { cryptoMetricsInChild } from "./bench/crypto.js";
 import { e2eMetrics } from "./bench/e2e.js";
 import { gasMetrics } from "./bench/gas.js";
 import { memoryMetrics } from "./bench/memory.js";
@@ -94,7 +94,7 @@ console.log(
 const metrics: Metric[] = [];
 const sections: Record<Section, () => Promise<Metric[]>> = {
   gas: () => gasMetrics(config.gas),
-  crypto: () => cryptoMetrics(config.crypto),
+  crypto: () => cryptoMetricsInChild(config.crypto),
   e2e: () => e2eMetrics(config.e2e),
   memory: () => memoryMetrics(config.memory),
   scale: () => scaleMetrics(config.scale),

@@ -47,6 +47,14 @@ export {
   type KeyReleaseRequest,
 } from "./client/custodian.js";
 
+export {
+  DEFAULT_RETRY,
+  MemoryJournal,
+  type PendingWrite,
+  type RetryPolicy,
+  type WriteJournal,
+} from "./client/journal.js";
+
 // Chain
 export {
   connectContracts,

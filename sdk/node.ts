@@ -7,6 +7,7 @@ import { useNodeChunkCipher } from "./node/fast-aead.js";
 
 export { startCustodianService, type CustodianService, type CustodianServiceOptions } from "./node/custodian-service.js";
 export { NODE_CHUNK_CIPHER, nodeChunkCipherAvailable, useNodeChunkCipher } from "./node/fast-aead.js";
+export { FileJournal } from "./node/file-journal.js";
 export { loadFhirDefinitions } from "./node/fhir-definitions.js";
 export { FileSystemBlobStore } from "./node/fs-store.js";
 export {

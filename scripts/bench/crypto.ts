@@ -1,6 +1,7 @@
 /**
  * Crypto throughput: the SDK's envelope and CID code against node:crypto on the same bytes, in the same process,
- * measured in alternating rounds.
+ * measured in alternating rounds. The bench runs it in a child process that loads only the SDK
+ * ({@link cryptoMetricsInChild}): an application's heap, not the bench runner's with Hardhat in it.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes, randomFillSync } from "node:crypto";
 
@@ -20,6 +21,7 @@ import {
   wrapKey,
 } from "../../sdk/index.js";
 import "../../sdk/node.js";
+import { runChild } from "./child.js";
 import { metric, type Metric } from "./metrics.js";
 import { interleaved, runsPerSecond } from "./timing.js";
 
@@ -217,4 +219,9 @@ export async function cryptoMetrics(options: CryptoOptions): Promise<Metric[]> {
     ),
   );
   return out;
+}
+
+/** {@link cryptoMetrics} in a child process that loads only the SDK (scripts/bench/crypto-child.ts). */
+export async function cryptoMetricsInChild(options: CryptoOptions): Promise<Metric[]> {
+  return runChild<Metric[]>("crypto-child.ts", [JSON.stringify(options)]);
 }

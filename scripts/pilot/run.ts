@@ -3,6 +3,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 import { createFhirValidator, type BlobStore } from "../../sdk/index.js";
 import { deployCarechain, loadFhirDefinitions } from "../../sdk/node.js";
 import { auditEvents } from "./audit.js";
+import { verifyBatchRecords } from "./integrity.js";
 import { privacyScan } from "./privacy.js";
 import { summarise, type PilotReport } from "./report.js";
 import { Pilot } from "./runner.js";
@@ -31,8 +32,8 @@ export interface PilotOutcome {
 }
 
 /**
- * Deploys Carechain on `connection`, runs `scenario`, re-verifies every anchored record, scans the chain for the
- * input's identifying strings, and builds the report.
+ * Deploys Carechain on `connection`, runs `scenario`, re-verifies every anchored record (single and batch), scans
+ * the chain for the input's identifying strings, and builds the report.
  */
 export async function runPilot(options: RunPilotOptions): Promise<PilotOutcome> {
   const { scenario, connection, store } = options;
@@ -70,6 +71,8 @@ export async function runPilot(options: RunPilotOptions): Promise<PilotOutcome> 
       failures.push(`${id}: ${(error as Error).message.split("\n")[0]}`);
     }
   }
+  failures.push(...(await verifyBatchRecords(registrar.client, pilot.batched, firstBlock)));
+  const records = pilot.anchored.length + pilot.batched.length;
   const privacy = await privacyScan(provider, identifyingStrings(pilot.inputs), firstBlock);
   const audit = await auditEvents(registrar.client.contracts, firstBlock);
   const { totals, costs } = summarise(pilot.steps, options.gasPriceGwei ?? 20, patients);
@@ -78,12 +81,12 @@ export async function runPilot(options: RunPilotOptions): Promise<PilotOutcome> 
     network: connection.networkName,
     chainId: chainId.toString(),
     patients,
-    records: pilot.anchored.length,
+    records,
     steps: pilot.steps,
     totals: { ...totals, ms: Math.round(performance.now() - started) },
     costs,
     privacy,
-    integrity: { checked: pilot.anchored.length, failures, tamperCaught: pilot.tampered.length },
+    integrity: { checked: records, failures, tamperCaught: pilot.tampered.length },
     audit,
   };
   const passed =

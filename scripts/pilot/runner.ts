@@ -28,6 +28,10 @@ export interface PilotStep {
   readonly gasUsed: number;
   /** Transactions the step sent. */
   readonly transactions: number;
+  /** Records the step anchored (single or in batches), when it anchored any. */
+  readonly records?: number;
+  /** `gasUsed / records`, rounded, when the step anchored records. */
+  readonly gasPerRecord?: number;
   /** Wall time in milliseconds. */
   readonly ms: number;
   /** The error, when the step failed. */
@@ -66,6 +70,8 @@ export class Pilot {
   readonly inputs: unknown[] = [];
   /** Every record id the scenario anchored, for the integrity check. */
   readonly anchored: string[] = [];
+  /** Every batch record the scenario anchored (its batch root and record id), for the integrity check. */
+  readonly batched: { readonly root: string; readonly recordId: string }[] = [];
   /** Records whose blobs the scenario tampered with on purpose (and repaired): reported as caught. */
   readonly tampered: string[] = [];
   readonly options: PilotOptions;
@@ -147,12 +153,15 @@ export class Pilot {
     try {
       const result = await run();
       const txs = txResultsIn(result);
+      const gasUsed = txs.reduce((n, t) => n + Number(t.gasUsed), 0);
+      const records = txs.reduce((n, t) => n + recordsOf(t), 0);
       this.#record({
         name,
         actor,
         ok: true,
-        gasUsed: txs.reduce((n, t) => n + Number(t.gasUsed), 0),
+        gasUsed,
         transactions: txs.length,
+        ...(records > 0 ? { records, gasPerRecord: Math.round(gasUsed / records) } : {}),
         ms: performance.now() - started,
       });
       return result;
@@ -225,6 +234,13 @@ function txResultsIn(value: unknown): TxResult[] {
   if ("gasUsed" in value && "hash" in value) return [value as TxResult];
   if (Array.isArray(value)) return value.flatMap(txResultsIn);
   return Object.values(value).flatMap((v) => (v && typeof v === "object" && "gasUsed" in v && "hash" in v ? [v as TxResult] : []));
+}
+
+/** Records a transaction result anchored: one for an added record, the batch size for a batch. */
+function recordsOf(tx: TxResult): number {
+  const t = tx as TxResult & { recordId?: unknown; root?: unknown; records?: unknown };
+  if (typeof t.root === "string" && Array.isArray(t.records)) return t.records.length;
+  return typeof t.recordId === "string" ? 1 : 0;
 }
 
 function describe(error: unknown): string {

@@ -7,6 +7,18 @@ export interface PatientSource {
   patient(index: number): SyntheticPatient;
   /** How many patients the source has (Infinity for the generator). */
   readonly size: number;
+  /**
+   * The whole FHIR Bundle of patient `index`, when the source has one (`--data`: the file as read, every entry);
+   * absent for the generator, whose patients are just `patient(index)`.
+   */
+  bundle?(index: number): FhirBundle;
+}
+
+/** A FHIR R4 Bundle, as far as the pilot needs it. */
+export interface FhirBundle {
+  readonly resourceType: "Bundle";
+  readonly type?: string;
+  readonly entry?: readonly { readonly resource?: Record<string, unknown> }[];
 }
 
 /** A pilot scenario: a file a dApp developer copies and edits. */

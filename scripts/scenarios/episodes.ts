@@ -4,6 +4,7 @@
  */
 import {
   auditEntryToFhir,
+  Category,
   type CategoryName,
   ConsentUnauthorizedActorError,
   IntegrityError,
@@ -12,7 +13,8 @@ import {
 } from "../../sdk/index.js";
 import { startCustodianService, type CustodianService } from "../../sdk/node.js";
 import type { Actor, Pilot } from "../pilot/runner.js";
-import type { PatientSource } from "../pilot/scenario.js";
+import type { FhirBundle, PatientSource } from "../pilot/scenario.js";
+import type { SyntheticPatient } from "../pilot/synthetic.js";
 import { tamperBlob } from "../pilot/tamper.js";
 
 export const DAY = 86_400;
@@ -20,6 +22,9 @@ export const DAY = 86_400;
 export const CLINICAL: CategoryName[] = [
   "VitalSigns", "Laboratory", "Problems", "Medications", "Allergies", "Immunizations", "Encounters", "Procedures", "Documents",
 ];
+
+/** Every record category (a bulk import may hold any). */
+export const ALL_CATEGORIES = Object.keys(Category) as CategoryName[];
 
 /** The organisations of a consortium, credentialed by the registrar. */
 export interface Consortium {
@@ -53,6 +58,22 @@ export async function credentialConsortium(pilot: Pilot): Promise<Consortium> {
   };
 }
 
+/**
+ * The emergency key custodian alone (for scenarios lighter than the consortium): credentialed, named in the
+ * Directory by the registrar, and its key-release service started. Close `service` when the scenario ends.
+ */
+export async function emergencyCustodian(pilot: Pilot): Promise<{ custodian: Actor; service: CustodianService }> {
+  const custodian = await pilot.provider("Metro Emergency Key Custodian", "emergency");
+  const registrar = await pilot.registrar();
+  await pilot.step("name the emergency custodian", registrar.name, () => registrar.client.setEmergencyCustodian(custodian.address));
+  return { custodian, service: await startCustodianService({ custodian: custodian.client }) };
+}
+
+/** A patient's data as one FHIR `collection` Bundle: the Patient resource, then its records. */
+export function bundleOf(data: SyntheticPatient): FhirBundle {
+  return { resourceType: "Bundle", type: "collection", entry: [data.patient, ...data.records].map((resource) => ({ resource })) };
+}
+
 /** The current chain time. */
 export async function now(pilot: Pilot): Promise<number> {
   return (await pilot.chain.getBlock("latest"))!.timestamp;
@@ -62,7 +83,7 @@ export async function now(pilot: Pilot): Promise<number> {
  * Registers patient `index` of `data`, grants the hospital treatment access, and has the hospital add the
  * patient's records (and the lab its lab results). Returns the patient and its record ids by resource type.
  */
-export async function treatmentEpisode(pilot: Pilot, c: Consortium, data: PatientSource, index: number, name: string) {
+export async function treatmentEpisode(pilot: Pilot, c: Pick<Consortium, "hospital" | "lab">, data: PatientSource, index: number, name: string) {
   const { patient: demographics, records } = data.patient(index);
   pilot.input(demographics);
   const patient = await pilot.patient(name);
@@ -160,8 +181,11 @@ export async function breakGlassEpisode(pilot: Pilot, patient: Actor, emergency:
   await pilot.refused("read after break-glass closed", emergency.name, RecordReadConsentRequiredError, () => emergency.client.readRecord(allergyId, { purpose: "BTG" }));
 }
 
-/** A minor whose guardian manages consent: the guardian grants the clinic, which records an immunization. */
-export async function guardianEpisode(pilot: Pilot, c: Consortium, data: PatientSource, index: number) {
+/**
+ * A minor whose guardian manages consent: the guardian grants the clinic, which records an immunization.
+ * Returns the minor, the guardian and the immunization's record id (when the patient data has one).
+ */
+export async function guardianEpisode(pilot: Pilot, c: Pick<Consortium, "clinic">, data: PatientSource, index: number) {
   const { patient: demographics, records } = data.patient(index);
   pilot.input(demographics);
   const minor = await pilot.patient("Minor patient");
@@ -176,12 +200,15 @@ export async function guardianEpisode(pilot: Pilot, c: Consortium, data: Patient
     guardian.client.grant(c.clinic.address, { read: ["Immunizations", "VitalSigns"], write: ["Immunizations", "VitalSigns"], expiresAt: t + 30 * DAY }, { patient: minor.address }),
   );
   const immunization = records.find((r) => r.resourceType === "Immunization");
+  let immunizationId: string | undefined;
   if (immunization) {
     pilot.input(immunization);
     const added = await pilot.step("add immunization", c.clinic.name, () => c.clinic.client.addRecord(minor.address, immunization));
     pilot.anchored.push(added.recordId);
+    immunizationId = added.recordId;
   }
   await pilot.step("revoke clinic for the minor", guardian.name, () => guardian.client.revoke(c.clinic.address, { patient: minor.address }));
+  return { minor, guardian, immunizationId };
 }
 
 /** An attacker alters a blob in the store; the read is refused with an integrity error. The blob is then repaired. */

@@ -15,9 +15,16 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 
 import { BATCH_LEAF_ENCODING, batchTree, decodeManifest, digestHex, encodeManifest, type BatchEntry, type BatchManifest } from "./batch.js";
 import { keyReleaseMessage, requestKeyRelease } from "./custodian.js";
+import { DEFAULT_RETRY, MemoryJournal, type PendingWrite, type RetryPolicy, type WriteJournal } from "./journal.js";
 import { CarechainError } from "../errors/base.js";
-import { RecordReadConsentRequiredError, RecordWriteConsentRequiredError } from "../errors/contract.js";
-import { FormatError, IntegrityError, NotARecipientError } from "../errors/data.js";
+import {
+  ContractRevertError,
+  RecordAlreadyAnchoredError,
+  RecordNotFoundError,
+  RecordReadConsentRequiredError,
+  RecordWriteConsentRequiredError,
+} from "../errors/contract.js";
+import { BlobNotFoundError, FormatError, IntegrityError, NotARecipientError } from "../errors/data.js";
 import { canonicalJson } from "../fhir/canonical.js";
 import { Category, categoryMask, categoryOf, type CategoryId } from "../fhir/categories.js";
 import type { FhirValidator } from "../fhir/validator.js";
@@ -60,6 +67,10 @@ export interface CarechainOptions {
   readonly fromBlock?: number;
   /** URL of the emergency custodian service, for break-glass reads (see sdk/node/custodian-service.ts). */
   readonly custodianUrl?: string;
+  /** Journal of writes stored but not yet anchored (default: in memory; `FileJournal` survives a crash). */
+  readonly journal?: WriteJournal;
+  /** Bounded retries with backoff for anchoring when the chain is unreachable (default {@link DEFAULT_RETRY}). */
+  readonly retry?: Partial<RetryPolicy>;
 }
 
 /** {@link CarechainOptions} with a deployment instead of bound contracts. */
@@ -92,6 +103,8 @@ export class Carechain {
   readonly #logAccess: boolean;
   readonly #fromBlock: number;
   readonly #custodianUrl: string | undefined;
+  readonly #journal: WriteJournal;
+  readonly #retry: RetryPolicy;
   readonly #batches = new Map<string, Promise<LoadedBatch>>();
   #address: string | undefined;
 
@@ -105,6 +118,8 @@ export class Carechain {
     this.#logAccess = options.logAccess ?? true;
     this.#fromBlock = options.fromBlock ?? 0;
     this.#custodianUrl = options.custodianUrl;
+    this.#journal = options.journal ?? new MemoryJournal();
+    this.#retry = { ...DEFAULT_RETRY, ...options.retry };
   }
 
   /**
@@ -462,6 +477,8 @@ export class Carechain {
       logAccess: this.#logAccess,
       fromBlock: this.#fromBlock,
       custodianUrl: this.#custodianUrl,
+      journal: this.#journal,
+      retry: this.#retry,
     });
     return { client, tx, rewrapped: recordIds.length, shareTx };
   }
@@ -514,15 +531,18 @@ export class Carechain {
     if (custodianKey) readers.push(custodianKey);
     const keyring = await createKeyring(contentCid, dek, readers);
     const keyringCid = await this.store.put(encodeKeyring(keyring));
-    const tx = await this.#send("anchor", () =>
-      this.contracts.records.anchor(
-        patientAddress,
-        category,
-        contentCid.bytes,
-        keyringCid.bytes,
-        options.previous ?? ZERO_HASH,
-      ),
-    );
+    const pending: PendingWrite = {
+      recordId: toHex(contentCid.multihash.digest),
+      patient: patientAddress,
+      category,
+      contentCid: contentCid.toString(),
+      keyringCid: keyringCid.toString(),
+      previous: options.previous ?? ZERO_HASH,
+      author: me,
+      createdAt: Date.now(),
+    };
+    await this.#journal.put(pending);
+    const tx = await this.#anchorPending(pending);
     return {
       ...tx,
       recordId: toHex(contentCid.multihash.digest),
@@ -810,7 +830,14 @@ export class Carechain {
       // Batch records have no per-record anchor to publish keyrings for (see docs/records.md).
       if (record.batch || !categories.includes(record.category)) continue;
       const { contentCid } = await this.#anchorEvent(record.recordId);
-      const dek = await this.#openRecordKey(record.recordId, contentCid);
+      let dek: Uint8Array;
+      try {
+        dek = await this.#openRecordKey(record.recordId, contentCid);
+      } catch (error) {
+        // An erased record (its keyring deleted from the store) has nothing left to share.
+        if (error instanceof BlobNotFoundError) continue;
+        throw error;
+      }
       const cid = await this.store.put(encodeKeyring(await createKeyring(contentCid, dek, [key])));
       recordIds.push(record.recordId);
       keyringCids.push(cid.bytes);
@@ -909,11 +936,97 @@ export class Carechain {
     return { contentCid, keyringCid, anchorTx: event.transactionHash };
   }
 
+  /**
+   * Finishes every write in the journal whose blobs are stored but whose anchor was not confirmed (a dead RPC
+   * node, a dropped transaction, a crash between storing and anchoring). Never duplicates: a version already on
+   * chain is only taken off the journal. Writes refused for lack of consent stay in the journal (consent may come
+   * back); other refusals are dropped from it and reported.
+   * @returns What was anchored now, what was already on chain, and what failed with which error.
+   */
+  async resume(): Promise<{ anchored: string[]; alreadyAnchored: string[]; failed: { recordId: string; error: unknown }[] }> {
+    const result = { anchored: [] as string[], alreadyAnchored: [] as string[], failed: [] as { recordId: string; error: unknown }[] };
+    const me = await this.address();
+    for (const pending of await this.#journal.list()) {
+      if (getAddress(pending.author) !== me) continue; // another account's write
+      if (await this.#isAnchored(pending.recordId)) {
+        await this.#journal.remove(pending.recordId);
+        result.alreadyAnchored.push(pending.recordId);
+        continue;
+      }
+      try {
+        await this.#anchorPending(pending);
+        result.anchored.push(pending.recordId);
+      } catch (error) {
+        result.failed.push({ recordId: pending.recordId, error });
+      }
+    }
+    return result;
+  }
+
+  /** The writes still waiting in this client's journal. */
+  async pendingWrites(): Promise<PendingWrite[]> {
+    return this.#journal.list();
+  }
+
+  /**
+   * Anchors a journaled write with bounded retries and backoff on chain failures (not on reverts), then takes it
+   * off the journal. An anchor that already landed (a retry after a lost receipt) counts as done.
+   */
+  async #anchorPending(pending: PendingWrite): Promise<TxResult> {
+    const { records } = this.contracts;
+    const send = () =>
+      records.anchor(
+        pending.patient,
+        pending.category,
+        CID.parse(pending.contentCid).bytes,
+        CID.parse(pending.keyringCid).bytes,
+        pending.previous,
+      );
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= this.#retry.attempts; attempt++) {
+      try {
+        const tx = await this.#send("anchor", send, this.#retry.minedTimeoutMs);
+        await this.#journal.remove(pending.recordId);
+        return tx;
+      } catch (error) {
+        lastError = error;
+        if (error instanceof RecordAlreadyAnchoredError) {
+          // Our earlier attempt landed after all (its receipt was lost): done, nothing duplicated.
+          await this.#journal.remove(pending.recordId);
+          const { anchorTx } = await this.#anchorEvent(pending.recordId);
+          const receipt = await this.#signer.provider!.getTransactionReceipt(anchorTx);
+          return { hash: anchorTx, gasUsed: receipt?.gasUsed ?? 0n, blockNumber: receipt?.blockNumber ?? 0 };
+        }
+        if (error instanceof ContractRevertError) {
+          if (error instanceof RecordWriteConsentRequiredError) {
+            await this.#journal.put({ ...pending, lastError: error.shortMessage });
+          } else {
+            await this.#journal.remove(pending.recordId);
+          }
+          throw error;
+        }
+        await this.#journal.put({ ...pending, lastError: error instanceof Error ? error.message.split("\n")[0] : String(error) });
+        if (attempt < this.#retry.attempts) await sleep(this.#retry.baseDelayMs * 2 ** (attempt - 1));
+      }
+    }
+    throw lastError;
+  }
+
+  async #isAnchored(recordId: string): Promise<boolean> {
+    try {
+      await this.getRecord(recordId);
+      return true;
+    } catch (error) {
+      if (error instanceof RecordNotFoundError) return false;
+      throw error;
+    }
+  }
+
   /** Sends a transaction, waits for it, decodes reverts. */
-  async #send(action: string, call: () => Promise<ContractTransactionResponse>): Promise<TxResult> {
+  async #send(action: string, call: () => Promise<ContractTransactionResponse>, minedTimeoutMs?: number): Promise<TxResult> {
     return withRevertDecoding(action, async () => {
       const response = await call();
-      const receipt = await response.wait();
+      const receipt = await response.wait(1, minedTimeoutMs);
       if (!receipt) throw new CarechainError("CHAIN", `The ${action} transaction was dropped.`);
       return { hash: receipt.hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber };
     });
