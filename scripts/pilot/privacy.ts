@@ -18,6 +18,10 @@ export interface PrivacyReport {
   readonly transactions: number;
   /** Identifying strings searched for. */
   readonly needles: number;
+  /** Contract storage slots written in the scanned blocks (read with the debug prestate tracer) and searched. */
+  readonly storageSlots: number;
+  /** Why storage was not scanned, when the node has no debug tracer. */
+  readonly storageSkipped?: string;
   /** Every hit; an empty list is the goal. */
   readonly findings: PrivacyFinding[];
 }
@@ -58,11 +62,30 @@ export async function privacyScan(
     scannedBytes += haystack.length;
     for (const p of search(haystack)) findings.push({ needle: p.needle, encoding: p.encoding, where });
   };
+  // Final value of every storage slot written in the range, per contract (debug_traceTransaction, prestate diff).
+  const storage = new Map<string, Map<string, string>>();
+  let storageSkipped: string | undefined;
+  const send = (provider as unknown as { send?: (method: string, params: unknown[]) => Promise<unknown> }).send?.bind(provider);
   for (let n = fromBlock; n <= last; n++) {
     const block = await provider.getBlock(n, true);
     for (const tx of block?.prefetchedTransactions ?? []) {
       transactions++;
       scan(Buffer.from(tx.data.slice(2), "hex"), `tx ${tx.hash} calldata`);
+      if (!storageSkipped) {
+        try {
+          if (!send) throw new Error("the provider has no raw JSON-RPC send");
+          const diff = (await send("debug_traceTransaction", [tx.hash, { tracer: "prestateTracer", tracerConfig: { diffMode: true } }])) as {
+            post?: Record<string, { storage?: Record<string, string> }>;
+          };
+          for (const [address, state] of Object.entries(diff.post ?? {})) {
+            const slots = storage.get(address) ?? new Map<string, string>();
+            for (const [slot, value] of Object.entries(state.storage ?? {})) slots.set(slot, value);
+            storage.set(address, slots);
+          }
+        } catch (error) {
+          storageSkipped = `no debug tracer: ${String(error).split("\n")[0]}`;
+        }
+      }
       const receipt = await provider.getTransactionReceipt(tx.hash);
       for (const log of receipt?.logs ?? []) {
         const bytes = Buffer.concat([...log.topics, log.data].map((h) => Buffer.from(h.slice(2), "hex")));
@@ -70,7 +93,14 @@ export async function privacyScan(
       }
     }
   }
-  return { scannedBytes, transactions, needles: needles.length, findings };
+  let storageSlots = 0;
+  for (const [address, slots] of storage) {
+    // Slots in key order, so strings spread over consecutive slots are found too.
+    const words = [...slots].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => Buffer.from(v.slice(2).padStart(64, "0"), "hex"));
+    storageSlots += words.length;
+    scan(Buffer.concat(words), `storage of ${address}`);
+  }
+  return { scannedBytes, transactions, needles: needles.length, findings, storageSlots, ...(storageSkipped ? { storageSkipped } : {}) };
 }
 
 interface Pattern {

@@ -63,6 +63,7 @@ describe("the foundation pilot", () => {
     expect(report.integrity.failures).toEqual([]);
     expect(report.integrity.tamperCaught).toBe(1);
     expect(report.privacy.findings).toEqual([]);
+    expect(report.privacy.storageSlots).toBeGreaterThan(50); // every slot the contracts wrote was searched too
     expect(report.patients).toBe(2);
     expect(report.steps.filter((s) => s.name === "register patient")).toHaveLength(3); // patient 1, the minor, patient 2
     await connection.close();
@@ -81,7 +82,16 @@ describe("the foundation pilot", () => {
     await plant(new TextEncoder().encode(`note: ${name}`));
     await plant(Buffer.from(birthDate, "utf16le"));
     await plant(new TextEncoder().encode(Buffer.from(mrn).toString("base64")));
+    // A throwaway contract whose constructor writes the patient's name into storage slot 0.
+    const word = Buffer.alloc(32);
+    Buffer.from(name).copy(word);
+    // PUSH32 word, PUSH1 0, SSTORE, PUSH1 0, PUSH1 0, RETURN (an empty runtime).
+    const initcode = `0x7f${word.toString("hex")}60005560006000f3`;
+    await (await sender!.sendTransaction({ data: initcode })).wait();
     const result = await privacyScan(connection.ethers.provider, identifyingStrings([patient]), from);
+    expect(result.storageSkipped).toBeUndefined();
+    expect(result.storageSlots).toBeGreaterThan(0);
+    expect(result.findings.some((f) => f.needle === name && f.where.startsWith("storage of"))).toBe(true);
     expect(result.findings.map((f) => [f.needle, f.encoding])).toEqual(
       expect.arrayContaining([
         [name, "utf8"],
