@@ -14,6 +14,7 @@ export {
   type BreakGlassResult,
   type DelegateKind,
   type GrantResult,
+  type KeyRotation,
   type OnBehalf,
   type PreparedKeyrings,
   type SignedGrant,

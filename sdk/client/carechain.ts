@@ -35,6 +35,7 @@ import {
   type BreakGlassResult,
   type DelegateKind,
   type GrantResult,
+  type KeyRotation,
   type OnBehalf,
   type PreparedKeyrings,
   type SignedGrant,
@@ -455,20 +456,55 @@ export class Carechain {
    * Replaces this patient's encryption key: registers `identity`'s public key on chain and re-wraps every record
    * this patient can open for the new key (keyrings published on chain). Returns a client that uses the new key.
    */
-  async rotatePatientKey(identity: IdentityKeyPair): Promise<{ client: Carechain; tx: TxResult; rewrapped: number; shareTx?: TxResult }> {
+  async rotatePatientKey(identity: IdentityKeyPair): Promise<KeyRotation> {
     const me = await this.address();
-    const records = (await this.listRecords(me)).filter((r) => !r.batch);
+    const keyrings = await this.#rewrap(await this.listRecords(me), identity.publicKey);
+    const tx = await this.#send("rotatePatientKey", () => this.contracts.directory.rotatePatientKey(toHex(identity.publicKey)));
+    return { client: this.#withIdentity(identity), tx, rewrapped: keyrings.recordIds.length, shareTx: await this.#publish(keyrings) };
+  }
+
+  /**
+   * Replaces this provider's encryption key: registers `identity`'s public key and re-wraps, for the new key, every
+   * record of `patients` this provider can still read (keyrings published on chain — a current reader may publish).
+   * Returns a client that uses the new key. Records of patients not listed are re-shared by those patients'
+   * `shareRecords`, or read with the old key.
+   */
+  async rotateProviderKey(identity: IdentityKeyPair, patients: readonly string[]): Promise<KeyRotation> {
+    const me = await this.address();
+    const readable: RecordAnchor[] = [];
+    for (const patient of patients) {
+      for (const r of await this.listRecords(patient)) {
+        if (await this.canAccess(r.patient, me, r.category, "read")) readable.push(r);
+      }
+    }
+    const keyrings = await this.#rewrap(readable, identity.publicKey);
+    const tx = await this.#send("rotateProviderKey", () => this.contracts.directory.rotateProviderKey(toHex(identity.publicKey)));
+    return { client: this.#withIdentity(identity), tx, rewrapped: keyrings.recordIds.length, shareTx: await this.#publish(keyrings) };
+  }
+
+  /** Keyrings for `key` of every single-anchored record in `records` this client can open. */
+  async #rewrap(records: readonly RecordAnchor[], key: Uint8Array): Promise<PreparedKeyrings> {
     const recordIds: string[] = [];
     const keyringCids: Uint8Array[] = [];
     for (const r of records) {
+      if (r.batch) continue; // see docs/records.md: batch records have no per-record keyrings to publish
       const { contentCid } = await this.#anchorEvent(r.recordId);
-      const dek = await this.#openRecordKey(r.recordId, contentCid);
-      keyringCids.push((await this.store.put(encodeKeyring(await createKeyring(contentCid, dek, [identity.publicKey])))).bytes);
+      let dek: Uint8Array;
+      try {
+        dek = await this.#openRecordKey(r.recordId, contentCid);
+      } catch (error) {
+        if (error instanceof BlobNotFoundError || error instanceof NotARecipientError) continue; // erased, or never ours
+        throw error;
+      }
+      keyringCids.push((await this.store.put(encodeKeyring(await createKeyring(contentCid, dek, [key])))).bytes);
       recordIds.push(r.recordId);
     }
-    const tx = await this.#send("rotatePatientKey", () => this.contracts.directory.rotatePatientKey(toHex(identity.publicKey)));
-    const shareTx = await this.#publish({ recordIds, keyringCids });
-    const client = new Carechain({
+    return { recordIds, keyringCids };
+  }
+
+  /** This client with another identity key pair (same account, store, journal and settings). */
+  #withIdentity(identity: IdentityKeyPair): Carechain {
+    return new Carechain({
       contracts: this.contracts,
       signer: this.#signer,
       identity,
@@ -480,7 +516,6 @@ export class Carechain {
       journal: this.#journal,
       retry: this.#retry,
     });
-    return { client, tx, rewrapped: recordIds.length, shareTx };
   }
 
   /**
@@ -823,26 +858,8 @@ export class Carechain {
     if (categories.length === 0) return EMPTY_KEYRINGS;
     const keyHex = await this.contracts.directory.encryptionKeyOf(grantee);
     if (keyHex === ZERO_HASH) return EMPTY_KEYRINGS;
-    const key = fromHex("encryptionKey", keyHex, 32);
-    const recordIds: string[] = [];
-    const keyringCids: Uint8Array[] = [];
-    for (const record of await this.listRecords(patient)) {
-      // Batch records have no per-record anchor to publish keyrings for (see docs/records.md).
-      if (record.batch || !categories.includes(record.category)) continue;
-      const { contentCid } = await this.#anchorEvent(record.recordId);
-      let dek: Uint8Array;
-      try {
-        dek = await this.#openRecordKey(record.recordId, contentCid);
-      } catch (error) {
-        // An erased record (its keyring deleted from the store) has nothing left to share.
-        if (error instanceof BlobNotFoundError) continue;
-        throw error;
-      }
-      const cid = await this.store.put(encodeKeyring(await createKeyring(contentCid, dek, [key])));
-      recordIds.push(record.recordId);
-      keyringCids.push(cid.bytes);
-    }
-    return { recordIds, keyringCids };
+    const inScope = (await this.listRecords(patient)).filter((r) => categories.includes(r.category));
+    return this.#rewrap(inScope, fromHex("encryptionKey", keyHex, 32));
   }
 
   /** Publishes prepared keyrings on chain, in pages; the last page's transaction is returned with summed gas. */

@@ -152,3 +152,15 @@ export interface BreakGlassResult extends TxResult {
   /** When the episode ends (unix seconds). */
   readonly expiresAt: number;
 }
+
+/** The result of a key rotation. */
+export interface KeyRotation {
+  /** A client of the same account that uses the new key. */
+  readonly client: import("./carechain.js").Carechain;
+  /** The Directory transaction. */
+  readonly tx: TxResult;
+  /** How many records were re-wrapped for the new key. */
+  readonly rewrapped: number;
+  /** The `publishKeyrings` transaction(s), gas summed, when any record was re-wrapped. */
+  readonly shareTx?: TxResult;
+}

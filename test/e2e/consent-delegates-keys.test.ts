@@ -80,6 +80,23 @@ describe("keys follow consent", () => {
   });
 });
 
+describe("provider key rotation", () => {
+  it("a provider rotates its key and keeps reading what it may read; the old key stays for what it held", async () => {
+    const f = await registeredFixture();
+    const [patient, hospital] = [await f.patient.address(), await f.hospital.address()];
+    await f.patient.grant(hospital, { read: ["VitalSigns"], write: ["VitalSigns"], expiresAt: (await f.now()) + 3600 });
+    const before = await f.hospital.addRecord(patient, heartRate(81));
+    const { generateIdentity } = await import("./_sdk.js");
+    const { client, rewrapped, shareTx } = await f.hospital.rotateProviderKey(generateIdentity(), [patient]);
+    expect(rewrapped).toBe(1);
+    expect(shareTx?.gasUsed).toBeGreaterThan(0n);
+    expect(toHex(client.identity.publicKey)).toBe(await f.registrar.contracts.directory.encryptionKeyOf(hospital));
+    expect((await client.readRecord(before.recordId)).resource).toEqual(heartRate(81));
+    const after = await f.patient.addRecord(patient, heartRate(82));
+    expect((await client.readRecord(after.recordId)).resource).toEqual(heartRate(82)); // new records use the new key
+  });
+});
+
 describe("FHIR exports", () => {
   it("every grant is a valid R4 Consent and every audit entry a valid R4 AuditEvent", async () => {
     const f = await registeredFixture();
