@@ -27,6 +27,13 @@ export {
   type TxResult,
 } from "./client/types.js";
 
+export {
+  ATTACHMENT_KEY_EXTENSION,
+  decryptAttachment,
+  encryptAttachment,
+  type AttachmentOptions,
+} from "./client/attachments.js";
+
 // Consent
 export {
   CONSENT_DOMAIN_NAME,

@@ -1,5 +1,5 @@
 import { getAddress, keccak256, randomBytes, type ContractTransactionResponse, type Signer } from "ethers";
-import type { Resource } from "@medplum/fhirtypes";
+import type { Attachment, Resource } from "@medplum/fhirtypes";
 import { CID } from "multiformats/cid";
 
 import { type CarechainContracts, type CarechainDeployment, connectContracts } from "../chain/deployment.js";
@@ -7,13 +7,14 @@ import { PurposeOfUse, purposeMask, purposesOf, type PurposeCode } from "../chai
 import { withRevertDecoding } from "../chain/revert.js";
 import type { BlobStore } from "../content/blob-store.js";
 import { concatBytes, fromHex, toHex, utf8 } from "../crypto/bytes.js";
-import { decryptEnvelope, encryptEnvelope, generateDek } from "../crypto/envelope.js";
+import { decryptEnvelope, encryptEnvelope, generateDek, type ByteSource } from "../crypto/envelope.js";
 import type { IdentityKeyPair } from "../crypto/identity.js";
 import { createKeyring, decodeKeyring, encodeKeyring, openKeyring, type Keyring } from "../crypto/keyring.js";
 import { signGrantRequest, signRevokeRequest, type GrantRequest, type RevokeRequest } from "../consent/signing.js";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 
 import { BATCH_LEAF_ENCODING, batchTree, decodeManifest, digestHex, encodeManifest, type BatchEntry, type BatchManifest } from "./batch.js";
+import { decryptAttachment, encryptAttachment, type AttachmentOptions } from "./attachments.js";
 import { keyReleaseMessage, requestKeyRelease } from "./custodian.js";
 import { DEFAULT_RETRY, MemoryJournal, type PendingWrite, type RetryPolicy, type WriteJournal } from "./journal.js";
 import { CarechainError } from "../errors/base.js";
@@ -586,6 +587,30 @@ export class Carechain {
       category,
       recipients: keyring.recipients.length,
     };
+  }
+
+  /**
+   * Encrypts a large file for `patient` (streamed, bounded memory with a streaming store) and returns the FHIR
+   * `Attachment` to put in a `DocumentReference` or `Media` that you then add with {@link Carechain.addRecord}.
+   * The Attachment holds the file's key: it must only travel inside an encrypted record.
+   */
+  async addAttachment(patient: string, source: Uint8Array | ByteSource, options: AttachmentOptions): Promise<Attachment> {
+    return encryptAttachment(this.store, getAddress(patient), source, options);
+  }
+
+  /** Reads an attachment (from a record this client read) into memory; see {@link Carechain.readAttachmentStream}. */
+  async readAttachment(patient: string, attachment: Attachment): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    for await (const part of this.readAttachmentStream(patient, attachment)) parts.push(part);
+    return concatBytes(...parts);
+  }
+
+  /**
+   * Reads an attachment piece by piece: each piece authenticated; size, hash and CID checked at the end.
+   * @throws {FormatError | DecryptionError | IntegrityError | BlobNotFoundError}
+   */
+  readAttachmentStream(patient: string, attachment: Attachment): AsyncGenerator<Uint8Array> {
+    return decryptAttachment(this.store, getAddress(patient), attachment);
   }
 
   /**

@@ -21,4 +21,13 @@ export interface BlobStore {
   has(cid: CID): Promise<boolean>;
   /** Deletes the blob under `cid` (erasure); deleting a missing blob is a no-op. */
   delete(cid: CID): Promise<void>;
+  /**
+   * Optional: stores a blob given in pieces without holding it whole in memory (large files). Same CID as `put`.
+   */
+  putStream?(source: AsyncIterable<Uint8Array>): Promise<CID>;
+  /**
+   * Optional: reads a blob in pieces. The digest is checked as the pieces pass and an {@link IntegrityError} is
+   * thrown at the end when it differs: treat the output as complete only once the iteration finished.
+   */
+  getStream?(cid: CID): AsyncIterable<Uint8Array>;
 }

@@ -40,3 +40,19 @@ export function fromHex(name: string, hex: string, length?: number): Uint8Array 
 
 /** UTF-8 encoding of `text`. */
 export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+/** Standard base64 of `bytes` (browser and Node: `btoa`). */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+/** Bytes of standard base64 text; throws a `TypeError` naming `name` on bad input. */
+export function fromBase64(name: string, text: string): Uint8Array {
+  try {
+    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  } catch {
+    throw new TypeError(`${name}: not base64`);
+  }
+}

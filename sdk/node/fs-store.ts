@@ -1,12 +1,17 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { once } from "node:events";
+
+import { CID } from "multiformats/cid";
+import { create as createDigest } from "multiformats/hashes/digest";
+import { sha256 } from "multiformats/hashes/sha2";
 import { join } from "node:path";
 
-import type { CID } from "multiformats/cid";
 
 import type { BlobStore } from "../content/blob-store.js";
-import { cidOf, verifyCid } from "../content/cid.js";
-import { BlobNotFoundError } from "../errors/data.js";
+import { cidOf, equalBytes, RAW_CODE, verifyCid } from "../content/cid.js";
+import { BlobNotFoundError, IntegrityError } from "../errors/data.js";
 
 /**
  * A {@link BlobStore} on the local filesystem: the embedded default. Blobs live under
@@ -51,6 +56,44 @@ export class FileSystemBlobStore implements BlobStore {
       throw cause;
     }
     return verifyCid(cid, bytes);
+  }
+
+  /** @inheritDoc */
+  async putStream(source: AsyncIterable<Uint8Array>): Promise<CID> {
+    await mkdir(this.root, { recursive: true });
+    const temporary = join(this.root, `.${randomUUID()}.tmp`);
+    const hash = createHash("sha256");
+    const out = createWriteStream(temporary, { flags: "wx" });
+    try {
+      for await (const piece of source) {
+        hash.update(piece);
+        if (!out.write(piece)) await once(out, "drain");
+      }
+      out.end();
+      await once(out, "finish");
+    } catch (error) {
+      out.destroy();
+      await rm(temporary, { force: true });
+      throw error;
+    }
+    const cid = CID.createV1(RAW_CODE, createDigest(sha256.code, new Uint8Array(hash.digest())));
+    await mkdir(join(this.pathOf(cid), ".."), { recursive: true });
+    await rename(temporary, this.pathOf(cid));
+    return cid;
+  }
+
+  /** @inheritDoc */
+  async *getStream(cid: CID): AsyncIterable<Uint8Array> {
+    if (!(await this.has(cid))) throw new BlobNotFoundError("The store holds no blob for this CID.", { details: `cid=${cid}` });
+    if (cid.multihash.code !== sha256.code) throw new IntegrityError("Only sha2-256 CIDs can be verified.", { details: `cid=${cid}` });
+    const hash = createHash("sha256");
+    for await (const piece of createReadStream(this.pathOf(cid), { highWaterMark: 1 << 20 })) {
+      hash.update(piece as Buffer);
+      yield new Uint8Array(piece as Buffer);
+    }
+    if (!equalBytes(new Uint8Array(hash.digest()), cid.multihash.digest)) {
+      throw new IntegrityError("The bytes a store returned do not match their CID: the blob was altered.", { details: `cid=${cid}` });
+    }
   }
 
   /** @inheritDoc */
