@@ -76,14 +76,18 @@ export type BenchChain = Awaited<ReturnType<typeof benchChain>>;
 /** Hardhat's coverage probes call this address; instrumented code would inflate every gas figure. */
 const COVERAGE_ADDRESS = "c0bec0bec0bec0bec0bec0bec0bec0bec0bec0be";
 
-/** Refuses to measure coverage-instrumented contracts (artifacts left by `hardhat test --coverage`). */
+/** What to do with coverage-instrumented contracts: refuse them (full runs) or warn (quick smoke runs). */
+export const instrumented = { policy: "refuse" as "refuse" | "warn", seen: false };
+
+/** Refuses to measure coverage-instrumented contracts (artifacts left by a `--coverage` run), or warns. */
 async function refuseInstrumentedCode(provider: { getCode(address: string): Promise<string> }, address: string) {
-  if ((await provider.getCode(address)).toLowerCase().includes(COVERAGE_ADDRESS)) {
-    throw new Error(
-      "The compiled contracts carry coverage instrumentation (artifacts from a --coverage run), which would " +
-        "distort every measurement: run `npx hardhat build --force`, then the bench again.",
-    );
-  }
+  if (!(await provider.getCode(address)).toLowerCase().includes(COVERAGE_ADDRESS)) return;
+  const message =
+    "The compiled contracts carry coverage instrumentation (artifacts from a --coverage run), which inflates " +
+    "every gas and chain figure: run `npx hardhat build --force`, then the bench again.";
+  if (instrumented.policy === "refuse") throw new Error(message);
+  if (!instrumented.seen) console.warn(`  warning: ${message}`);
+  instrumented.seen = true;
 }
 
 /** Sends a transaction and waits for its receipt. */

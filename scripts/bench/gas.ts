@@ -149,7 +149,7 @@ export async function gasMetrics(options: { batchSizes: readonly number[] }): Pr
   try {
     const { registrar, hospital, lab, patient, relayer } = chain;
     const out: Metric[] = [];
-    const key = () => hexlify(getBytes(hexlify(crypto.getRandomValues(new Uint8Array(32)))));
+    const key = () => hexlify(crypto.getRandomValues(new Uint8Array(32)));
 
     out.push(
       gasMetric(

@@ -3,10 +3,11 @@ import { CID } from "multiformats/cid";
 import type { Carechain } from "../../sdk/index.js";
 
 /**
- * The integrity check of batch records (single-anchored records use `Carechain.verifyRecord`): for each record, the
- * batch manifest is fetched by the CID in its `BatchAnchored` event and must rebuild the anchored Merkle root, the
- * record's inclusion proof must verify on chain (`proveBatchRecord`), and its ciphertext and keyring must be in the
- * store and match the CIDs the manifest lists. Nothing is decrypted; no consent is needed.
+ * The integrity check of batch records (single-anchored records use `Carechain.verifyRecord`). Once per batch, the
+ * manifest is fetched by the CID in its `BatchAnchored` event and must rebuild the anchored Merkle root, and one
+ * inclusion proof is verified on chain (`proveBatchRecord`); a manifest that rebuilds the root includes every record
+ * it lists. Then, for each record, it must be listed there, its id must be its content CID's digest, and its
+ * ciphertext and keyring must be in the store and match their CIDs. Nothing is decrypted; no consent is needed.
  * @param fromBlock - Where to look for `BatchAnchored` events (the run's first block).
  * @returns One line per record that fails (`<recordId>: <reason>`); empty when all pass.
  */
@@ -16,10 +17,10 @@ export async function verifyBatchRecords(
   fromBlock = 0,
 ): Promise<string[]> {
   const manifests = new Map<string, Promise<Map<string, { content: string; keyring: string }>>>();
-  const entriesOf = (root: string) => {
+  const entriesOf = (root: string, recordId: string) => {
     let entries = manifests.get(root);
     if (!entries) {
-      entries = loadManifest(client, root, fromBlock);
+      entries = client.proveBatchRecord(root, recordId).then(() => loadManifest(client, root, fromBlock));
       manifests.set(root, entries);
     }
     return entries;
@@ -27,8 +28,7 @@ export async function verifyBatchRecords(
   const failures: string[] = [];
   for (const { root, recordId } of batched) {
     try {
-      await client.proveBatchRecord(root, recordId);
-      const entry = (await entriesOf(root)).get(recordId);
+      const entry = (await entriesOf(root, recordId)).get(recordId.toLowerCase());
       if (!entry) throw new Error(`not in the manifest of batch ${root}`);
       const content = CID.parse(entry.content);
       if (hex(content.multihash.digest) !== recordId.toLowerCase()) throw new Error("the content CID does not match the record id");

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
+import { barChart } from "./charts.js";
 import type { PrivacyReport } from "./privacy.js";
 import type { PilotStep } from "./runner.js";
 
@@ -48,16 +49,56 @@ export async function writeReport(dir: string, report: PilotReport): Promise<{ j
   return { json, markdown };
 }
 
+/** One operation of a report: its steps grouped by name (a trailing number, as in "add record 3", is dropped). */
+export interface OperationSummary {
+  readonly name: string;
+  /** Steps of this operation. */
+  readonly count: number;
+  /** Total gas of its steps. */
+  readonly gas: number;
+  /** Total wall time of its steps, ms. */
+  readonly ms: number;
+  /** Records its steps anchored (single or batch). */
+  readonly records: number;
+}
+
+/** The steps grouped by operation, in order of first appearance. */
+export function operations(steps: readonly PilotStep[]): OperationSummary[] {
+  const byName = new Map<string, { name: string; count: number; gas: number; ms: number; records: number }>();
+  for (const s of steps) {
+    const name = s.name.replace(/\s+\d+$/, "");
+    const op = byName.get(name) ?? { name, count: 0, gas: 0, ms: 0, records: 0 };
+    op.count += 1;
+    op.gas += s.gasUsed;
+    op.ms += s.ms;
+    op.records += s.records ?? 0;
+    byName.set(name, op);
+  }
+  return [...byName.values()];
+}
+
+/**
+ * The two charts of the Markdown report, as inline SVG: mean gas per operation (operations that sent transactions)
+ * and mean wall time per operation (all of them).
+ */
+export function renderCharts(steps: readonly PilotStep[]): { gas: string; latency: string } {
+  const ops = operations(steps);
+  return {
+    gas: barChart(
+      ops.filter((op) => op.gas > 0).map((op) => ({ label: op.name, value: op.gas / op.count })),
+      { title: "Mean gas per operation" },
+    ),
+    latency: barChart(
+      ops.map((op) => ({ label: op.name, value: op.ms / op.count })),
+      { title: "Mean latency per operation (ms)", format: (v) => `${v.toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 })} ms` },
+    ),
+  };
+}
+
 /** The report for people. */
 export function renderMarkdown(r: PilotReport): string {
-  const byOperation = new Map<string, { gas: number; count: number; ms: number }>();
-  for (const s of r.steps) {
-    const op = byOperation.get(s.name.replace(/\s+\d+$/, "")) ?? { gas: 0, count: 0, ms: 0 };
-    op.gas += s.gasUsed;
-    op.count += 1;
-    op.ms += s.ms;
-    byOperation.set(s.name.replace(/\s+\d+$/, ""), op);
-  }
+  const ops = operations(r.steps);
+  const charts = renderCharts(r.steps);
   const lines = [
     `# Carechain pilot report: ${r.scenario}`,
     "",
@@ -70,18 +111,34 @@ export function renderMarkdown(r: PilotReport): string {
     "",
     `- Steps: ${r.steps.filter((s) => s.ok).length} of ${r.steps.length} as expected.`,
     `- Privacy scan: ${r.privacy.findings.length} finding(s) in ${r.privacy.scannedBytes.toLocaleString("en-US")} bytes of ` +
-      `calldata and events of ${r.privacy.transactions} transactions, for ${r.privacy.needles} identifying strings.`,
+      `calldata and events of ${r.privacy.transactions} transactions` +
+      (r.privacy.storageSkipped ? ` (contract storage not scanned: ${r.privacy.storageSkipped})` : ` and ${(r.privacy.storageSlots ?? 0).toLocaleString("en-US")} contract storage slots`) +
+      `, for ${r.privacy.needles} identifying strings.`,
     `- Integrity: ${r.integrity.checked} record(s) re-fetched and verified against their CIDs, ${r.integrity.failures.length} failure(s); ` +
       `${r.integrity.tamperCaught} planted tamper(s) caught.`,
+    ...r.integrity.failures.map((f) => `  - integrity failure: ${f}`),
     "",
     "## Gas and time per operation",
     "",
-    "| operation | count | gas (total) | gas (mean) | ms (mean) |",
-    "|---|---:|---:|---:|---:|",
-    ...[...byOperation].map(
-      ([name, op]) =>
-        `| ${name} | ${op.count} | ${op.gas.toLocaleString("en-US")} | ${Math.round(op.gas / op.count).toLocaleString("en-US")} | ${(op.ms / op.count).toFixed(1)} |`,
+    "| operation | count | gas (total) | gas (mean) | gas per record | ms (mean) |",
+    "|---|---:|---:|---:|---:|---:|",
+    ...ops.map(
+      (op) =>
+        `| ${cell(op.name)} | ${op.count} | ${op.gas.toLocaleString("en-US")} | ${Math.round(op.gas / op.count).toLocaleString("en-US")} | ` +
+        `${op.records > 0 ? Math.round(op.gas / op.records).toLocaleString("en-US") : ""} | ${(op.ms / op.count).toFixed(1)} |`,
     ),
+    "",
+    "### Mean gas per operation",
+    "",
+    "Operations that sent no transaction (refusals, checks, a patient's reads of its own records) are left out.",
+    "",
+    charts.gas,
+    "",
+    "### Mean latency per operation",
+    "",
+    "Wall time of each step as the scenario saw it: SDK work (validation, encryption, store), RPC and mining.",
+    "",
+    charts.latency,
     "",
     "## Steps",
     "",
@@ -89,7 +146,7 @@ export function renderMarkdown(r: PilotReport): string {
     "|---:|---|---|---|---:|---:|",
     ...r.steps.map(
       (s, i) =>
-        `| ${i + 1} | ${s.actor} | ${s.name} | ${s.ok ? (s.refusedWith ? `refused as expected: ${s.refusedWith}` : "ok") : `**failed**: ${s.error}`} | ${s.gasUsed.toLocaleString("en-US")} | ${s.ms.toFixed(1)} |`,
+        `| ${i + 1} | ${cell(s.actor)} | ${cell(s.name)} | ${s.ok ? (s.refusedWith ? `refused as expected: ${s.refusedWith}` : "ok") : `**failed**: ${cell(s.error ?? "")}`} | ${s.gasUsed.toLocaleString("en-US")} | ${s.ms.toFixed(1)} |`,
     ),
     "",
     "## Privacy findings",
@@ -106,4 +163,9 @@ export function renderMarkdown(r: PilotReport): string {
     "",
   ];
   return lines.join("\n");
+}
+
+/** Text for a Markdown table cell (a `|` or a line break would end the cell). */
+function cell(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ").replace(/\|/g, "\\|");
 }

@@ -209,7 +209,8 @@ export class Pilot {
     if (this.quiet && step.ok) return;
     const log = this.options.log ?? console.log;
     const status = step.ok ? (step.refusedWith ? `refused as expected (${step.refusedWith})` : "ok") : `FAILED: ${step.error}`;
-    const gas = step.gasUsed > 0 ? `${step.gasUsed.toLocaleString("en-US")} gas` : "";
+    const perRecord = step.records && step.records > 1 ? ` (${step.records} records, ${step.gasPerRecord!.toLocaleString("en-US")} gas/record)` : "";
+    const gas = step.gasUsed > 0 ? `${step.gasUsed.toLocaleString("en-US")} gas${perRecord}` : "";
     log(`  ${step.ok ? "✓" : "✗"} ${step.actor}: ${step.name} ${gas ? `— ${gas} ` : ""}— ${status}`);
   }
 
