@@ -12,7 +12,7 @@ const TAG_LENGTH = 16;
 
 /**
  * The envelope chunk cipher on node:crypto (OpenSSL's ChaCha20-Poly1305, RFC 8439): the same bytes as the
- * portable @noble/ciphers backend, several times faster on large records. `carechain/node` registers it when
+ * portable @noble/ciphers backend, an order of magnitude faster on large records. `carechain/node` registers it when
  * imported (see {@link useNodeChunkCipher}).
  */
 export const NODE_CHUNK_CIPHER: ChunkCipher = Object.freeze({
