@@ -647,6 +647,13 @@ export class Carechain {
     const plaintext = decryptEnvelope(dek, envelope, recordContext(anchor.patient, anchor.category));
     // Strict JSON (no duplicate keys) and full FHIR validation of what was decrypted.
     const resource = this.#validator.validateJson(plaintext) as T;
+    // The category is bound as associated data, so an author could only mislabel a record at writing time: refuse
+    // a resource whose own category is not the anchored one.
+    if (categoryOf(resource) !== anchor.category) {
+      throw new IntegrityError("The decrypted record's category is not the anchored category.", {
+        details: `anchored ${anchor.category}, resource ${categoryOf(resource)}`,
+      });
+    }
     // A patient reading its own record is not an access to log (and patients may hold no ETH).
     let accessLog: TxResult | undefined;
     if (this.#logAccess && me !== anchor.patient) {
@@ -874,7 +881,7 @@ export class Carechain {
     const emergency = await this.contracts.consent.emergencyCategoriesOf(patient);
     if (((emergency >> BigInt(category)) & 1n) === 0n) return undefined;
     const custodian = await this.contracts.directory.emergencyCustodian();
-    if (custodian === ZERO_ADDRESS) return undefined;
+    if (custodian === ZERO_ADDRESS || !(await this.contracts.directory.isActiveProvider(custodian))) return undefined;
     return fromHex("custodianKey", await this.contracts.directory.encryptionKeyOf(custodian), 32);
   }
 

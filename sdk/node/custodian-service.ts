@@ -36,12 +36,16 @@ const MAX_BODY = 4096;
  * (`RecordRegistry.logKeyRelease`), which reverts unless the provider's break-glass covers the record; only then
  * is the record key wrapped for the provider's Directory key and returned as a keyring.
  *
- * Answers: 200 keyring bytes; 400 malformed request; 401 bad signature or stale request; 403 the chain refused
- * (with the Solidity error's name); 500 anything else.
+ * Answers: 200 keyring bytes; 400 malformed request; 401 bad signature or stale request; 409 a request already
+ * used (each signed request works once); 403 the chain refused (with the Solidity error's name); 500 anything else.
  */
 export async function startCustodianService(options: CustodianServiceOptions): Promise<CustodianService> {
   const maxSkew = options.maxSkewSeconds ?? 300;
   const chainId = (await options.custodian.contracts.directory.runner!.provider!.getNetwork()).chainId.toString();
+  const seen = new Map<string, number>();
+  const forget = (before: number) => {
+    for (const [signature, issuedAt] of seen) if (issuedAt < before) seen.delete(signature);
+  };
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => reply(res, 500, { error: "internal", message: String(error) }));
   });
@@ -61,6 +65,10 @@ export async function startCustodianService(options: CustodianServiceOptions): P
       return reply(res, 401, { error: "bad signature" });
     }
     if (signer !== getAddress(request.provider)) return reply(res, 401, { error: "signature is not the provider's" });
+    // Each signed request is used once: a captured one can't be replayed to log (and pay for) more releases.
+    forget(Math.floor(Date.now() / 1000) - maxSkew);
+    if (seen.has(request.signature)) return reply(res, 409, { error: "request already used" });
+    seen.set(request.signature, request.issuedAt);
     try {
       const { keyring } = await options.custodian.releaseEmergencyKey(request.recordId, signer);
       res.writeHead(200, { "content-type": "application/octet-stream", "content-length": keyring.length });

@@ -120,6 +120,56 @@ contract BatchAnchorTest is CarechainTest {
     }
 
     // ---------------------------------------------------------------------------------------------------------
+    // logBatchAccess
+    // ---------------------------------------------------------------------------------------------------------
+
+    function test_LogBatchAccess_LogsARead() public {
+        Leaf[] memory leaves = _referenceLeaves();
+        bytes32 root = _tree(leaves)[0];
+        _grant(alice, hospital, _terms(REFERENCE_MASK, REFERENCE_MASK, _purposeBit(Purpose.Treatment), uint64(START + 1 days)));
+        _anchorBatch(hospital, alice, root, REFERENCE_MASK, 5);
+        vm.expectEmit(true, true, true, true, address(records));
+        emit IRecordRegistry.RecordAccessed(leaves[1].recordId, alice, hospital, Purpose.Treatment);
+        vm.prank(hospital);
+        records.logBatchAccess(root, leaves[1].recordId, leaves[1].category, Purpose.Treatment);
+    }
+
+    function test_LogBatchAccess_RevertWhen_NoReadConsent() public {
+        Leaf[] memory leaves = _referenceLeaves();
+        bytes32 root = _tree(leaves)[0];
+        _grant(alice, hospital, _terms(REFERENCE_MASK, REFERENCE_MASK, _purposeBit(Purpose.Treatment), uint64(START + 1 days)));
+        _anchorBatch(hospital, alice, root, REFERENCE_MASK, 5);
+        vm.expectRevert(
+            abi.encodeWithSelector(IRecordRegistry.RecordReadConsentRequired.selector, alice, lab, leaves[0].category, Purpose.Treatment)
+        );
+        vm.prank(lab);
+        records.logBatchAccess(root, leaves[0].recordId, leaves[0].category, Purpose.Treatment);
+        // A purpose the grant does not name is refused too.
+        vm.expectRevert(
+            abi.encodeWithSelector(IRecordRegistry.RecordReadConsentRequired.selector, alice, hospital, leaves[0].category, Purpose.Research)
+        );
+        vm.prank(hospital);
+        records.logBatchAccess(root, leaves[0].recordId, leaves[0].category, Purpose.Research);
+    }
+
+    function test_LogBatchAccess_RevertWhen_CategoryNotInBatchOrUnknownRoot() public {
+        Leaf[] memory leaves = _referenceLeaves();
+        bytes32 root = _tree(leaves)[0];
+        _grant(alice, hospital, _terms(REFERENCE_MASK | _bit(9), REFERENCE_MASK, _purposeBit(Purpose.Treatment), uint64(START + 1 days)));
+        _anchorBatch(hospital, alice, root, REFERENCE_MASK, 5);
+        for (uint8 category = 0; category < 70; category += 9) {
+            if (category >= 1 && category <= 3) continue;
+            vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordCategoryNotInBatch.selector, root, category));
+            vm.prank(hospital);
+            records.logBatchAccess(root, leaves[0].recordId, category, Purpose.Treatment);
+        }
+        bytes32 unknown = keccak256("unknown root");
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordBatchNotFound.selector, unknown));
+        vm.prank(hospital);
+        records.logBatchAccess(unknown, leaves[0].recordId, 1, Purpose.Treatment);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
     // Helpers
     // ---------------------------------------------------------------------------------------------------------
 

@@ -86,8 +86,14 @@ describe("break-glass", () => {
       const forgedSignature = await strangerSigner.signMessage(keyReleaseMessage(unsigned));
       const forged = await requestKeyRelease(service.url, { ...unsigned, signature: forgedSignature }).catch((e: unknown) => e);
       expect((forged as InstanceType<typeof KeyReleaseError>).status).toBe(401);
-      // Without a custodian URL the provider simply is not a recipient.
+      // A used request can't be replayed, not even once break-glass is open.
       await er.openBreakGlass(patient, { justification: "Anaphylaxis suspected", durationSeconds: 600 });
+      const fresh = { ...unsigned, issuedAt: unsigned.issuedAt + 1 };
+      const signed = { ...fresh, signature: await signer.signMessage(keyReleaseMessage(fresh)) };
+      expect((await requestKeyRelease(service.url, signed)).length).toBeGreaterThan(0);
+      const replay = await requestKeyRelease(service.url, signed).catch((e: unknown) => e);
+      expect((replay as InstanceType<typeof KeyReleaseError>).status).toBe(409);
+      // Without a custodian URL the provider simply is not a recipient.
       const noCustodian = new Carechain({ contracts: er.contracts, signer, identity: er.identity, store: f.store, validator: f.validator });
       await expect(noCustodian.readRecord(allergy.recordId, { purpose: "ETREAT" })).rejects.toBeInstanceOf(NotARecipientError);
     } finally {

@@ -104,4 +104,19 @@ describe("what the store holds", () => {
     await expect(f.patient.readRecord(added.recordId)).rejects.toBeInstanceOf(IntegrityError);
     await expect(f.patient.verifyRecord(added.recordId)).rejects.toBeInstanceOf(IntegrityError);
   });
+
+  it("a record mislabelled by a modified author's client (vital signs anchored as Allergies) is refused on read", async () => {
+    const store = new MemoryBlobStore();
+    const f = await registeredFixture(store);
+    const patient = await f.patient.address();
+    const { canonicalJson, createKeyring, encodeKeyring, encryptEnvelope, generateDek, Category } = await import("./_sdk.js");
+    const { concatBytes, fromHex, utf8 } = await import("../../sdk/crypto/bytes.js");
+    const dek = generateDek();
+    const context = concatBytes(utf8("carechain/record/v1"), fromHex("patient", patient, 20), new Uint8Array([Category.Allergies]));
+    const content = await store.put(encryptEnvelope(dek, utf8(canonicalJson(heartRate(99))), context));
+    const keyring = await store.put(encodeKeyring(await createKeyring(content, dek, [f.patient.identity.publicKey])));
+    await (await f.patient.contracts.records.anchor(patient, Category.Allergies, content.bytes, keyring.bytes, `0x${"00".repeat(32)}`)).wait();
+    const { toHex } = await import("./_sdk.js");
+    await expect(f.patient.readRecord(toHex(content.multihash.digest))).rejects.toBeInstanceOf(IntegrityError);
+  });
 });
