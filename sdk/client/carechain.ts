@@ -25,7 +25,7 @@ import {
   RecordReadConsentRequiredError,
   RecordWriteConsentRequiredError,
 } from "../errors/contract.js";
-import { BlobNotFoundError, FormatError, IntegrityError, NotARecipientError } from "../errors/data.js";
+import { BlobNotFoundError, IntegrityError, NotARecipientError } from "../errors/data.js";
 import { canonicalJson } from "../fhir/canonical.js";
 import { Category, categoryMask, categoryOf, type CategoryId } from "../fhir/categories.js";
 import type { FhirValidator } from "../fhir/validator.js";
