@@ -126,7 +126,7 @@ export {
   type Keyring,
   type KeyringEntry,
 } from "./crypto/keyring.js";
-export { HPKE_SUITE, HPKE_SUITE_NAME, unwrapKey, wrapKey, type WrappedKey } from "./crypto/keywrap.js";
+export { HPKE_SUITE, HPKE_SUITE_NAME, hpkeSuite, unwrapKey, wrapKey, type WrappedKey } from "./crypto/keywrap.js";
 
 // FHIR
 export { canonicalJson } from "./fhir/canonical.js";

@@ -182,3 +182,19 @@ describe("wrapKey / unwrapKey", () => {
     });
   });
 });
+
+describe("the WebCrypto X25519 fast path and the portable (noble) suite interoperate", () => {
+  it("each opens what the other sealed, and the runtime picks the native suite on Node 22", async () => {
+    const { hpkeSuite, generateIdentity } = await import("../../sdk/index.js");
+    const native = await hpkeSuite();
+    expect(native).not.toBe(HPKE_SUITE); // Node 22 has X25519 in WebCrypto
+    const recipient = generateIdentity();
+    const info = new TextEncoder().encode("carechain/test");
+    const key = crypto.getRandomValues(new Uint8Array(32));
+    for (const [sealer, opener] of [[native, HPKE_SUITE], [HPKE_SUITE, native]] as const) {
+      const sealed = await sealer.seal({ recipientPublicKey: await sealer.kem.deserializePublicKey(recipient.publicKey), info }, key);
+      const opened = await opener.open({ recipientKey: await opener.kem.deserializePrivateKey(recipient.secretKey), enc: sealed.enc, info }, sealed.ct);
+      expect(Buffer.from(opened).equals(Buffer.from(key))).toBe(true);
+    }
+  });
+});
