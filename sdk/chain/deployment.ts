@@ -94,9 +94,25 @@ export async function connectContracts(
       throw new DeploymentError(`No contract code at the deployment's ${name} address.`, { details: address });
     }
   }
-  return {
+  const contracts = {
     directory: Directory__factory.connect(deployment.directory, runner),
     consent: ConsentRegistry__factory.connect(deployment.consentRegistry, runner),
     records: RecordRegistry__factory.connect(deployment.recordRegistry, runner),
   };
+  // The contracts must be wired to each other as deployed: catches swapped or foreign addresses up front.
+  let wired = false;
+  try {
+    wired =
+      (await contracts.consent.directory()) === deployment.directory &&
+      (await contracts.records.consent()) === deployment.consentRegistry &&
+      (await contracts.records.directory()) === deployment.directory;
+  } catch {
+    wired = false;
+  }
+  if (!wired) {
+    throw new DeploymentError("The deployment's addresses are not a wired Carechain deployment.", {
+      details: `directory=${deployment.directory} consentRegistry=${deployment.consentRegistry} recordRegistry=${deployment.recordRegistry}`,
+    });
+  }
+  return contracts;
 }

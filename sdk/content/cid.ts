@@ -29,15 +29,19 @@ export async function cidOf(bytes: Uint8Array): Promise<CID> {
  * @throws {TypeError} When `value` is not a CID.
  */
 export function toCid(value: CID | string | Uint8Array): CID {
-  const cid = CID.asCID(value);
-  if (cid) return cid;
+  let cid: CID | null;
   try {
-    if (typeof value === "string") return CID.parse(value);
-    if (value instanceof Uint8Array) return CID.decode(value);
+    cid = CID.asCID(value);
+    if (!cid && typeof value === "string") cid = CID.parse(value);
+    if (!cid && value instanceof Uint8Array) cid = CID.decode(value);
   } catch (cause) {
     throw new TypeError(`cid: not a valid CID (${String(cause)})`);
   }
-  throw new TypeError("cid: expected a CID, a CID string or CID bytes");
+  if (!cid) throw new TypeError("cid: expected a CID, a CID string or CID bytes");
+  if (cid.multihash.code === sha256.code && cid.multihash.digest.length !== 32) {
+    throw new TypeError(`cid: a sha2-256 digest has 32 bytes, got ${cid.multihash.digest.length}`);
+  }
+  return cid;
 }
 
 /**
@@ -46,8 +50,11 @@ export function toCid(value: CID | string | Uint8Array): CID {
  * @param bytes - The bytes a store returned.
  * @returns `bytes`, now verified.
  * @throws {IntegrityError} When the digest differs or the CID does not use sha2-256.
+ * @throws {TypeError} When `cid` is not a CID or `bytes` not a Uint8Array.
  */
 export async function verifyCid(cid: CID, bytes: Uint8Array): Promise<Uint8Array> {
+  if (!CID.asCID(cid)) throw new TypeError("cid: expected a CID object (use toCid to normalise)");
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`bytes: expected Uint8Array, got ${bytes === null ? "null" : typeof bytes}`);
   if (cid.multihash.code !== sha256.code) {
     throw new IntegrityError("Only sha2-256 CIDs can be verified.", { details: `cid=${cid}` });
   }

@@ -150,7 +150,11 @@ class Walker {
         continue;
       }
       if (element.isArray) {
-        if (!Array.isArray(value)) continue; // @medplum/core: "Expected array of values"
+        if (!Array.isArray(value)) {
+          // @medplum/core reports most of these, but not an empty object where an array belongs.
+          if (typeof value === "object" && value !== null) this.report(elementPath, "must be an array");
+          continue;
+        }
         if (value.length === 0) {
           this.report(elementPath, "an empty array is not allowed (leave the property out)");
           continue;
@@ -158,6 +162,9 @@ class Walker {
         value.forEach((item, i) => this.value(item, type, element, `${elementPath}[${i}]`, context));
       } else if (!Array.isArray(value)) {
         this.value(value, type, element, elementPath, context);
+      } else {
+        // An array where one value belongs (@medplum/core misses the empty one).
+        this.report(elementPath, "must be a single value, not an array");
       }
     }
   }
@@ -224,7 +231,11 @@ class Walker {
   ): void {
     if (value === null || value === undefined) return; // @medplum/core reports nulls
     if (isPrimitiveType(type)) {
-      if (typeof value === "object") return; // @medplum/core: "Invalid JSON type"
+      if (typeof value === "object") {
+        // A primitive never holds an object or array (@medplum/core only catches non-empty ones).
+        this.report(path, `a ${type} must be a JSON ${type === "boolean" ? "boolean" : /integer|decimal|positiveInt|unsignedInt/.test(type) ? "number" : "string"}, not an object or array`);
+        return;
+      }
       if (value === "") {
         this.report(path, "an empty string is not allowed (leave the property out)");
         return;
