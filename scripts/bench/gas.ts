@@ -5,7 +5,7 @@
 import { getBytes, hexlify, type TransactionReceipt } from "ethers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 
-import { cidOf } from "../../sdk/index.js";
+import { cidOf, CONSENT_TYPES, consentDomain } from "../../sdk/index.js";
 import { benchChain, fullTerms, mined, randomCid, ZERO_HASH, type BenchChain } from "./chain.js";
 import { metric, type Metric } from "./metrics.js";
 
@@ -104,23 +104,6 @@ function gasMetric(
   return metric(name, Number(mined.receipt.gasUsed) / perRecord, "gas", floor.total / perRecord, note);
 }
 
-/** EIP-712 types of ConsentRegistry's GRANT_TYPEHASH. */
-const GRANT_TYPES = {
-  Grant: [
-    { name: "patient", type: "address" },
-    { name: "grantee", type: "address" },
-    { name: "readMask", type: "uint64" },
-    { name: "writeMask", type: "uint64" },
-    { name: "purposes", type: "uint32" },
-    { name: "expiresAt", type: "uint64" },
-    { name: "signer", type: "address" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-    { name: "chainId", type: "uint256" },
-    { name: "registry", type: "address" },
-  ],
-};
-
 /** Anchors a batch of `count` random records of `patient` by `chain.hospital`; returns the mined transaction. */
 export async function anchorRandomBatch(chain: BenchChain, count: number, categories: readonly number[]) {
   const leaves: [string, number, string][] = [];
@@ -185,13 +168,8 @@ export async function gasMetrics(options: { batchSizes: readonly number[] }): Pr
       chainId: chain.deployment.chainId,
       registry: consentAddress,
     };
-    const domain = {
-      name: "Carechain ConsentRegistry",
-      version: "1",
-      chainId: chain.deployment.chainId,
-      verifyingContract: consentAddress,
-    };
-    const signature = await chain.signers[3]!.signTypedData(domain, GRANT_TYPES, request);
+    const domain = consentDomain(chain.deployment.chainId, consentAddress);
+    const signature = await chain.signers[3]!.signTypedData(domain, { Grant: [...CONSENT_TYPES.Grant] }, request);
     out.push(
       gasMetric(
         "gas.grantBySig",

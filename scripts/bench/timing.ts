@@ -22,6 +22,9 @@ export async function runsPerSecond(fn: () => unknown, minMs: number, minRuns = 
   return runs / (elapsed / 1000);
 }
 
+/** `global.gc` when Node runs with --expose-gc (the crypto child does), so each round starts from a clean heap. */
+const collectGarbage = (globalThis as { gc?: () => void }).gc;
+
 /**
  * Compares `subject` with `baseline` in alternating rounds (so both see the same machine load), each round
  * running one for at least `minMs`, then the other. Returns the median runs per second of each.
@@ -31,20 +34,30 @@ export async function interleaved(
   baseline: () => unknown,
   options: { rounds: number; minMs: number; warmup?: number },
 ): Promise<{ subject: number; baseline: number }> {
+  // Warm up both for a while, not just a call or two: the JIT, and the garbage collector's sizing of the heap to
+  // this allocation rate, settle in the first few hundred milliseconds.
   for (let i = 0; i < (options.warmup ?? 2); i++) {
     await subject();
     await baseline();
   }
+  if (options.minMs > 0) {
+    await runsPerSecond(subject, 3 * options.minMs);
+    await runsPerSecond(baseline, 3 * options.minMs);
+  }
   const s: number[] = [];
   const b: number[] = [];
+  const measure = async (fn: () => unknown) => {
+    collectGarbage?.(); // neither side inherits the other's garbage
+    return runsPerSecond(fn, options.minMs);
+  };
   for (let round = 0; round < options.rounds; round++) {
     // Alternate which goes first, so neither always runs on a warmer (or busier) machine.
     if (round % 2 === 0) {
-      s.push(await runsPerSecond(subject, options.minMs));
-      b.push(await runsPerSecond(baseline, options.minMs));
+      s.push(await measure(subject));
+      b.push(await measure(baseline));
     } else {
-      b.push(await runsPerSecond(baseline, options.minMs));
-      s.push(await runsPerSecond(subject, options.minMs));
+      b.push(await measure(baseline));
+      s.push(await measure(subject));
     }
   }
   return { subject: median(s), baseline: median(b) };
