@@ -447,8 +447,8 @@ export class Carechain {
   async releaseEmergencyKey(recordId: string, provider: string): Promise<{ keyring: Uint8Array; tx: TxResult }> {
     const id = toHex(fromHex("recordId", recordId, 32));
     const tx = await this.#send("logKeyRelease", () => this.contracts.records.logKeyRelease(id, provider));
-    const { contentCid } = await this.#anchorEvent(id);
-    const dek = await this.#openRecordKey(id, contentCid);
+    const { contentCid, keyringCid } = await this.#anchorEvent(id);
+    const dek = await this.#openRecordKey(id, contentCid, keyringCid);
     const key = fromHex("encryptionKey", await this.contracts.directory.encryptionKeyOf(provider), 32);
     return { keyring: encodeKeyring(await createKeyring(contentCid, dek, [key])), tx };
   }
@@ -489,10 +489,10 @@ export class Carechain {
     const keyringCids: Uint8Array[] = [];
     for (const r of records) {
       if (r.batch) continue; // see docs/records.md: batch records have no per-record keyrings to publish
-      const { contentCid } = await this.#anchorEvent(r.recordId);
+      const { contentCid, keyringCid } = await this.#anchorEvent(r.recordId);
       let dek: Uint8Array;
       try {
-        dek = await this.#openRecordKey(r.recordId, contentCid);
+        dek = await this.#openRecordKey(r.recordId, contentCid, keyringCid);
       } catch (error) {
         if (error instanceof BlobNotFoundError || error instanceof NotARecipientError) continue; // erased, or never ours
         throw error;
@@ -834,9 +834,8 @@ export class Carechain {
    * The record key, from the first keyring that holds this identity: the anchored one, then keyrings published
    * later (grants, key rotation), then — for an emergency purpose — the custodian service.
    */
-  async #openRecordKey(recordId: string, contentCid: CID, anchored?: CID, purpose?: PurposeCode): Promise<Uint8Array> {
+  async #openRecordKey(recordId: string, contentCid: CID, keyringCid: CID, purpose?: PurposeCode): Promise<Uint8Array> {
     const mine = toHex(this.identity.publicKey);
-    const keyringCid = anchored ?? (await this.#anchorEvent(recordId)).keyringCid;
     let firstError: unknown;
     const attempt = async (load: () => Promise<Keyring>): Promise<Uint8Array | undefined> => {
       try {
