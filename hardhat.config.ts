@@ -31,7 +31,7 @@ export default defineConfig({
     },
   },
   typechain: {
-    outDir: "types/ethers-contracts",
+    outDir: "sdk/contracts/typechain",
   },
   networks: {
     // `npx hardhat node`; CARECHAIN_LOCALHOST_URL points elsewhere (e.g. another port). Not a secret.

@@ -71,6 +71,7 @@ export {
   type CarechainContracts,
   type CarechainDeployment,
 } from "./chain/deployment.js";
+export { deployCarechain, type DeployCarechainOptions } from "./contracts/deploy.js";
 export { PURPOSE_DISPLAY, PurposeOfUse, purposeMask, purposesOf, type PurposeCode } from "./chain/purpose.js";
 export { CONTRACT_ERROR_NAMES, decodeRevert, withRevertDecoding } from "./chain/revert.js";
 

@@ -21,7 +21,6 @@ export {
   type HeliaNodeOptions,
 } from "./node/helia-store.js";
 export { DEFAULT_KUBO_RPC_URL, KuboBlobStore, type KuboBlobStoreOptions } from "./node/kubo-store.js";
-export { deployCarechain } from "./node/hardhat.js";
 export { loadDeploymentFile, loadIgnitionDeployment } from "./node/ignition.js";
 
 // Envelopes encrypted in Node use OpenSSL's ChaCha20-Poly1305 from here on (same bytes as the portable backend).

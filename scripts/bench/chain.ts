@@ -16,7 +16,8 @@ import {
   type CarechainContracts,
   type FhirValidator,
 } from "../../sdk/index.js";
-import { deployCarechain, loadFhirDefinitions } from "../../sdk/node.js";
+import { loadFhirDefinitions } from "../../sdk/node.js";
+import { deployWithIgnition } from "../../sdk/hardhat.js";
 
 let validator: FhirValidator | undefined;
 /** The FHIR validator (loaded once: the definitions take a while to parse). */
@@ -38,7 +39,7 @@ export interface BenchActor {
  */
 export async function benchChain() {
   const connection = await network.connect();
-  const deployment = await deployCarechain(connection);
+  const deployment = await deployWithIgnition(connection);
   const signers = await connection.ethers.getSigners();
   const store = new MemoryBlobStore();
   const actor = async (index: number): Promise<BenchActor> => {

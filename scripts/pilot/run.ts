@@ -1,7 +1,8 @@
 import type { NetworkConnection } from "hardhat/types/network";
 
 import { createFhirValidator, type BlobStore } from "../../sdk/index.js";
-import { deployCarechain, loadFhirDefinitions } from "../../sdk/node.js";
+import { loadFhirDefinitions } from "../../sdk/node.js";
+import { deployWithIgnition } from "../../sdk/hardhat.js";
 import { auditEvents } from "./audit.js";
 import { verifyBatchRecords } from "./integrity.js";
 import { privacyScan } from "./privacy.js";
@@ -46,7 +47,7 @@ export async function runPilot(options: RunPilotOptions): Promise<PilotOutcome> 
   const firstBlock = (await provider.getBlockNumber()) + 1;
   // Over JSON-RPC, Ignition keeps deployments on disk: a fresh id per run gives each run its own contracts.
   const deploymentId = connection.networkConfig.type === "http" ? `pilot-${Date.now()}` : undefined;
-  const deployment = await deployCarechain(connection, { deploymentId });
+  const deployment = await deployWithIgnition(connection, { deploymentId });
   log(
     `  ✓ deployed Directory ${deployment.directory}, ConsentRegistry ${deployment.consentRegistry}, ` +
       `RecordRegistry ${deployment.recordRegistry}`,

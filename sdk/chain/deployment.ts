@@ -1,13 +1,7 @@
-import { getAddress, type ContractRunner } from "ethers";
+import { Contract, getAddress, type ContractRunner } from "ethers";
 
-import {
-  ConsentRegistry__factory,
-  Directory__factory,
-  RecordRegistry__factory,
-  type ConsentRegistry,
-  type Directory,
-  type RecordRegistry,
-} from "../../types/ethers-contracts/index.js";
+import { CONSENT_REGISTRY_ABI, DIRECTORY_ABI, RECORD_REGISTRY_ABI } from "../contracts/generated/abi.js";
+import type { ConsentRegistry, Directory, RecordRegistry } from "../contracts/typechain/index.js";
 import { DeploymentError } from "../errors/data.js";
 
 /** Where the Carechain contracts live on one chain. */
@@ -95,9 +89,9 @@ export async function connectContracts(
     }
   }
   const contracts = {
-    directory: Directory__factory.connect(deployment.directory, runner),
-    consent: ConsentRegistry__factory.connect(deployment.consentRegistry, runner),
-    records: RecordRegistry__factory.connect(deployment.recordRegistry, runner),
+    directory: new Contract(deployment.directory, DIRECTORY_ABI, runner) as unknown as Directory,
+    consent: new Contract(deployment.consentRegistry, CONSENT_REGISTRY_ABI, runner) as unknown as ConsentRegistry,
+    records: new Contract(deployment.recordRegistry, RECORD_REGISTRY_ABI, runner) as unknown as RecordRegistry,
   };
   // The contracts must be wired to each other as deployed: catches swapped or foreign addresses up front.
   let wired = false;

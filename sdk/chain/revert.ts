@@ -1,17 +1,13 @@
 import { Interface, isError, type ErrorDescription } from "ethers";
 
-import {
-  ConsentRegistry__factory,
-  Directory__factory,
-  RecordRegistry__factory,
-} from "../../types/ethers-contracts/index.js";
+import { CONSENT_REGISTRY_ABI, DIRECTORY_ABI, RECORD_REGISTRY_ABI } from "../contracts/generated/abi.js";
 import { CarechainError } from "../errors/base.js";
 import { ContractRevertError, REVERT_ERRORS, UnknownRevertError } from "../errors/contract.js";
 
-/** Every custom error of the Carechain contracts, from their TypeChain ABIs (no ABI written by hand). */
+/** Every custom error of the Carechain contracts, from their generated ABIs (no ABI written by hand). */
 const ERRORS = new Interface([
   ...new Map(
-    [Directory__factory.abi, ConsentRegistry__factory.abi, RecordRegistry__factory.abi]
+    [DIRECTORY_ABI, CONSENT_REGISTRY_ABI, RECORD_REGISTRY_ABI]
       .flat()
       .filter((f) => f.type === "error")
       .map((f) => [f.name, f]),

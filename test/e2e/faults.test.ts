@@ -21,7 +21,7 @@ import {
   type CarechainDeployment,
 } from "./_sdk.js";
 import { FileJournal, loadFhirDefinitions } from "../../sdk/node.js";
-import { ConsentRegistry__factory, Directory__factory, RecordRegistry__factory } from "../../types/ethers-contracts/index.js";
+import { ConsentRegistry__factory, Directory__factory, RecordRegistry__factory } from "../../sdk/contracts/typechain/index.js";
 import { heartRate } from "../helpers/fixtures.js";
 import { freePort, startHardhatNode, stop } from "../helpers/processes.js";
 import { RpcProxy } from "../helpers/proxy.js";

@@ -7,15 +7,16 @@ import {
   MemoryBlobStore,
   type BlobStore,
   type CarechainDeployment,
+  deployCarechain,
 } from "../../sdk/index.js";
-import { deployCarechain, loadFhirDefinitions } from "../../sdk/node.js";
+import { loadFhirDefinitions } from "../../sdk/node.js";
 
 /** A fresh in-process chain with Carechain deployed and four actors: registrar, hospital, lab, patient. */
 export async function carechainFixture(store: BlobStore = new MemoryBlobStore()) {
   const connection = await network.connect();
-  const deployment: CarechainDeployment = await deployCarechain(connection);
-  const validator = createFhirValidator(loadFhirDefinitions());
   const signers = await connection.ethers.getSigners();
+  const deployment: CarechainDeployment = await deployCarechain(signers[0]!);
+  const validator = createFhirValidator(loadFhirDefinitions());
   const client = (index: number) =>
     Carechain.connect({ deployment, signer: signers[index]!, identity: generateIdentity(), store, validator });
   const [registrar, hospital, lab, patient, stranger] = await Promise.all([0, 1, 2, 3, 4].map(client));

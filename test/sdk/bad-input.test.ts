@@ -93,7 +93,8 @@ import {
   type Keyring,
 } from "../../sdk/index.js";
 import { MAX_KEYRING_RECIPIENTS } from "../../sdk/crypto/keyring.js";
-import { deployCarechain, loadFhirDefinitions, NODE_CHUNK_CIPHER, nodeChunkCipherAvailable } from "../../sdk/node.js";
+import { deployWithIgnition } from "../../sdk/hardhat.js";
+import { loadFhirDefinitions, NODE_CHUNK_CIPHER, nodeChunkCipherAvailable } from "../../sdk/node.js";
 import { utf8 } from "./_support.js";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -854,7 +855,7 @@ describe("(g) deployments: DeploymentError", () => {
 
   beforeAll(async () => {
     const connection = await network.connect();
-    deployment = await deployCarechain(connection);
+    deployment = await deployWithIgnition(connection);
     provider = connection.ethers.provider;
     signer = await provider.getSigner(7);
   });

@@ -23,7 +23,7 @@ import {
   ConsentRegistry__factory,
   Directory__factory,
   RecordRegistry__factory,
-} from "../../types/ethers-contracts/index.js";
+} from "../../sdk/contracts/typechain/index.js";
 
 const records = new Interface(RecordRegistry__factory.abi);
 const consent = new Interface(ConsentRegistry__factory.abi);
