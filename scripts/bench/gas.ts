@@ -3,7 +3,7 @@
  * transaction (see {@link gasFloor}).
  */
 import { getBytes, hexlify, type TransactionReceipt } from "ethers";
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { StandardMerkleTree } from "../../sdk/content/merkle.js";
 
 import { cidOf, CONSENT_TYPES, consentDomain } from "../../sdk/index.js";
 import { benchChain, fullTerms, mined, randomCid, ZERO_HASH, type BenchChain } from "./chain.js";
@@ -119,8 +119,10 @@ export async function anchorRandomBatch(chain: BenchChain, count: number, catego
     chain.hospital.contracts.records.anchorBatch(chain.patient.address, tree.root, mask, count, manifest.bytes),
   );
   // The contract's leaf encoding is StandardMerkleTree's: a proof from the tree verifies on chain.
-  const [index, leaf] = [...tree.entries()][count - 1]!;
-  if (!(await chain.hospital.contracts.records.verifyBatchRecord(tree.root, ...leaf, tree.getProof(index)))) {
+  const index = count - 1;
+  const [recordId, category, keyringDigest] = tree.values[index]!;
+  const proof = tree.getProof(index);
+  if (!(await chain.hospital.contracts.records.verifyBatchRecord(tree.root, recordId, category, keyringDigest, proof))) {
     throw new Error("anchorBatch: the on-chain proof check refused a leaf of the tree");
   }
   return tx;

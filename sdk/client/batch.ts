@@ -1,4 +1,4 @@
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { StandardMerkleTree } from "../content/merkle.js";
 import { CID } from "multiformats/cid";
 
 import { utf8 } from "../crypto/bytes.js";

@@ -11,7 +11,7 @@ import { decryptEnvelope, encryptEnvelope, generateDek, type ByteSource } from "
 import type { IdentityKeyPair } from "../crypto/identity.js";
 import { createKeyring, decodeKeyring, encodeKeyring, openKeyring, type Keyring } from "../crypto/keyring.js";
 import { signGrantRequest, signRevokeRequest, type GrantRequest, type RevokeRequest } from "../consent/signing.js";
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { StandardMerkleTree } from "../content/merkle.js";
 
 import { BATCH_LEAF_ENCODING, batchTree, decodeManifest, digestHex, encodeManifest, type BatchEntry, type BatchManifest } from "./batch.js";
 import { decryptAttachment, encryptAttachment, type AttachmentOptions } from "./attachments.js";
