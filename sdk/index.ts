@@ -79,19 +79,6 @@ export { CONTRACT_ERROR_NAMES, decodeRevert, withRevertDecoding } from "./chain/
 export type { BlobStore } from "./content/blob-store.js";
 export { cidOf, DAG_PB_CODE, RAW_CODE, toCid, verifyCid } from "./content/cid.js";
 export { MemoryBlobStore } from "./content/memory-store.js";
-export {
-  DEFAULT_UNIXFS_PROFILE,
-  importUnixfs,
-  UNIXFS_PROFILES,
-  unixfsCid,
-  unixfsParams,
-  type UnixfsBlockSink,
-  type UnixfsImportOptions,
-  type UnixfsImportResult,
-  type UnixfsParams,
-  type UnixfsProfileName,
-  type UnixfsSource,
-} from "./content/unixfs.js";
 
 // Crypto
 export {

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
  */
 export async function runChild<T>(script: string, args: readonly string[], nodeFlags: readonly string[] = []): Promise<T> {
   const file = fileURLToPath(new URL(`./${script}`, import.meta.url));
-  const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", file, ...args], {
+  const child = spawn(process.execPath, [...nodeFlags, "--conditions=carechain-source", "--import", "tsx", file, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

@@ -1,7 +1,7 @@
 /**
  * Child process of the crypto benchmark: loads only the SDK (`carechain` and `carechain/node`, as an application
  * does), runs cryptoMetrics with the options given as JSON, and prints the metrics as one JSON line.
- * Usage: node --import tsx scripts/bench/crypto-child.ts '<CryptoOptions JSON>'
+ * Usage: node --conditions=carechain-source --import tsx scripts/bench/crypto-child.ts '<CryptoOptions JSON>'
  */
 import { cryptoMetrics, type CryptoOptions } from "./crypto.js";
 

@@ -1,7 +1,7 @@
 /**
  * Child process of the memory benchmark: streams `bytes` of generated plaintext through encryptStream (the SDK's
  * streaming path, node:crypto chunk cipher) without ever holding the input or the output, and prints one JSON
- * line with the process's peak RSS. Usage: node --import tsx scripts/bench/memory-child.ts BYTES
+ * line with the process's peak RSS. Usage: node --conditions=carechain-source --import tsx scripts/bench/memory-child.ts BYTES
  */
 import { createHash } from "node:crypto";
 

@@ -32,7 +32,7 @@ export {
  * XChaCha20-Poly1305 with a 24-byte nonce is HChaCha20(key, nonce[0..16]) as a subkey, then IETF
  * ChaCha20-Poly1305 with the 12-byte nonce `0x00000000 || nonce[16..24]`. `nonce[0..16]` is the first 16 bytes
  * of the prefix, the same for every chunk, so the subkey is derived once per envelope and each chunk goes to the
- * current {@link ChunkCipher} (portable @noble/ciphers, or node:crypto once `carechain/node` is imported): the
+ * current {@link ChunkCipher} (node:crypto by default in Node, portable @noble/ciphers elsewhere): the
  * bytes are the same either way.
  */
 export const ENVELOPE_MAGIC = new Uint8Array([0x43, 0x43, 0x45]);

@@ -1,19 +1,14 @@
 import { createCipheriv, createDecipheriv, getCiphers } from "node:crypto";
 
-import {
-  getChunkCipher,
-  setChunkCipher,
-  type ChunkCipher,
-  type KeyedChunkCipher,
-} from "../crypto/envelope.js";
+import type { ChunkCipher, KeyedChunkCipher } from "../crypto/_chunk-cipher.js";
 
 const ALGORITHM = "chacha20-poly1305";
 const TAG_LENGTH = 16;
 
 /**
  * The envelope chunk cipher on node:crypto (OpenSSL's ChaCha20-Poly1305, RFC 8439): the same bytes as the
- * portable @noble/ciphers backend, an order of magnitude faster on large records. `carechain/node` registers it when
- * imported (see {@link useNodeChunkCipher}).
+ * portable @noble/ciphers backend, an order of magnitude faster on large records. It is the default in Node (chosen
+ * by the `node` condition of the `#chunk-cipher` import; nothing global is changed at import).
  */
 export const NODE_CHUNK_CIPHER: ChunkCipher = Object.freeze({
   name: "node:crypto",
@@ -73,14 +68,4 @@ function release(buffer: Buffer): void {
 /** Whether this Node build's OpenSSL has ChaCha20-Poly1305 (official builds do; some FIPS builds don't). */
 export function nodeChunkCipherAvailable(): boolean {
   return getCiphers().includes(ALGORITHM);
-}
-
-/**
- * Makes envelopes use node:crypto (when this Node has ChaCha20-Poly1305), or the portable backend when
- * `enabled` is false. `carechain/node` calls it once when imported; the format does not change.
- * @returns The name of the backend now in use.
- */
-export function useNodeChunkCipher(enabled = true): string {
-  setChunkCipher(enabled && nodeChunkCipherAvailable() ? NODE_CHUNK_CIPHER : undefined);
-  return getChunkCipher().name;
 }

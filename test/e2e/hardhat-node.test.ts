@@ -53,7 +53,7 @@ describe("a separately started hardhat node", () => {
     const started = Date.now();
     const out = await mkdtemp(join(tmpdir(), "carechain-pilot-"));
     try {
-      const output = await run("tsx", ["scripts/pilot.ts", "--network", "localhost", "--out", out, "--store", join(out, "store")], {
+      const output = await run("tsx", ["--conditions=carechain-source", "scripts/pilot.ts", "--network", "localhost", "--out", out, "--store", join(out, "store")], {
         CARECHAIN_LOCALHOST_URL: url,
       });
       expect(output).toContain("on localhost (chain 31337)");

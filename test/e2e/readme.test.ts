@@ -17,7 +17,7 @@ describe("README", () => {
     // Run the example verbatim, then print what it read so the test can check it.
     await writeFile(file, `${code}\nconsole.log(JSON.stringify(resource));\n`);
     try {
-      const output = await run("tsx", [file]);
+      const output = await run("tsx", ["--conditions=carechain-source", file]);
       const resource = JSON.parse(output.trim().split("\n").pop()!);
       expect(resource).toMatchObject({ resourceType: "Condition", code: { text: "Asthma" } });
     } finally {

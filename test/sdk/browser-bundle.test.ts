@@ -39,6 +39,8 @@ describe("the SDK's main entry point bundles for the browser", () => {
       absWorkingDir: projectRoot,
       entryPoints: ["sdk/index.ts"],
       platform: "browser",
+      // The package's own `#chunk-cipher` import from the sources; the browser condition picks the portable cipher.
+      conditions: ["carechain-source"],
       bundle: true,
       format: "esm",
       write: false,

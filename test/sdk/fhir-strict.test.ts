@@ -554,7 +554,7 @@ describe("scripts/validate.ts", () => {
   /** Runs the CLI; resolves with its exit code and output (run() rejects on a non-zero exit). */
   async function cli(args: string[]): Promise<{ code: number; output: string }> {
     try {
-      return { code: 0, output: await run("tsx", ["scripts/validate.ts", ...args]) };
+      return { code: 0, output: await run("tsx", ["--conditions=carechain-source", "scripts/validate.ts", ...args]) };
     } catch (error) {
       const message = (error as Error).message;
       const code = Number(/exited with (\d+)/.exec(message)?.[1]);

@@ -10,14 +10,16 @@ import { multiaddr } from "@multiformats/multiaddr";
 import { MemoryBlockstore } from "blockstore-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { BlobNotFoundError, cidOf, importUnixfs, unixfsCid, verifyCid } from "../../sdk/index.js";
+import { BlobNotFoundError, cidOf, verifyCid } from "../../sdk/index.js";
 import {
+  importUnixfs,
+  unixfsCid,
   createHeliaNode,
   HeliaBlobStore,
   isLoopbackMultiaddr,
   LOOPBACK_ONLY_GATER,
   type CarechainHelia,
-} from "../../sdk/node.js";
+} from "../../sdk/ipfs.js";
 import { describeBlobStoreContract, rejection } from "./_store-contract.js";
 import { utf8 } from "./_support.js";
 

@@ -13,7 +13,7 @@ import { sha256 } from "multiformats/hashes/sha2";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 import { BlobNotFoundError, cidOf, IntegrityError, StoreUnavailableError } from "../../sdk/index.js";
-import { DEFAULT_KUBO_RPC_URL, KuboBlobStore } from "../../sdk/node.js";
+import { DEFAULT_KUBO_RPC_URL, KuboBlobStore } from "../../sdk/ipfs.js";
 import { describeBlobStoreContract, rejection } from "./_store-contract.js";
 import { utf8 } from "./_support.js";
 

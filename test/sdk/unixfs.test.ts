@@ -7,18 +7,16 @@ import { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
 import { describe, expect, it } from "vitest";
 
+import { cidOf, DAG_PB_CODE, RAW_CODE } from "../../sdk/index.js";
 import {
-  cidOf,
-  DAG_PB_CODE,
   DEFAULT_UNIXFS_PROFILE,
   importUnixfs,
-  RAW_CODE,
   UNIXFS_PROFILES,
   unixfsCid,
   unixfsParams,
   type UnixfsParams,
   type UnixfsProfileName,
-} from "../../sdk/index.js";
+} from "../../sdk/ipfs.js";
 import { hex, sharedData, toHex, utf8 } from "./_support.js";
 
 // ---------------------------------------------------------------------------------------------------------------
