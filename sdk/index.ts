@@ -74,6 +74,13 @@ export {
 export { deployCarechain, type DeployCarechainOptions } from "./contracts/deploy.js";
 export { PURPOSE_DISPLAY, PurposeOfUse, purposeMask, purposesOf, type PurposeCode } from "./chain/purpose.js";
 export { CONTRACT_ERROR_NAMES, decodeRevert, withRevertDecoding } from "./chain/revert.js";
+export {
+  LogReader,
+  type EventFilterLike,
+  type LogFilter,
+  type LogReaderOptions,
+  type LogReaderStats,
+} from "./chain/logs.js";
 
 // Content
 export type { BlobStore } from "./content/blob-store.js";
@@ -143,6 +150,7 @@ export { createFhirValidator, parseFhirJson, type FhirDefinitions, type FhirVali
 
 // Errors
 export { CarechainError, type CarechainErrorOptions } from "./errors/base.js";
+export { LogQueryError } from "./errors/chain.js";
 export {
   AccessControlBadConfirmationError,
   AccessControlUnauthorizedAccountError,
