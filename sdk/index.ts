@@ -146,6 +146,7 @@ export {
   type GrantInfo,
   type ProvenanceInput,
 } from "./fhir/exports.js";
+export { importFhirDefinitions } from "./fhir/definitions.js";
 export { createFhirValidator, parseFhirJson, type FhirDefinitions, type FhirValidator } from "./fhir/validator.js";
 
 // Errors

