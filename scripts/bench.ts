@@ -5,7 +5,7 @@
  * Options:
  *   --out DIR        where bench.json goes (default: reports, which git ignores)
  *   --quick          small sizes and few repetitions (a smoke run of a minute or so; the smoke test uses it)
- *   --only SECTIONS  comma-separated subset of crypto,gas,e2e,memory,scale (default: all)
+ *   --only SECTIONS  comma-separated subset of crypto,gas,e2e,memory,scale,fhir (default: all)
  */
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -15,13 +15,14 @@ import "../sdk/node.js";
 import { instrumented } from "./bench/chain.js";
 import { cryptoMetricsInChild } from "./bench/crypto.js";
 import { e2eMetrics } from "./bench/e2e.js";
+import { fhirMetrics } from "./bench/fhir.js";
 import { gasMetrics } from "./bench/gas.js";
 import { memoryMetrics } from "./bench/memory.js";
 import { checkTargets, formatNumber, metricsTable, writeReport, type Metric, type Target } from "./bench/metrics.js";
 import { scaleMetrics } from "./bench/scale.js";
 
 /** Run in this order: crypto (in a child process of its own) first, before any chain runs in this one. */
-const SECTIONS = ["crypto", "gas", "e2e", "memory", "scale"] as const;
+const SECTIONS = ["crypto", "gas", "e2e", "memory", "scale", "fhir"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -52,6 +53,7 @@ const config = quick
       e2e: { perRound: 3, rounds: 2, batch: 20, reads: 3 },
       memory: { bytes: 16 * 2 ** 20, label: "16MiB" },
       scale: { ownRecords: 5, othersSmall: 10, othersLarge: 300, runs: 7 },
+      fhir: { runs: 1 },
     }
   : {
       gas: { batchSizes: [1, 10, 100, 1000] },
@@ -66,6 +68,7 @@ const config = quick
       e2e: { perRound: 10, rounds: 4, batch: 200, reads: 20 },
       memory: { bytes: 2 ** 30, label: "1GiB" },
       scale: { ownRecords: 20, othersSmall: 10, othersLarge: 10_000, runs: 15 },
+      fhir: { runs: 5 },
     };
 
 /** The issue's targets, for the sizes this run measures. */
@@ -82,6 +85,7 @@ function targets(metrics: readonly Metric[]): Target[] {
   list.push({ metric: "e2e.addRecordBatched.perSec", of: "value", op: ">=", limit: 2000 });
   list.push({ metric: `memory.encrypt${config.memory.label}.peakRssMiB`, of: "value", op: "<=", limit: 256 });
   list.push({ metric: `scale.listRecords.ms.others${config.scale.othersLarge}`, of: "ratio", op: "<=", limit: 1.5 });
+  list.push({ metric: "bundle.fhirDefinitions.gzKiB", of: "value", op: "<=", limit: 3072 });
   return list;
 }
 
@@ -102,6 +106,7 @@ const sections: Record<Section, () => Promise<Metric[]>> = {
   e2e: () => e2eMetrics(config.e2e),
   memory: () => memoryMetrics(config.memory),
   scale: () => scaleMetrics(config.scale),
+  fhir: () => fhirMetrics(config.fhir),
 };
 for (const section of SECTIONS) {
   if (!only.has(section)) continue;
@@ -111,13 +116,14 @@ for (const section of SECTIONS) {
   console.log(`  ${section}: ${measured.length} metrics in ${((performance.now() - start) / 1000).toFixed(1)} s`);
 }
 
-// Report in the issue's order (gas, crypto, e2e, memory, scale), whatever order the sections ran in.
-const ORDER = ["gas", "crypto", "cid", "e2e", "memory", "scale"];
+// Report in the issue's order (gas, crypto, e2e, memory, scale, bundle, fhir), whatever order the sections ran in.
+const ORDER = ["gas", "crypto", "cid", "e2e", "memory", "scale", "bundle", "fhir"];
 const rank = (m: Metric) => ORDER.indexOf(m.name.split(".")[0]!);
 metrics.sort((a, b) => rank(a) - rank(b));
 
-/** The section a metric belongs to (cid.* is measured with crypto). */
-const sectionOf = (name: string) => (name.startsWith("cid.") ? "crypto" : name.split(".")[0]!);
+/** The section a metric belongs to (cid.* is measured with crypto, bundle.fhirDefinitions.* with fhir). */
+const sectionOf = (name: string) =>
+  name.startsWith("cid.") ? "crypto" : name.startsWith("bundle.fhirDefinitions.") ? "fhir" : name.split(".")[0]!;
 const results = checkTargets(metrics, targets(metrics)).filter((t) => only.has(sectionOf(t.metric)));
 const seconds = (Date.now() - startedAt.getTime()) / 1000;
 const path = await writeReport(values.out, {

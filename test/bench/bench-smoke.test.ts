@@ -104,6 +104,8 @@ describe("npm run bench -- --quick", () => {
       "memory.encrypt16MiB.peakRssMiB",
       "scale.listRecords.ms.others10",
       "scale.listRecords.ms.others300",
+      "bundle.fhirDefinitions.gzKiB",
+      "fhir.validate.coldStart.ms",
     ];
     expect(expected.filter((n) => !names.has(n))).toEqual([]);
     for (const name of expected.filter((n) => n.startsWith("gas."))) {
@@ -115,6 +117,13 @@ describe("npm run bench -- --quick", () => {
     }
     const rss = report.metrics.find((m) => m.name === "memory.encrypt16MiB.peakRssMiB")!;
     expect(rss.value).toBeGreaterThanOrEqual(rss.baseline!);
+    const pack = report.metrics.find((m) => m.name === "bundle.fhirDefinitions.gzKiB")!;
+    expect(pack.unit).toBe("KiB");
+    expect(pack.value).toBeGreaterThan(50); // it holds the definitions…
+    expect(pack.value).toBeLessThanOrEqual(3072); // …in at most 3 MiB gzip
+    const coldStart = report.metrics.find((m) => m.name === "fhir.validate.coldStart.ms")!;
+    expect(coldStart.unit).toBe("ms");
+    expect(coldStart.baseline, "measured against the full definitions").toBeGreaterThan(0);
   });
 
   it("checks the targets against the measured figures", () => {
