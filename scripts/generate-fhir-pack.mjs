@@ -55,7 +55,7 @@ function stripElement(element) {
     .filter((c) => (c.severity ?? "error") === "error" && !NEVER_EVALUATED.has(c.key))
     .map((c) => defined({ key: c.key, severity: c.severity, expression: c.expression, human: c.human }));
   const values = Object.fromEntries(
-    Object.entries(element).filter(([key]) => /^(fixed|pattern)[A-Z]/.test(key) || /^_(fixed|pattern)[A-Z]/.test(key)),
+    Object.entries(element).filter(([key]) => /^_?(fixed|pattern)[A-Z]/.test(key)),
   );
   const binding = element.binding;
   return defined({
