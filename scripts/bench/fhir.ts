@@ -9,7 +9,7 @@ import { runChild } from "./child.js";
 import { metric, type Metric } from "./metrics.js";
 
 /** The module `importFhirDefinitions` imports (a bundler's chunk of its own), written by scripts/generate-fhir-pack.mjs. */
-const PACK_MODULE = new URL("../../sdk/fhir/pack/fhir-r4-definitions.js", import.meta.url);
+const PACK_MODULE = new URL("../../sdk/fhir/pack/fhir-r4-definitions.json", import.meta.url);
 
 interface ColdStart {
   mode: "pack" | "module" | "full";

@@ -17,6 +17,7 @@ import type { FhirDefinitions } from "./validator.js";
  * validator.validate({ resourceType: "Patient" });
  */
 export async function importFhirDefinitions(): Promise<FhirDefinitions> {
-  const pack = await import("./pack/fhir-r4-definitions.js");
-  return pack.default;
+  // A JSON module: bundlers emit it as its own chunk (parsed with JSON.parse), browsers load it natively.
+  const pack = await import("./pack/fhir-r4-definitions.json", { with: { type: "json" } });
+  return pack.default as unknown as FhirDefinitions;
 }

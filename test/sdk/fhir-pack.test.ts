@@ -14,7 +14,7 @@ import { createFhirValidator, FhirValidationError, importFhirDefinitions } from 
 import { loadFhirDefinitions } from "../../sdk/node.js";
 
 const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
-const PACK_MODULE = "sdk/fhir/pack/fhir-r4-definitions.js";
+const PACK_MODULE = "sdk/fhir/pack/fhir-r4-definitions.json";
 
 describe("loadFhirDefinitions and importFhirDefinitions", () => {
   it("give the same definitions: every R4 StructureDefinition and the required bindings' value sets", async () => {
