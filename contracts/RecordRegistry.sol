@@ -24,7 +24,7 @@ contract RecordRegistry is IRecordRegistry {
 
     mapping(bytes32 recordId => RecordVersion) private _records;
     mapping(address patient => bytes32[] recordIds) private _patientRecords;
-    mapping(bytes32 root => Batch) private _batches;
+    mapping(bytes32 batchId => Batch) private _batches;
 
     constructor(IConsentRegistry consent_) {
         consent = consent_;
@@ -34,103 +34,77 @@ contract RecordRegistry is IRecordRegistry {
     /// @inheritdoc IRecordRegistry
     function anchor(
         address patient,
-        uint8 category,
+        uint64 categories,
         bytes calldata contentCid,
         bytes calldata keyringCid,
         bytes32 previous
     ) external returns (bytes32 recordId) {
-        (recordId, ) = _parseCid(contentCid);
+        (bytes32 digest, ) = _parseCid(contentCid);
         _parseCid(keyringCid);
-        if (!consent.canAccess(patient, msg.sender, category, Action.Write)) {
-            revert RecordWriteConsentRequired(patient, msg.sender, category);
-        }
+        if (categories == 0) revert RecordEmptyCategories();
+        _requireWriteConsent(patient, categories);
+        recordId = _recordId(patient, msg.sender, digest);
         RecordVersion storage entry = _records[recordId];
         if (entry.anchoredAt != 0) revert RecordAlreadyAnchored(recordId);
 
-        uint32 version = 1;
-        if (previous != bytes32(0)) {
-            RecordVersion storage prior = _requireRecord(previous);
-            if (prior.patient != patient || prior.category != category) {
-                revert RecordAmendmentMismatch(previous, patient, category);
-            }
-            if (prior.amended) revert RecordAlreadyAmended(previous);
-            prior.amended = true;
-            version = prior.version + 1;
-            entry.previous = previous;
-        }
-        entry.patient = patient;
-        entry.category = category;
-        entry.codec = uint8(contentCid[1]);
-        entry.anchoredAt = uint40(block.timestamp);
-        entry.author = msg.sender;
-        entry.version = version;
+        uint32 version = previous == bytes32(0) ? 1 : _amend(entry, patient, categories, previous);
+        (entry.patient, entry.codec, entry.anchoredAt) = (patient, uint8(contentCid[1]), uint40(block.timestamp));
+        (entry.author, entry.version, entry.categories) = (msg.sender, version, categories);
         _patientRecords[patient].push(recordId);
-        emit RecordAnchored(recordId, patient, msg.sender, category, version, previous, contentCid, keyringCid);
+        emit RecordAnchored(recordId, patient, msg.sender, categories, version, previous, contentCid, keyringCid);
     }
 
     /// @inheritdoc IRecordRegistry
     function anchorBatch(address patient, bytes32 root, uint64 categories, uint32 count, bytes calldata manifestCid)
         external
+        returns (bytes32 batchId)
     {
         if (count == 0 || categories == 0) revert RecordEmptyBatch();
         _parseCid(manifestCid);
-        for (uint64 rest = categories; rest != 0; rest &= rest - 1) {
-            uint8 category = _lowestBit(rest);
-            if (!consent.canAccess(patient, msg.sender, category, Action.Write)) {
-                revert RecordWriteConsentRequired(patient, msg.sender, category);
-            }
-        }
-        Batch storage entry = _batches[root];
-        if (entry.anchoredAt != 0) revert RecordBatchAlreadyAnchored(root);
+        _requireWriteConsent(patient, categories);
+        batchId = _batchId(patient, msg.sender, root);
+        Batch storage entry = _batches[batchId];
+        if (entry.anchoredAt != 0) revert RecordBatchAlreadyAnchored(batchId);
         (entry.patient, entry.count, entry.anchoredAt) = (patient, count, uint40(block.timestamp));
-        (entry.author, entry.categories) = (msg.sender, categories);
-        emit BatchAnchored(root, patient, msg.sender, categories, count, manifestCid);
+        (entry.author, entry.categories, entry.root) = (msg.sender, categories, root);
+        emit BatchAnchored(batchId, patient, msg.sender, root, categories, count, manifestCid);
     }
 
     /// @inheritdoc IRecordRegistry
     function verifyBatchRecord(
-        bytes32 root,
+        bytes32 batchId,
         bytes32 recordId,
-        uint8 category,
+        uint64 categories,
         bytes32 keyringDigest,
         bytes32[] calldata proof
     ) external view returns (bool) {
-        Batch storage entry = _batches[root];
-        if (entry.anchoredAt == 0) revert RecordBatchNotFound(root);
+        Batch storage entry = _requireBatch(batchId);
         // A leaf in a category the batch did not declare (so its author's write consent was not checked) is not
         // a record of this batch.
-        if (category > 63 || entry.categories & (uint64(1) << category) == 0) return false;
-        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(recordId, category, keyringDigest))));
-        return MerkleProof.verifyCalldata(proof, root, leaf);
+        if (!_declared(entry, categories)) return false;
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(recordId, categories, keyringDigest))));
+        return MerkleProof.verifyCalldata(proof, entry.root, leaf);
     }
 
     /// @inheritdoc IRecordRegistry
-    function logBatchAccess(bytes32 root, bytes32 recordId, uint8 category, Purpose purpose) external {
-        Batch storage entry = _batches[root];
-        if (entry.anchoredAt == 0) revert RecordBatchNotFound(root);
-        if (category > 63 || entry.categories & (uint64(1) << category) == 0) {
-            revert RecordCategoryNotInBatch(root, category);
-        }
+    function logBatchAccess(bytes32 batchId, bytes32 recordId, uint64 categories, Purpose purpose) external {
+        Batch storage entry = _requireBatch(batchId);
+        if (!_declared(entry, categories)) revert RecordCategoryNotInBatch(batchId, categories);
         address patient = entry.patient;
-        if (!consent.canAccessForPurpose(patient, msg.sender, category, Action.Read, purpose)) {
-            revert RecordReadConsentRequired(patient, msg.sender, category, purpose);
-        }
+        _requireReadConsent(patient, categories, purpose);
         emit RecordAccessed(recordId, patient, msg.sender, purpose);
     }
 
     /// @inheritdoc IRecordRegistry
-    function batch(bytes32 root) external view returns (Batch memory entry) {
-        entry = _batches[root];
-        if (entry.anchoredAt == 0) revert RecordBatchNotFound(root);
+    function batch(bytes32 batchId) external view returns (Batch memory) {
+        return _requireBatch(batchId);
     }
 
     /// @inheritdoc IRecordRegistry
     function logAccess(bytes32 recordId, Purpose purpose) external {
         RecordVersion storage entry = _requireRecord(recordId);
-        (address patient, uint8 category) = (entry.patient, entry.category);
-        if (!consent.canAccessForPurpose(patient, msg.sender, category, Action.Read, purpose)) {
-            revert RecordReadConsentRequired(patient, msg.sender, category, purpose);
-        }
+        address patient = entry.patient;
+        _requireReadConsent(patient, entry.categories, purpose);
         emit RecordAccessed(recordId, patient, msg.sender, purpose);
     }
 
@@ -142,7 +116,7 @@ contract RecordRegistry is IRecordRegistry {
             address patient = entry.patient;
             if (
                 !consent.isPatientOrDelegate(patient, msg.sender) &&
-                !consent.canAccess(patient, msg.sender, entry.category, Action.Read)
+                !_canReadAll(patient, msg.sender, entry.categories)
             ) revert RecordUnauthorizedPublisher(recordIds[i], msg.sender);
             _parseCid(keyringCids[i]);
             emit KeyringPublished(recordIds[i], patient, msg.sender, keyringCids[i]);
@@ -156,16 +130,29 @@ contract RecordRegistry is IRecordRegistry {
         }
         RecordVersion storage entry = _requireRecord(recordId);
         address patient = entry.patient;
+        uint64 categories = entry.categories;
         bool covered = consent.breakGlassExpiry(patient, provider) > block.timestamp &&
-            consent.emergencyCategoriesOf(patient) & (uint64(1) << entry.category) != 0 &&
+            consent.emergencyCategoriesOf(patient) & categories == categories &&
             directory.isActiveProvider(provider);
         if (!covered) revert RecordBreakGlassRequired(recordId, provider);
         emit EmergencyKeyReleased(recordId, patient, provider, msg.sender);
     }
 
     /// @inheritdoc IRecordRegistry
-    function record(bytes32 recordId) external view returns (RecordVersion memory) {
-        return _requireRecord(recordId);
+    function record(bytes32 recordId) external view returns (RecordVersion memory version) {
+        RecordVersion storage entry = _requireRecord(recordId);
+        version = entry;
+        version.originalAuthor = _originalAuthor(entry);
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function recordIdOf(address patient, address author, bytes32 contentDigest) external pure returns (bytes32) {
+        return _recordId(patient, author, contentDigest);
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function batchIdOf(address patient, address author, bytes32 root) external pure returns (bytes32) {
+        return _batchId(patient, author, root);
     }
 
     /// @inheritdoc IRecordRegistry
@@ -193,9 +180,84 @@ contract RecordRegistry is IRecordRegistry {
         }
     }
 
+    /// @dev Links the new version `entry` to `previous` (same patient and categories, not yet amended, amended by its
+    /// original author, the patient or a delegate) and marks `previous` amended; returns the new version number.
+    function _amend(RecordVersion storage entry, address patient, uint64 categories, bytes32 previous)
+        private
+        returns (uint32 version)
+    {
+        RecordVersion storage prior = _requireRecord(previous);
+        if (prior.patient != patient || prior.categories != categories) {
+            revert RecordAmendmentMismatch(previous, patient, categories);
+        }
+        address original = _originalAuthor(prior);
+        if (msg.sender != original && !consent.isPatientOrDelegate(patient, msg.sender)) {
+            revert RecordUnauthorizedAmender(previous, msg.sender);
+        }
+        if (prior.amended) revert RecordAlreadyAmended(previous);
+        prior.amended = true;
+        version = prior.version + 1;
+        entry.previous = previous;
+        if (original != msg.sender) entry.originalAuthor = original;
+    }
+
+    /// @dev Reverts with {RecordWriteConsentRequired} naming the lowest category of `categories` that the caller
+    /// may not write for `patient`.
+    function _requireWriteConsent(address patient, uint64 categories) private view {
+        for (uint64 rest = categories; rest != 0; rest &= rest - 1) {
+            uint8 category = _lowestBit(rest);
+            if (!consent.canAccess(patient, msg.sender, category, Action.Write)) {
+                revert RecordWriteConsentRequired(patient, msg.sender, category);
+            }
+        }
+    }
+
+    /// @dev Reverts with {RecordReadConsentRequired} naming the lowest category of `categories` that the caller
+    /// may not read for `patient` and `purpose`.
+    function _requireReadConsent(address patient, uint64 categories, Purpose purpose) private view {
+        for (uint64 rest = categories; rest != 0; rest &= rest - 1) {
+            uint8 category = _lowestBit(rest);
+            if (!consent.canAccessForPurpose(patient, msg.sender, category, Action.Read, purpose)) {
+                revert RecordReadConsentRequired(patient, msg.sender, category, purpose);
+            }
+        }
+    }
+
+    /// @dev Whether `account` may read every category of `categories` of `patient`'s records (for some purpose).
+    function _canReadAll(address patient, address account, uint64 categories) private view returns (bool) {
+        for (uint64 rest = categories; rest != 0; rest &= rest - 1) {
+            if (!consent.canAccess(patient, account, _lowestBit(rest), Action.Read)) return false;
+        }
+        return true;
+    }
+
+    /// @dev Whether `categories` is a non-empty subset of the categories batch `entry` declared.
+    function _declared(Batch storage entry, uint64 categories) private view returns (bool) {
+        return categories != 0 && categories & ~entry.categories == 0;
+    }
+
+    /// @dev The author of version 1 of the record line `entry` belongs to.
+    function _originalAuthor(RecordVersion storage entry) private view returns (address original) {
+        original = entry.originalAuthor;
+        if (original == address(0)) original = entry.author;
+    }
+
     function _requireRecord(bytes32 recordId) private view returns (RecordVersion storage entry) {
         entry = _records[recordId];
         if (entry.anchoredAt == 0) revert RecordNotFound(recordId);
+    }
+
+    function _requireBatch(bytes32 batchId) private view returns (Batch storage entry) {
+        entry = _batches[batchId];
+        if (entry.anchoredAt == 0) revert RecordBatchNotFound(batchId);
+    }
+
+    function _recordId(address patient, address author, bytes32 contentDigest) private pure returns (bytes32) {
+        return keccak256(abi.encode(patient, author, contentDigest));
+    }
+
+    function _batchId(address patient, address author, bytes32 root) private pure returns (bytes32) {
+        return keccak256(abi.encode(patient, author, root));
     }
 
     /// @dev Checks that `cid` is a CIDv1 sha2-256 with a raw or dag-pb codec; returns its digest and codec.

@@ -123,13 +123,16 @@ export {
 } from "./crypto/keyring.js";
 export { HPKE_SUITE, HPKE_SUITE_NAME, hpkeSuite, unwrapKey, wrapKey, type WrappedKey } from "./crypto/keywrap.js";
 
+export { batchIdOf, recordIdOf } from "./client/record-id.js";
+
 // FHIR
 export { canonicalJson } from "./fhir/canonical.js";
 export {
   Category,
   categoryMask,
   categoryName,
-  categoryOf,
+  categoriesOf,
+  categoriesOfMask,
   categorySources,
   possibleCategories,
   type CategorySource,
@@ -173,6 +176,8 @@ export {
   RecordAlreadyAmendedError,
   RecordAlreadyAnchoredError,
   RecordAmendmentMismatchError,
+  RecordEmptyCategoriesError,
+  RecordUnauthorizedAmenderError,
   RecordBatchAlreadyAnchoredError,
   RecordBatchNotFoundError,
   RecordCategoryNotInBatchError,
@@ -212,6 +217,8 @@ export {
   FhirValidationError,
   FormatError,
   IntegrityError,
+  RecordAnchorConflictError,
+  RecordCategoryMismatchError,
   NotARecipientError,
   StoreUnavailableError,
   type FhirIssue,

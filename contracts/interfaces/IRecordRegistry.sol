@@ -4,43 +4,52 @@ pragma solidity ^0.8.28;
 import {Purpose} from "../types/Access.sol";
 
 /// @title Carechain record registry
-/// @notice A tamper-evident anchor for every version of every record. A record version is identified by the
-/// SHA-256 digest of its ciphertext, the digest inside its CIDv1: the chain never sees the record itself, only
-/// the CIDs of its ciphertext and keyring. Versions link to the version they amend and are never overwritten.
+/// @notice A tamper-evident anchor for every version of every record. A record version is identified by its
+/// patient, its author and the SHA-256 digest of its ciphertext (the digest inside its CIDv1), so no one can take a
+/// version's id before its author anchors it: the chain never sees the record itself, only the CIDs of its
+/// ciphertext and keyring. A record carries the mask of every category its content falls in: writing it needs
+/// write consent for all of them, reading it read consent for all of them. Versions link to the version they
+/// amend and are never overwritten; only the record's original author, its patient or a delegate of the patient
+/// amends.
 interface IRecordRegistry {
     /// @notice One anchored record version.
-    /// @dev Slot 0: patient (160) | category (8) | codec (8) | amended (8) | anchoredAt (40).
-    /// Slot 1: author (160) | version (32). Slot 2: previous (written only for amendments).
+    /// @dev Slot 0: patient (160) | codec (8) | amended (8) | anchoredAt (40).
+    /// Slot 1: author (160) | version (32) | categories (64). Slot 2: previous (written only for amendments).
+    /// Slot 3: originalAuthor, written only for an amendment whose author is not the record's original author
+    /// ({record} always returns it filled in).
     struct RecordVersion {
         address patient;
-        uint8 category;
         uint8 codec;
         bool amended;
         uint40 anchoredAt;
         address author;
         uint32 version;
+        uint64 categories;
         bytes32 previous;
+        address originalAuthor;
     }
 
-    /// @notice Emitted when `author` anchors version `version` of a `patient` record. `recordId` is the SHA-256
-    /// digest in `contentCid`; `previous` is the version it amends (zero for a new record).
+    /// @notice Emitted when `author` anchors version `version` of a `patient` record whose content falls in the
+    /// category mask `categories`. `recordId` is {recordIdOf}(patient, author, SHA-256 digest in `contentCid`);
+    /// `previous` is the version it amends (zero for a new record).
     event RecordAnchored(
         bytes32 indexed recordId,
         address indexed patient,
         address indexed author,
-        uint8 category,
+        uint64 categories,
         uint32 version,
         bytes32 previous,
         bytes contentCid,
         bytes keyringCid
     );
-    /// @notice Emitted when `author` anchors `count` record versions of `patient` under one Merkle root.
-    /// `manifestCid` addresses the batch manifest (every leaf's category, content CID and keyring CID);
-    /// `categories` is the mask of the categories in the batch.
+    /// @notice Emitted when `author` anchors `count` record versions of `patient` under one Merkle `root`.
+    /// `batchId` is {batchIdOf}(patient, author, root); `manifestCid` addresses the batch manifest (every leaf's
+    /// categories, content CID and keyring CID); `categories` is the mask of the categories in the batch.
     event BatchAnchored(
-        bytes32 indexed root,
+        bytes32 indexed batchId,
         address indexed patient,
         address indexed author,
+        bytes32 root,
         uint64 categories,
         uint32 count,
         bytes manifestCid
@@ -57,36 +66,45 @@ interface IRecordRegistry {
 
     /// @notice An anchored batch of record versions.
     /// @dev Slot 0: patient (160) | count (32) | anchoredAt (40). Slot 1: author (160) | categories (64).
+    /// Slot 2: root.
     struct Batch {
         address patient;
         uint32 count;
         uint40 anchoredAt;
         address author;
         uint64 categories;
+        bytes32 root;
     }
 
-    /// @notice `author` has no live write consent from `patient` for `category`.
+    /// @notice `author` has no live write consent from `patient` for `category` (the lowest category of the record
+    /// or batch it lacks).
     error RecordWriteConsentRequired(address patient, address author, uint8 category);
-    /// @notice `reader` has no live read consent from `patient` for `category` and `purpose`.
+    /// @notice `reader` has no live read consent from `patient` for `category` (the lowest category of the record
+    /// it lacks) and `purpose`.
     error RecordReadConsentRequired(address patient, address reader, uint8 category, Purpose purpose);
     /// @notice `cid` is not a CIDv1 with a sha2-256 multihash and a raw (0x55) or dag-pb (0x70) codec.
     error RecordInvalidCid(bytes cid);
-    /// @notice A version whose ciphertext has digest `recordId` is already anchored.
+    /// @notice Version `recordId` (this patient, this author, this ciphertext) is already anchored.
     error RecordAlreadyAnchored(bytes32 recordId);
+    /// @notice A record must name at least one category.
+    error RecordEmptyCategories();
     /// @notice No version `recordId` is anchored.
     error RecordNotFound(bytes32 recordId);
     /// @notice `recordId` was already amended: amend its latest version instead.
     error RecordAlreadyAmended(bytes32 recordId);
-    /// @notice An amendment must keep the patient and category of the version it amends.
-    error RecordAmendmentMismatch(bytes32 previous, address patient, uint8 category);
-    /// @notice A batch with this root is already anchored.
-    error RecordBatchAlreadyAnchored(bytes32 root);
-    /// @notice No batch with this root is anchored.
-    error RecordBatchNotFound(bytes32 root);
+    /// @notice An amendment must keep the patient and categories of the version it amends.
+    error RecordAmendmentMismatch(bytes32 previous, address patient, uint64 categories);
+    /// @notice `account` is neither the original author of record `previous`, nor its patient, nor a delegate of
+    /// the patient, so it may not amend it.
+    error RecordUnauthorizedAmender(bytes32 previous, address account);
+    /// @notice Batch `batchId` (this patient, this author, this root) is already anchored.
+    error RecordBatchAlreadyAnchored(bytes32 batchId);
+    /// @notice No batch `batchId` is anchored.
+    error RecordBatchNotFound(bytes32 batchId);
     /// @notice A batch must hold at least one record and name at least one category.
     error RecordEmptyBatch();
-    /// @notice Batch `root` holds no record of `category`.
-    error RecordCategoryNotInBatch(bytes32 root, uint8 category);
+    /// @notice Batch `batchId` did not declare every category of `categories` (or `categories` is empty).
+    error RecordCategoryNotInBatch(bytes32 batchId, uint64 categories);
     /// @notice `account` is neither the record's patient, nor one of its delegates, nor a current reader of it.
     error RecordUnauthorizedPublisher(bytes32 recordId, address account);
     /// @notice The two arrays of a batch call differ in length.
@@ -96,17 +114,20 @@ interface IRecordRegistry {
     /// @notice `provider` has no open break-glass covering `recordId`.
     error RecordBreakGlassRequired(bytes32 recordId, address provider);
 
-    /// @notice Anchors a record version of `patient` in `category`.
-    /// @dev The caller is the author: the patient itself, or a grantee with live write consent for `category`.
+    /// @notice Anchors a record version of `patient` whose content falls in the categories of `categories`.
+    /// @dev The caller is the author: the patient itself, or a grantee with live write consent for every category
+    /// in `categories`. An amendment (`previous` non-zero) keeps the patient and categories of `previous`, and its
+    /// author is the record's original author, the patient, or a delegate of the patient.
     /// @param patient The patient the record is about.
-    /// @param category The record category (see the SDK's category table).
-    /// @param contentCid CIDv1 (sha2-256) of the encrypted record; its digest becomes the record id.
+    /// @param categories Mask of every category the record's content falls in (see the SDK's category table).
+    /// @param contentCid CIDv1 (sha2-256) of the encrypted record; with the patient and the caller, its digest
+    /// makes the record id ({recordIdOf}).
     /// @param keyringCid CIDv1 (sha2-256) of the keyring holding the record key wrapped for each reader.
     /// @param previous The version this one amends, or zero for a new record.
     /// @return recordId The id of the anchored version.
     function anchor(
         address patient,
-        uint8 category,
+        uint64 categories,
         bytes calldata contentCid,
         bytes calldata keyringCid,
         bytes32 previous
@@ -114,40 +135,45 @@ interface IRecordRegistry {
 
     /// @notice Anchors many record versions of `patient` under one Merkle root, in one transaction.
     /// @dev Leaves are OpenZeppelin StandardMerkleTree leaves of
-    /// `(bytes32 recordId, uint8 category, bytes32 keyringDigest)`:
-    /// `keccak256(bytes.concat(keccak256(abi.encode(recordId, category, keyringDigest))))`, where `recordId` and
-    /// `keyringDigest` are the sha2-256 digests of the content and keyring CIDs. The caller needs write consent for
-    /// every category in `categories`.
+    /// `(bytes32 recordId, uint64 categories, bytes32 keyringDigest)`:
+    /// `keccak256(bytes.concat(keccak256(abi.encode(recordId, categories, keyringDigest))))`, where `recordId` is
+    /// {recordIdOf}(patient, author, content digest), `categories` the record's category mask and `keyringDigest`
+    /// the sha2-256 digest of its keyring CID. The caller needs write consent for every category in `categories`.
+    /// The batch is keyed by patient, author and root, so another account anchoring the same root first does not
+    /// block this one.
     /// @param patient The patient every record is about.
     /// @param root The Merkle root of the batch.
     /// @param categories Mask of the categories the leaves use.
     /// @param count Number of leaves.
     /// @param manifestCid CIDv1 (sha2-256) of the batch manifest.
+    /// @return batchId {batchIdOf}(patient, caller, root).
     function anchorBatch(address patient, bytes32 root, uint64 categories, uint32 count, bytes calldata manifestCid)
-        external;
+        external
+        returns (bytes32 batchId);
 
-    /// @notice Whether a record version is a leaf of the anchored batch `root` (OpenZeppelin MerkleProof) in one of
-    /// the categories the batch declared (the ones its author's write consent was checked for).
+    /// @notice Whether a record version is a leaf of the anchored batch `batchId` (OpenZeppelin MerkleProof) whose
+    /// categories are all among those the batch declared (the ones its author's write consent was checked for).
     function verifyBatchRecord(
-        bytes32 root,
+        bytes32 batchId,
         bytes32 recordId,
-        uint8 category,
+        uint64 categories,
         bytes32 keyringDigest,
         bytes32[] calldata proof
     ) external view returns (bool);
 
-    /// @notice {logAccess} for a record version anchored in batch `root` (its category must be in the batch).
-    function logBatchAccess(bytes32 root, bytes32 recordId, uint8 category, Purpose purpose) external;
+    /// @notice {logAccess} for a record version anchored in batch `batchId` whose category mask is `categories`
+    /// (every one declared by the batch; read consent needed for every one).
+    function logBatchAccess(bytes32 batchId, bytes32 recordId, uint64 categories, Purpose purpose) external;
 
-    /// @notice The anchored batch `root`; reverts with {RecordBatchNotFound} when unknown.
-    function batch(bytes32 root) external view returns (Batch memory);
+    /// @notice The anchored batch `batchId`; reverts with {RecordBatchNotFound} when unknown.
+    function batch(bytes32 batchId) external view returns (Batch memory);
 
     /// @notice Records on chain that the caller read `recordId` for `purpose` (an audit entry, no state).
-    /// @dev Requires read consent for the record's category and `purpose`, or the caller being the patient.
+    /// @dev Requires read consent for every category of the record and `purpose`, or the caller being the patient.
     function logAccess(bytes32 recordId, Purpose purpose) external;
 
     /// @notice Publishes extra keyrings for records of one patient (keys follow consent: a new grantee, a rotated
-    /// key). By the patient, a delegate, or a current reader of the record's category (e.g. a grantee relaying
+    /// key). By the patient, a delegate, or a current reader of every category of the record (e.g. a grantee relaying
     /// keyrings its patient prepared offline); no state, one event per keyring. A keyring can only help its
     /// recipients: every wrapped key is authenticated against the record's CID, so a bogus one is refused.
     /// @param recordIds The record versions.
@@ -155,11 +181,20 @@ interface IRecordRegistry {
     function publishKeyrings(bytes32[] calldata recordIds, bytes[] calldata keyringCids) external;
 
     /// @notice Logs that the emergency custodian released `recordId`'s key to `provider`. Custodian only, and only
-    /// while `provider`'s break-glass covers the record (checked here, on chain).
+    /// while `provider`'s break-glass covers the record, every one of its categories an emergency category
+    /// (checked here, on chain).
     function logKeyRelease(bytes32 recordId, address provider) external;
 
     /// @notice The anchored version `recordId`; reverts with {RecordNotFound} when unknown.
     function record(bytes32 recordId) external view returns (RecordVersion memory);
+
+    /// @notice The id of the version of `patient`'s record that `author` anchors with ciphertext digest
+    /// `contentDigest`: `keccak256(abi.encode(patient, author, contentDigest))`.
+    function recordIdOf(address patient, address author, bytes32 contentDigest) external pure returns (bytes32);
+
+    /// @notice The id of the batch of `patient` that `author` anchors under Merkle root `root`:
+    /// `keccak256(abi.encode(patient, author, root))`.
+    function batchIdOf(address patient, address author, bytes32 root) external pure returns (bytes32);
 
     /// @notice How many versions are anchored for `patient`.
     function recordCount(address patient) external view returns (uint256);

@@ -12,7 +12,7 @@ interface IBenchDirectory {
 }
 
 interface IBenchRecordRegistry {
-    function anchor(address patient, uint8 category, bytes calldata contentCid, bytes calldata keyringCid, bytes32 previous)
+    function anchor(address patient, uint64 categories, bytes calldata contentCid, bytes calldata keyringCid, bytes32 previous)
         external
         returns (bytes32 recordId);
 }
@@ -24,7 +24,7 @@ contract BenchPatient {
         for (uint256 i = 0; i < records; ++i) {
             bytes memory content = abi.encodePacked(bytes4(0x01551220), keccak256(abi.encode(seed, "content", i)));
             bytes memory keyring = abi.encodePacked(bytes4(0x01551220), keccak256(abi.encode(seed, "keyring", i)));
-            registry.anchor(address(this), uint8(i % 16), content, keyring, bytes32(0));
+            registry.anchor(address(this), uint64(1) << (i % 16), content, keyring, bytes32(0));
         }
     }
 }

@@ -59,7 +59,7 @@ export async function e2eMetrics(options: E2eOptions): Promise<Metric[]> {
       return added;
     };
     const bareAnchor = async () =>
-      mined(hospital.contracts.records.anchor(patient.address, 5, await randomCid(), await randomCid(), ZERO_HASH));
+      mined(hospital.contracts.records.anchor(patient.address, 1n << 5n, await randomCid(), await randomCid(), ZERO_HASH));
 
     // addRecord vs bare anchor, in alternating rounds; both grow the same chain.
     const added: string[] = [];

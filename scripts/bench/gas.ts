@@ -67,15 +67,16 @@ export function gasFloor(tx: {
  * - grantBySig: the ConsentTerms slot + the signer's nonce (0 → 1 on its first signed request; replay protection
  *   must store it) → 2.
  * - revoke: clears the ConsentTerms slot, writes nothing new → 0.
- * - anchor: RecordVersion slots 0 (patient|category|codec|amended|anchoredAt) and 1 (author|version) + the new
+ * - anchor: RecordVersion slots 0 (patient|codec|amended|anchoredAt) and 1 (author|version|categories) + the new
  *   element of the patient's index → 3; + the index's length slot (0 → 1) on the patient's first record → 4.
  *   `gas.anchor` is a patient's second record (the length slot is then updated, not new);
  *   `gas.anchor.firstRecord` the first.
- * - amend: anchor with `previous`: slots 0, 1 and 2 (previous) + the index element → 4 (marking the previous
- *   version amended updates a slot, it writes no new one).
+ * - amend: anchor with `previous` by the record's original author: slots 0, 1 and 2 (previous) + the index
+ *   element → 4 (marking the previous version amended updates a slot, it writes no new one; slot 3, the original
+ *   author, is written only when the patient or a delegate amends).
  * - logAccess: an event only → 0.
- * - anchorBatch: Batch slots 0 (patient|count|anchoredAt) and 1 (author|categories) → 2 per batch, whatever the
- *   count.
+ * - anchorBatch: Batch slots 0 (patient|count|anchoredAt), 1 (author|categories) and 2 (root: batches are keyed by
+ *   patient, author and root) → 3 per batch, whatever the count.
  */
 export const NEW_SLOTS = {
   registerPatient: 2,
@@ -87,7 +88,7 @@ export const NEW_SLOTS = {
   anchorFirstRecord: 4,
   amend: 4,
   logAccess: 0,
-  anchorBatch: 2,
+  anchorBatch: 3,
 } as const;
 
 /** A gas metric: gasUsed of the transaction against its floor. */
@@ -106,13 +107,14 @@ function gasMetric(
 
 /** Anchors a batch of `count` random records of `patient` by `chain.hospital`; returns the mined transaction. */
 export async function anchorRandomBatch(chain: BenchChain, count: number, categories: readonly number[]) {
-  const leaves: [string, number, string][] = [];
+  const leaves: [string, string, string][] = [];
   for (let i = 0; i < count; i++) {
     const content = await randomCid();
     const keyring = await randomCid();
-    leaves.push([hexlify(content.subarray(4)), categories[i % categories.length]!, hexlify(keyring.subarray(4))]);
+    const mask = 1n << BigInt(categories[i % categories.length]!);
+    leaves.push([hexlify(content.subarray(4)), mask.toString(), hexlify(keyring.subarray(4))]);
   }
-  const tree = StandardMerkleTree.of(leaves, ["bytes32", "uint8", "bytes32"]);
+  const tree = StandardMerkleTree.of(leaves, ["bytes32", "uint64", "bytes32"]);
   const manifest = await cidOf(new TextEncoder().encode(JSON.stringify(leaves)));
   const mask = categories.reduce((m, c) => m | (1n << BigInt(c)), 0n);
   const tx = await mined(
@@ -120,9 +122,10 @@ export async function anchorRandomBatch(chain: BenchChain, count: number, catego
   );
   // The contract's leaf encoding is StandardMerkleTree's: a proof from the tree verifies on chain.
   const index = count - 1;
-  const [recordId, category, keyringDigest] = tree.values[index]!;
+  const [recordId, categories, keyringDigest] = tree.at(index)!;
   const proof = tree.getProof(index);
-  if (!(await chain.hospital.contracts.records.verifyBatchRecord(tree.root, recordId, category, keyringDigest, proof))) {
+  const batchId = await chain.hospital.contracts.records.batchIdOf(chain.patient.address, chain.hospital.address, tree.root);
+  if (!(await chain.hospital.contracts.records.verifyBatchRecord(batchId, recordId, categories, keyringDigest, proof))) {
     throw new Error("anchorBatch: the on-chain proof check refused a leaf of the tree");
   }
   return tx;
@@ -184,9 +187,10 @@ export async function gasMetrics(options: { batchSizes: readonly number[] }): Pr
     const anchor = async (previous = ZERO_HASH) => {
       const content = await randomCid();
       const tx = await mined(
-        hospital.contracts.records.anchor(patient.address, 5, content, await randomCid(), previous),
+        hospital.contracts.records.anchor(patient.address, 1n << 5n, content, await randomCid(), previous),
       );
-      return { tx, recordId: hexlify(content.subarray(4)) };
+      const recordId = await hospital.contracts.records.recordIdOf(patient.address, hospital.address, hexlify(content.subarray(4)));
+      return { tx, recordId };
     };
     const first = await anchor();
     out.push(gasMetric("gas.anchor.firstRecord", first.tx, NEW_SLOTS.anchorFirstRecord));

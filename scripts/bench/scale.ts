@@ -72,7 +72,7 @@ async function scaleChain(compiled: Compiled, ownRecords: number) {
   await setUpCare(chain);
   const { hospital, patient, deployment } = chain;
   for (let i = 0; i < ownRecords; i++) {
-    await mined(hospital.contracts.records.anchor(patient.address, i % 16, await randomCid(), await randomCid(), ZERO_HASH));
+    await mined(hospital.contracts.records.anchor(patient.address, 1n << BigInt(i % 16), await randomCid(), await randomCid(), ZERO_HASH));
   }
   const deployed = await new ContractFactory(compiled.abi as never, compiled.bytecode, chain.signers[0]).deploy();
   await deployed.waitForDeployment();

@@ -1,37 +1,39 @@
 import { CID } from "multiformats/cid";
 
-import type { Carechain } from "../../sdk/index.js";
+import { recordIdOf, type Carechain } from "../../sdk/index.js";
 
 /**
  * The integrity check of batch records (single-anchored records use `Carechain.verifyRecord`). Once per batch, the
- * manifest is fetched by the CID in its `BatchAnchored` event and must rebuild the anchored Merkle root, and one
- * inclusion proof is verified on chain (`proveBatchRecord`); a manifest that rebuilds the root includes every record
- * it lists. Then, for each record, it must be listed there, its id must be its content CID's digest, and its
+ * manifest is fetched by the CID in its `BatchAnchored` event and must rebuild the anchored Merkle batchId, and one
+ * inclusion proof is verified on chain (`proveBatchRecord`); a manifest that rebuilds the batchId includes every record
+ * it lists. Then, for each record, it must be listed there, its id must be the one its patient, author and content CID give, and its
  * ciphertext and keyring must be in the store and match their CIDs. Nothing is decrypted; no consent is needed.
  * @param fromBlock - Where to look for `BatchAnchored` events (the run's first block).
  * @returns One line per record that fails (`<recordId>: <reason>`); empty when all pass.
  */
 export async function verifyBatchRecords(
   client: Carechain,
-  batched: readonly { readonly root: string; readonly recordId: string }[],
+  batched: readonly { readonly batchId: string; readonly recordId: string }[],
   fromBlock = 0,
 ): Promise<string[]> {
-  const manifests = new Map<string, Promise<Map<string, { content: string; keyring: string }>>>();
-  const entriesOf = (root: string, recordId: string) => {
-    let entries = manifests.get(root);
+  const manifests = new Map<string, Promise<Map<string, ManifestEntry>>>();
+  const entriesOf = (batchId: string, recordId: string) => {
+    let entries = manifests.get(batchId);
     if (!entries) {
-      entries = client.proveBatchRecord(root, recordId).then(() => loadManifest(client, root, fromBlock));
-      manifests.set(root, entries);
+      entries = client.proveBatchRecord(batchId, recordId).then(() => loadManifest(client, batchId, fromBlock));
+      manifests.set(batchId, entries);
     }
     return entries;
   };
   const failures: string[] = [];
-  for (const { root, recordId } of batched) {
+  for (const { batchId, recordId } of batched) {
     try {
-      const entry = (await entriesOf(root, recordId)).get(recordId.toLowerCase());
-      if (!entry) throw new Error(`not in the manifest of batch ${root}`);
+      const entry = (await entriesOf(batchId, recordId)).get(recordId.toLowerCase());
+      if (!entry) throw new Error(`not in the manifest of batch ${batchId}`);
       const content = CID.parse(entry.content);
-      if (hex(content.multihash.digest) !== recordId.toLowerCase()) throw new Error("the content CID does not match the record id");
+      if (recordIdOf(entry.patient, entry.author, content) !== recordId.toLowerCase()) {
+        throw new Error("the patient, author and content CID do not give the record id");
+      }
       await client.store.get(CID.parse(entry.keyring));
       await client.store.get(content);
     } catch (error) {
@@ -42,18 +44,24 @@ export async function verifyBatchRecords(
 }
 
 /** A batch's manifest entries by record id, fetched by the manifest CID anchored on chain (verified by the store). */
-async function loadManifest(client: Carechain, root: string, fromBlock: number): Promise<Map<string, { content: string; keyring: string }>> {
+async function loadManifest(client: Carechain, batchId: string, fromBlock: number): Promise<Map<string, ManifestEntry>> {
   const records = client.contracts.records;
-  const [event] = await records.queryFilter(records.filters.BatchAnchored(root), fromBlock);
-  if (!event) throw new Error(`no BatchAnchored event for ${root}`);
+  const [event] = await records.queryFilter(records.filters.BatchAnchored(batchId), fromBlock);
+  if (!event) throw new Error(`no BatchAnchored event for ${batchId}`);
   const manifest = JSON.parse(new TextDecoder().decode(await client.store.get(CID.decode(bytes(event.args.manifestCid))))) as {
+    patient: string;
+    author: string;
     records: { recordId: string; content: string; keyring: string }[];
   };
-  return new Map(manifest.records.map((r) => [r.recordId.toLowerCase(), r]));
+  return new Map(manifest.records.map((r) => [r.recordId.toLowerCase(), { ...r, patient: manifest.patient, author: manifest.author }]));
 }
 
-function hex(data: Uint8Array): string {
-  return `0x${Buffer.from(data).toString("hex")}`;
+/** A manifest entry with its batch's patient and author. */
+interface ManifestEntry {
+  readonly patient: string;
+  readonly author: string;
+  readonly content: string;
+  readonly keyring: string;
 }
 
 function bytes(hexText: string): Uint8Array {

@@ -70,8 +70,8 @@ export class Pilot {
   readonly inputs: unknown[] = [];
   /** Every record id the scenario anchored, for the integrity check. */
   readonly anchored: string[] = [];
-  /** Every batch record the scenario anchored (its batch root and record id), for the integrity check. */
-  readonly batched: { readonly root: string; readonly recordId: string }[] = [];
+  /** Every batch record the scenario anchored (its batch id and record id), for the integrity check. */
+  readonly batched: { readonly batchId: string; readonly recordId: string }[] = [];
   /** Records whose blobs the scenario tampered with on purpose (and repaired): reported as caught. */
   readonly tampered: string[] = [];
   readonly options: PilotOptions;

@@ -46,31 +46,31 @@ export default defineScenario({
       const batches = await pilot.step(`import FHIR bundle (batches of up to ${BATCH_SIZE})`, hospital.name, () =>
         hospital.client.importBundle(patient.address, bundle, { batchSize: BATCH_SIZE }),
       );
-      const imported = batches.flatMap((b) => b.records.map((r) => ({ root: b.root, recordId: r.recordId })));
+      const imported = batches.flatMap((b) => b.records.map((r) => ({ batchId: b.batchId, recordId: r.recordId })));
       if (imported.length !== resources.length) throw new Error(`${resources.length} resources in, ${imported.length} records anchored`);
       // Batch records are checked by the runner's batch integrity check (manifest, Merkle proof on chain, blobs).
       pilot.batched.push(...imported);
 
       await pilot.step("read back a sample of the import", name, async () => {
         for (const k of sample(imported.length, SAMPLE)) {
-          const { root, recordId } = imported[k]!;
-          const read = await patient.client.readRecord(recordId, { batch: root });
+          const { batchId, recordId } = imported[k]!;
+          const read = await patient.client.readRecord(recordId, { batch: batchId });
           if (!isDeepStrictEqual(read.resource, resources[k])) throw new Error(`record ${k + 1} does not read back as imported`);
         }
         return undefined;
       });
       if (i === 0) {
-        const { root, recordId } = imported.at(-1)!;
+        const { batchId, recordId } = imported.at(-1)!;
         await pilot.step("read a batch record (access logged)", hospital.name, async () =>
-          (await hospital.client.readRecord(recordId, { batch: root })).accessLog,
+          (await hospital.client.readRecord(recordId, { batch: batchId })).accessLog,
         );
         await pilot.step("prove a record's inclusion (Merkle proof, checked on chain)", hospital.name, async () => {
-          const { verifiedOnChain } = await hospital.client.proveBatchRecord(root, recordId);
+          const { verifiedOnChain } = await hospital.client.proveBatchRecord(batchId, recordId);
           if (!verifiedOnChain) throw new Error("the inclusion proof did not verify on chain");
           return undefined;
         });
         await pilot.refused("read a batch record without consent", lab.name, RecordReadConsentRequiredError, () =>
-          lab.client.readRecord(recordId, { batch: root }),
+          lab.client.readRecord(recordId, { batch: batchId }),
         );
       }
       if (pilot.quiet) pilot.progress("patients", i + 1, patients);

@@ -3,27 +3,32 @@ import { CID } from "multiformats/cid";
 
 import { utf8 } from "../crypto/bytes.js";
 import { FormatError } from "../errors/data.js";
-import type { CategoryId } from "../fhir/categories.js";
+import { Category, categoryMask, type CategoryId } from "../fhir/categories.js";
+import { recordIdOf } from "./record-id.js";
 
 /**
  * A batch manifest: the records anchored under one Merkle root (`RecordRegistry.anchorBatch`). It is its own
  * content-addressed object; its CID is in the `BatchAnchored` event.
  *
- * Wire format (UTF-8 JSON): `{"v":1,"patient":"0x…","records":[{"recordId":"0x…","category":5,"content":"bafk…","keyring":"bafk…"}]}`.
- * Merkle leaves are OpenZeppelin StandardMerkleTree leaves of `(bytes32 recordId, uint8 category, bytes32
- * keyringDigest)`, verified on chain by `RecordRegistry.verifyBatchRecord` (OpenZeppelin MerkleProof).
+ * Wire format (UTF-8 JSON): `{"v":2,"patient":"0x…","author":"0x…","records":[{"recordId":"0x…","categories":[5],
+ * "content":"bafk…","keyring":"bafk…"}]}`. Merkle leaves are OpenZeppelin StandardMerkleTree leaves of
+ * `(bytes32 recordId, uint64 categories, bytes32 keyringDigest)` (`categories` as a mask), verified on chain by
+ * `RecordRegistry.verifyBatchRecord` (OpenZeppelin MerkleProof).
  */
 export interface BatchManifest {
-  readonly v: 1;
+  readonly v: 2;
   readonly patient: string;
+  /** The account that anchors the batch. */
+  readonly author: string;
   readonly records: readonly BatchEntry[];
 }
 
 /** One record of a batch. */
 export interface BatchEntry {
-  /** sha2-256 digest of the content CID (0x hex): the record version's id. */
+  /** The record version's id: `recordIdOf(patient, author, content)` (0x hex). */
   readonly recordId: string;
-  readonly category: CategoryId;
+  /** Every category of the record's content, ascending. */
+  readonly categories: readonly CategoryId[];
   /** Content CID string. */
   readonly content: string;
   /** Keyring CID string. */
@@ -31,14 +36,16 @@ export interface BatchEntry {
 }
 
 /** The leaf encoding of batch trees. */
-export const BATCH_LEAF_ENCODING = ["bytes32", "uint8", "bytes32"];
+export const BATCH_LEAF_ENCODING = ["bytes32", "uint64", "bytes32"];
+
+/** The Merkle leaf of a batch entry: record id, category mask (decimal string), keyring digest. */
+export function batchLeaf(entry: BatchEntry): [string, string, string] {
+  return [entry.recordId, categoryMask(entry.categories).toString(), digestHex(CID.parse(entry.keyring))];
+}
 
 /** The Merkle tree of a manifest (leaf order = manifest order). */
-export function batchTree(manifest: BatchManifest): StandardMerkleTree<[string, number, string]> {
-  return StandardMerkleTree.of(
-    manifest.records.map((r) => [r.recordId, r.category, digestHex(CID.parse(r.keyring))] as [string, number, string]),
-    BATCH_LEAF_ENCODING,
-  );
+export function batchTree(manifest: BatchManifest): StandardMerkleTree<[string, string, string]> {
+  return StandardMerkleTree.of(manifest.records.map(batchLeaf), BATCH_LEAF_ENCODING);
 }
 
 /** The 0x hex sha2-256 digest inside a CID. */
@@ -48,12 +55,20 @@ export function digestHex(cid: CID): string {
 
 /** Serialises a manifest. */
 export function encodeManifest(manifest: BatchManifest): Uint8Array {
-  return utf8(JSON.stringify({ v: 1, patient: manifest.patient, records: manifest.records.map((r) => ({ recordId: r.recordId, category: r.category, content: r.content, keyring: r.keyring })) }));
+  return utf8(
+    JSON.stringify({
+      v: 2,
+      patient: manifest.patient,
+      author: manifest.author,
+      records: manifest.records.map((r) => ({ recordId: r.recordId, categories: r.categories, content: r.content, keyring: r.keyring })),
+    }),
+  );
 }
 
 /**
- * Parses and checks manifest bytes.
- * @throws {FormatError} When the bytes are not a v1 manifest.
+ * Parses and checks manifest bytes: every entry's record id must be the one its patient, author and content CID
+ * give, and its categories known category indices.
+ * @throws {FormatError} When the bytes are not a v2 manifest.
  */
 export function decodeManifest(bytes: Uint8Array): BatchManifest {
   let m: Partial<BatchManifest>;
@@ -62,19 +77,25 @@ export function decodeManifest(bytes: Uint8Array): BatchManifest {
   } catch (cause) {
     throw new FormatError("The batch manifest is not valid UTF-8 JSON.", { cause });
   }
-  if (m?.v !== 1 || typeof m.patient !== "string" || !Array.isArray(m.records) || m.records.length === 0) {
-    throw new FormatError("Not a v1 batch manifest.");
+  const isAddress = (a: unknown) => typeof a === "string" && /^0x[0-9a-fA-F]{40}$/.test(a);
+  if (m?.v !== 2 || !isAddress(m.patient) || !isAddress(m.author) || !Array.isArray(m.records) || m.records.length === 0) {
+    throw new FormatError("Not a v2 batch manifest.");
   }
+  const known = new Set<number>(Object.values(Category));
   for (const r of m.records) {
     const ok =
       typeof r?.recordId === "string" &&
       /^0x[0-9a-f]{64}$/.test(r.recordId) &&
-      Number.isInteger(r.category) &&
+      Array.isArray(r.categories) &&
+      r.categories.length > 0 &&
+      r.categories.every((c: unknown) => typeof c === "number" && known.has(c)) &&
       typeof r.content === "string" &&
       typeof r.keyring === "string";
     if (!ok) throw new FormatError("A batch manifest entry is malformed.");
     try {
-      if (digestHex(CID.parse(r.content)) !== r.recordId) throw new Error("content CID does not match the record id");
+      if (recordIdOf(m.patient!, m.author!, CID.parse(r.content)) !== r.recordId) {
+        throw new Error("the record id is not the one of this patient, author and content CID");
+      }
       CID.parse(r.keyring);
     } catch (cause) {
       throw new FormatError("A batch manifest entry has a bad CID.", { cause });

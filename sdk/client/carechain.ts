@@ -13,7 +13,8 @@ import { createKeyring, decodeKeyring, encodeKeyring, openKeyring, type Keyring 
 import { signGrantRequest, signRevokeRequest, type GrantRequest, type RevokeRequest } from "../consent/signing.js";
 import { StandardMerkleTree } from "../content/merkle.js";
 
-import { BATCH_LEAF_ENCODING, batchTree, decodeManifest, digestHex, encodeManifest, type BatchEntry, type BatchManifest } from "./batch.js";
+import { BATCH_LEAF_ENCODING, batchLeaf, batchTree, decodeManifest, encodeManifest, type BatchEntry, type BatchManifest } from "./batch.js";
+import { batchIdOf, recordIdOf } from "./record-id.js";
 import { decryptAttachment, encryptAttachment, type AttachmentOptions } from "./attachments.js";
 import { keyReleaseMessage, requestKeyRelease } from "./custodian.js";
 import { DEFAULT_RETRY, MemoryJournal, type PendingWrite, type RetryPolicy, type WriteJournal } from "./journal.js";
@@ -23,11 +24,18 @@ import {
   RecordAlreadyAnchoredError,
   RecordNotFoundError,
   RecordReadConsentRequiredError,
+  RecordUnauthorizedAmenderError,
   RecordWriteConsentRequiredError,
 } from "../errors/contract.js";
-import { BlobNotFoundError, IntegrityError, NotARecipientError } from "../errors/data.js";
+import {
+  BlobNotFoundError,
+  IntegrityError,
+  NotARecipientError,
+  RecordAnchorConflictError,
+  RecordCategoryMismatchError,
+} from "../errors/data.js";
 import { canonicalJson } from "../fhir/canonical.js";
-import { Category, categoryMask, categoryOf, type CategoryId } from "../fhir/categories.js";
+import { Category, categoriesOf, categoriesOfMask, categoryMask, type CategoryId } from "../fhir/categories.js";
 import type { FhirValidator } from "../fhir/validator.js";
 import type { AuditEntry, GrantInfo } from "../fhir/exports.js";
 import {
@@ -78,7 +86,7 @@ export interface CarechainOptions {
 /** {@link CarechainOptions} with a deployment instead of bound contracts. */
 export type CarechainConnectOptions = Omit<CarechainOptions, "contracts"> & { readonly deployment: CarechainDeployment };
 
-const RECORD_CONTEXT = utf8("carechain/record/v1");
+const RECORD_CONTEXT = utf8("carechain/record/v2");
 const READ = 0;
 const WRITE = 1;
 
@@ -334,7 +342,7 @@ export class Carechain {
       const a = log.args;
       const [actor, counterpart] = AUDIT_PARTIES[log.eventName]?.(a) ?? [p, undefined];
       const purpose = log.eventName === "RecordAccessed" ? purposesOf(1 << Number(a.purpose))[0] : undefined;
-      const recordId = (a.recordId ?? a.root) as string | undefined;
+      const recordId = (a.recordId ?? a.batchId) as string | undefined;
       return {
         kind: log.eventName,
         patient: p,
@@ -475,7 +483,7 @@ export class Carechain {
     const readable: RecordAnchor[] = [];
     for (const patient of patients) {
       for (const r of await this.listRecords(patient)) {
-        if (await this.canAccess(r.patient, me, r.category, "read")) readable.push(r);
+        if (await this.#mayAll(r.patient, me, r.categories, "read")) readable.push(r);
       }
     }
     const keyrings = await this.#rewrap(readable, identity.publicKey);
@@ -541,52 +549,64 @@ export class Carechain {
   // ── Records ──────────────────────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Adds a FHIR R4 resource to `patient`'s record: validate → canonical JSON → encrypt with a fresh key →
-   * store → wrap the key for the patient, this author and every current reader of the category → store the
-   * keyring → anchor. Anchoring needs write consent (or this account being the patient).
+   * Adds a FHIR R4 resource to `patient`'s record: validate → categorise every resource in it ({@link categoriesOf}:
+   * contained resources, Bundle entries, every category coding) → canonical JSON → encrypt with a fresh key →
+   * store → wrap the key for the patient, this author and every current reader of all those categories → store
+   * the keyring → anchor with the category mask. Anchoring needs write consent for every category (or this account
+   * being the patient).
    * @param patient - The patient's address.
    * @param resource - A FHIR R4 resource.
-   * @param options - `previous`: the version this one amends.
+   * @param options - `previous`: the version this one amends (by its original author, the patient or a delegate).
    * @throws {FhirValidationError} When the resource is invalid (nothing is stored or anchored).
-   * @throws {RecordWriteConsentRequiredError} When this account has no write consent for the category.
+   * @throws {RecordWriteConsentRequiredError} When this account has no write consent for one of the categories
+   * (the lowest such is named; nothing is stored or anchored).
+   * @throws {RecordUnauthorizedAmenderError} When amending a record this account may not amend (nothing stored).
+   * @throws {RecordAnchorConflictError} When the record id is already anchored as something else.
    */
   async addRecord(patient: string, resource: unknown, options: { previous?: string } = {}): Promise<AddedRecord> {
     const valid = this.#validator.validate(resource);
-    const category = categoryOf(valid);
+    const categories = categoriesOf(valid);
     const patientAddress = getAddress(patient);
     const me = await this.address();
-    if (!(await this.canAccess(patientAddress, me, category, "write"))) {
-      throw new RecordWriteConsentRequiredError({ patient: patientAddress, author: me, category: BigInt(category) });
+    const denied = await this.#firstDenied(patientAddress, me, categories, "write");
+    if (denied !== undefined) {
+      throw new RecordWriteConsentRequiredError({ patient: patientAddress, author: me, category: BigInt(denied) });
     }
+    if (options.previous) await this.#requireAmender(options.previous, me);
+    const mask = categoryMask(categories);
     const dek = generateDek();
-    const envelope = encryptEnvelope(dek, utf8(canonicalJson(valid)), recordContext(patientAddress, category));
+    const envelope = encryptEnvelope(dek, utf8(canonicalJson(valid)), recordContext(patientAddress, me, mask));
     const contentCid = await this.store.put(envelope);
-    const readers = await this.#readerKeys(patientAddress, category);
+    const readers = await this.#readerKeys(patientAddress, categories);
     readers.push(this.identity.publicKey);
-    const custodianKey = await this.#custodianKeyFor(patientAddress, category);
+    const custodianKey = await this.#custodianKeyFor(patientAddress, categories);
     if (custodianKey) readers.push(custodianKey);
     const keyring = await createKeyring(contentCid, dek, readers);
     const keyringCid = await this.store.put(encodeKeyring(keyring));
+    const recordId = recordIdOf(patientAddress, me, contentCid);
     const pending: PendingWrite = {
-      recordId: toHex(contentCid.multihash.digest),
+      recordId,
       patient: patientAddress,
-      category,
+      categories,
       contentCid: contentCid.toString(),
       keyringCid: keyringCid.toString(),
-      previous: options.previous ?? ZERO_HASH,
+      previous: options.previous ? toHex(fromHex("previous", options.previous, 32)) : ZERO_HASH,
       author: me,
       createdAt: Date.now(),
     };
     await this.#journal.put(pending);
     const tx = await this.#anchorPending(pending);
-    return {
-      ...tx,
-      recordId: toHex(contentCid.multihash.digest),
-      contentCid,
-      keyringCid,
-      category,
-      recipients: keyring.recipients.length,
-    };
+    return { ...tx, recordId, contentCid, keyringCid, categories, recipients: keyring.recipients.length };
+  }
+
+  /**
+   * Refuses, before anything is stored, an amendment of `previous` by an account that is neither its record's
+   * original author, nor its patient, nor a delegate of the patient (the contract refuses it too).
+   */
+  async #requireAmender(previous: string, me: string): Promise<void> {
+    const prior = await this.getRecord(previous);
+    if (me === prior.originalAuthor || (await this.contracts.consent.isPatientOrDelegate(prior.patient, me))) return;
+    throw new RecordUnauthorizedAmenderError({ previous: prior.recordId, account: me });
   }
 
   /**
@@ -623,6 +643,7 @@ export class Carechain {
    * @throws {IntegrityError} When a blob does not match its CID.
    * @throws {NotARecipientError | DecryptionError} When the key is not this account's or does not open.
    * @throws {FhirValidationError} When the decrypted content is not a valid FHIR resource.
+   * @throws {RecordCategoryMismatchError} When the decrypted content falls in a category the anchor does not carry.
    */
   async readRecord<T extends Resource = Resource>(
     recordId: string,
@@ -631,27 +652,31 @@ export class Carechain {
     const purpose = options.purpose ?? "TREAT";
     const id = toHex(fromHex("recordId", recordId, 32));
     const { anchor, contentCid, keyringCid, anchorTx } = options.batch
-      ? await this.#locateInBatch(options.batch, id)
+      ? await this.#locateInBatch(toHex(fromHex("batch", options.batch, 32)), id)
       : { ...(await this.#anchorEvent(id)), anchor: await this.getRecord(id) };
     const me = await this.address();
-    if (!(await this.canAccess(anchor.patient, me, anchor.category, "read", purpose))) {
+    const denied = await this.#firstDenied(anchor.patient, me, anchor.categories, "read", purpose);
+    if (denied !== undefined) {
       throw new RecordReadConsentRequiredError({
         patient: anchor.patient,
         reader: me,
-        category: BigInt(anchor.category),
+        category: BigInt(denied),
         purpose: BigInt(PurposeOfUse[purpose]),
       });
     }
     const dek = await this.#openRecordKey(id, contentCid, keyringCid, purpose);
     const envelope = await this.store.get(contentCid);
-    const plaintext = decryptEnvelope(dek, envelope, recordContext(anchor.patient, anchor.category));
+    const plaintext = decryptEnvelope(dek, envelope, recordContext(anchor.patient, anchor.author, anchor.categoryMask));
     // Strict JSON (no duplicate keys) and full FHIR validation of what was decrypted.
     const resource = this.#validator.validateJson(plaintext) as T;
-    // The category is bound as associated data, so an author could only mislabel a record at writing time: refuse
-    // a resource whose own category is not the anchored one.
-    if (categoryOf(resource) !== anchor.category) {
-      throw new IntegrityError("The decrypted record's category is not the anchored category.", {
-        details: `anchored ${anchor.category}, resource ${categoryOf(resource)}`,
+    // The category mask is bound as associated data, so an author could only mislabel a record at writing time:
+    // refuse a record with content (contained, Bundle entries, category codings) outside the anchored categories,
+    // whose readers' consent was never asked for it.
+    const content = categoriesOf(resource);
+    const outside = content.filter((c) => !anchor.categories.includes(c));
+    if (outside.length > 0) {
+      throw new RecordCategoryMismatchError("The decrypted record holds content in categories its anchor does not carry.", {
+        details: `record=${id} anchored [${anchor.categories.join(",")}] content [${content.join(",")}]`,
       });
     }
     // A patient reading its own record is not an access to log (and patients may hold no ETH).
@@ -660,7 +685,7 @@ export class Carechain {
       const p = PurposeOfUse[purpose];
       accessLog = await this.#send("logAccess", () =>
         anchor.batch
-          ? this.contracts.records.logBatchAccess(anchor.batch, id, anchor.category, p)
+          ? this.contracts.records.logBatchAccess(anchor.batch, id, anchor.categoryMask, p)
           : this.contracts.records.logAccess(id, p),
       );
     }
@@ -668,10 +693,10 @@ export class Carechain {
   }
 
   /**
-   * Adds many FHIR resources of one patient in one transaction: each is validated, encrypted with its own key and
-   * wrapped for its category's readers like {@link Carechain.addRecord}; a manifest lists them and one Merkle root
-   * (OpenZeppelin StandardMerkleTree) is anchored (`anchorBatch`). Write consent is needed for every category.
-   * Read a batch record with `readRecord(recordId, { batch: root })`.
+   * Adds many FHIR resources of one patient in one transaction: each is validated, categorised, encrypted with its
+   * own key and wrapped for the readers of all its categories like {@link Carechain.addRecord}; a manifest lists
+   * them and one Merkle root (OpenZeppelin StandardMerkleTree) is anchored (`anchorBatch`). Write consent is needed
+   * for every category. Read a batch record with `readRecord(recordId, { batch: batchId })`.
    * @throws {FhirValidationError} When any resource is invalid (nothing is stored or anchored).
    */
   async addRecords(patient: string, resources: readonly unknown[]): Promise<BatchResult> {
@@ -679,36 +704,49 @@ export class Carechain {
     const valid = resources.map((r) => this.#validator.validate(r));
     const patientAddress = getAddress(patient);
     const me = await this.address();
-    const categories = [...new Set(valid.map(categoryOf))];
-    for (const category of categories) {
-      if (!(await this.canAccess(patientAddress, me, category, "write"))) {
-        throw new RecordWriteConsentRequiredError({ patient: patientAddress, author: me, category: BigInt(category) });
+    const perRecord = valid.map(categoriesOf);
+    const categories = [...new Set(perRecord.flat())].sort((a, b) => a - b);
+    const denied = await this.#firstDenied(patientAddress, me, categories, "write");
+    if (denied !== undefined) {
+      throw new RecordWriteConsentRequiredError({ patient: patientAddress, author: me, category: BigInt(denied) });
+    }
+    // Readers per category set: a record is wrapped for those who may read every one of its categories.
+    const readers = new Map<string, Uint8Array[]>();
+    const readersOf = async (set: readonly CategoryId[]) => {
+      const key = set.join(",");
+      let keys = readers.get(key);
+      if (!keys) {
+        keys = await this.#readerKeys(patientAddress, set);
+        keys.push(this.identity.publicKey);
+        const custodianKey = await this.#custodianKeyFor(patientAddress, set);
+        if (custodianKey) keys.push(custodianKey);
+        readers.set(key, keys);
       }
-    }
-    const readers = new Map<CategoryId, Uint8Array[]>();
-    for (const category of categories) {
-      const keys = await this.#readerKeys(patientAddress, category);
-      keys.push(this.identity.publicKey);
-      const custodianKey = await this.#custodianKeyFor(patientAddress, category);
-      if (custodianKey) keys.push(custodianKey);
-      readers.set(category, keys);
-    }
+      return keys;
+    };
     const entries: BatchEntry[] = [];
-    for (const resource of valid) {
-      const category = categoryOf(resource);
+    for (const [i, resource] of valid.entries()) {
+      const set = perRecord[i]!;
       const dek = generateDek();
-      const contentCid = await this.store.put(encryptEnvelope(dek, utf8(canonicalJson(resource)), recordContext(patientAddress, category)));
-      const keyring = await createKeyring(contentCid, dek, readers.get(category)!);
+      const context = recordContext(patientAddress, me, categoryMask(set));
+      const contentCid = await this.store.put(encryptEnvelope(dek, utf8(canonicalJson(resource)), context));
+      const keyring = await createKeyring(contentCid, dek, await readersOf(set));
       const keyringCid = await this.store.put(encodeKeyring(keyring));
-      entries.push({ recordId: toHex(contentCid.multihash.digest), category, content: contentCid.toString(), keyring: keyringCid.toString() });
+      entries.push({ recordId: recordIdOf(patientAddress, me, contentCid), categories: set, content: contentCid.toString(), keyring: keyringCid.toString() });
     }
-    const manifest: BatchManifest = { v: 1, patient: patientAddress, records: entries };
+    const manifest: BatchManifest = { v: 2, patient: patientAddress, author: me, records: entries };
     const manifestCid = await this.store.put(encodeManifest(manifest));
     const root = batchTree(manifest).root;
     const tx = await this.#send("anchorBatch", () =>
       this.contracts.records.anchorBatch(patientAddress, root, categoryMask(categories), entries.length, manifestCid.bytes),
     );
-    return { ...tx, root, manifestCid, records: entries.map((e) => ({ recordId: e.recordId, category: e.category })) };
+    return {
+      ...tx,
+      batchId: batchIdOf(patientAddress, me, root),
+      root,
+      manifestCid,
+      records: entries.map((e) => ({ recordId: e.recordId, categories: e.categories })),
+    };
   }
 
   /**
@@ -736,25 +774,27 @@ export class Carechain {
    * SDK (`StandardMerkleTree.verify`).
    * @throws {IntegrityError} When the manifest does not produce the anchored root or the proof fails.
    */
-  async proveBatchRecord(root: string, recordId: string): Promise<{ proof: string[]; verifiedOnChain: boolean }> {
-    const { manifest } = await this.#batchManifest(root);
+  async proveBatchRecord(batchId: string, recordId: string): Promise<{ proof: string[]; verifiedOnChain: boolean }> {
+    const { manifest, batch } = await this.#batchManifest(batchId);
     const tree = batchTree(manifest);
     const index = manifest.records.findIndex((r) => r.recordId === recordId);
-    if (index < 0) throw new IntegrityError("The record is not in this batch's manifest.", { details: `${root} ${recordId}` });
-    const entry = manifest.records[index]!;
+    if (index < 0) throw new IntegrityError("The record is not in this batch's manifest.", { details: `${batchId} ${recordId}` });
     const proof = tree.getProof(index);
-    const keyringDigest = digestHex(CID.parse(entry.keyring));
-    const verifiedOnChain = await this.contracts.records.verifyBatchRecord(root, recordId, entry.category, keyringDigest, proof);
-    if (!verifiedOnChain || !StandardMerkleTree.verify(root, BATCH_LEAF_ENCODING, [recordId, entry.category, keyringDigest], proof)) {
-      throw new IntegrityError("The batch inclusion proof does not verify.", { details: `${root} ${recordId}` });
+    const leaf = batchLeaf(manifest.records[index]!);
+    const verifiedOnChain = await this.contracts.records.verifyBatchRecord(batchId, leaf[0], leaf[1], leaf[2], proof);
+    if (!verifiedOnChain || !StandardMerkleTree.verify(batch.root, BATCH_LEAF_ENCODING, leaf, proof)) {
+      throw new IntegrityError("The batch inclusion proof does not verify.", { details: `${batchId} ${recordId}` });
     }
     return { proof, verifiedOnChain };
   }
 
   /**
-   * Amends a record: anchors `resource` as the next version of `previous` (same patient and category). The
-   * previous version stays, marked amended; nothing is overwritten.
+   * Amends a record: anchors `resource` as the next version of `previous` (same patient and categories). The
+   * previous version stays, marked amended; nothing is overwritten. Only the record's original author, its patient
+   * or a delegate of the patient amends.
    * @throws {RecordAlreadyAmendedError} When `previous` is not the latest version.
+   * @throws {RecordUnauthorizedAmenderError} When this account may not amend it (checked before anything is stored).
+   * @throws {RecordAmendmentMismatchError} When the new content's categories differ from the record's.
    */
   async amendRecord(previous: string, resource: unknown): Promise<AddedRecord> {
     const prior = await this.getRecord(previous);
@@ -801,7 +841,9 @@ export class Carechain {
       recordId: id,
       patient: r.patient,
       author: r.author,
-      category: Number(r.category) as CategoryId,
+      originalAuthor: r.originalAuthor,
+      categories: categoriesOfMask(r.categories),
+      categoryMask: r.categories,
       version: Number(r.version),
       previous: r.previous,
       anchoredAt: Number(r.anchoredAt),
@@ -824,8 +866,8 @@ export class Carechain {
     const batches = await records.queryFilter(records.filters.BatchAnchored(undefined, getAddress(patient)), this.#fromBlock);
     const batched: RecordAnchor[] = [];
     for (const event of batches) {
-      const { manifest, batch } = await this.#batchManifest(event.args.root);
-      for (const entry of manifest.records) batched.push(batchAnchor(event.args.root, batch, entry));
+      const { manifest, batch } = await this.#batchManifest(event.args.batchId);
+      for (const entry of manifest.records) batched.push(batchAnchor(event.args.batchId, batch, entry));
     }
     return [...single, ...batched].sort((a, b) => a.anchoredAt - b.anchoredAt);
   }
@@ -875,10 +917,13 @@ export class Carechain {
     return requestKeyRelease(this.#custodianUrl!, { ...unsigned, signature });
   }
 
-  /** The custodian's key when `category` is one of the patient's emergency categories and a custodian is named. */
-  async #custodianKeyFor(patient: string, category: CategoryId): Promise<Uint8Array | undefined> {
+  /**
+   * The custodian's key when every one of `categories` is one of the patient's emergency categories (break-glass
+   * covers the record only then) and a custodian is named.
+   */
+  async #custodianKeyFor(patient: string, categories: readonly CategoryId[]): Promise<Uint8Array | undefined> {
     const emergency = await this.contracts.consent.emergencyCategoriesOf(patient);
-    if (((emergency >> BigInt(category)) & 1n) === 0n) return undefined;
+    if (categories.some((c) => ((emergency >> BigInt(c)) & 1n) === 0n)) return undefined;
     const custodian = await this.contracts.directory.emergencyCustodian();
     if (custodian === ZERO_ADDRESS || !(await this.contracts.directory.isActiveProvider(custodian))) return undefined;
     return fromHex("custodianKey", await this.contracts.directory.encryptionKeyOf(custodian), 32);
@@ -889,7 +934,7 @@ export class Carechain {
     if (categories.length === 0) return EMPTY_KEYRINGS;
     const keyHex = await this.contracts.directory.encryptionKeyOf(grantee);
     if (keyHex === ZERO_HASH) return EMPTY_KEYRINGS;
-    const inScope = (await this.listRecords(patient)).filter((r) => categories.includes(r.category));
+    const inScope = (await this.listRecords(patient)).filter((r) => r.categories.every((c) => categories.includes(c)));
     return this.#rewrap(inScope, fromHex("encryptionKey", keyHex, 32));
   }
 
@@ -918,15 +963,15 @@ export class Carechain {
     };
   }
 
-  /** X25519 keys of the patient and of every grantee that may currently read `category`. */
-  async #readerKeys(patient: string, category: CategoryId): Promise<Uint8Array[]> {
+  /** X25519 keys of the patient and of every grantee that may currently read every one of `categories`. */
+  async #readerKeys(patient: string, categories: readonly CategoryId[]): Promise<Uint8Array[]> {
     const { consent, directory } = this.contracts;
     const events = await consent.queryFilter(consent.filters.ConsentGranted(patient), this.#fromBlock);
     const grantees = new Set(events.map((e) => e.args.grantee));
     grantees.add(patient);
     const keys: Uint8Array[] = [];
     for (const grantee of grantees) {
-      if (!(await consent.canAccess(patient, grantee, category, READ))) continue;
+      if (!(await this.#mayAll(patient, grantee, categories, "read"))) continue;
       const key = await directory.encryptionKeyOf(grantee);
       if (key !== ZERO_HASH) keys.push(fromHex("encryptionKey", key, 32));
     }
@@ -934,60 +979,89 @@ export class Carechain {
   }
 
   /** A batch's manifest (fetched by the CID in its BatchAnchored event, verified) and its on-chain entry. */
-  #batchManifest(root: string) {
+  #batchManifest(batchId: string) {
     // Batches are immutable once anchored: each is fetched and verified once per client.
-    let cached = this.#batches.get(root);
+    let cached = this.#batches.get(batchId);
     if (!cached) {
-      cached = this.#loadBatchManifest(root);
-      cached.catch(() => this.#batches.delete(root));
-      this.#batches.set(root, cached);
+      cached = this.#loadBatchManifest(batchId);
+      cached.catch(() => this.#batches.delete(batchId));
+      this.#batches.set(batchId, cached);
     }
     return cached;
   }
 
-  async #loadBatchManifest(root: string): Promise<LoadedBatch> {
+  async #loadBatchManifest(batchId: string): Promise<LoadedBatch> {
     const records = this.contracts.records;
-    const batch = await withRevertDecoding("batch", () => records.batch(root));
-    const [event] = await records.queryFilter(records.filters.BatchAnchored(root), this.#fromBlock);
-    if (!event) throw new CarechainError("CHAIN", "The batch's anchor event was not found.", { details: root });
+    const batch = await withRevertDecoding("batch", () => records.batch(batchId));
+    const [event] = await records.queryFilter(records.filters.BatchAnchored(batchId), this.#fromBlock);
+    if (!event) throw new CarechainError("CHAIN", "The batch's anchor event was not found.", { details: batchId });
     const manifestCid = CID.decode(fromHex("manifestCid", event.args.manifestCid));
     const manifest = decodeManifest(await this.store.get(manifestCid));
-    if (getAddress(manifest.patient) !== batch.patient || batchTree(manifest).root !== root) {
-      throw new IntegrityError("The batch manifest does not match the anchored root.", { details: root });
+    if (
+      getAddress(manifest.patient) !== batch.patient ||
+      getAddress(manifest.author) !== batch.author ||
+      batchTree(manifest).root !== batch.root
+    ) {
+      throw new IntegrityError("The batch manifest does not match the anchored batch.", { details: batchId });
     }
     return { manifest, batch, anchorTx: event.transactionHash };
   }
 
   /** A batch record's anchor and CIDs, its inclusion in the anchored root checked. */
-  async #locateInBatch(root: string, recordId: string) {
-    const { manifest, batch, anchorTx } = await this.#batchManifest(root);
+  async #locateInBatch(batchId: string, recordId: string) {
+    const { manifest, batch, anchorTx } = await this.#batchManifest(batchId);
     const entry = manifest.records.find((r) => r.recordId === recordId);
-    if (!entry) throw new IntegrityError("The record is not in this batch.", { details: `${root} ${recordId}` });
+    if (!entry) throw new IntegrityError("The record is not in this batch.", { details: `${batchId} ${recordId}` });
     return {
-      anchor: batchAnchor(root, batch, entry),
+      anchor: batchAnchor(batchId, batch, entry),
       contentCid: CID.parse(entry.content),
       keyringCid: CID.parse(entry.keyring),
       anchorTx,
     };
   }
 
-  /** The CIDs of a version, from its RecordAnchored event, checked against the id. */
-  async #anchorEvent(recordId: string): Promise<{ contentCid: CID; keyringCid: CID; anchorTx: string }> {
+  /** The CIDs of a version, from its RecordAnchored event, checked against the id (patient, author, content). */
+  async #anchorEvent(recordId: string): Promise<{ contentCid: CID; keyringCid: CID; anchorTx: string; categoryMask: bigint; previous: string }> {
     const records = this.contracts.records;
     const [event] = await records.queryFilter(records.filters.RecordAnchored(recordId), this.#fromBlock);
     if (!event) throw new CarechainError("CHAIN", "The record's anchor event was not found.", { details: recordId });
     const contentCid = CID.decode(fromHex("contentCid", event.args.contentCid));
     const keyringCid = CID.decode(fromHex("keyringCid", event.args.keyringCid));
-    if (toHex(contentCid.multihash.digest) !== recordId) {
-      throw new IntegrityError("The anchor's content CID does not match the record id.", { details: recordId });
+    if (recordIdOf(event.args.patient, event.args.author, contentCid) !== recordId) {
+      throw new IntegrityError("The anchor's patient, author and content CID do not give the record id.", { details: recordId });
     }
-    return { contentCid, keyringCid, anchorTx: event.transactionHash };
+    return { contentCid, keyringCid, anchorTx: event.transactionHash, categoryMask: event.args.categories, previous: event.args.previous };
+  }
+
+  /**
+   * Whether the anchor on chain under `pending.recordId` is this write (patient, author, categories, content and
+   * keyring CIDs, amended version); `undefined` when nothing is anchored under it.
+   */
+  async #anchoredAs(pending: PendingWrite): Promise<{ anchorTx: string; same: boolean } | undefined> {
+    let anchor: RecordAnchor;
+    try {
+      anchor = await this.getRecord(pending.recordId);
+    } catch (error) {
+      if (error instanceof RecordNotFoundError) return undefined;
+      throw error;
+    }
+    const event = await this.#anchorEvent(pending.recordId);
+    const same =
+      anchor.patient === getAddress(pending.patient) &&
+      anchor.author === getAddress(pending.author) &&
+      anchor.categoryMask === categoryMask(pending.categories) &&
+      event.contentCid.toString() === pending.contentCid &&
+      event.keyringCid.toString() === pending.keyringCid &&
+      anchor.previous === pending.previous;
+    return { anchorTx: event.anchorTx, same };
   }
 
   /**
    * Finishes every write in the journal whose blobs are stored but whose anchor was not confirmed (a dead RPC
    * node, a dropped transaction, a crash between storing and anchoring). Never duplicates: a version already on
-   * chain is only taken off the journal. Writes refused for lack of consent stay in the journal (consent may come
+   * chain as this very write (same patient, author, categories and CIDs) is only taken off the journal. Never loses
+   * a write to a foreign anchor: one whose id is taken by anything else stays in the journal and is reported with
+   * a {@link RecordAnchorConflictError}. Writes refused for lack of consent stay in the journal (consent may come
    * back); other refusals are dropped from it and reported.
    * @returns What was anchored now, what was already on chain, and what failed with which error.
    */
@@ -996,12 +1070,14 @@ export class Carechain {
     const me = await this.address();
     for (const pending of await this.#journal.list()) {
       if (getAddress(pending.author) !== me) continue; // another account's write
-      if (await this.#isAnchored(pending.recordId)) {
-        await this.#journal.remove(pending.recordId);
-        result.alreadyAnchored.push(pending.recordId);
-        continue;
-      }
       try {
+        const existing = await this.#anchoredAs(pending);
+        if (existing?.same) {
+          await this.#journal.remove(pending.recordId);
+          result.alreadyAnchored.push(pending.recordId);
+          continue;
+        }
+        if (existing) throw await this.#conflict(pending);
         await this.#anchorPending(pending);
         result.anchored.push(pending.recordId);
       } catch (error) {
@@ -1025,7 +1101,7 @@ export class Carechain {
     const send = () =>
       records.anchor(
         pending.patient,
-        pending.category,
+        categoryMask(pending.categories),
         CID.parse(pending.contentCid).bytes,
         CID.parse(pending.keyringCid).bytes,
         pending.previous,
@@ -1039,11 +1115,13 @@ export class Carechain {
       } catch (error) {
         lastError = error;
         if (error instanceof RecordAlreadyAnchoredError) {
-          // Our earlier attempt landed after all (its receipt was lost): done, nothing duplicated.
+          // Our earlier attempt landed after all (its receipt was lost): done, nothing duplicated — but only when the
+          // anchor is this write; anything else under the id is a conflict, and the write stays in the journal.
+          const existing = await this.#anchoredAs(pending);
+          if (!existing?.same) throw await this.#conflict(pending, error);
           await this.#journal.remove(pending.recordId);
-          const { anchorTx } = await this.#anchorEvent(pending.recordId);
-          const receipt = await this.#signer.provider!.getTransactionReceipt(anchorTx);
-          return { hash: anchorTx, gasUsed: receipt?.gasUsed ?? 0n, blockNumber: receipt?.blockNumber ?? 0 };
+          const receipt = await this.#signer.provider!.getTransactionReceipt(existing.anchorTx);
+          return { hash: existing.anchorTx, gasUsed: receipt?.gasUsed ?? 0n, blockNumber: receipt?.blockNumber ?? 0 };
         }
         if (error instanceof ContractRevertError) {
           if (error instanceof RecordWriteConsentRequiredError) {
@@ -1060,14 +1138,39 @@ export class Carechain {
     throw lastError;
   }
 
-  async #isAnchored(recordId: string): Promise<boolean> {
-    try {
-      await this.getRecord(recordId);
-      return true;
-    } catch (error) {
-      if (error instanceof RecordNotFoundError) return false;
-      throw error;
+  /** Keeps `pending` in the journal with the conflict as its last error, and returns the error to throw. */
+  async #conflict(pending: PendingWrite, cause?: unknown): Promise<RecordAnchorConflictError> {
+    const error = new RecordAnchorConflictError(
+      "Another anchor holds this write's record id: the write is not taken as done and stays in the journal.",
+      { details: `record=${pending.recordId} patient=${pending.patient} author=${pending.author}`, cause },
+    );
+    await this.#journal.put({ ...pending, lastError: error.shortMessage });
+    return error;
+  }
+
+  /** Whether `grantee` may `action` every one of `categories` of `patient`'s records (for `purpose`, if given). */
+  async #mayAll(
+    patient: string,
+    grantee: string,
+    categories: readonly CategoryId[],
+    action: "read" | "write",
+    purpose?: PurposeCode,
+  ): Promise<boolean> {
+    return (await this.#firstDenied(patient, grantee, categories, action, purpose)) === undefined;
+  }
+
+  /** The lowest of `categories` that `grantee` may not `action` (for `purpose`), or `undefined`. */
+  async #firstDenied(
+    patient: string,
+    grantee: string,
+    categories: readonly CategoryId[],
+    action: "read" | "write",
+    purpose?: PurposeCode,
+  ): Promise<CategoryId | undefined> {
+    for (const category of categories) {
+      if (!(await this.canAccess(patient, grantee, category, action, purpose))) return category;
     }
+    return undefined;
   }
 
   /** Sends a transaction, waits for it, decodes reverts. */
@@ -1108,13 +1211,13 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /** A verified batch manifest with its on-chain entry. */
 interface LoadedBatch {
   readonly manifest: BatchManifest;
-  readonly batch: { readonly patient: string; readonly author: string; readonly anchoredAt: bigint };
+  readonly batch: { readonly patient: string; readonly author: string; readonly anchoredAt: bigint; readonly root: string };
   readonly anchorTx: string;
 }
 
 /** The anchor of a batch record. */
 function batchAnchor(
-  root: string,
+  batchId: string,
   batch: { patient: string; author: string; anchoredAt: bigint },
   entry: BatchEntry,
 ): RecordAnchor {
@@ -1122,12 +1225,14 @@ function batchAnchor(
     recordId: entry.recordId,
     patient: batch.patient,
     author: batch.author,
-    category: entry.category,
+    originalAuthor: batch.author,
+    categories: entry.categories,
+    categoryMask: categoryMask(entry.categories),
     version: 1,
     previous: ZERO_HASH,
     anchoredAt: Number(batch.anchoredAt),
     amended: false,
-    batch: root,
+    batch: batchId,
   };
 }
 
@@ -1157,14 +1262,14 @@ const AUDIT_PARTIES: Record<string, (a: Record<string, unknown>) => [string, str
   EmergencyKeyReleased: (a) => [a.custodian as string, a.provider as string],
 };
 
-/** The categories set in a 64-bit mask. */
-function categoriesOfMask(mask: bigint): CategoryId[] {
-  return (Object.values(Category) as CategoryId[]).filter((c) => ((mask >> BigInt(c)) & 1n) === 1n);
-}
-
-/** The AEAD context of a record: binds the ciphertext to its patient and category. */
-function recordContext(patient: string, category: CategoryId): Uint8Array {
-  return concatBytes(RECORD_CONTEXT, fromHex("patient", patient, 20), new Uint8Array([category]));
+/**
+ * The AEAD context of a record: binds the ciphertext to its patient, its author (so nobody can anchor another
+ * author's ciphertext as its own) and its category mask (8 bytes, big-endian).
+ */
+function recordContext(patient: string, author: string, mask: bigint): Uint8Array {
+  const maskBytes = new Uint8Array(8);
+  new DataView(maskBytes.buffer).setBigUint64(0, mask);
+  return concatBytes(RECORD_CONTEXT, fromHex("patient", patient, 20), fromHex("author", author, 20), maskBytes);
 }
 
 function categoryIdOf(ref: CategoryRef): CategoryId {

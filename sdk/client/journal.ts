@@ -1,15 +1,17 @@
 /**
  * The write journal: every record write whose blobs are stored but whose anchor is not yet confirmed on chain.
- * `Carechain.resume()` finishes them. Anchoring is idempotent (a version's id is its ciphertext digest, and the
- * contract refuses a second anchor of it), so resuming never duplicates a record.
+ * `Carechain.resume()` finishes them. Anchoring is idempotent (a version's id is its patient, author and
+ * ciphertext digest, and the contract refuses a second anchor of it), so resuming never duplicates a record; an
+ * anchor found under the id counts as done only when it is this write (same patient, author, categories, CIDs).
  */
 
 /** One pending anchor. */
 export interface PendingWrite {
-  /** The record version id (content digest, 0x hex). */
+  /** The record version id (`recordIdOf(patient, author, contentCid)`, 0x hex). */
   readonly recordId: string;
   readonly patient: string;
-  readonly category: number;
+  /** Every category of the record's content (the anchored mask). */
+  readonly categories: readonly number[];
   /** Content CID string. */
   readonly contentCid: string;
   /** Keyring CID string. */

@@ -46,14 +46,18 @@ export interface GrantTerms {
 
 /** A record version as anchored on chain. */
 export interface RecordAnchor {
-  /** Record version id: the SHA-256 digest inside the content CID (0x hex). */
+  /** Record version id: `recordIdOf(patient, author, contentCid)` (0x hex). */
   readonly recordId: string;
   /** The patient the record is about. */
   readonly patient: string;
   /** Who anchored it. */
   readonly author: string;
-  /** Record category index. */
-  readonly category: CategoryId;
+  /** The author of version 1 of this record: with the patient and its delegates, the only one who may amend it. */
+  readonly originalAuthor: string;
+  /** Every category the record was anchored in (a reader needs read consent for all of them), ascending. */
+  readonly categories: readonly CategoryId[];
+  /** The anchored category mask, as on chain. */
+  readonly categoryMask: bigint;
   /** Version number, 1 for a new record. */
   readonly version: number;
   /** The version this one amends (0x00… for a new record). */
@@ -62,18 +66,20 @@ export interface RecordAnchor {
   readonly anchoredAt: number;
   /** Whether a later version amends this one. */
   readonly amended: boolean;
-  /** The Merkle root of the batch it was anchored in, for batch records. */
+  /** The id of the batch it was anchored in (`batchIdOf(patient, author, root)`), for batch records. */
   readonly batch?: string;
 }
 
 /** The result of {@link Carechain.addRecords}: one batch anchor for many records. */
 export interface BatchResult extends TxResult {
+  /** The batch id (`batchIdOf(patient, author, root)`): pass it as `readRecord(id, { batch })`. */
+  readonly batchId: string;
   /** The Merkle root anchored on chain. */
   readonly root: string;
   /** CID of the batch manifest. */
   readonly manifestCid: import("multiformats/cid").CID;
   /** The records, in input order. */
-  readonly records: readonly { readonly recordId: string; readonly category: CategoryId }[];
+  readonly records: readonly { readonly recordId: string; readonly categories: readonly CategoryId[] }[];
 }
 
 /** The result of {@link Carechain.addRecord}. */
@@ -84,8 +90,8 @@ export interface AddedRecord extends TxResult {
   readonly contentCid: CID;
   /** CID of its keyring. */
   readonly keyringCid: CID;
-  /** Its category. */
-  readonly category: CategoryId;
+  /** Every category of its content (all anchored). */
+  readonly categories: readonly CategoryId[];
   /** How many readers the key was wrapped for. */
   readonly recipients: number;
 }

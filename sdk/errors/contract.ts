@@ -128,6 +128,10 @@ export const RecordNotFoundError = revertError("RecordNotFound");
 export const RecordAlreadyAmendedError = revertError("RecordAlreadyAmended");
 /** See `IRecordRegistry.RecordAmendmentMismatch`. */
 export const RecordAmendmentMismatchError = revertError("RecordAmendmentMismatch");
+/** See `IRecordRegistry.RecordUnauthorizedAmender`: neither the record's original author, its patient nor a delegate. */
+export const RecordUnauthorizedAmenderError = revertError("RecordUnauthorizedAmender");
+/** See `IRecordRegistry.RecordEmptyCategories`: a record must name at least one category. */
+export const RecordEmptyCategoriesError = revertError("RecordEmptyCategories");
 /** See `IRecordRegistry.RecordBatchAlreadyAnchored`. */
 export const RecordBatchAlreadyAnchoredError = revertError("RecordBatchAlreadyAnchored");
 /** See `IRecordRegistry.RecordBatchNotFound`. */
@@ -171,6 +175,8 @@ export const REVERT_ERRORS: ReadonlyMap<string, RevertErrorClass> = new Map(
     RecordNotFoundError,
     RecordAlreadyAmendedError,
     RecordAmendmentMismatchError,
+    RecordUnauthorizedAmenderError,
+    RecordEmptyCategoriesError,
     RecordBatchAlreadyAnchoredError,
     RecordBatchNotFoundError,
     RecordEmptyBatchError,

@@ -7,6 +7,28 @@ export class IntegrityError extends CarechainError {
   }
 }
 
+/**
+ * A decrypted record holds content in a category its anchor does not carry: its writer anchored it with a category
+ * mask narrower than its content (e.g. a Laboratory Observation `contained` in a record anchored as Problems), so
+ * its readers' consent was never asked for that category. The reader's SDK refuses the whole record.
+ */
+export class RecordCategoryMismatchError extends CarechainError {
+  constructor(shortMessage: string, options?: CarechainErrorOptions) {
+    super("CATEGORY_MISMATCH", shortMessage, options);
+  }
+}
+
+/**
+ * The record id of a pending write is already anchored, but not as this write: another patient, author,
+ * category mask, content or keyring CID, or amended version. The write is not taken as done; it stays in the
+ * journal for the caller to inspect.
+ */
+export class RecordAnchorConflictError extends CarechainError {
+  constructor(shortMessage: string, options?: CarechainErrorOptions) {
+    super("ANCHOR_CONFLICT", shortMessage, options);
+  }
+}
+
 /** Authenticated decryption failed: wrong key, altered ciphertext or header, or a truncated envelope. */
 export class DecryptionError extends CarechainError {
   constructor(shortMessage: string, options?: CarechainErrorOptions) {

@@ -93,35 +93,72 @@ interface Coded {
 }
 
 /**
- * The record category of a FHIR resource: by resource type, and for Observation and DiagnosticReport by
- * their `category` codes. Anything unlisted is `Other`.
- * @param resource - A FHIR R4 resource (at least `resourceType`).
- * @returns The category id.
+ * Every category of a FHIR record: the categories of the record itself and of every resource inside it — its
+ * `contained` resources, a Bundle's entries (`entry.resource`, `entry.response.outcome`), Parameters' resources,
+ * at any depth — each by its resource type, and an Observation or DiagnosticReport by **every** `category` coding
+ * the table maps (not the first). A resource type the table does not list is `Other`. A record is written with
+ * write consent for all of these and read with read consent for all of them (docs/records.md).
+ * @param resource - A FHIR R4 resource (at least `resourceType`); already validated for records.
+ * @returns The categories, ascending, without duplicates (never empty).
+ * @throws {TypeError} When `resource` is not an object with a string `resourceType`.
  * @example
- * categoryOf({ resourceType: "Condition" }); // Category.Problems
+ * categoriesOf({ resourceType: "Condition" }); // [Category.Problems]
+ * categoriesOf({ resourceType: "Condition", contained: [{ resourceType: "Observation", category: [{ coding: [{ code: "laboratory" }] }] }] });
+ * // [Category.Problems, Category.Laboratory]
  */
-export function categoryOf(resource: { resourceType: string }): CategoryId {
+export function categoriesOf(resource: { resourceType: string }): CategoryId[] {
+  if (!isResource(resource)) throw new TypeError("resource: expected a FHIR resource with a string resourceType");
+  const found = new Set<CategoryId>();
+  // Every object with a string `resourceType` is a resource (FHIR JSON gives no other element that property),
+  // wherever it sits: walk the whole tree, iteratively so that deep nesting can't exhaust the stack.
+  const pending: unknown[] = [resource];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (Array.isArray(node)) {
+      for (const item of node) if (typeof item === "object" && item !== null) pending.push(item);
+      continue;
+    }
+    if (typeof node !== "object" || node === null) continue;
+    if (isResource(node)) for (const c of ownCategories(node)) found.add(c);
+    for (const value of Object.values(node)) if (typeof value === "object" && value !== null) pending.push(value);
+  }
+  return [...found].sort((a, b) => a - b);
+}
+
+/** Whether `value` is an object with a string `resourceType`. */
+function isResource(value: unknown): value is { resourceType: string } {
+  return typeof value === "object" && value !== null && typeof (value as { resourceType?: unknown }).resourceType === "string";
+}
+
+/**
+ * The categories of one resource on its own (not the resources inside it): by resource type, and for Observation
+ * and DiagnosticReport by every `category` coding the table maps (DiagnosticReport defaults to Laboratory,
+ * Observation to Other).
+ */
+function ownCategories(resource: { resourceType: string }): CategoryId[] {
   const byType = own(BY_RESOURCE_TYPE, resource.resourceType);
-  if (byType) return Category[byType];
+  if (byType) return [Category[byType]];
   const table =
     resource.resourceType === "Observation"
       ? OBSERVATION_CATEGORY
       : resource.resourceType === "DiagnosticReport"
         ? REPORT_CATEGORY
         : undefined;
-  if (table) {
-    for (const concept of (resource as Coded).category ?? []) {
-      for (const coding of concept.coding ?? []) {
-        const name = coding.code ? own(table, coding.code) : undefined;
-        if (name) return Category[name];
-      }
+  if (!table) return [Category.Other];
+  const found: CategoryId[] = [];
+  const concepts = (resource as Coded).category;
+  for (const concept of Array.isArray(concepts) ? concepts : []) {
+    const codings = concept?.coding;
+    for (const coding of Array.isArray(codings) ? codings : []) {
+      const name = typeof coding?.code === "string" ? own(table, coding.code) : undefined;
+      if (name) found.push(Category[name]);
     }
-    return resource.resourceType === "DiagnosticReport" ? Category.Laboratory : Category.Other;
   }
-  return Category.Other;
+  if (found.length > 0) return found;
+  return [resource.resourceType === "DiagnosticReport" ? Category.Laboratory : Category.Other];
 }
 
-/** Code systems of the category codes that {@link categoryOf} reads. */
+/** Code systems of the category codes that {@link categoriesOf} reads. */
 export const OBSERVATION_CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/observation-category";
 export const DIAGNOSTIC_SERVICE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v2-0074";
 
@@ -133,7 +170,7 @@ export interface CategorySource {
 }
 
 /**
- * The sources of every category, derived from the same tables {@link categoryOf} uses (SMART scopes and FHIR
+ * The sources of every category, derived from the same tables {@link categoriesOf} uses (SMART scopes and FHIR
  * Consent exports are built from it).
  */
 export function categorySources(category: CategoryId): CategorySource[] {
@@ -155,7 +192,7 @@ export function categorySources(category: CategoryId): CategorySource[] {
  * @example possibleCategories("Observation") // VitalSigns, Laboratory, Imaging, SocialHistory, Procedures, Other
  */
 export function possibleCategories(resourceType: string, code?: string): CategoryId[] {
-  if (code !== undefined) return [categoryOf({ resourceType, category: [{ coding: [{ code }] }] } as { resourceType: string })];
+  if (code !== undefined) return ownCategories({ resourceType, category: [{ coding: [{ code }] }] } as { resourceType: string });
   const direct = own(BY_RESOURCE_TYPE, resourceType);
   if (direct) return [Category[direct]];
   const table =
@@ -173,6 +210,15 @@ function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined 
 /** The name of category `id`, or `undefined` when no category has that index. */
 export function categoryName(id: number): CategoryName | undefined {
   return (Object.keys(Category) as CategoryName[]).find((name) => Category[name] === id);
+}
+
+/**
+ * The categories set in a 64-bit mask that have a name in the category table, ascending.
+ * @param mask - A category mask (as anchors and grants carry it).
+ * @returns The named categories in it.
+ */
+export function categoriesOfMask(mask: bigint): CategoryId[] {
+  return (Object.values(Category) as CategoryId[]).filter((c) => ((mask >> BigInt(c)) & 1n) === 1n);
 }
 
 /**

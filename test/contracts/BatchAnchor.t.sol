@@ -11,17 +11,18 @@ import {CarechainTest} from "./utils/Test.sol";
 contract BatchAnchorTest is CarechainTest {
     struct Leaf {
         bytes32 recordId;
-        uint8 category;
+        uint64 categories;
         bytes32 keyringDigest;
     }
 
     /// @dev Root and leaf 3's proof of the five {_referenceLeaves}, as printed by the npm package openzeppelin merkle-tree 1.0.8:
-    /// `StandardMerkleTree.of(values, ["bytes32", "uint8", "bytes32"])`, values[i] =
-    /// [sha256("batch.record.<i>"), [1, 2, 3, 2, 1][i], sha256("batch.keyring.<i>")].
-    bytes32 internal constant REFERENCE_ROOT = 0x1c1e5bec6d662507703255dec26edd3da0898691d37e447cdf9932f8cc19b1fd;
-    bytes32 internal constant REFERENCE_PROOF3_0 = 0x440fbd40755724dc33bec8b92fea6a2ffd5a0a0f7baf9382a87cfabe20b58e30;
-    bytes32 internal constant REFERENCE_PROOF3_1 = 0xe0bbb4302fad07989b3cc88c4f2dd88faf35a3902b73d9346534a0177dcf503e;
-    bytes32 internal constant REFERENCE_PROOF3_2 = 0x241efec4984c93306a693ed1fdc365a6cb41d407e03eb80faf87a58a0238bb24;
+    /// `StandardMerkleTree.of(values, ["bytes32", "uint64", "bytes32"])`, values[i] =
+    /// [sha256("batch.record.<i>"), [2, 4, 12, 4, 2][i], sha256("batch.keyring.<i>")] (category masks: leaf 2
+    /// spans categories 2 and 3).
+    bytes32 internal constant REFERENCE_ROOT = 0x5c6b72d3c4a4622e655a9da7f7e5a6284b4cfc68a2439ce3e77556c3dcdc8f00;
+    bytes32 internal constant REFERENCE_PROOF3_0 = 0x7a9d969b146c794a1337666a0c38be8c80afd7030016b1ee0f1f708b27dbf45f;
+    bytes32 internal constant REFERENCE_PROOF3_1 = 0xf0e2bf9f6c6b0a5ee13e5ad41b2e08644c5532e0cd104792024e5786aa064dd0;
+    bytes32 internal constant REFERENCE_PROOF3_2 = 0x5732263a955abaa2f6487fb906f021387fbd8cd8f78e2a1cb95c716b61a4735a;
 
     /// @dev The categories of the reference leaves: 1, 2 and 3.
     uint64 internal constant REFERENCE_MASK = (1 << 1) | (1 << 2) | (1 << 3);
@@ -38,7 +39,7 @@ contract BatchAnchorTest is CarechainTest {
     // ---------------------------------------------------------------------------------------------------------
 
     function _leafHash(Leaf memory leaf) internal pure returns (bytes32) {
-        return keccak256(bytes.concat(keccak256(abi.encode(leaf.recordId, leaf.category, leaf.keyringDigest))));
+        return keccak256(bytes.concat(keccak256(abi.encode(leaf.recordId, leaf.categories, leaf.keyringDigest))));
     }
 
     /// @dev Commutative keccak256 of a pair, as MerkleProof's `_hashPair` (Hashes.commutativeKeccak256).
@@ -90,12 +91,12 @@ contract BatchAnchorTest is CarechainTest {
     }
 
     function _mask(Leaf[] memory leaves) internal pure returns (uint64 mask) {
-        for (uint256 i = 0; i < leaves.length; ++i) mask |= uint64(1) << leaves[i].category;
+        for (uint256 i = 0; i < leaves.length; ++i) mask |= leaves[i].categories;
     }
 
     /// @dev The five reference leaves (see {REFERENCE_ROOT}).
     function _referenceLeaves() internal pure returns (Leaf[] memory leaves) {
-        uint8[5] memory categories = [1, 2, 3, 2, 1];
+        uint64[5] memory categories = [uint64(2), 4, 12, 4, 2];
         leaves = new Leaf[](5);
         for (uint256 i = 0; i < 5; ++i) {
             bytes1 digit = bytes1(uint8(48 + i));
@@ -107,13 +108,14 @@ contract BatchAnchorTest is CarechainTest {
         }
     }
 
-    /// @dev `count` pseudo-random leaves from `seed`, categories in 0..63.
+    /// @dev `count` pseudo-random leaves from `seed`, each of one or two categories in 0..63.
     function _randomLeaves(uint256 seed, uint256 count) internal pure returns (Leaf[] memory leaves) {
         leaves = new Leaf[](count);
         for (uint256 i = 0; i < count; ++i) {
             leaves[i] = Leaf(
                 keccak256(abi.encode(seed, i, "record")),
-                uint8(uint256(keccak256(abi.encode(seed, i, "category"))) % 64),
+                _bit(uint8(uint256(keccak256(abi.encode(seed, i, "category"))) % 64))
+                    | (i % 3 == 0 ? _bit(uint8(uint256(keccak256(abi.encode(seed, i, "second"))) % 64)) : 0),
                 keccak256(abi.encode(seed, i, "keyring"))
             );
         }
@@ -127,60 +129,85 @@ contract BatchAnchorTest is CarechainTest {
         Leaf[] memory leaves = _referenceLeaves();
         bytes32 root = _tree(leaves)[0];
         _grant(alice, hospital, _terms(REFERENCE_MASK, REFERENCE_MASK, _purposeBit(Purpose.Treatment), uint64(START + 1 days)));
-        _anchorBatch(hospital, alice, root, REFERENCE_MASK, 5);
+        bytes32 id = _anchorBatch(hospital, alice, root, REFERENCE_MASK, 5);
         vm.expectEmit(true, true, true, true, address(records));
-        emit IRecordRegistry.RecordAccessed(leaves[1].recordId, alice, hospital, Purpose.Treatment);
+        emit IRecordRegistry.RecordAccessed(leaves[2].recordId, alice, hospital, Purpose.Treatment);
         vm.prank(hospital);
-        records.logBatchAccess(root, leaves[1].recordId, leaves[1].category, Purpose.Treatment);
+        records.logBatchAccess(id, leaves[2].recordId, leaves[2].categories, Purpose.Treatment);
     }
 
     function test_LogBatchAccess_RevertWhen_NoReadConsent() public {
         Leaf[] memory leaves = _referenceLeaves();
         bytes32 root = _tree(leaves)[0];
         _grant(alice, hospital, _terms(REFERENCE_MASK, REFERENCE_MASK, _purposeBit(Purpose.Treatment), uint64(START + 1 days)));
-        _anchorBatch(hospital, alice, root, REFERENCE_MASK, 5);
+        bytes32 id = _anchorBatch(hospital, alice, root, REFERENCE_MASK, 5);
         vm.expectRevert(
-            abi.encodeWithSelector(IRecordRegistry.RecordReadConsentRequired.selector, alice, lab, leaves[0].category, Purpose.Treatment)
+            abi.encodeWithSelector(IRecordRegistry.RecordReadConsentRequired.selector, alice, lab, 1, Purpose.Treatment)
         );
         vm.prank(lab);
-        records.logBatchAccess(root, leaves[0].recordId, leaves[0].category, Purpose.Treatment);
+        records.logBatchAccess(id, leaves[0].recordId, leaves[0].categories, Purpose.Treatment);
         // A purpose the grant does not name is refused too.
         vm.expectRevert(
-            abi.encodeWithSelector(IRecordRegistry.RecordReadConsentRequired.selector, alice, hospital, leaves[0].category, Purpose.Research)
+            abi.encodeWithSelector(IRecordRegistry.RecordReadConsentRequired.selector, alice, hospital, 1, Purpose.Research)
         );
         vm.prank(hospital);
-        records.logBatchAccess(root, leaves[0].recordId, leaves[0].category, Purpose.Research);
+        records.logBatchAccess(id, leaves[0].recordId, leaves[0].categories, Purpose.Research);
     }
 
-    function test_LogBatchAccess_RevertWhen_CategoryNotInBatchOrUnknownRoot() public {
+    /// @dev A multi-category leaf needs read consent for every one of its categories.
+    function test_LogBatchAccess_RevertWhen_ReadConsentForOnlyOneOfTheLeafsCategories() public {
+        Leaf[] memory leaves = _referenceLeaves();
+        bytes32 root = _tree(leaves)[0];
+        _grant(alice, hospital, _terms(_bit(2), REFERENCE_MASK, _purposeBit(Purpose.Treatment), uint64(START + 1 days)));
+        bytes32 id = _anchorBatch(hospital, alice, root, REFERENCE_MASK, 5);
+        vm.expectRevert(
+            abi.encodeWithSelector(IRecordRegistry.RecordReadConsentRequired.selector, alice, hospital, 3, Purpose.Treatment)
+        );
+        vm.prank(hospital);
+        records.logBatchAccess(id, leaves[2].recordId, leaves[2].categories, Purpose.Treatment);
+        vm.prank(hospital);
+        records.logBatchAccess(id, leaves[1].recordId, leaves[1].categories, Purpose.Treatment);
+    }
+
+    function test_LogBatchAccess_RevertWhen_CategoryNotInBatchOrUnknownBatch() public {
         Leaf[] memory leaves = _referenceLeaves();
         bytes32 root = _tree(leaves)[0];
         _grant(alice, hospital, _terms(REFERENCE_MASK | _bit(9), REFERENCE_MASK, _purposeBit(Purpose.Treatment), uint64(START + 1 days)));
-        _anchorBatch(hospital, alice, root, REFERENCE_MASK, 5);
-        for (uint8 category = 0; category < 70; category += 9) {
+        bytes32 id = _anchorBatch(hospital, alice, root, REFERENCE_MASK, 5);
+        for (uint8 category = 0; category < 64; category += 9) {
             if (category >= 1 && category <= 3) continue;
-            vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordCategoryNotInBatch.selector, root, category));
+            vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordCategoryNotInBatch.selector, id, _bit(category)));
             vm.prank(hospital);
-            records.logBatchAccess(root, leaves[0].recordId, category, Purpose.Treatment);
+            records.logBatchAccess(id, leaves[0].recordId, _bit(category), Purpose.Treatment);
         }
-        bytes32 unknown = keccak256("unknown root");
-        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordBatchNotFound.selector, unknown));
+        // A declared category with an undeclared one, and the empty mask.
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordCategoryNotInBatch.selector, id, _bit(1) | _bit(9)));
         vm.prank(hospital);
-        records.logBatchAccess(unknown, leaves[0].recordId, 1, Purpose.Treatment);
+        records.logBatchAccess(id, leaves[0].recordId, _bit(1) | _bit(9), Purpose.Treatment);
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordCategoryNotInBatch.selector, id, uint64(0)));
+        vm.prank(hospital);
+        records.logBatchAccess(id, leaves[0].recordId, 0, Purpose.Treatment);
+        // The root alone is not a batch id.
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordBatchNotFound.selector, root));
+        vm.prank(hospital);
+        records.logBatchAccess(root, leaves[0].recordId, _bit(1), Purpose.Treatment);
     }
 
     // ---------------------------------------------------------------------------------------------------------
     // Helpers
     // ---------------------------------------------------------------------------------------------------------
 
-    function _anchorBatch(address author, address patient, bytes32 root, uint64 categories, uint32 count) internal {
+    function _anchorBatch(address author, address patient, bytes32 root, uint64 categories, uint32 count)
+        internal
+        returns (bytes32 batchId)
+    {
         bytes memory manifestCid = manifest;
         vm.prank(author);
-        records.anchorBatch(patient, root, categories, count, manifestCid);
+        batchId = records.anchorBatch(patient, root, categories, count, manifestCid);
     }
 
-    function _verify(bytes32 root, Leaf memory leaf, bytes32[] memory proof) internal view returns (bool) {
-        return records.verifyBatchRecord(root, leaf.recordId, leaf.category, leaf.keyringDigest, proof);
+    function _verify(bytes32 batchId, Leaf memory leaf, bytes32[] memory proof) internal view returns (bool) {
+        return records.verifyBatchRecord(batchId, leaf.recordId, leaf.categories, leaf.keyringDigest, proof);
     }
 
     function _expectWriteConsentRequired(address patient, address author, uint8 category) internal {
@@ -212,20 +239,24 @@ contract BatchAnchorTest is CarechainTest {
         Leaf[] memory leaves = _referenceLeaves();
         bytes32[] memory tree = _tree(leaves);
         bytes32 root = tree[0];
+        bytes32 expectedId = keccak256(abi.encode(alice, alice, root));
+        assertEq(records.batchIdOf(alice, alice, root), expectedId, "batchIdOf");
 
         vm.expectEmit(true, true, true, true, address(records));
-        emit IRecordRegistry.BatchAnchored(root, alice, alice, REFERENCE_MASK, 5, manifest);
-        _anchorBatch(alice, alice, root, REFERENCE_MASK, 5);
+        emit IRecordRegistry.BatchAnchored(expectedId, alice, alice, root, REFERENCE_MASK, 5, manifest);
+        bytes32 id = _anchorBatch(alice, alice, root, REFERENCE_MASK, 5);
+        assertEq(id, expectedId, "batch id");
 
-        IRecordRegistry.Batch memory entry = records.batch(root);
+        IRecordRegistry.Batch memory entry = records.batch(id);
         assertEq(entry.patient, alice, "patient");
         assertEq(entry.author, alice, "author");
         assertEq(entry.count, 5, "count");
         assertEq(entry.categories, REFERENCE_MASK, "categories");
         assertEq(entry.anchoredAt, START, "anchoredAt");
+        assertEq(entry.root, root, "root");
 
         for (uint256 i = 0; i < leaves.length; ++i) {
-            assertTrue(_verify(root, leaves[i], _proof(tree, leaves[i])), "leaf verifies");
+            assertTrue(_verify(id, leaves[i], _proof(tree, leaves[i])), "leaf verifies");
         }
         // A batch anchors no individual record.
         assertEq(records.recordCount(alice), 0, "no individual records");
@@ -235,14 +266,15 @@ contract BatchAnchorTest is CarechainTest {
         _grant(alice, hospital, _terms(0, REFERENCE_MASK, _purposeBit(Purpose.Treatment), uint64(START + 1 days)));
         Leaf[] memory leaves = _referenceLeaves();
         bytes32[] memory tree = _tree(leaves);
+        bytes32 expectedId = records.batchIdOf(alice, hospital, tree[0]);
 
         vm.expectEmit(true, true, true, true, address(records));
-        emit IRecordRegistry.BatchAnchored(tree[0], alice, hospital, REFERENCE_MASK, 5, manifest);
-        _anchorBatch(hospital, alice, tree[0], REFERENCE_MASK, 5);
+        emit IRecordRegistry.BatchAnchored(expectedId, alice, hospital, tree[0], REFERENCE_MASK, 5, manifest);
+        bytes32 id = _anchorBatch(hospital, alice, tree[0], REFERENCE_MASK, 5);
 
-        assertEq(records.batch(tree[0]).author, hospital, "author");
-        assertEq(records.batch(tree[0]).patient, alice, "patient");
-        assertTrue(_verify(tree[0], leaves[2], _proof(tree, leaves[2])), "leaf verifies");
+        assertEq(records.batch(id).author, hospital, "author");
+        assertEq(records.batch(id).patient, alice, "patient");
+        assertTrue(_verify(id, leaves[2], _proof(tree, leaves[2])), "leaf verifies");
     }
 
     function test_AnchorBatch_SingleLeaf() public {
@@ -251,17 +283,17 @@ contract BatchAnchorTest is CarechainTest {
         assertEq(tree.length, 1, "one node");
         assertEq(tree[0], _leafHash(leaves[0]), "root is the leaf");
 
-        _anchorBatch(alice, alice, tree[0], _mask(leaves), 1);
-        assertTrue(_verify(tree[0], leaves[0], new bytes32[](0)), "empty proof");
-        leaves[0].category ^= 1;
-        assertFalse(_verify(tree[0], leaves[0], new bytes32[](0)), "other category");
+        bytes32 id = _anchorBatch(alice, alice, tree[0], ~uint64(0), 1);
+        assertTrue(_verify(id, leaves[0], new bytes32[](0)), "empty proof");
+        leaves[0].categories ^= 1;
+        assertFalse(_verify(id, leaves[0], new bytes32[](0)), "other categories");
     }
 
     function test_AnchorBatch_DagPbManifest() public {
         bytes memory manifestCid = _cidDagPb(_digest("manifest.dag-pb"));
         bytes32 root = keccak256("root");
         vm.expectEmit(true, true, true, true, address(records));
-        emit IRecordRegistry.BatchAnchored(root, alice, alice, 1, 3, manifestCid);
+        emit IRecordRegistry.BatchAnchored(records.batchIdOf(alice, alice, root), alice, alice, root, 1, 3, manifestCid);
         vm.prank(alice);
         records.anchorBatch(alice, root, 1, 3, manifestCid);
     }
@@ -271,16 +303,16 @@ contract BatchAnchorTest is CarechainTest {
         Leaf[] memory b = _randomLeaves(2, 3);
         bytes32[] memory treeA = _tree(a);
         bytes32[] memory treeB = _tree(b);
-        _anchorBatch(alice, alice, treeA[0], _mask(a), 6);
+        bytes32 idA = _anchorBatch(alice, alice, treeA[0], _mask(a), 6);
         vm.warp(START + 1 days);
-        _anchorBatch(bob, bob, treeB[0], _mask(b), 3);
+        bytes32 idB = _anchorBatch(bob, bob, treeB[0], _mask(b), 3);
 
-        assertEq(records.batch(treeA[0]).patient, alice, "A patient");
-        assertEq(records.batch(treeB[0]).patient, bob, "B patient");
-        assertEq(records.batch(treeB[0]).anchoredAt, START + 1 days, "B time");
-        assertTrue(_verify(treeB[0], b[1], _proof(treeB, b[1])), "B leaf in B");
-        // A's leaf with A's proof, checked against B's root.
-        assertFalse(_verify(treeB[0], a[1], _proof(treeA, a[1])), "A leaf not in B");
+        assertEq(records.batch(idA).patient, alice, "A patient");
+        assertEq(records.batch(idB).patient, bob, "B patient");
+        assertEq(records.batch(idB).anchoredAt, START + 1 days, "B time");
+        assertTrue(_verify(idB, b[1], _proof(treeB, b[1])), "B leaf in B");
+        // A's leaf with A's proof, checked against B.
+        assertFalse(_verify(idB, a[1], _proof(treeA, a[1])), "A leaf not in B");
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -291,54 +323,58 @@ contract BatchAnchorTest is CarechainTest {
         Leaf[] memory leaves = _referenceLeaves();
         bytes32[] memory tree = _tree(leaves);
         bytes32 root = tree[0];
-        _anchorBatch(alice, alice, root, REFERENCE_MASK, 5);
+        bytes32 id = _anchorBatch(alice, alice, root, REFERENCE_MASK, 5);
 
         Leaf memory leaf = leaves[3];
         bytes32[] memory proof = _proof(tree, leaf);
-        assertTrue(_verify(root, leaf, proof), "the right leaf and proof");
+        assertTrue(_verify(id, leaf, proof), "the right leaf and proof");
 
-        assertFalse(_verify(root, Leaf(leaf.recordId ^ bytes32(uint256(1)), leaf.category, leaf.keyringDigest), proof), "recordId");
-        assertFalse(_verify(root, Leaf(leaf.recordId, leaf.category + 1, leaf.keyringDigest), proof), "category");
-        assertFalse(_verify(root, Leaf(leaf.recordId, leaf.category, bytes32(0)), proof), "keyringDigest");
+        assertFalse(_verify(id, Leaf(leaf.recordId ^ bytes32(uint256(1)), leaf.categories, leaf.keyringDigest), proof), "recordId");
+        assertFalse(_verify(id, Leaf(leaf.recordId, leaf.categories | _bit(3), leaf.keyringDigest), proof), "categories");
+        assertFalse(_verify(id, Leaf(leaf.recordId, leaf.categories, bytes32(0)), proof), "keyringDigest");
         // Another leaf's proof.
-        assertFalse(_verify(root, leaf, _proof(tree, leaves[0])), "leaf 0's proof");
+        assertFalse(_verify(id, leaf, _proof(tree, leaves[0])), "leaf 0's proof");
         // Truncated, extended, empty, altered proofs.
         bytes32[] memory truncated = new bytes32[](proof.length - 1);
         for (uint256 i = 0; i < truncated.length; ++i) truncated[i] = proof[i];
-        assertFalse(_verify(root, leaf, truncated), "truncated");
+        assertFalse(_verify(id, leaf, truncated), "truncated");
         bytes32[] memory extended = new bytes32[](proof.length + 1);
         for (uint256 i = 0; i < proof.length; ++i) extended[i] = proof[i];
         extended[proof.length] = root;
-        assertFalse(_verify(root, leaf, extended), "extended");
-        assertFalse(_verify(root, leaf, new bytes32[](0)), "empty");
+        assertFalse(_verify(id, leaf, extended), "extended");
+        assertFalse(_verify(id, leaf, new bytes32[](0)), "empty");
         for (uint256 i = 0; i < proof.length; ++i) {
             bytes32[] memory altered = new bytes32[](proof.length);
             for (uint256 j = 0; j < proof.length; ++j) altered[j] = proof[j];
             altered[i] ^= bytes32(uint256(1) << 255);
-            assertFalse(_verify(root, leaf, altered), "altered sibling");
+            assertFalse(_verify(id, leaf, altered), "altered sibling");
         }
         // The leaf hash itself, or an internal node, is not a leaf (double hashing).
         assertFalse(
-            records.verifyBatchRecord(root, _leafHash(leaf), leaf.category, leaf.keyringDigest, proof), "leaf hash as id"
+            records.verifyBatchRecord(id, _leafHash(leaf), leaf.categories, leaf.keyringDigest, proof), "leaf hash as id"
         );
     }
 
-    /// @dev Surprising: verifyBatchRecord does not check the leaf's category against the batch's category mask, and
-    /// anchorBatch checks write consent only for the declared mask. A writer with consent for category 1 only can
-    /// anchor leaves of category 9 under a mask of {1}, and they verify.
+    /// @dev anchorBatch checks write consent only for the declared mask, so verifyBatchRecord refuses a leaf with
+    /// a category outside it: a writer with consent for category 1 only can't get a category-9 leaf (alone, or
+    /// beside category 1) verified under a mask of {1}.
     function test_VerifyBatchRecord_LeafCategoryOutsideMask_DoesNotVerify() public {
         _grant(alice, hospital, _terms(0, _bit(1), _purposeBit(Purpose.Treatment), uint64(START + 1 days)));
         assertFalse(consent.canAccess(alice, hospital, 9, Action.Write), "no write consent for 9");
 
-        Leaf[] memory leaves = new Leaf[](2);
-        leaves[0] = Leaf(_digest("ok"), 1, _digest("ok.keyring"));
-        leaves[1] = Leaf(_digest("smuggled"), 9, _digest("smuggled.keyring"));
+        Leaf[] memory leaves = new Leaf[](4);
+        leaves[0] = Leaf(_digest("ok"), _bit(1), _digest("ok.keyring"));
+        leaves[1] = Leaf(_digest("smuggled"), _bit(9), _digest("smuggled.keyring"));
+        leaves[2] = Leaf(_digest("smuggled.beside"), _bit(1) | _bit(9), _digest("smuggled.beside.keyring"));
+        leaves[3] = Leaf(_digest("no category"), 0, _digest("no category.keyring"));
         bytes32[] memory tree = _tree(leaves);
-        _anchorBatch(hospital, alice, tree[0], _bit(1), 2);
+        bytes32 id = _anchorBatch(hospital, alice, tree[0], _bit(1), 4);
 
-        assertEq(records.batch(tree[0]).categories, _bit(1), "declared mask");
-        assertFalse(_verify(tree[0], leaves[1], _proof(tree, leaves[1])), "category-9 leaf is refused");
-        assertTrue(_verify(tree[0], leaves[0], _proof(tree, leaves[0])), "declared-category leaf verifies");
+        assertEq(records.batch(id).categories, _bit(1), "declared mask");
+        assertFalse(_verify(id, leaves[1], _proof(tree, leaves[1])), "category-9 leaf is refused");
+        assertFalse(_verify(id, leaves[2], _proof(tree, leaves[2])), "category 1+9 leaf is refused");
+        assertFalse(_verify(id, leaves[3], _proof(tree, leaves[3])), "a leaf of no category is refused");
+        assertTrue(_verify(id, leaves[0], _proof(tree, leaves[0])), "declared-category leaf verifies");
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -359,8 +395,8 @@ contract BatchAnchorTest is CarechainTest {
         _anchorBatch(hospital, alice, root, _bit(1) | _bit(63), 5);
 
         // With write consent for every category in the mask, it goes through.
-        _anchorBatch(hospital, alice, root, _bit(1) | _bit(3), 5);
-        assertEq(records.batch(root).author, hospital, "anchored");
+        bytes32 id = _anchorBatch(hospital, alice, root, _bit(1) | _bit(3), 5);
+        assertEq(records.batch(id).author, hospital, "anchored");
     }
 
     function test_AnchorBatch_RevertWhen_NoLiveWriteConsent() public {
@@ -400,8 +436,9 @@ contract BatchAnchorTest is CarechainTest {
         _expectWriteConsentRequired(STRANGER, STRANGER, 1);
         _anchorBatch(STRANGER, STRANGER, root, REFERENCE_MASK, 5);
 
-        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordBatchNotFound.selector, root));
-        records.batch(root);
+        bytes32 id = records.batchIdOf(alice, lab, root);
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordBatchNotFound.selector, id));
+        records.batch(id);
     }
 
     function test_AnchorBatch_RevertWhen_Empty() public {
@@ -417,38 +454,46 @@ contract BatchAnchorTest is CarechainTest {
         _anchorBatch(STRANGER, alice, root, 0, 5);
     }
 
+    /// @dev The same author anchoring the same root for the same patient again is refused (a retry meets its own
+    /// batch); the first anchor is kept.
     function test_AnchorBatch_RevertWhen_AlreadyAnchored() public {
         bytes32 root = _tree(_referenceLeaves())[0];
+        bytes32 id = _anchorBatch(alice, alice, root, REFERENCE_MASK, 5);
+
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordBatchAlreadyAnchored.selector, id));
         _anchorBatch(alice, alice, root, REFERENCE_MASK, 5);
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordBatchAlreadyAnchored.selector, id));
+        _anchorBatch(alice, alice, root, _bit(5), 1);
 
-        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordBatchAlreadyAnchored.selector, root));
-        _anchorBatch(alice, alice, root, REFERENCE_MASK, 5);
-
-        // By another author with write consent, with other metadata.
-        _grant(alice, hospital, _terms(0, ALL_CATEGORIES, ALL_PURPOSES, uint64(START + 1 days)));
-        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordBatchAlreadyAnchored.selector, root));
-        _anchorBatch(hospital, alice, root, _bit(5), 1);
-
-        assertEq(records.batch(root).author, alice, "first anchor kept");
-        assertEq(records.batch(root).count, 5, "count kept");
+        assertEq(records.batch(id).author, alice, "first anchor kept");
+        assertEq(records.batch(id).count, 5, "count kept");
     }
 
-    /// @dev Surprising: batch roots are global, not per patient. Any registered patient can anchor any root on its
-    /// own records first (e.g. front-running a pending anchorBatch it saw in the mempool); the real author's
-    /// anchor then fails with RecordBatchAlreadyAnchored, and the batch is recorded as bob's.
-    function test_AnchorBatch_RootSquattedByAnotherPatient() public {
+    /// @dev Batches are keyed by (patient, author, root): a hostile patient anchoring the root on its own records
+    /// first (front-running a pending anchorBatch seen in the mempool), or a hostile writer with write consent from
+    /// the same patient anchoring it first, blocks nothing: the honest batch lands under its own id, and the
+    /// squatters' batches are theirs alone.
+    function test_AnchorBatch_FrontRunnersDoNotBlockTheRoot() public {
         Leaf[] memory leaves = _referenceLeaves();
         bytes32[] memory tree = _tree(leaves);
         _grant(alice, hospital, _terms(0, REFERENCE_MASK, ALL_PURPOSES, uint64(START + 1 days)));
+        _grant(alice, lab, _terms(0, ALL_CATEGORIES, ALL_PURPOSES, uint64(START + 1 days)));
 
-        _anchorBatch(bob, bob, tree[0], _bit(0), 1);
-        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordBatchAlreadyAnchored.selector, tree[0]));
-        _anchorBatch(hospital, alice, tree[0], REFERENCE_MASK, 5);
+        bytes32 squatBob = _anchorBatch(bob, bob, tree[0], _bit(0), 1);
+        bytes32 squatLab = _anchorBatch(lab, alice, tree[0], _bit(0), 1);
+        bytes32 id = _anchorBatch(hospital, alice, tree[0], REFERENCE_MASK, 5);
 
-        assertEq(records.batch(tree[0]).patient, bob, "recorded as bob's");
-        // Known limitation (docs/security.md): a root can be squatted, but the squatter's batch only vouches for the
-        // categories it declared, and the SDK refuses a manifest whose patient is not the batch's patient.
-        assertFalse(_verify(tree[0], leaves[0], _proof(tree, leaves[0])), "alice's leaf is not in bob's declared categories");
+        assertEq(id, records.batchIdOf(alice, hospital, tree[0]), "honest id");
+        assertTrue(id != squatBob && id != squatLab, "distinct ids");
+        IRecordRegistry.Batch memory entry = records.batch(id);
+        assertEq(entry.patient, alice, "patient");
+        assertEq(entry.author, hospital, "author");
+        assertEq(entry.categories, REFERENCE_MASK, "categories");
+        assertEq(entry.count, 5, "count");
+        assertTrue(_verify(id, leaves[0], _proof(tree, leaves[0])), "honest leaf verifies in the honest batch");
+        assertEq(records.batch(squatBob).patient, bob, "bob's squat is bob's");
+        assertEq(records.batch(squatLab).author, lab, "lab's squat is lab's");
+        assertFalse(_verify(squatBob, leaves[0], _proof(tree, leaves[0])), "not in bob's declared categories");
     }
 
     function test_AnchorBatch_RevertWhen_InvalidManifestCid() public {
@@ -476,17 +521,20 @@ contract BatchAnchorTest is CarechainTest {
         Leaf[] memory leaves = _referenceLeaves();
         bytes32[] memory tree = _tree(leaves);
         bytes32 root = tree[0];
+        bytes32 id = records.batchIdOf(alice, alice, root);
 
-        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordBatchNotFound.selector, root));
-        records.batch(root);
-        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordBatchNotFound.selector, root));
-        records.verifyBatchRecord(root, leaves[0].recordId, leaves[0].category, leaves[0].keyringDigest, _proof(tree, leaves[0]));
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordBatchNotFound.selector, id));
+        records.batch(id);
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordBatchNotFound.selector, id));
+        records.verifyBatchRecord(id, leaves[0].recordId, leaves[0].categories, leaves[0].keyringDigest, _proof(tree, leaves[0]));
         vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordBatchNotFound.selector, bytes32(0)));
         records.batch(bytes32(0));
 
-        // Known once anchored.
+        // Known once anchored; the root itself is not an id.
         _anchorBatch(alice, alice, root, REFERENCE_MASK, 5);
-        assertEq(records.batch(root).count, 5, "found");
+        assertEq(records.batch(id).count, 5, "found");
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordBatchNotFound.selector, root));
+        records.batch(root);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -494,7 +542,7 @@ contract BatchAnchorTest is CarechainTest {
     // ---------------------------------------------------------------------------------------------------------
 
     /// @dev For 1..64 random leaves, any leaf's StandardMerkleTree proof verifies, and the leaf with another
-    /// keyring digest or category does not.
+    /// keyring digest or categories does not.
     function testFuzz_AnchorBatch_ProofVerifies(uint256 seed, uint256 count, uint256 index) public {
         count = bound(count, 1, 64);
         index = bound(index, 0, count - 1);
@@ -502,14 +550,17 @@ contract BatchAnchorTest is CarechainTest {
         bytes32[] memory tree = _tree(leaves);
         uint64 mask = _mask(leaves);
 
+        bytes32 expectedId = records.batchIdOf(alice, alice, tree[0]);
         vm.expectEmit(true, true, true, true, address(records));
-        emit IRecordRegistry.BatchAnchored(tree[0], alice, alice, mask, uint32(count), manifest);
-        _anchorBatch(alice, alice, tree[0], mask, uint32(count));
+        emit IRecordRegistry.BatchAnchored(expectedId, alice, alice, tree[0], mask, uint32(count), manifest);
+        bytes32 id = _anchorBatch(alice, alice, tree[0], mask, uint32(count));
 
         Leaf memory leaf = leaves[index];
         bytes32[] memory proof = _proof(tree, leaf);
-        assertTrue(_verify(tree[0], leaf, proof), "proof verifies");
-        assertFalse(_verify(tree[0], Leaf(leaf.recordId, leaf.category, ~leaf.keyringDigest), proof), "keyring");
-        assertFalse(_verify(tree[0], Leaf(leaf.recordId, leaf.category ^ 64, leaf.keyringDigest), proof), "category");
+        assertTrue(_verify(id, leaf, proof), "proof verifies");
+        assertFalse(_verify(id, Leaf(leaf.recordId, leaf.categories, ~leaf.keyringDigest), proof), "keyring");
+        // Another mask within the batch's (when there is one) does not verify either.
+        uint64 other = leaf.categories ^ (mask & ~leaf.categories);
+        if (other != leaf.categories) assertFalse(_verify(id, Leaf(leaf.recordId, other, leaf.keyringDigest), proof), "categories");
     }
 }

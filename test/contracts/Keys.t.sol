@@ -66,8 +66,8 @@ contract KeysTest is CarechainTest {
         bytes memory contentCid = _cid(_digest(name));
         bytes memory keyringCid = _cid(_digest(string.concat(name, ".keyring")));
         vm.prank(patient);
-        recordId = records.anchor(patient, category, contentCid, keyringCid, bytes32(0));
-        assertEq(recordId, _digest(name), "record id is the content digest");
+        recordId = records.anchor(patient, _bit(category), contentCid, keyringCid, bytes32(0));
+        assertEq(recordId, keccak256(abi.encode(patient, patient, _digest(name))), "record id");
     }
 
     function _ids(bytes32 a) internal pure returns (bytes32[] memory ids) {
@@ -167,7 +167,7 @@ contract KeysTest is CarechainTest {
         bytes memory contentCid = _cid(_digest("hospital.imaging"));
         bytes memory keyringCid = _cid(_digest("hospital.imaging.keyring"));
         vm.prank(hospital);
-        bytes32 byHospital = records.anchor(alice, IMAGING, contentCid, keyringCid, bytes32(0));
+        bytes32 byHospital = records.anchor(alice, _bit(IMAGING), contentCid, keyringCid, bytes32(0));
 
         bytes memory k = _cid(_digest("k"));
         address[6] memory actors = [STRANGER, bob, hospital, lab, ems, ADMIN];

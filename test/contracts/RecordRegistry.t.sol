@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {IConsentRegistry} from "../../contracts/interfaces/IConsentRegistry.sol";
 import {IRecordRegistry} from "../../contracts/interfaces/IRecordRegistry.sol";
 import {Action, Purpose} from "../../contracts/types/Access.sol";
 import {CarechainTest} from "./utils/Test.sol";
@@ -15,6 +16,10 @@ contract RecordRegistryTest is CarechainTest {
     bytes32 internal d3;
     bytes32 internal keyringDigest;
     bytes internal keyring;
+    /// @dev Ids of alice's versions d1, d2, d3 when alice anchors them herself.
+    bytes32 internal a1;
+    bytes32 internal a2;
+    bytes32 internal a3;
 
     function setUp() public {
         _deploy();
@@ -24,6 +29,7 @@ contract RecordRegistryTest is CarechainTest {
         d3 = _digest("alice/labs/v3");
         keyringDigest = _digest("alice/labs/keyring");
         keyring = _cid(keyringDigest);
+        (a1, a2, a3) = (_id(alice, alice, d1), _id(alice, alice, d2), _id(alice, alice, d3));
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -44,7 +50,13 @@ contract RecordRegistryTest is CarechainTest {
         returns (bytes32)
     {
         vm.prank(author);
-        return records.anchor(patient, category, _cid(digest), keyring, previous);
+        return records.anchor(patient, _bit(category), _cid(digest), keyring, previous);
+    }
+
+    /// @dev The record id of `patient`'s version with ciphertext digest `digest` anchored by `author`, computed
+    /// here independently of the contract.
+    function _id(address patient, address author, bytes32 digest) internal pure returns (bytes32) {
+        return keccak256(abi.encode(patient, author, digest));
     }
 
     function _expectWriteRefused(address patient, address author, uint8 category) internal {
@@ -78,7 +90,7 @@ contract RecordRegistryTest is CarechainTest {
     ) internal view {
         IRecordRegistry.RecordVersion memory r = records.record(id);
         assertEq(r.patient, patient, "patient");
-        assertEq(r.category, category, "category");
+        assertEq(r.categories, _bit(category), "categories");
         assertEq(r.codec, codec, "codec");
         assertEq(r.amended, amended, "amended");
         assertEq(r.anchoredAt, anchoredAt, "anchoredAt");
@@ -115,21 +127,22 @@ contract RecordRegistryTest is CarechainTest {
         vm.warp(START + 5);
         bytes memory content = _cid(d1);
         vm.expectEmit(true, true, true, true, address(records));
-        emit IRecordRegistry.RecordAnchored(d1, alice, alice, LABS, 1, bytes32(0), content, keyring);
+        emit IRecordRegistry.RecordAnchored(a1, alice, alice, _bit(LABS), 1, bytes32(0), content, keyring);
         vm.prank(alice);
-        bytes32 id = records.anchor(alice, LABS, content, keyring, bytes32(0));
+        bytes32 id = records.anchor(alice, _bit(LABS), content, keyring, bytes32(0));
 
-        assertEq(id, d1, "record id is the CID digest");
+        assertEq(id, a1, "record id is (patient, author, CID digest)");
+        assertEq(records.recordIdOf(alice, alice, d1), a1, "recordIdOf");
         _assertRecord(id, alice, LABS, 0x55, false, START + 5, alice, 1, bytes32(0));
         assertEq(records.recordCount(alice), 1, "recordCount");
-        assertEq(records.recordsOf(alice, 0, 10), _ids(d1), "recordsOf");
+        assertEq(records.recordsOf(alice, 0, 10), _ids(a1), "recordsOf");
         assertEq(records.recordCount(bob), 0, "bob has none");
     }
 
     function test_Anchor_DagPbCodec() public {
         vm.prank(alice);
-        bytes32 id = records.anchor(alice, IMAGING, _cidDagPb(d1), _cidDagPb(keyringDigest), bytes32(0));
-        assertEq(id, d1, "record id");
+        bytes32 id = records.anchor(alice, _bit(IMAGING), _cidDagPb(d1), _cidDagPb(keyringDigest), bytes32(0));
+        assertEq(id, a1, "record id");
         _assertRecord(id, alice, IMAGING, 0x70, false, START, alice, 1, bytes32(0));
     }
 
@@ -137,9 +150,9 @@ contract RecordRegistryTest is CarechainTest {
         _grantHospitalLabs();
         bytes memory content = _cid(d1);
         vm.expectEmit(true, true, true, true, address(records));
-        emit IRecordRegistry.RecordAnchored(d1, alice, hospital, LABS, 1, bytes32(0), content, keyring);
+        emit IRecordRegistry.RecordAnchored(_id(alice, hospital, d1), alice, hospital, _bit(LABS), 1, bytes32(0), content, keyring);
         vm.prank(hospital);
-        bytes32 id = records.anchor(alice, LABS, content, keyring, bytes32(0));
+        bytes32 id = records.anchor(alice, _bit(LABS), content, keyring, bytes32(0));
 
         _assertRecord(id, alice, LABS, 0x55, false, START, hospital, 1, bytes32(0));
         assertEq(records.recordCount(alice), 1, "counted for the patient");
@@ -212,7 +225,7 @@ contract RecordRegistryTest is CarechainTest {
         vm.prank(REGISTRAR);
         directory.reinstateProvider(hospital);
         bytes32 id = _anchor(hospital, alice, LABS, d1, bytes32(0));
-        assertEq(id, d1, "anchored once reinstated");
+        assertEq(id, _id(alice, hospital, d1), "anchored once reinstated");
     }
 
     function test_Anchor_RevertWhen_PatientNotRegistered() public {
@@ -224,18 +237,62 @@ contract RecordRegistryTest is CarechainTest {
         _anchor(hospital, hospital, LABS, d1, bytes32(0));
     }
 
-    function test_Anchor_RevertWhen_CategoryAbove63() public {
-        _expectWriteRefused(alice, alice, 64);
-        _anchor(alice, alice, 64, d1, bytes32(0));
-        _expectWriteRefused(alice, alice, 255);
-        _anchor(alice, alice, 255, d1, bytes32(0));
-        // 63 is the last valid category.
-        assertEq(_anchor(alice, alice, 63, d1, bytes32(0)), d1, "category 63");
+    function test_Anchor_RevertWhen_NoCategory() public {
+        vm.expectRevert(IRecordRegistry.RecordEmptyCategories.selector);
+        vm.prank(alice);
+        records.anchor(alice, 0, _cid(d1), keyring, bytes32(0));
+        // 63 is the last category.
+        assertEq(_anchor(alice, alice, 63, d1, bytes32(0)), a1, "category 63");
+        assertEq(records.record(a1).categories, uint64(1) << 63, "mask");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // anchor: records spanning several categories
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @dev A record whose content spans LABS and IMAGING needs write consent for both: hospital (LABS only) is
+    /// refused naming IMAGING; with both, it is anchored with the whole mask.
+    function test_Anchor_MultiCategory_NeedsWriteConsentForEveryCategory() public {
+        uint64 both = _bit(LABS) | _bit(IMAGING);
+        _grantHospitalLabs();
+        _expectWriteRefused(alice, hospital, IMAGING);
+        vm.prank(hospital);
+        records.anchor(alice, both, _cid(d1), keyring, bytes32(0));
+
+        _grant(alice, hospital, _terms(both, both, ALL_PURPOSES, expiry));
+        vm.prank(hospital);
+        bytes32 id = records.anchor(alice, both, _cid(d1), keyring, bytes32(0));
+        assertEq(records.record(id).categories, both, "every category anchored");
+    }
+
+    /// @dev Reading (logAccess) and publishing keyrings need read consent for every category of the record.
+    function test_LogAccess_MultiCategory_NeedsReadConsentForEveryCategory() public {
+        uint64 both = _bit(LABS) | _bit(IMAGING);
+        vm.prank(alice);
+        bytes32 id = records.anchor(alice, both, _cid(d1), keyring, bytes32(0));
+        _grant(alice, lab, _terms(_bit(LABS), 0, ALL_PURPOSES, expiry));
+        _expectReadRefused(alice, lab, IMAGING, Purpose.Treatment);
+        vm.prank(lab);
+        records.logAccess(id, Purpose.Treatment);
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, id, lab));
+        vm.prank(lab);
+        records.publishKeyrings(_ids(id), _cids(keyring));
+
+        _grant(alice, lab, _terms(both, 0, ALL_PURPOSES, expiry));
+        vm.prank(lab);
+        records.logAccess(id, Purpose.Treatment);
+        vm.prank(lab);
+        records.publishKeyrings(_ids(id), _cids(keyring));
     }
 
     // ---------------------------------------------------------------------------------------------------------
     // anchor: CIDs
     // ---------------------------------------------------------------------------------------------------------
+
+    function _cids(bytes memory a) internal pure returns (bytes[] memory cids) {
+        cids = new bytes[](1);
+        cids[0] = a;
+    }
 
     function test_Anchor_RevertWhen_InvalidContentCid() public {
         bytes[] memory invalid = new bytes[](11);
@@ -253,7 +310,7 @@ contract RecordRegistryTest is CarechainTest {
         for (uint256 i = 0; i < invalid.length; ++i) {
             _expectInvalidCid(invalid[i]);
             vm.prank(alice);
-            records.anchor(alice, LABS, invalid[i], keyring, bytes32(0));
+            records.anchor(alice, _bit(LABS), invalid[i], keyring, bytes32(0));
         }
         assertEq(records.recordCount(alice), 0, "nothing anchored");
     }
@@ -262,43 +319,58 @@ contract RecordRegistryTest is CarechainTest {
         bytes memory badKeyring = abi.encodePacked(bytes4(0x01001220), keyringDigest); // identity codec
         _expectInvalidCid(badKeyring);
         vm.prank(alice);
-        records.anchor(alice, LABS, _cid(d1), badKeyring, bytes32(0));
+        records.anchor(alice, _bit(LABS), _cid(d1), badKeyring, bytes32(0));
 
         bytes memory shortKeyring = abi.encodePacked(bytes4(0x01551220));
         _expectInvalidCid(shortKeyring);
         vm.prank(alice);
-        records.anchor(alice, LABS, _cid(d1), shortKeyring, bytes32(0));
+        records.anchor(alice, _bit(LABS), _cid(d1), shortKeyring, bytes32(0));
     }
 
     function test_Anchor_CidIsCheckedBeforeConsent() public {
         bytes memory bad = abi.encodePacked(bytes4(0x01551220));
         _expectInvalidCid(bad);
         vm.prank(STRANGER);
-        records.anchor(alice, LABS, bad, keyring, bytes32(0));
+        records.anchor(alice, _bit(LABS), bad, keyring, bytes32(0));
     }
 
+    /// @dev The same author anchoring the same ciphertext for the same patient again (a retry meeting its own earlier
+    /// anchor) is refused with the id it already has; the first anchor is kept.
     function test_Anchor_RevertWhen_AlreadyAnchored() public {
         _anchor(alice, alice, LABS, d1, bytes32(0));
 
-        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordAlreadyAnchored.selector, d1));
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordAlreadyAnchored.selector, a1));
         _anchor(alice, alice, LABS, d1, bytes32(0));
 
-        // Same digest under the other codec: same record id.
-        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordAlreadyAnchored.selector, d1));
+        // Same digest under the other codec, another category: same record id.
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordAlreadyAnchored.selector, a1));
         vm.prank(alice);
-        records.anchor(alice, IMAGING, _cidDagPb(d1), keyring, bytes32(0));
-
-        // By another author, about another patient.
-        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordAlreadyAnchored.selector, d1));
-        _anchor(bob, bob, LABS, d1, bytes32(0));
+        records.anchor(alice, _bit(IMAGING), _cidDagPb(d1), keyring, bytes32(0));
 
         // Nor as an amendment of itself.
-        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordAlreadyAnchored.selector, d1));
-        _anchor(alice, alice, LABS, d1, d1);
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordAlreadyAnchored.selector, a1));
+        _anchor(alice, alice, LABS, d1, a1);
 
         assertEq(records.recordCount(alice), 1, "recordCount");
-        assertEq(records.recordCount(bob), 0, "bob's count");
-        _assertRecord(d1, alice, LABS, 0x55, false, START, alice, 1, bytes32(0));
+        _assertRecord(a1, alice, LABS, 0x55, false, START, alice, 1, bytes32(0));
+    }
+
+    /// @dev Record ids are (patient, author, digest): a hostile patient (bob, on his own records) and a hostile
+    /// writer (lab, with write consent from alice) that see hospital's pending anchor and send the same content CID
+    /// first block nothing. hospital's version lands under its own id, attributed to hospital; the squatters'
+    /// anchors are records of their own.
+    function test_Anchor_FrontRunnersDoNotTakeTheRecordId() public {
+        _grantHospitalLabs();
+        _grant(alice, lab, _terms(0, _bit(LABS), ALL_PURPOSES, expiry));
+        bytes32 squatBob = _anchor(bob, bob, LABS, d1, bytes32(0));
+        bytes32 squatLab = _anchor(lab, alice, LABS, d1, bytes32(0));
+
+        bytes32 id = _anchor(hospital, alice, LABS, d1, bytes32(0));
+        assertEq(id, _id(alice, hospital, d1), "hospital's own id");
+        assertTrue(id != squatBob && id != squatLab, "distinct from the squatters'");
+        _assertRecord(id, alice, LABS, 0x55, false, START, hospital, 1, bytes32(0));
+        assertEq(records.record(squatLab).author, lab, "lab's copy is attributed to lab");
+        assertEq(records.record(squatBob).patient, bob, "bob's copy is bob's");
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -306,52 +378,121 @@ contract RecordRegistryTest is CarechainTest {
     // ---------------------------------------------------------------------------------------------------------
 
     function test_Amend_VersionChain() public {
-        _grantHospitalLabs();
         _anchor(alice, alice, LABS, d1, bytes32(0));
+
+        vm.warp(START + 1 days);
+        _anchor(alice, alice, LABS, d2, a1);
+        vm.warp(START + 2 days);
+        _anchor(alice, alice, LABS, d3, a2);
+
+        _assertRecord(a1, alice, LABS, 0x55, true, START, alice, 1, bytes32(0));
+        _assertRecord(a2, alice, LABS, 0x55, true, START + 1 days, alice, 2, a1);
+        _assertRecord(a3, alice, LABS, 0x55, false, START + 2 days, alice, 3, a2);
+        assertEq(records.recordCount(alice), 3, "every version counted");
+        assertEq(records.recordsOf(alice, 0, 3), _ids(a1, a2, a3), "oldest first");
+    }
+
+    /// @dev hospital writes version 1; the patient corrects it (version 2, original author still hospital);
+    /// hospital, the original author, amends the patient's version (version 3).
+    function test_Amend_ByOriginalAuthorAndPatient() public {
+        _grantHospitalLabs();
+        bytes32 v1 = _anchor(hospital, alice, LABS, d1, bytes32(0));
 
         vm.warp(START + 1 days);
         bytes memory content2 = _cid(d2);
         vm.expectEmit(true, true, true, true, address(records));
-        emit IRecordRegistry.RecordAnchored(d2, alice, hospital, LABS, 2, d1, content2, keyring);
-        vm.prank(hospital);
-        records.anchor(alice, LABS, content2, keyring, d1);
+        emit IRecordRegistry.RecordAnchored(a2, alice, alice, _bit(LABS), 2, v1, content2, keyring);
+        vm.prank(alice);
+        records.anchor(alice, _bit(LABS), content2, keyring, v1);
+        assertEq(records.record(a2).originalAuthor, hospital, "original author kept");
+        assertEq(records.record(v1).originalAuthor, hospital, "version 1's own author");
 
         vm.warp(START + 2 days);
-        _anchor(alice, alice, LABS, d3, d2);
+        bytes32 v3 = _anchor(hospital, alice, LABS, d3, a2);
+        _assertRecord(v3, alice, LABS, 0x55, false, START + 2 days, hospital, 3, a2);
+        assertEq(records.record(v3).originalAuthor, hospital, "original author");
+        assertTrue(records.record(a2).amended, "patient's version amended");
+    }
 
-        _assertRecord(d1, alice, LABS, 0x55, true, START, alice, 1, bytes32(0));
-        _assertRecord(d2, alice, LABS, 0x55, true, START + 1 days, hospital, 2, d1);
-        _assertRecord(d3, alice, LABS, 0x55, false, START + 2 days, alice, 3, d2);
-        assertEq(records.recordCount(alice), 3, "every version counted");
-        assertEq(records.recordsOf(alice, 0, 3), _ids(d1, d2, d3), "oldest first");
+    /// @dev A delegate of the patient may amend (with write consent, like any author).
+    function test_Amend_ByPatientsDelegate() public {
+        _grantHospitalLabs();
+        bytes32 v1 = _anchor(hospital, alice, LABS, d1, bytes32(0));
+        vm.prank(alice);
+        consent.addDelegate(alice, bob, IConsentRegistry.DelegateKind.Proxy);
+        _grant(alice, bob, _terms(0, _bit(LABS), ALL_PURPOSES, expiry));
+        bytes32 v2 = _anchor(bob, alice, LABS, d2, v1);
+        assertEq(records.record(v2).version, 2, "delegate's amendment");
+        assertEq(records.record(v2).originalAuthor, hospital, "original author");
+    }
+
+    /// @dev A hostile second writer with write consent in the category can't amend another author's record
+    /// (nor a version the patient wrote on it), and the version line is left as it was.
+    function test_Amend_RevertWhen_AnotherWriter() public {
+        _grantHospitalLabs();
+        _grant(alice, lab, _terms(_bit(LABS), _bit(LABS), ALL_PURPOSES, expiry));
+        bytes32 v1 = _anchor(hospital, alice, LABS, d1, bytes32(0));
+
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedAmender.selector, v1, lab));
+        _anchor(lab, alice, LABS, d2, v1);
+        assertFalse(records.record(v1).amended, "not marked amended");
+
+        // Nor the patient's version on top of hospital's record, nor the patient's own record.
+        _anchor(alice, alice, LABS, d2, v1);
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedAmender.selector, a2, lab));
+        _anchor(lab, alice, LABS, d3, a2);
+        bytes32 own = _anchor(alice, alice, IMAGING, d3, bytes32(0));
+        _grant(alice, lab, _terms(0, _bit(IMAGING), ALL_PURPOSES, expiry));
+        bytes32 takeover = _digest("lab.takeover");
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedAmender.selector, own, lab));
+        _anchor(lab, alice, IMAGING, takeover, own);
+        assertEq(records.recordCount(alice), 3, "only the legitimate versions");
+    }
+
+    /// @dev A removed delegate is just another writer again.
+    function test_Amend_RevertWhen_DelegateRemoved() public {
+        _grantHospitalLabs();
+        bytes32 v1 = _anchor(hospital, alice, LABS, d1, bytes32(0));
+        vm.startPrank(alice);
+        consent.addDelegate(alice, bob, IConsentRegistry.DelegateKind.Proxy);
+        consent.removeDelegate(alice, bob);
+        vm.stopPrank();
+        _grant(alice, bob, _terms(0, _bit(LABS), ALL_PURPOSES, expiry));
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedAmender.selector, v1, bob));
+        _anchor(bob, alice, LABS, d2, v1);
     }
 
     function test_Amend_RevertWhen_AlreadyAmended() public {
         _anchor(alice, alice, LABS, d1, bytes32(0));
-        _anchor(alice, alice, LABS, d2, d1);
+        _anchor(alice, alice, LABS, d2, a1);
 
-        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordAlreadyAmended.selector, d1));
-        _anchor(alice, alice, LABS, d3, d1);
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordAlreadyAmended.selector, a1));
+        _anchor(alice, alice, LABS, d3, a1);
 
         // The latest version is the one to amend.
-        _anchor(alice, alice, LABS, d3, d2);
-        assertEq(records.record(d3).version, 3, "version");
+        _anchor(alice, alice, LABS, d3, a2);
+        assertEq(records.record(a3).version, 3, "version");
     }
 
     function test_Amend_RevertWhen_AnotherPatientsRecord() public {
         _anchor(alice, alice, LABS, d1, bytes32(0));
-        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordAmendmentMismatch.selector, d1, bob, LABS));
-        _anchor(bob, bob, LABS, d2, d1);
-        assertFalse(records.record(d1).amended, "not marked amended");
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordAmendmentMismatch.selector, a1, bob, _bit(LABS)));
+        _anchor(bob, bob, LABS, d2, a1);
+        assertFalse(records.record(a1).amended, "not marked amended");
     }
 
     function test_Amend_RevertWhen_AnotherCategory() public {
         _anchor(alice, alice, LABS, d1, bytes32(0));
         vm.expectRevert(
-            abi.encodeWithSelector(IRecordRegistry.RecordAmendmentMismatch.selector, d1, alice, IMAGING)
+            abi.encodeWithSelector(IRecordRegistry.RecordAmendmentMismatch.selector, a1, alice, _bit(IMAGING))
         );
-        _anchor(alice, alice, IMAGING, d2, d1);
-        assertFalse(records.record(d1).amended, "not marked amended");
+        _anchor(alice, alice, IMAGING, d2, a1);
+        // A wider mask is another record's too.
+        uint64 wider = _bit(LABS) | _bit(IMAGING);
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordAmendmentMismatch.selector, a1, alice, wider));
+        vm.prank(alice);
+        records.anchor(alice, wider, _cid(d2), keyring, a1);
+        assertFalse(records.record(a1).amended, "not marked amended");
     }
 
     function test_Amend_RevertWhen_PreviousNotFound() public {
@@ -365,8 +506,8 @@ contract RecordRegistryTest is CarechainTest {
         _anchor(alice, alice, LABS, d1, bytes32(0));
         _grant(alice, hospital, _terms(_bit(LABS), 0, ALL_PURPOSES, expiry));
         _expectWriteRefused(alice, hospital, LABS);
-        _anchor(hospital, alice, LABS, d2, d1);
-        assertFalse(records.record(d1).amended, "not marked amended");
+        _anchor(hospital, alice, LABS, d2, a1);
+        assertFalse(records.record(a1).amended, "not marked amended");
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -374,8 +515,8 @@ contract RecordRegistryTest is CarechainTest {
     // ---------------------------------------------------------------------------------------------------------
 
     function test_Record_RevertWhen_Unknown() public {
-        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordNotFound.selector, d1));
-        records.record(d1);
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordNotFound.selector, a1));
+        records.record(a1);
         vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordNotFound.selector, bytes32(0)));
         records.record(bytes32(0));
     }
@@ -385,6 +526,7 @@ contract RecordRegistryTest is CarechainTest {
         for (uint256 i = 0; i < all.length; ++i) {
             all[i] = _digest(string(abi.encodePacked("page-", bytes1(uint8(0x30 + i)))));
             _anchor(alice, alice, uint8(i), all[i], bytes32(0));
+            all[i] = _id(alice, alice, all[i]);
         }
         assertEq(records.recordCount(alice), 5, "recordCount");
         assertEq(records.recordsOf(alice, 0, 5), all, "all");
@@ -408,9 +550,9 @@ contract RecordRegistryTest is CarechainTest {
         _grantHospitalLabs();
         _anchor(alice, alice, LABS, d1, bytes32(0));
         vm.expectEmit(true, true, true, true, address(records));
-        emit IRecordRegistry.RecordAccessed(d1, alice, hospital, Purpose.Treatment);
+        emit IRecordRegistry.RecordAccessed(a1, alice, hospital, Purpose.Treatment);
         vm.prank(hospital);
-        records.logAccess(d1, Purpose.Treatment);
+        records.logAccess(a1, Purpose.Treatment);
     }
 
     function test_LogAccess_RevertWhen_PurposeNotGranted() public {
@@ -418,7 +560,7 @@ contract RecordRegistryTest is CarechainTest {
         _anchor(alice, alice, LABS, d1, bytes32(0));
         _expectReadRefused(alice, hospital, LABS, Purpose.Research);
         vm.prank(hospital);
-        records.logAccess(d1, Purpose.Research);
+        records.logAccess(a1, Purpose.Research);
     }
 
     function test_LogAccess_RevertWhen_NoReadConsent() public {
@@ -426,23 +568,23 @@ contract RecordRegistryTest is CarechainTest {
 
         _expectReadRefused(alice, lab, LABS, Purpose.Treatment);
         vm.prank(lab);
-        records.logAccess(d1, Purpose.Treatment);
+        records.logAccess(a1, Purpose.Treatment);
 
         // Write-only consent does not allow reading.
         _grant(alice, lab, _terms(0, _bit(LABS), ALL_PURPOSES, expiry));
         _expectReadRefused(alice, lab, LABS, Purpose.Treatment);
         vm.prank(lab);
-        records.logAccess(d1, Purpose.Treatment);
+        records.logAccess(a1, Purpose.Treatment);
 
         // Read consent for another category does not either.
         _grant(alice, lab, _terms(_bit(IMAGING), 0, ALL_PURPOSES, expiry));
         _expectReadRefused(alice, lab, LABS, Purpose.Treatment);
         vm.prank(lab);
-        records.logAccess(d1, Purpose.Treatment);
+        records.logAccess(a1, Purpose.Treatment);
 
         _expectReadRefused(alice, STRANGER, LABS, Purpose.BreakTheGlass);
         vm.prank(STRANGER);
-        records.logAccess(d1, Purpose.BreakTheGlass);
+        records.logAccess(a1, Purpose.BreakTheGlass);
     }
 
     function test_LogAccess_RevertWhen_RevokedExpiredOrSuspended() public {
@@ -453,34 +595,34 @@ contract RecordRegistryTest is CarechainTest {
         directory.suspendProvider(hospital);
         _expectReadRefused(alice, hospital, LABS, Purpose.Treatment);
         vm.prank(hospital);
-        records.logAccess(d1, Purpose.Treatment);
+        records.logAccess(a1, Purpose.Treatment);
         vm.prank(REGISTRAR);
         directory.reinstateProvider(hospital);
 
         vm.warp(expiry);
         _expectReadRefused(alice, hospital, LABS, Purpose.Treatment);
         vm.prank(hospital);
-        records.logAccess(d1, Purpose.Treatment);
+        records.logAccess(a1, Purpose.Treatment);
 
         vm.warp(START);
         vm.prank(hospital);
-        records.logAccess(d1, Purpose.Treatment); // live again before expiry
+        records.logAccess(a1, Purpose.Treatment); // live again before expiry
         vm.prank(alice);
         consent.revoke(hospital);
         _expectReadRefused(alice, hospital, LABS, Purpose.Treatment);
         vm.prank(hospital);
-        records.logAccess(d1, Purpose.Treatment);
+        records.logAccess(a1, Purpose.Treatment);
     }
 
     function test_LogAccess_ByPatientForAnyPurpose() public {
         _grantHospitalLabs();
         vm.prank(hospital);
-        records.anchor(alice, LABS, _cid(d1), keyring, bytes32(0));
+        bytes32 id = records.anchor(alice, _bit(LABS), _cid(d1), keyring, bytes32(0));
         for (uint8 p = 0; p < PURPOSE_COUNT; ++p) {
             vm.expectEmit(true, true, true, true, address(records));
-            emit IRecordRegistry.RecordAccessed(d1, alice, alice, Purpose(p));
+            emit IRecordRegistry.RecordAccessed(id, alice, alice, Purpose(p));
             vm.prank(alice);
-            records.logAccess(d1, Purpose(p));
+            records.logAccess(id, Purpose(p));
         }
     }
 
@@ -518,10 +660,10 @@ contract RecordRegistryTest is CarechainTest {
         bool allowed = !revoked && time < expiresAt && (writeMask >> category) & 1 == 1;
         if (!allowed) _expectWriteRefused(alice, hospital, category);
         vm.prank(hospital);
-        bytes32 id = records.anchor(alice, category, _cid(digest), keyring, bytes32(0));
+        bytes32 id = records.anchor(alice, _bit(category), _cid(digest), keyring, bytes32(0));
 
         if (allowed) {
-            assertEq(id, digest, "record id");
+            assertEq(id, _id(alice, hospital, digest), "record id");
             _assertRecord(id, alice, category, 0x55, false, time, hospital, 1, bytes32(0));
             assertEq(records.recordCount(alice), 1, "recordCount");
         } else {
@@ -529,21 +671,26 @@ contract RecordRegistryTest is CarechainTest {
         }
     }
 
-    function testFuzz_Anchor_RecordIdIsCidDigest(bytes32 digest, bytes32 keyringSeed, uint8 category, bool dagPb)
-        public
-    {
+    function testFuzz_Anchor_RecordIdIsPatientAuthorAndCidDigest(
+        bytes32 digest,
+        bytes32 keyringSeed,
+        uint8 category,
+        bool dagPb
+    ) public {
         category = uint8(bound(category, 0, 63));
         bytes memory content = dagPb ? _cidDagPb(digest) : _cid(digest);
         assertEq(content, abi.encodePacked(bytes1(0x01), bytes1(dagPb ? 0x70 : 0x55), bytes1(0x12), bytes1(0x20), digest));
+        bytes32 expected = _id(bob, bob, digest);
 
         vm.expectEmit(true, true, true, true, address(records));
-        emit IRecordRegistry.RecordAnchored(digest, bob, bob, category, 1, bytes32(0), content, _cid(keyringSeed));
+        emit IRecordRegistry.RecordAnchored(expected, bob, bob, _bit(category), 1, bytes32(0), content, _cid(keyringSeed));
         vm.prank(bob);
-        bytes32 id = records.anchor(bob, category, content, _cid(keyringSeed), bytes32(0));
+        bytes32 id = records.anchor(bob, _bit(category), content, _cid(keyringSeed), bytes32(0));
 
-        assertEq(id, digest, "record id");
+        assertEq(id, expected, "record id");
+        assertEq(records.recordIdOf(bob, bob, digest), expected, "recordIdOf");
         _assertRecord(id, bob, category, dagPb ? 0x70 : 0x55, false, START, bob, 1, bytes32(0));
-        assertEq(records.recordsOf(bob, 0, 1), _ids(digest), "recordsOf");
+        assertEq(records.recordsOf(bob, 0, 1), _ids(expected), "recordsOf");
     }
 
     function testFuzz_Anchor_RevertWhen_UnknownCodec(uint8 codec, bytes32 digest) public {
@@ -551,7 +698,7 @@ contract RecordRegistryTest is CarechainTest {
         bytes memory content = abi.encodePacked(bytes1(0x01), bytes1(codec), bytes2(0x1220), digest);
         _expectInvalidCid(content);
         vm.prank(alice);
-        records.anchor(alice, LABS, content, keyring, bytes32(0));
+        records.anchor(alice, _bit(LABS), content, keyring, bytes32(0));
     }
 
     function testFuzz_Anchor_RevertWhen_InvalidCidBytes(bytes calldata cid) public {
@@ -560,7 +707,7 @@ contract RecordRegistryTest is CarechainTest {
         vm.assume(!valid);
         _expectInvalidCid(cid);
         vm.prank(alice);
-        records.anchor(alice, LABS, cid, keyring, bytes32(0));
+        records.anchor(alice, _bit(LABS), cid, keyring, bytes32(0));
     }
 
     function testFuzz_LogAccess_MatchesReadConsent(
@@ -584,12 +731,12 @@ contract RecordRegistryTest is CarechainTest {
         bool allowed = !suspended && (readMask >> category) & 1 == 1 && (purposes >> uint8(purpose)) & 1 == 1;
         if (allowed) {
             vm.expectEmit(true, true, true, true, address(records));
-            emit IRecordRegistry.RecordAccessed(d1, alice, lab, purpose);
+            emit IRecordRegistry.RecordAccessed(a1, alice, lab, purpose);
         } else {
             _expectReadRefused(alice, lab, category, purpose);
         }
         vm.prank(lab);
-        records.logAccess(d1, purpose);
+        records.logAccess(a1, purpose);
     }
 
     function testFuzz_Amend_ChainOfVersions(uint8 length, uint8 category) public {
@@ -598,13 +745,13 @@ contract RecordRegistryTest is CarechainTest {
         bytes32 previous;
         for (uint256 i = 0; i < length; ++i) {
             bytes32 digest = keccak256(abi.encode("version", i));
-            _anchor(alice, alice, category, digest, previous);
-            IRecordRegistry.RecordVersion memory r = records.record(digest);
+            bytes32 id = _anchor(alice, alice, category, digest, previous);
+            IRecordRegistry.RecordVersion memory r = records.record(id);
             assertEq(r.version, i + 1, "version");
             assertEq(r.previous, previous, "previous");
             assertFalse(r.amended, "latest not amended");
             if (previous != bytes32(0)) assertTrue(records.record(previous).amended, "previous amended");
-            previous = digest;
+            previous = id;
         }
         assertEq(records.recordCount(alice), length, "recordCount");
     }
@@ -615,8 +762,7 @@ contract RecordRegistryTest is CarechainTest {
         limit = bound(limit, 0, 12);
         bytes32[] memory all = new bytes32[](count);
         for (uint256 i = 0; i < count; ++i) {
-            all[i] = keccak256(abi.encode("page", i));
-            _anchor(alice, alice, LABS, all[i], bytes32(0));
+            all[i] = _anchor(alice, alice, LABS, keccak256(abi.encode("page", i)), bytes32(0));
         }
         uint256 expectedLength = offset >= count ? 0 : (count - offset < limit ? count - offset : limit);
         bytes32[] memory page = records.recordsOf(alice, offset, limit);
@@ -624,5 +770,31 @@ contract RecordRegistryTest is CarechainTest {
         for (uint256 i = 0; i < page.length; ++i) {
             assertEq(page[i], all[offset + i], "page entry");
         }
+    }
+
+    /// @dev Amendment author rule: for any writer with write consent, amending hospital's record succeeds iff the
+    /// writer is hospital (the original author), alice (the patient) or a delegate of alice; otherwise it reverts
+    /// with RecordUnauthorizedAmender and the record stays unamended.
+    function testFuzz_Amend_OnlyOriginalAuthorPatientOrDelegate(uint256 writerSeed, bool delegate, bool patientFirst)
+        public
+    {
+        address[4] memory writers = [hospital, lab, bob, alice];
+        address writer = writers[bound(writerSeed, 0, 3)];
+        _grantHospitalLabs();
+        if (writer != hospital && writer != alice) _grant(alice, writer, _terms(0, _bit(LABS), ALL_PURPOSES, expiry));
+        if (delegate && writer != alice) {
+            vm.prank(alice);
+            consent.addDelegate(alice, writer, IConsentRegistry.DelegateKind.Proxy);
+        }
+        bytes32 previous = _anchor(hospital, alice, LABS, d1, bytes32(0));
+        if (patientFirst) previous = _anchor(alice, alice, LABS, d2, previous);
+
+        bool allowed = writer == hospital || writer == alice || delegate;
+        if (!allowed) {
+            vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedAmender.selector, previous, writer));
+        }
+        bytes32 id = _anchor(writer, alice, LABS, d3, previous);
+        assertEq(records.record(previous).amended, allowed, "amended iff allowed");
+        if (allowed) assertEq(records.record(id).originalAuthor, hospital, "original author carried along");
     }
 }

@@ -56,7 +56,7 @@ describe("consent rules through the SDK", () => {
     const patient = await f.patient.address();
     const cid = new Uint8Array([0x01, 0x55, 0x12, 0x20, ...new Uint8Array(32).fill(7)]);
     const error = await withRevertDecoding("anchor", () =>
-      f.lab.contracts.records.anchor(patient, 5, cid, cid, `0x${"00".repeat(32)}`),
+      f.lab.contracts.records.anchor(patient, 1n << 5n, cid, cid, `0x${"00".repeat(32)}`),
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RecordWriteConsentRequiredError);
     expect((error as InstanceType<typeof RecordWriteConsentRequiredError>).args).toEqual({
@@ -109,14 +109,17 @@ describe("what the store holds", () => {
     const store = new MemoryBlobStore();
     const f = await registeredFixture(store);
     const patient = await f.patient.address();
-    const { canonicalJson, createKeyring, encodeKeyring, encryptEnvelope, generateDek, Category } = await import("./_sdk.js");
+    const { canonicalJson, createKeyring, encodeKeyring, encryptEnvelope, generateDek, Category, recordIdOf, RecordCategoryMismatchError } =
+      await import("./_sdk.js");
     const { concatBytes, fromHex, utf8 } = await import("../../sdk/crypto/bytes.js");
     const dek = generateDek();
-    const context = concatBytes(utf8("carechain/record/v1"), fromHex("patient", patient, 20), new Uint8Array([Category.Allergies]));
+    const mask = new Uint8Array(8);
+    new DataView(mask.buffer).setBigUint64(0, 1n << BigInt(Category.Allergies));
+    const context = concatBytes(utf8("carechain/record/v2"), fromHex("patient", patient, 20), fromHex("author", patient, 20), mask);
     const content = await store.put(encryptEnvelope(dek, utf8(canonicalJson(heartRate(99))), context));
     const keyring = await store.put(encodeKeyring(await createKeyring(content, dek, [f.patient.identity.publicKey])));
-    await (await f.patient.contracts.records.anchor(patient, Category.Allergies, content.bytes, keyring.bytes, `0x${"00".repeat(32)}`)).wait();
-    const { toHex } = await import("./_sdk.js");
-    await expect(f.patient.readRecord(toHex(content.multihash.digest))).rejects.toBeInstanceOf(IntegrityError);
+    const allergies = 1n << BigInt(Category.Allergies);
+    await (await f.patient.contracts.records.anchor(patient, allergies, content.bytes, keyring.bytes, `0x${"00".repeat(32)}`)).wait();
+    await expect(f.patient.readRecord(recordIdOf(patient, patient, content))).rejects.toBeInstanceOf(RecordCategoryMismatchError);
   });
 });

@@ -2,11 +2,9 @@ import { existsSync } from "node:fs";
 
 import { network } from "hardhat";
 import { CID } from "multiformats/cid";
-import { create as digest } from "multiformats/hashes/digest";
-import { sha256 } from "multiformats/hashes/sha2";
 import { describe, expect, it } from "vitest";
 
-import { MemoryBlobStore, RAW_CODE } from "../../sdk/index.js";
+import { MemoryBlobStore } from "../../sdk/index.js";
 import { barChart } from "../../scripts/pilot/charts.js";
 import { fhirBundleSource } from "../../scripts/pilot/data.js";
 import { renderMarkdown, type PilotReport } from "../../scripts/pilot/report.js";
@@ -154,8 +152,14 @@ describe("focused pilot scenarios", () => {
       ...bulkImport,
       async run(pilot, data, options) {
         await bulkImport.run(pilot, data, options);
-        const { recordId } = pilot.batched[4]!;
-        const content = CID.createV1(RAW_CODE, digest(sha256.code, Buffer.from(recordId.slice(2), "hex")));
+        // The record's content CID, from its batch's anchored manifest (record ids are not content digests).
+        const { batchId, recordId } = pilot.batched[4]!;
+        const records = (await pilot.registrar()).client.contracts.records;
+        const [event] = await records.queryFilter(records.filters.BatchAnchored(batchId));
+        const manifest = JSON.parse(
+          new TextDecoder().decode(await pilot.options.store.get(CID.decode(Buffer.from(event!.args.manifestCid.slice(2), "hex")))),
+        ) as { records: { recordId: string; content: string }[] };
+        const content = CID.parse(manifest.records.find((r) => r.recordId === recordId)!.content);
         await tamperBlob(pilot.options.store, content); // not restored
       },
     });

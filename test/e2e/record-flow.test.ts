@@ -17,7 +17,7 @@ describe("one encrypted record, end to end", () => {
     await f.patient.grant(hospital, { read: ["VitalSigns"], write: ["VitalSigns"], expiresAt });
 
     const added = await f.hospital.addRecord(patient, heartRate(72));
-    expect(added.category).toBe(Category.VitalSigns);
+    expect(added.categories).toEqual([Category.VitalSigns]);
     expect(added.recipients).toBe(2); // patient + hospital (author and grantee)
 
     const byPatient = await f.patient.readRecord(added.recordId);

@@ -41,24 +41,24 @@ describe("batch anchoring", () => {
     const resources = [...Array.from({ length: 9 }, (_, i) => heartRate(60 + i)), penicillinAllergy()];
     const batch = await f.hospital.addRecords(patient, resources);
     expect(batch.records).toHaveLength(10);
-    const onChain = await f.hospital.contracts.records.batch(batch.root);
+    const onChain = await f.hospital.contracts.records.batch(batch.batchId);
     expect(onChain.count).toBe(10n);
     expect(onChain.categories).toBe((1n << BigInt(Category.VitalSigns)) | (1n << BigInt(Category.Allergies)));
 
     for (const [i, record] of batch.records.entries()) {
-      const { verifiedOnChain, proof } = await f.hospital.proveBatchRecord(batch.root, record.recordId);
+      const { verifiedOnChain, proof } = await f.hospital.proveBatchRecord(batch.batchId, record.recordId);
       expect(verifiedOnChain).toBe(true);
       expect(proof.length).toBeGreaterThan(0);
-      const read = await f.hospital.readRecord(record.recordId, { batch: batch.root });
+      const read = await f.hospital.readRecord(record.recordId, { batch: batch.batchId });
       expect(read.resource).toEqual(resources[i]);
-      expect(read.anchor.batch).toBe(batch.root);
+      expect(read.anchor.batch).toBe(batch.batchId);
     }
     const trail = await f.patient.auditTrail(patient);
     expect(trail.filter((e) => e.kind === "RecordAccessed")).toHaveLength(10);
 
     const listed = await f.patient.listRecords(patient);
     expect(listed.map((r) => r.recordId).sort()).toEqual(batch.records.map((r) => r.recordId).sort());
-    await expect(f.lab.readRecord(batch.records[0]!.recordId, { batch: batch.root })).rejects.toBeInstanceOf(RecordReadConsentRequiredError);
+    await expect(f.lab.readRecord(batch.records[0]!.recordId, { batch: batch.batchId })).rejects.toBeInstanceOf(RecordReadConsentRequiredError);
     await expect(f.lab.addRecords(patient, [heartRate(1)])).rejects.toBeInstanceOf(RecordWriteConsentRequiredError);
   });
 });

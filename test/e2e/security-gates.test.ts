@@ -1,8 +1,8 @@
 /**
  * The security gates themselves: the Solidity lint is configured and clean, it still catches what it should, the
  * coverage gate reads lcov as intended, `npm run test:security` wires them together, and docs/security.md keeps a
- * section for every attacker of the threat model — plus the one documented limitation whose "cannot" the SDK must
- * uphold (the batch-root squatter). Fast: no Solidity test run; the squatter runs on in-process chains.
+ * section for every attacker of the threat model — plus the front-runner squatting batch roots, whose "cannot" the
+ * contract and SDK must uphold. Fast: no Solidity test run; the squatter runs on in-process chains.
  */
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -13,15 +13,8 @@ import { CID } from "multiformats/cid";
 import { describe, expect, it } from "vitest";
 
 import { parseLcov, parseStatementTable } from "../../scripts/coverage.js";
-import { decodeManifest, encodeManifest } from "../../sdk/client/batch.js";
-import {
-  Carechain,
-  Category,
-  DecryptionError,
-  IntegrityError,
-  RecordBatchAlreadyAnchoredError,
-  withRevertDecoding,
-} from "./_sdk.js";
+import { batchTree, decodeManifest, encodeManifest } from "../../sdk/client/batch.js";
+import { batchIdOf, Carechain, Category, DecryptionError, IntegrityError, recordIdOf } from "./_sdk.js";
 import { heartRate, registeredFixture } from "../helpers/fixtures.js";
 import { ROOT, run } from "../helpers/processes.js";
 
@@ -157,7 +150,7 @@ describe("docs/security.md", () => {
     "### A malicious relayer",
     "### A malicious or compromised custodian",
     "### A malicious grantee after revocation",
-    "### A squatting patient front-running a batch root",
+    "### A front-runner squatting record or batch ids",
     "### A malicious registrar or admin",
     "### A malicious delegate",
     "### A malicious author",
@@ -214,31 +207,34 @@ describe("docs/security.md", () => {
   });
 });
 
-describe("docs/security.md: a squatting patient front-running a batch root", () => {
-  it("can take the root, but the SDK never shows the records as the squatter's or under the wrong patient", async () => {
+describe("docs/security.md: a front-runner squatting record or batch ids", () => {
+  it("a hostile patient or writer anchoring the root first blocks nothing, and its batch never shows the records", async () => {
     // Chain A: what the hospital is about to anchor for alice (its manifest, blobs and root), as seen in the mempool.
     const a = await registeredFixture();
     const alice = await a.patient.address();
     const hospital = await a.hospital.address();
     await a.patient.grant(hospital, { read: ["VitalSigns"], write: ["VitalSigns"], expiresAt: (await a.now()) + 3600 });
     const batch = await a.hospital.addRecords(alice, [heartRate(70), heartRate(71)]);
-    const event = (await a.hospital.contracts.records.queryFilter(a.hospital.contracts.records.filters.BatchAnchored(batch.root)))[0]!;
+    const event = (await a.hospital.contracts.records.queryFilter(a.hospital.contracts.records.filters.BatchAnchored(batch.batchId)))[0]!;
     const manifestCid = event.args.manifestCid;
     const categories = 1n << BigInt(Category.VitalSigns);
     const recordId = batch.records[0]!.recordId;
 
-    // Chain B, same store: bob (a registered patient) anchors alice's root first, with the manifest CID it saw.
+    // Chain B, same store: bob (a registered patient, on his own records) and the lab (a writer alice granted)
+    // anchor alice's root first, with the manifest CID they saw.
     const b = await registeredFixture(a.store);
     const bob = await b.stranger.address();
+    const lab = await b.lab.address();
     await b.stranger.registerPatient();
     await b.patient.grant(hospital, { read: ["VitalSigns"], write: ["VitalSigns"], expiresAt: (await b.now()) + 3600 });
-    await b.stranger.contracts.records.anchorBatch(bob, batch.root, categories, 2, manifestCid);
-    // The real anchor now fails (denial of service) ...
-    await expect(
-      withRevertDecoding("anchorBatch", () => b.hospital.contracts.records.anchorBatch(alice, batch.root, categories, 2, manifestCid)),
-    ).rejects.toBeInstanceOf(RecordBatchAlreadyAnchoredError);
-    expect((await b.hospital.contracts.records.batch(batch.root)).patient).toBe(bob);
-    // ... but the SDK refuses alice's manifest under bob's batch, for reads and proofs alike.
+    await b.patient.grant(lab, { write: ["VitalSigns"], expiresAt: (await b.now()) + 3600 });
+    await (await b.stranger.contracts.records.anchorBatch(bob, batch.root, categories, 2, manifestCid)).wait();
+    await (await b.lab.contracts.records.anchorBatch(alice, batch.root, categories, 2, manifestCid)).wait();
+    // The hospital's pending anchor still lands, under its own id.
+    await (await b.hospital.contracts.records.anchorBatch(alice, batch.root, categories, 2, manifestCid)).wait();
+    const onChain = await b.hospital.contracts.records.batch(batch.batchId);
+    expect([onChain.patient, onChain.author, onChain.root]).toEqual([alice, hospital, batch.root]);
+
     const hospitalB = await Carechain.connect({
       deployment: b.deployment,
       signer: (await b.connection.ethers.getSigners())[1]!,
@@ -246,18 +242,30 @@ describe("docs/security.md: a squatting patient front-running a batch root", () 
       store: a.store,
       validator: a.validator,
     });
-    await expect(hospitalB.readRecord(recordId, { batch: batch.root })).rejects.toBeInstanceOf(IntegrityError);
-    await expect(hospitalB.proveBatchRecord(batch.root, recordId)).rejects.toBeInstanceOf(IntegrityError);
+    expect((await hospitalB.readRecord(recordId, { batch: batch.batchId })).resource).toEqual(heartRate(70));
+    expect((await hospitalB.proveBatchRecord(batch.batchId, recordId)).verifiedOnChain).toBe(true);
+    // The squatters' batches never show alice's records as theirs: the manifest names another patient or author.
+    for (const squat of [batchIdOf(bob, bob, batch.root), batchIdOf(alice, lab, batch.root)]) {
+      await expect(hospitalB.readRecord(recordId, { batch: squat })).rejects.toBeInstanceOf(IntegrityError);
+      await expect(hospitalB.proveBatchRecord(squat, recordId)).rejects.toBeInstanceOf(IntegrityError);
+    }
 
-    // Chain C: bob rewrites the manifest to name himself (the leaves don't hold the patient, so the root is the
-    // same) and anchors that. The proof now verifies — as bob's batch — but a record never decrypts as bob's:
-    // each envelope's associated data binds alice and the category.
+    // Chain C: bob rewrites the manifest to name himself as patient and author (its record ids no longer match,
+    // so it is refused as malformed) — and even with ids recomputed for himself, a record never decrypts as bob's:
+    // each envelope's associated data binds alice, the hospital and the category.
     const c = await registeredFixture(a.store);
     const bobC = await c.stranger.address();
     await c.stranger.registerPatient();
-    const rewritten = { ...decodeManifest(await a.store.get(CID.decode(getBytes(manifestCid)))), patient: bobC };
+    const original = decodeManifest(await a.store.get(CID.decode(getBytes(manifestCid))));
+    const rewritten = {
+      ...original,
+      patient: bobC,
+      author: bobC,
+      records: original.records.map((r) => ({ ...r, recordId: recordIdOf(bobC, bobC, CID.parse(r.content)) })),
+    };
     const rewrittenCid = await a.store.put(encodeManifest(rewritten));
-    await c.stranger.contracts.records.anchorBatch(bobC, batch.root, categories, 2, rewrittenCid.bytes);
+    const rewrittenRoot = batchTree(rewritten).root;
+    await (await c.stranger.contracts.records.anchorBatch(bobC, rewrittenRoot, categories, 2, rewrittenCid.bytes)).wait();
     await c.stranger.grant(hospital, { read: ["VitalSigns"], expiresAt: (await c.now()) + 3600 });
     const hospitalC = await Carechain.connect({
       deployment: c.deployment,
@@ -266,7 +274,9 @@ describe("docs/security.md: a squatting patient front-running a batch root", () 
       store: a.store,
       validator: a.validator,
     });
-    expect((await hospitalC.proveBatchRecord(batch.root, recordId)).verifiedOnChain).toBe(true);
-    await expect(hospitalC.readRecord(recordId, { batch: batch.root })).rejects.toBeInstanceOf(DecryptionError);
+    const squatC = batchIdOf(bobC, bobC, rewrittenRoot);
+    const bobsId = rewritten.records[0]!.recordId;
+    expect((await hospitalC.proveBatchRecord(squatC, bobsId)).verifiedOnChain).toBe(true);
+    await expect(hospitalC.readRecord(bobsId, { batch: squatC })).rejects.toBeInstanceOf(DecryptionError);
   });
 });

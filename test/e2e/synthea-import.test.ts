@@ -33,10 +33,10 @@ describe("bundle import", () => {
 
         const batches = await f.hospital.importBundle(wallet.address, bundle, { batchSize: 250 });
         expect(batches).toHaveLength(Math.ceil(bundle.entry.length / 250));
-        const records = batches.flatMap((b) => b.records.map((r) => ({ ...r, root: b.root })));
+        const records = batches.flatMap((b) => b.records.map((r) => ({ ...r, batchId: b.batchId })));
         expect(records).toHaveLength(bundle.entry.length);
         for (const [i, record] of records.entries()) {
-          const read = await reader.readRecord(record.recordId, { batch: record.root });
+          const read = await reader.readRecord(record.recordId, { batch: record.batchId });
           expect(read.resource).toEqual(bundle.entry[i]!.resource);
         }
         imported += records.length;

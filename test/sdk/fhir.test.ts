@@ -9,7 +9,7 @@ import {
   Category,
   categoryMask,
   categoryName,
-  categoryOf,
+  categoriesOf,
   createFhirValidator,
   FhirValidationError,
   PURPOSE_DISPLAY,
@@ -151,11 +151,11 @@ describe("createFhirValidator: invalid resources", () => {
   });
 });
 
-describe("categoryOf", () => {
+describe("categoriesOf", () => {
   const coded = (system: string, code: string) => [{ coding: [{ system, code }] }];
   const OBS = "http://terminology.hl7.org/CodeSystem/observation-category";
   const V2 = "http://terminology.hl7.org/CodeSystem/v2-0074";
-  const cases: { name: string; resource: { resourceType: string } & Record<string, unknown>; expected: CategoryName }[] =
+  const cases: { name: string; resource: { resourceType: string } & Record<string, unknown>; expected: CategoryName | CategoryName[] }[] =
     [
       { name: "Patient", resource: { resourceType: "Patient" }, expected: "Demographics" },
       { name: "AllergyIntolerance", resource: { resourceType: "AllergyIntolerance" }, expected: "Allergies" },
@@ -178,12 +178,12 @@ describe("categoryOf", () => {
         expected: "SocialHistory",
       },
       {
-        name: "Observation with an unknown code then a known one (first known wins)",
+        name: "Observation with an unknown code and two known ones (every known one counts)",
         resource: {
           resourceType: "Observation",
           category: [{ coding: [{ code: "survey" }, { code: "laboratory" }] }, { coding: [{ code: "vital-signs" }] }],
         },
-        expected: "Laboratory",
+        expected: ["VitalSigns", "Laboratory"],
       },
       { name: "Observation without category", resource: { resourceType: "Observation" }, expected: "Other" },
       {
@@ -210,10 +210,52 @@ describe("categoryOf", () => {
       { name: "made-up type", resource: { resourceType: "NotAResource" }, expected: "Other" },
     ];
   it.each(cases)("$name → $expected", ({ resource, expected }) => {
-    expect(categoryOf(resource)).toBe(Category[expected]);
+    expect(categoriesOf(resource)).toEqual((Array.isArray(expected) ? expected : [expected]).map((n) => Category[n]));
   });
 
-  // Regression (fixed): categoryOf looks resource types and category codes up in plain object literals, so
+  // Every resource inside a record counts: contained resources, Bundle entries (at any depth), Parameters
+  // resources, and every category coding. A writer can't hide another category's content inside one it may write.
+  const lab = { resourceType: "Observation", category: [{ coding: [{ code: "laboratory" }] }] };
+  it.each([
+    { name: "Condition with a contained lab Observation", resource: { resourceType: "Condition", contained: [lab] }, expected: ["Problems", "Laboratory"] },
+    {
+      name: "Bundle of a Condition and a nested Bundle holding a Claim",
+      resource: {
+        resourceType: "Bundle",
+        entry: [{ resource: { resourceType: "Condition" } }, { resource: { resourceType: "Bundle", entry: [{ resource: { resourceType: "Claim" } }] } }],
+      },
+      expected: ["Problems", "Documents", "Financial"],
+    },
+    {
+      name: "Bundle entry response outcome",
+      resource: { resourceType: "Bundle", entry: [{ response: { outcome: { resourceType: "OperationOutcome" } } }] },
+      expected: ["Documents", "Other"],
+    },
+    {
+      name: "contained resource's own contained-like nesting (Parameters)",
+      resource: { resourceType: "Parameters", parameter: [{ name: "x", resource: { resourceType: "AllergyIntolerance" } }] },
+      expected: ["Allergies", "Other"],
+    },
+    {
+      name: "vital-signs Observation with a second, laboratory category coding",
+      resource: { resourceType: "Observation", category: [{ coding: [{ code: "vital-signs" }, { code: "laboratory" }] }] },
+      expected: ["VitalSigns", "Laboratory"],
+    },
+  ] as { name: string; resource: { resourceType: string } & Record<string, unknown>; expected: CategoryName[] }[])("$name → $expected", ({ resource, expected }) => {
+    expect(categoriesOf(resource)).toEqual(expected.map((n) => Category[n]).sort((a, b) => a - b));
+  });
+
+  it("walks deep nesting without recursion", () => {
+    let resource: Record<string, unknown> = { resourceType: "Condition" };
+    for (let i = 0; i < 20_000; i++) resource = { resourceType: "Bundle", entry: [{ resource }] };
+    expect(categoriesOf(resource as { resourceType: string })).toEqual([Category.Problems, Category.Documents]);
+  });
+
+  it("refuses a value that is not a resource", () => {
+    expect(() => categoriesOf({} as { resourceType: string })).toThrow(TypeError);
+  });
+
+  // Regression (fixed): categoriesOf looks resource types and category codes up in plain object literals, so
   // names inherited from Object.prototype ("constructor", "toString", "__proto__", …) are "found" and the
   // function returns `undefined` (not a CategoryId) instead of Category.Other. Fails until the lookups use
   // Object.hasOwn / a Map / null-prototype objects.
@@ -225,7 +267,7 @@ describe("categoryOf", () => {
       resource: { resourceType: "Observation", category: [{ coding: [{ code: "hasOwnProperty" }] }] },
     },
   ])("unknown name inherited from Object.prototype ($name) → Other", ({ resource }) => {
-    expect(categoryOf(resource)).toBe(Category.Other);
+    expect(categoriesOf(resource)).toEqual([Category.Other]);
   });
 });
 

@@ -44,6 +44,7 @@ contract ConsentHandler is CarechainTest {
         address patient;
         uint8 category;
         bool amended;
+        address originalAuthor;
     }
 
     address internal ems;
@@ -68,11 +69,16 @@ contract ConsentHandler is CarechainTest {
     /// @notice Successful anchors (new records and amendments) per patient.
     mapping(address patient => uint256) public ghostRecordCount;
     GhostRecord[] internal _records;
+    /// @dev The original author of the record {_anchor} is anchoring (kept off the stack).
+    address internal _pendingOriginalAuthor;
     uint256 internal _nonce;
 
     // ── Counters the invariants assert on ─────────────────────────────────────────────────────────────────
     /// @notice Records or batches the contracts accepted from an author without live write consent (at that time).
     uint256 public writeViolations;
+    /// @notice Amendments the contracts accepted from an author that is neither the record's original author nor its
+    /// patient (the handler names no delegates).
+    uint256 public amenderViolations;
     /// @notice Calls whose outcome (accepted or refused) differed from the model's prediction.
     uint256 public outcomeMismatches;
     /// @notice The first action whose outcome differed from the prediction (for the failure message).
@@ -186,25 +192,29 @@ contract ConsentHandler is CarechainTest {
         }
     }
 
-    /// @notice A random caller anchors a new record version for a patient (categories 0..66: some out of range).
+    /// @notice A random caller anchors a new record version for a patient (categories 0..66: 64 and above are an
+    /// empty category mask, refused).
     function anchor(uint256 patientSeed, uint256 authorSeed, uint256 categorySeed) external atModelTime {
         address p = _patients[patientSeed % 3];
         address author = _authors[authorSeed % 6];
         uint8 category = uint8(bound(categorySeed, 0, 66));
-        _anchor(p, author, category, bytes32(0), true);
+        _anchor(p, author, category, bytes32(0), true, author);
     }
 
     /// @notice A random caller amends an anchored record: mostly with the record's own patient and category
-    /// (refused when already amended), sometimes with another category (refused as a mismatch).
+    /// (refused when already amended, or when the caller is neither its original author nor its patient),
+    /// sometimes with another category (refused as a mismatch).
     function amend(uint256 recordSeed, uint256 authorSeed, bool otherCategory) external atModelTime {
         if (_records.length == 0) return;
         uint256 index = recordSeed % _records.length;
         GhostRecord memory prior = _records[index];
         address author = _authors[authorSeed % 6];
         uint8 category = otherCategory ? uint8((uint256(prior.category) + 1) % 64) : prior.category;
-        bool shapeOk = !otherCategory && !prior.amended;
-        bool ok = _anchor(prior.patient, author, category, prior.id, shapeOk);
+        bool mayAmend = author == prior.originalAuthor || author == prior.patient;
+        bool shapeOk = !otherCategory && !prior.amended && mayAmend;
+        bool ok = _anchor(prior.patient, author, category, prior.id, shapeOk, prior.originalAuthor);
         if (ok) {
+            if (!mayAmend) ++amenderViolations;
             _records[index].amended = true;
             ++amendmentsOk;
         }
@@ -356,21 +366,30 @@ contract ConsentHandler is CarechainTest {
     // ---------------------------------------------------------------------------------------------------------
 
     /// @dev Anchors a fresh record (a new content CID each time); `shapeOk` says whether the amendment link itself
-    /// is acceptable. Returns whether the contract accepted it.
-    function _anchor(address p, address author, uint8 category, bytes32 previous, bool shapeOk) internal returns (bool) {
-        bool allowed = modelCanAccess(p, author, category, Action.Write, ALL_PURPOSES);
+    /// is acceptable; `originalAuthor` is the author of the record line's first version. Returns whether the
+    /// contract accepted it.
+    function _anchor(address p, address author, uint8 category, bytes32 previous, bool shapeOk, address originalAuthor)
+        internal
+        returns (bool)
+    {
+        bool allowed = category <= 63 && modelCanAccess(p, author, category, Action.Write, ALL_PURPOSES);
+        _pendingOriginalAuthor = originalAuthor;
         bytes32 digest = keccak256(abi.encode("content", ++_nonce));
         bytes memory contentCid = _nonce % 4 == 0 ? _cidDagPb(digest) : _cid(digest);
         bytes memory keyringCid = _cid(keccak256(abi.encode("keyring", _nonce)));
         string memory what = previous == bytes32(0) ? "anchor" : "amend";
 
         vm.prank(author);
-        try records.anchor(p, category, contentCid, keyringCid, previous) returns (bytes32 id) {
+        try records.anchor(p, category <= 63 ? _bit(category) : 0, contentCid, keyringCid, previous) returns (
+            bytes32 id
+        ) {
             _outcome(true, allowed && shapeOk, what);
             if (!allowed) ++writeViolations;
-            if (id != digest) _outcome(false, true, "anchor: record id is not the content digest");
+            if (id != keccak256(abi.encode(p, author, digest))) {
+                _outcome(false, true, "anchor: record id is not (patient, author, content digest)");
+            }
             ++ghostRecordCount[p];
-            _records.push(GhostRecord(id, p, category, false));
+            _records.push(GhostRecord(id, p, category, false, _pendingOriginalAuthor));
             ++anchorsOk;
             return true;
         } catch {
@@ -413,6 +432,7 @@ contract ConsentHandler is CarechainTest {
 ///  3. `recordCount(patient)` equals the ghost count of successful anchors;
 ///  4. a revoked grantee has no consent-based access (no stored grant, no write, no read for a non-emergency
 ///     purpose) until granted again;
+///  5. only a record's original author or its patient amends it;
 /// and every action was accepted or refused exactly as the model predicted.
 /// Runs and depth are kept small (inline `hardhat-config`) so the suite stays fast; raise them to search harder.
 contract ConsentInvariantsTest is CarechainTest {
@@ -451,6 +471,13 @@ contract ConsentInvariantsTest is CarechainTest {
     /// hardhat-config: invariant.depth = 40
     function invariant_NoAnchorWithoutWriteConsent() public view {
         assertEq(handler.writeViolations(), 0, "records/batches anchored without live write consent");
+    }
+
+    /// @notice (5) Only a record's original author or its patient amends it.
+    /// hardhat-config: invariant.runs = 24
+    /// hardhat-config: invariant.depth = 40
+    function invariant_OnlyOriginalAuthorOrPatientAmends() public view {
+        assertEq(handler.amenderViolations(), 0, "amendments by someone other than the original author or patient");
     }
 
     /// @notice (3) recordCount equals the ghost count of successful anchors.
@@ -515,6 +542,11 @@ contract ConsentInvariantsTest is CarechainTest {
         handler.anchor(0, 3, 3);
         assertEq(handler.anchorsOk(), 2, "hospital's record and amendment");
         assertEq(handler.amendmentsOk(), 1, "amendment");
+        // lab (grantee 1, author 3) gets write consent on category 3 too, but may not amend hospital's record.
+        handler.grant(0, 1, 0, uint64(1) << 3, 1, START + 1 days);
+        handler.amend(1, 3, false);
+        assertEq(handler.amendmentsOk(), 1, "lab's amendment of hospital's record refused");
+        assertEq(handler.outcomeMismatches(), 0, "model predicted the refusal");
         // Revoked: no more writes or reads until granted again.
         handler.revoke(0, 0);
         assertTrue(handler.revokedSinceGrant(alice, hospital), "revoked");
@@ -537,7 +569,7 @@ contract ConsentInvariantsTest is CarechainTest {
         handler.anchor(0, 2, 3);
         assertEq(handler.anchorsOk(), 3, "expired");
         _checkAll();
-        assertEq(handler.refusals(), 4, "refusals: lab, revoked, suspended, expired");
+        assertEq(handler.refusals(), 5, "refusals: lab, lab amending, revoked, suspended, expired");
     }
 
     /// @dev One random action; `r` picks the action and its arguments.
