@@ -209,7 +209,7 @@ describe("faults without loss, against a real hardhat node", () => {
     expect((await hospital.resume()).anchored).toEqual([pending!.recordId]);
   });
 
-  it("two writers racing for one patient: both land; racing amendments: one wins, the other gets a typed error", async () => {
+  it("two writers racing for one patient: both land; racing amendments (author and patient): one wins, the other gets a typed error", async () => {
     const store = new HookedStore();
     const { admin, hospital, patient, patientAddress } = await setup(store);
     const lab = await client(3, store);
@@ -219,11 +219,13 @@ describe("faults without loss, against a real hardhat node", () => {
     const before = (await patient.listRecords(patientAddress)).length;
     const [a, b] = await Promise.all([hospital.addRecord(patientAddress, heartRate(110)), lab.addRecord(patientAddress, heartRate(111))]);
     expect((await patient.listRecords(patientAddress)).length - before).toBe(2);
-    const outcomes = await Promise.allSettled([hospital.amendRecord(a.recordId, heartRate(112)), lab.amendRecord(a.recordId, heartRate(113))]);
+    // Only the original author or the patient may amend (docs/records.md): those two race.
+    const outcomes = await Promise.allSettled([hospital.amendRecord(a.recordId, heartRate(112)), patient.amendRecord(a.recordId, heartRate(113))]);
     expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
     const loser = outcomes.find((o) => o.status === "rejected") as PromiseRejectedResult;
     expect(loser.reason).toBeInstanceOf(RecordAlreadyAmendedError);
     expect(await hospital.pendingWrites()).toEqual([]);
+    expect(await patient.pendingWrites()).toEqual([]);
     expect(await lab.pendingWrites()).toEqual([]);
     expect(b.recordId).not.toBe(a.recordId);
   });
