@@ -45,11 +45,12 @@ contract RecordRegistry is IRecordRegistry {
         _requireWriteConsent(patient, categories);
         recordId = _recordId(patient, msg.sender, digest);
         RecordVersion storage entry = _records[recordId];
-        if (entry.anchoredAt != 0) revert RecordAlreadyAnchored(recordId);
+        // An anchored version always has a patient (nobody can write for the zero address).
+        if (entry.patient != address(0)) revert RecordAlreadyAnchored(recordId);
 
         uint32 version = previous == bytes32(0) ? 1 : _amend(entry, patient, categories, previous);
-        (entry.patient, entry.codec, entry.anchoredAt) = (patient, uint8(contentCid[1]), uint40(block.timestamp));
-        (entry.author, entry.version, entry.categories) = (msg.sender, version, categories);
+        (entry.patient, entry.categories, entry.codec) = (patient, categories, uint8(contentCid[1]));
+        (entry.author, entry.version, entry.anchoredAt) = (msg.sender, version, uint40(block.timestamp));
         _patientRecords[patient].push(recordId);
         emit RecordAnchored(recordId, patient, msg.sender, categories, version, previous, contentCid, keyringCid);
     }
@@ -244,7 +245,7 @@ contract RecordRegistry is IRecordRegistry {
 
     function _requireRecord(bytes32 recordId) private view returns (RecordVersion storage entry) {
         entry = _records[recordId];
-        if (entry.anchoredAt == 0) revert RecordNotFound(recordId);
+        if (entry.patient == address(0)) revert RecordNotFound(recordId);
     }
 
     function _requireBatch(bytes32 batchId) private view returns (Batch storage entry) {

@@ -13,18 +13,18 @@ import {Purpose} from "../types/Access.sol";
 /// amends.
 interface IRecordRegistry {
     /// @notice One anchored record version.
-    /// @dev Slot 0: patient (160) | codec (8) | amended (8) | anchoredAt (40).
-    /// Slot 1: author (160) | version (32) | categories (64). Slot 2: previous (written only for amendments).
+    /// @dev Slot 0: patient (160) | categories (64) | codec (8) | amended (8): what a read checks, in one slot.
+    /// Slot 1: author (160) | version (32) | anchoredAt (40). Slot 2: previous (written only for amendments).
     /// Slot 3: originalAuthor, written only for an amendment whose author is not the record's original author
     /// ({record} always returns it filled in).
     struct RecordVersion {
         address patient;
+        uint64 categories;
         uint8 codec;
         bool amended;
-        uint40 anchoredAt;
         address author;
         uint32 version;
-        uint64 categories;
+        uint40 anchoredAt;
         bytes32 previous;
         address originalAuthor;
     }
