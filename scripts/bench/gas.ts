@@ -122,10 +122,10 @@ export async function anchorRandomBatch(chain: BenchChain, count: number, catego
   );
   // The contract's leaf encoding is StandardMerkleTree's: a proof from the tree verifies on chain.
   const index = count - 1;
-  const [recordId, categories, keyringDigest] = tree.at(index)!;
+  const [recordId, leafMask, keyringDigest] = tree.values[index]!;
   const proof = tree.getProof(index);
   const batchId = await chain.hospital.contracts.records.batchIdOf(chain.patient.address, chain.hospital.address, tree.root);
-  if (!(await chain.hospital.contracts.records.verifyBatchRecord(batchId, recordId, categories, keyringDigest, proof))) {
+  if (!(await chain.hospital.contracts.records.verifyBatchRecord(batchId, recordId, leafMask, keyringDigest, proof))) {
     throw new Error("anchorBatch: the on-chain proof check refused a leaf of the tree");
   }
   return tx;
