@@ -5,7 +5,7 @@
  * Options:
  *   --out DIR        where bench.json goes (default: reports, which git ignores)
  *   --quick          small sizes and few repetitions (a smoke run of a minute or so; the smoke test uses it)
- *   --only SECTIONS  comma-separated subset of crypto,gas,e2e,memory,scale,fhir (default: all)
+ *   --only SECTIONS  comma-separated subset of crypto,gas,e2e,memory,scale,fhir,package (default: all)
  */
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -18,11 +18,12 @@ import { e2eMetrics } from "./bench/e2e.js";
 import { fhirMetrics } from "./bench/fhir.js";
 import { gasMetrics } from "./bench/gas.js";
 import { memoryMetrics } from "./bench/memory.js";
+import { packageMetrics } from "./bench/package.js";
 import { checkTargets, formatNumber, metricsTable, writeReport, type Metric, type Target } from "./bench/metrics.js";
 import { scaleMetrics } from "./bench/scale.js";
 
 /** Run in this order: crypto (in a child process of its own) first, before any chain runs in this one. */
-const SECTIONS = ["crypto", "gas", "e2e", "memory", "scale", "fhir"] as const;
+const SECTIONS = ["crypto", "gas", "e2e", "memory", "scale", "fhir", "package"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -54,6 +55,8 @@ const config = quick
       memory: { bytes: 16 * 2 ** 20, label: "16MiB" },
       scale: { ownRecords: 5, othersSmall: 10, othersLarge: 300, runs: 7 },
       fhir: { runs: 1 },
+      // npm pack (whose prepack rebuilds dist/) and an install take a minute or more: a quick run bundles the sources.
+      package: { install: false },
     }
   : {
       gas: { batchSizes: [1, 10, 100, 1000] },
@@ -69,6 +72,7 @@ const config = quick
       memory: { bytes: 2 ** 30, label: "1GiB" },
       scale: { ownRecords: 20, othersSmall: 10, othersLarge: 10_000, runs: 15 },
       fhir: { runs: 5 },
+      package: { install: true },
     };
 
 /** The issue's targets, for the sizes this run measures. */
@@ -86,6 +90,11 @@ function targets(metrics: readonly Metric[]): Target[] {
   list.push({ metric: `memory.encrypt${config.memory.label}.peakRssMiB`, of: "value", op: "<=", limit: 256 });
   list.push({ metric: `scale.listRecords.ms.others${config.scale.othersLarge}`, of: "ratio", op: "<=", limit: 1.5 });
   list.push({ metric: "bundle.fhirDefinitions.gzKiB", of: "value", op: "<=", limit: 3072 });
+  if (config.package.install) {
+    list.push({ metric: "package.install.packages", of: "value", op: "<=", limit: 60 });
+    list.push({ metric: "package.install.MiB", of: "value", op: "<=", limit: 40 });
+  }
+  list.push({ metric: "bundle.core.gzKiB", of: "value", op: "<=", limit: 100 });
   return list;
 }
 
@@ -107,6 +116,7 @@ const sections: Record<Section, () => Promise<Metric[]>> = {
   memory: () => memoryMetrics(config.memory),
   scale: () => scaleMetrics(config.scale),
   fhir: () => fhirMetrics(config.fhir),
+  package: () => packageMetrics(config.package),
 };
 for (const section of SECTIONS) {
   if (!only.has(section)) continue;
@@ -116,14 +126,24 @@ for (const section of SECTIONS) {
   console.log(`  ${section}: ${measured.length} metrics in ${((performance.now() - start) / 1000).toFixed(1)} s`);
 }
 
-// Report in the issue's order (gas, crypto, e2e, memory, scale, bundle, fhir), whatever order the sections ran in.
-const ORDER = ["gas", "crypto", "cid", "e2e", "memory", "scale", "bundle", "fhir"];
+// Report in the issue's order (gas, crypto, e2e, memory, scale, package, bundle, fhir), whatever order the sections
+// ran in.
+const ORDER = ["gas", "crypto", "cid", "e2e", "memory", "scale", "package", "bundle", "fhir"];
 const rank = (m: Metric) => ORDER.indexOf(m.name.split(".")[0]!);
 metrics.sort((a, b) => rank(a) - rank(b));
 
-/** The section a metric belongs to (cid.* is measured with crypto, bundle.fhirDefinitions.* with fhir). */
+/**
+ * The section a metric belongs to (cid.* is measured with crypto, bundle.fhirDefinitions.* with fhir, bundle.core.*
+ * with package).
+ */
 const sectionOf = (name: string) =>
-  name.startsWith("cid.") ? "crypto" : name.startsWith("bundle.fhirDefinitions.") ? "fhir" : name.split(".")[0]!;
+  name.startsWith("cid.")
+    ? "crypto"
+    : name.startsWith("bundle.fhirDefinitions.")
+      ? "fhir"
+      : name.startsWith("bundle.core.")
+        ? "package"
+        : name.split(".")[0]!;
 const results = checkTargets(metrics, targets(metrics)).filter((t) => only.has(sectionOf(t.metric)));
 const seconds = (Date.now() - startedAt.getTime()) / 1000;
 const path = await writeReport(values.out, {

@@ -106,6 +106,7 @@ describe("npm run bench -- --quick", () => {
       "scale.listRecords.ms.others300",
       "bundle.fhirDefinitions.gzKiB",
       "fhir.validate.coldStart.ms",
+      "bundle.core.gzKiB",
     ];
     expect(expected.filter((n) => !names.has(n))).toEqual([]);
     for (const name of expected.filter((n) => n.startsWith("gas."))) {
