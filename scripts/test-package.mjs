@@ -8,7 +8,7 @@
 // Options: --runs N (runs of examples/node on Node 22, default 20), --keep (keep the temporary directory),
 // --update-docs (also copy the screenshot to docs/images/package-browser.png).
 import { spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -325,9 +325,19 @@ try {
       const vite = join(browserDir, "node_modules", "vite", "bin", "vite.js");
       const build = await run(process.execPath, [vite, "build"], { cwd: browserDir, env: cleanEnv({ CARECHAIN_RPC_URL: rpcUrl ?? "" }) });
       if (build.code !== 0) throw new Error(`vite build exited with ${build.code}:\n${build.stdout}${build.stderr}`);
-      const assets = build.stdout.split("\n").filter((l) => l.includes("dist/assets/")).length;
+      // The FHIR definitions pack is a chunk of its own, not preloaded by the page: fetched when validation needs it.
+      const dist = join(browserDir, "dist");
+      const assets = readdirSync(join(dist, "assets"));
+      const chunk = assets.find((name) => /^fhir-r4-definitions-.*\.js$/.test(name));
+      if (!chunk) throw new Error(`no fhir-r4-definitions chunk among the assets: ${assets.join(", ")}`);
+      if (readFileSync(join(dist, "index.html"), "utf8").includes(chunk)) throw new Error(`index.html loads ${chunk} up front`);
       const version = JSON.parse(readFileSync(join(browserDir, "node_modules", "vite", "package.json"), "utf8")).version;
-      return { detail: `vite ${version}, ${assets} assets`, value: join(browserDir, "dist") };
+      const size = (name) => `${(statSync(join(dist, "assets", name)).size / 1024).toFixed(0)} KiB`;
+      const entry = assets.find((name) => /^index-.*\.js$/.test(name));
+      return {
+        detail: `vite ${version}: ${entry} ${entry ? size(entry) : "?"}, ${chunk} ${size(chunk)} (lazy chunk)`,
+        value: { dist, chunk },
+      };
     },
     [pack],
   );
@@ -337,7 +347,7 @@ try {
     async () => {
       ensureChromium();
       const { chromium } = await import("playwright-core");
-      const site = await serveStatic(built);
+      const site = await serveStatic(built.dist);
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
@@ -362,7 +372,8 @@ try {
         throw new Error(`the page says: ${text}\n${steps.join("\n")}${errors.length ? `\npage errors: ${errors.join("; ")}` : ""}`);
       }
       expectExampleSummary(JSON.parse((await status.getAttribute("data-summary")) ?? "{}"));
-      return { detail: `${text} (${scripts.length} scripts loaded: ${scripts.join(", ")})` };
+      if (!scripts.includes(`/assets/${built.chunk}`)) throw new Error(`the page did not fetch ${built.chunk}: ${scripts.join(", ")}`);
+      return { detail: `${text} Scripts fetched: ${scripts.join(", ")}` };
     },
     [built, rpcUrl],
   );
