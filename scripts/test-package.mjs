@@ -1,14 +1,25 @@
 // `npm run test:package`: the package as a dApp gets it. Packs the repository, installs the tarball and ethers into
 // a temporary project outside the repository, starts a `hardhat node` on 127.0.0.1, runs examples/node 20 times on
-// this Node (22) and once on Node 24, require()s the package from CommonJS, type-checks a consumer with tsc
-// (nodenext and bundler), builds examples/browser with Vite and runs it in headless Chromium (screenshot in
+// this Node (22) and once on Node 24, require()s the package from CommonJS (Node 22 and 24), type-checks a consumer
+// with tsc (nodenext and bundler), builds examples/browser with Vite and runs it in headless Chromium (screenshot in
 // reports/package/). One line per check, then `N passed, N failed`; exits non-zero on any failure. Every process it
 // starts is stopped, on failure and on SIGINT/SIGTERM too. Plain Node ESM: runs without tsx.
 //
 // Options: --runs N (runs of examples/node on Node 22, default 20), --keep (keep the temporary directory),
 // --update-docs (also copy the screenshot to docs/images/package-browser.png).
 import { spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -25,7 +36,8 @@ const { values: options } = parseArgs({
   },
 });
 const RUNS = Number(options.runs);
-if (!Number.isInteger(RUNS) || RUNS < 1) throw new RangeError(`--runs: expected a positive integer, got ${options.runs}`);
+if (!Number.isInteger(RUNS) || RUNS < 1)
+  throw new RangeError(`--runs: expected a positive integer, got ${options.runs}`);
 
 const CHROMIUM = "/usr/bin/chromium";
 const REPORTS = join(ROOT, "reports", "package");
@@ -88,7 +100,9 @@ function expectExampleSummary(summary, nodeMajor) {
   if (summary.read !== "Asthma") problems.push(`read ${JSON.stringify(summary.read)}, expected "Asthma"`);
   if (!/^0x[0-9a-f]{64}$/.test(summary.recordId ?? "")) problems.push(`record id ${summary.recordId}`);
   if (summary.refusal?.error !== "RecordReadConsentRequiredError" || summary.refusal?.code !== "CONTRACT_REVERT") {
-    problems.push(`refusal ${JSON.stringify(summary.refusal)}, expected RecordReadConsentRequiredError (CONTRACT_REVERT)`);
+    problems.push(
+      `refusal ${JSON.stringify(summary.refusal)}, expected RecordReadConsentRequiredError (CONTRACT_REVERT)`,
+    );
   }
   if (problems.length > 0) throw new Error(`${problems.join("; ")}: ${JSON.stringify(summary)}`);
 }
@@ -105,7 +119,10 @@ async function cleanup() {
   await stopAll();
   if (work && !options.keep) rmSync(work, { recursive: true, force: true });
 }
-for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]]) {
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+]) {
   process.once(signal, () => {
     console.log(`test:package: ${signal}, stopping what it started`);
     void cleanup().finally(() => process.exit(code));
@@ -150,7 +167,13 @@ async function startHardhatNode() {
   return `http://127.0.0.1:${port}`;
 }
 
-const MIME = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".json": "application/json", ".svg": "image/svg+xml" };
+const MIME = {
+  ".html": "text/html",
+  ".js": "text/javascript",
+  ".css": "text/css",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+};
 /** Serves `dir` on a free loopback port (GET only, no directory listing, nothing outside `dir`). */
 async function serveStatic(dir) {
   const root = normalize(dir + sep);
@@ -172,9 +195,15 @@ async function serveStatic(dir) {
 function ensureChromium() {
   if (existsSync(CHROMIUM)) return;
   if (process.getuid?.() !== 0) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium) and rerun`);
+    throw new Error(
+      `${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium) and rerun`,
+    );
   }
-  const apt = (...args) => spawnSync("apt-get", args, { stdio: ["ignore", "pipe", "pipe"], env: { ...cleanEnv(), DEBIAN_FRONTEND: "noninteractive" } });
+  const apt = (...args) =>
+    spawnSync("apt-get", args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...cleanEnv(), DEBIAN_FRONTEND: "noninteractive" },
+    });
   let result = apt("install", "-y", "--no-install-recommends", "chromium");
   if (result.status !== 0) {
     apt("update");
@@ -205,7 +234,10 @@ try {
     "npm install <tarball> ethers in an empty project outside the repository",
     async () => {
       const installed = await installConsumer(consumerDir, pack.tarball);
-      writeFileSync(join(REPORTS, "install.json"), `${JSON.stringify({ packages: installed.packages, bytes: installed.bytes }, null, 2)}\n`);
+      writeFileSync(
+        join(REPORTS, "install.json"),
+        `${JSON.stringify({ packages: installed.packages, bytes: installed.bytes }, null, 2)}\n`,
+      );
       return { detail: `${installed.packages} packages, ${mib(installed.bytes)} on disk`, value: installed };
     },
     [pack],
@@ -240,7 +272,11 @@ try {
       }
       if (failures.length > 0) throw new Error(`${RUNS - failures.length}/${RUNS} passed\n${failures.join("\n")}`);
       const sorted = [...times].sort((a, b) => a - b);
-      return { detail: `${RUNS}/${RUNS} passed, median ${seconds(sorted[Math.floor(RUNS / 2)])}, slowest ${seconds(sorted.at(-1))}` };
+      return {
+        detail: `${RUNS}/${RUNS} passed, median ${seconds(sorted[Math.floor(RUNS / 2)])}, slowest ${seconds(
+          sorted.at(-1),
+        )}`,
+      };
     },
     [exampleReady, rpcUrl],
   );
@@ -258,12 +294,21 @@ try {
   );
 
   await check(
-    "require() from CommonJS: carechain, carechain/node, carechain/contracts",
+    "require() from CommonJS on Node 22 and 24: carechain, carechain/node, carechain/contracts",
     async () => {
       copyFileSync(join(FIXTURES, "require.cjs"), join(consumerDir, "require.cjs"));
-      const result = await run(process.execPath, ["require.cjs"], { cwd: consumerDir });
-      const { exports } = summaryOf(result, "node require.cjs");
-      return { detail: Object.entries(exports).map(([entry, n]) => `${entry} ${n} names`).join(", ") };
+      const on22 = summaryOf(await run(process.execPath, ["require.cjs"], { cwd: consumerDir }), "node require.cjs");
+      const on24 = summaryOf(
+        await run("npx", ["-y", "-p", "node@24", "node", "require.cjs"], { cwd: consumerDir }),
+        "npx -p node@24 node require.cjs",
+      );
+      if (JSON.stringify(on22) !== JSON.stringify(on24))
+        throw new Error(`Node 22 and 24 differ: ${JSON.stringify([on22, on24])}`);
+      return {
+        detail: Object.entries(on22.exports)
+          .map(([entry, n]) => `${entry} ${n} names`)
+          .join(", "),
+      };
     },
     [install],
   );
@@ -272,10 +317,13 @@ try {
   const typesReady = await check(
     "TypeScript consumer set up (npm install -D @types/node@22)",
     async () => {
-      const result = await run("npm", ["install", "--no-audit", "--no-fund", "-D", "@types/node@22"], { cwd: consumerDir });
+      const result = await run("npm", ["install", "--no-audit", "--no-fund", "-D", "@types/node@22"], {
+        cwd: consumerDir,
+      });
       if (result.code !== 0) throw new Error(`npm install exited with ${result.code}:\n${result.stderr.slice(-2000)}`);
       mkdirSync(join(consumerDir, "types"));
-      for (const file of ["core.ts", "optional.ts"]) copyFileSync(join(FIXTURES, file), join(consumerDir, "types", file));
+      for (const file of ["core.ts", "optional.ts"])
+        copyFileSync(join(FIXTURES, file), join(consumerDir, "types", file));
       return { detail: "types/core.ts, types/optional.ts" };
     },
     [install],
@@ -287,7 +335,10 @@ try {
         const details = [];
         // The entries without optional peers are checked with their declaration files (skipLibCheck off); the
         // optional entries' declarations name peers this project has not installed, so those skip lib checks.
-        for (const [file, skipLibCheck] of [["core", false], ["optional", true]]) {
+        for (const [file, skipLibCheck] of [
+          ["core", false],
+          ["optional", true],
+        ]) {
           const config = `tsconfig.${resolution}.${file}.json`;
           const compilerOptions = {
             target: "es2022",
@@ -299,9 +350,13 @@ try {
             noEmit: true,
             skipLibCheck,
           };
-          writeFileSync(join(consumerDir, config), JSON.stringify({ compilerOptions, files: [`types/${file}.ts`] }, null, 2));
+          writeFileSync(
+            join(consumerDir, config),
+            JSON.stringify({ compilerOptions, files: [`types/${file}.ts`] }, null, 2),
+          );
           const result = await run(process.execPath, [TSC, "-p", config], { cwd: consumerDir });
-          if (result.code !== 0) throw new Error(`tsc -p ${config} exited with ${result.code}:\n${result.stdout}${result.stderr}`);
+          if (result.code !== 0)
+            throw new Error(`tsc -p ${config} exited with ${result.code}:\n${result.stdout}${result.stderr}`);
           details.push(`${file}.ts${skipLibCheck ? " (skipLibCheck)" : ""}`);
         }
         return { detail: details.join(", ") };
@@ -321,17 +376,24 @@ try {
       manifest.dependencies.carechain = `file:${pack.tarball}`;
       writeFileSync(join(browserDir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
       const installed = await run("npm", ["install", "--no-audit", "--no-fund"], { cwd: browserDir });
-      if (installed.code !== 0) throw new Error(`npm install exited with ${installed.code}:\n${installed.stderr.slice(-2000)}`);
+      if (installed.code !== 0)
+        throw new Error(`npm install exited with ${installed.code}:\n${installed.stderr.slice(-2000)}`);
       const vite = join(browserDir, "node_modules", "vite", "bin", "vite.js");
-      const build = await run(process.execPath, [vite, "build"], { cwd: browserDir, env: cleanEnv({ CARECHAIN_RPC_URL: rpcUrl ?? "" }) });
+      const build = await run(process.execPath, [vite, "build"], {
+        cwd: browserDir,
+        env: cleanEnv({ CARECHAIN_RPC_URL: rpcUrl ?? "" }),
+      });
       if (build.code !== 0) throw new Error(`vite build exited with ${build.code}:\n${build.stdout}${build.stderr}`);
       // The FHIR definitions pack is a chunk of its own, not preloaded by the page: fetched when validation needs it.
       const dist = join(browserDir, "dist");
       const assets = readdirSync(join(dist, "assets"));
       const chunk = assets.find((name) => /^fhir-r4-definitions-.*\.js$/.test(name));
       if (!chunk) throw new Error(`no fhir-r4-definitions chunk among the assets: ${assets.join(", ")}`);
-      if (readFileSync(join(dist, "index.html"), "utf8").includes(chunk)) throw new Error(`index.html loads ${chunk} up front`);
-      const version = JSON.parse(readFileSync(join(browserDir, "node_modules", "vite", "package.json"), "utf8")).version;
+      if (readFileSync(join(dist, "index.html"), "utf8").includes(chunk))
+        throw new Error(`index.html loads ${chunk} up front`);
+      const version = JSON.parse(
+        readFileSync(join(browserDir, "node_modules", "vite", "package.json"), "utf8"),
+      ).version;
       const size = (name) => `${(statSync(join(dist, "assets", name)).size / 1024).toFixed(0)} KiB`;
       const entry = assets.find((name) => /^index-.*\.js$/.test(name));
       return {
@@ -350,29 +412,44 @@ try {
       const site = await serveStatic(built.dist);
       browser = await chromium.launch({
         executablePath: CHROMIUM,
-        args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        args: [
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+        ],
       });
       const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
       const errors = [];
       page.on("pageerror", (error) => errors.push(error.message));
       const scripts = [];
       page.on("response", (response) => {
-        if (response.url().startsWith(site) && response.url().endsWith(".js")) scripts.push(response.url().slice(site.length));
+        if (response.url().startsWith(site) && response.url().endsWith(".js"))
+          scripts.push(response.url().slice(site.length));
       });
       await page.goto(`${site}/?rpc=${encodeURIComponent(rpcUrl)}`);
       const status = page.locator('#status[data-state="passed"], #status[data-state="failed"]');
       await status.waitFor({ timeout: 180_000 });
       const screenshot = join(REPORTS, "browser.png");
       await page.screenshot({ path: screenshot, fullPage: true });
-      if (options["update-docs"]) copyFileSync(screenshot, join(ROOT, "docs", "images", "package-browser.png"));
+      if (options["update-docs"]) {
+        mkdirSync(join(ROOT, "docs", "images"), { recursive: true });
+        copyFileSync(screenshot, join(ROOT, "docs", "images", "package-browser.png"));
+      }
       const state = await status.getAttribute("data-state");
       const text = await status.textContent();
       if (state !== "passed") {
         const steps = await page.locator("#steps li").allTextContents();
-        throw new Error(`the page says: ${text}\n${steps.join("\n")}${errors.length ? `\npage errors: ${errors.join("; ")}` : ""}`);
+        throw new Error(
+          `the page says: ${text}\n${steps.join("\n")}${errors.length ? `\npage errors: ${errors.join("; ")}` : ""}`,
+        );
       }
       expectExampleSummary(JSON.parse((await status.getAttribute("data-summary")) ?? "{}"));
-      if (!scripts.includes(`/assets/${built.chunk}`)) throw new Error(`the page did not fetch ${built.chunk}: ${scripts.join(", ")}`);
+      if (!scripts.includes(`/assets/${built.chunk}`))
+        throw new Error(`the page did not fetch ${built.chunk}: ${scripts.join(", ")}`);
       return { detail: `${text} Scripts fetched: ${scripts.join(", ")}` };
     },
     [built, rpcUrl],

@@ -20,6 +20,12 @@ const steps = document.getElementById("steps");
 const status = document.getElementById("status");
 document.getElementById("rpc").textContent = url;
 
+/** `Name (code): message` of an error (a CarechainError has a stable `code` and a one-sentence `shortMessage`). */
+function describeError(error) {
+  const code = error?.code ? ` (${error.code})` : "";
+  return `${error?.name ?? "Error"}${code}: ${error?.shortMessage ?? error?.message ?? error}`;
+}
+
 /** Runs one step, shows its result (or its error) on the page, and returns what the step returned. */
 async function step(label, action, describe = String) {
   const item = steps.appendChild(document.createElement("li"));
@@ -33,7 +39,7 @@ async function step(label, action, describe = String) {
     return value;
   } catch (error) {
     item.className = "failed";
-    result.textContent = `${error?.name ?? "Error"}${error?.code ? ` (${error.code})` : ""}: ${error?.shortMessage ?? error?.message ?? error}`;
+    result.textContent = describeError(error);
     throw error;
   }
 }
@@ -41,44 +47,72 @@ async function step(label, action, describe = String) {
 async function main() {
   const provider = new JsonRpcProvider(url);
   const funder = new NonceManager(new Wallet(DEV_KEY, provider));
-  const [registrarWallet, hospitalWallet, patientWallet] = Array.from({ length: 3 }, () => Wallet.createRandom(provider));
+  const [registrarWallet, hospitalWallet, patientWallet] = Array.from({ length: 3 }, () =>
+    Wallet.createRandom(provider),
+  );
   await step("Fund three fresh accounts from the development wallet", async () => {
     for (const { address } of [registrarWallet, hospitalWallet, patientWallet]) {
       await (await funder.sendTransaction({ to: address, value: parseEther("1") })).wait();
     }
     return `registrar ${registrarWallet.address}, hospital ${hospitalWallet.address}, patient ${patientWallet.address}`;
   });
-  const validator = await step("Load the FHIR definitions pack (a lazily imported chunk)", async () =>
-    createFhirValidator(await importFhirDefinitions()), () => "validator ready");
-  const deployment = await step("Deploy Directory, ConsentRegistry, RecordRegistry", () =>
-    deployCarechain(registrarWallet), (d) => `chain ${d.chainId}, Directory ${d.directory}`);
+  const validator = await step(
+    "Load the FHIR definitions pack (a lazily imported chunk)",
+    async () => createFhirValidator(await importFhirDefinitions()),
+    () => "validator ready",
+  );
+  const deployment = await step(
+    "Deploy Directory, ConsentRegistry, RecordRegistry",
+    () => deployCarechain(registrarWallet),
+    (d) => `chain ${d.chainId}, Directory ${d.directory}`,
+  );
 
   const shared = { deployment, store: new MemoryBlobStore(), validator };
   const connect = (signer) => Carechain.connect({ ...shared, signer, identity: generateIdentity() });
-  const [registrar, hospital, patient] = await Promise.all([registrarWallet, hospitalWallet, patientWallet].map(connect));
+  const [registrar, hospital, patient] = await Promise.all(
+    [registrarWallet, hospitalWallet, patientWallet].map(connect),
+  );
 
   const tx = (r) => `tx ${r.hash}`;
-  await step("Registrar credentials the hospital", () =>
-    registrar.registerProvider(hospitalWallet.address, "hospital", hospital.identity.publicKey), tx);
+  await step(
+    "Registrar credentials the hospital",
+    () => registrar.registerProvider(hospitalWallet.address, "hospital", hospital.identity.publicKey),
+    tx,
+  );
   await step("Patient registers", () => patient.registerPatient(), tx);
   const expiresAt = new Date(Date.now() + 24 * 3600 * 1000);
-  await step("Patient grants the hospital read and write on Problems", () =>
-    patient.grant(hospitalWallet.address, { read: ["Problems"], write: ["Problems"], expiresAt }), tx);
+  await step(
+    "Patient grants the hospital read and write on Problems",
+    () => patient.grant(hospitalWallet.address, { read: ["Problems"], write: ["Problems"], expiresAt }),
+    tx,
+  );
   const condition = { resourceType: "Condition", subject: { reference: "Patient/1" }, code: { text: "Asthma" } };
-  const { recordId } = await step("Hospital adds an encrypted Condition (validated first)", () =>
-    hospital.addRecord(patientWallet.address, condition), (r) => `record ${r.recordId}, content ${r.contentCid}`);
-  const { resource } = await step("Patient reads it back (CID-verified, decrypted, validated)", () =>
-    patient.readRecord(recordId), (r) => `${r.resource.resourceType}: ${r.resource.code.text}`);
-  await step("Hospital reads it while the grant lasts", () =>
-    hospital.readRecord(recordId), (r) => `${r.resource.code.text}, access logged in ${r.accessLog?.hash}`);
+  const { recordId } = await step(
+    "Hospital adds an encrypted Condition (validated first)",
+    () => hospital.addRecord(patientWallet.address, condition),
+    (r) => `record ${r.recordId}, content ${r.contentCid}`,
+  );
+  const { resource } = await step(
+    "Patient reads it back (CID-verified, decrypted, validated)",
+    () => patient.readRecord(recordId),
+    (r) => `${r.resource.resourceType}: ${r.resource.code.text}`,
+  );
+  await step(
+    "Hospital reads it while the grant lasts",
+    () => hospital.readRecord(recordId),
+    (r) => `${r.resource.code.text}, access logged in ${r.accessLog?.hash}`,
+  );
   await step("Patient revokes the hospital's grant", () => patient.revoke(hospitalWallet.address), tx);
-  const refusal = await step("Hospital tries to read again", () =>
-    hospital.readRecord(recordId).then(
-      () => { throw new Error("the hospital could still read after the revocation"); },
-      (error) => { if (error instanceof RecordReadConsentRequiredError) return error; throw error; },
-    ), (e) => `refused: ${e.name} (${e.code})`);
-  const item = steps.lastElementChild;
-  item.className = "refused";
+  const refusal = await step(
+    "Hospital tries to read again",
+    async () => {
+      const error = await hospital.readRecord(recordId).catch((e) => e);
+      if (!(error instanceof RecordReadConsentRequiredError)) throw new Error("expected a refusal", { cause: error });
+      return error;
+    },
+    (e) => `refused: ${e.name} (${e.code})`,
+  );
+  steps.lastElementChild.className = "refused";
   provider.destroy();
   return { recordId, read: resource.code.text, refusal: { error: refusal.name, code: refusal.code } };
 }
@@ -91,7 +125,7 @@ main().then(
   },
   (error) => {
     status.dataset.state = "failed";
-    status.textContent = `Failed: ${error?.name ?? "Error"}: ${error?.shortMessage ?? error?.message ?? error}`;
+    status.textContent = `Failed: ${describeError(error)}`;
     console.error(error);
   },
 );

@@ -13,7 +13,8 @@ import { loadFhirDefinitions } from "carechain/node";
 
 const url = process.env.CARECHAIN_RPC_URL ?? "http://127.0.0.1:8545";
 // Hardhat's well-known account #0: a public LOCAL DEVELOPMENT key. Never use it on a real network.
-const funderKey = process.env.CARECHAIN_FUNDER_KEY ?? "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const funderKey =
+  process.env.CARECHAIN_FUNDER_KEY ?? "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
 const provider = new JsonRpcProvider(url);
 const funder = new NonceManager(new Wallet(funderKey, provider)); // counts its nonces across back-to-back sends
@@ -37,17 +38,17 @@ const { resource } = await patient.readRecord(recordId); // CID-verified, decryp
 await hospital.readRecord(recordId); // allowed while the grant lasts (and logged on chain)
 
 await patient.revoke(hospitalWallet.address);
-const refusal = await hospital.readRecord(recordId).then(
-  () => { throw new Error("the hospital could still read after the revocation"); },
-  (error) => { if (error instanceof RecordReadConsentRequiredError) return error; throw error; },
-);
+const refusal = await hospital.readRecord(recordId).catch((error) => error); // refused now, with a typed error
+if (!(refusal instanceof RecordReadConsentRequiredError)) throw new Error("expected a refusal", { cause: refusal });
 
-console.log(JSON.stringify({
-  node: process.versions.node,
-  chainId: Number(deployment.chainId),
-  directory: deployment.directory,
-  recordId,
-  read: resource.code.text,
-  refusal: { error: refusal.name, code: refusal.code },
-}));
+console.log(
+  JSON.stringify({
+    node: process.versions.node,
+    chainId: Number(deployment.chainId),
+    directory: deployment.directory,
+    recordId,
+    read: resource.code.text,
+    refusal: { error: refusal.name, code: refusal.code },
+  }),
+);
 provider.destroy();

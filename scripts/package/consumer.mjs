@@ -31,7 +31,9 @@ export function cleanEnv(extra = {}) {
     if (value.includes("carechain-source")) continue;
     env[key] = value;
   }
-  const path = (env.PATH ?? "").split(delimiter).filter((p) => p && p !== REPO_BIN && !p.startsWith(join(ROOT, "node_modules")));
+  const path = (env.PATH ?? "")
+    .split(delimiter)
+    .filter((p) => p && p !== REPO_BIN && !p.startsWith(join(ROOT, "node_modules")));
   env.PATH = [dirname(process.execPath), ...path].join(delimiter);
   return { ...env, ...extra };
 }
@@ -136,7 +138,10 @@ export async function packTarball(destination) {
  *   and the disk usage of node_modules (`du`).
  */
 export async function installConsumer(dir, tarball) {
-  writeFileSync(join(dir, "package.json"), `${JSON.stringify({ name: "carechain-consumer", private: true, type: "module" }, null, 2)}\n`);
+  writeFileSync(
+    join(dir, "package.json"),
+    `${JSON.stringify({ name: "carechain-consumer", private: true, type: "module" }, null, 2)}\n`,
+  );
   const result = await run("npm", ["install", "--no-audit", "--no-fund", tarball, "ethers"], { cwd: dir });
   ensureOk(result, "npm install");
   return { ...measureInstall(dir), ms: result.ms };

@@ -46,7 +46,14 @@ export async function consumer(url: string, recordId: string): Promise<string | 
   const store: BlobStore = Math.random() < 0.5 ? new MemoryBlobStore() : new FileSystemBlobStore(".carechain/store");
   const identity: IdentityKeyPair = generateIdentity();
   const journal = new FileJournal(".carechain/journal");
-  const client: Carechain = await Carechain.connect({ deployment, signer: wallet, identity, store, validator, journal });
+  const client: Carechain = await Carechain.connect({
+    deployment,
+    signer: wallet,
+    identity,
+    store,
+    validator,
+    journal,
+  });
   const service: CustodianService = await startCustodianService({ custodian: client, port: 0 });
   await service.close();
   const directory: Directory = Directory__factory.connect(fromFile.directory, wallet);

@@ -9,7 +9,10 @@ import { CarechainModule, deployWithIgnition } from "carechain/hardhat";
 import { HeliaBlobStore, KuboBlobStore, unixfsCid, UNIXFS_PROFILES, type UnixfsProfileName } from "carechain/ipfs";
 
 /** Names of the optional entries, used with their types. */
-export async function optional(bytes: Uint8Array, connection: Parameters<typeof deployWithIgnition>[0]): Promise<string> {
+export async function optional(
+  bytes: Uint8Array,
+  connection: Parameters<typeof deployWithIgnition>[0],
+): Promise<string> {
   const kubo = new KuboBlobStore({ url: "http://127.0.0.1:5001" });
   const profile: UnixfsProfileName = "unixfs-v1-2025";
   const cid = await unixfsCid(bytes, profile);

@@ -8,8 +8,14 @@ const node = require("carechain/node");
 const contracts = require("carechain/contracts");
 
 const expected = {
-  carechain: [core, ["Carechain", "deployCarechain", "generateIdentity", "MemoryBlobStore", "createFhirValidator", "CarechainError"]],
-  "carechain/node": [node, ["FileSystemBlobStore", "FileJournal", "loadFhirDefinitions", "loadDeploymentFile", "startCustodianService"]],
+  carechain: [
+    core,
+    ["Carechain", "deployCarechain", "generateIdentity", "MemoryBlobStore", "createFhirValidator", "CarechainError"],
+  ],
+  "carechain/node": [
+    node,
+    ["FileSystemBlobStore", "FileJournal", "loadFhirDefinitions", "loadDeploymentFile", "startCustodianService"],
+  ],
   "carechain/contracts": [contracts, ["deployCarechain", "Directory__factory", "DIRECTORY_ABI", "DIRECTORY_BYTECODE"]],
 };
 const names = {};
@@ -23,5 +29,8 @@ const identity = core.generateIdentity();
 assert.equal(identity.publicKey.length, 32);
 const validator = core.createFhirValidator(node.loadFhirDefinitions());
 assert.equal(validator.validate({ resourceType: "Patient", gender: "female" }).resourceType, "Patient");
-assert.throws(() => validator.validate({ resourceType: "Patient", gender: "robot" }), (error) => error instanceof core.CarechainError);
+assert.throws(
+  () => validator.validate({ resourceType: "Patient", gender: "robot" }),
+  (error) => error instanceof core.CarechainError,
+);
 console.log(JSON.stringify({ exports: names }));
