@@ -44,38 +44,53 @@ const REPORTS = join(ROOT, "reports", "package");
 const FIXTURES = join(ROOT, "scripts", "package", "consumer");
 const HARDHAT = join(ROOT, "node_modules", ".bin", "hardhat");
 const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
+const RESOLUTIONS = ["nodenext", "bundler"];
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 const startedAt = performance.now();
 
 // ── Checks ───────────────────────────────────────────────────────────────────────────────────────────────────
 let passed = 0;
 let failed = 0;
 /**
- * Runs one check and prints its line. A check whose prerequisite failed is reported as failed, not run.
- * @template T
- * @param {string} name
- * @param {() => Promise<{ detail: string, value?: T }>} body
- * @param {unknown[]} [needs] - Values of earlier checks; undefined means that check failed.
- * @returns {Promise<T | undefined>}
+ * Starts a check now (its line is printed by {@link report}). A check whose prerequisite failed is not run and
+ * counts as failed.
+ * @param {(...ready: any[]) => Promise<{ detail: string, value?: unknown }>} body - Gets the prerequisites' values.
+ * @param {unknown[]} [needs] - Values (or promises of values) of earlier checks; undefined means that one failed.
+ * @returns {Promise<{ ok: boolean, text: string, value?: unknown }>}
  */
-async function check(name, body, needs = []) {
-  if (needs.some((n) => n === undefined)) {
-    failed++;
-    console.log(`FAIL ${name}: not run (an earlier check it needs failed)`);
-    return undefined;
-  }
-  const t0 = performance.now();
-  try {
-    const { detail, value } = await body();
-    passed++;
-    console.log(`ok   ${name}: ${detail} [${seconds(performance.now() - t0)}]`);
-    return value ?? true;
-  } catch (error) {
-    failed++;
-    const message = error instanceof Error ? error.message : String(error);
-    console.log(`FAIL ${name}: ${message.replaceAll("\n", "\n     ")}`);
-    return undefined;
-  }
+function begin(body, needs = []) {
+  return (async () => {
+    const ready = await Promise.all(needs);
+    if (ready.some((n) => n === undefined)) return { ok: false, text: "not run (an earlier check it needs failed)" };
+    const t0 = performance.now();
+    try {
+      const { detail, value } = await body(...ready);
+      return { ok: true, text: `${detail} [${seconds(performance.now() - t0)}]`, value: value ?? true };
+    } catch (error) {
+      return { ok: false, text: error instanceof Error ? error.message : String(error) };
+    }
+  })();
 }
+/** Prints a started check's line once it has settled; resolves with its value (undefined when it failed). */
+async function report(name, job) {
+  const { ok, text, value } = await job;
+  if (ok) passed++;
+  else failed++;
+  console.log(`${ok ? "ok  " : "FAIL"} ${name}: ${text.replaceAll("\n", "\n     ")}`);
+  return ok ? value : undefined;
+}
+/** Runs a check and prints its line. */
+const check = (name, body, needs) => report(name, begin(body, needs));
+/** The value of a started check, for the checks that need it (undefined when it failed). */
+const valueOf = (job) => job.then((r) => (r.ok ? r.value : undefined));
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
@@ -214,6 +229,156 @@ function ensureChromium() {
   }
 }
 
+// ── The steps ────────────────────────────────────────────────────────────────────────────────────────────────
+/** Checks a step's child exited 0. */
+function ensureOk(result, what) {
+  if (result.code !== 0)
+    throw new Error(`${what} exited with ${result.code}:\n${`${result.stdout}${result.stderr}`.slice(-3000)}`);
+}
+
+/** Runs examples/node `RUNS` times on this Node, one after the other; every run must pass. */
+async function exampleRuns(dir, env) {
+  const times = [];
+  const failures = [];
+  for (let i = 1; i <= RUNS; i++) {
+    const args = ["--unhandled-rejections=strict", "index.mjs"];
+    const result = await run(process.execPath, args, { cwd: dir, env, timeoutMs: 180_000 });
+    times.push(result.ms);
+    try {
+      expectExampleSummary(summaryOf(result, `run ${i}`), 22);
+    } catch (error) {
+      failures.push(`run ${i}: ${error.message}`);
+    }
+  }
+  if (failures.length > 0) throw new Error(`${RUNS - failures.length}/${RUNS} passed\n${failures.join("\n")}`);
+  const sorted = [...times].sort((x, y) => x - y);
+  const median = sorted[Math.floor(RUNS / 2)];
+  return { detail: `${RUNS}/${RUNS} passed, median ${seconds(median)}, slowest ${seconds(sorted.at(-1))}` };
+}
+
+/** require() of the entries without optional peers, on Node 22 and on Node 24 (the same answer). */
+async function requireFromCommonJs(dir) {
+  copyFileSync(join(FIXTURES, "require.cjs"), join(dir, "require.cjs"));
+  const on22 = summaryOf(await run(process.execPath, ["require.cjs"], { cwd: dir }), "node require.cjs");
+  const npx = await run("npx", ["-y", "-p", "node@24", "node", "require.cjs"], { cwd: dir });
+  const on24 = summaryOf(npx, "npx -p node@24 node require.cjs");
+  if (JSON.stringify(on22) !== JSON.stringify(on24)) {
+    throw new Error(`Node 22 and 24 differ: ${JSON.stringify([on22, on24])}`);
+  }
+  const names = Object.entries(on22.exports).map(([entry, n]) => `${entry} ${n} names`);
+  return { detail: names.join(", ") };
+}
+
+/** A TypeScript dApp project of its own: the tarball, ethers and @types/node, and the consumer files. */
+async function typescriptProject(dir, tarball) {
+  mkdirSync(join(dir, "types"), { recursive: true });
+  writeFileSync(
+    join(dir, "package.json"),
+    `${JSON.stringify({ name: "carechain-ts-consumer", private: true, type: "module" })}\n`,
+  );
+  const args = ["install", "--no-audit", "--no-fund", tarball, "ethers", "@types/node@22"];
+  ensureOk(await run("npm", args, { cwd: dir }), "npm install");
+  for (const file of ["core.ts", "optional.ts"]) copyFileSync(join(FIXTURES, file), join(dir, "types", file));
+  return { detail: "npm install <tarball> ethers @types/node@22; types/core.ts, types/optional.ts", value: dir };
+}
+
+/**
+ * tsc (strict) with `moduleResolution` `resolution`. The entries without optional peers are checked with their
+ * declaration files (skipLibCheck off); the optional entries' declarations name peers this project has not
+ * installed, so that file skips lib checks.
+ */
+async function typeCheck(dir, resolution) {
+  const details = [];
+  for (const [file, skipLibCheck] of [
+    ["core", false],
+    ["optional", true],
+  ]) {
+    const config = `tsconfig.${resolution}.${file}.json`;
+    const compilerOptions = {
+      target: "es2022",
+      module: resolution === "nodenext" ? "nodenext" : "esnext",
+      moduleResolution: resolution,
+      lib: ["es2023", "dom"],
+      types: ["node"],
+      strict: true,
+      noEmit: true,
+      skipLibCheck,
+    };
+    writeFileSync(join(dir, config), JSON.stringify({ compilerOptions, files: [`types/${file}.ts`] }, null, 2));
+    ensureOk(await run(process.execPath, [TSC, "-p", config], { cwd: dir }), `tsc -p ${config}`);
+    details.push(`${file}.ts${skipLibCheck ? " (skipLibCheck)" : ""}`);
+  }
+  return { detail: details.join(", ") };
+}
+
+/**
+ * examples/browser as its own project (vite from its package.json, carechain from the tarball), built with the
+ * chain's URL in CARECHAIN_RPC_URL. The FHIR definitions pack must be a chunk of its own that the page does not
+ * load up front.
+ */
+async function browserBuild(dir, tarball, rpcUrl) {
+  cpSync(join(ROOT, "examples", "browser"), dir, {
+    recursive: true,
+    filter: (source) => !/[\\/](node_modules|dist)$/.test(source),
+  });
+  const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+  manifest.dependencies.carechain = `file:${tarball}`;
+  writeFileSync(join(dir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  ensureOk(await run("npm", ["install", "--no-audit", "--no-fund"], { cwd: dir }), "npm install");
+  const vite = join(dir, "node_modules", "vite", "bin", "vite.js");
+  const env = cleanEnv({ CARECHAIN_RPC_URL: rpcUrl });
+  ensureOk(await run(process.execPath, [vite, "build"], { cwd: dir, env }), "vite build");
+  const dist = join(dir, "dist");
+  const assets = readdirSync(join(dist, "assets"));
+  const chunk = assets.find((name) => /^fhir-r4-definitions-.*\.js$/.test(name));
+  if (!chunk) throw new Error(`no fhir-r4-definitions chunk among the assets: ${assets.join(", ")}`);
+  if (readFileSync(join(dist, "index.html"), "utf8").includes(chunk)) throw new Error(`index.html loads ${chunk}`);
+  const { version } = JSON.parse(readFileSync(join(dir, "node_modules", "vite", "package.json"), "utf8"));
+  const size = (name) => `${(statSync(join(dist, "assets", name)).size / 1024).toFixed(0)} KiB`;
+  const entry = assets.find((name) => /^index-.*\.js$/.test(name)) ?? "?";
+  return {
+    detail: `vite ${version}: ${entry} ${size(entry)}, ${chunk} ${size(chunk)} (lazy chunk)`,
+    value: { dist, chunk },
+  };
+}
+
+/** The built page in headless Chromium, until its status says passed or failed; a screenshot either way. */
+async function browserRun(built) {
+  ensureChromium();
+  const { chromium } = await import("playwright-core");
+  const site = await serveStatic(built.dist);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  const scripts = [];
+  page.on("response", (response) => {
+    const url = response.url();
+    if (url.startsWith(site) && url.endsWith(".js")) scripts.push(url.slice(site.length));
+  });
+  // No ?rpc= parameter: the page uses the URL the build was given (CARECHAIN_RPC_URL).
+  await page.goto(`${site}/`);
+  const status = page.locator('#status[data-state="passed"], #status[data-state="failed"]');
+  await status.waitFor({ timeout: 180_000 });
+  const screenshot = join(REPORTS, "browser.png");
+  await page.screenshot({ path: screenshot, fullPage: true });
+  if (options["update-docs"]) {
+    mkdirSync(join(ROOT, "docs", "images"), { recursive: true });
+    copyFileSync(screenshot, join(ROOT, "docs", "images", "package-browser.png"));
+  }
+  const text = await status.textContent();
+  if ((await status.getAttribute("data-state")) !== "passed") {
+    const steps = await page.locator("#steps li").allTextContents();
+    const pageErrors = errors.length > 0 ? `\npage errors: ${errors.join("; ")}` : "";
+    throw new Error(`the page says: ${text}\n${steps.join("\n")}${pageErrors}`);
+  }
+  expectExampleSummary(JSON.parse((await status.getAttribute("data-summary")) ?? "{}"));
+  if (!scripts.includes(`/assets/${built.chunk}`)) {
+    throw new Error(`the page did not fetch ${built.chunk}: ${scripts.join(", ")}`);
+  }
+  return { detail: `${text} Scripts fetched: ${scripts.join(", ")}` };
+}
+
 // ── The run ──────────────────────────────────────────────────────────────────────────────────────────────────
 try {
   if (Number(process.versions.node.split(".")[0]) < 22) {
@@ -221,7 +386,6 @@ try {
   }
   work = mkdtempSync(join(tmpdir(), "carechain-package-"));
   const consumerDir = join(work, "consumer");
-  const browserDir = join(work, "browser");
   mkdirSync(consumerDir);
   mkdirSync(REPORTS, { recursive: true });
 
@@ -229,58 +393,34 @@ try {
     const packed = await packTarball(work);
     return { detail: `${packed.files} files, ${(packed.bytes / 1024).toFixed(0)} KiB`, value: packed };
   });
-
   const install = await check(
     "npm install <tarball> ethers in an empty project outside the repository",
     async () => {
       const installed = await installConsumer(consumerDir, pack.tarball);
-      writeFileSync(
-        join(REPORTS, "install.json"),
-        `${JSON.stringify({ packages: installed.packages, bytes: installed.bytes }, null, 2)}\n`,
-      );
+      const figures = { packages: installed.packages, bytes: installed.bytes };
+      writeFileSync(join(REPORTS, "install.json"), `${JSON.stringify(figures, null, 2)}\n`);
+      copyFileSync(join(ROOT, "examples", "node", "index.mjs"), join(consumerDir, "index.mjs"));
       return { detail: `${installed.packages} packages, ${mib(installed.bytes)} on disk`, value: installed };
     },
     [pack],
   );
-
   const rpcUrl = await check("hardhat node on 127.0.0.1", async () => {
     const url = await startHardhatNode();
     return { detail: url, value: url };
   });
 
-  const exampleReady = install && existsSync(join(ROOT, "examples", "node", "index.mjs")) ? true : undefined;
-  if (exampleReady) copyFileSync(join(ROOT, "examples", "node", "index.mjs"), join(consumerDir, "index.mjs"));
-  const exampleEnv = rpcUrl ? cleanEnv({ CARECHAIN_RPC_URL: rpcUrl }) : undefined;
+  // Started now, reported after the examples: the TypeScript checks and the browser build run while the examples
+  // wait on the chain.
+  const tsProject = begin(() => typescriptProject(join(work, "typescript"), pack.tarball), [pack]);
+  const typeChecks = RESOLUTIONS.map((resolution) => begin((dir) => typeCheck(dir, resolution), [valueOf(tsProject)]));
+  const built = begin((url) => browserBuild(join(work, "browser"), pack.tarball, url), [pack, rpcUrl]);
 
+  const exampleEnv = cleanEnv({ CARECHAIN_RPC_URL: rpcUrl ?? "" });
   await check(
     `examples/node × ${RUNS} on Node ${process.versions.node} (fresh accounts, --unhandled-rejections=strict)`,
-    async () => {
-      const times = [];
-      const failures = [];
-      for (let i = 1; i <= RUNS; i++) {
-        const result = await run(process.execPath, ["--unhandled-rejections=strict", "index.mjs"], {
-          cwd: consumerDir,
-          env: exampleEnv,
-          timeoutMs: 180_000,
-        });
-        times.push(result.ms);
-        try {
-          expectExampleSummary(summaryOf(result, `run ${i}`), 22);
-        } catch (error) {
-          failures.push(`run ${i}: ${error.message}`);
-        }
-      }
-      if (failures.length > 0) throw new Error(`${RUNS - failures.length}/${RUNS} passed\n${failures.join("\n")}`);
-      const sorted = [...times].sort((a, b) => a - b);
-      return {
-        detail: `${RUNS}/${RUNS} passed, median ${seconds(sorted[Math.floor(RUNS / 2)])}, slowest ${seconds(
-          sorted.at(-1),
-        )}`,
-      };
-    },
-    [exampleReady, rpcUrl],
+    () => exampleRuns(consumerDir, exampleEnv),
+    [install, rpcUrl],
   );
-
   await check(
     "examples/node on Node 24 (npx -p node@24)",
     async () => {
@@ -290,169 +430,22 @@ try {
       expectExampleSummary(summary, 24);
       return { detail: `passed on Node ${summary.node}` };
     },
-    [exampleReady, rpcUrl],
+    [install, rpcUrl],
   );
-
   await check(
     "require() from CommonJS on Node 22 and 24: carechain, carechain/node, carechain/contracts",
-    async () => {
-      copyFileSync(join(FIXTURES, "require.cjs"), join(consumerDir, "require.cjs"));
-      const on22 = summaryOf(await run(process.execPath, ["require.cjs"], { cwd: consumerDir }), "node require.cjs");
-      const on24 = summaryOf(
-        await run("npx", ["-y", "-p", "node@24", "node", "require.cjs"], { cwd: consumerDir }),
-        "npx -p node@24 node require.cjs",
-      );
-      if (JSON.stringify(on22) !== JSON.stringify(on24))
-        throw new Error(`Node 22 and 24 differ: ${JSON.stringify([on22, on24])}`);
-      return {
-        detail: Object.entries(on22.exports)
-          .map(([entry, n]) => `${entry} ${n} names`)
-          .join(", "),
-      };
-    },
+    () => requireFromCommonJs(consumerDir),
     [install],
   );
-
-  // TypeScript consumers: @types/node added after the install was measured (a test-only tool of this project).
-  const typesReady = await check(
-    "TypeScript consumer set up (npm install -D @types/node@22)",
-    async () => {
-      const result = await run("npm", ["install", "--no-audit", "--no-fund", "-D", "@types/node@22"], {
-        cwd: consumerDir,
-      });
-      if (result.code !== 0) throw new Error(`npm install exited with ${result.code}:\n${result.stderr.slice(-2000)}`);
-      mkdirSync(join(consumerDir, "types"));
-      for (const file of ["core.ts", "optional.ts"])
-        copyFileSync(join(FIXTURES, file), join(consumerDir, "types", file));
-      return { detail: "types/core.ts, types/optional.ts" };
-    },
-    [install],
-  );
-  for (const resolution of ["nodenext", "bundler"]) {
-    await check(
-      `tsc --strict, moduleResolution ${resolution}: every entry's main names`,
-      async () => {
-        const details = [];
-        // The entries without optional peers are checked with their declaration files (skipLibCheck off); the
-        // optional entries' declarations name peers this project has not installed, so those skip lib checks.
-        for (const [file, skipLibCheck] of [
-          ["core", false],
-          ["optional", true],
-        ]) {
-          const config = `tsconfig.${resolution}.${file}.json`;
-          const compilerOptions = {
-            target: "es2022",
-            module: resolution === "nodenext" ? "nodenext" : "esnext",
-            moduleResolution: resolution,
-            lib: ["es2023", "dom"],
-            types: ["node"],
-            strict: true,
-            noEmit: true,
-            skipLibCheck,
-          };
-          writeFileSync(
-            join(consumerDir, config),
-            JSON.stringify({ compilerOptions, files: [`types/${file}.ts`] }, null, 2),
-          );
-          const result = await run(process.execPath, [TSC, "-p", config], { cwd: consumerDir });
-          if (result.code !== 0)
-            throw new Error(`tsc -p ${config} exited with ${result.code}:\n${result.stdout}${result.stderr}`);
-          details.push(`${file}.ts${skipLibCheck ? " (skipLibCheck)" : ""}`);
-        }
-        return { detail: details.join(", ") };
-      },
-      [typesReady],
-    );
+  await report("TypeScript consumer project (npm install <tarball> ethers @types/node@22)", tsProject);
+  for (const [i, resolution] of RESOLUTIONS.entries()) {
+    await report(`tsc --strict, moduleResolution ${resolution}: every entry's main names`, typeChecks[i]);
   }
-
-  const built = await check(
-    "examples/browser: npm install (vite from its package.json) and vite build",
-    async () => {
-      cpSync(join(ROOT, "examples", "browser"), browserDir, {
-        recursive: true,
-        filter: (source) => !/[\\/](node_modules|dist)$/.test(source),
-      });
-      const manifest = JSON.parse(readFileSync(join(browserDir, "package.json"), "utf8"));
-      manifest.dependencies.carechain = `file:${pack.tarball}`;
-      writeFileSync(join(browserDir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-      const installed = await run("npm", ["install", "--no-audit", "--no-fund"], { cwd: browserDir });
-      if (installed.code !== 0)
-        throw new Error(`npm install exited with ${installed.code}:\n${installed.stderr.slice(-2000)}`);
-      const vite = join(browserDir, "node_modules", "vite", "bin", "vite.js");
-      const build = await run(process.execPath, [vite, "build"], {
-        cwd: browserDir,
-        env: cleanEnv({ CARECHAIN_RPC_URL: rpcUrl ?? "" }),
-      });
-      if (build.code !== 0) throw new Error(`vite build exited with ${build.code}:\n${build.stdout}${build.stderr}`);
-      // The FHIR definitions pack is a chunk of its own, not preloaded by the page: fetched when validation needs it.
-      const dist = join(browserDir, "dist");
-      const assets = readdirSync(join(dist, "assets"));
-      const chunk = assets.find((name) => /^fhir-r4-definitions-.*\.js$/.test(name));
-      if (!chunk) throw new Error(`no fhir-r4-definitions chunk among the assets: ${assets.join(", ")}`);
-      if (readFileSync(join(dist, "index.html"), "utf8").includes(chunk))
-        throw new Error(`index.html loads ${chunk} up front`);
-      const version = JSON.parse(
-        readFileSync(join(browserDir, "node_modules", "vite", "package.json"), "utf8"),
-      ).version;
-      const size = (name) => `${(statSync(join(dist, "assets", name)).size / 1024).toFixed(0)} KiB`;
-      const entry = assets.find((name) => /^index-.*\.js$/.test(name));
-      return {
-        detail: `vite ${version}: ${entry} ${entry ? size(entry) : "?"}, ${chunk} ${size(chunk)} (lazy chunk)`,
-        value: { dist, chunk },
-      };
-    },
-    [pack],
-  );
-
+  const page = await report("examples/browser: npm install (vite from its package.json) and vite build", built);
   await check(
     "examples/browser in headless Chromium (screenshot in reports/package/browser.png)",
-    async () => {
-      ensureChromium();
-      const { chromium } = await import("playwright-core");
-      const site = await serveStatic(built.dist);
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-        ],
-      });
-      const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
-      const errors = [];
-      page.on("pageerror", (error) => errors.push(error.message));
-      const scripts = [];
-      page.on("response", (response) => {
-        if (response.url().startsWith(site) && response.url().endsWith(".js"))
-          scripts.push(response.url().slice(site.length));
-      });
-      await page.goto(`${site}/?rpc=${encodeURIComponent(rpcUrl)}`);
-      const status = page.locator('#status[data-state="passed"], #status[data-state="failed"]');
-      await status.waitFor({ timeout: 180_000 });
-      const screenshot = join(REPORTS, "browser.png");
-      await page.screenshot({ path: screenshot, fullPage: true });
-      if (options["update-docs"]) {
-        mkdirSync(join(ROOT, "docs", "images"), { recursive: true });
-        copyFileSync(screenshot, join(ROOT, "docs", "images", "package-browser.png"));
-      }
-      const state = await status.getAttribute("data-state");
-      const text = await status.textContent();
-      if (state !== "passed") {
-        const steps = await page.locator("#steps li").allTextContents();
-        throw new Error(
-          `the page says: ${text}\n${steps.join("\n")}${errors.length ? `\npage errors: ${errors.join("; ")}` : ""}`,
-        );
-      }
-      expectExampleSummary(JSON.parse((await status.getAttribute("data-summary")) ?? "{}"));
-      if (!scripts.includes(`/assets/${built.chunk}`))
-        throw new Error(`the page did not fetch ${built.chunk}: ${scripts.join(", ")}`);
-      return { detail: `${text} Scripts fetched: ${scripts.join(", ")}` };
-    },
-    [built, rpcUrl],
+    (builtPage) => browserRun(builtPage),
+    [page, rpcUrl],
   );
 } catch (error) {
   failed++;
