@@ -413,7 +413,7 @@ try {
   // wait on the chain.
   const tsProject = begin(() => typescriptProject(join(work, "typescript"), pack.tarball), [pack]);
   const typeChecks = RESOLUTIONS.map((resolution) => begin((dir) => typeCheck(dir, resolution), [valueOf(tsProject)]));
-  const built = begin((url) => browserBuild(join(work, "browser"), pack.tarball, url), [pack, rpcUrl]);
+  const built = begin((_packed, url) => browserBuild(join(work, "browser"), pack.tarball, url), [pack, rpcUrl]);
 
   const exampleEnv = cleanEnv({ CARECHAIN_RPC_URL: rpcUrl ?? "" });
   await check(
