@@ -52,7 +52,7 @@ async function main() {
   );
   await step("Fund three fresh accounts from the development wallet", async () => {
     for (const { address } of [registrarWallet, hospitalWallet, patientWallet]) {
-      await (await funder.sendTransaction({ to: address, value: parseEther("1") })).wait();
+      await (await funder.sendTransaction({ to: address, value: parseEther("0.1") })).wait();
     }
     return `registrar ${registrarWallet.address}, hospital ${hospitalWallet.address}, patient ${patientWallet.address}`;
   });

@@ -20,7 +20,7 @@ const provider = new JsonRpcProvider(url);
 const funder = new NonceManager(new Wallet(funderKey, provider)); // counts its nonces across back-to-back sends
 const [registrarWallet, hospitalWallet, patientWallet] = Array.from({ length: 3 }, () => Wallet.createRandom(provider));
 for (const { address } of [registrarWallet, hospitalWallet, patientWallet]) {
-  await (await funder.sendTransaction({ to: address, value: parseEther("1") })).wait();
+  await (await funder.sendTransaction({ to: address, value: parseEther("0.1") })).wait();
 }
 
 const deployment = await deployCarechain(registrarWallet); // Directory, ConsentRegistry, RecordRegistry
