@@ -14,7 +14,7 @@
 // File: fhir-r4-definitions.json. Node reads it from disk; browsers import it lazily as a JSON module (bundlers emit
 // it as a chunk of its own).
 // Run by `npm run build`; needs Node >= 22.18 (it imports a .ts module of the SDK with Node's type stripping).
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
@@ -141,6 +141,8 @@ const definitions = {
 
 const json = JSON.stringify(definitions);
 
+// A fresh folder: nothing stale from an older generator is packed.
+await rm(OUT, { recursive: true, force: true });
 await mkdir(OUT, { recursive: true });
 await writeFile(join(OUT, `${NAME}.json`), json);
 
