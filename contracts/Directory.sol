@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 
 import {IDirectory} from "./interfaces/IDirectory.sol";
+import {X25519} from "./libraries/X25519.sol";
 
 /// @title Directory
 /// @notice Implementation of {IDirectory}. An account is either a patient or a provider, never both: a clinician
@@ -14,11 +15,22 @@ contract Directory is IDirectory, AccessControl {
 
     uint64 private constant _MIN_BREAK_GLASS = 1 minutes;
     uint64 private constant _MAX_BREAK_GLASS = 7 days;
+    uint64 private constant _MIN_RATE_WINDOW = 1 minutes;
+    uint64 private constant _MAX_RATE_WINDOW = 30 days;
+    uint64 private constant _MIN_COOLDOWN = 1 minutes;
+    uint64 private constant _MAX_COOLDOWN = 7 days;
 
     /// @inheritdoc IDirectory
     address public emergencyCustodian;
     /// @inheritdoc IDirectory
     uint64 public breakGlassMaxDuration = 24 hours;
+
+    BreakGlassLimits private _breakGlassLimits = BreakGlassLimits({
+        maxPerProvider: 20,
+        maxPerPatient: 5,
+        window: 24 hours,
+        cooldown: 15 minutes
+    });
 
     mapping(address account => PatientRecord) private _patients;
     mapping(address account => ProviderRecord) private _providers;
@@ -103,6 +115,25 @@ contract Directory is IDirectory, AccessControl {
     }
 
     /// @inheritdoc IDirectory
+    function setBreakGlassLimits(BreakGlassLimits calldata limits) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (
+            limits.maxPerProvider == 0 || limits.maxPerPatient == 0 || limits.window < _MIN_RATE_WINDOW
+                || limits.window > _MAX_RATE_WINDOW || limits.cooldown < _MIN_COOLDOWN || limits.cooldown > _MAX_COOLDOWN
+        ) {
+            revert DirectoryInvalidBreakGlassLimits(
+                limits.maxPerProvider, limits.maxPerPatient, limits.window, limits.cooldown
+            );
+        }
+        _breakGlassLimits = limits;
+        emit BreakGlassLimitsSet(limits.maxPerProvider, limits.maxPerPatient, limits.window, limits.cooldown);
+    }
+
+    /// @inheritdoc IDirectory
+    function breakGlassLimits() external view returns (BreakGlassLimits memory) {
+        return _breakGlassLimits;
+    }
+
+    /// @inheritdoc IDirectory
     function patient(address account) external view returns (PatientRecord memory) {
         return _patients[account];
     }
@@ -151,7 +182,11 @@ contract Directory is IDirectory, AccessControl {
         }
     }
 
+    /// @dev Refuses zero, non-canonical and small-order X25519 keys (see {X25519}).
     function _requireKey(bytes32 encryptionKey) private pure {
         if (encryptionKey == bytes32(0)) revert DirectoryInvalidEncryptionKey();
+        X25519.Problem problem = X25519.problem(encryptionKey);
+        if (problem == X25519.Problem.NonCanonical) revert DirectoryNonCanonicalEncryptionKey(encryptionKey);
+        if (problem == X25519.Problem.LowOrder) revert DirectoryLowOrderEncryptionKey(encryptionKey);
     }
 }

@@ -79,12 +79,7 @@ contract RecordRegistry is IRecordRegistry {
         bytes32 keyringDigest,
         bytes32[] calldata proof
     ) external view returns (bool) {
-        Batch storage entry = _requireBatch(batchId);
-        // A leaf in a category the batch did not declare (so its author's write consent was not checked) is not
-        // a record of this batch.
-        if (!_declared(entry, categories)) return false;
-        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(recordId, categories, keyringDigest))));
-        return MerkleProof.verifyCalldata(proof, entry.root, leaf);
+        return _isBatchLeaf(_requireBatch(batchId), recordId, categories, keyringDigest, proof);
     }
 
     /// @inheritdoc IRecordRegistry
@@ -126,16 +121,27 @@ contract RecordRegistry is IRecordRegistry {
 
     /// @inheritdoc IRecordRegistry
     function logKeyRelease(bytes32 recordId, address provider) external {
-        if (msg.sender != directory.emergencyCustodian() || !directory.isActiveProvider(msg.sender)) {
-            revert RecordNotEmergencyCustodian(msg.sender);
-        }
+        _requireCustodian();
         RecordVersion storage entry = _requireRecord(recordId);
         address patient = entry.patient;
-        uint64 categories = entry.categories;
-        bool covered = consent.breakGlassExpiry(patient, provider) > block.timestamp &&
-            consent.emergencyCategoriesOf(patient) & categories == categories &&
-            directory.isActiveProvider(provider);
-        if (!covered) revert RecordBreakGlassRequired(recordId, provider);
+        if (!_breakGlassCovers(patient, provider, entry.categories)) revert RecordBreakGlassRequired(recordId, provider);
+        emit EmergencyKeyReleased(recordId, patient, provider, msg.sender);
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function logBatchKeyRelease(
+        bytes32 batchId,
+        bytes32 recordId,
+        uint64 categories,
+        bytes32 keyringDigest,
+        bytes32[] calldata proof,
+        address provider
+    ) external {
+        _requireCustodian();
+        Batch storage entry = _requireBatch(batchId);
+        if (!_isBatchLeaf(entry, recordId, categories, keyringDigest, proof)) revert RecordNotInBatch(batchId, recordId);
+        address patient = entry.patient;
+        if (!_breakGlassCovers(patient, provider, categories)) revert RecordBreakGlassRequired(recordId, provider);
         emit EmergencyKeyReleased(recordId, patient, provider, msg.sender);
     }
 
@@ -241,6 +247,36 @@ contract RecordRegistry is IRecordRegistry {
     function _originalAuthor(RecordVersion storage entry) private view returns (address original) {
         original = entry.originalAuthor;
         if (original == address(0)) original = entry.author;
+    }
+
+    /// @dev Whether `(recordId, categories, keyringDigest)` is a leaf of batch `entry`'s root in categories the batch
+    /// declared. A leaf in a category the batch did not declare (so its author's write consent was not checked) is
+    /// not a record of this batch.
+    function _isBatchLeaf(
+        Batch storage entry,
+        bytes32 recordId,
+        uint64 categories,
+        bytes32 keyringDigest,
+        bytes32[] calldata proof
+    ) private view returns (bool) {
+        if (!_declared(entry, categories)) return false;
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(recordId, categories, keyringDigest))));
+        return MerkleProof.verifyCalldata(proof, entry.root, leaf);
+    }
+
+    /// @dev Reverts unless the caller is the Directory's emergency custodian and active.
+    function _requireCustodian() private view {
+        if (msg.sender != directory.emergencyCustodian() || !directory.isActiveProvider(msg.sender)) {
+            revert RecordNotEmergencyCustodian(msg.sender);
+        }
+    }
+
+    /// @dev Whether `provider` (active) has an open break-glass on `patient` that covers every category of
+    /// `categories` (a record that spans categories needs them all to be emergency categories).
+    function _breakGlassCovers(address patient, address provider, uint64 categories) private view returns (bool) {
+        return consent.breakGlassExpiry(patient, provider) > block.timestamp &&
+            consent.emergencyCategoriesOf(patient) & categories == categories &&
+            directory.isActiveProvider(provider);
     }
 
     function _requireRecord(bytes32 recordId) private view returns (RecordVersion storage entry) {

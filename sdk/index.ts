@@ -12,6 +12,7 @@ export {
   type AddedRecord,
   type BatchResult,
   type BreakGlassResult,
+  type DelegateInfo,
   type DelegateKind,
   type GrantResult,
   type KeyRotation,
@@ -52,6 +53,7 @@ export {
   keyReleaseMessage,
   keyReleaseSigner,
   requestKeyRelease,
+  type KeyReleaseBatch,
   type KeyReleaseRequest,
 } from "./client/custodian.js";
 
@@ -122,6 +124,7 @@ export {
   type KeyringEntry,
 } from "./crypto/keyring.js";
 export { HPKE_SUITE, HPKE_SUITE_NAME, hpkeSuite, unwrapKey, wrapKey, type WrappedKey } from "./crypto/keywrap.js";
+export { assertX25519PublicKey, isX25519PublicKey, X25519_LOW_ORDER_U } from "./crypto/public-key.js";
 
 export { batchIdOf, recordIdOf } from "./client/record-id.js";
 
@@ -211,6 +214,19 @@ export {
   type RevertErrorClass,
 } from "./errors/contract.js";
 export {
+  ConsentBreakGlassCooldownError,
+  ConsentBreakGlassJustificationRequiredError,
+  ConsentBreakGlassPatientRateLimitedError,
+  ConsentBreakGlassProviderRateLimitedError,
+  ConsentDelegateAlreadyConfirmedError,
+  ConsentSignatureStaleError,
+  ConsentTooManyDelegatesError,
+  DirectoryInvalidBreakGlassLimitsError,
+  DirectoryLowOrderEncryptionKeyError,
+  DirectoryNonCanonicalEncryptionKeyError,
+  RecordNotInBatchError,
+} from "./errors/contract.js";
+export {
   BlobNotFoundError,
   DecryptionError,
   DeploymentError,
@@ -223,3 +239,4 @@ export {
   StoreUnavailableError,
   type FhirIssue,
 } from "./errors/data.js";
+export { InvalidPublicKeyError, type PublicKeyProblem } from "./errors/data.js";

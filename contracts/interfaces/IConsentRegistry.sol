@@ -18,9 +18,20 @@ interface IConsentRegistry {
         Proxy
     }
 
+    /// @notice A delegate of a patient, as {delegatesOf} lists it.
+    /// @dev `namedBy` is who named it (the patient, or a guardian); `confirmed` is true when the patient named or
+    /// confirmed it. An unconfirmed delegate is removed with the guardian that named it.
+    struct Delegation {
+        address delegate;
+        DelegateKind kind;
+        address namedBy;
+        bool confirmed;
+    }
+
     /// @notice An EIP-712 signed grant: `signer` (the patient or one of its delegates) grants `grantee` the terms.
     /// @dev `chainId` and `registry` repeat the EIP-712 domain so that a signature for another chain or contract is
-    /// refused with its own error rather than as an invalid signature.
+    /// refused with its own error rather than as an invalid signature. `epoch` is {consentEpoch} of (patient,
+    /// grantee) when signing: any change of that grant (grant, revoke, by any path) makes the request stale.
     struct GrantRequest {
         address patient;
         address grantee;
@@ -28,6 +39,7 @@ interface IConsentRegistry {
         uint64 writeMask;
         uint32 purposes;
         uint64 expiresAt;
+        uint64 epoch;
         address signer;
         uint256 nonce;
         uint256 deadline;
@@ -36,9 +48,11 @@ interface IConsentRegistry {
     }
 
     /// @notice An EIP-712 signed revocation of `grantee`'s grant on `patient`'s records.
+    /// @dev `epoch` as in {GrantRequest}.
     struct RevokeRequest {
         address patient;
         address grantee;
+        uint64 epoch;
         address signer;
         uint256 nonce;
         uint256 deadline;
@@ -53,8 +67,14 @@ interface IConsentRegistry {
     event ConsentRevoked(address indexed patient, address indexed grantee, address indexed actor);
     /// @notice Emitted when `actor` names `delegate` as a guardian or proxy of `patient`.
     event DelegateAdded(address indexed patient, address indexed delegate, address indexed actor, DelegateKind kind);
-    /// @notice Emitted when `actor` removes `delegate` from `patient`'s delegates.
+    /// @notice Emitted when `actor` removes `delegate` from `patient`'s delegates (also for each unconfirmed delegate
+    /// removed with the guardian that named it).
     event DelegateRemoved(address indexed patient, address indexed delegate, address indexed actor);
+    /// @notice Emitted when `patient` confirms `delegate`, named by a guardian: it stays when that guardian goes.
+    event DelegateConfirmed(address indexed patient, address indexed delegate);
+    /// @notice Emitted when `signer`'s nonce `nonce` is used up without a request: cancelled by the signer, or
+    /// spent because the signer stopped being a delegate of a patient.
+    event NonceCancelled(address indexed signer, uint256 nonce);
     /// @notice Emitted when `actor` sets the categories that break-glass may read for `patient`.
     event EmergencyCategoriesSet(address indexed patient, address indexed actor, uint64 categories);
     /// @notice Emitted when emergency `provider` opens break-glass read access to `patient` until `expiresAt`.
@@ -104,6 +124,22 @@ interface IConsentRegistry {
     error ConsentBreakGlassInvalidDuration(uint64 duration, uint64 maxDuration);
     /// @notice `provider` has no open break-glass on `patient`.
     error ConsentBreakGlassNotOpen(address patient, address provider);
+    /// @notice Break-glass needs a justification: its hash must not be zero.
+    error ConsentBreakGlassJustificationRequired(address patient, address provider);
+    /// @notice `provider`'s last break-glass on `patient` ended less than the cooldown ago; allowed from `availableAt`.
+    error ConsentBreakGlassCooldown(address patient, address provider, uint64 availableAt);
+    /// @notice `provider` already opened `maxOpenings` break-glass episodes in the window; allowed from `availableAt`.
+    error ConsentBreakGlassProviderRateLimited(address provider, uint8 maxOpenings, uint64 availableAt);
+    /// @notice `maxOpenings` break-glass episodes were already opened on `patient` in the window; allowed from
+    /// `availableAt`.
+    error ConsentBreakGlassPatientRateLimited(address patient, uint8 maxOpenings, uint64 availableAt);
+    /// @notice The signed request was made against consent epoch `epoch` of (`patient`, `grantee`); the grant has
+    /// changed since (granted or revoked again), so the request is stale.
+    error ConsentSignatureStale(address patient, address grantee, uint64 epoch, uint64 currentEpoch);
+    /// @notice `patient` already has the most delegates allowed (`max`).
+    error ConsentTooManyDelegates(address patient, uint256 max);
+    /// @notice `delegate` is already confirmed by `patient`.
+    error ConsentDelegateAlreadyConfirmed(address patient, address delegate);
 
     /// @notice Grants `grantee` access to the caller's records on `terms`, replacing any earlier grant.
     /// @param grantee A registered patient or credentialed provider, not the caller.
@@ -120,25 +156,45 @@ interface IConsentRegistry {
     function revokeFor(address patient, address grantee) external;
 
     /// @notice Relays a grant signed (EIP-712) by the patient or a delegate. Anyone may call; the signer pays nothing.
-    /// @dev Refuses expired, replayed (OpenZeppelin `InvalidAccountNonce`), wrong-chain, wrong-contract and altered
-    /// requests with distinct errors. ERC-1271 contract wallets are accepted (OpenZeppelin SignatureChecker).
+    /// @dev Refuses expired, replayed or cancelled (OpenZeppelin `InvalidAccountNonce`), stale
+    /// ({ConsentSignatureStale}: the grant changed since signing, e.g. a revoke), wrong-chain, wrong-contract and
+    /// altered requests with distinct errors. ERC-1271 contract wallets are accepted (OpenZeppelin SignatureChecker).
     function grantBySig(GrantRequest calldata request, bytes calldata signature) external;
 
-    /// @notice Relays a revocation signed (EIP-712) by the patient or a delegate.
+    /// @notice Relays a revocation signed (EIP-712) by the patient or a delegate. Refused like {grantBySig}.
     function revokeBySig(RevokeRequest calldata request, bytes calldata signature) external;
 
+    /// @notice Uses up the caller's current nonce `nonce` without a request, so that a signed request carrying it
+    /// (handed to a relayer, withheld) can never be submitted.
+    /// @custom:emits NonceCancelled
+    function cancelNonce(uint256 nonce) external;
+
     /// @notice Names `delegate` as a guardian or proxy of `patient`. By the patient or a guardian of it.
+    /// @dev A delegate named by the patient is confirmed; one named by a guardian is not, until the patient
+    /// {confirmDelegate}s it. Only the patient changes the kind of an existing delegate (a guardian gets
+    /// {ConsentUnauthorizedActor}). At most 16 delegates per patient ({ConsentTooManyDelegates}).
     function addDelegate(address patient, address delegate, DelegateKind kind) external;
 
     /// @notice Removes `delegate` from `patient`'s delegates. By the patient, a guardian, or the delegate itself.
+    /// @dev Also removes, recursively, every unconfirmed delegate that `delegate` named, and uses up the current nonce
+    /// of each removed delegate ({NonceCancelled}) so that no signature it made before comes back if it is named
+    /// again.
     function removeDelegate(address patient, address delegate) external;
+
+    /// @notice The caller (a patient) confirms `delegate`, named by one of its guardians: it then stays when that
+    /// guardian is removed.
+    /// @custom:emits DelegateConfirmed
+    function confirmDelegate(address delegate) external;
 
     /// @notice Sets the categories that break-glass may read (default: the International Patient Summary set).
     /// By the patient or a delegate.
     function setEmergencyCategories(address patient, uint64 categories) external;
 
     /// @notice Opens read-only access to `patient`'s emergency categories for `duration` seconds, without consent.
-    /// Only an active emergency provider; at most the Directory's `breakGlassMaxDuration`; never while one is open.
+    /// Only an active emergency provider, with a non-zero `justificationHash`; at most the Directory's
+    /// `breakGlassMaxDuration`; never while one is open, nor within the Directory's cooldown after the provider's
+    /// last episode on this patient ended (closed or expired); at most the Directory's limits of openings per
+    /// provider and per patient in any window.
     function openBreakGlass(address patient, bytes32 justificationHash, uint64 duration) external;
 
     /// @notice Closes `provider`'s break-glass on `patient` early. By the patient, a delegate, or the provider.
@@ -153,17 +209,25 @@ interface IConsentRegistry {
     /// @notice The kind of `delegate` for `patient` (`None` when it is not one).
     function delegateOf(address patient, address delegate) external view returns (DelegateKind);
 
+    /// @notice Every current delegate of `patient`, with its kind, who named it and whether the patient confirmed it.
+    function delegatesOf(address patient) external view returns (Delegation[] memory);
+
     /// @notice Whether `account` is `patient` or one of its delegates.
     function isPatientOrDelegate(address patient, address account) external view returns (bool);
 
     /// @notice The categories break-glass may read for `patient`.
     function emergencyCategoriesOf(address patient) external view returns (uint64);
 
-    /// @notice When `provider`'s break-glass on `patient` ends (0 or past when none is open).
+    /// @notice When `provider`'s break-glass on `patient` ends or ended (0 when never opened; the closing time when
+    /// closed early).
     function breakGlassExpiry(address patient, address provider) external view returns (uint64);
 
     /// @notice The next nonce `signer` must use in a signed request.
     function nonces(address signer) external view returns (uint256);
+
+    /// @notice How many times the grant of `patient` to `grantee` has changed (grants and revokes): the `epoch` a
+    /// signed request for this pair must carry.
+    function consentEpoch(address patient, address grantee) external view returns (uint64);
 
     /// @notice Whether `grantee` may perform `action` on `patient`'s records of `category` for some purpose.
     /// @dev True for the patient itself. False for a suspended provider, after revoke, and from `expiresAt` on.

@@ -26,6 +26,18 @@ interface IDirectory {
         uint64 keyRotatedAt;
     }
 
+    /// @notice Bounds on break-glass openings, set by the admin.
+    /// @dev One slot: maxPerProvider (8) | maxPerPatient (8) | window (64) | cooldown (64).
+    /// `maxPerProvider` / `maxPerPatient`: most openings by one provider / on one patient in any `window` seconds;
+    /// `cooldown`: seconds after an episode ends (closed or expired) before the same provider may open break-glass
+    /// on the same patient again.
+    struct BreakGlassLimits {
+        uint8 maxPerProvider;
+        uint8 maxPerPatient;
+        uint64 window;
+        uint64 cooldown;
+    }
+
     /// @notice A credentialed provider.
     /// @dev Slot 0: encryptionKey. Slot 1: kind (8) | suspended (8) | registeredAt (64).
     struct ProviderRecord {
@@ -57,6 +69,8 @@ interface IDirectory {
     event EmergencyCustodianSet(address indexed custodian);
     /// @notice Emitted when the admin sets the longest break-glass episode allowed.
     event BreakGlassMaxDurationSet(uint64 maxDuration);
+    /// @notice Emitted when the admin sets the break-glass rate limits and cooldown.
+    event BreakGlassLimitsSet(uint8 maxPerProvider, uint8 maxPerPatient, uint64 window, uint64 cooldown);
 
     /// @notice `account` is already registered as a patient or a provider.
     error DirectoryAlreadyRegistered(address account);
@@ -68,6 +82,10 @@ interface IDirectory {
     error DirectoryZeroAddress();
     /// @notice An encryption key must be a non-zero 32-byte X25519 public key.
     error DirectoryInvalidEncryptionKey();
+    /// @notice `key` is not the canonical encoding of an X25519 public key (bit 255 set, or u-coordinate >= 2^255-19).
+    error DirectoryNonCanonicalEncryptionKey(bytes32 key);
+    /// @notice `key` is a small-order point (u = 0, 1, p-1 or a point of order 8): no key can be wrapped for it.
+    error DirectoryLowOrderEncryptionKey(bytes32 key);
     /// @notice A provider must be registered with a kind other than `None`.
     error DirectoryInvalidProviderKind();
     /// @notice `provider` is already in the suspension state the call asks for.
@@ -76,9 +94,14 @@ interface IDirectory {
     error DirectoryInvalidCustodian(address custodian);
     /// @notice A break-glass maximum must be between one minute and seven days.
     error DirectoryInvalidBreakGlassDuration(uint64 maxDuration);
+    /// @notice Break-glass limits must allow 1 to 255 openings per provider and per patient in a window of one minute
+    /// to 30 days, with a cooldown of one minute to seven days.
+    error DirectoryInvalidBreakGlassLimits(uint8 maxPerProvider, uint8 maxPerPatient, uint64 window, uint64 cooldown);
 
     /// @notice Registers the caller as a patient.
-    /// @param encryptionKey The caller's X25519 public key (32 bytes, non-zero).
+    /// @dev Every function that sets a key refuses zero ({DirectoryInvalidEncryptionKey}), non-canonical
+    /// ({DirectoryNonCanonicalEncryptionKey}) and small-order ({DirectoryLowOrderEncryptionKey}) X25519 keys.
+    /// @param encryptionKey The caller's X25519 public key (32 bytes in RFC 7748 encoding, canonical, not small-order).
     /// @custom:emits PatientRegistered
     function registerPatient(bytes32 encryptionKey) external;
 
@@ -111,11 +134,19 @@ interface IDirectory {
     /// @notice Sets the longest break-glass episode (default 24 hours). Admin only.
     function setBreakGlassMaxDuration(uint64 maxDuration) external;
 
+    /// @notice Sets the break-glass rate limits and cooldown (defaults: 20 openings per provider and 5 per patient
+    /// in any 24 hours, 15 minutes' cooldown). Admin only.
+    /// @custom:emits BreakGlassLimitsSet
+    function setBreakGlassLimits(BreakGlassLimits calldata limits) external;
+
     /// @notice The emergency key custodian (zero when none).
     function emergencyCustodian() external view returns (address);
 
     /// @notice The longest break-glass episode, in seconds.
     function breakGlassMaxDuration() external view returns (uint64);
+
+    /// @notice The break-glass rate limits and cooldown.
+    function breakGlassLimits() external view returns (BreakGlassLimits memory);
 
     /// @notice The role that may credential, suspend and reinstate providers.
     function REGISTRAR_ROLE() external view returns (bytes32);

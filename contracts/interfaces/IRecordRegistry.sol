@@ -113,6 +113,8 @@ interface IRecordRegistry {
     error RecordNotEmergencyCustodian(address account);
     /// @notice `provider` has no open break-glass covering `recordId`.
     error RecordBreakGlassRequired(bytes32 recordId, address provider);
+    /// @notice The proof does not show `recordId` as a leaf of batch `batchId` in categories the batch declared.
+    error RecordNotInBatch(bytes32 batchId, bytes32 recordId);
 
     /// @notice Anchors a record version of `patient` whose content falls in the categories of `categories`.
     /// @dev The caller is the author: the patient itself, or a grantee with live write consent for every category
@@ -184,6 +186,19 @@ interface IRecordRegistry {
     /// while `provider`'s break-glass covers the record, every one of its categories an emergency category
     /// (checked here, on chain).
     function logKeyRelease(bytes32 recordId, address provider) external;
+
+    /// @notice {logKeyRelease} for a record anchored in batch `batchId`: the leaf `(recordId, categories,
+    /// keyringDigest)` must verify against the batch's root with `proof` in categories the batch declared (as in
+    /// {verifyBatchRecord}), and `provider`'s break-glass on the batch's patient must cover every one of
+    /// `categories`. Custodian only. Emits {EmergencyKeyReleased} like a single record.
+    function logBatchKeyRelease(
+        bytes32 batchId,
+        bytes32 recordId,
+        uint64 categories,
+        bytes32 keyringDigest,
+        bytes32[] calldata proof,
+        address provider
+    ) external;
 
     /// @notice The anchored version `recordId`; reverts with {RecordNotFound} when unknown.
     function record(bytes32 recordId) external view returns (RecordVersion memory);

@@ -5,7 +5,7 @@
 import { getBytes, hexlify, type TransactionReceipt } from "ethers";
 import { StandardMerkleTree } from "../../sdk/content/merkle.js";
 
-import { cidOf, CONSENT_TYPES, consentDomain } from "../../sdk/index.js";
+import { cidOf, CONSENT_TYPES, consentDomain, generateIdentity } from "../../sdk/index.js";
 import { benchChain, fullTerms, mined, randomCid, ZERO_HASH, type BenchChain } from "./chain.js";
 import { metric, type Metric } from "./metrics.js";
 
@@ -63,10 +63,10 @@ export function gasFloor(tx: {
  * New storage slots per operation, from the storage layout comments in contracts/interfaces/*.sol.
  * - registerPatient: PatientRecord = encryptionKey (slot 0) + registeredAt|keyRotatedAt (slot 1) → 2.
  * - registerProvider: ProviderRecord = encryptionKey (slot 0) + kind|suspended|registeredAt (slot 1) → 2.
- * - grant: ConsentTerms is one slot (a first grant to this grantee) → 1.
- * - grantBySig: the ConsentTerms slot + the signer's nonce (0 → 1 on its first signed request; replay protection
- *   must store it) → 2.
- * - revoke: clears the ConsentTerms slot, writes nothing new → 0.
+ * - grant: ConsentTerms is one slot + the pair's consent epoch (0 → 1; a first grant to this grantee) → 2.
+ * - grantBySig: the ConsentTerms slot + the pair's consent epoch + the signer's nonce (0 → 1 on its first signed
+ *   request; replay protection must store it) → 3.
+ * - revoke: clears the ConsentTerms slot and moves the epoch (an existing slot), writes nothing new → 0.
  * - anchor: RecordVersion slots 0 (patient|codec|amended|anchoredAt) and 1 (author|version|categories) + the new
  *   element of the patient's index → 3; + the index's length slot (0 → 1) on the patient's first record → 4.
  *   `gas.anchor` is a patient's second record (the length slot is then updated, not new);
@@ -81,8 +81,8 @@ export function gasFloor(tx: {
 export const NEW_SLOTS = {
   registerPatient: 2,
   registerProvider: 2,
-  grant: 1,
-  grantBySig: 2,
+  grant: 2,
+  grantBySig: 3,
   revoke: 0,
   anchor: 3,
   anchorFirstRecord: 4,
@@ -137,7 +137,8 @@ export async function gasMetrics(options: { batchSizes: readonly number[] }): Pr
   try {
     const { registrar, hospital, lab, patient, relayer } = chain;
     const out: Metric[] = [];
-    const key = () => hexlify(crypto.getRandomValues(new Uint8Array(32)));
+    // A real X25519 public key: the Directory refuses non-canonical and small-order ones.
+    const key = () => hexlify(generateIdentity().publicKey);
 
     out.push(
       gasMetric(
@@ -167,6 +168,7 @@ export async function gasMetrics(options: { batchSizes: readonly number[] }): Pr
       writeMask: terms.writeMask,
       purposes: terms.purposes,
       expiresAt: terms.expiresAt,
+      epoch: await patient.contracts.consent.consentEpoch(patient.address, lab.address),
       signer: patient.address,
       nonce: await patient.contracts.consent.nonces(patient.address),
       deadline: terms.expiresAt,

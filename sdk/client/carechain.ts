@@ -9,14 +9,15 @@ import type { BlobStore } from "../content/blob-store.js";
 import { concatBytes, fromHex, toHex, utf8 } from "../crypto/bytes.js";
 import { decryptEnvelope, encryptEnvelope, generateDek, type ByteSource } from "../crypto/envelope.js";
 import type { IdentityKeyPair } from "../crypto/identity.js";
+import { assertX25519PublicKey } from "../crypto/public-key.js";
 import { createKeyring, decodeKeyring, encodeKeyring, openKeyring, type Keyring } from "../crypto/keyring.js";
 import { signGrantRequest, signRevokeRequest, type GrantRequest, type RevokeRequest } from "../consent/signing.js";
 import { StandardMerkleTree } from "../content/merkle.js";
 
-import { BATCH_LEAF_ENCODING, batchLeaf, batchTree, decodeManifest, encodeManifest, type BatchEntry, type BatchManifest } from "./batch.js";
+import { BATCH_LEAF_ENCODING, batchLeaf, batchTree, decodeManifest, digestHex, encodeManifest, type BatchEntry, type BatchManifest } from "./batch.js";
 import { batchIdOf, recordIdOf } from "./record-id.js";
 import { decryptAttachment, encryptAttachment, type AttachmentOptions } from "./attachments.js";
-import { keyReleaseMessage, requestKeyRelease } from "./custodian.js";
+import { keyReleaseMessage, requestKeyRelease, type KeyReleaseBatch } from "./custodian.js";
 import { DEFAULT_RETRY, MemoryJournal, type PendingWrite, type RetryPolicy, type WriteJournal } from "./journal.js";
 import { CarechainError } from "../errors/base.js";
 import {
@@ -42,6 +43,7 @@ import {
   DELEGATE_KINDS,
   PROVIDER_KINDS,
   type BreakGlassResult,
+  type DelegateInfo,
   type DelegateKind,
   type GrantResult,
   type KeyRotation,
@@ -149,8 +151,14 @@ export class Carechain {
 
   // ── Directory ────────────────────────────────────────────────────────────────────────────────────────────
 
-  /** Registers this account as a patient with its identity public key. */
+  /**
+   * Registers this account as a patient with its identity public key.
+   * @returns The Directory transaction.
+   * @throws {InvalidPublicKeyError} When the identity's public key is non-canonical or a small-order point (the
+   * Directory would refuse it too: nothing is sent).
+   */
   async registerPatient(): Promise<TxResult> {
+    assertX25519PublicKey(this.identity.publicKey, "identity.publicKey");
     return this.#send("registerPatient", () => this.contracts.directory.registerPatient(toHex(this.identity.publicKey)));
   }
 
@@ -159,11 +167,13 @@ export class Carechain {
    * @param account - The provider's address.
    * @param kind - hospital, clinic, lab, pharmacy, insurer, research or emergency.
    * @param publicKey - The provider's X25519 public key (32 bytes).
+   * @throws {InvalidPublicKeyError} When `publicKey` is non-canonical or a small-order point (nothing is sent).
    * @throws {AccessControlUnauthorizedAccountError} When this account is not a registrar.
    */
   async registerProvider(account: string, kind: ProviderKind, publicKey: Uint8Array): Promise<TxResult> {
     const index = PROVIDER_KINDS.indexOf(kind);
     if (index <= 0) throw new RangeError(`kind: expected one of ${PROVIDER_KINDS.slice(1).join(", ")}, got ${kind}`);
+    assertX25519PublicKey(publicKey);
     return this.#send("registerProvider", () =>
       this.contracts.directory.registerProvider(account, index, toHex(publicKey)),
     );
@@ -217,6 +227,8 @@ export class Carechain {
   /**
    * Signs a grant (EIP-712) that anyone may relay with {@link Carechain.relayGrant}: the signer needs no ETH.
    * When this client is the patient, keyrings for its existing records in scope are prepared and stored too.
+   * The request carries the pair's current `consentEpoch`: once the grant to `grantee` changes (a revoke above all)
+   * it can no longer be relayed (`ConsentSignatureStaleError`).
    * @param options - `patient` (when signing as a delegate), `deadline` (default one hour), `nonce` (default the
    * signer's next nonce on chain).
    */
@@ -231,6 +243,7 @@ export class Carechain {
       patient,
       grantee: getAddress(grantee),
       ...consentTerms(terms),
+      epoch: await this.contracts.consent.consentEpoch(patient, grantee),
       ...(await this.#requestEnvelope(me, options)),
     };
     const signature = await signGrantRequest(this.#signer, request);
@@ -246,15 +259,20 @@ export class Carechain {
     return { ...tx, shared: signed.keyrings.recordIds.length, shareTx };
   }
 
-  /** Signs a revocation (EIP-712) that anyone may relay with {@link Carechain.relayRevoke}. */
+  /**
+   * Signs a revocation (EIP-712) that anyone may relay with {@link Carechain.relayRevoke}. Like a signed grant, it
+   * carries the pair's current `consentEpoch` and is stale once the grant changes.
+   */
   async signRevoke(
     grantee: string,
     options: OnBehalf & { deadline?: Date | bigint | number; nonce?: bigint } = {},
   ): Promise<SignedRevoke> {
     const me = await this.address();
+    const patient = options.patient ? getAddress(options.patient) : me;
     const request: RevokeRequest = {
-      patient: options.patient ? getAddress(options.patient) : me,
+      patient,
       grantee: getAddress(grantee),
+      epoch: await this.contracts.consent.consentEpoch(patient, grantee),
       ...(await this.#requestEnvelope(me, options)),
     };
     return { request, signature: await signRevokeRequest(this.#signer, request) };
@@ -263,6 +281,20 @@ export class Carechain {
   /** Relays a signed revocation (this client pays the gas). */
   async relayRevoke(signed: SignedRevoke): Promise<TxResult> {
     return this.#send("revokeBySig", () => this.contracts.consent.revokeBySig(signed.request, signed.signature));
+  }
+
+  /**
+   * Cancels this account's current signed-request nonce on chain, so that a grant or revoke it signed with that
+   * nonce (handed to a relayer that withholds it, or leaked) can never be submitted. Requests signed afterwards use
+   * the next nonce. A revoke already makes every signed request for that grantee stale; this is for the rest.
+   * @param nonce - The nonce to cancel; default this account's current nonce on chain.
+   * @returns The transaction and the nonce it cancelled (`NonceCancelled` event).
+   * @throws {InvalidAccountNonceError} When `nonce` is not this account's current nonce.
+   */
+  async cancelNonce(nonce?: bigint): Promise<TxResult & { nonce: bigint }> {
+    const n = nonce ?? (await this.contracts.consent.nonces(await this.address()));
+    const tx = await this.#send("cancelNonce", () => this.contracts.consent.cancelNonce(n));
+    return { ...tx, nonce: n };
   }
 
   /**
@@ -388,8 +420,16 @@ export class Carechain {
   }
 
   /**
-   * Names a delegate who may manage consent for a patient (by the patient, or a guardian for the patient).
+   * Names a delegate who may manage consent for a patient (by the patient, or a guardian for the patient). A
+   * delegate a guardian names is unconfirmed until the patient confirms it ({@link Carechain.confirmDelegate}), and
+   * is removed with that guardian. Only the patient changes the kind of an existing delegate.
+   * @param delegate - The delegate's address.
    * @param kind - `guardian` (of a minor; may also name delegates) or `proxy`.
+   * @param options - `patient`: act as a guardian of this patient.
+   * @returns The transaction.
+   * @throws {ConsentUnauthorizedActorError} When this account is neither the patient nor a guardian of it, or is a
+   * guardian changing an existing delegate.
+   * @throws {ConsentTooManyDelegatesError} When the patient already has 16 delegates.
    */
   async addDelegate(delegate: string, kind: DelegateKind, options: OnBehalf = {}): Promise<TxResult> {
     const index = DELEGATE_KINDS.indexOf(kind);
@@ -398,10 +438,46 @@ export class Carechain {
     return this.#send("addDelegate", () => this.contracts.consent.addDelegate(patient, delegate, index));
   }
 
-  /** Removes a delegate (by the patient, a guardian, or the delegate itself). */
+  /**
+   * Removes a delegate (by the patient, a guardian, or the delegate itself). The unconfirmed delegates it named go
+   * with it (recursively), and each removed delegate's current signed-request nonce is used up, so its old
+   * signatures stay dead if it is named again.
+   * @param delegate - The delegate's address.
+   * @param options - `patient`: act as a guardian of this patient (or as the delegate removing itself).
+   * @returns The transaction.
+   * @throws {ConsentDelegateNotFoundError | ConsentUnauthorizedActorError}
+   */
   async removeDelegate(delegate: string, options: OnBehalf = {}): Promise<TxResult> {
     const patient = options.patient ?? (await this.address());
     return this.#send("removeDelegate", () => this.contracts.consent.removeDelegate(patient, delegate));
+  }
+
+  /**
+   * Confirms a delegate that a guardian named for this patient: it then stays when that guardian is removed. By
+   * the patient itself (not by a delegate).
+   * @param delegate - The delegate's address.
+   * @returns The transaction.
+   * @throws {ConsentDelegateNotFoundError} When `delegate` is not a delegate of this account.
+   * @throws {ConsentDelegateAlreadyConfirmedError} When the patient named or confirmed it already.
+   */
+  async confirmDelegate(delegate: string): Promise<TxResult> {
+    return this.#send("confirmDelegate", () => this.contracts.consent.confirmDelegate(delegate));
+  }
+
+  /**
+   * The current delegates of a patient, from the chain: kind, who named each, and whether the patient confirmed it.
+   * @param patient - The patient; default this client's own account.
+   * @returns One entry per delegate (in no particular order).
+   */
+  async listDelegates(patient?: string): Promise<DelegateInfo[]> {
+    const p = patient ? getAddress(patient) : await this.address();
+    const list = await withRevertDecoding("delegatesOf", () => this.contracts.consent.delegatesOf(p));
+    return list.map((d) => ({
+      delegate: d.delegate,
+      kind: DELEGATE_KINDS[Number(d.kind)] as DelegateKind,
+      namedBy: d.namedBy,
+      confirmed: d.confirmed,
+    }));
   }
 
   // ── Emergency access ─────────────────────────────────────────────────────────────────────────────────────
@@ -422,14 +498,26 @@ export class Carechain {
    * Opens break-glass: read-only access to `patient`'s emergency categories, without consent, for at most the
    * Directory's maximum (24 h by default). Loud: the event is on the patient's feed and in the audit trail.
    * Only a hash of the justification goes on chain (salted, so short texts can't be guessed); keep the text and
-   * salt for the review.
+   * salt for the review. A justification is required (the chain refuses a zero hash too). Bounded: not again on
+   * the same patient within the Directory's cooldown after the last episode ended (closed or expired), and at most
+   * the Directory's number of openings per provider and per patient in any window (`Directory.breakGlassLimits`).
+   * @param patient - The patient's address.
+   * @param options - `justification`: the written reason (non-empty); `durationSeconds`: a positive integer.
+   * @returns The transaction, the hash and salt of the justification, and when the episode ends.
+   * @throws {RangeError} When the justification is empty or the duration is not a positive integer.
    * @throws {ConsentNotEmergencyProviderError | ConsentBreakGlassAlreadyOpenError | ConsentBreakGlassInvalidDurationError}
+   * @throws {ConsentBreakGlassCooldownError | ConsentBreakGlassProviderRateLimitedError | ConsentBreakGlassPatientRateLimitedError}
    */
   async openBreakGlass(
     patient: string,
     options: { justification: string; durationSeconds: number },
   ): Promise<BreakGlassResult> {
-    if (options.justification.trim().length === 0) throw new RangeError("justification: must not be empty");
+    if (typeof options.justification !== "string" || options.justification.trim().length === 0) {
+      throw new RangeError("justification: must not be empty");
+    }
+    if (!Number.isSafeInteger(options.durationSeconds) || options.durationSeconds <= 0) {
+      throw new RangeError(`durationSeconds: expected a positive integer, got ${options.durationSeconds}`);
+    }
     const salt = toHex(randomBytes(16));
     const justificationHash = keccak256(concatBytes(fromHex("salt", salt), utf8(options.justification)));
     const tx = await this.#send("openBreakGlass", () =>
@@ -449,13 +537,42 @@ export class Carechain {
    * The custodian's side of an emergency key release: checks on chain that `provider`'s break-glass covers the
    * record and logs the release there (the transaction reverts otherwise), then wraps the record key for the
    * provider's Directory key. Used by the custodian service; this client must be the Directory's custodian.
-   * @returns The keyring bytes (one recipient: the provider).
-   * @throws {RecordBreakGlassRequiredError | RecordNotEmergencyCustodianError}
+   * @param recordId - The record version (0x hex).
+   * @param provider - The emergency provider asking.
+   * @param options - `batch`: for a batch-anchored record, its batch id and Merkle proof; the record is found in
+   * the batch's verified manifest and the chain checks the proof (`logBatchKeyRelease`).
+   * @returns The keyring bytes (one recipient: the provider) and the logging transaction.
+   * @throws {RecordBreakGlassRequiredError | RecordNotEmergencyCustodianError | RecordNotInBatchError}
+   * @throws {IntegrityError} When the record is not in the batch's manifest.
    */
-  async releaseEmergencyKey(recordId: string, provider: string): Promise<{ keyring: Uint8Array; tx: TxResult }> {
+  async releaseEmergencyKey(
+    recordId: string,
+    provider: string,
+    options: { batch?: KeyReleaseBatch } = {},
+  ): Promise<{ keyring: Uint8Array; tx: TxResult }> {
     const id = toHex(fromHex("recordId", recordId, 32));
-    const tx = await this.#send("logKeyRelease", () => this.contracts.records.logKeyRelease(id, provider));
-    const { contentCid, keyringCid } = await this.#anchorEvent(id);
+    let located: { contentCid: CID; keyringCid: CID };
+    let tx: TxResult;
+    if (options.batch) {
+      const batchId = toHex(fromHex("batch.batchId", options.batch.batchId, 32));
+      const proof = options.batch.proof.map((node, i) => toHex(fromHex(`batch.proof[${i}]`, node, 32)));
+      const inBatch = await this.#locateInBatch(batchId, id);
+      located = inBatch;
+      tx = await this.#send("logBatchKeyRelease", () =>
+        this.contracts.records.logBatchKeyRelease(
+          batchId,
+          id,
+          inBatch.anchor.categoryMask,
+          digestHex(inBatch.keyringCid),
+          proof,
+          provider,
+        ),
+      );
+    } else {
+      tx = await this.#send("logKeyRelease", () => this.contracts.records.logKeyRelease(id, provider));
+      located = await this.#anchorEvent(id);
+    }
+    const { contentCid, keyringCid } = located;
     const dek = await this.#openRecordKey(id, contentCid, keyringCid);
     const key = fromHex("encryptionKey", await this.contracts.directory.encryptionKeyOf(provider), 32);
     return { keyring: encodeKeyring(await createKeyring(contentCid, dek, [key])), tx };
@@ -466,6 +583,7 @@ export class Carechain {
    * this patient can open for the new key (keyrings published on chain). Returns a client that uses the new key.
    */
   async rotatePatientKey(identity: IdentityKeyPair): Promise<KeyRotation> {
+    assertX25519PublicKey(identity.publicKey, "identity.publicKey");
     const me = await this.address();
     const keyrings = await this.#rewrap(await this.listRecords(me), identity.publicKey);
     const tx = await this.#send("rotatePatientKey", () => this.contracts.directory.rotatePatientKey(toHex(identity.publicKey)));
@@ -479,6 +597,7 @@ export class Carechain {
    * `shareRecords`, or read with the old key.
    */
   async rotateProviderKey(identity: IdentityKeyPair, patients: readonly string[]): Promise<KeyRotation> {
+    assertX25519PublicKey(identity.publicKey, "identity.publicKey");
     const me = await this.address();
     const readable: RecordAnchor[] = [];
     for (const patient of patients) {
@@ -664,7 +783,7 @@ export class Carechain {
         purpose: BigInt(PurposeOfUse[purpose]),
       });
     }
-    const dek = await this.#openRecordKey(id, contentCid, keyringCid, purpose);
+    const dek = await this.#openRecordKey(id, contentCid, keyringCid, purpose, anchor.batch);
     const envelope = await this.store.get(contentCid);
     const plaintext = decryptEnvelope(dek, envelope, recordContext(anchor.patient, anchor.author, anchor.categoryMask));
     // Strict JSON (no duplicate keys) and full FHIR validation of what was decrypted.
@@ -874,9 +993,16 @@ export class Carechain {
 
   /**
    * The record key, from the first keyring that holds this identity: the anchored one, then keyrings published
-   * later (grants, key rotation), then — for an emergency purpose — the custodian service.
+   * later (grants, key rotation), then — for an emergency purpose — the custodian service (with the batch id and
+   * the Merkle proof for a record of batch `batch`).
    */
-  async #openRecordKey(recordId: string, contentCid: CID, keyringCid: CID, purpose?: PurposeCode): Promise<Uint8Array> {
+  async #openRecordKey(
+    recordId: string,
+    contentCid: CID,
+    keyringCid: CID,
+    purpose?: PurposeCode,
+    batch?: string,
+  ): Promise<Uint8Array> {
     const mine = toHex(this.identity.publicKey);
     let firstError: unknown;
     const attempt = async (load: () => Promise<Keyring>): Promise<Uint8Array | undefined> => {
@@ -900,7 +1026,7 @@ export class Carechain {
       if (key) return key;
     }
     if ((purpose === "BTG" || purpose === "ETREAT") && this.#custodianUrl) {
-      const key = await attempt(async () => decodeKeyring(await this.#requestEmergencyKey(recordId)));
+      const key = await attempt(async () => decodeKeyring(await this.#requestEmergencyKey(recordId, batch)));
       if (key) return key;
     }
     if (firstError) throw firstError;
@@ -909,10 +1035,11 @@ export class Carechain {
     });
   }
 
-  async #requestEmergencyKey(recordId: string): Promise<Uint8Array> {
+  async #requestEmergencyKey(recordId: string, batchId?: string): Promise<Uint8Array> {
     const provider = await this.address();
     const chainId = (await this.#signer.provider!.getNetwork()).chainId.toString();
-    const unsigned = { chainId, recordId, provider, issuedAt: Math.floor(Date.now() / 1000) };
+    const batch = batchId ? { batchId, proof: (await this.proveBatchRecord(batchId, recordId)).proof } : undefined;
+    const unsigned = { chainId, recordId, provider, issuedAt: Math.floor(Date.now() / 1000), ...(batch ? { batch } : {}) };
     const signature = await this.#signer.signMessage(keyReleaseMessage(unsigned));
     return requestKeyRelease(this.#custodianUrl!, { ...unsigned, signature });
   }

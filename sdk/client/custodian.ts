@@ -9,6 +9,14 @@ import { CarechainError } from "../errors/base.js";
  * that wraps the record key for the provider's Directory key (never a key named in the request).
  */
 
+/** Where a batch-anchored record is: its batch id and the Merkle proof of its leaf. */
+export interface KeyReleaseBatch {
+  /** The batch's on-chain id (0x hex; `RecordRegistry.batchIdOf(patient, author, root)`). */
+  readonly batchId: string;
+  /** The leaf's OpenZeppelin Merkle proof (0x hex nodes); the chain checks it (`logBatchKeyRelease`). */
+  readonly proof: readonly string[];
+}
+
 /** A key-release request. */
 export interface KeyReleaseRequest {
   readonly chainId: string;
@@ -16,6 +24,11 @@ export interface KeyReleaseRequest {
   readonly provider: string;
   /** Unix seconds when the provider signed it. */
   readonly issuedAt: number;
+  /**
+   * For a batch-anchored record: its batch. The batch id is signed; the proof is not (it proves nothing the chain
+   * does not check itself).
+   */
+  readonly batch?: KeyReleaseBatch;
   /** EIP-191 signature of {@link keyReleaseMessage} by `provider`. */
   readonly signature: string;
 }
@@ -30,12 +43,17 @@ export class KeyReleaseError extends CarechainError {
   }
 }
 
-/** The message a provider signs to ask for a key (domain-separated, versioned). */
+/**
+ * The message a provider signs to ask for a key (domain-separated, versioned).
+ * @param request - The request without its signature; a batch record's batch id is part of the message.
+ * @returns The EIP-191 message text.
+ */
 export function keyReleaseMessage(request: Omit<KeyReleaseRequest, "signature">): string {
   return [
     "Carechain emergency key release, version 1.",
     `Chain: ${request.chainId}`,
     `Record: ${request.recordId}`,
+    ...(request.batch ? [`Batch: ${request.batch.batchId}`] : []),
     `Provider: ${request.provider}`,
     `Issued at: ${request.issuedAt}`,
   ].join("\n");

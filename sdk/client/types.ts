@@ -149,6 +149,16 @@ export const DELEGATE_KINDS = ["none", "guardian", "proxy"] as const;
 /** A delegate kind: a guardian (of a minor; may also name delegates) or a proxy. */
 export type DelegateKind = Exclude<(typeof DELEGATE_KINDS)[number], "none">;
 
+/** A current delegate of a patient, as `ConsentRegistry.delegatesOf` lists it. */
+export interface DelegateInfo {
+  readonly delegate: string;
+  readonly kind: DelegateKind;
+  /** Who named it: the patient, or a guardian. */
+  readonly namedBy: string;
+  /** Named or confirmed by the patient: it stays when the guardian that named it is removed. */
+  readonly confirmed: boolean;
+}
+
 /** The result of opening break-glass. */
 export interface BreakGlassResult extends TxResult {
   /** The hash on chain: keccak256(salt || UTF-8 justification). */

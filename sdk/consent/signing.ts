@@ -4,6 +4,10 @@ import type { TypedDataDomain, TypedDataField } from "ethers";
  * EIP-712 typed data of Carechain's signed consent (ConsentRegistry.grantBySig / revokeBySig). The field lists
  * mirror `GRANT_TYPEHASH` and `REVOKE_TYPEHASH` in contracts/ConsentRegistry.sol; a test checks that a signature
  * made here verifies in an independent EIP-712 implementation (@metamask/eth-sig-util) and on chain.
+ *
+ * `epoch` is `ConsentRegistry.consentEpoch(patient, grantee)` at signing time: every grant or revoke of that pair
+ * moves it, so a signed request that was withheld while the grant changed (a revoke, above all) is refused
+ * (`ConsentSignatureStale`) instead of bringing the grantee back.
  */
 
 /** EIP-712 domain name of the ConsentRegistry. */
@@ -20,6 +24,7 @@ export const CONSENT_TYPES = {
     { name: "writeMask", type: "uint64" },
     { name: "purposes", type: "uint32" },
     { name: "expiresAt", type: "uint64" },
+    { name: "epoch", type: "uint64" },
     { name: "signer", type: "address" },
     { name: "nonce", type: "uint256" },
     { name: "deadline", type: "uint256" },
@@ -29,6 +34,7 @@ export const CONSENT_TYPES = {
   Revoke: [
     { name: "patient", type: "address" },
     { name: "grantee", type: "address" },
+    { name: "epoch", type: "uint64" },
     { name: "signer", type: "address" },
     { name: "nonce", type: "uint256" },
     { name: "deadline", type: "uint256" },
@@ -45,6 +51,8 @@ export interface GrantRequest {
   readonly writeMask: bigint;
   readonly purposes: number;
   readonly expiresAt: bigint;
+  /** `consentEpoch(patient, grantee)` when signed: the request is stale once the grant changes. */
+  readonly epoch: bigint;
   readonly signer: string;
   readonly nonce: bigint;
   readonly deadline: bigint;
@@ -56,6 +64,8 @@ export interface GrantRequest {
 export interface RevokeRequest {
   readonly patient: string;
   readonly grantee: string;
+  /** `consentEpoch(patient, grantee)` when signed: the request is stale once the grant changes. */
+  readonly epoch: bigint;
   readonly signer: string;
   readonly nonce: bigint;
   readonly deadline: bigint;

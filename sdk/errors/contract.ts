@@ -53,6 +53,10 @@ export const DirectoryProviderNotRegisteredError = revertError("DirectoryProvide
 export const DirectoryZeroAddressError = revertError("DirectoryZeroAddress");
 /** See `IDirectory.DirectoryInvalidEncryptionKey`. */
 export const DirectoryInvalidEncryptionKeyError = revertError("DirectoryInvalidEncryptionKey");
+/** See `IDirectory.DirectoryNonCanonicalEncryptionKey`: bit 255 set or u >= 2^255 - 19. */
+export const DirectoryNonCanonicalEncryptionKeyError = revertError("DirectoryNonCanonicalEncryptionKey");
+/** See `IDirectory.DirectoryLowOrderEncryptionKey`: a small-order X25519 point, no key can be wrapped for it. */
+export const DirectoryLowOrderEncryptionKeyError = revertError("DirectoryLowOrderEncryptionKey");
 /** See `IDirectory.DirectoryInvalidProviderKind`. */
 export const DirectoryInvalidProviderKindError = revertError("DirectoryInvalidProviderKind");
 /** See `IDirectory.DirectoryProviderSuspensionUnchanged`. */
@@ -61,6 +65,8 @@ export const DirectoryProviderSuspensionUnchangedError = revertError("DirectoryP
 export const DirectoryInvalidCustodianError = revertError("DirectoryInvalidCustodian");
 /** See `IDirectory.DirectoryInvalidBreakGlassDuration`. */
 export const DirectoryInvalidBreakGlassDurationError = revertError("DirectoryInvalidBreakGlassDuration");
+/** See `IDirectory.DirectoryInvalidBreakGlassLimits`. */
+export const DirectoryInvalidBreakGlassLimitsError = revertError("DirectoryInvalidBreakGlassLimits");
 /** OpenZeppelin `IAccessControl.AccessControlUnauthorizedAccount`: the caller lacks a role (e.g. registrar). */
 export const AccessControlUnauthorizedAccountError = revertError("AccessControlUnauthorizedAccount");
 /** OpenZeppelin `IAccessControl.AccessControlBadConfirmation`. */
@@ -103,6 +109,20 @@ export const ConsentBreakGlassAlreadyOpenError = revertError("ConsentBreakGlassA
 export const ConsentBreakGlassInvalidDurationError = revertError("ConsentBreakGlassInvalidDuration");
 /** See `IConsentRegistry.ConsentBreakGlassNotOpen`. */
 export const ConsentBreakGlassNotOpenError = revertError("ConsentBreakGlassNotOpen");
+/** See `IConsentRegistry.ConsentBreakGlassJustificationRequired`: an all-zero justification hash. */
+export const ConsentBreakGlassJustificationRequiredError = revertError("ConsentBreakGlassJustificationRequired");
+/** See `IConsentRegistry.ConsentBreakGlassCooldown`: the provider's last episode on the patient ended too recently. */
+export const ConsentBreakGlassCooldownError = revertError("ConsentBreakGlassCooldown");
+/** See `IConsentRegistry.ConsentBreakGlassProviderRateLimited`: too many openings by this provider in the window. */
+export const ConsentBreakGlassProviderRateLimitedError = revertError("ConsentBreakGlassProviderRateLimited");
+/** See `IConsentRegistry.ConsentBreakGlassPatientRateLimited`: too many openings on this patient in the window. */
+export const ConsentBreakGlassPatientRateLimitedError = revertError("ConsentBreakGlassPatientRateLimited");
+/** See `IConsentRegistry.ConsentSignatureStale`: the grant changed (granted or revoked) since the request was signed. */
+export const ConsentSignatureStaleError = revertError("ConsentSignatureStale");
+/** See `IConsentRegistry.ConsentTooManyDelegates`. */
+export const ConsentTooManyDelegatesError = revertError("ConsentTooManyDelegates");
+/** See `IConsentRegistry.ConsentDelegateAlreadyConfirmed`. */
+export const ConsentDelegateAlreadyConfirmedError = revertError("ConsentDelegateAlreadyConfirmed");
 /** OpenZeppelin `Nonces.InvalidAccountNonce`: a signed request's nonce was already used (a replay) or skipped. */
 export const InvalidAccountNonceError = revertError("InvalidAccountNonce");
 /** OpenZeppelin `ShortStrings.StringTooLong` (EIP-712 domain name at deployment). */
@@ -148,6 +168,8 @@ export const RecordLengthMismatchError = revertError("RecordLengthMismatch");
 export const RecordNotEmergencyCustodianError = revertError("RecordNotEmergencyCustodian");
 /** See `IRecordRegistry.RecordBreakGlassRequired`. */
 export const RecordBreakGlassRequiredError = revertError("RecordBreakGlassRequired");
+/** See `IRecordRegistry.RecordNotInBatch`: the Merkle proof does not place the record in the batch. */
+export const RecordNotInBatchError = revertError("RecordNotInBatch");
 
 /** Every named revert class, by Solidity error name. A test keeps it equal to the contracts' ABIs. */
 export const REVERT_ERRORS: ReadonlyMap<string, RevertErrorClass> = new Map(
@@ -198,6 +220,17 @@ export const REVERT_ERRORS: ReadonlyMap<string, RevertErrorClass> = new Map(
     RecordLengthMismatchError,
     RecordNotEmergencyCustodianError,
     RecordBreakGlassRequiredError,
+    DirectoryNonCanonicalEncryptionKeyError,
+    DirectoryLowOrderEncryptionKeyError,
+    DirectoryInvalidBreakGlassLimitsError,
+    ConsentBreakGlassJustificationRequiredError,
+    ConsentBreakGlassCooldownError,
+    ConsentBreakGlassProviderRateLimitedError,
+    ConsentBreakGlassPatientRateLimitedError,
+    ConsentSignatureStaleError,
+    ConsentTooManyDelegatesError,
+    ConsentDelegateAlreadyConfirmedError,
+    RecordNotInBatchError,
     InvalidAccountNonceError,
     StringTooLongError,
     InvalidShortStringError,

@@ -95,3 +95,21 @@ export class DeploymentError extends CarechainError {
     super("DEPLOYMENT", shortMessage, options);
   }
 }
+
+/** Why 32 bytes are not a usable X25519 public key (see `assertX25519PublicKey`). */
+export type PublicKeyProblem = "non-canonical" | "low-order";
+
+/**
+ * 32 bytes that are not a usable X25519 public key: a non-canonical encoding (bit 255 set, or u >= 2^255 - 19) or
+ * a small-order point (no record key can be wrapped for it). The Directory refuses the same keys
+ * (`DirectoryNonCanonicalEncryptionKey`, `DirectoryLowOrderEncryptionKey`).
+ */
+export class InvalidPublicKeyError extends CarechainError {
+  /** What is wrong with the key. */
+  readonly problem: PublicKeyProblem;
+
+  constructor(problem: PublicKeyProblem, shortMessage: string, options?: CarechainErrorOptions) {
+    super("INVALID_PUBLIC_KEY", shortMessage, options);
+    this.problem = problem;
+  }
+}

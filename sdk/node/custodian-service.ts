@@ -33,8 +33,9 @@ const MAX_BODY = 4096;
 /**
  * Starts the emergency custodian's HTTP service: `POST /v1/release` with a {@link KeyReleaseRequest}. It checks
  * the provider's signature and freshness, then asks the chain: the release is logged on chain
- * (`RecordRegistry.logKeyRelease`), which reverts unless the provider's break-glass covers the record; only then
- * is the record key wrapped for the provider's Directory key and returned as a keyring.
+ * (`RecordRegistry.logKeyRelease`, or `logBatchKeyRelease` with the request's batch id and Merkle proof for a
+ * batch-anchored record), which reverts unless the provider's break-glass covers the record; only then is the
+ * record key wrapped for the provider's Directory key and returned as a keyring.
  *
  * Answers: 200 keyring bytes; 400 malformed request; 401 bad signature or stale request; 409 a request already
  * used (each signed request works once); 403 the chain refused (with the Solidity error's name); 500 anything else.
@@ -70,7 +71,9 @@ export async function startCustodianService(options: CustodianServiceOptions): P
     if (seen.has(request.signature)) return reply(res, 409, { error: "request already used" });
     seen.set(request.signature, request.issuedAt);
     try {
-      const { keyring } = await options.custodian.releaseEmergencyKey(request.recordId, signer);
+      const { keyring } = await options.custodian.releaseEmergencyKey(request.recordId, signer, {
+        ...(request.batch ? { batch: request.batch } : {}),
+      });
       res.writeHead(200, { "content-type": "application/octet-stream", "content-length": keyring.length });
       res.end(keyring);
     } catch (error) {
@@ -107,11 +110,30 @@ function parseRequest(body: string): KeyReleaseRequest | undefined {
       typeof r.provider === "string" &&
       /^0x[0-9a-fA-F]{40}$/.test(r.provider) &&
       Number.isInteger(r.issuedAt) &&
-      typeof r.signature === "string";
+      typeof r.signature === "string" &&
+      (r.batch === undefined || isBatch(r.batch));
     return ok ? (r as KeyReleaseRequest) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Most nodes in a batch proof: a batch holds at most 2^32 leaves (its count is a uint32 on chain). */
+const MAX_PROOF_NODES = 32;
+const HASH = /^0x[0-9a-f]{64}$/;
+
+/** Whether `value` is a batch id with a well-formed Merkle proof (the chain checks the proof itself). */
+function isBatch(value: unknown): boolean {
+  const b = value as { batchId?: unknown; proof?: unknown } | null;
+  return (
+    typeof b === "object" &&
+    b !== null &&
+    typeof b.batchId === "string" &&
+    HASH.test(b.batchId) &&
+    Array.isArray(b.proof) &&
+    b.proof.length <= MAX_PROOF_NODES &&
+    b.proof.every((node) => typeof node === "string" && HASH.test(node))
+  );
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {

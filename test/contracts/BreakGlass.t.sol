@@ -16,6 +16,8 @@ contract BreakGlassTest is CarechainTest {
     bytes32 internal constant JUSTIFICATION = keccak256("unconscious patient, no ID, ED bay 4");
     uint64 internal constant DEFAULT_MAX = 24 hours;
     uint64 internal constant HOUR = 1 hours;
+    /// @dev The Directory's default cooldown after an episode ends.
+    uint64 internal constant COOLDOWN = 15 minutes;
     bytes32 internal constant ADMIN_ROLE = 0x00;
 
     address internal constant GUARDIAN = address(uint160(uint256(keccak256("carechain.test.breakglass.guardian"))));
@@ -32,8 +34,8 @@ contract BreakGlassTest is CarechainTest {
         vm.label(ems, "ems");
         vm.label(ems2, "ems2");
         vm.startPrank(REGISTRAR);
-        directory.registerProvider(ems, IDirectory.ProviderKind.Emergency, keccak256("ems.x25519"));
-        directory.registerProvider(ems2, IDirectory.ProviderKind.Emergency, keccak256("ems2.x25519"));
+        directory.registerProvider(ems, IDirectory.ProviderKind.Emergency, _x25519("ems.x25519"));
+        directory.registerProvider(ems2, IDirectory.ProviderKind.Emergency, _x25519("ems2.x25519"));
         vm.stopPrank();
     }
 
@@ -126,7 +128,7 @@ contract BreakGlassTest is CarechainTest {
         for (uint8 kind = 1; kind < uint8(IDirectory.ProviderKind.Emergency); ++kind) {
             address provider = address(uint160(0xC0FFEE00 + kind));
             vm.prank(REGISTRAR);
-            directory.registerProvider(provider, IDirectory.ProviderKind(kind), keccak256(abi.encode(kind)));
+            directory.registerProvider(provider, IDirectory.ProviderKind(kind), _x25519(string(abi.encode(kind))));
             vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentNotEmergencyProvider.selector, provider));
             _open(provider, alice, HOUR);
         }
@@ -230,12 +232,22 @@ contract BreakGlassTest is CarechainTest {
 
     function test_OpenBreakGlass_AgainAfterExpiry_EmitsAgain() public {
         _open(ems, alice, HOUR);
+        // Expiry starts the cooldown: no new episode right at the end of the last one.
         vm.warp(START + HOUR);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IConsentRegistry.ConsentBreakGlassCooldown.selector, alice, ems, uint64(START + HOUR + COOLDOWN)
+            )
+        );
+        _open(ems, alice, HOUR);
+        vm.warp(START + HOUR + COOLDOWN);
         vm.expectEmit(true, true, true, true, address(consent));
-        emit IConsentRegistry.BreakGlassOpened(alice, ems, keccak256("second episode"), uint64(START + 3 * HOUR));
+        emit IConsentRegistry.BreakGlassOpened(
+            alice, ems, keccak256("second episode"), uint64(START + 3 * HOUR + COOLDOWN)
+        );
         vm.prank(ems);
         consent.openBreakGlass(alice, keccak256("second episode"), 2 * HOUR);
-        assertEq(consent.breakGlassExpiry(alice, ems), START + 3 * HOUR, "new expiry");
+        assertEq(consent.breakGlassExpiry(alice, ems), START + 3 * HOUR + COOLDOWN, "new expiry");
         assertTrue(consent.canAccess(alice, ems, 1, Action.Read), "open again");
     }
 
@@ -322,7 +334,7 @@ contract BreakGlassTest is CarechainTest {
         vm.expectEmit(true, true, true, true, address(consent));
         emit IConsentRegistry.BreakGlassClosed(alice, ems, alice);
         _close(alice, alice, ems);
-        assertEq(consent.breakGlassExpiry(alice, ems), 0, "cleared");
+        assertEq(consent.breakGlassExpiry(alice, ems), START, "ended at closing");
         _assertBreakGlassAccess(alice, ems, 0);
     }
 
@@ -352,9 +364,20 @@ contract BreakGlassTest is CarechainTest {
         _close(ems, alice, ems);
         assertFalse(consent.canAccess(alice, ems, 1, Action.Read), "closed");
 
-        // Closing is not a cooldown: the provider may open a new (loud) episode at once.
+        // Closing starts the cooldown: no close-and-reopen renewal, in this block or the next minutes.
+        vm.expectRevert(
+            abi.encodeWithSelector(IConsentRegistry.ConsentBreakGlassCooldown.selector, alice, ems, START + COOLDOWN)
+        );
+        _open(ems, alice, 2 * HOUR);
+        vm.warp(START + COOLDOWN - 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(IConsentRegistry.ConsentBreakGlassCooldown.selector, alice, ems, START + COOLDOWN)
+        );
+        _open(ems, alice, 2 * HOUR);
+        // After it, a new (loud) episode.
+        vm.warp(START + COOLDOWN);
         vm.expectEmit(true, true, true, true, address(consent));
-        emit IConsentRegistry.BreakGlassOpened(alice, ems, JUSTIFICATION, uint64(START + 2 * HOUR));
+        emit IConsentRegistry.BreakGlassOpened(alice, ems, JUSTIFICATION, uint64(START + COOLDOWN + 2 * HOUR));
         _open(ems, alice, 2 * HOUR);
         assertTrue(consent.canAccess(alice, ems, 1, Action.Read), "reopened");
     }
@@ -399,6 +422,7 @@ contract BreakGlassTest is CarechainTest {
         _close(alice, alice, ems);
 
         // Already closed.
+        vm.warp(START + HOUR + COOLDOWN);
         _open(ems, alice, HOUR);
         _close(alice, alice, ems);
         vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentBreakGlassNotOpen.selector, alice, ems));

@@ -343,7 +343,7 @@ contract ConsentRegistryTest is CarechainTest {
 
     function test_CanAccess_PatientItselfAfterKeyRotation() public {
         vm.prank(alice);
-        directory.rotatePatientKey(keccak256("rotated"));
+        directory.rotatePatientKey(_x25519("rotated"));
         assertTrue(consent.canAccess(alice, alice, LABS, Action.Write), "still a patient");
     }
 

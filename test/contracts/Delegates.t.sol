@@ -535,7 +535,7 @@ contract DelegatesTest is CarechainTest {
     function test_SetEmergencyCategories_ZeroMeansNone() public {
         address ems = vm.addr(EMS_PK);
         vm.prank(REGISTRAR);
-        directory.registerProvider(ems, IDirectory.ProviderKind.Emergency, keccak256("ems.x25519"));
+        directory.registerProvider(ems, IDirectory.ProviderKind.Emergency, _x25519("ems.x25519"));
         vm.prank(ems);
         consent.openBreakGlass(alice, keccak256("unconscious, no ID"), 1 hours);
         assertTrue(consent.canAccess(alice, ems, 1, Action.Read), "default: allergies readable");

@@ -41,9 +41,9 @@ contract KeysTest is CarechainTest {
         vm.label(GUARDIAN, "guardian");
         vm.label(PROXY, "proxy");
         vm.startPrank(REGISTRAR);
-        directory.registerProvider(ems, IDirectory.ProviderKind.Emergency, keccak256("ems.x25519"));
-        directory.registerProvider(ems2, IDirectory.ProviderKind.Emergency, keccak256("ems2.x25519"));
-        directory.registerProvider(custodian, IDirectory.ProviderKind.Emergency, keccak256("custodian.x25519"));
+        directory.registerProvider(ems, IDirectory.ProviderKind.Emergency, _x25519("ems.x25519"));
+        directory.registerProvider(ems2, IDirectory.ProviderKind.Emergency, _x25519("ems2.x25519"));
+        directory.registerProvider(custodian, IDirectory.ProviderKind.Emergency, _x25519("custodian.x25519"));
         vm.stopPrank();
 
         aliceMeds = _anchor(alice, MEDICATIONS, "alice.meds");
@@ -400,6 +400,7 @@ contract KeysTest is CarechainTest {
         _expectBreakGlassRequired(aliceMeds, ems);
         _release(custodian, aliceMeds, ems);
 
+        vm.warp(START + HOUR + 15 minutes); // the cooldown after an episode
         _openBreakGlass(ems, alice);
         _release(custodian, aliceMeds, ems);
         vm.prank(alice);

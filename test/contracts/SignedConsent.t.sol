@@ -37,10 +37,10 @@ contract SignedConsentTest is CarechainTest {
     bytes32 internal constant DOMAIN_TYPEHASH =
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
     bytes32 internal constant GRANT_TYPEHASH = keccak256(
-        "Grant(address patient,address grantee,uint64 readMask,uint64 writeMask,uint32 purposes,uint64 expiresAt,address signer,uint256 nonce,uint256 deadline,uint256 chainId,address registry)"
+        "Grant(address patient,address grantee,uint64 readMask,uint64 writeMask,uint32 purposes,uint64 expiresAt,uint64 epoch,address signer,uint256 nonce,uint256 deadline,uint256 chainId,address registry)"
     );
     bytes32 internal constant REVOKE_TYPEHASH = keccak256(
-        "Revoke(address patient,address grantee,address signer,uint256 nonce,uint256 deadline,uint256 chainId,address registry)"
+        "Revoke(address patient,address grantee,uint64 epoch,address signer,uint256 nonce,uint256 deadline,uint256 chainId,address registry)"
     );
     string internal constant NAME = "Carechain ConsentRegistry";
     string internal constant VERSION = "1";
@@ -79,14 +79,16 @@ contract SignedConsentTest is CarechainTest {
         return keccak256(
             bytes.concat(
                 abi.encode(GRANT_TYPEHASH, r.patient, r.grantee, r.readMask, r.writeMask, r.purposes),
-                abi.encode(r.expiresAt, r.signer, r.nonce, r.deadline, r.chainId, r.registry)
+                abi.encode(r.expiresAt, r.epoch, r.signer, r.nonce, r.deadline, r.chainId, r.registry)
             )
         );
     }
 
     function _revokeStructHash(IConsentRegistry.RevokeRequest memory r) internal pure returns (bytes32) {
         return keccak256(
-            abi.encode(REVOKE_TYPEHASH, r.patient, r.grantee, r.signer, r.nonce, r.deadline, r.chainId, r.registry)
+            abi.encode(
+                REVOKE_TYPEHASH, r.patient, r.grantee, r.epoch, r.signer, r.nonce, r.deadline, r.chainId, r.registry
+            )
         );
     }
 
@@ -135,6 +137,7 @@ contract SignedConsentTest is CarechainTest {
             writeMask: t.writeMask,
             purposes: t.purposes,
             expiresAt: t.expiresAt,
+            epoch: consent.consentEpoch(patient, grantee),
             signer: signer,
             nonce: consent.nonces(signer),
             deadline: deadline,
@@ -151,6 +154,7 @@ contract SignedConsentTest is CarechainTest {
         return IConsentRegistry.RevokeRequest({
             patient: patient,
             grantee: grantee,
+            epoch: consent.consentEpoch(patient, grantee),
             signer: signer,
             nonce: consent.nonces(signer),
             deadline: deadline,
@@ -175,6 +179,7 @@ contract SignedConsentTest is CarechainTest {
             r.writeMask,
             r.purposes,
             r.expiresAt,
+            r.epoch,
             r.signer,
             r.nonce,
             r.deadline,
@@ -690,7 +695,6 @@ contract SignedConsentTest is CarechainTest {
         bytes memory grantSignature = _signGrant(ALICE_PK, grantRequest);
         bytes memory revokeSignature = _signRevoke(ALICE_PK, revokeRequest);
 
-        _grant(alice, hospital, _standardTerms());
         // The grant signature is not a revocation signature for the same fields.
         _expectInvalidSignature(alice);
         _relayRevoke(revokeRequest, grantSignature);
@@ -710,7 +714,7 @@ contract SignedConsentTest is CarechainTest {
         wallet = new OwnerWallet(vm.addr(WALLET_OWNER_PK));
         vm.label(address(wallet), "wallet");
         vm.prank(address(wallet));
-        directory.registerPatient(keccak256("carechain.test.wallet.x25519"));
+        directory.registerPatient(_x25519("carechain.test.wallet.x25519"));
         assertTrue(directory.isPatient(address(wallet)), "wallet registered");
     }
 

@@ -444,7 +444,7 @@ contract ConsentInvariantsTest is CarechainTest {
         _deploy();
         address ems = vm.addr(EMS_PK);
         vm.prank(REGISTRAR);
-        directory.registerProvider(ems, IDirectory.ProviderKind.Emergency, keccak256("ems.x25519"));
+        directory.registerProvider(ems, IDirectory.ProviderKind.Emergency, _x25519("ems.x25519"));
         handler = new ConsentHandler(directory, consent, records, alice, bob, hospital, lab, ems);
         vm.label(address(handler), "ConsentHandler");
     }

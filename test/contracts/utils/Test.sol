@@ -39,10 +39,14 @@ abstract contract CarechainTest {
     /// @dev Registered as nothing.
     address internal constant STRANGER = address(uint160(uint256(keccak256("carechain.test.stranger"))));
 
-    bytes32 internal constant ALICE_KEY = keccak256("carechain.test.alice.x25519");
-    bytes32 internal constant BOB_KEY = keccak256("carechain.test.bob.x25519");
-    bytes32 internal constant HOSPITAL_KEY = keccak256("carechain.test.hospital.x25519");
-    bytes32 internal constant LAB_KEY = keccak256("carechain.test.lab.x25519");
+    /// @dev Bit 255 of an X25519 key in its RFC 7748 encoding (the top bit of its last byte): the Directory refuses
+    /// keys that set it, so fixture keys made by hashing clear it.
+    uint256 internal constant X25519_BIT_255 = 0x80;
+
+    bytes32 internal constant ALICE_KEY = bytes32(uint256(keccak256("carechain.test.alice.x25519")) & ~X25519_BIT_255);
+    bytes32 internal constant BOB_KEY = bytes32(uint256(keccak256("carechain.test.bob.x25519")) & ~X25519_BIT_255);
+    bytes32 internal constant HOSPITAL_KEY = bytes32(uint256(keccak256("carechain.test.hospital.x25519")) & ~X25519_BIT_255);
+    bytes32 internal constant LAB_KEY = bytes32(uint256(keccak256("carechain.test.lab.x25519")) & ~X25519_BIT_255);
 
     /// @dev Patients.
     address internal alice;
@@ -101,6 +105,51 @@ abstract contract CarechainTest {
     // ---------------------------------------------------------------------------------------------------------
     // Builders
     // ---------------------------------------------------------------------------------------------------------
+
+    /// @dev The u-coordinate of an X25519 key in RFC 7748 encoding: its 32 bytes read little-endian, byte by byte
+    /// (a reference independent of contracts/libraries/X25519.sol).
+    function _uOf(bytes32 key) internal pure returns (uint256 u) {
+        for (uint256 i = 0; i < 32; ++i) {
+            u |= uint256(uint8(key[i])) << (8 * i);
+        }
+    }
+
+    /// @dev The RFC 7748 encodings of the small-order points that libsodium's `has_small_order` lists (the last two
+    /// are p and p + 1, non-canonical encodings of 0 and 1).
+    function _smallOrderKeys() internal pure returns (bytes32[7] memory) {
+        return [
+            bytes32(0),
+            bytes32(hex"0100000000000000000000000000000000000000000000000000000000000000"),
+            bytes32(hex"e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"),
+            bytes32(hex"5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157"),
+            bytes32(hex"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+            bytes32(hex"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+            bytes32(hex"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")
+        ];
+    }
+
+    /// @dev Whether the Directory should accept `key`: u < 2^255 - 19 (so bit 255 clear) and not small-order.
+    function _isUsableX25519(bytes32 key) internal pure returns (bool) {
+        uint256 u = _uOf(key);
+        if (u >= 2 ** 255 - 19) return false;
+        bytes32[7] memory small = _smallOrderKeys();
+        for (uint256 i = 0; i < small.length; ++i) {
+            if (_uOf(small[i]) == u) return false;
+        }
+        return true;
+    }
+
+    /// @dev `seed` made into a usable X25519 key for fuzz tests: bit 255 cleared, small-order points discarded.
+    function _fuzzKey(bytes32 seed) internal pure returns (bytes32 key) {
+        key = bytes32(uint256(seed) & ~X25519_BIT_255);
+        vm.assume(_isUsableX25519(key));
+    }
+
+    /// @dev A valid X25519 public key made up from `name` (its hash with bit 255 cleared; the hash is neither a
+    /// small-order point nor >= 2^255 - 19, except with negligible probability).
+    function _x25519(string memory name) internal pure returns (bytes32) {
+        return bytes32(uint256(keccak256(bytes(name))) & ~X25519_BIT_255);
+    }
 
     function _terms(uint64 readMask, uint64 writeMask, uint32 purposes, uint64 expiresAt)
         internal
