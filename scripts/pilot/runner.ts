@@ -136,6 +136,20 @@ export class Pilot {
     }
   }
 
+  /**
+   * Moves the chain's clock forward by `seconds` and mines a block (in-process and `hardhat node` chains), e.g. past
+   * the break-glass cooldown between two episodes of one provider on one patient.
+   * @returns Whether the chain allowed it (it does not on public networks).
+   */
+  async advanceTime(seconds: number): Promise<boolean> {
+    try {
+      await this.options.connection.networkHelpers.time.increase(seconds);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Prints a progress bar line for long loops (every `every` items and at the end). */
   progress(label: string, done: number, total: number, every = Math.max(1, Math.floor(total / 20))): void {
     if (done % every !== 0 && done !== total) return;

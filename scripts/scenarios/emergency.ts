@@ -43,7 +43,10 @@ export default defineScenario({
       );
       pilot.anchored.push(added.recordId);
 
-      // Episode 2: the custom categories decide what break-glass reads.
+      // Episode 2: the custom categories decide what break-glass reads. A provider can't close and reopen at once
+      // (no silent renewal): the Directory's cooldown has to pass since episode 1 ended.
+      const { cooldown } = await emergency.client.contracts.directory.breakGlassLimits();
+      await pilot.advanceTime(Number(cooldown));
       await pilot.step("open break-glass again (1 h)", emergency.name, () =>
         emergency.client.openBreakGlass(patient.address, { justification: "Syncope in the waiting room; recent vitals needed", durationSeconds: 3600 }),
       );

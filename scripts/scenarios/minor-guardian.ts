@@ -39,6 +39,16 @@ export default defineScenario({
     await pilot.step("name a proxy (by the guardian)", guardian.name, () =>
       guardian.client.addDelegate(proxy.address, "proxy", { patient: minor.address }),
     );
+    // The delegates are listed on chain, with who named each: the proxy, named by the guardian and not confirmed by
+    // the minor, would go with the guardian if the guardian were removed.
+    await pilot.step("list delegates on chain", minor.name, async () => {
+      const delegates = await minor.client.listDelegates();
+      const named = delegates.find((d) => same(d.delegate, proxy.address));
+      if (delegates.length !== 2 || !named || !same(named.namedBy, guardian.address) || named.confirmed) {
+        throw new Error(`unexpected delegates: ${JSON.stringify(delegates)}`);
+      }
+      return undefined;
+    });
     const t = await now(pilot);
     const pharmacyTerms = { read: ["Medications", "Allergies"], write: ["Medications"], purposes: ["TREAT"], expiresAt: t + 30 * DAY } as const;
     await pilot.step("grant pharmacy for the minor (by the proxy)", proxy.name, () =>
