@@ -11,6 +11,7 @@ export {
   PROVIDER_KINDS,
   type AddedRecord,
   type BatchResult,
+  type BreakGlassLimits,
   type BreakGlassResult,
   type DelegateInfo,
   type DelegateKind,

@@ -42,6 +42,7 @@ import type { AuditEntry, GrantInfo } from "../fhir/exports.js";
 import {
   DELEGATE_KINDS,
   PROVIDER_KINDS,
+  type BreakGlassLimits,
   type BreakGlassResult,
   type DelegateInfo,
   type DelegateKind,
@@ -492,6 +493,41 @@ export class Carechain {
   /** Names the emergency key custodian in the Directory (admin only). */
   async setEmergencyCustodian(custodian: string): Promise<TxResult> {
     return this.#send("setEmergencyCustodian", () => this.contracts.directory.setEmergencyCustodian(custodian));
+  }
+
+  /**
+   * Sets the Directory's break-glass bounds (admin only): at most `maxPerProvider` openings by one provider and
+   * `maxPerPatient` on one patient in any `windowSeconds`, and `cooldownSeconds` after an episode ends before the
+   * same provider may open again on the same patient.
+   * @param limits - Openings 1 to 255; window one minute to 30 days; cooldown one minute to seven days.
+   * @returns The transaction.
+   * @throws {DirectoryInvalidBreakGlassLimitsError} When a value is out of bounds.
+   * @throws {AccessControlUnauthorizedAccountError} When this account is not the admin.
+   */
+  async setBreakGlassLimits(limits: BreakGlassLimits): Promise<TxResult> {
+    return this.#send("setBreakGlassLimits", () =>
+      this.contracts.directory.setBreakGlassLimits({
+        maxPerProvider: limits.maxPerProvider,
+        maxPerPatient: limits.maxPerPatient,
+        window: BigInt(limits.windowSeconds),
+        cooldown: BigInt(limits.cooldownSeconds),
+      }),
+    );
+  }
+
+  /**
+   * The Directory's current break-glass bounds (defaults: 20 openings per provider and 5 per patient in any 24
+   * hours, 15 minutes' cooldown).
+   * @returns The limits, in openings and seconds.
+   */
+  async breakGlassLimits(): Promise<BreakGlassLimits> {
+    const l = await withRevertDecoding("breakGlassLimits", () => this.contracts.directory.breakGlassLimits());
+    return {
+      maxPerProvider: Number(l.maxPerProvider),
+      maxPerPatient: Number(l.maxPerPatient),
+      windowSeconds: Number(l.window),
+      cooldownSeconds: Number(l.cooldown),
+    };
   }
 
   /**

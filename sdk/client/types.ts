@@ -159,6 +159,18 @@ export interface DelegateInfo {
   readonly confirmed: boolean;
 }
 
+/** The Directory's bounds on break-glass openings (`Directory.breakGlassLimits`). */
+export interface BreakGlassLimits {
+  /** Most openings by one provider in any window. */
+  readonly maxPerProvider: number;
+  /** Most openings on one patient, by all providers, in any window. */
+  readonly maxPerPatient: number;
+  /** The window, in seconds. */
+  readonly windowSeconds: number;
+  /** Seconds after an episode ends (closed or expired) before the same provider may reopen on the same patient. */
+  readonly cooldownSeconds: number;
+}
+
 /** The result of opening break-glass. */
 export interface BreakGlassResult extends TxResult {
   /** The hash on chain: keccak256(salt || UTF-8 justification). */

@@ -11,30 +11,7 @@ import {
   decodeKeyring,
   Carechain,
 } from "./_sdk.js";
-import { startCustodianService } from "../../sdk/node.js";
-import { extraClients, heartRate, penicillinAllergy, registeredFixture } from "../helpers/fixtures.js";
-
-/** A patient with an allergy (emergency category) and a heart rate (not), an emergency custodian service, and an ER. */
-async function emergencyFixture() {
-  const f = await registeredFixture();
-  const [custodian, er] = await extraClients(f, 2);
-  await f.registrar.registerProvider(await custodian!.address(), "emergency", custodian!.identity.publicKey);
-  await f.registrar.registerProvider(await er!.address(), "emergency", er!.identity.publicKey);
-  await f.registrar.setEmergencyCustodian(await custodian!.address());
-  const service = await startCustodianService({ custodian: custodian! });
-  const erClient = new Carechain({
-    contracts: er!.contracts,
-    signer: (await f.connection.ethers.getSigners())[6]!,
-    identity: er!.identity,
-    store: f.store,
-    validator: f.validator,
-    custodianUrl: service.url,
-  });
-  const patient = await f.patient.address();
-  const allergy = await f.patient.addRecord(patient, penicillinAllergy());
-  const vitals = await f.patient.addRecord(patient, heartRate(58));
-  return { f, custodian: custodian!, er: erClient, service, patient, allergy, vitals };
-}
+import { emergencyFixture, penicillinAllergy } from "../helpers/fixtures.js";
 
 describe("break-glass", () => {
   it("delivers the emergency categories through the custodian, loudly, and the patient closes it", async () => {

@@ -9,7 +9,7 @@ import {
   type CarechainDeployment,
   deployCarechain,
 } from "../../sdk/index.js";
-import { loadFhirDefinitions } from "../../sdk/node.js";
+import { loadFhirDefinitions, startCustodianService } from "../../sdk/node.js";
 
 /** A fresh in-process chain with Carechain deployed and four actors: registrar, hospital, lab, patient. */
 export async function carechainFixture(store: BlobStore = new MemoryBlobStore()) {
@@ -95,4 +95,26 @@ export async function extraClients(f: Awaited<ReturnType<typeof carechainFixture
       }),
     ),
   );
+}
+
+/** A patient with an allergy (emergency category) and a heart rate (not), an emergency custodian service, and an ER. */
+export async function emergencyFixture() {
+  const f = await registeredFixture();
+  const [custodian, er] = await extraClients(f, 2);
+  await f.registrar.registerProvider(await custodian!.address(), "emergency", custodian!.identity.publicKey);
+  await f.registrar.registerProvider(await er!.address(), "emergency", er!.identity.publicKey);
+  await f.registrar.setEmergencyCustodian(await custodian!.address());
+  const service = await startCustodianService({ custodian: custodian! });
+  const erClient = new Carechain({
+    contracts: er!.contracts,
+    signer: (await f.connection.ethers.getSigners())[6]!,
+    identity: er!.identity,
+    store: f.store,
+    validator: f.validator,
+    custodianUrl: service.url,
+  });
+  const patient = await f.patient.address();
+  const allergy = await f.patient.addRecord(patient, penicillinAllergy());
+  const vitals = await f.patient.addRecord(patient, heartRate(58));
+  return { f, custodian: custodian!, er: erClient, service, patient, allergy, vitals };
 }
