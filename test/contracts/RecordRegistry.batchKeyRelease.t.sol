@@ -6,8 +6,8 @@ import {IRecordRegistry} from "../../contracts/interfaces/IRecordRegistry.sol";
 import {CarechainTest} from "./utils/Test.sol";
 
 /// @notice The emergency custodian's key release for batch-anchored records (logBatchKeyRelease): the record is a
-/// leaf of the batch root in a declared category (OpenZeppelin Merkle proof, checked on chain), and the provider's
-/// break-glass on the batch's patient covers that category.
+/// leaf of the batch's root in declared categories (OpenZeppelin Merkle proof, checked on chain), and the provider's
+/// break-glass on the batch's patient covers every one of its categories.
 contract BatchKeyReleaseTest is CarechainTest {
     /// @dev IPS categories (in the default emergency set) and one outside it.
     uint8 internal constant ALLERGIES = 1;
@@ -18,12 +18,13 @@ contract BatchKeyReleaseTest is CarechainTest {
     address internal ems;
     address internal custodian;
 
-    /// @dev Four leaves of alice's batch: (recordId, category, keyringDigest).
+    /// @dev Four leaves of alice's batch: (recordId, category mask, keyringDigest).
     bytes32[4] internal ids;
-    uint8[4] internal categories;
+    uint64[4] internal categories;
     bytes32[4] internal keyrings;
     bytes32[4] internal leaves;
     bytes32 internal root;
+    bytes32 internal batchId;
 
     function setUp() public {
         _deploy();
@@ -36,8 +37,9 @@ contract BatchKeyReleaseTest is CarechainTest {
         vm.prank(ADMIN);
         directory.setEmergencyCustodian(custodian);
 
-        // Leaf 3 is in Imaging, which the batch will not declare (its author had no write consent for it).
-        categories = [ALLERGIES, MEDICATIONS, ALLERGIES, IMAGING];
+        // Leaf 2 spans Allergies and Medications; leaf 3 is in Imaging, which the batch will not declare (its author
+        // had no write consent for it).
+        categories = [_bit(ALLERGIES), _bit(MEDICATIONS), _bit(ALLERGIES) | _bit(MEDICATIONS), _bit(IMAGING)];
         for (uint256 i = 0; i < 4; ++i) {
             ids[i] = _digest(string(abi.encode("alice.batch.record", i)));
             keyrings[i] = _digest(string(abi.encode("alice.batch.keyring", i)));
@@ -46,12 +48,12 @@ contract BatchKeyReleaseTest is CarechainTest {
         root = _hashPair(_hashPair(leaves[0], leaves[1]), _hashPair(leaves[2], leaves[3]));
         bytes memory manifest = _cid(_digest("alice.batch.manifest"));
         vm.prank(alice);
-        records.anchorBatch(alice, root, _bit(ALLERGIES) | _bit(MEDICATIONS), 4, manifest);
+        batchId = records.anchorBatch(alice, root, _bit(ALLERGIES) | _bit(MEDICATIONS), 4, manifest);
     }
 
-    /// @dev OpenZeppelin StandardMerkleTree leaf of (bytes32, uint8, bytes32).
-    function _leaf(bytes32 recordId, uint8 category, bytes32 keyringDigest) internal pure returns (bytes32) {
-        return keccak256(bytes.concat(keccak256(abi.encode(recordId, category, keyringDigest))));
+    /// @dev OpenZeppelin StandardMerkleTree leaf of (bytes32, uint64, bytes32).
+    function _leaf(bytes32 recordId, uint64 mask, bytes32 keyringDigest) internal pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(recordId, mask, keyringDigest))));
     }
 
     /// @dev OpenZeppelin's commutative pair hash.
@@ -67,20 +69,20 @@ contract BatchKeyReleaseTest is CarechainTest {
     }
 
     function _release(address caller, uint256 i, address provider) internal {
-        _releaseAs(caller, root, ids[i], categories[i], keyrings[i], _proof(i), provider);
+        _releaseAs(caller, batchId, ids[i], categories[i], keyrings[i], _proof(i), provider);
     }
 
     function _releaseAs(
         address caller,
-        bytes32 batchRoot,
+        bytes32 id,
         bytes32 recordId,
-        uint8 category,
+        uint64 mask,
         bytes32 keyringDigest,
         bytes32[] memory proof,
         address provider
     ) internal {
         vm.prank(caller);
-        records.logBatchKeyRelease(batchRoot, recordId, category, keyringDigest, proof, provider);
+        records.logBatchKeyRelease(id, recordId, mask, keyringDigest, proof, provider);
     }
 
     function _openBreakGlass() internal {
@@ -89,7 +91,7 @@ contract BatchKeyReleaseTest is CarechainTest {
     }
 
     function _expectNotInBatch(bytes32 recordId) internal {
-        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordNotInBatch.selector, root, recordId));
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordNotInBatch.selector, batchId, recordId));
     }
 
     function _expectBreakGlassRequired(bytes32 recordId) internal {
@@ -102,7 +104,7 @@ contract BatchKeyReleaseTest is CarechainTest {
     function test_LogBatchKeyRelease_ByCustodianDuringBreakGlass() public {
         _openBreakGlass();
         for (uint256 i = 0; i < 3; ++i) {
-            assertTrue(records.verifyBatchRecord(root, ids[i], categories[i], keyrings[i], _proof(i)), "a leaf");
+            assertTrue(records.verifyBatchRecord(batchId, ids[i], categories[i], keyrings[i], _proof(i)), "a leaf");
             vm.expectEmit(true, true, true, true, address(records));
             emit IRecordRegistry.EmergencyKeyReleased(ids[i], alice, ems, custodian);
             _release(custodian, i, ems);
@@ -120,9 +122,12 @@ contract BatchKeyReleaseTest is CarechainTest {
 
     function test_LogBatchKeyRelease_RevertWhen_BatchNotFound() public {
         _openBreakGlass();
-        bytes32 unknown = keccak256("no such batch");
-        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordBatchNotFound.selector, unknown));
-        _releaseAs(custodian, unknown, ids[0], categories[0], keyrings[0], _proof(0), ems);
+        // The root itself is not the batch's id (batches are keyed by patient, author and root).
+        bytes32[2] memory unknown = [root, keccak256("no such batch")];
+        for (uint256 i = 0; i < unknown.length; ++i) {
+            vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordBatchNotFound.selector, unknown[i]));
+            _releaseAs(custodian, unknown[i], ids[0], categories[0], keyrings[0], _proof(0), ems);
+        }
     }
 
     /// @dev A hostile provider (or a confused custodian) can't have a release logged for anything that is not a leaf
@@ -130,16 +135,19 @@ contract BatchKeyReleaseTest is CarechainTest {
     function test_LogBatchKeyRelease_RevertWhen_NotALeaf() public {
         _openBreakGlass();
         _expectNotInBatch(ids[0]);
-        _releaseAs(custodian, root, ids[0], categories[0], keyrings[0], _proof(1), ems);
+        _releaseAs(custodian, batchId, ids[0], categories[0], keyrings[0], _proof(1), ems);
         _expectNotInBatch(ids[0]);
-        _releaseAs(custodian, root, ids[0], MEDICATIONS, keyrings[0], _proof(0), ems);
+        _releaseAs(custodian, batchId, ids[0], _bit(MEDICATIONS), keyrings[0], _proof(0), ems);
         _expectNotInBatch(ids[0]);
-        _releaseAs(custodian, root, ids[0], categories[0], keyrings[1], _proof(0), ems);
+        _releaseAs(custodian, batchId, ids[0], categories[0], keyrings[1], _proof(0), ems);
         bytes32 stranger = _digest("not in any batch");
         _expectNotInBatch(stranger);
-        _releaseAs(custodian, root, stranger, ALLERGIES, keyrings[0], _proof(0), ems);
+        _releaseAs(custodian, batchId, stranger, _bit(ALLERGIES), keyrings[0], _proof(0), ems);
         _expectNotInBatch(ids[0]);
-        _releaseAs(custodian, root, ids[0], categories[0], keyrings[0], new bytes32[](0), ems);
+        _releaseAs(custodian, batchId, ids[0], categories[0], keyrings[0], new bytes32[](0), ems);
+        // Claiming a narrower mask for the two-category leaf (to pass the emergency check) breaks the proof.
+        _expectNotInBatch(ids[2]);
+        _releaseAs(custodian, batchId, ids[2], _bit(ALLERGIES), keyrings[2], _proof(2), ems);
     }
 
     /// @dev A leaf in a category the batch did not declare is not a record of it, even with a valid proof (and
@@ -156,13 +164,16 @@ contract BatchKeyReleaseTest is CarechainTest {
         _expectBreakGlassRequired(ids[0]);
         _release(custodian, 0, ems);
 
-        // Medications out of alice's emergency categories.
+        // Medications out of alice's emergency categories: neither the medications record nor the one that spans
+        // allergies and medications is covered.
         vm.prank(alice);
         consent.setEmergencyCategories(alice, _bit(ALLERGIES));
         _openBreakGlass();
         _release(custodian, 0, ems);
         _expectBreakGlassRequired(ids[1]);
         _release(custodian, 1, ems);
+        _expectBreakGlassRequired(ids[2]);
+        _release(custodian, 2, ems);
 
         // Closed, expired, suspended.
         vm.prank(alice);
@@ -190,13 +201,13 @@ contract BatchKeyReleaseTest is CarechainTest {
         _release(custodian, 0, ems);
     }
 
-    /// @dev For any emergency categories, a declared leaf is released exactly when its category is in them.
+    /// @dev For any emergency categories, a declared leaf is released exactly when all its categories are in them.
     function testFuzz_LogBatchKeyRelease_FollowsEmergencyCategories(uint64 mask, uint8 leaf) public {
         uint256 i = bound(leaf, 0, 2);
         vm.prank(alice);
         consent.setEmergencyCategories(alice, mask);
         _openBreakGlass();
-        if (mask & _bit(categories[i]) == 0) _expectBreakGlassRequired(ids[i]);
+        if (mask & categories[i] != categories[i]) _expectBreakGlassRequired(ids[i]);
         else {
             vm.expectEmit(true, true, true, true, address(records));
             emit IRecordRegistry.EmergencyKeyReleased(ids[i], alice, ems, custodian);

@@ -107,10 +107,10 @@ describe("break-glass reaches batch-imported records", () => {
     try {
       const batch = await f.patient.addRecords(patient, [penicillinAllergy(), heartRate(61)]);
       const [allergy, vitals] = batch.records;
-      expect(allergy!.category).not.toBe(vitals!.category);
+      expect(allergy!.categories).not.toEqual(vitals!.categories);
       await er.openBreakGlass(patient, { justification: "Unconscious, bulk-imported history only", durationSeconds: 3600 });
 
-      const read = await er.readRecord(allergy!.recordId, { batch: batch.root, purpose: "BTG" });
+      const read = await er.readRecord(allergy!.recordId, { batch: batch.batchId, purpose: "BTG" });
       expect(read.resource).toEqual(penicillinAllergy());
       const trail = await f.patient.auditTrail(patient);
       expect(trail.find((e) => e.kind === "EmergencyKeyReleased")).toMatchObject({
@@ -129,17 +129,17 @@ describe("break-glass reaches batch-imported records", () => {
           provider: await er.address(),
           // Each a new signed request (a signed request is usable once; the SDK's own was signed moments ago).
           issuedAt: Math.floor(Date.now() / 1000) - 30 - ++asked,
-          batch: { root: batch.root, proof },
+          batch: { batchId: batch.batchId, proof },
         };
         const signature = await signer.signMessage(keyReleaseMessage(unsigned));
         return requestKeyRelease(service.url, { ...unsigned, signature }).catch((e: unknown) => e);
       };
-      const { proof } = await er.proveBatchRecord(batch.root, allergy!.recordId);
+      const { proof } = await er.proveBatchRecord(batch.batchId, allergy!.recordId);
       const forged = await ask(allergy!.recordId, [...proof].reverse().map((p) => `0x${p.slice(2).replace(/^./, (c) => (c === "0" ? "1" : "0"))}`));
       expect(forged).toBeInstanceOf(KeyReleaseError);
       expect((forged as KeyReleaseError).status).toBe(403);
       expect((forged as Error).message).toContain("RecordNotInBatch");
-      const { proof: vitalsProof } = await er.proveBatchRecord(batch.root, vitals!.recordId);
+      const { proof: vitalsProof } = await er.proveBatchRecord(batch.batchId, vitals!.recordId);
       const notEmergency = await ask(vitals!.recordId, vitalsProof);
       expect((notEmergency as KeyReleaseError).status).toBe(403);
       expect((notEmergency as Error).message).toContain("RecordBreakGlassRequired");
