@@ -95,3 +95,56 @@ export class DeploymentError extends CarechainError {
     super("DEPLOYMENT", shortMessage, options);
   }
 }
+
+/** Why 32 bytes are not a usable X25519 public key (see `assertX25519PublicKey`). */
+export type PublicKeyProblem = "non-canonical" | "low-order";
+
+/**
+ * 32 bytes that are not a usable X25519 public key: a non-canonical encoding (bit 255 set, or u >= 2^255 - 19) or
+ * a small-order point (no record key can be wrapped for it). The Directory refuses the same keys
+ * (`DirectoryNonCanonicalEncryptionKey`, `DirectoryLowOrderEncryptionKey`).
+ */
+export class InvalidPublicKeyError extends CarechainError {
+  /** What is wrong with the key. */
+  readonly problem: PublicKeyProblem;
+
+  constructor(problem: PublicKeyProblem, shortMessage: string, options?: CarechainErrorOptions) {
+    super("INVALID_PUBLIC_KEY", shortMessage, options);
+    this.problem = problem;
+  }
+}
+
+/**
+ * An object is over one of Carechain's documented size or count limits (sdk/limits.ts): refused before it is
+ * parsed when read, and not created when written. A {@link FormatError} (an object no conforming writer makes),
+ * with its own code.
+ */
+export class SizeLimitError extends FormatError {
+  /** The limit's name (a key of `LIMITS`), e.g. `keyringBytes`. */
+  readonly limit: string;
+  /** The size or count found. */
+  readonly actual: number;
+  /** The limit. */
+  readonly max: number;
+
+  constructor(what: string, limit: string, actual: number, max: number, options?: CarechainErrorOptions) {
+    super(`The ${what} is too long: over the ${limit} limit.`, {
+      ...options,
+      details: options?.details ?? `${limit}: ${actual} > ${max}`,
+    });
+    (this as { code: string }).code = "SIZE_LIMIT";
+    this.limit = limit;
+    this.actual = actual;
+    this.max = max;
+  }
+}
+
+/**
+ * A batch manifest lists a record in a category the batch did not declare on chain (so its author's write
+ * consent was never checked for it): the entry is not a record of the batch.
+ */
+export class BatchCategoryNotDeclaredError extends CarechainError {
+  constructor(shortMessage: string, options?: CarechainErrorOptions) {
+    super("BATCH_CATEGORY_NOT_DECLARED", shortMessage, options);
+  }
+}
