@@ -6,7 +6,7 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
 import {IConsentRegistry} from "./interfaces/IConsentRegistry.sol";
 import {IDirectory} from "./interfaces/IDirectory.sol";
 import {IRecordRegistry} from "./interfaces/IRecordRegistry.sol";
-import {Action, Purpose} from "./types/Access.sol";
+import {Action, ConsentTerms, Purpose} from "./types/Access.sol";
 
 /// @title RecordRegistry
 /// @notice Implementation of {IRecordRegistry}. Consent is asked of the {IConsentRegistry}, which also answers
@@ -110,10 +110,7 @@ contract RecordRegistry is IRecordRegistry {
         for (uint256 i = 0; i < recordIds.length; ++i) {
             RecordVersion storage entry = _requireRecord(recordIds[i]);
             address patient = entry.patient;
-            if (
-                !consent.isPatientOrDelegate(patient, msg.sender) &&
-                !_canReadAll(patient, msg.sender, entry.categories)
-            ) revert RecordUnauthorizedPublisher(recordIds[i], msg.sender);
+            if (!_mayPublish(entry, msg.sender)) revert RecordUnauthorizedPublisher(recordIds[i], msg.sender);
             _parseCid(keyringCids[i]);
             emit KeyringPublished(recordIds[i], patient, msg.sender, keyringCids[i]);
         }
@@ -179,6 +176,19 @@ contract RecordRegistry is IRecordRegistry {
         }
     }
 
+    /// @dev Whether `account` may publish keyrings for `entry`: the patient or a delegate; the record's author; or a
+    /// grantee whose live consent grant reads every category of the record. Break-glass access does not count
+    /// (anyone credentialed as emergency can open it), and a suspended author or grantee may not publish.
+    function _mayPublish(RecordVersion storage entry, address account) private view returns (bool) {
+        address patient = entry.patient;
+        if (consent.isPatientOrDelegate(patient, account)) return true;
+        if (directory.isSuspended(account)) return false;
+        if (account == entry.author) return true;
+        ConsentTerms memory terms = consent.consentOf(patient, account);
+        uint64 categories = entry.categories;
+        return block.timestamp < terms.expiresAt && terms.readMask & categories == categories;
+    }
+
     /// @dev Index of the lowest set bit of a non-zero mask.
     function _lowestBit(uint64 mask) private pure returns (uint8 index) {
         while (mask & 1 == 0) {
@@ -228,14 +238,6 @@ contract RecordRegistry is IRecordRegistry {
                 revert RecordReadConsentRequired(patient, msg.sender, category, purpose);
             }
         }
-    }
-
-    /// @dev Whether `account` may read every category of `categories` of `patient`'s records (for some purpose).
-    function _canReadAll(address patient, address account, uint64 categories) private view returns (bool) {
-        for (uint64 rest = categories; rest != 0; rest &= rest - 1) {
-            if (!consent.canAccess(patient, account, _lowestBit(rest), Action.Read)) return false;
-        }
-        return true;
     }
 
     /// @dev Whether `categories` is a non-empty subset of the categories batch `entry` declared.

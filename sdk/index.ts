@@ -26,6 +26,8 @@ export {
   type ProviderKind,
   type ReadRecord,
   type RecordAnchor,
+  type RecordList,
+  type SkippedObject,
   type TxResult,
 } from "./client/types.js";
 
@@ -106,6 +108,7 @@ export {
   type ChunkCipher,
   type EncryptOptions,
   type KeyedChunkCipher,
+  verifyEnvelopeKey,
 } from "./crypto/envelope.js";
 export {
   deriveIdentity,
@@ -121,9 +124,22 @@ export {
   decodeKeyring,
   encodeKeyring,
   openKeyring,
+  sealKeyring,
   type Keyring,
   type KeyringEntry,
+  type SkippedRecipient,
 } from "./crypto/keyring.js";
+export {
+  checkLimit,
+  LIMITS,
+  MAX_KEYRING_BYTES,
+  MAX_KEYRING_RECIPIENTS,
+  MAX_MANIFEST_BYTES,
+  MAX_MANIFEST_ENTRIES,
+  MAX_RECORD_BYTES,
+  MAX_RECORD_ENVELOPE_BYTES,
+  type LimitName,
+} from "./limits.js";
 export { HPKE_SUITE, HPKE_SUITE_NAME, hpkeSuite, unwrapKey, wrapKey, type WrappedKey } from "./crypto/keywrap.js";
 export { assertX25519PublicKey, isX25519PublicKey, X25519_LOW_ORDER_U } from "./crypto/public-key.js";
 
@@ -228,6 +244,7 @@ export {
   RecordNotInBatchError,
 } from "./errors/contract.js";
 export {
+  BatchCategoryNotDeclaredError,
   BlobNotFoundError,
   DecryptionError,
   DeploymentError,
@@ -237,6 +254,7 @@ export {
   RecordAnchorConflictError,
   RecordCategoryMismatchError,
   NotARecipientError,
+  SizeLimitError,
   StoreUnavailableError,
   type FhirIssue,
 } from "./errors/data.js";

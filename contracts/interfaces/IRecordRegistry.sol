@@ -58,8 +58,9 @@ interface IRecordRegistry {
     /// @notice Emitted when `accessor` records that it read `recordId` of `patient` for `purpose`.
     event RecordAccessed(bytes32 indexed recordId, address indexed patient, address indexed accessor, Purpose purpose);
 
-    /// @notice Emitted when `publisher` (the patient, a delegate, or a current reader) publishes an extra keyring for `recordId`: the
-    /// record key wrapped for readers added after the record was written (a new grantee, a rotated patient key).
+    /// @notice Emitted when `publisher` (the patient, a delegate, the record's author, or a grantee that reads the
+    /// record's category) publishes an extra keyring for `recordId`: the record key wrapped for readers added after
+    /// the record was written (a new grantee, a rotated key).
     event KeyringPublished(bytes32 indexed recordId, address indexed patient, address indexed publisher, bytes keyringCid);
     /// @notice Emitted when the emergency custodian releases `recordId`'s key to `provider` during break-glass.
     event EmergencyKeyReleased(bytes32 indexed recordId, address indexed patient, address indexed provider, address custodian);
@@ -105,7 +106,8 @@ interface IRecordRegistry {
     error RecordEmptyBatch();
     /// @notice Batch `batchId` did not declare every category of `categories` (or `categories` is empty).
     error RecordCategoryNotInBatch(bytes32 batchId, uint64 categories);
-    /// @notice `account` is neither the record's patient, nor one of its delegates, nor a current reader of it.
+    /// @notice `account` is neither the record's patient, nor one of its delegates, nor its (unsuspended) author, nor
+    /// a grantee whose live consent grant reads every category of the record (break-glass access does not count).
     error RecordUnauthorizedPublisher(bytes32 recordId, address account);
     /// @notice The two arrays of a batch call differ in length.
     error RecordLengthMismatch(uint256 ids, uint256 cids);
@@ -175,9 +177,13 @@ interface IRecordRegistry {
     function logAccess(bytes32 recordId, Purpose purpose) external;
 
     /// @notice Publishes extra keyrings for records of one patient (keys follow consent: a new grantee, a rotated
-    /// key). By the patient, a delegate, or a current reader of every category of the record (e.g. a grantee relaying
-    /// keyrings its patient prepared offline); no state, one event per keyring. A keyring can only help its
-    /// recipients: every wrapped key is authenticated against the record's CID, so a bogus one is refused.
+    /// key); no state, one event per keyring.
+    /// @dev Requirements: for every record, the caller is the patient, one of its delegates, the record's author
+    /// (not suspended), or a grantee whose live consent grant reads every category of the record (not suspended;
+    /// e.g. a grantee relaying keyrings its patient prepared offline, or re-wrapping for its own rotated key).
+    /// Break-glass access does not make a publisher. Emits a {KeyringPublished} event per keyring. A keyring can only
+    /// help its recipients: readers check every candidate key against the record's ciphertext and pass over a wrong
+    /// one.
     /// @param recordIds The record versions.
     /// @param keyringCids CIDv1 (sha2-256) of each extra keyring, in the same order.
     function publishKeyrings(bytes32[] calldata recordIds, bytes[] calldata keyringCids) external;

@@ -4,6 +4,7 @@ import { CID } from "multiformats/cid";
 import { utf8 } from "../crypto/bytes.js";
 import { FormatError } from "../errors/data.js";
 import { Category, categoryMask, type CategoryId } from "../fhir/categories.js";
+import { checkLimit } from "../limits.js";
 import { recordIdOf } from "./record-id.js";
 
 /**
@@ -53,9 +54,16 @@ export function digestHex(cid: CID): string {
   return `0x${[...cid.multihash.digest].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
-/** Serialises a manifest. */
+/**
+ * Serialises a manifest.
+ * @param manifest - The manifest.
+ * @returns UTF-8 JSON.
+ * @throws {SizeLimitError} When it is over `MAX_MANIFEST_ENTRIES` or `MAX_MANIFEST_BYTES` (a reader would refuse
+ * it).
+ */
 export function encodeManifest(manifest: BatchManifest): Uint8Array {
-  return utf8(
+  checkLimit("manifestEntries", manifest.records.length, "batch manifest");
+  const bytes = utf8(
     JSON.stringify({
       v: 2,
       patient: manifest.patient,
@@ -63,14 +71,22 @@ export function encodeManifest(manifest: BatchManifest): Uint8Array {
       records: manifest.records.map((r) => ({ recordId: r.recordId, categories: r.categories, content: r.content, keyring: r.keyring })),
     }),
   );
+  checkLimit("manifestBytes", bytes.length, "batch manifest");
+  return bytes;
 }
 
 /**
  * Parses and checks manifest bytes: every entry's record id must be the one its patient, author and content CID
- * give, and its categories known category indices.
+ * give, and its categories known category indices. Their size is checked first: nothing over
+ * `MAX_MANIFEST_BYTES` is parsed.
+ * @param bytes - The manifest's wire bytes.
+ * @returns The manifest.
+ * @throws {SizeLimitError} When the bytes are over `MAX_MANIFEST_BYTES` or list more than `MAX_MANIFEST_ENTRIES`
+ * records.
  * @throws {FormatError} When the bytes are not a v2 manifest.
  */
 export function decodeManifest(bytes: Uint8Array): BatchManifest {
+  checkLimit("manifestBytes", bytes.length, "batch manifest");
   let m: Partial<BatchManifest>;
   try {
     m = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) as Partial<BatchManifest>;
@@ -81,6 +97,7 @@ export function decodeManifest(bytes: Uint8Array): BatchManifest {
   if (m?.v !== 2 || !isAddress(m.patient) || !isAddress(m.author) || !Array.isArray(m.records) || m.records.length === 0) {
     throw new FormatError("Not a v2 batch manifest.");
   }
+  checkLimit("manifestEntries", m.records.length, "batch manifest");
   const known = new Set<number>(Object.values(Category));
   for (const r of m.records) {
     const ok =

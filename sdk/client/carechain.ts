@@ -7,10 +7,19 @@ import { PurposeOfUse, purposeMask, purposesOf, type PurposeCode } from "../chai
 import { withRevertDecoding } from "../chain/revert.js";
 import type { BlobStore } from "../content/blob-store.js";
 import { concatBytes, fromHex, toHex, utf8 } from "../crypto/bytes.js";
-import { decryptEnvelope, encryptEnvelope, generateDek, type ByteSource } from "../crypto/envelope.js";
+import { decryptEnvelope, encryptEnvelope, generateDek, verifyEnvelopeKey, type ByteSource } from "../crypto/envelope.js";
 import type { IdentityKeyPair } from "../crypto/identity.js";
+import {
+  createKeyring,
+  decodeKeyring,
+  encodeKeyring,
+  openKeyring,
+  sealKeyring,
+  type Keyring,
+  type SkippedRecipient,
+} from "../crypto/keyring.js";
 import { assertX25519PublicKey } from "../crypto/public-key.js";
-import { createKeyring, decodeKeyring, encodeKeyring, openKeyring, type Keyring } from "../crypto/keyring.js";
+import { checkLimit, MAX_RECORD_BYTES } from "../limits.js";
 import { signGrantRequest, signRevokeRequest, type GrantRequest, type RevokeRequest } from "../consent/signing.js";
 import { StandardMerkleTree } from "../content/merkle.js";
 
@@ -29,8 +38,13 @@ import {
   RecordWriteConsentRequiredError,
 } from "../errors/contract.js";
 import {
+  BatchCategoryNotDeclaredError,
   BlobNotFoundError,
+  DecryptionError,
+  FhirValidationError,
+  FormatError,
   IntegrityError,
+  InvalidPublicKeyError,
   NotARecipientError,
   RecordAnchorConflictError,
   RecordCategoryMismatchError,
@@ -59,6 +73,8 @@ import {
   type ProviderKind,
   type ReadRecord,
   type RecordAnchor,
+  type RecordList,
+  type SkippedObject,
   type TxResult,
 } from "./types.js";
 
@@ -208,7 +224,7 @@ export class Carechain {
     const tx = await this.#send("grant", () =>
       patient === me ? this.contracts.consent.grant(grantee, onChain) : this.contracts.consent.grantFor(patient, grantee, onChain),
     );
-    if (patient !== me) return { ...tx, shared: 0 };
+    if (patient !== me) return { ...tx, shared: 0, skipped: [] };
     return { ...tx, ...(await this.shareRecords(grantee)) };
   }
 
@@ -248,16 +264,16 @@ export class Carechain {
       ...(await this.#requestEnvelope(me, options)),
     };
     const signature = await signGrantRequest(this.#signer, request);
-    const keyrings =
-      patient === me ? await this.#prepareKeyrings(patient, grantee, categoriesOfMask(request.readMask)) : EMPTY_KEYRINGS;
-    return { request, signature, keyrings };
+    if (patient !== me) return { request, signature, keyrings: EMPTY_KEYRINGS };
+    const { skipped, ...keyrings } = await this.#prepareKeyrings(patient, grantee, categoriesOfMask(request.readMask));
+    return { request, signature, keyrings, skipped };
   }
 
   /** Relays a signed grant (this client pays the gas), then publishes the keyrings the patient prepared. */
   async relayGrant(signed: SignedGrant): Promise<GrantResult> {
     const tx = await this.#send("grantBySig", () => this.contracts.consent.grantBySig(signed.request, signed.signature));
     const shareTx = await this.#publish(signed.keyrings);
-    return { ...tx, shared: signed.keyrings.recordIds.length, shareTx };
+    return { ...tx, shared: signed.keyrings.recordIds.length, shareTx, skipped: [] };
   }
 
   /**
@@ -300,14 +316,18 @@ export class Carechain {
 
   /**
    * Makes this patient's existing records readable by `grantee` in the categories its live grant may read:
-   * a keyring per record for the grantee's Directory key, published on chain in one transaction.
-   * @returns How many records were shared, and the transaction (none when nothing was in scope).
+   * a keyring per record for the grantee's Directory key, published on chain in one transaction. A record that
+   * can't be opened (missing or bad keyring, erased ciphertext) or a batch that can't be read is left out and
+   * reported in `skipped`; the others are shared.
+   * @param grantee - The grantee's address.
+   * @returns How many records were shared, the transaction (none when nothing was in scope), and what was
+   * skipped and why.
    */
-  async shareRecords(grantee: string): Promise<{ shared: number; shareTx?: TxResult }> {
+  async shareRecords(grantee: string): Promise<{ shared: number; shareTx?: TxResult; skipped: SkippedObject[] }> {
     const me = await this.address();
     const terms = await this.contracts.consent.consentOf(me, grantee);
-    const keyrings = await this.#prepareKeyrings(me, grantee, categoriesOfMask(terms.readMask));
-    return { shared: keyrings.recordIds.length, shareTx: await this.#publish(keyrings) };
+    const { skipped, ...keyrings } = await this.#prepareKeyrings(me, grantee, categoriesOfMask(terms.readMask));
+    return { shared: keyrings.recordIds.length, shareTx: await this.#publish(keyrings), skipped };
   }
 
   /**
@@ -587,7 +607,7 @@ export class Carechain {
     options: { batch?: KeyReleaseBatch } = {},
   ): Promise<{ keyring: Uint8Array; tx: TxResult }> {
     const id = toHex(fromHex("recordId", recordId, 32));
-    let located: { contentCid: CID; keyringCid: CID };
+    let located: { contentCid: CID; keyringCid: CID; anchor: { patient: string; author: string; categoryMask: bigint } };
     let tx: TxResult;
     if (options.batch) {
       const batchId = toHex(fromHex("batch.batchId", options.batch.batchId, 32));
@@ -606,10 +626,11 @@ export class Carechain {
       );
     } else {
       tx = await this.#send("logKeyRelease", () => this.contracts.records.logKeyRelease(id, provider));
-      located = await this.#anchorEvent(id);
+      located = { ...(await this.#anchorEvent(id)), anchor: await this.getRecord(id) };
     }
-    const { contentCid, keyringCid } = located;
-    const dek = await this.#openRecordKey(id, contentCid, keyringCid);
+    const { contentCid, keyringCid, anchor } = located;
+    const context = recordContext(anchor.patient, anchor.author, anchor.categoryMask);
+    const { dek } = await this.#openRecordKey(id, contentCid, keyringCid, context);
     const key = fromHex("encryptionKey", await this.contracts.directory.encryptionKeyOf(provider), 32);
     return { keyring: encodeKeyring(await createKeyring(contentCid, dek, [key])), tx };
   }
@@ -617,13 +638,25 @@ export class Carechain {
   /**
    * Replaces this patient's encryption key: registers `identity`'s public key on chain and re-wraps every record
    * this patient can open for the new key (keyrings published on chain). Returns a client that uses the new key.
+   * One bad object never blocks a rotation: a record or batch that can't be read (missing manifest, garbage or
+   * wrong-key keyring, erased ciphertext) is left out and reported in `skipped`.
+   * @param identity - The new identity key pair.
+   * @returns The new client, the Directory transaction, how many records were re-wrapped, and what was skipped.
+   * @throws {InvalidPublicKeyError} When `identity.publicKey` is not a usable X25519 public key (nothing is sent).
    */
   async rotatePatientKey(identity: IdentityKeyPair): Promise<KeyRotation> {
     assertX25519PublicKey(identity.publicKey, "identity.publicKey");
     const me = await this.address();
-    const keyrings = await this.#rewrap(await this.listRecords(me), identity.publicKey);
+    const list = await this.listRecords(me);
+    const { skipped, ...keyrings } = await this.#rewrap(list, identity.publicKey);
     const tx = await this.#send("rotatePatientKey", () => this.contracts.directory.rotatePatientKey(toHex(identity.publicKey)));
-    return { client: this.#withIdentity(identity), tx, rewrapped: keyrings.recordIds.length, shareTx: await this.#publish(keyrings) };
+    return {
+      client: this.#withIdentity(identity),
+      tx,
+      rewrapped: keyrings.recordIds.length,
+      shareTx: await this.#publish(keyrings),
+      skipped: [...list.skipped, ...skipped],
+    };
   }
 
   /**
@@ -636,34 +669,52 @@ export class Carechain {
     assertX25519PublicKey(identity.publicKey, "identity.publicKey");
     const me = await this.address();
     const readable: RecordAnchor[] = [];
+    const listSkipped: SkippedObject[] = [];
     for (const patient of patients) {
-      for (const r of await this.listRecords(patient)) {
+      const list = await this.listRecords(patient);
+      listSkipped.push(...list.skipped);
+      for (const r of list) {
         if (await this.#mayAll(r.patient, me, r.categories, "read")) readable.push(r);
       }
     }
-    const keyrings = await this.#rewrap(readable, identity.publicKey);
+    const { skipped, ...keyrings } = await this.#rewrap(readable, identity.publicKey);
     const tx = await this.#send("rotateProviderKey", () => this.contracts.directory.rotateProviderKey(toHex(identity.publicKey)));
-    return { client: this.#withIdentity(identity), tx, rewrapped: keyrings.recordIds.length, shareTx: await this.#publish(keyrings) };
+    return {
+      client: this.#withIdentity(identity),
+      tx,
+      rewrapped: keyrings.recordIds.length,
+      shareTx: await this.#publish(keyrings),
+      skipped: [...listSkipped, ...skipped],
+    };
   }
 
-  /** Keyrings for `key` of every single-anchored record in `records` this client can open. */
-  async #rewrap(records: readonly RecordAnchor[], key: Uint8Array): Promise<PreparedKeyrings> {
+  /**
+   * Keyrings for `key` of every single-anchored record in `records` this client can open. A record whose key
+   * can't be found or checked (erased ciphertext, missing or bad keyrings, not ours) is skipped and reported, as
+   * is every bad keyring passed over on the way.
+   */
+  async #rewrap(
+    records: readonly RecordAnchor[],
+    key: Uint8Array,
+  ): Promise<PreparedKeyrings & { skipped: SkippedObject[] }> {
     const recordIds: string[] = [];
     const keyringCids: Uint8Array[] = [];
+    const skipped: SkippedObject[] = [];
     for (const r of records) {
       if (r.batch) continue; // see docs/records.md: batch records have no per-record keyrings to publish
-      const { contentCid, keyringCid } = await this.#anchorEvent(r.recordId);
-      let dek: Uint8Array;
       try {
-        dek = await this.#openRecordKey(r.recordId, contentCid, keyringCid);
+        const { contentCid, keyringCid } = await this.#anchorEvent(r.recordId);
+        const context = recordContext(r.patient, r.author, r.categoryMask);
+        const opened = await this.#openRecordKey(r.recordId, contentCid, keyringCid, context);
+        skipped.push(...opened.skipped);
+        keyringCids.push((await this.store.put(encodeKeyring(await createKeyring(contentCid, opened.dek, [key])))).bytes);
+        recordIds.push(r.recordId);
       } catch (error) {
-        if (error instanceof BlobNotFoundError || error instanceof NotARecipientError) continue; // erased, or never ours
-        throw error;
+        if (!isObjectFault(error)) throw error;
+        skipped.push({ recordId: r.recordId, error });
       }
-      keyringCids.push((await this.store.put(encodeKeyring(await createKeyring(contentCid, dek, [key])))).bytes);
-      recordIds.push(r.recordId);
     }
-    return { recordIds, keyringCids };
+    return { recordIds, keyringCids, skipped };
   }
 
   /** This client with another identity key pair (same account, store, journal and settings). */
@@ -712,14 +763,20 @@ export class Carechain {
    * @param patient - The patient's address.
    * @param resource - A FHIR R4 resource.
    * @param options - `previous`: the version this one amends (by its original author, the patient or a delegate).
+   * A reader whose Directory key can't be wrapped for (not a usable X25519 key) is left out and listed in
+   * `skippedRecipients`; everyone else gets the key.
    * @throws {FhirValidationError} When the resource is invalid (nothing is stored or anchored).
+   * @throws {SizeLimitError} When its canonical JSON is over `MAX_RECORD_BYTES` (nothing is stored or anchored).
    * @throws {RecordWriteConsentRequiredError} When this account has no write consent for one of the categories
    * (the lowest such is named; nothing is stored or anchored).
    * @throws {RecordUnauthorizedAmenderError} When amending a record this account may not amend (nothing stored).
    * @throws {RecordAnchorConflictError} When the record id is already anchored as something else.
    */
   async addRecord(patient: string, resource: unknown, options: { previous?: string } = {}): Promise<AddedRecord> {
+    checkRecordSize(resource);
     const valid = this.#validator.validate(resource);
+    const plaintext = utf8(canonicalJson(valid));
+    checkLimit("recordBytes", plaintext.length, "record");
     const categories = categoriesOf(valid);
     const patientAddress = getAddress(patient);
     const me = await this.address();
@@ -730,13 +787,13 @@ export class Carechain {
     if (options.previous) await this.#requireAmender(options.previous, me);
     const mask = categoryMask(categories);
     const dek = generateDek();
-    const envelope = encryptEnvelope(dek, utf8(canonicalJson(valid)), recordContext(patientAddress, me, mask));
+    const envelope = encryptEnvelope(dek, plaintext, recordContext(patientAddress, me, mask));
     const contentCid = await this.store.put(envelope);
     const readers = await this.#readerKeys(patientAddress, categories);
     readers.push(this.identity.publicKey);
     const custodianKey = await this.#custodianKeyFor(patientAddress, categories);
     if (custodianKey) readers.push(custodianKey);
-    const keyring = await createKeyring(contentCid, dek, readers);
+    const { keyring, skipped } = await sealKeyring(contentCid, dek, readers);
     const keyringCid = await this.store.put(encodeKeyring(keyring));
     const recordId = recordIdOf(patientAddress, me, contentCid);
     const pending: PendingWrite = {
@@ -751,7 +808,15 @@ export class Carechain {
     };
     await this.#journal.put(pending);
     const tx = await this.#anchorPending(pending);
-    return { ...tx, recordId, contentCid, keyringCid, categories, recipients: keyring.recipients.length };
+    return {
+      ...tx,
+      recordId,
+      contentCid,
+      keyringCid,
+      categories,
+      recipients: keyring.recipients.length,
+      skippedRecipients: skipped,
+    };
   }
 
   /**
@@ -796,7 +861,11 @@ export class Carechain {
    * @param options - `purpose` of the read (default TREAT).
    * @throws {RecordReadConsentRequiredError} When the chain says this account may not read it for `purpose`.
    * @throws {IntegrityError} When a blob does not match its CID.
-   * @throws {NotARecipientError | DecryptionError} When the key is not this account's or does not open.
+   * @throws {NotARecipientError | DecryptionError} When no keyring holds a key for this account that opens the
+   * record (keyrings that don't are passed over and listed in `skipped`).
+   * @throws {BatchCategoryNotDeclaredError} When the batch's manifest lists the record in a category the batch did
+   * not declare on chain (whoever reads: patient or grantee, logging on or off).
+   * @throws {SizeLimitError} When the ciphertext is over `MAX_RECORD_ENVELOPE_BYTES` (refused before decrypting).
    * @throws {FhirValidationError} When the decrypted content is not a valid FHIR resource.
    * @throws {RecordCategoryMismatchError} When the decrypted content falls in a category the anchor does not carry.
    */
@@ -819,9 +888,10 @@ export class Carechain {
         purpose: BigInt(PurposeOfUse[purpose]),
       });
     }
-    const dek = await this.#openRecordKey(id, contentCid, keyringCid, purpose, anchor.batch);
-    const envelope = await this.store.get(contentCid);
-    const plaintext = decryptEnvelope(dek, envelope, recordContext(anchor.patient, anchor.author, anchor.categoryMask));
+    const context = recordContext(anchor.patient, anchor.author, anchor.categoryMask);
+    const { dek, envelope, skipped } = await this.#openRecordKey(id, contentCid, keyringCid, context, purpose, anchor.batch);
+    const plaintext = decryptEnvelope(dek, envelope, context);
+    checkLimit("recordBytes", plaintext.length, "record");
     // Strict JSON (no duplicate keys) and full FHIR validation of what was decrypted.
     const resource = this.#validator.validateJson(plaintext) as T;
     // The category mask is bound as associated data, so an author could only mislabel a record at writing time:
@@ -844,7 +914,7 @@ export class Carechain {
           : this.contracts.records.logAccess(id, p),
       );
     }
-    return { resource, anchor, contentCid, anchorTx, accessLog };
+    return { resource, anchor, contentCid, anchorTx, accessLog, skipped };
   }
 
   /**
@@ -852,11 +922,18 @@ export class Carechain {
    * own key and wrapped for the readers of all its categories like {@link Carechain.addRecord}; a manifest lists
    * them and one Merkle root (OpenZeppelin StandardMerkleTree) is anchored (`anchorBatch`). Write consent is needed
    * for every category. Read a batch record with `readRecord(recordId, { batch: batchId })`.
+   * Readers whose key can't be wrapped for are left out and listed in `skippedRecipients`.
    * @throws {FhirValidationError} When any resource is invalid (nothing is stored or anchored).
+   * @throws {SizeLimitError} When there are more than `MAX_MANIFEST_ENTRIES` resources or one is over
+   * `MAX_RECORD_BYTES` (nothing is stored or anchored).
    */
   async addRecords(patient: string, resources: readonly unknown[]): Promise<BatchResult> {
     if (resources.length === 0) throw new RangeError("resources: a batch needs at least one resource");
+    checkLimit("manifestEntries", resources.length, "batch manifest");
+    for (const r of resources) checkRecordSize(r);
     const valid = resources.map((r) => this.#validator.validate(r));
+    const plaintexts = valid.map((r) => utf8(canonicalJson(r)));
+    for (const p of plaintexts) checkLimit("recordBytes", p.length, "record");
     const patientAddress = getAddress(patient);
     const me = await this.address();
     const perRecord = valid.map(categoriesOf);
@@ -880,12 +957,13 @@ export class Carechain {
       return keys;
     };
     const entries: BatchEntry[] = [];
-    for (const [i, resource] of valid.entries()) {
-      const set = perRecord[i]!;
+    const skippedRecipients = new Map<string, SkippedRecipient>();
+    for (const [i, set] of perRecord.entries()) {
       const dek = generateDek();
       const context = recordContext(patientAddress, me, categoryMask(set));
-      const contentCid = await this.store.put(encryptEnvelope(dek, utf8(canonicalJson(resource)), context));
-      const keyring = await createKeyring(contentCid, dek, await readersOf(set));
+      const contentCid = await this.store.put(encryptEnvelope(dek, plaintexts[i]!, context));
+      const { keyring, skipped } = await sealKeyring(contentCid, dek, await readersOf(set));
+      for (const s of skipped) skippedRecipients.set(s.key, s);
       const keyringCid = await this.store.put(encodeKeyring(keyring));
       entries.push({ recordId: recordIdOf(patientAddress, me, contentCid), categories: set, content: contentCid.toString(), keyring: keyringCid.toString() });
     }
@@ -901,6 +979,7 @@ export class Carechain {
       root,
       manifestCid,
       records: entries.map((e) => ({ recordId: e.recordId, categories: e.categories })),
+      skippedRecipients: [...skippedRecipients.values()],
     };
   }
 
@@ -958,9 +1037,13 @@ export class Carechain {
 
   /**
    * Every version of the record that `recordId` belongs to, oldest first (version 1, its amendment, …), with
-   * author and time. Walks the `previous` links among the patient's versions.
+   * author and time. Walks the `previous` links among the patient's versions. A batch of the patient's that
+   * can't be read does not stop it: it is listed in the result's `skipped` (see {@link RecordList}).
+   * @param recordId - Any version of the record.
+   * @returns The versions, with `skipped`.
+   * @throws {RecordNotFoundError} When `recordId` is not anchored.
    */
-  async history(recordId: string): Promise<RecordAnchor[]> {
+  async history(recordId: string): Promise<RecordList> {
     const start = await this.getRecord(recordId);
     const all = await this.listRecords(start.patient);
     const byPrevious = new Map(all.filter((r) => r.previous !== ZERO_HASH).map((r) => [r.previous, r]));
@@ -969,7 +1052,7 @@ export class Carechain {
     while (first.previous !== ZERO_HASH) first = byId.get(first.previous) ?? (await this.getRecord(first.previous));
     const chain = [first];
     for (let next = byPrevious.get(first.recordId); next; next = byPrevious.get(next.recordId)) chain.push(next);
-    return chain;
+    return withSkipped(chain, all.skipped);
   }
 
   /**
@@ -1008,9 +1091,15 @@ export class Carechain {
 
   /**
    * Every record version anchored for `patient`, oldest first, from the patient's on-chain index (its cost
-   * grows with this patient's records only).
+   * grows with this patient's records only). Failures are isolated per batch and per entry: a batch whose
+   * manifest is missing, malformed, oversized or not the anchored root, and a batch entry in a category the
+   * batch did not declare on chain, are left out and listed in the result's non-enumerable `skipped` field
+   * ({@link RecordList}); the rest is listed. Chain errors still throw.
+   * @param patient - The patient's address.
+   * @param pageSize - Ids per `recordsOf` call.
+   * @returns The anchors, with `skipped`.
    */
-  async listRecords(patient: string, pageSize = 500): Promise<RecordAnchor[]> {
+  async listRecords(patient: string, pageSize = 500): Promise<RecordList> {
     const records = this.contracts.records;
     const total = Number(await withRevertDecoding("recordCount", () => records.recordCount(patient)));
     const ids: string[] = [];
@@ -1020,51 +1109,107 @@ export class Carechain {
     const single = await Promise.all(ids.map((id) => this.getRecord(id)));
     const batches = await records.queryFilter(records.filters.BatchAnchored(undefined, getAddress(patient)), this.#fromBlock);
     const batched: RecordAnchor[] = [];
+    const skipped: SkippedObject[] = [];
     for (const event of batches) {
-      const { manifest, batch } = await this.#batchManifest(event.args.batchId);
-      for (const entry of manifest.records) batched.push(batchAnchor(event.args.batchId, batch, entry));
+      const batchId = event.args.batchId;
+      let loaded: LoadedBatch;
+      try {
+        loaded = await this.#batchManifest(batchId);
+      } catch (error) {
+        if (!isObjectFault(error)) throw error;
+        skipped.push({ batch: batchId, error });
+        continue;
+      }
+      for (const entry of loaded.manifest.records) {
+        const undeclared = undeclaredEntry(batchId, loaded.batch, entry);
+        if (undeclared) skipped.push({ recordId: entry.recordId, batch: batchId, error: undeclared });
+        else batched.push(batchAnchor(batchId, loaded.batch, entry));
+      }
     }
-    return [...single, ...batched].sort((a, b) => a.anchoredAt - b.anchoredAt);
+    return withSkipped([...single, ...batched].sort((a, b) => a.anchoredAt - b.anchoredAt), skipped);
   }
 
   /**
-   * The record key, from the first keyring that holds this identity: the anchored one, then keyrings published
-   * later (grants, key rotation), then — for an emergency purpose — the custodian service (with the batch id and
-   * the Merkle proof for a record of batch `batch`).
+   * The record key, from the first keyring that holds this identity and whose key authenticates the record's
+   * envelope: the anchored keyring; then keyrings published later (grants, key rotation), the patient's own
+   * first, then other publishers', newest first in each; then, for an emergency purpose, the custodian service (with the batch id and the Merkle proof for a
+   * record of batch `batch`).
+   * A keyring that is missing, malformed or oversized, or whose
+   * key for this identity does not open the envelope (a publisher's wrong key), is passed over and reported in
+   * `skipped`; only when no keyring yields the key does this throw. The envelope is fetched once, when a keyring
+   * first holds this identity's key, its size checked before anything else.
+   * @returns The key, the envelope it opens, and the keyrings passed over.
    */
   async #openRecordKey(
     recordId: string,
     contentCid: CID,
     keyringCid: CID,
+    context: Uint8Array,
     purpose?: PurposeCode,
     batch?: string,
-  ): Promise<Uint8Array> {
+  ): Promise<{ dek: Uint8Array; envelope: Uint8Array; skipped: SkippedObject[] }> {
+    // The envelope is fetched (size first) once a keyring holds this identity's key: its first chunk is what each
+    // candidate key is checked against. A failure to fetch it is about the record, not a keyring: it propagates.
+    let envelope: Uint8Array | undefined;
+    const loadEnvelope = async (): Promise<Uint8Array> => {
+      if (!envelope) {
+        const bytes = await this.store.get(contentCid);
+        checkLimit("recordEnvelopeBytes", bytes.length, "record");
+        envelope = bytes;
+      }
+      return envelope;
+    };
     const mine = toHex(this.identity.publicKey);
+    const skipped: SkippedObject[] = [];
     let firstError: unknown;
-    const attempt = async (load: () => Promise<Keyring>): Promise<Uint8Array | undefined> => {
+    const skip = (source: string | undefined, error: unknown): undefined => {
+      firstError ??= error;
+      if (!isObjectFault(error)) throw error;
+      skipped.push(source ? { recordId, keyringCid: source, error } : { recordId, error });
+      return undefined;
+    };
+    const attempt = async (source: string | undefined, load: () => Promise<Keyring>): Promise<Uint8Array | undefined> => {
+      let keyring: Keyring;
       try {
-        const keyring = await load();
-        if (keyring.recipients.some((e) => e.key === mine)) return await openKeyring(keyring, contentCid, this.identity);
+        keyring = await load();
       } catch (error) {
-        firstError ??= error;
+        return skip(source, error);
+      }
+      if (!keyring.recipients.some((e) => e.key === mine)) return undefined;
+      const sealed = await loadEnvelope();
+      try {
+        return await openKeyring(keyring, contentCid, this.identity, (dek) => verifyEnvelopeKey(dek, sealed, context));
+      } catch (error) {
+        return skip(source, error);
+      }
+    };
+    const found = async (): Promise<Uint8Array | undefined> => {
+      // The anchored keyring first; published keyrings and the custodian only when it does not yield the key.
+      const anchoredKey = await attempt(keyringCid.toString(), async () => decodeKeyring(await this.store.get(keyringCid)));
+      if (anchoredKey) return anchoredKey;
+      const records = this.contracts.records;
+      const published = await records.queryFilter(records.filters.KeyringPublished(recordId), this.#fromBlock);
+      // The patient's own keyrings first (its shares and rotations), then everyone else's; newest first in each.
+      const rank = (e: (typeof published)[number]) => (e.args.publisher === e.args.patient ? 0 : 1);
+      published.sort((a, b) => rank(a) - rank(b) || b.blockNumber - a.blockNumber || b.index - a.index);
+      for (const event of published) {
+        let cid: CID;
+        try {
+          cid = CID.decode(fromHex("keyringCid", event.args.keyringCid));
+        } catch (cause) {
+          skipped.push({ recordId, error: new FormatError("A published keyring CID does not decode.", { cause }) });
+          continue;
+        }
+        const key = await attempt(cid.toString(), async () => decodeKeyring(await this.store.get(cid)));
+        if (key) return key;
+      }
+      if ((purpose === "BTG" || purpose === "ETREAT") && this.#custodianUrl) {
+        return attempt(undefined, async () => decodeKeyring(await this.#requestEmergencyKey(recordId, batch)));
       }
       return undefined;
     };
-    // The anchored keyring first; published keyrings and the custodian only when it does not hold this key.
-    const anchoredKey = await attempt(async () => decodeKeyring(await this.store.get(keyringCid)));
-    if (anchoredKey) return anchoredKey;
-    const records = this.contracts.records;
-    const published = await records.queryFilter(records.filters.KeyringPublished(recordId), this.#fromBlock);
-    for (const event of published.reverse()) {
-      const key = await attempt(async () =>
-        decodeKeyring(await this.store.get(CID.decode(fromHex("keyringCid", event.args.keyringCid)))),
-      );
-      if (key) return key;
-    }
-    if ((purpose === "BTG" || purpose === "ETREAT") && this.#custodianUrl) {
-      const key = await attempt(async () => decodeKeyring(await this.#requestEmergencyKey(recordId, batch)));
-      if (key) return key;
-    }
+    const dek = await found();
+    if (dek) return { dek, envelope: await loadEnvelope(), skipped };
     if (firstError) throw firstError;
     throw new NotARecipientError("No keyring of this record holds your identity key.", {
       details: `record=${recordId} publicKey=${mine}`,
@@ -1092,13 +1237,29 @@ export class Carechain {
     return fromHex("custodianKey", await this.contracts.directory.encryptionKeyOf(custodian), 32);
   }
 
-  /** Keyrings for `grantee`'s Directory key, for every record of `patient` in `categories` this client can open. */
-  async #prepareKeyrings(patient: string, grantee: string, categories: CategoryId[]): Promise<PreparedKeyrings> {
-    if (categories.length === 0) return EMPTY_KEYRINGS;
+  /**
+   * Keyrings for `grantee`'s Directory key, for every record of `patient` in `categories` this client can open;
+   * what can't be read (a bad batch, a record without a usable keyring) or wrapped (a grantee key that is not a
+   * usable X25519 key) is reported in `skipped`, never thrown.
+   */
+  async #prepareKeyrings(
+    patient: string,
+    grantee: string,
+    categories: CategoryId[],
+  ): Promise<PreparedKeyrings & { skipped: SkippedObject[] }> {
+    if (categories.length === 0) return { ...EMPTY_KEYRINGS, skipped: [] };
     const keyHex = await this.contracts.directory.encryptionKeyOf(grantee);
-    if (keyHex === ZERO_HASH) return EMPTY_KEYRINGS;
-    const inScope = (await this.listRecords(patient)).filter((r) => r.categories.every((c) => categories.includes(c)));
-    return this.#rewrap(inScope, fromHex("encryptionKey", keyHex, 32));
+    if (keyHex === ZERO_HASH) return { ...EMPTY_KEYRINGS, skipped: [] };
+    const key = fromHex("encryptionKey", keyHex, 32);
+    try {
+      assertX25519PublicKey(key, "encryptionKey");
+    } catch (error) {
+      return { ...EMPTY_KEYRINGS, skipped: [{ recipientKey: keyHex, error: error as InvalidPublicKeyError }] };
+    }
+    const list = await this.listRecords(patient);
+    const inScope = list.filter((r) => r.categories.every((c) => categories.includes(c)));
+    const rewrapped = await this.#rewrap(inScope, key);
+    return { ...rewrapped, skipped: [...list.skipped, ...rewrapped.skipped] };
   }
 
   /** Publishes prepared keyrings on chain, in pages; the last page's transaction is returned with summed gas. */
@@ -1158,11 +1319,17 @@ export class Carechain {
     const batch = await withRevertDecoding("batch", () => records.batch(batchId));
     const [event] = await records.queryFilter(records.filters.BatchAnchored(batchId), this.#fromBlock);
     if (!event) throw new CarechainError("CHAIN", "The batch's anchor event was not found.", { details: batchId });
-    const manifestCid = CID.decode(fromHex("manifestCid", event.args.manifestCid));
+    let manifestCid: CID;
+    try {
+      manifestCid = CID.decode(fromHex("manifestCid", event.args.manifestCid));
+    } catch (cause) {
+      throw new FormatError("The batch's manifest CID does not decode.", { details: batchId, cause });
+    }
     const manifest = decodeManifest(await this.store.get(manifestCid));
     if (
       getAddress(manifest.patient) !== batch.patient ||
       getAddress(manifest.author) !== batch.author ||
+      BigInt(manifest.records.length) !== BigInt(batch.count) ||
       batchTree(manifest).root !== batch.root
     ) {
       throw new IntegrityError("The batch manifest does not match the anchored batch.", { details: batchId });
@@ -1170,11 +1337,17 @@ export class Carechain {
     return { manifest, batch, anchorTx: event.transactionHash };
   }
 
-  /** A batch record's anchor and CIDs, its inclusion in the anchored root checked. */
+  /**
+   * A batch record's anchor and CIDs, its inclusion in the anchored root checked, and its categories checked against
+   * the categories the batch declared on chain (the ones its author's write consent was checked for) — on every
+   * read, by the patient or a grantee, logged or not.
+   */
   async #locateInBatch(batchId: string, recordId: string) {
     const { manifest, batch, anchorTx } = await this.#batchManifest(batchId);
     const entry = manifest.records.find((r) => r.recordId === recordId);
     if (!entry) throw new IntegrityError("The record is not in this batch.", { details: `${batchId} ${recordId}` });
+    const undeclared = undeclaredEntry(batchId, batch, entry);
+    if (undeclared) throw undeclared;
     return {
       anchor: batchAnchor(batchId, batch, entry),
       contentCid: CID.parse(entry.content),
@@ -1374,8 +1547,70 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /** A verified batch manifest with its on-chain entry. */
 interface LoadedBatch {
   readonly manifest: BatchManifest;
-  readonly batch: { readonly patient: string; readonly author: string; readonly anchoredAt: bigint; readonly root: string };
+  readonly batch: {
+    readonly patient: string;
+    readonly author: string;
+    readonly anchoredAt: bigint;
+    readonly root: string;
+    readonly categories: bigint;
+    readonly count: bigint;
+  };
   readonly anchorTx: string;
+}
+
+/**
+ * The error for a batch entry whose category the batch did not declare on chain (its author's write consent was
+ * only checked for the declared ones), or `undefined` for a declared entry.
+ */
+function undeclaredEntry(
+  batchId: string,
+  batch: { readonly categories: bigint },
+  entry: BatchEntry,
+): BatchCategoryNotDeclaredError | undefined {
+  const undeclared = entry.categories.filter((c) => ((batch.categories >> BigInt(c)) & 1n) === 0n);
+  if (undeclared.length === 0) return undefined;
+  return new BatchCategoryNotDeclaredError(
+    "The batch manifest lists a record in a category the batch did not declare on chain.",
+    { details: `batch=${batchId} record=${entry.recordId} categories=${entry.categories.join(",")} undeclared=${undeclared.join(",")}` },
+  );
+}
+
+/**
+ * Whether `error` is about one object (a blob, keyring, manifest or key that is missing, malformed, oversized,
+ * tampered or not ours) — skipped and reported by the operations that isolate failures — rather than about the
+ * chain or a store being unreachable (thrown).
+ */
+function isObjectFault(error: unknown): error is CarechainError {
+  return (
+    error instanceof IntegrityError ||
+    error instanceof DecryptionError ||
+    error instanceof FormatError ||
+    error instanceof NotARecipientError ||
+    error instanceof BlobNotFoundError ||
+    error instanceof BatchCategoryNotDeclaredError ||
+    error instanceof InvalidPublicKeyError ||
+    error instanceof FhirValidationError
+  );
+}
+
+/**
+ * Refuses a resource whose JSON is over `MAX_RECORD_BYTES` before it is validated (the exact check is on its
+ * canonical JSON after validation; canonical JSON and `JSON.stringify` differ only in key order).
+ */
+function checkRecordSize(resource: unknown): void {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(resource);
+  } catch {
+    return; // not JSON at all: the validator says why
+  }
+  if (json !== undefined && json.length > MAX_RECORD_BYTES) checkLimit("recordBytes", json.length, "record");
+  else if (json !== undefined) checkLimit("recordBytes", utf8(json).length, "record");
+}
+
+/** `records` with a non-enumerable `skipped` field (see {@link RecordList}). */
+function withSkipped(records: RecordAnchor[], skipped: readonly SkippedObject[]): RecordList {
+  return Object.defineProperty(records, "skipped", { value: skipped, enumerable: false }) as RecordList;
 }
 
 /** The anchor of a batch record. */

@@ -3,6 +3,33 @@ import type { Resource } from "@medplum/fhirtypes";
 
 import type { CategoryId, CategoryName } from "../fhir/categories.js";
 import type { PurposeCode } from "../chain/purpose.js";
+import type { CarechainError } from "../errors/base.js";
+import type { SkippedRecipient } from "../crypto/keyring.js";
+
+/**
+ * An object that could not be used — a missing or malformed manifest, a keyring that does not open or holds a
+ * wrong key, a batch entry in an undeclared category, a reader key that can't be wrapped for — left out and
+ * reported instead of failing the whole operation. At least one of the identifying fields is set.
+ */
+export interface SkippedObject {
+  /** The record version concerned. */
+  readonly recordId?: string;
+  /** The batch concerned (its id, `batchIdOf(patient, author, root)`, as in {@link RecordAnchor.batch}). */
+  readonly batch?: string;
+  /** The keyring concerned (CID string). */
+  readonly keyringCid?: string;
+  /** The recipient public key concerned (0x hex). */
+  readonly recipientKey?: string;
+  /** Why it was left out. */
+  readonly error: CarechainError;
+}
+
+/**
+ * The records of {@link Carechain.listRecords} and {@link Carechain.history}: an ordinary array of anchors, with a
+ * non-enumerable `skipped` field listing what could not be listed (a batch whose manifest is missing or
+ * malformed, a batch entry in a category the batch did not declare), so one bad object never hides the rest.
+ */
+export type RecordList = RecordAnchor[] & { readonly skipped: readonly SkippedObject[] };
 
 /** What a transaction cost and where it landed. */
 export interface TxResult {
@@ -80,6 +107,8 @@ export interface BatchResult extends TxResult {
   readonly manifestCid: import("multiformats/cid").CID;
   /** The records, in input order. */
   readonly records: readonly { readonly recordId: string; readonly categories: readonly CategoryId[] }[];
+  /** Readers whose key could not be wrapped for (e.g. a small-order key): every other reader got the keys. */
+  readonly skippedRecipients: readonly SkippedRecipient[];
 }
 
 /** The result of {@link Carechain.addRecord}. */
@@ -94,6 +123,8 @@ export interface AddedRecord extends TxResult {
   readonly categories: readonly CategoryId[];
   /** How many readers the key was wrapped for. */
   readonly recipients: number;
+  /** Readers whose key could not be wrapped for (e.g. a small-order key): every other reader got the key. */
+  readonly skippedRecipients: readonly SkippedRecipient[];
 }
 
 /** The result of {@link Carechain.readRecord}: the verified, decrypted resource and its provenance. */
@@ -108,6 +139,8 @@ export interface ReadRecord<T extends Resource = Resource> {
   readonly anchorTx: string;
   /** The `logAccess` transaction, when access logging is on. */
   readonly accessLog?: TxResult;
+  /** Keyrings passed over on the way to the key (missing, malformed, or holding a key that is not the record's). */
+  readonly skipped: readonly SkippedObject[];
 }
 
 /** Acting for a patient: the patient itself (default) or a delegate naming the patient it acts for. */
@@ -122,6 +155,8 @@ export interface GrantResult extends TxResult {
   readonly shared: number;
   /** The `publishKeyrings` transaction, when records were shared. */
   readonly shareTx?: TxResult;
+  /** What could not be shared or read while preparing the keyrings, and why (see {@link SkippedObject}). */
+  readonly skipped: readonly SkippedObject[];
 }
 
 /** Keyrings prepared by the patient for records written before a grant (for `publishKeyrings`). */
@@ -136,6 +171,8 @@ export interface SignedGrant {
   readonly signature: string;
   /** Keyrings for the patient's existing records in scope; the relayer publishes them after the grant. */
   readonly keyrings: PreparedKeyrings;
+  /** Records that could not be prepared, and why (for the signer; the relayer needs none of it). */
+  readonly skipped?: readonly SkippedObject[];
 }
 
 /** A revocation signed (EIP-712) by the patient or a delegate, ready for anyone to relay. */
@@ -191,4 +228,6 @@ export interface KeyRotation {
   readonly rewrapped: number;
   /** The `publishKeyrings` transaction(s), gas summed, when any record was re-wrapped. */
   readonly shareTx?: TxResult;
+  /** Records (and batches) that could not be read and so were not re-wrapped, and why. */
+  readonly skipped: readonly SkippedObject[];
 }

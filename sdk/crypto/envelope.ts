@@ -145,6 +145,39 @@ export function decryptEnvelope(dek: Uint8Array, envelope: Uint8Array, context: 
 }
 
 /**
+ * Checks that `dek` is the key of `envelope` by authenticating its first chunk only (at most one chunk of work,
+ * whatever the envelope's size), e.g. to pick the right key among candidates from several keyrings before
+ * decrypting. ChaCha20-Poly1305 does not commit to its key in general, but finding a second key under which a
+ * chunk someone else sealed authenticates means forging its Poly1305 tag: infeasible.
+ * @param dek - The candidate 32-byte key.
+ * @param envelope - header || chunks.
+ * @param context - The associated data the envelope was sealed with.
+ * @throws {FormatError} When the header is malformed or names an unknown version or suite.
+ * @throws {DecryptionError} When the first chunk does not authenticate under `dek` and `context`.
+ * @example
+ * verifyEnvelopeKey(candidate, envelope, context); // throws unless candidate is the envelope's key
+ */
+export function verifyEnvelopeKey(dek: Uint8Array, envelope: Uint8Array, context: Uint8Array): void {
+  checkBytes("dek", dek, DEK_LENGTH);
+  checkBytes("envelope", envelope);
+  checkBytes("context", context);
+  const { header, chunkSize } = parseHeader(envelope);
+  const body = envelope.subarray(ENVELOPE_HEADER_LENGTH);
+  if (body.length < TAG_LENGTH) throw new DecryptionError("The envelope is truncated: no final chunk.");
+  const sealedChunk = chunkSize + TAG_LENGTH;
+  const last = body.length <= sealedChunk;
+  const sealed = body.subarray(0, Math.min(body.length, sealedChunk));
+  const sealer = new ChunkSealer(dek, header, context);
+  try {
+    const out = sealer.allocate(sealed.length - TAG_LENGTH);
+    sealer.open(0, last, sealed, out, "chunk 0 (key check)");
+    out.fill(0);
+  } finally {
+    sealer.dispose();
+  }
+}
+
+/**
  * Encrypts a stream: the same bytes as {@link encryptEnvelope} of the concatenated input (for the same key,
  * context, options and nonce prefix), produced piece by piece with memory bounded by one chunk, whatever the
  * input's length. Yields the 25-byte header first, then one sealed chunk (ciphertext || tag) at a time; the last

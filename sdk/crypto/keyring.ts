@@ -1,9 +1,14 @@
 import { CID } from "multiformats/cid";
 
-import { FormatError, NotARecipientError } from "../errors/data.js";
-import { concatBytes, fromHex, toHex, utf8 } from "./bytes.js";
+import { CarechainError } from "../errors/base.js";
+import { DecryptionError, FormatError, InvalidPublicKeyError, NotARecipientError } from "../errors/data.js";
+import { checkLimit } from "../limits.js";
+import { checkBytes, concatBytes, fromHex, toHex, utf8 } from "./bytes.js";
 import type { IdentityKeyPair } from "./identity.js";
 import { HPKE_SUITE_NAME, unwrapKey, wrapKey, type WrappedKey } from "./keywrap.js";
+import { assertX25519PublicKey } from "./public-key.js";
+
+export { MAX_KEYRING_RECIPIENTS } from "../limits.js";
 
 /**
  * A keyring: the data key of one record version, wrapped for each reader. It is its own content-addressed
@@ -35,9 +40,22 @@ export interface KeyringEntry {
   readonly wrapped: `0x${string}`;
 }
 
+/** A recipient that {@link sealKeyring} could not wrap the key for, and why. */
+export interface SkippedRecipient {
+  /** The recipient's public key (0x hex). */
+  readonly key: `0x${string}`;
+  /** Why: an {@link InvalidPublicKeyError} for a key that is not a usable X25519 key. */
+  readonly error: CarechainError;
+}
+
 const INFO_PREFIX = utf8("carechain/keyring/v1");
-/** Upper bound on recipients per keyring: a sanity limit against oversized inputs. */
-export const MAX_KEYRING_RECIPIENTS = 10_000;
+/**
+ * Most entries for one key that {@link openKeyring} tries: a writer lists each key once (duplicates are dropped),
+ * so more can only be a hostile keyring making readers unwrap thousands of entries.
+ */
+const MAX_TRIES_PER_KEY = 8;
+/** Hex length of a wrapped data key: 32-byte key + 16-byte tag. */
+const WRAPPED_HEX_LENGTH = 2 + 2 * (32 + 16);
 
 /** HPKE info that binds a wrapped key to the record ciphertext `record`. */
 function keyringInfo(record: CID): Uint8Array {
@@ -45,54 +63,133 @@ function keyringInfo(record: CID): Uint8Array {
 }
 
 /**
- * Wraps `dek` for every distinct public key in `recipients`.
+ * Wraps `dek` for every distinct public key in `recipients`, each on its own: a recipient whose key is not a
+ * usable X25519 key (non-canonical, small order, wrong length) is left out and reported, and the others still get
+ * the key (one bad reader key never blocks a write for everyone else).
  * @param record - CID of the record ciphertext.
  * @param dek - The record's data key.
  * @param recipients - X25519 public keys of the readers (duplicates are dropped).
+ * @returns The keyring of every recipient that could be wrapped for, and the recipients left out with why.
+ * @throws {RangeError} When `recipients` is empty or a recipient is not 32 bytes.
+ * @throws {SizeLimitError} When there are more distinct recipients than `MAX_KEYRING_RECIPIENTS` (a reader would
+ * refuse the keyring).
+ * @throws {InvalidPublicKeyError} When no recipient could be wrapped for.
+ * @example
+ * const { keyring, skipped } = await sealKeyring(contentCid, dek, readerKeys);
  */
-export async function createKeyring(record: CID, dek: Uint8Array, recipients: Iterable<Uint8Array>): Promise<Keyring> {
+export async function sealKeyring(
+  record: CID,
+  dek: Uint8Array,
+  recipients: Iterable<Uint8Array>,
+): Promise<{ keyring: Keyring; skipped: SkippedRecipient[] }> {
   const info = keyringInfo(record);
   const unique = new Map<string, Uint8Array>();
-  for (const key of recipients) unique.set(toHex(key), key);
+  for (const key of recipients) {
+    checkBytes("recipient", key, 32);
+    unique.set(toHex(key), key);
+  }
   if (unique.size === 0) throw new RangeError("recipients: a keyring needs at least one recipient");
-  const entries = await Promise.all(
-    [...unique].map(async ([hex, key]): Promise<KeyringEntry> => {
+  checkLimit("keyringRecipients", unique.size, "keyring");
+  const results = await Promise.all(
+    [...unique].map(async ([hex, key]): Promise<KeyringEntry | SkippedRecipient> => {
+      try {
+        assertX25519PublicKey(key, "recipient");
+      } catch (error) {
+        if (error instanceof InvalidPublicKeyError) return { key: hex as `0x${string}`, error };
+        throw error;
+      }
       const w = await wrapKey(key, dek, info);
       return { key: hex as `0x${string}`, enc: toHex(w.enc), wrapped: toHex(w.ciphertext) };
     }),
   );
-  return { v: 1, suite: HPKE_SUITE_NAME, record: record.toString(), recipients: entries };
+  const entries = results.filter((r): r is KeyringEntry => !("error" in r));
+  const skipped = results.filter((r): r is SkippedRecipient => "error" in r);
+  if (entries.length === 0) {
+    const first = skipped[0]!.error as InvalidPublicKeyError;
+    throw new InvalidPublicKeyError(first.problem, "No recipient key could be wrapped for.", {
+      details: skipped.map((s) => s.key).join(" "),
+      cause: first,
+    });
+  }
+  return { keyring: { v: 1, suite: HPKE_SUITE_NAME, record: record.toString(), recipients: entries }, skipped };
 }
 
 /**
- * Finds the caller's entry in `keyring` and unwraps the data key.
+ * Wraps `dek` for every distinct public key in `recipients`; all or nothing (see {@link sealKeyring} to leave out
+ * and report recipients that can't be wrapped for).
+ * @param record - CID of the record ciphertext.
+ * @param dek - The record's data key.
+ * @param recipients - X25519 public keys of the readers (duplicates are dropped).
+ * @returns The keyring.
+ * @throws {RangeError} When `recipients` is empty.
+ * @throws {SizeLimitError} When there are more distinct recipients than `MAX_KEYRING_RECIPIENTS`.
+ * @throws {InvalidPublicKeyError} When a recipient key is not a usable X25519 public key.
+ */
+export async function createKeyring(record: CID, dek: Uint8Array, recipients: Iterable<Uint8Array>): Promise<Keyring> {
+  const { keyring, skipped } = await sealKeyring(record, dek, recipients);
+  if (skipped.length > 0) throw skipped[0]!.error;
+  return keyring;
+}
+
+/**
+ * Finds the caller's entries in `keyring` and unwraps the data key. The entries for the caller's key (at most the
+ * first 8: a writer lists each key once) are tried in turn: one that does not open, or whose key `accept` refuses
+ * (e.g. it does not authenticate the record's envelope), is passed over for the next.
  * @param keyring - A decoded keyring.
  * @param record - CID of the record ciphertext the caller is opening (must equal `keyring.record`).
  * @param identity - The caller's identity key pair.
+ * @param accept - Optional check of a candidate key; throw (or return false) to refuse it.
+ * @returns The first key that opened and was accepted.
  * @throws {FormatError} When the keyring is for another record.
  * @throws {NotARecipientError} When no entry is for the caller's public key.
- * @throws {DecryptionError} When the entry does not open.
+ * @throws {DecryptionError} When no entry for the caller opens (or is accepted); the first failure is the cause.
  */
-export async function openKeyring(keyring: Keyring, record: CID, identity: IdentityKeyPair): Promise<Uint8Array> {
+export async function openKeyring(
+  keyring: Keyring,
+  record: CID,
+  identity: IdentityKeyPair,
+  accept?: (key: Uint8Array) => boolean | void,
+): Promise<Uint8Array> {
   if (keyring.record !== record.toString()) {
     throw new FormatError("The keyring belongs to another record.", {
       details: `keyring.record=${keyring.record} record=${record}`,
     });
   }
   const mine = toHex(identity.publicKey);
-  const entry = keyring.recipients.find((e) => e.key === mine);
-  if (!entry) {
+  const entries = keyring.recipients.filter((e) => e.key === mine).slice(0, MAX_TRIES_PER_KEY);
+  if (entries.length === 0) {
     throw new NotARecipientError("This record's key was not wrapped for your identity key.", {
       details: `publicKey=${mine}`,
     });
   }
-  const wrapped: WrappedKey = { enc: fromHex("enc", entry.enc, 32), ciphertext: fromHex("wrapped", entry.wrapped) };
-  return unwrapKey(identity.secretKey, wrapped, keyringInfo(record));
+  let firstError: unknown;
+  for (const entry of entries) {
+    try {
+      const wrapped: WrappedKey = { enc: fromHex("enc", entry.enc, 32), ciphertext: fromHex("wrapped", entry.wrapped) };
+      const key = await unwrapKey(identity.secretKey, wrapped, keyringInfo(record));
+      if (accept?.(key) === false) throw new DecryptionError("The wrapped key is not this record's key.");
+      return key;
+    } catch (error) {
+      firstError ??= error;
+    }
+  }
+  if (entries.length === 1 && firstError instanceof CarechainError) throw firstError;
+  throw new DecryptionError("No keyring entry for your identity key opened this record.", {
+    details: `entries=${entries.length}`,
+    cause: firstError,
+  });
 }
 
-/** Serialises a keyring to its wire bytes. */
+/**
+ * Serialises a keyring to its wire bytes.
+ * @param keyring - The keyring.
+ * @returns UTF-8 JSON in the documented key order.
+ * @throws {SizeLimitError} When the keyring is over `MAX_KEYRING_RECIPIENTS` or `MAX_KEYRING_BYTES` (a reader
+ * would refuse it).
+ */
 export function encodeKeyring(keyring: Keyring): Uint8Array {
-  return utf8(
+  checkLimit("keyringRecipients", keyring.recipients.length, "keyring");
+  const bytes = utf8(
     JSON.stringify({
       v: keyring.v,
       suite: keyring.suite,
@@ -100,13 +197,20 @@ export function encodeKeyring(keyring: Keyring): Uint8Array {
       recipients: keyring.recipients.map((e) => ({ key: e.key, enc: e.enc, wrapped: e.wrapped })),
     }),
   );
+  checkLimit("keyringBytes", bytes.length, "keyring");
+  return bytes;
 }
 
 /**
- * Parses and checks keyring wire bytes.
+ * Parses and checks keyring wire bytes. Their size is checked first: nothing over `MAX_KEYRING_BYTES` is parsed.
+ * @param bytes - The keyring's wire bytes.
+ * @returns The keyring.
+ * @throws {SizeLimitError} When the bytes are over `MAX_KEYRING_BYTES` or list more than `MAX_KEYRING_RECIPIENTS`
+ * recipients (a `SizeLimitError` is a `FormatError`).
  * @throws {FormatError} When the bytes are not a v1 keyring (bad JSON, unknown version or suite, bad fields).
  */
 export function decodeKeyring(bytes: Uint8Array): Keyring {
+  checkLimit("keyringBytes", bytes.length, "keyring");
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
@@ -120,9 +224,10 @@ export function decodeKeyring(bytes: Uint8Array): Keyring {
   if (typeof k.record !== "string" || !isCidString(k.record)) {
     throw new FormatError("The keyring names no valid record CID.");
   }
-  if (!Array.isArray(k.recipients) || k.recipients.length === 0 || k.recipients.length > MAX_KEYRING_RECIPIENTS) {
-    throw new FormatError("The keyring's recipient list is missing, empty or too long.");
+  if (!Array.isArray(k.recipients) || k.recipients.length === 0) {
+    throw new FormatError("The keyring's recipient list is missing or empty.");
   }
+  checkLimit("keyringRecipients", k.recipients.length, "keyring");
   const hex = /^0x[0-9a-f]+$/;
   for (const e of k.recipients as unknown[]) {
     const entry = e as Partial<KeyringEntry> | null;
@@ -136,8 +241,7 @@ export function decodeKeyring(bytes: Uint8Array): Keyring {
       entry.enc.length !== 66 ||
       !hex.test(entry.enc) ||
       typeof entry.wrapped !== "string" ||
-      entry.wrapped.length % 2 !== 0 ||
-      entry.wrapped.length < 4 ||
+      entry.wrapped.length !== WRAPPED_HEX_LENGTH ||
       !hex.test(entry.wrapped)
     ) {
       throw new FormatError("A keyring entry is malformed.");

@@ -113,3 +113,38 @@ export class InvalidPublicKeyError extends CarechainError {
     this.problem = problem;
   }
 }
+
+/**
+ * An object is over one of Carechain's documented size or count limits (sdk/limits.ts): refused before it is
+ * parsed when read, and not created when written. A {@link FormatError} (an object no conforming writer makes),
+ * with its own code.
+ */
+export class SizeLimitError extends FormatError {
+  /** The limit's name (a key of `LIMITS`), e.g. `keyringBytes`. */
+  readonly limit: string;
+  /** The size or count found. */
+  readonly actual: number;
+  /** The limit. */
+  readonly max: number;
+
+  constructor(what: string, limit: string, actual: number, max: number, options?: CarechainErrorOptions) {
+    super(`The ${what} is too long: over the ${limit} limit.`, {
+      ...options,
+      details: options?.details ?? `${limit}: ${actual} > ${max}`,
+    });
+    (this as { code: string }).code = "SIZE_LIMIT";
+    this.limit = limit;
+    this.actual = actual;
+    this.max = max;
+  }
+}
+
+/**
+ * A batch manifest lists a record in a category the batch did not declare on chain (so its author's write
+ * consent was never checked for it): the entry is not a record of the batch.
+ */
+export class BatchCategoryNotDeclaredError extends CarechainError {
+  constructor(shortMessage: string, options?: CarechainErrorOptions) {
+    super("BATCH_CATEGORY_NOT_DECLARED", shortMessage, options);
+  }
+}

@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {IConsentRegistry} from "../../contracts/interfaces/IConsentRegistry.sol";
 import {IDirectory} from "../../contracts/interfaces/IDirectory.sol";
 import {IRecordRegistry} from "../../contracts/interfaces/IRecordRegistry.sol";
-import {Purpose} from "../../contracts/types/Access.sol";
+import {Action, Purpose} from "../../contracts/types/Access.sol";
 import {CarechainTest} from "./utils/Test.sol";
 
 /// @notice Record keys following consent: extra keyrings published by the patient, a delegate or a current reader,
@@ -161,8 +161,8 @@ contract KeysTest is CarechainTest {
         _publish(STRANGER, new bytes32[](0), new bytes[](0));
     }
 
-    function test_PublishKeyrings_RevertWhen_NotPatientDelegateOrReader() public {
-        // The hospital wrote a record for alice with a write-only grant: it is not a reader, so not a publisher.
+    function test_PublishKeyrings_RevertWhen_NotPatientDelegateAuthorOrReader() public {
+        // The hospital wrote a record for alice with a write-only grant: it is the author, the lab is nobody.
         _grant(alice, hospital, _terms(0, _bit(IMAGING), ALL_PURPOSES, uint64(START + 30 days)));
         bytes memory contentCid = _cid(_digest("hospital.imaging"));
         bytes memory keyringCid = _cid(_digest("hospital.imaging.keyring"));
@@ -170,7 +170,7 @@ contract KeysTest is CarechainTest {
         bytes32 byHospital = records.anchor(alice, _bit(IMAGING), contentCid, keyringCid, bytes32(0));
 
         bytes memory k = _cid(_digest("k"));
-        address[6] memory actors = [STRANGER, bob, hospital, lab, ems, ADMIN];
+        address[5] memory actors = [STRANGER, bob, lab, ems, ADMIN];
         for (uint256 i = 0; i < actors.length; ++i) {
             vm.expectRevert(
                 abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, byHospital, actors[i])
@@ -228,21 +228,65 @@ contract KeysTest is CarechainTest {
         _publish(hospital, _ids(aliceImaging), _cids(k));
     }
 
-    /// @dev Break-glass read access counts as "current reader": an emergency provider with an open break-glass may
-    /// publish keyrings for the patient's emergency categories (only those, only while open).
-    function test_PublishKeyrings_ByBreakGlassReader() public {
+    /// @dev Break-glass read access does not make a publisher: any credentialed emergency provider can open it on
+    /// any patient, and a keyring it published would be one more object every reader has to fetch and pass over.
+    function test_PublishKeyrings_RevertWhen_BreakGlassReader() public {
         bytes memory k = _cid(_digest("k"));
         _openBreakGlass(ems, alice);
-        vm.expectEmit(true, true, true, true, address(records));
-        emit IRecordRegistry.KeyringPublished(aliceMeds, alice, ems, k);
-        _publish(ems, _ids(aliceMeds), _cids(k));
-
-        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, aliceImaging, ems));
-        _publish(ems, _ids(aliceImaging), _cids(k));
-
-        vm.warp(START + HOUR);
+        assertTrue(consent.canAccessForPurpose(alice, ems, MEDICATIONS, Action.Read, Purpose.BreakTheGlass), "reads");
         vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, aliceMeds, ems));
         _publish(ems, _ids(aliceMeds), _cids(k));
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, aliceImaging, ems));
+        _publish(ems, _ids(aliceImaging), _cids(k));
+    }
+
+    /// @dev The record's author may publish keyrings for it (e.g. re-wrapping for its rotated key) even after its
+    /// grant is gone, for that record only, and not while suspended.
+    function test_PublishKeyrings_ByAuthor() public {
+        _grant(alice, hospital, _terms(0, _bit(IMAGING), ALL_PURPOSES, uint64(START + HOUR)));
+        bytes memory contentCid = _cid(_digest("hospital.imaging"));
+        bytes memory keyringCid = _cid(_digest("hospital.imaging.keyring"));
+        vm.prank(hospital);
+        bytes32 byHospital = records.anchor(alice, _bit(IMAGING), contentCid, keyringCid, bytes32(0));
+        bytes memory k = _cid(_digest("k"));
+
+        vm.expectEmit(true, true, true, true, address(records));
+        emit IRecordRegistry.KeyringPublished(byHospital, alice, hospital, k);
+        _publish(hospital, _ids(byHospital), _cids(k));
+
+        vm.warp(START + HOUR);
+        _publish(hospital, _ids(byHospital), _cids(k));
+        vm.expectRevert(
+            abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, aliceImaging, hospital)
+        );
+        _publish(hospital, _ids(aliceImaging), _cids(k));
+
+        vm.prank(REGISTRAR);
+        directory.suspendProvider(hospital);
+        vm.expectRevert(
+            abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, byHospital, hospital)
+        );
+        _publish(hospital, _ids(byHospital), _cids(k));
+    }
+
+    /// @dev Fuzz: an account that is not alice, her delegates, the author (alice) or a grantee never publishes, with
+    /// or without an open break-glass.
+    function testFuzz_PublishKeyrings_RevertWhen_Unrelated(address account, bool breakGlass) public {
+        vm.assume(account != alice && account != GUARDIAN && account != PROXY && account != address(0));
+        vm.assume(account != address(vm) && account.code.length == 0);
+        if (breakGlass) {
+            if (account != ems && account != ems2 && account != custodian) {
+                vm.assume(directory.encryptionKeyOf(account) == bytes32(0)); // not registered yet
+                // A canonical X25519 encoding: the high bit of the last byte clear.
+                bytes32 key = bytes32(uint256(keccak256(abi.encode(account))) & ~uint256(0x80));
+                vm.prank(REGISTRAR);
+                directory.registerProvider(account, IDirectory.ProviderKind.Emergency, key);
+            }
+            if (consent.breakGlassExpiry(alice, account) <= block.timestamp) _openBreakGlass(account, alice);
+        }
+        bytes memory k = _cid(_digest("k"));
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, aliceMeds, account));
+        _publish(account, _ids(aliceMeds), _cids(k));
     }
 
     /// @dev One unauthorized entry fails the whole call, even after authorized ones.
