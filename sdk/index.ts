@@ -150,6 +150,7 @@ export {
   type ProvenanceInput,
 } from "./fhir/exports.js";
 export { importFhirDefinitions } from "./fhir/definitions.js";
+export { sanitizeNarrative } from "./fhir/narrative.js";
 export { createFhirValidator, parseFhirJson, type FhirDefinitions, type FhirValidator } from "./fhir/validator.js";
 
 // Errors
