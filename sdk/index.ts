@@ -48,11 +48,16 @@ export {
 } from "./consent/signing.js";
 export { parseScopes, ScopeError, toScopes, type ScopeGrant } from "./consent/scopes.js";
 export {
+  KEY_RELEASE_TIMEOUT_MS,
   KeyReleaseError,
+  KeyReleaseTimeoutError,
+  keyReleaseDigest,
   keyReleaseMessage,
   keyReleaseSigner,
+  MAX_KEY_RELEASE_RESPONSE_BYTES,
   requestKeyRelease,
   type KeyReleaseRequest,
+  type RequestKeyReleaseOptions,
 } from "./client/custodian.js";
 
 export {

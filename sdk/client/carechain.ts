@@ -912,7 +912,8 @@ export class Carechain {
   async #requestEmergencyKey(recordId: string): Promise<Uint8Array> {
     const provider = await this.address();
     const chainId = (await this.#signer.provider!.getNetwork()).chainId.toString();
-    const unsigned = { chainId, recordId, provider, issuedAt: Math.floor(Date.now() / 1000) };
+    const registry = await this.contracts.records.getAddress();
+    const unsigned = { chainId, registry, recordId, provider, issuedAt: Math.floor(Date.now() / 1000) };
     const signature = await this.#signer.signMessage(keyReleaseMessage(unsigned));
     return requestKeyRelease(this.#custodianUrl!, { ...unsigned, signature });
   }
