@@ -111,11 +111,20 @@ export {
 } from "./crypto/envelope.js";
 export {
   deriveIdentity,
+  deriveLegacyIdentity,
   generateIdentity,
+  IDENTITY_DOMAIN_NAME,
+  IDENTITY_DOMAIN_VERSION,
+  IDENTITY_KEY_PURPOSE,
+  IDENTITY_TYPES,
   identityFromSecretKey,
+  identityFromSignature,
   identityMessage,
+  identityTypedData,
   publicKeyHex,
   type IdentityKeyPair,
+  type IdentityKeyParams,
+  type IdentitySigner,
   type MessageSigner,
 } from "./crypto/identity.js";
 export {
