@@ -165,6 +165,15 @@ export {
 } from "./fhir/exports.js";
 export { importFhirDefinitions } from "./fhir/definitions.js";
 export { sanitizeNarrative } from "./fhir/narrative.js";
+export {
+  FHIR_LIMITS,
+  MAX_FHIR_JSON_BYTES,
+  MAX_FHIR_JSON_DEPTH,
+  MAX_FHIR_JSON_VALUES,
+  MAX_FHIR_RESOURCES,
+  MAX_NARRATIVE_CHARS,
+  MAX_NARRATIVE_TAGS,
+} from "./fhir/limits.js";
 export { createFhirValidator, parseFhirJson, type FhirDefinitions, type FhirValidator } from "./fhir/validator.js";
 
 // Errors
@@ -229,6 +238,7 @@ export {
   BlobNotFoundError,
   DecryptionError,
   DeploymentError,
+  FhirSizeLimitError,
   FhirValidationError,
   FormatError,
   IntegrityError,

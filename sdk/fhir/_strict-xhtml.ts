@@ -141,6 +141,7 @@ function readXml(xhtml: string): NarrativeElement {
     if (!name) fail('"<" must start a tag (write &lt; in text)');
     let j = i + 1 + name!.length;
     const attributes: [string, string][] = [];
+    const names = new Set<string>();
     for (;;) {
       const space = /^\s*/.exec(xhtml.slice(j, j + 1000))![0].length;
       j += space;
@@ -159,7 +160,8 @@ function readXml(xhtml: string): NarrativeElement {
       if (end === -1) fail(`unterminated value of ${attribute}`);
       const raw = xhtml.slice(j + 1, end);
       if (raw.includes("<")) fail(`"<" in the value of ${attribute}`);
-      if (attributes.some(([a]) => a === attribute)) fail(`the attribute ${attribute} appears twice on <${name}>`);
+      if (names.has(attribute!)) fail(`the attribute ${attribute} appears twice on <${name}>`);
+      names.add(attribute!);
       // XML attribute-value normalisation: a literal tab or line break reads as a space (a reference does not).
       attributes.push([attribute!, decodeEntities(raw.replace(/\r\n?|[\n\t]/g, " "))]);
       j = end + 1;

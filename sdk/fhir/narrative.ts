@@ -4,6 +4,7 @@
  */
 import { FhirValidationError } from "../errors/data.js";
 import { serializeNarrative, XhtmlProblem } from "./_narrative-rules.js";
+import { NarrativeBudget } from "./limits.js";
 import { readNarrative } from "./_strict-xhtml.js";
 
 /**
@@ -16,6 +17,8 @@ import { readNarrative } from "./_strict-xhtml.js";
  * builds exactly the checked tree.
  * @param div - The narrative XHTML: `<div xmlns="http://www.w3.org/1999/xhtml">…</div>`.
  * @returns The safe XHTML (also a valid FHIR narrative).
+ * @throws {FhirSizeLimitError} When the narrative is over `MAX_NARRATIVE_TAGS` tags or
+ *   `MAX_NARRATIVE_CHARS` characters (nothing is parsed then).
  * @throws {FhirValidationError} When the narrative is refused (one issue at `Narrative.div` saying why).
  * @throws {TypeError} When `div` is not a string.
  * @example
@@ -23,6 +26,7 @@ import { readNarrative } from "./_strict-xhtml.js";
  */
 export function sanitizeNarrative(div: string): string {
   if (typeof div !== "string") throw new TypeError("div: expected a string (Narrative.div)");
+  new NarrativeBudget().add(div);
   let tree;
   try {
     tree = readNarrative(div);
