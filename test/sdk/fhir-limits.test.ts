@@ -21,7 +21,7 @@ import {
   sanitizeNarrative,
 } from "../../sdk/index.js";
 import { loadFhirDefinitions } from "../../sdk/node.js";
-import { hostileContainedRecord } from "../helpers/hostile-fhir.js";
+import { atLimitsRecord, hostileContainedRecord } from "../../scripts/bench/fhir-hostile.js";
 
 const validator = createFhirValidator(loadFhirDefinitions());
 const XHTML = "http://www.w3.org/1999/xhtml";
@@ -170,6 +170,14 @@ describe("each limit, the same for the writer (validate) and the reader (validat
     const long = `<div xmlns="${XHTML}">${"x".repeat(FHIR_LIMITS.narrativeChars)}</div>`;
     expect(sizeLimit(() => sanitizeNarrative(long)).limit).toBe("narrativeChars");
     expect(sizeLimit(() => sanitizeNarrative(`<div xmlns="${XHTML}">${"<br/>".repeat(MAX_NARRATIVE_TAGS)}</div>`)).limit).toBe("narrativeTags");
+  });
+});
+
+describe("the benchmark's records", () => {
+  it("the worst shape at the limits is a valid record exactly at the value limit", () => {
+    const record = atLimitsRecord();
+    expect(validator.validate(record)).toBe(record);
+    expect(withinLimits(() => validator.validate({ ...record, extra: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] }))).toBe(false);
   });
 });
 
