@@ -132,11 +132,13 @@ export async function startCustodianService(options: CustodianServiceOptions): P
   const used = new Map<string, number>(); // request digest → issuedAt
   const recent = new Map<string, number[]>(); // provider → request times (ms)
   const deadlines = new Map<Socket, NodeJS.Timeout>();
+  const connectedAt = new WeakMap<Socket, number>();
 
+  // The service's own deadlines (logged) come first; Node's, a second later, are the backstop.
   const server = createServer(
     {
-      headersTimeout,
-      requestTimeout,
+      headersTimeout: headersTimeout + 1000,
+      requestTimeout: requestTimeout + 1000,
       connectionsCheckingInterval: Math.max(50, Math.min(1000, headersTimeout / 2)),
       keepAliveTimeout: 1000,
     },
@@ -144,32 +146,40 @@ export async function startCustodianService(options: CustodianServiceOptions): P
       clearTimeout(deadlines.get(req.socket));
       deadlines.delete(req.socket);
       const context: Partial<LogEntry> = {};
-      handle(req, res, context).catch((error: unknown) =>
-        refuse(res, req, "INTERNAL", { ...context, detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
-      );
+      handle(req, res, context)
+        .catch((error: unknown) =>
+          refuse(res, req, "INTERNAL", { ...context, detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
+        )
+        .catch(() => req.socket.destroy());
     },
   );
   // Slowloris: a connection that has not sent its headers by the deadline is logged and closed.
   server.on("connection", (socket: Socket) => {
     const timer = setTimeout(() => {
-      log.append({ time: new Date().toISOString(), remote: socket.remoteAddress, status: 408, code: "HEADERS_TIMEOUT" });
-      socket.destroy();
+      void log
+        .append({ time: new Date().toISOString(), remote: socket.remoteAddress, status: 408, code: "HEADERS_TIMEOUT" })
+        .finally(() => socket.destroy());
     }, headersTimeout);
     deadlines.set(socket, timer);
+    connectedAt.set(socket, Date.now());
     socket.once("close", () => {
       clearTimeout(timer);
       deadlines.delete(socket);
     });
   });
   server.on("clientError", (error: Error & { code?: string }, socket: Socket) => {
-    log.append({ time: new Date().toISOString(), remote: socket.remoteAddress, status: 400, code: "BAD_HTTP", detail: error.code });
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
-    else socket.destroy();
+    void log
+      .append({ time: new Date().toISOString(), remote: socket.remoteAddress, status: 400, code: "BAD_HTTP", detail: error.code })
+      .finally(() => {
+        if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+        else socket.destroy();
+      });
   });
 
-  function refuse(res: ServerResponse, req: IncomingMessage, code: ErrorCode, context: Partial<LogEntry> = {}): void {
+  /** Logs the refusal (the line is written before the answer goes out), then answers it. */
+  async function refuse(res: ServerResponse, req: IncomingMessage, code: ErrorCode, context: Partial<LogEntry> = {}): Promise<void> {
     const [status, message] = ERRORS[code];
-    log.append({ time: new Date().toISOString(), remote: req.socket.remoteAddress, status, code, ...context });
+    await log.append({ time: new Date().toISOString(), remote: req.socket.remoteAddress, status, code, ...context });
     if (res.headersSent) {
       req.socket.destroy();
       return;
@@ -189,7 +199,8 @@ export async function startCustodianService(options: CustodianServiceOptions): P
     if (req.method !== "POST" || req.url !== "/v1/release") return refuse(res, req, "NOT_FOUND");
     const declared = Number(req.headers["content-length"] ?? 0);
     if (!(declared <= maxBody)) return refuse(res, req, "BODY_TOO_LARGE", { detail: `content-length ${req.headers["content-length"]}` });
-    const body = await readBody(req, maxBody, requestTimeout);
+    const left = requestTimeout - (Date.now() - (connectedAt.get(req.socket) ?? Date.now()));
+    const body = await readBody(req, maxBody, Math.max(0, left));
     if (body === "too large") return refuse(res, req, "BODY_TOO_LARGE");
     if (body === "timeout") return refuse(res, req, "REQUEST_TIMEOUT");
     const request = parseRequest(body);
@@ -231,7 +242,7 @@ export async function startCustodianService(options: CustodianServiceOptions): P
       throw error;
     }
     const { keyring, tx } = released;
-    log.append({ time: new Date().toISOString(), remote: req.socket.remoteAddress, status: 200, code: "RELEASED", ...context, tx: tx.hash });
+    await log.append({ time: new Date().toISOString(), remote: req.socket.remoteAddress, status: 200, code: "RELEASED", ...context, tx: tx.hash });
     res.writeHead(200, { "content-type": "application/octet-stream", "content-length": keyring.length, connection: "close" });
     res.end(keyring);
   }
@@ -317,16 +328,18 @@ function parseRequest(body: string): KeyReleaseRequest | undefined {
 }
 
 /** The append-only JSON-lines log: one line per entry, written in order. */
-async function openLog(path: string): Promise<{ append(entry: LogEntry): void; close(): Promise<void> }> {
+async function openLog(path: string): Promise<{ append(entry: LogEntry): Promise<void>; close(): Promise<void> }> {
   const handle: FileHandle = await open(path, "a", 0o600);
   let queue: Promise<void> = Promise.resolve();
   return {
+    /** Appends one line (in call order); resolves once it is written. */
     append(entry) {
       const line = `${JSON.stringify(entry)}\n`;
       queue = queue.then(() => handle.appendFile(line, "utf8")).catch((error: unknown) => {
         // The log must not take the service down; the failure is reported on stderr.
         console.error(`carechain custodian: could not write ${path}: ${String(error)}`);
       });
+      return queue;
     },
     async close() {
       await queue;
