@@ -31,7 +31,9 @@ export interface CustodianService {
 
 /** Per-provider rate limit: at most `requests` signed requests per `windowSeconds`. */
 export interface CustodianRateLimit {
+  /** Most signed requests one provider may make in the window. */
   readonly requests: number;
+  /** The sliding window, in seconds. */
   readonly windowSeconds: number;
 }
 
