@@ -172,7 +172,7 @@ describe("a hostile narrative: every mutation-XSS family is refused", () => {
     expect(error.issues[0]!.path).toBe("Narrative.div");
   });
 
-  it.each(CASES.filter(([, n]) => !n.includes("\t") && !n.includes("&#x80;") && !n.includes("&#10;") && !n.includes("<p>x<")))(
+  it.each(CASES)(
     "%s: the HTML reading alone refuses it too",
     (_family, narrative) => {
       // Defense in depth: the parse5 tree check does not rely on the XML reading or the up-front text scan.
