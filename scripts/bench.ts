@@ -16,6 +16,7 @@ import { instrumented } from "./bench/chain.js";
 import { cryptoMetricsInChild } from "./bench/crypto.js";
 import { e2eMetrics } from "./bench/e2e.js";
 import { fhirMetrics } from "./bench/fhir.js";
+import { hostileFhirMetrics } from "./bench/fhir-hostile.js";
 import { gasMetrics } from "./bench/gas.js";
 import { memoryMetrics } from "./bench/memory.js";
 import { packageMetrics } from "./bench/package.js";
@@ -95,6 +96,7 @@ function targets(metrics: readonly Metric[]): Target[] {
     list.push({ metric: "package.install.MiB", of: "value", op: "<=", limit: 40 });
   }
   list.push({ metric: "bundle.core.gzKiB", of: "value", op: "<=", limit: 100 });
+  list.push({ metric: "fhir.validate.hostile5MB.ms", of: "value", op: "<=", limit: 1000 });
   return list;
 }
 
@@ -115,7 +117,7 @@ const sections: Record<Section, () => Promise<Metric[]>> = {
   e2e: () => e2eMetrics(config.e2e),
   memory: () => memoryMetrics(config.memory),
   scale: () => scaleMetrics(config.scale),
-  fhir: () => fhirMetrics(config.fhir),
+  fhir: async () => [...(await fhirMetrics(config.fhir)), ...hostileFhirMetrics(config.fhir)],
   package: () => packageMetrics(config.package),
 };
 for (const section of SECTIONS) {

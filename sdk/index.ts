@@ -52,12 +52,17 @@ export {
 } from "./consent/signing.js";
 export { parseScopes, ScopeError, toScopes, type ScopeGrant } from "./consent/scopes.js";
 export {
+  KEY_RELEASE_TIMEOUT_MS,
   KeyReleaseError,
+  KeyReleaseTimeoutError,
+  keyReleaseDigest,
   keyReleaseMessage,
   keyReleaseSigner,
+  MAX_KEY_RELEASE_RESPONSE_BYTES,
   requestKeyRelease,
   type KeyReleaseBatch,
   type KeyReleaseRequest,
+  type RequestKeyReleaseOptions,
 } from "./client/custodian.js";
 
 export {
@@ -112,11 +117,20 @@ export {
 } from "./crypto/envelope.js";
 export {
   deriveIdentity,
+  deriveLegacyIdentity,
   generateIdentity,
+  IDENTITY_DOMAIN_NAME,
+  IDENTITY_DOMAIN_VERSION,
+  IDENTITY_KEY_PURPOSE,
+  IDENTITY_TYPES,
   identityFromSecretKey,
+  identityFromSignature,
   identityMessage,
+  identityTypedData,
   publicKeyHex,
   type IdentityKeyPair,
+  type IdentityKeyParams,
+  type IdentitySigner,
   type MessageSigner,
 } from "./crypto/identity.js";
 export {
@@ -170,6 +184,16 @@ export {
   type ProvenanceInput,
 } from "./fhir/exports.js";
 export { importFhirDefinitions } from "./fhir/definitions.js";
+export { sanitizeNarrative } from "./fhir/narrative.js";
+export {
+  FHIR_LIMITS,
+  MAX_FHIR_JSON_BYTES,
+  MAX_FHIR_JSON_DEPTH,
+  MAX_FHIR_JSON_VALUES,
+  MAX_FHIR_RESOURCES,
+  MAX_NARRATIVE_CHARS,
+  MAX_NARRATIVE_TAGS,
+} from "./fhir/limits.js";
 export { createFhirValidator, parseFhirJson, type FhirDefinitions, type FhirValidator } from "./fhir/validator.js";
 
 // Errors
@@ -248,6 +272,7 @@ export {
   BlobNotFoundError,
   DecryptionError,
   DeploymentError,
+  FhirSizeLimitError,
   FhirValidationError,
   FormatError,
   IntegrityError,

@@ -4,7 +4,12 @@
  * helpers in `carechain/hardhat`. Importing it changes nothing global. Everything browser-safe is in the main entry point (sdk/index.ts).
  * @packageDocumentation
  */
-export { startCustodianService, type CustodianService, type CustodianServiceOptions } from "./node/custodian-service.js";
+export {
+  startCustodianService,
+  type CustodianRateLimit,
+  type CustodianService,
+  type CustodianServiceOptions,
+} from "./node/custodian-service.js";
 export { NODE_CHUNK_CIPHER, nodeChunkCipherAvailable } from "./node/fast-aead.js";
 export { useNodeChunkCipher } from "./node/use-chunk-cipher.js";
 export { FileJournal } from "./node/file-journal.js";

@@ -1220,7 +1220,15 @@ export class Carechain {
     const provider = await this.address();
     const chainId = (await this.#signer.provider!.getNetwork()).chainId.toString();
     const batch = batchId ? { batchId, proof: (await this.proveBatchRecord(batchId, recordId)).proof } : undefined;
-    const unsigned = { chainId, recordId, provider, issuedAt: Math.floor(Date.now() / 1000), ...(batch ? { batch } : {}) };
+    const registry = await this.contracts.records.getAddress();
+    const unsigned = {
+      chainId,
+      registry,
+      recordId,
+      provider,
+      issuedAt: Math.floor(Date.now() / 1000),
+      ...(batch ? { batch } : {}),
+    };
     const signature = await this.#signer.signMessage(keyReleaseMessage(unsigned));
     return requestKeyRelease(this.#custodianUrl!, { ...unsigned, signature });
   }

@@ -1,6 +1,11 @@
+/**
+ * Identity keys: the X25519 key pairs patients and providers unwrap record keys with — random, supplied, or
+ * derived from a wallet's EIP-712 signature bound to one chain, one Carechain deployment and one key version.
+ */
 import { x25519 } from "@noble/curves/ed25519.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { getAddress, Signature, verifyTypedData, type TypedDataDomain, type TypedDataField } from "ethers";
 
 import { checkBytes, fromHex, toHex, utf8 } from "./bytes.js";
 
@@ -17,14 +22,136 @@ export interface MessageSigner {
   signMessage(message: string): Promise<string>;
 }
 
+/** A wallet that signs EIP-712 typed data and tells its address (an ethers `Signer`). */
+export interface IdentitySigner {
+  getAddress(): Promise<string>;
+  signTypedData(
+    domain: TypedDataDomain,
+    types: Record<string, TypedDataField[]>,
+    value: Record<string, unknown>,
+  ): Promise<string>;
+}
+
+/** What a derived identity key is bound to. */
+export interface IdentityKeyParams {
+  /** The chain id. */
+  readonly chainId: bigint;
+  /** The deployment: the address of its Directory (where the public key is registered). */
+  readonly directory: string;
+  /** The key version, from 1: a new version gives a new, unrelated key (rotation). Default 1. */
+  readonly version?: number;
+}
+
+/** EIP-712 domain name of identity-key derivation. */
+export const IDENTITY_DOMAIN_NAME = "Carechain Identity Key";
+/** EIP-712 domain version of identity-key derivation. */
+export const IDENTITY_DOMAIN_VERSION = "1";
+/** The text every identity-key request carries (the wallet shows it). */
+export const IDENTITY_KEY_PURPOSE =
+  "Derive my Carechain encryption key for this deployment. It costs nothing and sends no transaction. " +
+  "Whoever gets this signature can read my Carechain records: sign it only in a Carechain application.";
+
+/** The `IdentityKey` EIP-712 type. */
+export const IDENTITY_TYPES = {
+  IdentityKey: [
+    { name: "purpose", type: "string" },
+    { name: "directory", type: "address" },
+    { name: "version", type: "uint32" },
+  ],
+} as const satisfies Record<string, readonly TypedDataField[]>;
+
 /** Domain separation of derived identity keys (HKDF salt and info). */
-const DERIVE_SALT = utf8("carechain/identity/v1");
-const DERIVE_INFO = utf8("x25519 secret key");
+const LEGACY_SALT = utf8("carechain/identity/v1");
+const LEGACY_INFO = utf8("x25519 secret key");
+const TYPED_SALT = utf8("carechain/identity/eip712/v1");
 
 /**
- * The fixed message a wallet signs to derive its Carechain identity key. Changing it changes every derived key,
- * so it is versioned and never edited.
- * @param chainId - The chain the identity is used on (keys differ per chain).
+ * The EIP-712 typed data a wallet signs to derive its identity key for `params` (domain: name, version, chain
+ * id, and the Directory as verifying contract; message: purpose, Directory, key version).
+ * @param params - Chain, Directory and key version.
+ * @returns `{ domain, types, message }`, ready for `signTypedData` or `verifyTypedData`.
+ * @throws {TypeError} When `directory` is not an address.
+ * @throws {RangeError} When `version` is not an integer in 1..2^32-1 or `chainId` is not positive.
+ */
+export function identityTypedData(params: IdentityKeyParams): {
+  domain: TypedDataDomain;
+  types: Record<string, TypedDataField[]>;
+  message: { purpose: string; directory: string; version: number };
+} {
+  const version = params.version ?? 1;
+  if (!Number.isInteger(version) || version < 1 || version > 0xffffffff) {
+    throw new RangeError(`version: expected an integer from 1 to 2^32-1, got ${version}`);
+  }
+  if (typeof params.chainId !== "bigint" || params.chainId <= 0n) throw new RangeError("chainId: expected a positive bigint");
+  let directory: string;
+  try {
+    directory = getAddress(params.directory);
+  } catch {
+    throw new TypeError(`directory: expected an address, got ${String(params.directory)}`);
+  }
+  return {
+    domain: { name: IDENTITY_DOMAIN_NAME, version: IDENTITY_DOMAIN_VERSION, chainId: params.chainId, verifyingContract: directory },
+    types: { IdentityKey: IDENTITY_TYPES.IdentityKey.map((f) => ({ ...f })) },
+    message: { purpose: IDENTITY_KEY_PURPOSE, directory, version },
+  };
+}
+
+/**
+ * The identity key pair a signature of {@link identityTypedData} gives (HKDF-SHA256 over the signature in its
+ * canonical 65-byte form, with a salt and an `info` naming the chain, the Directory and the version). Exposed for
+ * wallets that sign elsewhere; {@link deriveIdentity} checks the signature first.
+ * @param signature - The EIP-712 signature (any encoding ethers accepts: 65 bytes, v = 0/1 or 27/28, 64-byte
+ *   compact).
+ * @param params - The chain, Directory and version it was made for.
+ * @returns The key pair.
+ * @throws {TypeError | RangeError} When the signature or the parameters are malformed.
+ */
+export function identityFromSignature(signature: string, params: IdentityKeyParams): IdentityKeyPair {
+  const { message, domain } = identityTypedData(params);
+  let canonical: string;
+  try {
+    canonical = Signature.from(signature).serialized;
+  } catch {
+    throw new TypeError("signature: expected an ECDSA signature (65 or 64 bytes of hex)");
+  }
+  const info = utf8(
+    `x25519 secret key|chain=${domain.chainId!.toString()}|directory=${message.directory.toLowerCase()}|version=${message.version}`,
+  );
+  return identityFromSecretKey(hkdf(sha256, fromHex("signature", canonical, 65), TYPED_SALT, info, 32));
+}
+
+/**
+ * Derives an identity key pair from the wallet's EIP-712 signature of {@link identityTypedData}: the same wallet,
+ * chain, Directory and version always yield the same key, so a patient needs no extra secret, while a signature
+ * made for another chain, deployment or version — or a `personal_sign` of any text — gives an unrelated key.
+ * Rotate by deriving version + 1 and registering it (`rotatePatientKey` / `rotateProviderKey`).
+ * @param signer - A wallet with deterministic (RFC 6979) signatures, e.g. an ethers `Wallet`.
+ * @param params - Chain, Directory (the deployment) and key version (default 1).
+ * @returns The derived key pair.
+ * @throws {TypeError} When the wallet's signature does not verify for its own address.
+ * @example
+ * const identity = await deriveIdentity(wallet, { chainId: 31337n, directory: deployment.directory });
+ */
+export async function deriveIdentity(signer: IdentitySigner, params: IdentityKeyParams): Promise<IdentityKeyPair> {
+  const { domain, types, message } = identityTypedData(params);
+  const signature = await signer.signTypedData(domain, types, message);
+  const address = getAddress(await signer.getAddress());
+  let recovered: string | undefined;
+  try {
+    recovered = verifyTypedData(domain, types, message, signature);
+  } catch {
+    recovered = undefined;
+  }
+  if (recovered !== address) throw new TypeError("signature: the wallet's EIP-712 signature does not verify for its address");
+  return identityFromSignature(signature, params);
+}
+
+/**
+ * The fixed message of the first (legacy) derivation. Any page that obtains a `personal_sign` of it can derive the
+ * key: use {@link deriveIdentity}.
+ * @param chainId - The chain the identity is used on.
+ * @returns The message text.
+ * @deprecated Kept to migrate identities derived before EIP-712 derivation; see docs/security.md.
  */
 export function identityMessage(chainId: bigint): string {
   return [
@@ -38,6 +165,20 @@ export function identityMessage(chainId: bigint): string {
 }
 
 /**
+ * The legacy derivation: HKDF-SHA256 over a `personal_sign` of {@link identityMessage}. Phishable (the message
+ * is public and bound to nothing but the chain) and not rotatable. Use it only to open records wrapped for an old
+ * identity while rotating to {@link deriveIdentity}'s key (docs/security.md, "Migrating a derived identity").
+ * @param signer - The wallet that derived the old identity.
+ * @param chainId - The chain id it was derived for.
+ * @returns The old key pair.
+ * @deprecated Use {@link deriveIdentity}.
+ */
+export async function deriveLegacyIdentity(signer: MessageSigner, chainId: bigint): Promise<IdentityKeyPair> {
+  const signature = fromHex("signature", await signer.signMessage(identityMessage(chainId)));
+  return identityFromSecretKey(hkdf(sha256, signature, LEGACY_SALT, LEGACY_INFO, 32));
+}
+
+/**
  * A fresh random identity key pair.
  * @returns The key pair.
  */
@@ -48,6 +189,7 @@ export function generateIdentity(): IdentityKeyPair {
 /**
  * The identity key pair of an explicitly supplied secret key.
  * @param secretKey - 32 bytes, or a 0x-prefixed hex string of 32 bytes.
+ * @returns The key pair.
  * @throws {TypeError | RangeError} When the key is not 32 bytes.
  */
 export function identityFromSecretKey(secretKey: Uint8Array | string): IdentityKeyPair {
@@ -57,21 +199,10 @@ export function identityFromSecretKey(secretKey: Uint8Array | string): IdentityK
 }
 
 /**
- * Derives an identity key pair from a wallet signature over {@link identityMessage}: the same wallet on the
- * same chain always yields the same key, so a patient needs no extra secret. The signature is the HKDF-SHA256
- * input keying material; salt and info separate this use from any other.
- * @param signer - A wallet with deterministic (RFC 6979) signatures, e.g. an ethers `Wallet`.
- * @param chainId - The chain id the identity is for.
- * @returns The derived key pair.
- * @example
- * const identity = await deriveIdentity(wallet, 31337n);
+ * The identity's public key as the `bytes32` hex the Directory stores.
+ * @param identity - The key pair (or just its public key).
+ * @returns 0x-prefixed hex.
  */
-export async function deriveIdentity(signer: MessageSigner, chainId: bigint): Promise<IdentityKeyPair> {
-  const signature = fromHex("signature", await signer.signMessage(identityMessage(chainId)));
-  return identityFromSecretKey(hkdf(sha256, signature, DERIVE_SALT, DERIVE_INFO, 32));
-}
-
-/** The identity's public key as the `bytes32` hex the Directory stores. */
 export function publicKeyHex(identity: Pick<IdentityKeyPair, "publicKey">): `0x${string}` {
   return toHex(identity.publicKey);
 }

@@ -89,6 +89,26 @@ export class FhirValidationError extends CarechainError {
   }
 }
 
+/**
+ * A FHIR record is over one of the size limits (sdk/fhir/limits.ts: bytes, JSON values, nesting), refused before
+ * it is validated — or, for JSON, before it is fully parsed.
+ */
+export class FhirSizeLimitError extends FhirValidationError {
+  /** The limit's name (a key of `FHIR_LIMITS`): `fhirJsonBytes`, `fhirJsonValues` or `fhirJsonDepth`. */
+  readonly limit: string;
+  /** The size or count found (for values and depth: the first one over the limit). */
+  readonly actual: number;
+  /** The limit. */
+  readonly max: number;
+
+  constructor(limit: string, actual: number, max: number, options?: CarechainErrorOptions) {
+    super(`The FHIR record is too large: over the ${limit} limit.`, [{ path: "$", message: `${limit}: ${actual} > ${max}` }], options);
+    this.limit = limit;
+    this.actual = actual;
+    this.max = max;
+  }
+}
+
 /** A deployment description is missing, incomplete or for another chain. */
 export class DeploymentError extends CarechainError {
   constructor(shortMessage: string, options?: CarechainErrorOptions) {

@@ -14,11 +14,19 @@ interface References {
   readonly local: Set<string>;
   /** Contained resources that refer to their container with `#`. */
   readonly toContainer: Set<JsonObject>;
+  /** The ids of the container's contained resources, indexed once (so each reference is checked in O(1)). */
+  containedIds?: Set<unknown>;
 }
 
 const LOCAL_URI_TYPES = new Set(["uri", "url", "canonical"]);
 
-/** The rule (stateful per walk: make one per validation). */
+/** The ids of a resource's contained resources. */
+function containedIds(resource: JsonObject): Set<unknown> {
+  const contained = resource.contained;
+  return new Set(Array.isArray(contained) ? contained.map((c) => (c as JsonObject | null)?.id) : []);
+}
+
+/** The rule (stateful per walk: make one per validation). Linear in the size of the resource. */
 export function containedRule(): StrictRule {
   const byRoot = new WeakMap<JsonObject, References>();
   const referencesOf = (root: JsonObject): References => {
@@ -41,9 +49,8 @@ export function containedRule(): StrictRule {
           else report(`${node.path}.reference`, `"#" refers to the container, but this resource is not contained`);
           return;
         }
-        const contained = context.root.resource.contained;
-        const id = reference.slice(1);
-        const found = Array.isArray(contained) && contained.some((c) => (c as JsonObject | null)?.id === id);
+        refs.containedIds ??= containedIds(context.root.resource);
+        const found = refs.containedIds.has(reference.slice(1));
         if (!found) report(`${node.path}.reference`, `${reference} does not name a contained resource (ref-1)`);
       } else if (LOCAL_URI_TYPES.has(node.type) && typeof node.value === "string" && node.value.startsWith("#")) {
         const refs = referencesOf(context.root.resource);

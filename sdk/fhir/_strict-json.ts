@@ -3,14 +3,22 @@
  * keys — two `status` values, one seen by a reviewer and the other by the validator — so this parser refuses
  * them, and refuses everything that is not strict JSON: a byte-order mark, invalid UTF-8, comments, trailing
  * commas, single quotes, unquoted keys, NaN/Infinity, numbers that overflow to Infinity, leading zeros,
- * unescaped control characters in strings, trailing content and nesting deeper than 256 levels.
+ * unescaped control characters in strings, trailing content and nesting deeper than 256 levels. Input over the
+ * size limits (sdk/fhir/limits.ts) is refused before parsing (bytes) or as soon as the count is passed (values).
  * `__proto__` keys become own properties (never an object's prototype).
  * @internal
  */
-import { FhirValidationError } from "../errors/data.js";
+import { FhirSizeLimitError, FhirValidationError } from "../errors/data.js";
+import {
+  MAX_FHIR_JSON_BYTES,
+  MAX_FHIR_JSON_DEPTH,
+  MAX_FHIR_JSON_VALUES,
+  MAX_FHIR_RESOURCES,
+  NarrativeBudget,
+} from "./limits.js";
 
 /** Maximum nesting of objects and arrays. */
-export const MAX_JSON_DEPTH = 256;
+export const MAX_JSON_DEPTH = MAX_FHIR_JSON_DEPTH;
 
 class JsonError extends Error {
   constructor(
@@ -28,6 +36,9 @@ const ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b
 
 class Parser {
   private i = 0;
+  private values = 0;
+  private resources = 0;
+  private readonly narratives = new NarrativeBudget();
   private readonly path: (string | number)[] = [];
 
   constructor(private readonly text: string) {}
@@ -62,6 +73,9 @@ class Parser {
   }
 
   private value(depth: number): unknown {
+    if (++this.values > MAX_FHIR_JSON_VALUES) {
+      throw new FhirSizeLimitError("fhirJsonValues", this.values, MAX_FHIR_JSON_VALUES, { details: `more than ${MAX_FHIR_JSON_VALUES} JSON values (at ${this.jsonPath()})` });
+    }
     const c = this.text[this.i];
     switch (c) {
       case "{":
@@ -188,6 +202,10 @@ class Parser {
       this.ws();
       const value = this.value(depth);
       this.path.pop();
+      if (key === "div" && typeof value === "string") this.narratives.add(value);
+      if (key === "resourceType" && ++this.resources > MAX_FHIR_RESOURCES) {
+        throw new FhirSizeLimitError("fhirResources", this.resources, MAX_FHIR_RESOURCES, { details: `more than ${MAX_FHIR_RESOURCES} resources (at ${this.jsonPath()})` });
+      }
       if (key === "__proto__") {
         Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
       } else {
@@ -259,6 +277,8 @@ function notJson(path: string, message: string): FhirValidationError {
  * Parses FHIR JSON strictly (RFC 8259, no duplicate keys). Accepts text or UTF-8 bytes.
  * @param input - JSON text, or its UTF-8 bytes (Uint8Array or ArrayBuffer).
  * @returns The parsed value (not yet validated as FHIR).
+ * @throws {FhirSizeLimitError} Over {@link MAX_FHIR_JSON_BYTES} bytes (checked first), {@link MAX_FHIR_JSON_VALUES}
+ *   values or {@link MAX_FHIR_RESOURCES} resources (checked while parsing).
  * @throws {FhirValidationError} With one issue: the JSON path (`$.entry[2].resource`) and what is wrong, with
  *   line and column.
  * @example
@@ -267,9 +287,12 @@ function notJson(path: string, message: string): FhirValidationError {
 export function parseFhirJson(input: string | Uint8Array | ArrayBuffer): unknown {
   let text: string;
   if (typeof input === "string") {
+    const bytes = utf8Length(input);
+    if (bytes > MAX_FHIR_JSON_BYTES) throw new FhirSizeLimitError("fhirJsonBytes", bytes, MAX_FHIR_JSON_BYTES);
     text = input;
   } else if (input instanceof Uint8Array || input instanceof ArrayBuffer) {
     const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
+    if (bytes.length > MAX_FHIR_JSON_BYTES) throw new FhirSizeLimitError("fhirJsonBytes", bytes.length, MAX_FHIR_JSON_BYTES);
     if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
       throw notJson("$", "a UTF-8 byte-order mark is not allowed");
     }
@@ -288,4 +311,24 @@ export function parseFhirJson(input: string | Uint8Array | ArrayBuffer): unknown
     if (error instanceof JsonError) throw notJson(error.path, `${error.message} (${lineAndColumn(text, error.index)})`);
     throw error;
   }
+}
+
+/**
+ * The UTF-8 length of a string (a lone surrogate counts 3 bytes, as TextEncoder writes U+FFFD), without encoding
+ * it: stops counting once past the limit.
+ */
+export function utf8Length(text: string, stopAbove = MAX_FHIR_JSON_BYTES): number {
+  if (text.length > stopAbove) return text.length; // at least one byte per code unit
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+    if (bytes > stopAbove) return bytes;
+  }
+  return bytes;
 }

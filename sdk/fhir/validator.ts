@@ -9,6 +9,7 @@ import { containedRule } from "./_strict-contained.js";
 import { invariantsRule } from "./_strict-invariants.js";
 import { parseFhirJson } from "./_strict-json.js";
 import { periodRule } from "./_strict-period.js";
+import { checkSizeLimits } from "./_strict-size.js";
 import { base64Problem, primitivesRule } from "./_strict-primitives.js";
 import { walkResource, type JsonObject, type StrictRule } from "./_strict-walk.js";
 import { xhtmlRule } from "./_strict-xhtml.js";
@@ -39,15 +40,19 @@ export interface FhirDefinitions {
 /** Validates FHIR R4 resources before encryption and after decryption. */
 export interface FhirValidator {
   /**
-   * Checks `value` (a parsed resource) against the FHIR R4 base definitions.
+   * Checks `value` (a parsed resource) against the FHIR R4 base definitions, after the size limits
+   * (sdk/fhir/limits.ts).
    * @returns `value`, typed as a resource.
+   * @throws {FhirSizeLimitError} Over a size limit (nothing else is checked then).
    * @throws {FhirValidationError} Listing every problem with its element path.
    */
   validate(value: unknown): Resource;
   /**
    * Parses JSON text or UTF-8 bytes strictly ({@link parseFhirJson}: no duplicate keys, comments, trailing
-   * commas, NaN, byte-order mark) and validates the result.
+   * commas, NaN, byte-order mark) and validates the result. The size limits are checked first: the bytes before
+   * parsing, the number of values while parsing.
    * @returns The parsed resource.
+   * @throws {FhirSizeLimitError} Over a size limit.
    * @throws {FhirValidationError} For input that is not strict JSON or not a valid resource.
    */
   validateJson(json: string | Uint8Array | ArrayBuffer): Resource;
@@ -85,10 +90,13 @@ export function createFhirValidator(definitions: FhirDefinitions): FhirValidator
     valueSetIndexes.set(definitions, bundles.length > 0 ? indexValueSets(bundles) : undefined);
   }
   const bindings = requiredBindingsRule(valueSetIndexes.get(definitions));
-  const validate = (value: unknown): Resource => validateFhir(value, bindings);
   return {
-    validate,
-    validateJson: (json) => validate(parseFhirJson(json)),
+    validate: (value) => {
+      checkSizeLimits(value);
+      return validateFhir(value, bindings);
+    },
+    // parseFhirJson checks the same limits, on the bytes first and on the values while it parses.
+    validateJson: (json) => validateFhir(parseFhirJson(json), bindings),
   };
 }
 

@@ -107,6 +107,8 @@ describe("npm run bench -- --quick", () => {
       "bundle.fhirDefinitions.gzKiB",
       "fhir.validate.coldStart.ms",
       "bundle.core.gzKiB",
+      "fhir.validate.hostile5MB.ms",
+      "fhir.validate.atLimits.ms",
     ];
     expect(expected.filter((n) => !names.has(n))).toEqual([]);
     for (const name of expected.filter((n) => n.startsWith("gas."))) {

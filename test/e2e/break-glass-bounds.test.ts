@@ -125,6 +125,7 @@ describe("break-glass reaches batch-imported records", () => {
       const ask = async (recordId: string, proof: string[]) => {
         const unsigned = {
           chainId: "31337",
+          registry: f.deployment.recordRegistry,
           recordId,
           provider: await er.address(),
           // Each a new signed request (a signed request is usable once; the SDK's own was signed moments ago).

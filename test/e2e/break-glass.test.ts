@@ -53,7 +53,8 @@ describe("break-glass", () => {
       // Bypass the SDK's own consent check: ask the custodian directly, as a modified client would.
       const { requestKeyRelease, keyReleaseMessage } = await import("./_sdk.js");
       const signer = (await f.connection.ethers.getSigners())[6]!;
-      const unsigned = { chainId: "31337", recordId: allergy.recordId, provider: await er.address(), issuedAt: Math.floor(Date.now() / 1000) };
+      const registry = await f.patient.contracts.records.getAddress();
+      const unsigned = { chainId: "31337", registry, recordId: allergy.recordId, provider: await er.address(), issuedAt: Math.floor(Date.now() / 1000) };
       const error = await requestKeyRelease(service.url, { ...unsigned, signature: await signer.signMessage(keyReleaseMessage(unsigned)) }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(KeyReleaseError);
       expect((error as InstanceType<typeof KeyReleaseError>).status).toBe(403);

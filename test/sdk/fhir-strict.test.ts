@@ -258,7 +258,7 @@ describe("strict rules: valid edge cases stay valid", () => {
     { name: "a CodeableConcept with text only (required binding)", value: { resourceType: "Condition", subject: { reference: "Patient/1" }, clinicalStatus: { text: "active" } } },
     { name: "a code of a value set that is not enumerable (MIME type)", value: patient({ photo: [{ contentType: "application/x-anything", data: "aGVsbG8=" }] }) },
     { name: "Attachment with matching size and hash", value: patient({ photo: [{ ...HELLO, size: 5, hash: "qvTGHdzF6KLavt4PO0gs2a6pQ00=" }] }) },
-    { name: "a rich but safe narrative", value: narrative('<p>Hi <b>you</b> &amp; &#160;<a href="http://x.org/?a=1&amp;b=2">link</a></p><table><tbody><tr><td style="color: red">1</td></tr></tbody></table><img src="data:image/png;base64,iVBORw0KGgo=" alt="x"/><!-- note -->') },
+    { name: "a rich but safe narrative", value: narrative('<p>Hi <b>you</b> &amp; &#160;<a href="http://x.org/?a=1&amp;b=2">link</a></p><table><tbody><tr><td style="color: red">1</td></tr></tbody></table><img src="data:image/png;base64,iVBORw0KGgo=" alt="x"/><pre>\n  code</pre>') },
   ];
 
   it.each(cases)("$name", ({ value }) => {
@@ -414,7 +414,8 @@ describe("rule functions", () => {
     [`  <div xmlns="${XHTML}"><p>a<br/>b</p></div>\n`, undefined],
     [`<div xmlns="${XHTML}" xml:lang="en" lang="en"><ul><li>x</li></ul></div>`, undefined],
     [`<div xmlns="${XHTML}"><a name="x">x</a></div>`, undefined],
-    [`<div xmlns="${XHTML}"><![CDATA[ x < y ]]></div>`, undefined],
+    [`<div xmlns="${XHTML}"><![CDATA[ x < y ]]></div>`, /CDATA/],
+    [`<div xmlns="${XHTML}">x<!-- note --></div>`, /comments/],
     [`<div xmlns="${XHTML}"><svg/>x</div>`, /<svg>/],
     [`<div xmlns="${XHTML}"><form>x</form></div>`, /<form>/],
     [`<div xmlns="${XHTML}"><style>x</style></div>`, /<style>/],
