@@ -83,7 +83,18 @@ export {
 } from "./chain/deployment.js";
 export { deployCarechain, type DeployCarechainOptions } from "./contracts/deploy.js";
 export { PURPOSE_DISPLAY, PurposeOfUse, purposeMask, purposesOf, type PurposeCode } from "./chain/purpose.js";
-export { CONTRACT_ERROR_NAMES, decodeRevert, withRevertDecoding } from "./chain/revert.js";
+export { CONTRACT_ERROR_NAMES, decodeRevert, revertErrorOf, withRevertDecoding } from "./chain/revert.js";
+export {
+  nonceSourceOf,
+  QueuedSigner,
+  queuedSigner,
+  sendAndConfirm,
+  transactionError,
+  waitForReceipt,
+  type NonceSource,
+  type SentTransaction,
+  type WaitForReceiptOptions,
+} from "./chain/sender.js";
 export {
   LogReader,
   type EventFilterLike,
@@ -254,6 +265,7 @@ export {
   UnknownRevertError,
   type RevertErrorClass,
 } from "./errors/contract.js";
+export { TransactionError, type TransactionErrorFields } from "./errors/transaction.js";
 export {
   ConsentBreakGlassCooldownError,
   ConsentBreakGlassJustificationRequiredError,

@@ -64,9 +64,20 @@ export async function withRevertDecoding<T>(action: string, call: () => Promise<
     return await call();
   } catch (error) {
     if (error instanceof CarechainError) throw error;
-    const data = revertDataOf(error);
-    if (data) throw decodeRevert(data, error);
-    if (isError(error, "CALL_EXCEPTION")) throw new UnknownRevertError("Unknown", {}, { cause: error });
-    throw new CarechainError("CHAIN", `The chain call "${action}" failed.`, { cause: error });
+    throw revertErrorOf(error) ?? new CarechainError("CHAIN", `The chain call "${action}" failed.`, { cause: error });
   }
+}
+
+/**
+ * The typed revert inside an ethers / provider error: the class named after the Solidity error when the revert
+ * data is there, {@link UnknownRevertError} for a `CALL_EXCEPTION` without data.
+ * @param error - Any error thrown by a contract call, a gas estimate or a receipt wait.
+ * @returns The revert error, or `undefined` when `error` is not a revert (a network or node failure).
+ */
+export function revertErrorOf(error: unknown): ContractRevertError | undefined {
+  if (error instanceof ContractRevertError) return error;
+  const data = revertDataOf(error);
+  if (data) return decodeRevert(data, error);
+  if (isError(error, "CALL_EXCEPTION")) return new UnknownRevertError("Unknown", {}, { cause: error });
+  return undefined;
 }

@@ -5,6 +5,7 @@ import { CID } from "multiformats/cid";
 import { type CarechainContracts, type CarechainDeployment, connectContracts } from "../chain/deployment.js";
 import { PurposeOfUse, purposeMask, purposesOf, type PurposeCode } from "../chain/purpose.js";
 import { withRevertDecoding } from "../chain/revert.js";
+import { queuedSigner, sendAndConfirm, type QueuedSigner } from "../chain/sender.js";
 import type { BlobStore } from "../content/blob-store.js";
 import { concatBytes, fromHex, toHex, utf8 } from "../crypto/bytes.js";
 import { decryptEnvelope, encryptEnvelope, generateDek, verifyEnvelopeKey, type ByteSource } from "../crypto/envelope.js";
@@ -128,6 +129,8 @@ export class Carechain {
   /** This client's blob store. */
   readonly store: BlobStore;
   readonly #signer: Signer;
+  /** `#signer` behind its account's send queue; the contracts are bound to it. */
+  readonly #sender: QueuedSigner;
   readonly #validator: FhirValidator;
   readonly #logAccess: boolean;
   readonly #fromBlock: number;
@@ -137,9 +140,20 @@ export class Carechain {
   readonly #batches = new Map<string, Promise<LoadedBatch>>();
   #address: string | undefined;
 
-  /** @param options - Bound contracts, signer, identity, store and validator. */
+  /**
+   * Builds a client on contracts already bound (see {@link connectContracts}). The contracts are bound again to
+   * `signer` behind its account's send queue (see {@link QueuedSigner}), so every transaction of the client, and of
+   * `client.contracts.*`, goes out one at a time with managed nonces.
+   * @param options - Bound contracts, signer, identity, store and validator.
+   * @throws {CarechainError} `CHAIN` when the signer has no provider.
+   */
   constructor(options: CarechainOptions) {
-    this.contracts = options.contracts;
+    this.#sender = queuedSigner(options.signer);
+    this.contracts = {
+      directory: options.contracts.directory.connect(this.#sender),
+      consent: options.contracts.consent.connect(this.#sender),
+      records: options.contracts.records.connect(this.#sender),
+    };
     this.identity = options.identity;
     this.store = options.store;
     this.#signer = options.signer;
@@ -152,7 +166,11 @@ export class Carechain {
   }
 
   /**
-   * Connects to a deployment: checks the chain id and the contract code, then binds the contracts to `signer`.
+   * Connects to a deployment: checks the chain id and the contract code, then binds the contracts to `signer`
+   * behind its account's send queue. Clients of the same account on the same chain in one process share that queue
+   * and its nonce count, so their transactions never race for a nonce (see {@link QueuedSigner}).
+   * @param options - The deployment, signer, identity, store and validator.
+   * @returns The client.
    * @throws {DeploymentError} When the deployment is not on the signer's chain.
    */
   static async connect(options: CarechainConnectOptions): Promise<Carechain> {
@@ -1517,14 +1535,12 @@ export class Carechain {
     return undefined;
   }
 
-  /** Sends a transaction, waits for it, decodes reverts. */
+  /**
+   * Sends a transaction through the account's queue and waits for it: reverts as their typed errors, any other
+   * failure as a `TransactionError` naming `action` (see sdk/chain/sender.ts).
+   */
   async #send(action: string, call: () => Promise<ContractTransactionResponse>, minedTimeoutMs?: number): Promise<TxResult> {
-    return withRevertDecoding(action, async () => {
-      const response = await call();
-      const receipt = await response.wait(1, minedTimeoutMs);
-      if (!receipt) throw new CarechainError("CHAIN", `The ${action} transaction was dropped.`);
-      return { hash: receipt.hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber };
-    });
+    return sendAndConfirm(action, this.#sender, call, minedTimeoutMs);
   }
 }
 

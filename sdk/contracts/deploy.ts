@@ -6,6 +6,9 @@
 import { ContractFactory, getAddress, type Signer } from "ethers";
 
 import type { CarechainDeployment } from "../chain/deployment.js";
+import { revertErrorOf } from "../chain/revert.js";
+import { queuedSigner, transactionError, waitForReceipt } from "../chain/sender.js";
+import { UnknownRevertError } from "../errors/contract.js";
 import { DeploymentError } from "../errors/data.js";
 import { CONSENT_REGISTRY_ABI, DIRECTORY_ABI, RECORD_REGISTRY_ABI } from "./generated/abi.js";
 import { CONSENT_REGISTRY_BYTECODE, DIRECTORY_BYTECODE, RECORD_REGISTRY_BYTECODE } from "./generated/bytecode.js";
@@ -22,12 +25,13 @@ export interface DeployCarechainOptions {
 
 /**
  * Deploys Directory, ConsentRegistry and RecordRegistry in order and returns the deployment the SDK connects to.
- * The three transactions are sent one after another from `signer` (explicit nonces, so a default JsonRpcProvider's
- * nonce cache can't collide).
+ * The three transactions go through the signer's account queue (see `QueuedSigner`): one at a time, nonces counted
+ * by the SDK for a local signer such as a `Wallet`, shared with any Carechain client of the same account.
  * @param signer - An ethers v6 signer with a provider (a `Wallet`, a browser wallet's signer, a Hardhat signer).
  * @param options - Admin and registrar accounts; confirmations.
  * @returns Addresses and chain id.
- * @throws {DeploymentError} When the signer has no provider or a deployment transaction fails.
+ * @throws {DeploymentError} When the signer has no provider or a deployment transaction fails; its `cause` is the
+ * typed failure (a `TransactionError` with the ethers code and the node's message, or a revert error).
  * @example
  * const deployment = await deployCarechain(wallet);
  * const client = await Carechain.connect({ deployment, signer: wallet, identity, store, validator });
@@ -43,15 +47,17 @@ export async function deployCarechain(
   const registrar = getAddress(options.registrar ?? deployer);
   const confirmations = options.confirmations ?? 1;
   const { chainId } = await provider.getNetwork();
-  let nonce = await provider.getTransactionCount(deployer, "pending");
+  const sender = queuedSigner(signer);
   const deploy = async (name: string, abi: readonly object[], bytecode: string, args: unknown[]): Promise<string> => {
     try {
-      const factory = new ContractFactory(abi as object[], bytecode, signer);
-      const contract = await factory.deploy(...args, { nonce: nonce++ });
-      await contract.deploymentTransaction()?.wait(confirmations);
+      const factory = new ContractFactory(abi as object[], bytecode, sender);
+      const contract = await factory.deploy(...args);
+      const receipt = await waitForReceipt(provider, contract.deploymentTransaction()!.hash, { confirmations });
+      if (receipt.status !== 1) throw new UnknownRevertError("Unknown", {}, { cause: receipt });
       return getAddress(await contract.getAddress());
-    } catch (cause) {
-      throw new DeploymentError(`Deploying ${name} failed.`, { details: errorMessage(cause), cause });
+    } catch (error) {
+      const cause = revertErrorOf(error) ?? transactionError(`deploy ${name}`, error, { from: deployer });
+      throw new DeploymentError(`Deploying ${name} failed.`, { details: cause.message, cause });
     }
   };
   const directory = await deploy("Directory", DIRECTORY_ABI, DIRECTORY_BYTECODE, [admin, registrar]);
@@ -60,13 +66,4 @@ export async function deployCarechain(
     consentRegistry,
   ]);
   return { chainId, directory, consentRegistry, recordRegistry };
-}
-
-function errorMessage(error: unknown): string {
-  if (typeof error === "object" && error !== null) {
-    const e = error as { shortMessage?: unknown; message?: unknown };
-    if (typeof e.shortMessage === "string") return e.shortMessage;
-    if (typeof e.message === "string") return e.message;
-  }
-  return String(error);
 }
