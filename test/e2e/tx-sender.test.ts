@@ -28,7 +28,7 @@ const RUNS = 20;
 /** Runs the roundtrip script on Node 22 (node_modules/.bin first on PATH) as a new user would, unhandled rejections fatal. */
 async function runScript(url: string, keys: string[]): Promise<{ code: number | null; output: string; ms: number }> {
   const started = Date.now();
-  const child = spawn("node", ["--unhandled-rejections=strict", "--import", "tsx", SCRIPT], {
+  const child = spawn("node", ["--conditions=carechain-source", "--unhandled-rejections=strict", "--import", "tsx", SCRIPT], {
     cwd: ROOT,
     env: childEnv({ CARECHAIN_RPC_URL: url, DEPLOYER_KEY: keys[0]!, HOSPITAL_KEY: keys[1]!, PATIENT_KEY: keys[2]! }),
     stdio: ["ignore", "pipe", "pipe"],

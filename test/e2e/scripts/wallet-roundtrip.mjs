@@ -1,7 +1,7 @@
 /**
  * A dApp's first script, as a new user writes it: ethers `Wallet`s on a default `JsonRpcProvider`, the SDK deploys,
  * registers, grants, adds a record, reads it back, revokes, sees the refusal, and the process ends by itself.
- * Run under `node --unhandled-rejections=strict --import tsx`; test/e2e/tx-sender.test.ts runs it 20 times.
+ * Run under `node --conditions=carechain-source --unhandled-rejections=strict --import tsx` (the SDK from its sources); test/e2e/tx-sender.test.ts runs it 20 times.
  * Environment: CARECHAIN_RPC_URL, and three funded private keys in DEPLOYER_KEY, HOSPITAL_KEY, PATIENT_KEY.
  */
 import { JsonRpcProvider, Wallet } from "ethers";
