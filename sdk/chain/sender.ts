@@ -5,6 +5,7 @@
  */
 import {
   AbstractSigner,
+  BaseWallet,
   getAddress,
   isError,
   JsonRpcApiProvider,
@@ -49,6 +50,9 @@ interface AccountQueue {
   next: number | undefined;
 }
 
+/** Broadcasts of one signed transaction over a flaky connection before its error is reported. */
+const BROADCAST_ATTEMPTS = 3;
+
 /** Every account's queue in this process, by `${chainId}:${address}`. */
 const QUEUES = new Map<string, AccountQueue>();
 
@@ -67,8 +71,9 @@ export function nonceSourceOf(signer: Signer): NonceSource {
  * A signer that sends through its account's queue: one send at a time per (chain id, address) in the whole
  * process, however many clients or signer objects share the account, with locally counted nonces where the
  * signer would otherwise reuse them (see {@link NonceSource}). A nonce error (NONCE_EXPIRED, "nonce too high",
- * REPLACEMENT_UNDERPRICED) makes it read the count from the node again and send once more. Signing and reads are
- * passed to the wrapped signer unchanged.
+ * REPLACEMENT_UNDERPRICED) makes it read the count from the node again and send once more. A `Wallet`'s transaction
+ * is signed once and its bytes broadcast up to 3 times over a cut connection (the node's copy is taken when an
+ * earlier attempt got through). Signing and reads are passed to the wrapped signer unchanged.
  *
  * {@link Carechain} binds its contracts to one, so `client.contracts.*` sends share the queue too; wrap your own
  * signer with {@link queuedSigner} when your code sends from the same account beside the SDK.
@@ -183,9 +188,37 @@ export class QueuedSigner extends AbstractSigner {
 
   async #sendWithNonce(queue: AccountQueue, tx: TransactionRequest, nonce: number): Promise<TransactionResponse> {
     queue.next = undefined; // until the node has taken this one
-    const response = await this.signer.sendTransaction({ ...tx, nonce });
+    const response =
+      this.signer instanceof BaseWallet
+        ? await this.#signAndBroadcast(this.signer, { ...tx, nonce })
+        : await this.signer.sendTransaction({ ...tx, nonce });
     queue.next = nonce + 1;
     return response;
+  }
+
+  /**
+   * What `Wallet.sendTransaction` does, with the broadcast retried: the transaction is signed once, so sending the
+   * same bytes again after a cut connection cannot make a second transaction. When a retry is refused because the
+   * node already has it (the first attempt got through, its answer was lost), the node's copy is returned.
+   */
+  async #signAndBroadcast(wallet: BaseWallet, tx: TransactionRequest): Promise<TransactionResponse> {
+    const populated = await wallet.populateTransaction(tx);
+    delete populated.from;
+    const signed = await wallet.signTransaction(Transaction.from(populated));
+    const hash = Transaction.from(signed).hash!;
+    const provider = this.provider!;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await provider.broadcastTransaction(signed);
+      } catch (error) {
+        if (attempt > 1 && (codeOf(error) === "NONCE_EXPIRED" || /already known|known transaction/i.test(nodeMessageOf(error) ?? ""))) {
+          const known = await provider.getTransaction(hash).catch(() => null);
+          if (known) return known;
+        }
+        if (certainlyRefused(error) || attempt >= BROADCAST_ATTEMPTS) throw error;
+        await sleep(100 * attempt);
+      }
+    }
   }
 
   /** The account's pending transaction count, straight from the node (past the provider's 250 ms request cache). */

@@ -238,6 +238,35 @@ describe("transactions from ethers Wallets on a default JsonRpcProvider, against
     expect(await noncesOf([transfer.hash, registered.hash])).toEqual([3, 4]);
   });
 
+  it.each(["request", "response"] as const)(
+    "a connection cut while broadcasting (the %s lost): the same signed transaction is sent again and lands once",
+    async (cut) => {
+      const proxy = new CuttingProxy(await freePort(), nodePort, { method: "eth_sendRawTransaction", every: 2, cut });
+      await proxy.start();
+      try {
+        const [deployerKey, patientKey] = await fundedKeys(2);
+        const deployment = await deployCarechain(new Wallet(deployerKey!, defaultProvider()));
+        const registrar = await client(new Wallet(deployerKey!, defaultProvider()), deployment);
+        const grantees = [0, 1, 2].map(() => Wallet.createRandom());
+        await Promise.all(grantees.map((g) => registrar.registerProvider(g.address, "clinic", generateIdentity().publicKey)));
+        // One JSON-RPC call per HTTP request, so a cut hits the broadcast alone.
+        const flaky = new JsonRpcProvider(proxy.url, undefined, { batchMaxCount: 1 });
+        providers.push(flaky);
+        const patient = await client(new Wallet(patientKey!, flaky), deployment);
+        await patient.registerPatient();
+        const expiresAt = Math.floor(Date.now() / 1000) + 3600;
+        const grants = await Promise.all(grantees.map((g) => patient.grant(g.address, { read: ["Problems"], expiresAt })));
+        expect(proxy.cuts).toBe(3);
+        // Nothing lost, nothing sent twice: four transactions from the account, the grants on nonces 1-3.
+        expect(await direct.getTransactionCount(await patient.address())).toBe(4);
+        expect(await noncesOf(grants.map((g) => g.hash))).toEqual([1, 2, 3]);
+        for (const g of grantees) expect(await patient.canAccess(await patient.address(), g.address, "Problems", "read")).toBe(true);
+      } finally {
+        await proxy.stop();
+      }
+    },
+  );
+
   it("a connection cut while the client waits for a receipt is read again, not left behind as an unhandled rejection", async () => {
     // Blocks every 300 ms instead of one per transaction: receipts are not there at the first look, so the client
     // polls for them; the proxy resets every second eth_getTransactionReceipt request.
