@@ -1,7 +1,8 @@
-import { Contract, getAddress, type ContractRunner } from "ethers";
+import { Contract, getAddress, isError, type ContractRunner } from "ethers";
 
 import { CONSENT_REGISTRY_ABI, DIRECTORY_ABI, RECORD_REGISTRY_ABI } from "../contracts/generated/abi.js";
 import type { ConsentRegistry, Directory, RecordRegistry } from "../contracts/typechain/index.js";
+import { CarechainError } from "../errors/base.js";
 import { DeploymentError } from "../errors/data.js";
 
 /** Where the Carechain contracts live on one chain. */
@@ -66,6 +67,7 @@ export function parseDeployment(json: unknown, chainId: bigint): CarechainDeploy
  * @param deployment - Addresses and chain id.
  * @param runner - An ethers signer (to send transactions) or provider (read only).
  * @throws {DeploymentError} On a chain id mismatch or when no contract code is at an address.
+ * @throws {CarechainError} `CHAIN` when the node can't be reached (the cause: the provider's error).
  */
 export async function connectContracts(
   deployment: CarechainDeployment,
@@ -73,7 +75,7 @@ export async function connectContracts(
 ): Promise<CarechainContracts> {
   const provider = runner.provider;
   if (!provider) throw new DeploymentError("The signer has no provider to reach the chain.");
-  const { chainId } = await provider.getNetwork();
+  const { chainId } = await reach(() => provider.getNetwork());
   if (chainId !== deployment.chainId) {
     throw new DeploymentError("The deployment is for another chain.", {
       details: `deployment chainId=${deployment.chainId}, connected chainId=${chainId}`,
@@ -84,7 +86,7 @@ export async function connectContracts(
     consentRegistry: deployment.consentRegistry,
     recordRegistry: deployment.recordRegistry,
   })) {
-    if ((await provider.getCode(address)) === "0x") {
+    if ((await reach(() => provider.getCode(address))) === "0x") {
       throw new DeploymentError(`No contract code at the deployment's ${name} address.`, { details: address });
     }
   }
@@ -100,7 +102,9 @@ export async function connectContracts(
       (await contracts.consent.directory()) === deployment.directory &&
       (await contracts.records.consent()) === deployment.consentRegistry &&
       (await contracts.records.directory()) === deployment.directory;
-  } catch {
+  } catch (error) {
+    // A view that reverts or returns nothing decodable: not these contracts. Anything else: the chain is unreachable.
+    if (!isError(error, "CALL_EXCEPTION") && !isError(error, "BAD_DATA")) throw unreachable(error);
     wired = false;
   }
   if (!wired) {
@@ -109,4 +113,23 @@ export async function connectContracts(
     });
   }
   return contracts;
+}
+
+/** Runs a read of the chain; a failure (network, node) becomes a {@link CarechainError} `CHAIN`. */
+async function reach<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throw unreachable(error);
+  }
+}
+
+function unreachable(error: unknown): CarechainError {
+  if (error instanceof CarechainError) return error;
+  const summary = (error as { shortMessage?: unknown; message?: unknown } | null) ?? {};
+  const text = typeof summary.shortMessage === "string" ? summary.shortMessage : String(summary.message ?? error);
+  return new CarechainError("CHAIN", "The chain could not be reached to check the deployment.", {
+    details: text.split("\n")[0],
+    cause: error,
+  });
 }

@@ -46,7 +46,13 @@ export async function deployCarechain(
   const admin = getAddress(options.admin ?? deployer);
   const registrar = getAddress(options.registrar ?? deployer);
   const confirmations = options.confirmations ?? 1;
-  const { chainId } = await provider.getNetwork();
+  let chainId: bigint;
+  try {
+    ({ chainId } = await provider.getNetwork());
+  } catch (error) {
+    const details = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new DeploymentError("The chain could not be reached.", { details, cause: error });
+  }
   const sender = queuedSigner(signer);
   const deploy = async (name: string, abi: readonly object[], bytecode: string, args: unknown[]): Promise<string> => {
     try {

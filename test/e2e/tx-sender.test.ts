@@ -267,6 +267,28 @@ describe("transactions from ethers Wallets on a default JsonRpcProvider, against
     },
   );
 
+  it("a node that can't be reached during connect is a CarechainError CHAIN, not a raw socket error nor a 'not wired' verdict", async () => {
+    const [deployerKey] = await fundedKeys(1);
+    const deployment = await deployCarechain(new Wallet(deployerKey!, defaultProvider()));
+    for (const method of ["eth_getCode", "eth_call"]) {
+      const proxy = new CuttingProxy(await freePort(), nodePort, { method, every: 1 });
+      await proxy.start();
+      const flaky = new JsonRpcProvider(proxy.url, undefined, { staticNetwork: true, batchMaxCount: 1 });
+      try {
+        const error = await client(Wallet.createRandom().connect(flaky), deployment).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(CarechainError);
+        expect((error as CarechainError).code).toBe("CHAIN");
+        expect((error as CarechainError).details).toMatch(/ECONNRESET|socket hang up/i);
+      } finally {
+        flaky.destroy();
+        await proxy.stop();
+      }
+    }
+  });
+
   it("a connection cut while the client waits for a receipt is read again, not left behind as an unhandled rejection", async () => {
     // Blocks every 300 ms instead of one per transaction: receipts are not there at the first look, so the client
     // polls for them; the proxy resets every second eth_getTransactionReceipt request.
