@@ -89,12 +89,11 @@ export {
   QueuedSigner,
   queuedSigner,
   sendAndConfirm,
-  transactionError,
-  waitForReceipt,
   type NonceSource,
   type SentTransaction,
-  type WaitForReceiptOptions,
 } from "./chain/sender.js";
+export { waitForReceipt, type WaitForReceiptOptions } from "./chain/receipts.js";
+export { transactionError } from "./chain/send-errors.js";
 export {
   LogReader,
   type EventFilterLike,

@@ -1,6 +1,8 @@
 /**
  * Sends transactions one account at a time: a queue per (chain, account) shared by every client in the process,
- * nonces counted locally for signers that sign locally (an ethers `Wallet`), and failures turned into typed errors.
+ * nonces counted locally for signers that sign locally (an ethers `Wallet`), receipts awaited with
+ * {@link waitForReceipt}, failures turned into typed errors (see send-errors.ts). The registry of queues is this
+ * module's one piece of process-wide state, on purpose: it is what lets two clients of one account share a queue.
  * @module
  */
 import {
@@ -9,14 +11,12 @@ import {
   getAddress,
   isError,
   JsonRpcApiProvider,
-  makeError,
   JsonRpcSigner,
   NonceManager,
   Transaction,
   type ContractTransactionResponse,
   type Provider,
   type Signer,
-  type TransactionReceipt,
   type TransactionRequest,
   type TransactionResponse,
   type TypedDataDomain,
@@ -24,9 +24,11 @@ import {
 } from "ethers";
 
 import { CarechainError } from "../errors/base.js";
-import { UnknownRevertError } from "../errors/contract.js";
-import { TransactionError } from "../errors/transaction.js";
+import { UnknownRevertError, type ContractRevertError } from "../errors/contract.js";
+import type { TransactionError } from "../errors/transaction.js";
+import { waitForReceipt } from "./receipts.js";
 import { revertErrorOf } from "./revert.js";
+import { certainlyRefused, codeOf, isNonceError, nodeMessageOf, nonceOfRequest, transactionError } from "./send-errors.js";
 
 /**
  * Who picks a transaction's nonce.
@@ -309,54 +311,6 @@ export async function sendAndConfirm(
   }
 }
 
-/** Options of {@link waitForReceipt}. */
-export interface WaitForReceiptOptions {
-  /** Blocks the receipt must have (the mined block counts as one); default 1. */
-  readonly confirmations?: number;
-  /** Give up after this long (an ethers `TIMEOUT` error); default: no limit. */
-  readonly timeoutMs?: number;
-  /** Consecutive failed receipt reads (network errors) tolerated before giving up with the last one; default 8. */
-  readonly maxReadFailures?: number;
-}
-
-/**
- * Polls the node for a transaction's receipt until it has `confirmations` blocks. Every read is awaited here, so a
- * dropped connection is retried (with backoff) or thrown to the caller, never left as an unhandled rejection, and
- * nothing is left running once it settles (unlike ethers' `wait()`, which subscribes a block poller to the
- * provider).
- * @param provider - The provider to ask.
- * @param hash - The transaction hash.
- * @param options - Confirmations, timeout, tolerated read failures.
- * @returns The receipt.
- * @throws An ethers `TIMEOUT` error when the timeout passes; the last read error after `maxReadFailures` failures in a
- * row.
- */
-export async function waitForReceipt(
-  provider: Provider,
-  hash: string,
-  options: WaitForReceiptOptions = {},
-): Promise<TransactionReceipt> {
-  const confirmations = options.confirmations ?? 1;
-  const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
-  const maxFailures = options.maxReadFailures ?? 8;
-  let failures = 0;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const receipt = await provider.getTransactionReceipt(hash);
-      failures = 0;
-      if (receipt && (confirmations <= 1 || (await receipt.confirmations()) >= confirmations)) return receipt;
-    } catch (error) {
-      if (++failures >= maxFailures || certainlyRefused(error)) throw error;
-    }
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) {
-      throw makeError("wait for transaction timeout", "TIMEOUT", { operation: "waitForReceipt", reason: "timeout" });
-    }
-    // 250 ms first (ethers caches an identical request for that long), then up to 2 s between reads.
-    await sleep(Math.min(remaining, Math.min(250 * 2 ** Math.min(attempt, 3), 2_000)));
-  }
-}
-
 /** The typed error for a failed send or wait. */
 async function transactionFailure(
   action: string,
@@ -374,151 +328,6 @@ async function transactionFailure(
     transactionHash: response?.hash,
     mayHaveLanded: response !== undefined || !certainlyRefused(error),
   });
-}
-
-/**
- * Wraps a failed send in a {@link TransactionError} naming `action` and carrying the cause's code and the node's
- * message (revert errors are not this function's concern: see `revertErrorOf`).
- * @param action - The operation, for the message.
- * @param error - The ethers or Node error.
- * @param known - What the caller knows: sender, nonce, hash, whether it may have landed (default: unless the
- * node certainly refused it).
- * @returns The typed error.
- */
-export function transactionError(
-  action: string,
-  error: unknown,
-  known: { from?: string; nonce?: number; transactionHash?: string; mayHaveLanded?: boolean } = {},
-): TransactionError {
-  const causeCode = codeOf(error);
-  const nodeMessage = nodeMessageOf(error);
-  const summary = shortMessageOf(error);
-  const because = [summary, causeCode && `(${causeCode})`].filter(Boolean).join(" ");
-  return new TransactionError(
-    `The "${action}" transaction failed${because ? `: ${because}` : ""}.`,
-    {
-      action,
-      causeCode,
-      nodeMessage,
-      from: known.from,
-      nonce: known.nonce,
-      transactionHash: known.transactionHash,
-      mayHaveLanded: known.mayHaveLanded ?? !certainlyRefused(error),
-    },
-    { cause: error },
-  );
-}
-
-/** Ethers codes of failures where the node (or ethers, before sending) refused the transaction outright. */
-const REFUSALS = new Set([
-  "NONCE_EXPIRED",
-  "INSUFFICIENT_FUNDS",
-  "REPLACEMENT_UNDERPRICED",
-  "CALL_EXCEPTION",
-  "INVALID_ARGUMENT",
-  "MISSING_ARGUMENT",
-  "UNEXPECTED_ARGUMENT",
-  "UNSUPPORTED_OPERATION",
-  "ACTION_REJECTED",
-  "UNCONFIGURED_NAME",
-]);
-
-/** Whether the node certainly did not take the transaction: a refusal code, or a JSON-RPC error answer. */
-function certainlyRefused(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === "string" && REFUSALS.has(code)) return true;
-  return rpcErrorOf(error) !== undefined;
-}
-
-/** A nonce collision: too low (used), too high (a gap), or a pending transaction with the same nonce. */
-function isNonceError(error: unknown): boolean {
-  const code = codeOf(error);
-  if (code === "NONCE_EXPIRED" || code === "REPLACEMENT_UNDERPRICED") return true;
-  const message = nodeMessageOf(error) ?? (error instanceof Error ? error.message : "");
-  return /nonce too (high|low)|invalid nonce|nonce.*(already|been) used/i.test(message);
-}
-
-/**
- * Node phrasings that ethers leaves as UNKNOWN_ERROR, and the ethers code they mean (Hardhat and other nodes word
- * these differently from geth, whose wording ethers knows).
- */
-const NODE_PHRASES: readonly (readonly [RegExp, string])[] = [
-  [/insufficient funds|(have|has) enough funds|insufficient balance|balance too low/i, "INSUFFICIENT_FUNDS"],
-  [/nonce too low|nonce (has )?already (been )?used|nonce is too low/i, "NONCE_EXPIRED"],
-  [/replacement transaction underpriced|replacement fee too low/i, "REPLACEMENT_UNDERPRICED"],
-];
-
-/**
- * The code of an error: its ethers code, or Node's system code (ECONNRESET) for a raw socket error; an ethers
- * UNKNOWN_ERROR is refined by the socket error under it or by the node's message.
- */
-function codeOf(error: unknown): string | undefined {
-  let first: string | undefined;
-  for (const e of causes(error)) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code !== "string") continue;
-    if (first === undefined) first = code;
-    else if (first === "UNKNOWN_ERROR" && /^E[A-Z]+$/.test(code)) return code;
-  }
-  if (first === undefined || first === "UNKNOWN_ERROR") {
-    const message = nodeMessageOf(error);
-    const known = message === undefined ? undefined : NODE_PHRASES.find(([pattern]) => pattern.test(message));
-    if (known) return known[1];
-  }
-  return first;
-}
-
-/** The node's JSON-RPC error object ({ code: number, message }), wherever ethers put it. */
-function rpcErrorOf(error: unknown): { code: number; message: string } | undefined {
-  for (const e of causes(error)) {
-    for (const candidate of [(e as { error?: unknown }).error, (e as { info?: { error?: unknown } }).info?.error]) {
-      const rpc = candidate as { code?: unknown; message?: unknown } | undefined;
-      if (rpc && typeof rpc.code === "number" && typeof rpc.message === "string") {
-        return { code: rpc.code, message: rpc.message };
-      }
-    }
-  }
-  return undefined;
-}
-
-/** The node's message, when it answered with a JSON-RPC error. */
-function nodeMessageOf(error: unknown): string | undefined {
-  return rpcErrorOf(error)?.message;
-}
-
-/** Ethers' one-line summary of the error, or the message's first line. */
-function shortMessageOf(error: unknown): string | undefined {
-  const e = error as { shortMessage?: unknown; message?: unknown } | null;
-  if (typeof e?.shortMessage === "string") return e.shortMessage;
-  if (typeof e?.message === "string") return e.message.split("\n")[0];
-  return undefined;
-}
-
-/** The nonce of the signed transaction an ethers broadcast error carries, if any. */
-function nonceOfRequest(error: unknown): number | undefined {
-  const tx = (error as { transaction?: unknown } | null)?.transaction;
-  try {
-    if (typeof tx === "string") return Transaction.from(tx).nonce;
-    const nonce = (tx as { nonce?: unknown } | undefined)?.nonce;
-    if (typeof nonce === "number") return nonce;
-  } catch {
-    // Not a decodable transaction.
-  }
-  return undefined;
-}
-
-/** An error and its nested causes (`cause`, `error`, `info.error`), each once. */
-function* causes(error: unknown): Generator<object> {
-  const seen = new Set<unknown>();
-  const stack: unknown[] = [error];
-  while (stack.length > 0) {
-    const e = stack.shift();
-    if (typeof e !== "object" || e === null || seen.has(e)) continue;
-    seen.add(e);
-    yield e;
-    const r = e as { cause?: unknown; error?: unknown; info?: { error?: unknown } };
-    stack.push(r.cause, r.error, r.info?.error);
-  }
 }
 
 /** Resolves after `ms`. */

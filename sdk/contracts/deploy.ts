@@ -7,7 +7,9 @@ import { ContractFactory, getAddress, type Signer } from "ethers";
 
 import type { CarechainDeployment } from "../chain/deployment.js";
 import { revertErrorOf } from "../chain/revert.js";
-import { queuedSigner, transactionError, waitForReceipt } from "../chain/sender.js";
+import { waitForReceipt } from "../chain/receipts.js";
+import { transactionError } from "../chain/send-errors.js";
+import { queuedSigner } from "../chain/sender.js";
 import { UnknownRevertError } from "../errors/contract.js";
 import { DeploymentError } from "../errors/data.js";
 import { CONSENT_REGISTRY_ABI, DIRECTORY_ABI, RECORD_REGISTRY_ABI } from "./generated/abi.js";
