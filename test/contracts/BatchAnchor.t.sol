@@ -563,4 +563,18 @@ contract BatchAnchorTest is CarechainTest {
         uint64 other = leaf.categories ^ (mask & ~leaf.categories);
         if (other != leaf.categories) assertFalse(_verify(id, Leaf(leaf.recordId, other, leaf.keyringDigest), proof), "categories");
     }
+
+    /// @dev A leaf verifies only when every one of its categories is among those the batch declared on chain (the
+    /// ones its author's write consent was checked for): a hostile writer's undeclared entry is never a record of
+    /// the batch (issue 11, item 1), whatever the masks.
+    function testFuzz_BatchLeaf_VerifiesOnlyInDeclaredCategories(uint64 declared, uint64 leafMask, uint256 seed) public {
+        if (declared == 0) declared = 1;
+        if (leafMask == 0) leafMask = 1;
+        Leaf[] memory leaves = _randomLeaves(seed, 4);
+        leaves[1].categories = leafMask;
+        bytes32[] memory tree = _tree(leaves);
+        bytes32 id = _anchorBatch(alice, alice, tree[0], declared, 4);
+        bool declaredOnly = leafMask & ~declared == 0;
+        assertEq(_verify(id, leaves[1], _proof(tree, leaves[1])), declaredOnly, "verifies iff within the declared mask");
+    }
 }
