@@ -8,6 +8,11 @@
  */
 import { EventLog, type BaseContract, type Log, type Provider } from "ethers";
 
+import type {
+  TypedContractEvent,
+  TypedDeferredTopicFilter,
+  TypedEventLog,
+} from "../contracts/typechain/common.js";
 import { LogQueryError } from "../errors/chain.js";
 
 /** How a {@link LogReader} pages and retries. */
@@ -100,21 +105,33 @@ export class LogReader {
    * @param contract - A contract bound to the same chain.
    * @param event - A filter from `contract.filters.X(...)`.
    * @param fromBlock - First block (inclusive).
-   * @param toBlock - Last block (inclusive); default the chain head when the query starts.
+   * @param toBlock - Last block (inclusive); default (or `"latest"`) the chain head when the query starts.
    * @returns The parsed logs.
    * @throws {LogQueryError} When a page still fails after its retries, or the provider refuses even one block.
    */
+  async query<E extends TypedContractEvent>(
+    contract: BaseContract,
+    event: TypedDeferredTopicFilter<E>,
+    fromBlock: number,
+    toBlock?: number | "latest",
+  ): Promise<Array<TypedEventLog<E>>>;
   async query<E extends EventLog = EventLog>(
     contract: BaseContract,
     event: EventFilterLike,
     fromBlock: number,
-    toBlock?: number,
-  ): Promise<E[]> {
+    toBlock?: number | "latest",
+  ): Promise<E[]>;
+  async query(
+    contract: BaseContract,
+    event: EventFilterLike,
+    fromBlock: number,
+    toBlock?: number | "latest",
+  ): Promise<EventLog[]> {
     const address = await contract.getAddress();
     const topics = await event.getTopicFilter();
-    const logs = await this.getLogs({ address, topics }, fromBlock, toBlock);
+    const logs = await this.getLogs({ address, topics }, fromBlock, toBlock === "latest" ? undefined : toBlock);
     const fragment = event.fragment as ConstructorParameters<typeof EventLog>[2];
-    return logs.map((log) => new EventLog(log, contract.interface, fragment) as E);
+    return logs.map((log) => new EventLog(log, contract.interface, fragment));
   }
 
   /**

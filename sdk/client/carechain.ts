@@ -4,6 +4,7 @@ import { CID } from "multiformats/cid";
 
 import { type CarechainContracts, type CarechainDeployment, connectContracts } from "../chain/deployment.js";
 import { PurposeOfUse, purposeMask, purposesOf, type PurposeCode } from "../chain/purpose.js";
+import { LogReader, type LogReaderOptions } from "../chain/logs.js";
 import { withRevertDecoding } from "../chain/revert.js";
 import { queuedSigner, sendAndConfirm, type QueuedSigner } from "../chain/sender.js";
 import type { BlobStore } from "../content/blob-store.js";
@@ -95,6 +96,12 @@ export interface CarechainOptions {
   readonly logAccess?: boolean;
   /** First block to search for events (the deployment block); default 0. */
   readonly fromBlock?: number;
+  /**
+   * How event logs are read: a {@link LogReader} (shared by several clients) or its options. Every log query pages
+   * `eth_getLogs` by block range under the RPC provider's caps and retries rate limits and timeouts (default: pages
+   * of at most 10,000 blocks, adapting to the provider).
+   */
+  readonly logs?: LogReader | LogReaderOptions;
   /** URL of the emergency custodian service, for break-glass reads (see sdk/node/custodian-service.ts). */
   readonly custodianUrl?: string;
   /** Journal of writes stored but not yet anchored (default: in memory; `FileJournal` survives a crash). */
@@ -134,6 +141,7 @@ export class Carechain {
   readonly #validator: FhirValidator;
   readonly #logAccess: boolean;
   readonly #fromBlock: number;
+  readonly #logs: LogReader;
   readonly #custodianUrl: string | undefined;
   readonly #journal: WriteJournal;
   readonly #retry: RetryPolicy;
@@ -160,6 +168,7 @@ export class Carechain {
     this.#validator = options.validator;
     this.#logAccess = options.logAccess ?? true;
     this.#fromBlock = options.fromBlock ?? 0;
+    this.#logs = options.logs instanceof LogReader ? options.logs : new LogReader(this.#sender.provider!, options.logs);
     this.#custodianUrl = options.custodianUrl;
     this.#journal = options.journal ?? new MemoryJournal();
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
@@ -355,8 +364,8 @@ export class Carechain {
   async listGrants(patient: string): Promise<GrantInfo[]> {
     const consent = this.contracts.consent;
     const p = getAddress(patient);
-    const granted = await consent.queryFilter(consent.filters.ConsentGranted(p), this.#fromBlock);
-    const revoked = await consent.queryFilter(consent.filters.ConsentRevoked(p), this.#fromBlock);
+    const granted = await this.#logs.query(consent, consent.filters.ConsentGranted(p), this.#fromBlock);
+    const revoked = await this.#logs.query(consent, consent.filters.ConsentRevoked(p), this.#fromBlock);
     const now = (await this.#signer.provider!.getBlock("latest"))!.timestamp;
     const times = await this.#blockTimes([...granted, ...revoked].map((e) => e.blockNumber));
     const order = (e: { blockNumber: number; index: number }) => e.blockNumber * 1e6 + e.index;
@@ -393,18 +402,18 @@ export class Carechain {
     const to = range.toBlock ?? "latest";
     const logs = (
       await Promise.all([
-        consent.queryFilter(consent.filters.ConsentGranted(p), from, to),
-        consent.queryFilter(consent.filters.ConsentRevoked(p), from, to),
-        consent.queryFilter(consent.filters.DelegateAdded(p), from, to),
-        consent.queryFilter(consent.filters.DelegateRemoved(p), from, to),
-        consent.queryFilter(consent.filters.EmergencyCategoriesSet(p), from, to),
-        consent.queryFilter(consent.filters.BreakGlassOpened(p), from, to),
-        consent.queryFilter(consent.filters.BreakGlassClosed(p), from, to),
-        records.queryFilter(records.filters.RecordAnchored(undefined, p), from, to),
-        records.queryFilter(records.filters.BatchAnchored(undefined, p), from, to),
-        records.queryFilter(records.filters.RecordAccessed(undefined, p), from, to),
-        records.queryFilter(records.filters.KeyringPublished(undefined, p), from, to),
-        records.queryFilter(records.filters.EmergencyKeyReleased(undefined, p), from, to),
+        this.#logs.query(consent, consent.filters.ConsentGranted(p), from, to),
+        this.#logs.query(consent, consent.filters.ConsentRevoked(p), from, to),
+        this.#logs.query(consent, consent.filters.DelegateAdded(p), from, to),
+        this.#logs.query(consent, consent.filters.DelegateRemoved(p), from, to),
+        this.#logs.query(consent, consent.filters.EmergencyCategoriesSet(p), from, to),
+        this.#logs.query(consent, consent.filters.BreakGlassOpened(p), from, to),
+        this.#logs.query(consent, consent.filters.BreakGlassClosed(p), from, to),
+        this.#logs.query(records, records.filters.RecordAnchored(undefined, p), from, to),
+        this.#logs.query(records, records.filters.BatchAnchored(undefined, p), from, to),
+        this.#logs.query(records, records.filters.RecordAccessed(undefined, p), from, to),
+        this.#logs.query(records, records.filters.KeyringPublished(undefined, p), from, to),
+        this.#logs.query(records, records.filters.EmergencyKeyReleased(undefined, p), from, to),
       ])
     ).flat() as unknown as EventLike[];
     logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
@@ -1125,7 +1134,7 @@ export class Carechain {
       ids.push(...(await withRevertDecoding("recordsOf", () => records.recordsOf(patient, offset, pageSize))));
     }
     const single = await Promise.all(ids.map((id) => this.getRecord(id)));
-    const batches = await records.queryFilter(records.filters.BatchAnchored(undefined, getAddress(patient)), this.#fromBlock);
+    const batches = await this.#logs.query(records, records.filters.BatchAnchored(undefined, getAddress(patient)), this.#fromBlock);
     const batched: RecordAnchor[] = [];
     const skipped: SkippedObject[] = [];
     for (const event of batches) {
@@ -1206,7 +1215,7 @@ export class Carechain {
       const anchoredKey = await attempt(keyringCid.toString(), async () => decodeKeyring(await this.store.get(keyringCid)));
       if (anchoredKey) return anchoredKey;
       const records = this.contracts.records;
-      const published = await records.queryFilter(records.filters.KeyringPublished(recordId), this.#fromBlock);
+      const published = await this.#logs.query(records, records.filters.KeyringPublished(recordId), this.#fromBlock);
       // The patient's own keyrings first (its shares and rotations), then everyone else's; newest first in each.
       const rank = (e: (typeof published)[number]) => (e.args.publisher === e.args.patient ? 0 : 1);
       published.sort((a, b) => rank(a) - rank(b) || b.blockNumber - a.blockNumber || b.index - a.index);
@@ -1316,7 +1325,7 @@ export class Carechain {
   /** X25519 keys of the patient and of every grantee that may currently read every one of `categories`. */
   async #readerKeys(patient: string, categories: readonly CategoryId[]): Promise<Uint8Array[]> {
     const { consent, directory } = this.contracts;
-    const events = await consent.queryFilter(consent.filters.ConsentGranted(patient), this.#fromBlock);
+    const events = await this.#logs.query(consent, consent.filters.ConsentGranted(patient), this.#fromBlock);
     const grantees = new Set(events.map((e) => e.args.grantee));
     grantees.add(patient);
     const keys: Uint8Array[] = [];
@@ -1343,7 +1352,7 @@ export class Carechain {
   async #loadBatchManifest(batchId: string): Promise<LoadedBatch> {
     const records = this.contracts.records;
     const batch = await withRevertDecoding("batch", () => records.batch(batchId));
-    const [event] = await records.queryFilter(records.filters.BatchAnchored(batchId), this.#fromBlock);
+    const [event] = await this.#logs.query(records, records.filters.BatchAnchored(batchId), this.#fromBlock);
     if (!event) throw new CarechainError("CHAIN", "The batch's anchor event was not found.", { details: batchId });
     let manifestCid: CID;
     try {
@@ -1385,7 +1394,7 @@ export class Carechain {
   /** The CIDs of a version, from its RecordAnchored event, checked against the id (patient, author, content). */
   async #anchorEvent(recordId: string): Promise<{ contentCid: CID; keyringCid: CID; anchorTx: string; categoryMask: bigint; previous: string }> {
     const records = this.contracts.records;
-    const [event] = await records.queryFilter(records.filters.RecordAnchored(recordId), this.#fromBlock);
+    const [event] = await this.#logs.query(records, records.filters.RecordAnchored(recordId), this.#fromBlock);
     if (!event) throw new CarechainError("CHAIN", "The record's anchor event was not found.", { details: recordId });
     const contentCid = CID.decode(fromHex("contentCid", event.args.contentCid));
     const keyringCid = CID.decode(fromHex("keyringCid", event.args.keyringCid));
