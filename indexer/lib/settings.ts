@@ -33,9 +33,10 @@ const LOCAL_CHAINS = new Set([31337, 1337]);
 /**
  * Reads the settings from environment variables:
  * - `CARECHAIN_DEPLOYMENT`: path of a deployment JSON `{ chainId, directory, consentRegistry, recordRegistry,
- *   startBlock? }` (the SDK's `CarechainDeployment`, chain id as a number or string), or
- *   `CARECHAIN_DEPLOYMENT_JSON`: the same JSON inline;
- * - `CARECHAIN_RPC_URL` (default `http://127.0.0.1:8545`);
+ *   startBlock? }` (the SDK's `CarechainDeployment`, chain id as a number or string) or of Ignition's
+ *   `deployed_addresses.json` (then `CARECHAIN_CHAIN_ID` gives the chain), or `CARECHAIN_DEPLOYMENT_JSON`: the
+ *   same JSON inline;
+ * - `CARECHAIN_RPC_URL` (default `CARECHAIN_LOCALHOST_URL`, as in hardhat.config.ts, else `http://127.0.0.1:8545`);
  * - `CARECHAIN_START_BLOCK` (overrides the JSON's `startBlock`; default 0);
  * - `CARECHAIN_POLLING_MS` (default 1000), `CARECHAIN_GETLOGS_RANGE` (default: learnt from the provider),
  *   `CARECHAIN_DISABLE_RPC_CACHE` (`1`/`0`; default on for chain ids 31337 and 1337).
@@ -45,16 +46,16 @@ const LOCAL_CHAINS = new Set([31337, 1337]);
  */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): IndexerSettings {
   const json = deploymentJson(env);
-  const chainId = integer("chainId", json.chainId, 1);
+  const chainId = integer("chainId", json.chainId ?? env.CARECHAIN_CHAIN_ID, 1);
   const startBlock = integer("CARECHAIN_START_BLOCK", env.CARECHAIN_START_BLOCK ?? json.startBlock ?? 0, 0);
   const range = env.CARECHAIN_GETLOGS_RANGE;
   const cache = env.CARECHAIN_DISABLE_RPC_CACHE;
   return {
     chainId,
-    rpcUrl: env.CARECHAIN_RPC_URL ?? "http://127.0.0.1:8545",
-    directory: address("directory", json.directory),
-    consentRegistry: address("consentRegistry", json.consentRegistry),
-    recordRegistry: address("recordRegistry", json.recordRegistry),
+    rpcUrl: env.CARECHAIN_RPC_URL || env.CARECHAIN_LOCALHOST_URL || "http://127.0.0.1:8545",
+    directory: address("directory", json.directory ?? json["Carechain#Directory"]),
+    consentRegistry: address("consentRegistry", json.consentRegistry ?? json["Carechain#ConsentRegistry"]),
+    recordRegistry: address("recordRegistry", json.recordRegistry ?? json["Carechain#RecordRegistry"]),
     startBlock,
     pollingIntervalMs: integer("CARECHAIN_POLLING_MS", env.CARECHAIN_POLLING_MS ?? 1000, 10),
     getLogsBlockRange: range === undefined || range === "" ? undefined : integer("CARECHAIN_GETLOGS_RANGE", range, 1),

@@ -19,7 +19,9 @@ function deployment() {
   return JSON.parse(text);
 }
 
-const { chainId, recordRegistry } = deployment();
+const json = deployment();
+const chainId = json.chainId ?? process.env.CARECHAIN_CHAIN_ID;
+const recordRegistry = json.recordRegistry ?? json["Carechain#RecordRegistry"];
 const schema = process.env.DATABASE_SCHEMA || `carechain_${chainId}_${String(recordRegistry).slice(2, 10).toLowerCase()}`;
 const args = [
   "start",

@@ -99,6 +99,8 @@ export async function waitForBlock(indexer: RunningIndexer, block: number, timeo
 /** A PostgreSQL server of its own (Debian's postgresql package), in a temp dir, on a free loopback port. */
 export interface TestPostgres {
   readonly url: string;
+  /** Runs one SQL statement with psql and returns its unaligned, tuples-only output. */
+  query(statement: string): string;
   stop(): Promise<void>;
 }
 
@@ -166,8 +168,14 @@ export async function startPostgres(): Promise<TestPostgres> {
     child.stderr!.on("data", onData);
     child.on("exit", (code) => reject(new Error(`postgres exited with ${code}:\n${output}`)));
   });
+  const url = `postgresql://postgres@127.0.0.1:${port}/postgres`;
   return {
-    url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+    url,
+    query(statement: string) {
+      const out = spawnSync(join(bin, "psql"), [url, "-At", "-c", statement], { encoding: "utf8" });
+      if (out.status !== 0) throw new Error(`psql failed: ${out.stderr}`);
+      return out.stdout.trim();
+    },
     async stop() {
       await stop(child);
       await rm(dir, { recursive: true, force: true });

@@ -58,9 +58,9 @@ const YEAR = 365 * 24 * 3600;
  * key release, a provider suspended and reinstated, a revoke, a second patient.
  */
 export async function runScenario(w: World) {
-  const [hospital, lab, patient, patient2, custodian, er, proxy] = await Promise.all(
+  const [hospital, lab, patient, patient2, custodian, er, proxy] = (await Promise.all(
     [w.hospital, w.lab, w.patient, w.patient2, w.custodian, w.er, w.proxy].map((c) => c.address()),
-  );
+  )) as [string, string, string, string, string, string, string];
   const now = (await w.provider.getBlock("latest"))!.timestamp;
   await w.registrar.registerProvider(hospital, "hospital", w.hospital.identity.publicKey);
   await w.registrar.registerProvider(lab, "lab", w.lab.identity.publicKey);

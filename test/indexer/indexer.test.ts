@@ -53,6 +53,7 @@ describe.skipIf(missing !== undefined)("the indexer (PGlite)", () => {
   });
 
   it("answers every query as the RPC path does (grants, records, batches, history, audit, readers, keyrings)", async () => {
+    expect(indexer.output()).toMatch(/"msg":"Connected to database","type":"pglite"/);
     const checks = await expectIndexEqualsRpc(index, world.patient, patients);
     expect(checks).toBeGreaterThan(40);
     // The scenario's facts are really there (the comparison is not between two empty lists).
