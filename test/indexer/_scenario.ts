@@ -96,7 +96,13 @@ export async function runScenario(w: World) {
   await w.patient2.grant(hospital, { read: ["VitalSigns"], write: ["VitalSigns"], expiresAt: now + YEAR });
   await w.registrar.reinstateProvider(hospital);
   await w.hospital.addRecord(patient2, heartRate(80));
-  return { patients: [patient, patient2], records: [allergy.recordId, vitals.recordId, amended.recordId], batch };
+  // Left in place for the reader index: an open break-glass (reads the IPS categories without a grant for them)
+  // and a suspended grantee.
+  await w.patient2.grant(er, { read: ["Imaging"], expiresAt: now + YEAR });
+  await w.er.openBreakGlass(patient2, { justification: "Road accident", durationSeconds: 3600 });
+  await w.patient2.grant(custodian, { read: ["Allergies"], expiresAt: now + YEAR });
+  await w.registrar.suspendProvider(custodian);
+  return { patients: [patient, patient2], er, custodian, records: [allergy.recordId, vitals.recordId, amended.recordId], batch };
 }
 
 /** The fields of a {@link RecordAnchor} (an indexed anchor carries more). */

@@ -33,12 +33,14 @@ describe.skipIf(missing !== undefined)("the indexer (PGlite)", () => {
   let index: HttpIndexSource;
   let pgliteDir: string;
   let patients: string[];
+  let er: string;
+  let custodian: string;
 
   beforeAll(async () => {
     rpcUrl = `http://127.0.0.1:${await freePort()}`;
     node = await startHardhatNode(Number(new URL(rpcUrl).port));
     world = await deployOnNode(rpcUrl);
-    ({ patients } = await runScenario(world));
+    ({ patients, er, custodian } = await runScenario(world));
     pgliteDir = await mkdtemp(join(tmpdir(), "carechain-indexer-"));
     indexer = await startIndexer({ deployment: world.deployment, rpcUrl, startBlock: world.startBlock, pgliteDir });
     index = new HttpIndexSource(indexer.url, { deployment: world.deployment, pageSize: 3 });
@@ -73,6 +75,12 @@ describe.skipIf(missing !== undefined)("the indexer (PGlite)", () => {
     expect((await index.history(records[3]!.recordId)).map((r) => r.recordId)).toEqual(records.slice(1).map((r) => r.recordId));
     expect(await index.batches(patients[0]!)).toHaveLength(1);
     expect(await index.record(`0x${"ab".repeat(32)}`)).toBeUndefined();
+    // The reader index: break-glass reads an emergency category without a grant for it; a suspended grantee is out.
+    const allergyReaders = (await index.readers(patients[1]!, 1)).map((r) => r.account);
+    expect(allergyReaders).toEqual(expect.arrayContaining([patients[1], er]));
+    expect(allergyReaders).not.toContain(custodian);
+    expect((await index.readers(patients[1]!, 7)).map((r) => r.account)).toContain(er);
+    expect((await index.readers(patients[1]!, 5)).map((r) => r.account)).not.toContain(er);
   });
 
   it("follows a reorg: events of reverted blocks disappear, the canonical chain's appear", async () => {

@@ -16,7 +16,7 @@ import schema, {
   record,
 } from "ponder:schema";
 import { Hono, type Context } from "hono";
-import { and, asc, client, eq, gt, gte, graphql, lte, or, sql } from "ponder";
+import { and, asc, client, eq, gt, gte, graphql, inArray, lte, or, sql } from "ponder";
 import { getAddress, type Address, type Hex } from "viem";
 
 import { IPS_CATEGORIES, mayRead } from "../../lib/access";
@@ -167,15 +167,24 @@ app.get("/v1/patients/:patient/readers", async (c) => {
   const [policy] = await db.select().from(emergencyPolicy).where(eq(emergencyPolicy.patient, p));
   const emergency = policy ? policy.categories : IPS_CATEGORIES;
   const glassOf = new Map(glass.map((g) => [g.provider, g.expiresAt]));
+  const grantees = grants.map((g) => g.grantee);
+  const asPatient = new Map<string, Hex>();
+  const asProvider = new Map<string, { key: Hex; suspended: boolean }>();
+  if (grantees.length > 0) {
+    for (const row of await db.select().from(patient).where(inArray(patient.address, grantees))) {
+      asPatient.set(row.address, row.encryptionKey);
+    }
+    for (const row of await db.select().from(provider).where(inArray(provider.address, grantees))) {
+      asProvider.set(row.address, { key: row.encryptionKey, suspended: row.suspended });
+    }
+  }
   const items: Array<{ account: Address; key: Hex; role: "patient" | "grantee" }> = [];
   if (self) items.push({ account: p, key: self.encryptionKey, role: "patient" });
   for (const g of grants) {
-    const [asPatient] = await db.select().from(patient).where(eq(patient.address, g.grantee));
-    const [asProvider] = await db.select().from(provider).where(eq(provider.address, g.grantee));
-    const suspended = asProvider?.suspended ?? false;
+    const suspended = asProvider.get(g.grantee)?.suspended ?? false;
     if (!mayRead(category, now, g, glassOf.get(g.grantee) ?? 0n, emergency, suspended)) continue;
     // The Directory's encryptionKeyOf: the patient key first, else the provider key.
-    const key = asPatient?.encryptionKey ?? asProvider?.encryptionKey;
+    const key = asPatient.get(g.grantee) ?? asProvider.get(g.grantee)?.key;
     if (key && BigInt(key) !== 0n) items.push({ account: g.grantee, key, role: "grantee" });
   }
   return c.json({ head: h, at: Number(now), items });
