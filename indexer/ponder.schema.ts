@@ -123,7 +123,10 @@ export const record = onchainTable(
     recordId: t.hex().primaryKey(),
     patient: t.hex().notNull(),
     author: t.hex().notNull(),
-    category: t.integer().notNull(),
+    /** The author of version 1: with the patient and its delegates, the only one who may amend the record. */
+    originalAuthor: t.hex().notNull(),
+    /** Mask of every category the record was anchored in. */
+    categories: t.bigint().notNull(),
     version: t.integer().notNull(),
     /** The version this one amends (zero hash for a new record). */
     previous: t.hex().notNull(),
@@ -144,11 +147,13 @@ export const record = onchainTable(
   }),
 );
 
-/** Anchored batches: the on-chain facts (root, count, categories, manifest CID); entries live in the manifest. */
+/** Anchored batches: the on-chain facts (id, root, count, categories, manifest CID); entries live in the manifest. */
 export const batch = onchainTable(
   "batch",
   (t) => ({
-    root: t.hex().primaryKey(),
+    /** `batchIdOf(patient, author, root)`. */
+    batchId: t.hex().primaryKey(),
+    root: t.hex().notNull(),
     patient: t.hex().notNull(),
     author: t.hex().notNull(),
     categories: t.bigint().notNull(),
@@ -254,7 +259,7 @@ export const auditEvent = onchainTable(
     kind: t.text().notNull(),
     actor: t.hex().notNull(),
     counterpart: t.hex(),
-    /** Record id, or batch root for `BatchAnchored`. */
+    /** Record id, or batch id for `BatchAnchored`. */
     recordId: t.hex(),
     purpose: t.integer(),
     time: t.integer().notNull(),

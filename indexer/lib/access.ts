@@ -44,3 +44,30 @@ export function mayRead(
   const emergency = breakGlassExpiresAt > now && (emergencyCategories & bit) !== 0n;
   return (granted || emergency) && !suspended;
 }
+
+/**
+ * Whether a grantee may read every category in `categories` (a mask) at `now`: {@link mayRead} for each bit, as
+ * the SDK checks a reader of a record anchored in several categories.
+ * @param categories - Category mask (non-zero).
+ * @param now - Unix seconds.
+ * @param grant - The grantee's current terms, if any.
+ * @param breakGlassExpiresAt - End of the grantee's break-glass on the patient (0 when none is open).
+ * @param emergencyCategories - The patient's emergency categories.
+ * @param suspended - Whether the grantee is a suspended provider.
+ * @returns Whether `canAccess(…, c, Read)` holds for every category `c` in the mask.
+ */
+export function mayReadAll(
+  categories: bigint,
+  now: bigint,
+  grant: GrantTerms | undefined,
+  breakGlassExpiresAt: bigint,
+  emergencyCategories: bigint,
+  suspended: boolean,
+): boolean {
+  if (categories === 0n) return false;
+  for (let c = 0; c <= MAX_CATEGORY; c++) {
+    if (((categories >> BigInt(c)) & 1n) === 0n) continue;
+    if (!mayRead(c, now, grant, breakGlassExpiresAt, emergencyCategories, suspended)) return false;
+  }
+  return true;
+}

@@ -10,15 +10,17 @@ import { auditRow, position } from "../lib/audit";
 const ZERO_HASH = `0x${"00".repeat(32)}` as const;
 
 ponder.on("RecordRegistry:RecordAnchored", async ({ event, context }) => {
-  const { recordId, patient, author, category, version, previous, contentCid, keyringCid } = event.args;
+  const { recordId, patient, author, categories, version, previous, contentCid, keyringCid } = event.args;
   const at = position(event);
   let firstVersion: `0x${string}` = recordId;
+  let originalAuthor = author;
   if (previous !== ZERO_HASH) {
     const prior = await context.db.find(record, { recordId: previous });
     // The contract only accepts an amendment of an anchored version, so the prior version is always indexed
     // (unless indexing started after it: then this version heads its own chain here).
     if (prior) {
       firstVersion = prior.firstVersion;
+      originalAuthor = prior.originalAuthor;
       await context.db.update(record, { recordId: previous }).set({ amendedBy: recordId });
     }
   }
@@ -26,7 +28,8 @@ ponder.on("RecordRegistry:RecordAnchored", async ({ event, context }) => {
     recordId,
     patient,
     author,
-    category: Number(category),
+    originalAuthor,
+    categories,
     version: Number(version),
     previous,
     firstVersion,
@@ -44,9 +47,10 @@ ponder.on("RecordRegistry:RecordAnchored", async ({ event, context }) => {
 });
 
 ponder.on("RecordRegistry:BatchAnchored", async ({ event, context }) => {
-  const { root, patient, author, categories, count, manifestCid } = event.args;
+  const { batchId, root, patient, author, categories, count, manifestCid } = event.args;
   const at = position(event);
   await context.db.insert(batch).values({
+    batchId,
     root,
     patient,
     author,
@@ -58,7 +62,7 @@ ponder.on("RecordRegistry:BatchAnchored", async ({ event, context }) => {
     logIndex: at.logIndex,
     tx: at.tx,
   });
-  await context.db.insert(auditEvent).values(auditRow(event, "BatchAnchored", patient, author, { recordId: root }));
+  await context.db.insert(auditEvent).values(auditRow(event, "BatchAnchored", patient, author, { recordId: batchId }));
 });
 
 ponder.on("RecordRegistry:RecordAccessed", async ({ event, context }) => {

@@ -113,7 +113,7 @@ function* history(options: IndexerBenchOptions, enc: { directory: FastEventEncod
       yield {
         to: "records" as const,
         log: enc.records.encode("RecordAnchored", {
-          recordId, patient, author, category: i % 16, version: 1, previous: zero, contentCid, keyringCid: cid(2 ** 40 + i),
+          recordId, patient, author, categories: 1n << BigInt(i % 16), version: 1, previous: zero, contentCid, keyringCid: cid(2 ** 40 + i),
         }),
       };
     } else if (k < 16) {
@@ -133,7 +133,7 @@ function* history(options: IndexerBenchOptions, enc: { directory: FastEventEncod
 /** Compares the fast encoder with ethers' encodeEventLog on one RecordAnchored log. */
 function checkEncoder(fast: FastEventEncoder, iface: Interface): void {
   const patient = getAddress(`0x${"12".repeat(20)}`);
-  const values = { recordId: `0x${"ab".repeat(32)}`, patient, author: patient, category: 5, version: 2, previous: `0x${"cd".repeat(32)}`, contentCid: cid(7), keyringCid: cid(8) };
+  const values = { recordId: `0x${"ab".repeat(32)}`, patient, author: patient, categories: 0b100001n, version: 2, previous: `0x${"cd".repeat(32)}`, contentCid: cid(7), keyringCid: cid(8) };
   const event = iface.getEvent("RecordAnchored")!;
   const reference = iface.encodeEventLog(event, event.inputs.map((p) => (values as Record<string, unknown>)[p.name]));
   const got = fast.encode("RecordAnchored", values);

@@ -9,7 +9,7 @@ import { getAddress } from "ethers";
 import { CID } from "multiformats/cid";
 
 import type { AuditEntry, GrantInfo } from "../fhir/exports.js";
-import { Category, type CategoryId } from "../fhir/categories.js";
+import { categoriesOfMask, type CategoryId } from "../fhir/categories.js";
 import type { RecordAnchor } from "../client/types.js";
 import { fromHex } from "../crypto/bytes.js";
 import type { CarechainDeployment } from "./deployment.js";
@@ -70,6 +70,9 @@ export interface IndexedAnchor extends RecordAnchor {
 
 /** An anchored batch: its on-chain facts (its entries are in the manifest, in the blob store). */
 export interface IndexedBatch {
+  /** The batch id, `batchIdOf(patient, author, root)`. */
+  readonly batchId: string;
+  /** The Merkle root of its members. */
   readonly root: string;
   readonly patient: string;
   readonly author: string;
@@ -101,8 +104,8 @@ export interface IndexSource {
   info(): Promise<IndexInfo>;
   /** Every grant on `patient`'s records (as {@link Carechain.listGrants} returns them). */
   grants(patient: string, options?: IndexTimeOptions): Promise<GrantInfo[]>;
-  /** The patient and every grantee that may read `category` now, with their keys (the write path's readers). */
-  readers(patient: string, category: CategoryId, options?: IndexTimeOptions): Promise<IndexedReader[]>;
+  /** The patient and every grantee that may read all of `categories` now, with their keys (the write path's readers). */
+  readers(patient: string, categories: readonly CategoryId[], options?: IndexTimeOptions): Promise<IndexedReader[]>;
   /** The patient's single-anchored record versions. */
   records(patient: string, options?: IndexReadOptions): Promise<IndexedAnchor[]>;
   /** The patient's anchored batches. */
@@ -225,20 +228,26 @@ export class HttpIndexSource implements IndexSource {
   }
 
   /**
-   * The patient (when registered) and every grantee that may read `category` at `options.at`, with their keys.
+   * The patient (when registered) and every grantee that may read every one of `categories` at `options.at`
+   * (as `canAccess(…, Read)` for each), with their keys: the readers a record in these categories is wrapped for.
    * @param patient - The patient's address.
-   * @param category - Category index.
+   * @param categories - Category indices (at least one).
    * @param options - `at`, `minBlock`.
    * @returns The readers; the caller checks each on chain before wrapping a key for it.
    * @throws {TypeError} When `patient` is not an address.
-   * @throws {RangeError} When `category` is not a category index.
+   * @throws {RangeError} When `categories` is empty or holds something that is not a category index.
    * @throws {IndexUnavailableError} {@link IndexResponseError} {@link IndexMismatchError} {@link IndexBehindError}
    */
-  async readers(patient: string, category: CategoryId, options: IndexTimeOptions = {}): Promise<IndexedReader[]> {
+  async readers(patient: string, categories: readonly CategoryId[], options: IndexTimeOptions = {}): Promise<IndexedReader[]> {
     const p = argAddress("patient", patient);
-    if (!Number.isInteger(category) || category < 0 || category > 63) throw new RangeError(`category: expected 0 to 63, got ${category}`);
+    if (!Array.isArray(categories) || categories.length === 0) throw new RangeError("categories: expected at least one category");
+    let mask = 0n;
+    for (const c of categories) {
+      if (!Number.isInteger(c) || c < 0 || c > 63) throw new RangeError(`categories: expected indices 0 to 63, got ${String(c)}`);
+      mask |= 1n << BigInt(c);
+    }
     const at = options.at === undefined ? "" : `&at=${argInteger("at", options.at)}`;
-    const body = await this.#query(`/v1/patients/${p}/readers?category=${category}${at}`, options);
+    const body = await this.#query(`/v1/patients/${p}/readers?categories=${mask}${at}`, options);
     return array(body.items, "items").map((item, i) => {
       const r = object(item, `items[${i}]`);
       const role = r.role === "patient" || r.role === "grantee" ? r.role : invalid(`items[${i}].role`, r.role);
@@ -271,6 +280,7 @@ export class HttpIndexSource implements IndexSource {
   async batches(patient: string, options: IndexReadOptions = {}): Promise<IndexedBatch[]> {
     const p = argAddress("patient", patient);
     return (await this.#pages(`/v1/patients/${p}/batches`, options)).map((b) => ({
+      batchId: bytes32(b.batchId, "batchId"),
       root: bytes32(b.root, "root"),
       patient: address(b.patient, "patient"),
       author: address(b.author, "author"),
@@ -524,11 +534,14 @@ function head(value: unknown): IndexHead {
 }
 
 function anchor(r: Json): IndexedAnchor {
+  const categoryMask = bigintOf(r.categories, "categories");
   return {
     recordId: bytes32(r.recordId, "recordId"),
     patient: address(r.patient, "patient"),
     author: address(r.author, "author"),
-    category: categoryId(r.category),
+    originalAuthor: address(r.originalAuthor, "originalAuthor"),
+    categories: categoriesOfMask(categoryMask),
+    categoryMask,
     version: integer(r.version, "version"),
     previous: bytes32(r.previous, "previous"),
     anchoredAt: integer(r.anchoredAt, "anchoredAt"),
@@ -538,16 +551,6 @@ function anchor(r: Json): IndexedAnchor {
     block: integer(r.block, "block"),
     tx: hash(r.tx, "tx"),
   };
-}
-
-function categoryId(value: unknown): CategoryId {
-  const n = integer(value, "category");
-  return n <= 63 ? (n as CategoryId) : invalid("category", value);
-}
-
-/** The known categories set in a 64-bit mask. */
-function categoriesOfMask(mask: bigint): CategoryId[] {
-  return (Object.values(Category) as CategoryId[]).filter((c) => ((mask >> BigInt(c)) & 1n) === 1n);
 }
 
 function atQuery(options: IndexTimeOptions): string {

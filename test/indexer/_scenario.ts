@@ -107,22 +107,24 @@ export async function runScenario(w: World) {
 
 /** The fields of a {@link RecordAnchor} (an indexed anchor carries more). */
 export function anchorFields(a: RecordAnchor | IndexedAnchor): RecordAnchor {
-  const { recordId, patient, author, category, version, previous, anchoredAt, amended } = a;
-  return { recordId, patient, author, category, version, previous, anchoredAt, amended };
+  const { recordId, patient, author, originalAuthor, categories, categoryMask, version, previous, anchoredAt, amended } = a;
+  return { recordId, patient, author, originalAuthor, categories, categoryMask, version, previous, anchoredAt, amended };
 }
 
 /**
  * The write path's reader keys, the RPC way (as the client computes them today): every grantee ever granted plus
- * the patient, kept when `canAccess(…, Read)` holds, with its Directory key.
+ * the patient, kept when `canAccess(…, Read)` holds for every one of `categories`, with its Directory key.
  */
-export async function rpcReaderKeys(client: Carechain, patient: string, category: number): Promise<string[]> {
+export async function rpcReaderKeys(client: Carechain, patient: string, categories: number[]): Promise<string[]> {
   const { consent, directory } = client.contracts;
   const events = await consent.queryFilter(consent.filters.ConsentGranted(patient), 0);
   const candidates = new Set(events.map((e) => e.args.grantee));
   candidates.add(patient);
   const keys: string[] = [];
   for (const account of candidates) {
-    if (!(await consent.canAccess(patient, account, category, 0))) continue;
+    let all = true;
+    for (const category of categories) all &&= await consent.canAccess(patient, account, category, 0);
+    if (!all) continue;
     const key = await directory.encryptionKeyOf(account);
     if (BigInt(key) !== 0n) keys.push(`${account}:${key.toLowerCase()}`);
   }
@@ -158,7 +160,7 @@ export async function expectIndexEqualsRpc(index: HttpIndexSource, reader: Carec
     const batches = await index.batches(patient);
     const rpcBatches = new Map<string, number>();
     for (const r of rpcRecords) if (r.batch) rpcBatches.set(r.batch, (rpcBatches.get(r.batch) ?? 0) + 1);
-    expect(new Map(batches.map((b) => [b.root, b.count]))).toEqual(rpcBatches);
+    expect(new Map(batches.map((b) => [b.batchId, b.count]))).toEqual(rpcBatches);
     for (const r of indexed) {
       expect((await index.history(r.recordId)).map(anchorFields)).toEqual(await reader.history(r.recordId));
       const rpc = await rpcKeyrings(reader, r.recordId);
@@ -166,9 +168,11 @@ export async function expectIndexEqualsRpc(index: HttpIndexSource, reader: Carec
       expect(got).toEqual(rpc);
       checks += 2;
     }
-    for (let category = 0; category < 16; category++) {
-      const got = (await index.readers(patient, category as never)).map((r) => `${r.account}:${toHex(r.publicKey)}`).sort();
-      expect(got, `readers of category ${category} at block ${head.block}`).toEqual(await rpcReaderKeys(reader, patient, category));
+    // Every single category, and sets of several (a record in several categories is read by those who may read all).
+    const sets = [...Array.from({ length: 16 }, (_, c) => [c]), [1, 5], [5, 6], [1, 2, 3, 4], [1, 7]];
+    for (const categories of sets) {
+      const got = (await index.readers(patient, categories as never)).map((r) => `${r.account}:${toHex(r.publicKey)}`).sort();
+      expect(got, `readers of categories ${categories} at block ${head.block}`).toEqual(await rpcReaderKeys(reader, patient, categories));
       checks++;
     }
     checks += 4;

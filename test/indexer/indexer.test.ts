@@ -76,11 +76,11 @@ describe.skipIf(missing !== undefined)("the indexer (PGlite)", () => {
     expect(await index.batches(patients[0]!)).toHaveLength(1);
     expect(await index.record(`0x${"ab".repeat(32)}`)).toBeUndefined();
     // The reader index: break-glass reads an emergency category without a grant for it; a suspended grantee is out.
-    const allergyReaders = (await index.readers(patients[1]!, 1)).map((r) => r.account);
+    const allergyReaders = (await index.readers(patients[1]!, [1])).map((r) => r.account);
     expect(allergyReaders).toEqual(expect.arrayContaining([patients[1], er]));
     expect(allergyReaders).not.toContain(custodian);
-    expect((await index.readers(patients[1]!, 7)).map((r) => r.account)).toContain(er);
-    expect((await index.readers(patients[1]!, 5)).map((r) => r.account)).not.toContain(er);
+    expect((await index.readers(patients[1]!, [7])).map((r) => r.account)).toContain(er);
+    expect((await index.readers(patients[1]!, [5])).map((r) => r.account)).not.toContain(er);
   });
 
   it("follows a reorg: events of reverted blocks disappear, the canonical chain's appear", async () => {
@@ -132,7 +132,7 @@ describe.skipIf(missing !== undefined)("the indexer (PGlite)", () => {
       });
   const headJson = { block: 5, timestamp: 1 };
     await expect(lying("<html>").grants(patients[0]!)).rejects.toBeInstanceOf(IndexResponseError);
-    await expect(lying({ head: headJson, items: [{ account: "0x1234", key: "0x00", role: "patient" }] }).readers(patients[0]!, 1))
+    await expect(lying({ head: headJson, items: [{ account: "0x1234", key: "0x00", role: "patient" }] }).readers(patients[0]!, [1]))
       .rejects.toMatchObject({ code: "INDEX_RESPONSE", details: expect.stringContaining("account") });
     await expect(lying({ head: headJson, items: [{ keyringCid: "0xdeadbeef", recordId: `0x${"00".repeat(32)}`, publisher: patients[0], source: "anchor", block: 1, tx: `0x${"00".repeat(32)}` }] }).keyrings(`0x${"00".repeat(32)}`))
       .rejects.toMatchObject({ code: "INDEX_RESPONSE", details: expect.stringContaining("keyringCid") });
@@ -141,7 +141,8 @@ describe.skipIf(missing !== undefined)("the indexer (PGlite)", () => {
 
     expect(() => new HttpIndexSource("ftp://x")).toThrow(TypeError);
     await expect(index.grants("0x1234")).rejects.toThrow(TypeError);
-    await expect(index.readers(patients[0]!, 64 as never)).rejects.toThrow(RangeError);
+    await expect(index.readers(patients[0]!, [64 as never])).rejects.toThrow(RangeError);
+    await expect(index.readers(patients[0]!, [])).rejects.toThrow(RangeError);
     // The indexer's own API refuses bad input with 400 and a code.
     const response = await fetch(`${indexer.url}/v1/patients/0x12/grants`);
     expect(response.status).toBe(400);

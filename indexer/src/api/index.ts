@@ -19,7 +19,7 @@ import { Hono, type Context } from "hono";
 import { and, asc, client, eq, gt, gte, graphql, inArray, lte, or, sql } from "ponder";
 import { getAddress, type Address, type Hex } from "viem";
 
-import { IPS_CATEGORIES, mayRead } from "../../lib/access";
+import { IPS_CATEGORIES, mayReadAll } from "../../lib/access";
 import { readSettings } from "../../lib/settings";
 
 const settings = readSettings();
@@ -157,8 +157,11 @@ app.get("/v1/patients/:patient/grants", async (c) => {
 
 app.get("/v1/patients/:patient/readers", async (c) => {
   const p = addressParam(c, "patient");
-  const category = intQuery(c, "category", 0, 63);
-  if (category === undefined) throw new ApiError(400, "BAD_QUERY", "category is required (0 to 63)");
+  const mask = c.req.query("categories");
+  if (mask === undefined || !/^\d{1,20}$/.test(mask) || BigInt(mask) === 0n || BigInt(mask) >= 1n << 64n) {
+    throw new ApiError(400, "BAD_QUERY", "categories is required: a non-zero 64-bit category mask (decimal)");
+  }
+  const categories = BigInt(mask);
   const h = await requireHead();
   const now = BigInt(intQuery(c, "at", 0, Number.MAX_SAFE_INTEGER) ?? h.timestamp);
   const [self] = await db.select().from(patient).where(eq(patient.address, p));
@@ -182,7 +185,7 @@ app.get("/v1/patients/:patient/readers", async (c) => {
   if (self) items.push({ account: p, key: self.encryptionKey, role: "patient" });
   for (const g of grants) {
     const suspended = asProvider.get(g.grantee)?.suspended ?? false;
-    if (!mayRead(category, now, g, glassOf.get(g.grantee) ?? 0n, emergency, suspended)) continue;
+    if (!mayReadAll(categories, now, g, glassOf.get(g.grantee) ?? 0n, emergency, suspended)) continue;
     // The Directory's encryptionKeyOf: the patient key first, else the provider key.
     const key = asPatient.get(g.grantee) ?? asProvider.get(g.grantee)?.key;
     if (key && BigInt(key) !== 0n) items.push({ account: g.grantee, key, role: "grantee" });
@@ -301,11 +304,11 @@ app.get("/v1/records/:recordId/keyrings", async (c) => {
   });
 });
 
-app.get("/v1/batches/:root", async (c) => {
-  const root = bytes32Param(c, "root");
+app.get("/v1/batches/:batchId", async (c) => {
+  const batchId = bytes32Param(c, "batchId");
   const h = await requireHead();
-  const [row] = await db.select().from(batch).where(eq(batch.root, root));
-  if (!row) throw new ApiError(404, "BATCH_NOT_INDEXED", `no anchored batch ${root} is indexed`);
+  const [row] = await db.select().from(batch).where(eq(batch.batchId, batchId));
+  if (!row) throw new ApiError(404, "BATCH_NOT_INDEXED", `no anchored batch ${batchId} is indexed`);
   return c.json({ head: h, item: batchJson(row) });
 });
 
@@ -314,7 +317,8 @@ function anchorJson(r: typeof record.$inferSelect) {
     recordId: r.recordId,
     patient: r.patient,
     author: r.author,
-    category: r.category,
+    originalAuthor: r.originalAuthor,
+    categories: String(r.categories),
     version: r.version,
     previous: r.previous,
     anchoredAt: r.anchoredAt,
@@ -330,6 +334,7 @@ function anchorJson(r: typeof record.$inferSelect) {
 
 function batchJson(b: typeof batch.$inferSelect) {
   return {
+    batchId: b.batchId,
     root: b.root,
     patient: b.patient,
     author: b.author,
