@@ -13,7 +13,11 @@ export interface EventFacts {
   readonly transaction: { readonly hash: Hex };
 }
 
-/** Block, log index, time and transaction of an event, as the tables store them. */
+/**
+ * Block, log index, time and transaction of an event, as the tables store them.
+ * @param event - The event Ponder hands an indexing function.
+ * @returns `{ block, logIndex, time, tx }`.
+ */
 export function position(event: EventFacts) {
   return {
     block: Number(event.block.number),
@@ -23,7 +27,15 @@ export function position(event: EventFacts) {
   };
 }
 
-/** An `audit_event` row: who acted on a patient's records, as the SDK's `auditTrail` reports it. */
+/**
+ * An `audit_event` row: who acted on a patient's records, as the SDK's `auditTrail` reports it.
+ * @param event - The event Ponder hands an indexing function.
+ * @param kind - The event name (the entry's `kind`).
+ * @param patient - The patient the event concerns.
+ * @param actor - Who acted (see the SDK's AUDIT_PARTIES).
+ * @param extra - The other party, the record (or batch) id, the purpose of a read.
+ * @returns The row to insert.
+ */
 export function auditRow(
   event: EventFacts,
   kind: string,
