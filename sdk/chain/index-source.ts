@@ -454,6 +454,9 @@ export class HttpIndexSource implements IndexSource {
     if (response.status >= 500 || response.status === 429) {
       throw new IndexUnavailableError(`The indexer answered HTTP ${response.status}.`, { details: `GET ${url}: ${text.slice(0, 300)}` });
     }
+    if (response.status === 404 && errorCode(text) === "NOT_INDEXED") {
+      throw new IndexUnavailableError("The indexer has not indexed any block yet.", { details: `GET ${url}` });
+    }
     if (response.status === 404 && notFoundIsUndefined) return undefined;
     if (response.status !== 200) {
       throw new IndexResponseError(`The indexer refused the query (HTTP ${response.status}).`, {
@@ -472,6 +475,16 @@ export class HttpIndexSource implements IndexSource {
 }
 
 // ── Parsing answers: every value is checked; a bad one is an IndexResponseError naming the field ────────────
+
+/** The `error.code` of an error answer, if it has one. */
+function errorCode(text: string): string | undefined {
+  try {
+    const code = (JSON.parse(text) as { error?: { code?: unknown } })?.error?.code;
+    return typeof code === "string" ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function invalid(field: string, value: unknown): never {
   throw new IndexResponseError("The indexer's answer has a malformed value.", {

@@ -9,7 +9,8 @@ export class IndexSourceError extends CarechainError {}
 
 /**
  * The indexer could not be reached or did not answer in time: connection refused or reset, timeout, HTTP 5xx or
- * 429. Code `INDEX_UNAVAILABLE`. Reading from the chain instead is the fallback.
+ * 429, or it has not indexed any block yet. Code `INDEX_UNAVAILABLE`. Reading from the chain instead is the
+ * fallback.
  */
 export class IndexUnavailableError extends IndexSourceError {
   constructor(message: string, options: CarechainErrorOptions = {}) {

@@ -137,6 +137,9 @@ describe.skipIf(missing !== undefined)("the indexer (PGlite)", () => {
     await expect(lying({ head: headJson, items: [{ keyringCid: "0xdeadbeef", recordId: `0x${"00".repeat(32)}`, publisher: patients[0], source: "anchor", block: 1, tx: `0x${"00".repeat(32)}` }] }).keyrings(`0x${"00".repeat(32)}`))
       .rejects.toMatchObject({ code: "INDEX_RESPONSE", details: expect.stringContaining("keyringCid") });
     await expect(lying({ error: "x" }, 503).grants(patients[0]!)).rejects.toBeInstanceOf(IndexUnavailableError);
+    const notYet = lying({ error: { code: "NOT_INDEXED", message: "no block yet" } }, 404);
+    await expect(notYet.record(`0x${"00".repeat(32)}`)).rejects.toBeInstanceOf(IndexUnavailableError);
+    expect(await lying({ error: { code: "RECORD_NOT_INDEXED", message: "none" } }, 404).record(`0x${"00".repeat(32)}`)).toBeUndefined();
     await expect(lying({ error: "x" }, 400).grants(patients[0]!)).rejects.toMatchObject({ code: "INDEX_RESPONSE", status: 400 });
 
     expect(() => new HttpIndexSource("ftp://x")).toThrow(TypeError);
