@@ -1,7 +1,7 @@
 /**
  * The indexer's tables: the Carechain contracts' state and history as SQL. Every row comes from a contract event;
- * Ponder rolls rows back when a reorg removes the block they came from. Addresses are checksummed, ids and keys
- * are lower-case 0x hex, CIDs are the raw bytes as 0x hex (as on chain), times are block timestamps in seconds.
+ * Ponder rolls rows back when a reorg removes the block they came from. Addresses, ids and keys are lower-case 0x
+ * hex (Ponder's `hex` columns), CIDs the raw bytes as 0x hex (as on chain), times block timestamps in seconds.
  */
 import { index, onchainTable, primaryKey } from "ponder";
 
@@ -99,7 +99,7 @@ export const consentEvent = onchainTable(
   (table) => ({ patientIdx: index().on(table.patient, table.block, table.logIndex) }),
 );
 
-/** Delegates (guardian, proxy) of each patient; `active` false once removed. */
+/** Delegates (guardian, proxy) of each patient; `active` false once removed, `confirmed` once the patient agreed. */
 export const delegate = onchainTable(
   "delegate",
   (t) => ({
@@ -107,13 +107,29 @@ export const delegate = onchainTable(
     delegate: t.hex().notNull(),
     /** The ConsentRegistry's DelegateKind index (1 guardian, 2 proxy). */
     kind: t.integer().notNull(),
+    /** Who named it (the patient or a guardian). */
     actor: t.hex().notNull(),
+    /** Named by the patient, or confirmed by it (DelegateConfirmed); unconfirmed ones go with their guardian. */
+    confirmed: t.boolean().notNull(),
     active: t.boolean().notNull(),
     addedAt: t.integer().notNull(),
     removedAt: t.integer(),
     removedBy: t.hex(),
   }),
   (table) => ({ pk: primaryKey({ columns: [table.patient, table.delegate] }) }),
+);
+
+/** Signed-request nonces used up without a request: `cancelNonce`, or a removed delegate's pending one. */
+export const cancelledNonce = onchainTable(
+  "cancelled_nonce",
+  (t) => ({
+    id: t.text().primaryKey(),
+    signer: t.hex().notNull(),
+    nonce: t.bigint().notNull(),
+    block: t.integer().notNull(),
+    tx: t.hex().notNull(),
+  }),
+  (table) => ({ signerIdx: index().on(table.signer) }),
 );
 
 /** Anchored record versions (single anchors; batch members are in their batch's manifest, off chain). */

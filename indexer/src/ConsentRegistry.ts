@@ -3,7 +3,16 @@
  * break-glass episodes, and their audit-trail rows.
  */
 import { ponder } from "ponder:registry";
-import { auditEvent, breakGlass, breakGlassState, consentEvent, consentGrant, delegate, emergencyPolicy } from "ponder:schema";
+import {
+  auditEvent,
+  breakGlass,
+  breakGlassState,
+  cancelledNonce,
+  consentEvent,
+  consentGrant,
+  delegate,
+  emergencyPolicy,
+} from "ponder:schema";
 
 import { auditRow, position } from "../lib/audit";
 
@@ -56,7 +65,15 @@ ponder.on("ConsentRegistry:ConsentRevoked", async ({ event, context }) => {
 
 ponder.on("ConsentRegistry:DelegateAdded", async ({ event, context }) => {
   const { patient: p, delegate: d, actor, kind } = event.args;
-  const row = { kind: Number(kind), actor, active: true, addedAt: Number(event.block.timestamp), removedAt: null, removedBy: null };
+  const row = {
+    kind: Number(kind),
+    actor,
+    confirmed: actor === p,
+    active: true,
+    addedAt: Number(event.block.timestamp),
+    removedAt: null,
+    removedBy: null,
+  };
   await context.db.insert(delegate).values({ patient: p, delegate: d, ...row }).onConflictDoUpdate(row);
   await context.db.insert(auditEvent).values(auditRow(event, "DelegateAdded", p, actor, { counterpart: d }));
 });
@@ -67,6 +84,17 @@ ponder.on("ConsentRegistry:DelegateRemoved", async ({ event, context }) => {
     .update(delegate, { patient: p, delegate: d })
     .set({ active: false, removedAt: Number(event.block.timestamp), removedBy: actor });
   await context.db.insert(auditEvent).values(auditRow(event, "DelegateRemoved", p, actor, { counterpart: d }));
+});
+
+ponder.on("ConsentRegistry:DelegateConfirmed", async ({ event, context }) => {
+  await context.db.update(delegate, { patient: event.args.patient, delegate: event.args.delegate }).set({ confirmed: true });
+});
+
+ponder.on("ConsentRegistry:NonceCancelled", async ({ event, context }) => {
+  const { signer, nonce } = event.args;
+  await context.db
+    .insert(cancelledNonce)
+    .values({ id: event.id, signer, nonce, block: Number(event.block.number), tx: event.transaction.hash });
 });
 
 ponder.on("ConsentRegistry:EmergencyCategoriesSet", async ({ event, context }) => {

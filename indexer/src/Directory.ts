@@ -79,3 +79,10 @@ ponder.on("Directory:BreakGlassMaxDurationSet", async ({ event, context }) => {
   const row = { name: "breakGlassMaxDuration", value: String(event.args.maxDuration), block: Number(event.block.number) };
   await context.db.insert(directorySetting).values(row).onConflictDoUpdate({ value: row.value, block: row.block });
 });
+
+ponder.on("Directory:BreakGlassLimitsSet", async ({ event, context }) => {
+  const { maxPerProvider, maxPerPatient, window, cooldown } = event.args;
+  const value = JSON.stringify({ maxPerProvider, maxPerPatient, window: String(window), cooldown: String(cooldown) });
+  const row = { name: "breakGlassLimits", value, block: Number(event.block.number) };
+  await context.db.insert(directorySetting).values(row).onConflictDoUpdate({ value: row.value, block: row.block });
+});

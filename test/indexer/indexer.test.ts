@@ -81,6 +81,24 @@ describe.skipIf(missing !== undefined)("the indexer (PGlite)", () => {
     expect(allergyReaders).not.toContain(custodian);
     expect((await index.readers(patients[1]!, [7])).map((r) => r.account)).toContain(er);
     expect((await index.readers(patients[1]!, [5])).map((r) => r.account)).not.toContain(er);
+    // Tables the SDK does not query are there for GraphQL and SQL clients: delegates, cancelled nonces.
+    const response = await fetch(`${indexer.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        query: "{ delegates { items { patient delegate kind confirmed active } } cancelledNonces { items { signer nonce } } }",
+      }),
+    });
+    const { data } = (await response.json()) as {
+      data: { delegates: { items: Array<Record<string, unknown>> }; cancelledNonces: { items: Array<Record<string, unknown>> } };
+    };
+    const proxy = await world.proxy.address();
+    // (Ponder keeps hex columns, addresses included, in lower case; HttpIndexSource checksums what it returns.)
+    const lower = (a: string) => a.toLowerCase();
+    expect(data.delegates.items).toEqual([
+      { patient: lower(patients[0]!), delegate: lower(proxy), kind: 2, confirmed: true, active: false },
+    ]);
+    expect(data.cancelledNonces.items.map((n) => n.signer)).toEqual([lower(proxy)]);
   });
 
   it("follows a reorg: events of reverted blocks disappear, the canonical chain's appear", async () => {
