@@ -5,7 +5,9 @@
  * Options:
  *   --out DIR        where bench.json goes (default: reports, which git ignores)
  *   --quick          small sizes and few repetitions (a smoke run of a minute or so; the smoke test uses it)
- *   --only SECTIONS  comma-separated subset of crypto,gas,e2e,memory,scale,fhir,package (default: all)
+ *   --only SECTIONS  comma-separated subset of crypto,gas,e2e,memory,scale,fhir,package (default: all of these),
+ *                    or indexer (opt-in: indexer catch-up over a generated history of a million events, PGlite
+ *                    and PostgreSQL; needs `npm run indexer:install`)
  */
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -18,6 +20,7 @@ import { e2eMetrics } from "./bench/e2e.js";
 import { fhirMetrics } from "./bench/fhir.js";
 import { hostileFhirMetrics } from "./bench/fhir-hostile.js";
 import { gasMetrics } from "./bench/gas.js";
+import { indexerMetrics } from "./bench/indexer.js";
 import { memoryMetrics } from "./bench/memory.js";
 import { packageMetrics } from "./bench/package.js";
 import { checkTargets, formatNumber, metricsTable, writeReport, type Metric, type Target } from "./bench/metrics.js";
@@ -25,7 +28,9 @@ import { scaleMetrics } from "./bench/scale.js";
 
 /** Run in this order: crypto (in a child process of its own) first, before any chain runs in this one. */
 const SECTIONS = ["crypto", "gas", "e2e", "memory", "scale", "fhir", "package"] as const;
-type Section = (typeof SECTIONS)[number];
+/** Sections that run only when named in --only. */
+const OPT_IN = ["indexer"] as const;
+type Section = (typeof SECTIONS)[number] | (typeof OPT_IN)[number];
 
 const { values } = parseArgs({
   options: {
@@ -36,7 +41,9 @@ const { values } = parseArgs({
 });
 const only = new Set((values.only ?? SECTIONS.join(",")).split(",").map((s) => s.trim()));
 for (const s of only) {
-  if (!SECTIONS.includes(s as Section)) throw new RangeError(`--only: unknown section ${s} (use ${SECTIONS.join(",")})`);
+  if (![...SECTIONS, ...OPT_IN].includes(s as Section)) {
+    throw new RangeError(`--only: unknown section ${s} (use ${[...SECTIONS, ...OPT_IN].join(",")})`);
+  }
 }
 const quick = values.quick;
 
@@ -58,6 +65,7 @@ const config = quick
       fhir: { runs: 1 },
       // npm pack (whose prepack rebuilds dist/) and an install take a minute or more: a quick run bundles the sources.
       package: { install: false },
+      indexer: { events: 20_000, patients: 500 },
     }
   : {
       gas: { batchSizes: [1, 10, 100, 1000] },
@@ -74,6 +82,7 @@ const config = quick
       scale: { ownRecords: 20, othersSmall: 10, othersLarge: 10_000, runs: 15 },
       fhir: { runs: 5 },
       package: { install: true },
+      indexer: { events: 1_000_000, patients: 10_000 },
     };
 
 /** The issue's targets, for the sizes this run measures. */
@@ -119,8 +128,9 @@ const sections: Record<Section, () => Promise<Metric[]>> = {
   scale: () => scaleMetrics(config.scale),
   fhir: async () => [...(await fhirMetrics(config.fhir)), ...hostileFhirMetrics(config.fhir)],
   package: () => packageMetrics(config.package),
+  indexer: () => indexerMetrics(config.indexer),
 };
-for (const section of SECTIONS) {
+for (const section of [...SECTIONS, ...OPT_IN]) {
   if (!only.has(section)) continue;
   const start = performance.now();
   const measured = await sections[section]();
@@ -128,9 +138,9 @@ for (const section of SECTIONS) {
   console.log(`  ${section}: ${measured.length} metrics in ${((performance.now() - start) / 1000).toFixed(1)} s`);
 }
 
-// Report in the issue's order (gas, crypto, e2e, memory, scale, package, bundle, fhir), whatever order the sections
-// ran in.
-const ORDER = ["gas", "crypto", "cid", "e2e", "memory", "scale", "package", "bundle", "fhir"];
+// Report in the issue's order (gas, crypto, e2e, memory, scale, package, bundle, fhir, indexer), whatever order the
+// sections ran in.
+const ORDER = ["gas", "crypto", "cid", "e2e", "memory", "scale", "package", "bundle", "fhir", "indexer"];
 const rank = (m: Metric) => ORDER.indexOf(m.name.split(".")[0]!);
 metrics.sort((a, b) => rank(a) - rank(b));
 

@@ -101,6 +101,19 @@ export {
   type LogReaderOptions,
   type LogReaderStats,
 } from "./chain/logs.js";
+export {
+  HttpIndexSource,
+  type HttpIndexSourceOptions,
+  type IndexedAnchor,
+  type IndexedBatch,
+  type IndexedKeyring,
+  type IndexedReader,
+  type IndexHead,
+  type IndexInfo,
+  type IndexReadOptions,
+  type IndexSource,
+  type IndexTimeOptions,
+} from "./chain/index-source.js";
 
 // Content
 export type { BlobStore } from "./content/blob-store.js";
@@ -209,6 +222,13 @@ export { createFhirValidator, parseFhirJson, type FhirDefinitions, type FhirVali
 // Errors
 export { CarechainError, type CarechainErrorOptions } from "./errors/base.js";
 export { LogQueryError } from "./errors/chain.js";
+export {
+  IndexBehindError,
+  IndexMismatchError,
+  IndexResponseError,
+  IndexSourceError,
+  IndexUnavailableError,
+} from "./errors/index-source.js";
 export {
   AccessControlBadConfirmationError,
   AccessControlUnauthorizedAccountError,

@@ -2,47 +2,17 @@
  * Scaling: how long listing one patient's records takes while other patients' records grow from a few to
  * thousands. Other patients are made in bulk by a bench-only factory contract (BenchPatients.sol).
  */
-import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
-
 import { ContractFactory, getCreateAddress, hexlify, type BaseContract } from "ethers";
 
 import { benchChain, mined, randomCid, ZERO_HASH } from "./chain.js";
 import { setUpCare } from "./e2e.js";
 import { metric, type Metric } from "./metrics.js";
+import { compileBenchContract, type Compiled } from "./solc.js";
 import { median } from "./timing.js";
 
-const require = createRequire(import.meta.url);
-
-interface Compiled {
-  abi: unknown[];
-  bytecode: string;
-}
-
 /** Compiles BenchPatients.sol with the solc npm package (the project's compiler version). */
-async function compileFactory(): Promise<Compiled> {
-  const solc = require("solc") as { compile(input: string): string };
-  const source = await readFile(new URL("./BenchPatients.sol", import.meta.url), "utf8");
-  const output = JSON.parse(
-    solc.compile(
-      JSON.stringify({
-        language: "Solidity",
-        sources: { "BenchPatients.sol": { content: source } },
-        settings: {
-          optimizer: { enabled: true, runs: 200 },
-          evmVersion: "cancun",
-          outputSelection: { "*": { BenchPatientFactory: ["abi", "evm.bytecode.object"] } },
-        },
-      }),
-    ),
-  ) as {
-    errors?: { severity: string; formattedMessage: string }[];
-    contracts: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string } } }>>;
-  };
-  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
-  if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
-  const factory = output.contracts["BenchPatients.sol"]!["BenchPatientFactory"]!;
-  return { abi: factory.abi, bytecode: `0x${factory.evm.bytecode.object}` };
+function compileFactory(): Promise<Compiled> {
+  return compileBenchContract("BenchPatients.sol", "BenchPatientFactory");
 }
 
 export interface ScaleOptions {
