@@ -119,13 +119,7 @@ export function encryptEnvelope(
  * truncated data).
  */
 export function decryptEnvelope(dek: Uint8Array, envelope: Uint8Array, context: Uint8Array): Uint8Array {
-  checkBytes("dek", dek, DEK_LENGTH);
-  checkBytes("envelope", envelope);
-  checkBytes("context", context);
-  const { header, chunkSize } = parseHeader(envelope);
-  const body = envelope.subarray(ENVELOPE_HEADER_LENGTH);
-  if (body.length < TAG_LENGTH) throw new DecryptionError("The envelope is truncated: no final chunk.");
-  const sealedChunk = chunkSize + TAG_LENGTH;
+  const { header, chunkSize, body, sealedChunk } = openingArguments(dek, envelope, context);
   const chunks = Math.max(1, Math.ceil(body.length / sealedChunk));
   const finalLength = body.length - (chunks - 1) * sealedChunk;
   if (finalLength < TAG_LENGTH) throw new DecryptionError("The envelope's final chunk is truncated.");
@@ -158,13 +152,7 @@ export function decryptEnvelope(dek: Uint8Array, envelope: Uint8Array, context: 
  * verifyEnvelopeKey(candidate, envelope, context); // throws unless candidate is the envelope's key
  */
 export function verifyEnvelopeKey(dek: Uint8Array, envelope: Uint8Array, context: Uint8Array): void {
-  checkBytes("dek", dek, DEK_LENGTH);
-  checkBytes("envelope", envelope);
-  checkBytes("context", context);
-  const { header, chunkSize } = parseHeader(envelope);
-  const body = envelope.subarray(ENVELOPE_HEADER_LENGTH);
-  if (body.length < TAG_LENGTH) throw new DecryptionError("The envelope is truncated: no final chunk.");
-  const sealedChunk = chunkSize + TAG_LENGTH;
+  const { header, body, sealedChunk } = openingArguments(dek, envelope, context);
   const last = body.length <= sealedChunk;
   const sealed = body.subarray(0, Math.min(body.length, sealedChunk));
   const sealer = new ChunkSealer(dek, header, context);
@@ -175,6 +163,17 @@ export function verifyEnvelopeKey(dek: Uint8Array, envelope: Uint8Array, context
   } finally {
     sealer.dispose();
   }
+}
+
+/** The checked arguments of opening an envelope: its parsed header and its body (at least one tag long). */
+function openingArguments(dek: Uint8Array, envelope: Uint8Array, context: Uint8Array) {
+  checkBytes("dek", dek, DEK_LENGTH);
+  checkBytes("envelope", envelope);
+  checkBytes("context", context);
+  const { header, chunkSize } = parseHeader(envelope);
+  const body = envelope.subarray(ENVELOPE_HEADER_LENGTH);
+  if (body.length < TAG_LENGTH) throw new DecryptionError("The envelope is truncated: no final chunk.");
+  return { header, chunkSize, body, sealedChunk: chunkSize + TAG_LENGTH };
 }
 
 /**
