@@ -75,6 +75,9 @@ export function gasFloor(tx: {
  *   element → 4 (marking the previous version amended updates a slot, it writes no new one; slot 3, the original
  *   author, is written only when the patient or a delegate amends).
  * - logAccess: an event only → 0.
+ * - logBatchAccess: the same for a record of a batch (`gas.logBatchAccess`) → 0.
+ * - publishKeyrings: an event per keyring → 0; `gas.publishKeyrings.perKeyring.N` = tx gas / N (a grant's sharing
+ *   step and a key rotation publish one keyring per record, in pages of 100).
  * - anchorBatch: Batch slots 0 (patient|count|anchoredAt), 1 (author|categories) and 2 (root: batches are keyed by
  *   patient, author and root) → 3 per batch, whatever the count.
  */
@@ -88,6 +91,8 @@ export const NEW_SLOTS = {
   anchorFirstRecord: 4,
   amend: 4,
   logAccess: 0,
+  logBatchAccess: 0,
+  publishKeyrings: 0,
   anchorBatch: 3,
 } as const;
 
@@ -105,7 +110,10 @@ function gasMetric(
   return metric(name, Number(mined.receipt.gasUsed) / perRecord, "gas", floor.total / perRecord, note);
 }
 
-/** Anchors a batch of `count` random records of `patient` by `chain.hospital`; returns the mined transaction. */
+/**
+ * Anchors a batch of `count` random records of `patient` by `chain.hospital`; returns the mined transaction, the
+ * batch id and the last leaf's record id and category mask.
+ */
 export async function anchorRandomBatch(chain: BenchChain, count: number, categories: readonly number[]) {
   const leaves: [string, string, string][] = [];
   for (let i = 0; i < count; i++) {
@@ -128,7 +136,7 @@ export async function anchorRandomBatch(chain: BenchChain, count: number, catego
   if (!(await chain.hospital.contracts.records.verifyBatchRecord(batchId, recordId, leafMask, keyringDigest, proof))) {
     throw new Error("anchorBatch: the on-chain proof check refused a leaf of the tree");
   }
-  return tx;
+  return { tx, batchId, recordId, leafMask };
 }
 
 /** Runs each operation once on a fresh chain and reports its gas against its floor. */
@@ -208,9 +216,36 @@ export async function gasMetrics(options: { batchSizes: readonly number[] }): Pr
     );
 
     // Batches: leaves in two categories (VitalSigns, Laboratory); per record = tx gas / count.
+    let last: Awaited<ReturnType<typeof anchorRandomBatch>> | undefined;
     for (const count of options.batchSizes) {
-      const tx = await anchorRandomBatch(chain, count, [5, 6]);
-      out.push(gasMetric(`gas.batchAnchor.perRecord.${count}`, tx, NEW_SLOTS.anchorBatch, count));
+      last = await anchorRandomBatch(chain, count, [5, 6]);
+      out.push(gasMetric(`gas.batchAnchor.perRecord.${count}`, last.tx, NEW_SLOTS.anchorBatch, count));
+    }
+    if (last) {
+      out.push(
+        gasMetric(
+          "gas.logBatchAccess",
+          await mined(hospital.contracts.records.logBatchAccess(last.batchId, last.recordId, last.leafMask, 0)),
+          NEW_SLOTS.logBatchAccess,
+        ),
+      );
+    }
+
+    // publishKeyrings: the patient publishes one keyring per record (its grant's sharing step, its key rotation),
+    // a page of 1 and of 100 (the SDK's page).
+    const ids = [first.recordId, second.recordId];
+    while (ids.length < 100) ids.push((await anchor()).recordId);
+    for (const count of [1, 100]) {
+      const page = ids.slice(0, count);
+      const cids = await Promise.all(page.map(() => randomCid()));
+      out.push(
+        gasMetric(
+          `gas.publishKeyrings.perKeyring.${count}`,
+          await mined(patient.contracts.records.publishKeyrings(page, cids)),
+          NEW_SLOTS.publishKeyrings,
+          count,
+        ),
+      );
     }
     return out;
   } finally {
