@@ -2,10 +2,12 @@
  * Gas of each contract operation, from real transactions on the in-process chain, against the floor of the same
  * transaction (see {@link gasFloor}).
  */
+import { randomBytes } from "node:crypto";
+
 import { getBytes, hexlify, type TransactionReceipt } from "ethers";
 import { StandardMerkleTree } from "../../sdk/content/merkle.js";
 
-import { cidOf, CONSENT_TYPES, consentDomain, generateIdentity } from "../../sdk/index.js";
+import { cidOf, connectContracts, CONSENT_TYPES, consentDomain, generateIdentity } from "../../sdk/index.js";
 import { benchChain, fullTerms, mined, randomCid, ZERO_HASH, type BenchChain } from "./chain.js";
 import { metric, type Metric } from "./metrics.js";
 
@@ -78,6 +80,8 @@ export function gasFloor(tx: {
  * - logBatchAccess: the same for a record of a batch (`gas.logBatchAccess`) → 0.
  * - publishKeyrings: an event per keyring → 0; `gas.publishKeyrings.perKeyring.N` = tx gas / N (a grant's sharing
  *   step and a key rotation publish one keyring per record, in pages of 100).
+ * - rotatePatientKey: updates the patient's key slot and its keyRotatedAt → 0.
+ * - logKeyRelease: the custodian's log of a break-glass key release, an event only → 0.
  * - anchorBatch: Batch slots 0 (patient|count|anchoredAt), 1 (author|categories) and 2 (root: batches are keyed by
  *   patient, author and root) → 3 per batch, whatever the count.
  */
@@ -93,6 +97,8 @@ export const NEW_SLOTS = {
   logAccess: 0,
   logBatchAccess: 0,
   publishKeyrings: 0,
+  rotatePatientKey: 0,
+  logKeyRelease: 0,
   anchorBatch: 3,
 } as const;
 
@@ -247,6 +253,30 @@ export async function gasMetrics(options: { batchSizes: readonly number[] }): Pr
         ),
       );
     }
+    out.push(
+      gasMetric("gas.rotatePatientKey", await mined(patient.contracts.directory.rotatePatientKey(key())), NEW_SLOTS.rotatePatientKey),
+    );
+
+    // logKeyRelease: an emergency provider opens break-glass, the named custodian logs releasing it the key of an
+    // Allergies record (an emergency category by default).
+    const [emergency, custodian] = await Promise.all(
+      [6, 7].map((i) => connectContracts(chain.deployment, chain.signers[i]!)),
+    );
+    const [emergencyAddress, custodianAddress] = [chain.signers[6]!.address, chain.signers[7]!.address];
+    await mined(registrar.contracts.directory.registerProvider(emergencyAddress, 7, key()));
+    await mined(registrar.contracts.directory.registerProvider(custodianAddress, 7, key()));
+    await mined(registrar.contracts.directory.setEmergencyCustodian(custodianAddress));
+    await mined(emergency!.consent.openBreakGlass(patient.address, hexlify(randomBytes(32)), 3600n));
+    const allergy = await randomCid();
+    await mined(hospital.contracts.records.anchor(patient.address, 1n << 1n, allergy, await randomCid(), ZERO_HASH));
+    const allergyId = await hospital.contracts.records.recordIdOf(patient.address, hospital.address, hexlify(allergy.subarray(4)));
+    out.push(
+      gasMetric(
+        "gas.logKeyRelease",
+        await mined(custodian!.records.logKeyRelease(allergyId, emergencyAddress)),
+        NEW_SLOTS.logKeyRelease,
+      ),
+    );
     return out;
   } finally {
     await chain.close();

@@ -96,6 +96,8 @@ describe("npm run bench -- --quick", () => {
       "gas.logBatchAccess",
       "gas.publishKeyrings.perKeyring.1",
       "gas.publishKeyrings.perKeyring.100",
+      "gas.rotatePatientKey",
+      "gas.logKeyRelease",
       "crypto.encrypt.1KiB.MBps",
       "crypto.encrypt.64KiB.MBps",
       "crypto.encrypt.1MiB.MBps",
