@@ -146,7 +146,7 @@ export class LogReader {
     if (!Number.isSafeInteger(fromBlock) || fromBlock < 0) {
       throw new RangeError(`LogReader: fromBlock must be a block number, got ${String(fromBlock)}`);
     }
-    const last = toBlock ?? (await this.#withRetries("eth_blockNumber", () => this.#provider.getBlockNumber()));
+    const last = toBlock ?? (await this.#withRetries("eth_blockNumber", () => this.#head()));
     const out: Log[] = [];
     let from = fromBlock;
     while (from <= last) {
@@ -222,6 +222,16 @@ export class LogReader {
       }
       return result;
     }
+  }
+
+  /**
+   * The chain head, asked of the node itself: ethers' `getBlockNumber` may answer from a cache up to a polling
+   * interval old, which would miss the block of a transaction that was just mined.
+   */
+  async #head(): Promise<number> {
+    const send = (this.#provider as { send?: (method: string, params: unknown[]) => Promise<unknown> }).send;
+    if (typeof send !== "function") return this.#provider.getBlockNumber();
+    return Number(await send.call(this.#provider, "eth_blockNumber", []));
   }
 
   async #acquire(): Promise<void> {
