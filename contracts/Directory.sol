@@ -32,8 +32,31 @@ contract Directory is IDirectory, AccessControl {
         cooldown: 15 minutes
     });
 
-    mapping(address account => PatientRecord) private _patients;
-    mapping(address account => ProviderRecord) private _providers;
+    /// @dev What the account's patient or provider entry holds besides its key. One slot: registeredAt (64) |
+    /// keyRotatedAt (64).
+    struct PatientDates {
+        uint64 registeredAt;
+        uint64 keyRotatedAt;
+    }
+
+    /// @dev One slot: kind (8) | suspended (8) | registeredAt (64).
+    struct ProviderStatus {
+        ProviderKind kind;
+        bool suspended;
+        uint64 registeredAt;
+    }
+
+    /// @dev Bit 255 of an X25519 key's RFC 7748 encoding: the top bit of its last byte, the low byte of the
+    /// `bytes32`. Never set in a key the Directory accepts ({X25519.problem} refuses it as non-canonical), so
+    /// `_keys` uses it to mark providers.
+    bytes32 private constant _PROVIDER_FLAG = bytes32(uint256(0x80));
+
+    /// @dev One slot answers "is this account registered, as what, and with which key": zero for an unknown account,
+    /// else its encryption key, with {_PROVIDER_FLAG} set for a provider (clear for a patient). The consent checks
+    /// (`isPatient`, `encryptionKeyOf`) read this slot only.
+    mapping(address account => bytes32 keyAndRole) private _keys;
+    mapping(address account => PatientDates) private _patients;
+    mapping(address account => ProviderStatus) private _providers;
 
     /// @param admin Holds DEFAULT_ADMIN_ROLE (grants and revokes registrars).
     /// @param registrar The first credentialing authority.
@@ -46,18 +69,20 @@ contract Directory is IDirectory, AccessControl {
     function registerPatient(bytes32 encryptionKey) external {
         _requireKey(encryptionKey);
         _requireUnregistered(msg.sender);
-        _patients[msg.sender] = PatientRecord(encryptionKey, uint64(block.timestamp), 0);
+        _keys[msg.sender] = encryptionKey;
+        _patients[msg.sender] = PatientDates(uint64(block.timestamp), 0);
         emit PatientRegistered(msg.sender, encryptionKey);
     }
 
     /// @inheritdoc IDirectory
     function rotatePatientKey(bytes32 encryptionKey) external {
         _requireKey(encryptionKey);
-        PatientRecord storage entry = _patients[msg.sender];
-        bytes32 previousKey = entry.encryptionKey;
-        if (previousKey == bytes32(0)) revert DirectoryPatientNotRegistered(msg.sender);
-        entry.encryptionKey = encryptionKey;
-        entry.keyRotatedAt = uint64(block.timestamp);
+        bytes32 previousKey = _keys[msg.sender];
+        if (previousKey == bytes32(0) || previousKey & _PROVIDER_FLAG != 0) {
+            revert DirectoryPatientNotRegistered(msg.sender);
+        }
+        _keys[msg.sender] = encryptionKey;
+        _patients[msg.sender].keyRotatedAt = uint64(block.timestamp);
         emit PatientKeyRotated(msg.sender, previousKey, encryptionKey);
     }
 
@@ -70,16 +95,17 @@ contract Directory is IDirectory, AccessControl {
         if (kind == ProviderKind.None) revert DirectoryInvalidProviderKind();
         _requireKey(encryptionKey);
         _requireUnregistered(account);
-        _providers[account] = ProviderRecord(encryptionKey, kind, false, uint64(block.timestamp));
+        _keys[account] = encryptionKey | _PROVIDER_FLAG;
+        _providers[account] = ProviderStatus(kind, false, uint64(block.timestamp));
         emit ProviderRegistered(account, kind, msg.sender, encryptionKey);
     }
 
     /// @inheritdoc IDirectory
     function rotateProviderKey(bytes32 encryptionKey) external {
         _requireKey(encryptionKey);
-        ProviderRecord storage entry = _requireProvider(msg.sender);
-        bytes32 previousKey = entry.encryptionKey;
-        entry.encryptionKey = encryptionKey;
+        _requireProvider(msg.sender);
+        bytes32 previousKey = _keys[msg.sender] & ~_PROVIDER_FLAG;
+        _keys[msg.sender] = encryptionKey | _PROVIDER_FLAG;
         emit ProviderKeyRotated(msg.sender, previousKey, encryptionKey);
     }
 
@@ -98,7 +124,7 @@ contract Directory is IDirectory, AccessControl {
     /// @inheritdoc IDirectory
     function setEmergencyCustodian(address custodian) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (custodian != address(0)) {
-            ProviderRecord storage entry = _providers[custodian];
+            ProviderStatus storage entry = _providers[custodian];
             if (entry.kind != ProviderKind.Emergency || entry.suspended) revert DirectoryInvalidCustodian(custodian);
         }
         emergencyCustodian = custodian;
@@ -134,23 +160,28 @@ contract Directory is IDirectory, AccessControl {
     }
 
     /// @inheritdoc IDirectory
-    function patient(address account) external view returns (PatientRecord memory) {
-        return _patients[account];
+    function patient(address account) external view returns (PatientRecord memory entry) {
+        if (!isPatient(account)) return entry;
+        PatientDates storage dates = _patients[account];
+        entry = PatientRecord(_keys[account], dates.registeredAt, dates.keyRotatedAt);
     }
 
     /// @inheritdoc IDirectory
-    function provider(address account) external view returns (ProviderRecord memory) {
-        return _providers[account];
+    function provider(address account) external view returns (ProviderRecord memory entry) {
+        ProviderStatus storage status = _providers[account];
+        if (status.kind == ProviderKind.None) return entry;
+        entry = ProviderRecord(_keys[account] & ~_PROVIDER_FLAG, status.kind, status.suspended, status.registeredAt);
     }
 
     /// @inheritdoc IDirectory
     function isPatient(address account) public view returns (bool) {
-        return _patients[account].encryptionKey != bytes32(0);
+        bytes32 entry = _keys[account];
+        return entry != bytes32(0) && entry & _PROVIDER_FLAG == 0;
     }
 
     /// @inheritdoc IDirectory
     function isActiveProvider(address account) external view returns (bool) {
-        ProviderRecord storage entry = _providers[account];
+        ProviderStatus storage entry = _providers[account];
         return entry.kind != ProviderKind.None && !entry.suspended;
     }
 
@@ -161,23 +192,22 @@ contract Directory is IDirectory, AccessControl {
 
     /// @inheritdoc IDirectory
     function encryptionKeyOf(address account) external view returns (bytes32) {
-        bytes32 key = _patients[account].encryptionKey;
-        return key != bytes32(0) ? key : _providers[account].encryptionKey;
+        return _keys[account] & ~_PROVIDER_FLAG;
     }
 
     function _setSuspended(address account, bool suspended) private {
-        ProviderRecord storage entry = _requireProvider(account);
+        ProviderStatus storage entry = _requireProvider(account);
         if (entry.suspended == suspended) revert DirectoryProviderSuspensionUnchanged(account, suspended);
         entry.suspended = suspended;
     }
 
-    function _requireProvider(address account) private view returns (ProviderRecord storage entry) {
+    function _requireProvider(address account) private view returns (ProviderStatus storage entry) {
         entry = _providers[account];
         if (entry.kind == ProviderKind.None) revert DirectoryProviderNotRegistered(account);
     }
 
     function _requireUnregistered(address account) private view {
-        if (isPatient(account) || _providers[account].kind != ProviderKind.None) {
+        if (_keys[account] != bytes32(0)) {
             revert DirectoryAlreadyRegistered(account);
         }
     }

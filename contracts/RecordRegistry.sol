@@ -105,6 +105,28 @@ contract RecordRegistry is IRecordRegistry {
     }
 
     /// @inheritdoc IRecordRegistry
+    function logAccessBatch(AccessRead[] calldata reads) external {
+        if (reads.length == 0) revert RecordEmptyAccessBatch();
+        // Categories of `patient` already found readable for `purpose` in this call.
+        address patient;
+        Purpose purpose;
+        uint64 checked;
+        for (uint256 i = 0; i < reads.length; ++i) {
+            bytes32 recordId = reads[i].recordId;
+            Purpose readPurpose = reads[i].purpose;
+            RecordVersion storage entry = _requireRecord(recordId);
+            (address owner, uint64 categories) = (entry.patient, entry.categories);
+            if (owner != patient || readPurpose != purpose) (patient, purpose, checked) = (owner, readPurpose, 0);
+            uint64 unchecked_ = categories & ~checked;
+            if (unchecked_ != 0) {
+                _requireReadConsent(owner, unchecked_, readPurpose);
+                checked |= unchecked_;
+            }
+            emit RecordAccessed(recordId, owner, msg.sender, readPurpose);
+        }
+    }
+
+    /// @inheritdoc IRecordRegistry
     function publishKeyrings(bytes32[] calldata recordIds, bytes[] calldata keyringCids) external {
         if (recordIds.length != keyringCids.length) revert RecordLengthMismatch(recordIds.length, keyringCids.length);
         for (uint256 i = 0; i < recordIds.length; ++i) {

@@ -277,6 +277,7 @@ export {
   InvalidShortStringError,
   RecordBreakGlassRequiredError,
   RecordLengthMismatchError,
+  RecordEmptyAccessBatchError,
   RecordNotEmergencyCustodianError,
   RecordUnauthorizedPublisherError,
   REVERT_ERRORS,

@@ -18,8 +18,10 @@ interface IDirectory {
         Emergency
     }
 
-    /// @notice A registered patient.
-    /// @dev Slot 0: encryptionKey. Slot 1: registeredAt (64) | keyRotatedAt (64).
+    /// @notice A registered patient, as {patient} returns it.
+    /// @dev Stored in two slots of the Directory: the account's key slot (the encryption key; one slot per account,
+    /// patient or provider, which `isPatient` and `encryptionKeyOf` read alone) and registeredAt (64) |
+    /// keyRotatedAt (64).
     struct PatientRecord {
         bytes32 encryptionKey;
         uint64 registeredAt;
@@ -38,8 +40,10 @@ interface IDirectory {
         uint64 cooldown;
     }
 
-    /// @notice A credentialed provider.
-    /// @dev Slot 0: encryptionKey. Slot 1: kind (8) | suspended (8) | registeredAt (64).
+    /// @notice A credentialed provider, as {provider} returns it.
+    /// @dev Stored in two slots of the Directory: the account's key slot (the encryption key, marked as a provider's
+    /// with bit 255 of its RFC 7748 encoding, which no accepted key has) and kind (8) | suspended (8) |
+    /// registeredAt (64).
     struct ProviderRecord {
         bytes32 encryptionKey;
         ProviderKind kind;

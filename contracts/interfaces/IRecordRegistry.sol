@@ -65,6 +65,12 @@ interface IRecordRegistry {
     /// @notice Emitted when the emergency custodian releases `recordId`'s key to `provider` during break-glass.
     event EmergencyKeyReleased(bytes32 indexed recordId, address indexed patient, address indexed provider, address custodian);
 
+    /// @notice One read for {logAccessBatch}: the record version read and the purpose it was read for.
+    struct AccessRead {
+        bytes32 recordId;
+        Purpose purpose;
+    }
+
     /// @notice An anchored batch of record versions.
     /// @dev Slot 0: patient (160) | count (32) | anchoredAt (40). Slot 1: author (160) | categories (64).
     /// Slot 2: root.
@@ -115,6 +121,8 @@ interface IRecordRegistry {
     error RecordNotEmergencyCustodian(address account);
     /// @notice `provider` has no open break-glass covering `recordId`.
     error RecordBreakGlassRequired(bytes32 recordId, address provider);
+    /// @notice {logAccessBatch} was called with no reads.
+    error RecordEmptyAccessBatch();
     /// @notice The proof does not show `recordId` as a leaf of batch `batchId` in categories the batch declared.
     error RecordNotInBatch(bytes32 batchId, bytes32 recordId);
 
@@ -175,6 +183,18 @@ interface IRecordRegistry {
     /// @notice Records on chain that the caller read `recordId` for `purpose` (an audit entry, no state).
     /// @dev Requires read consent for every category of the record and `purpose`, or the caller being the patient.
     function logAccess(bytes32 recordId, Purpose purpose) external;
+
+    /// @notice {logAccess} for many reads in one transaction: records of one or several patients, each with its
+    /// purpose; no state, one {RecordAccessed} event per read, in order.
+    /// @dev Requirements: every read passes the checks of {logAccess} (the record exists: {RecordNotFound}; read
+    /// consent for every category of the record and the read's purpose, or the caller being the patient:
+    /// {RecordReadConsentRequired} naming the lowest category missing), else the whole call reverts with the first
+    /// failing read's error, as that read's {logAccess} would. Consecutive reads of the same patient for the same
+    /// purpose ask the consent registry only about categories not yet checked (within one transaction the answer
+    /// can't change), so reads in a batch are best ordered by patient and purpose. Reverts with
+    /// {RecordEmptyAccessBatch} when `reads` is empty. Emits a {RecordAccessed} event per read.
+    /// @param reads The reads, in the order their events are emitted.
+    function logAccessBatch(AccessRead[] calldata reads) external;
 
     /// @notice Publishes extra keyrings for records of one patient (keys follow consent: a new grantee, a rotated
     /// key); no state, one event per keyring.

@@ -170,6 +170,8 @@ export const RecordNotEmergencyCustodianError = revertError("RecordNotEmergencyC
 export const RecordBreakGlassRequiredError = revertError("RecordBreakGlassRequired");
 /** See `IRecordRegistry.RecordNotInBatch`: the Merkle proof does not place the record in the batch. */
 export const RecordNotInBatchError = revertError("RecordNotInBatch");
+/** See `IRecordRegistry.RecordEmptyAccessBatch`: `logAccessBatch` was called with no reads. */
+export const RecordEmptyAccessBatchError = revertError("RecordEmptyAccessBatch");
 
 /** Every named revert class, by Solidity error name. A test keeps it equal to the contracts' ABIs. */
 export const REVERT_ERRORS: ReadonlyMap<string, RevertErrorClass> = new Map(
@@ -231,6 +233,7 @@ export const REVERT_ERRORS: ReadonlyMap<string, RevertErrorClass> = new Map(
     ConsentTooManyDelegatesError,
     ConsentDelegateAlreadyConfirmedError,
     RecordNotInBatchError,
+    RecordEmptyAccessBatchError,
     InvalidAccountNonceError,
     StringTooLongError,
     InvalidShortStringError,

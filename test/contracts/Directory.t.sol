@@ -475,4 +475,58 @@ contract DirectoryTest is CarechainTest {
         assertEq(directory.patient(alice).keyRotatedAt, START + delay, "keyRotatedAt");
         assertEq(directory.patient(alice).registeredAt, START, "registeredAt");
     }
+
+    /// @dev The one key slot per account holds the key and the role (bit 255 of the key marks a provider): for any
+    /// usable key, a patient and a provider registered with it, then both rotated to a second key, each keep their
+    /// role, key and dates, and neither is seen as the other (isPatient, encryptionKeyOf, patient(), provider(),
+    /// suspension, registering again).
+    function testFuzz_KeySlot_KeepsRoleAndKey(bytes32 keySeed, bytes32 rotatedSeed, uint32 delay) public {
+        bytes32 key = _fuzzKey(keySeed);
+        bytes32 rotated = _fuzzKey(rotatedSeed);
+        address newPatient = address(uint160(uint256(keccak256("key-slot/patient"))));
+        address newProvider = address(uint160(uint256(keccak256("key-slot/provider"))));
+        vm.prank(newPatient);
+        directory.registerPatient(key);
+        vm.prank(REGISTRAR);
+        directory.registerProvider(newProvider, IDirectory.ProviderKind.Pharmacy, key);
+        vm.warp(START + delay);
+        vm.prank(newPatient);
+        directory.rotatePatientKey(rotated);
+        vm.prank(newProvider);
+        directory.rotateProviderKey(rotated);
+        vm.prank(REGISTRAR);
+        directory.suspendProvider(newProvider);
+
+        assertTrue(directory.isPatient(newPatient), "patient is a patient");
+        assertFalse(directory.isPatient(newProvider), "provider is no patient");
+        assertEq(directory.encryptionKeyOf(newPatient), rotated, "patient key");
+        assertEq(directory.encryptionKeyOf(newProvider), rotated, "provider key, without the role bit");
+        assertEq(directory.patient(newPatient).encryptionKey, rotated, "patient(): key");
+        assertEq(directory.patient(newPatient).registeredAt, START, "patient(): registeredAt");
+        assertEq(directory.patient(newPatient).keyRotatedAt, START + delay, "patient(): keyRotatedAt");
+        assertEq(directory.patient(newProvider).encryptionKey, bytes32(0), "patient() of a provider is empty");
+        assertEq(directory.patient(newProvider).registeredAt, 0, "patient() of a provider: no date");
+        IDirectory.ProviderRecord memory entry = directory.provider(newProvider);
+        assertEq(entry.encryptionKey, rotated, "provider(): key");
+        assertTrue(entry.kind == IDirectory.ProviderKind.Pharmacy, "provider(): kind");
+        assertTrue(entry.suspended, "provider(): suspended");
+        assertEq(entry.registeredAt, START, "provider(): registeredAt");
+        assertEq(directory.provider(newPatient).encryptionKey, bytes32(0), "provider() of a patient is empty");
+        assertTrue(directory.provider(newPatient).kind == IDirectory.ProviderKind.None, "provider() of a patient: None");
+        assertFalse(directory.isActiveProvider(newPatient), "a patient is no provider");
+        assertFalse(directory.isSuspended(newPatient), "a patient is not suspended");
+
+        vm.expectRevert(abi.encodeWithSelector(IDirectory.DirectoryAlreadyRegistered.selector, newProvider));
+        vm.prank(newProvider);
+        directory.registerPatient(key);
+        vm.expectRevert(abi.encodeWithSelector(IDirectory.DirectoryAlreadyRegistered.selector, newPatient));
+        vm.prank(REGISTRAR);
+        directory.registerProvider(newPatient, IDirectory.ProviderKind.Lab, key);
+        vm.expectRevert(abi.encodeWithSelector(IDirectory.DirectoryProviderNotRegistered.selector, newPatient));
+        vm.prank(newPatient);
+        directory.rotateProviderKey(key);
+        vm.expectRevert(abi.encodeWithSelector(IDirectory.DirectoryPatientNotRegistered.selector, newProvider));
+        vm.prank(newProvider);
+        directory.rotatePatientKey(key);
+    }
 }

@@ -6,6 +6,19 @@ pragma solidity ^0.8.28;
 /// (the Foundry cheatcode ABI). forge-std is not a dependency: this is the subset we need, nothing more.
 /// @dev Lives at `address(uint160(uint256(keccak256("hevm cheat code"))))`, see {CarechainTest.vm}.
 interface Vm {
+    /// @notice A log as {getRecordedLogs} returns it.
+    struct Log {
+        bytes32[] topics;
+        bytes data;
+        address emitter;
+    }
+
+    /// @notice Starts recording every log emitted from now on (and forgets those recorded before).
+    function recordLogs() external;
+
+    /// @notice The logs recorded since {recordLogs} or the last call of this cheatcode, which clears them.
+    function getRecordedLogs() external returns (Log[] memory logs);
+
     /// @notice The next call (only) is made with `msg.sender == sender`.
     function prank(address sender) external;
 
