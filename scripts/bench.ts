@@ -50,7 +50,7 @@ const quick = values.quick;
 /** What each section measures, full and quick. */
 const config = quick
   ? {
-      gas: { batchSizes: [1, 10, 100, 1000] },
+      gas: { batchSizes: [1, 10, 100, 1000], readBatchSizes: [1, 10, 100] },
       crypto: {
         encryptSizes: ["1KiB", "64KiB", "1MiB"],
         decryptSizes: ["1MiB"],
@@ -68,7 +68,7 @@ const config = quick
       indexer: { events: 20_000, patients: 500 },
     }
   : {
-      gas: { batchSizes: [1, 10, 100, 1000] },
+      gas: { batchSizes: [1, 10, 100, 1000], readBatchSizes: [1, 10, 100] },
       crypto: {
         encryptSizes: ["1KiB", "64KiB", "1MiB", "64MiB"],
         decryptSizes: ["1MiB", "64MiB"],

@@ -76,7 +76,7 @@ export function gasFloor(tx: {
  * - amend: anchor with `previous` by the record's original author: slots 0, 1 and 2 (previous) + the index
  *   element → 4 (marking the previous version amended updates a slot, it writes no new one; slot 3, the original
  *   author, is written only when the patient or a delegate amends).
- * - logAccess: an event only → 0.
+ * - logAccess: an event only → 0; logAccessBatch: an event per read → 0 (`perRead.N` = tx gas / N against floor / N).
  * - logBatchAccess: the same for a record of a batch (`gas.logBatchAccess`) → 0.
  * - publishKeyrings: an event per keyring → 0; `gas.publishKeyrings.perKeyring.N` = tx gas / N (a grant's sharing
  *   step and a key rotation publish one keyring per record, in pages of 100).
@@ -146,7 +146,10 @@ export async function anchorRandomBatch(chain: BenchChain, count: number, catego
 }
 
 /** Runs each operation once on a fresh chain and reports its gas against its floor. */
-export async function gasMetrics(options: { batchSizes: readonly number[] }): Promise<Metric[]> {
+export async function gasMetrics(options: {
+  batchSizes: readonly number[];
+  readBatchSizes: readonly number[];
+}): Promise<Metric[]> {
   const chain = await benchChain();
   try {
     const { registrar, hospital, lab, patient, relayer } = chain;
@@ -220,6 +223,22 @@ export async function gasMetrics(options: { batchSizes: readonly number[] }): Pr
         NEW_SLOTS.logAccess,
       ),
     );
+    // logAccessBatch: N reads of N different records of the patient (Treatment), one transaction; per read =
+    // tx gas / N. Every record is a distinct cold slot, as reading a patient's history would be.
+    const readable = [first.recordId, second.recordId];
+    const most = Math.max(0, ...options.readBatchSizes);
+    while (readable.length < most) readable.push((await anchor()).recordId);
+    for (const count of options.readBatchSizes) {
+      const reads = readable.slice(0, count).map((recordId) => ({ recordId, purpose: 0 }));
+      out.push(
+        gasMetric(
+          `gas.logAccessBatch.perRead.${count}`,
+          await mined(hospital.contracts.records.logAccessBatch(reads)),
+          NEW_SLOTS.logAccess,
+          count,
+        ),
+      );
+    }
 
     // Batches: leaves in two categories (VitalSigns, Laboratory); per record = tx gas / count.
     let last: Awaited<ReturnType<typeof anchorRandomBatch>> | undefined;
@@ -239,7 +258,7 @@ export async function gasMetrics(options: { batchSizes: readonly number[] }): Pr
 
     // publishKeyrings: the patient publishes one keyring per record (its grant's sharing step, its key rotation),
     // a page of 1 and of 100 (the SDK's page).
-    const ids = [first.recordId, second.recordId];
+    const ids = readable.slice(0, 100);
     while (ids.length < 100) ids.push((await anchor()).recordId);
     for (const count of [1, 100]) {
       const page = ids.slice(0, count);
