@@ -885,7 +885,9 @@ export class Carechain {
    * CIDs → key unwrapped with this identity → decrypted and authenticated → validated → read logged on chain
    * (`logAccess`, unless this client is the patient itself or logging is off).
    * @param recordId - The version id (0x hex digest).
-   * @param options - `purpose` of the read (default TREAT).
+   * @param options - `purpose` of the read (default TREAT); `batch`, the batch that anchored it; `logAccess: false`
+   * to leave this read unlogged (for instance to log several reads in one transaction with
+   * {@link Carechain.logReads}); default: the client's `logAccess` option.
    * @throws {RecordReadConsentRequiredError} When the chain says this account may not read it for `purpose`.
    * @throws {IntegrityError} When a blob does not match its CID.
    * @throws {NotARecipientError | DecryptionError} When no keyring holds a key for this account that opens the
@@ -898,7 +900,7 @@ export class Carechain {
    */
   async readRecord<T extends Resource = Resource>(
     recordId: string,
-    options: { purpose?: PurposeCode; batch?: string } = {},
+    options: { purpose?: PurposeCode; batch?: string; logAccess?: boolean } = {},
   ): Promise<ReadRecord<T>> {
     const purpose = options.purpose ?? "TREAT";
     const id = toHex(fromHex("recordId", recordId, 32));
@@ -933,7 +935,7 @@ export class Carechain {
     }
     // A patient reading its own record is not an access to log (and patients may hold no ETH).
     let accessLog: TxResult | undefined;
-    if (this.#logAccess && me !== anchor.patient) {
+    if ((options.logAccess ?? this.#logAccess) && me !== anchor.patient) {
       const p = PurposeOfUse[purpose];
       accessLog = await this.#send("logAccess", () =>
         anchor.batch
@@ -942,6 +944,42 @@ export class Carechain {
       );
     }
     return { resource, anchor, contentCid, anchorTx, accessLog, skipped };
+  }
+
+  /**
+   * Logs many reads on chain in one transaction (`logAccessBatch`): records of one or several patients, each read
+   * with its purpose, one `RecordAccessed` event per read in the given order, each checked on chain exactly as
+   * `logAccess` checks a single read (read consent for every category of the record and the purpose). As with
+   * {@link Carechain.readRecord}, a patient's reads of its own records are not logged: they are left out, and when
+   * nothing is left no transaction is sent. For records anchored on their own; a record read from a batch is logged
+   * by `readRecord` (`logBatchAccess`). Reads of the same patient for the same purpose are cheapest next to each
+   * other (the contract checks each category once per run of them).
+   * @example
+   * ```ts
+   * const reads = ids.map((recordId) => ({ recordId, purpose: "TREAT" as const }));
+   * for (const { recordId } of reads) await hospital.readRecord(recordId, { logAccess: false });
+   * await hospital.logReads(reads);
+   * ```
+   * @param reads - The reads: `recordId` (0x hex, 32 bytes) and `purpose` (default TREAT).
+   * @returns The transaction, or `undefined` when every read was the patient's own (nothing to log).
+   * @throws {RangeError} When `reads` is empty or a purpose is not a known PurposeOfUse code.
+   * @throws {TypeError | RangeError} When a record id is not hex, or not 32 bytes.
+   * @throws {RecordNotFoundError} When a record id is not anchored on its own (nothing is logged).
+   * @throws {RecordReadConsentRequiredError} When any read lacks read consent for one of its record's categories and
+   * its purpose (nothing is logged: the transaction logs all the reads or none).
+   */
+  async logReads(reads: readonly { readonly recordId: string; readonly purpose?: PurposeCode }[]): Promise<TxResult | undefined> {
+    if (reads.length === 0) throw new RangeError("reads: at least one read is needed");
+    const checked = reads.map((read, i) => {
+      const purpose = read.purpose ?? "TREAT";
+      if (!Object.hasOwn(PurposeOfUse, purpose)) throw new RangeError(`reads[${i}].purpose: unknown purpose ${String(purpose)}`);
+      return { recordId: toHex(fromHex(`reads[${i}].recordId`, read.recordId, 32)), purpose: PurposeOfUse[purpose] };
+    });
+    const me = await this.address();
+    const anchors = await Promise.all(checked.map((read) => this.getRecord(read.recordId)));
+    const logged = checked.filter((_, i) => anchors[i]!.patient !== me);
+    if (logged.length === 0) return undefined;
+    return this.#send("logAccessBatch", () => this.contracts.records.logAccessBatch(logged));
   }
 
   /**
