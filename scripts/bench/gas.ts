@@ -63,8 +63,8 @@ export function gasFloor(tx: {
 
 /**
  * New storage slots per operation, from the storage layout comments in contracts/interfaces/*.sol.
- * - registerPatient: PatientRecord = encryptionKey (slot 0) + registeredAt|keyRotatedAt (slot 1) → 2.
- * - registerProvider: ProviderRecord = encryptionKey (slot 0) + kind|suspended|registeredAt (slot 1) → 2.
+ * - registerPatient: the account's key slot (key; role bit clear) + registeredAt|keyRotatedAt → 2.
+ * - registerProvider: the account's key slot (key; role bit set) + kind|suspended|registeredAt → 2.
  * - grant: ConsentTerms is one slot + the pair's consent epoch (0 → 1; a first grant to this grantee) → 2.
  * - grantBySig: the ConsentTerms slot + the pair's consent epoch + the signer's nonce (0 → 1 on its first signed
  *   request; replay protection must store it) → 3.
