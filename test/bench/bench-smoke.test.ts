@@ -89,6 +89,9 @@ describe("npm run bench -- --quick", () => {
       "gas.anchor",
       "gas.amend",
       "gas.logAccess",
+      "gas.logAccessBatch.perRead.1",
+      "gas.logAccessBatch.perRead.10",
+      "gas.logAccessBatch.perRead.100",
       "gas.batchAnchor.perRecord.1",
       "gas.batchAnchor.perRecord.10",
       "gas.batchAnchor.perRecord.100",
@@ -123,6 +126,10 @@ describe("npm run bench -- --quick", () => {
       // A transaction can't use less than its floor.
       expect(m.ratio!, name).toBeGreaterThanOrEqual(1);
     }
+    // Batching shares the transaction and the consent check: per read, 10 and 100 reads cost far less than one.
+    const gasOf = (name: string) => report.metrics.find((m) => m.name === name)!.value;
+    expect(gasOf("gas.logAccessBatch.perRead.10")).toBeLessThan(gasOf("gas.logAccess") / 3);
+    expect(gasOf("gas.logAccessBatch.perRead.100")).toBeLessThan(gasOf("gas.logAccessBatch.perRead.10"));
     const rss = report.metrics.find((m) => m.name === "memory.encrypt16MiB.peakRssMiB")!;
     expect(rss.value).toBeGreaterThanOrEqual(rss.baseline!);
     const pack = report.metrics.find((m) => m.name === "bundle.fhirDefinitions.gzKiB")!;
