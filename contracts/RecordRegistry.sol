@@ -92,6 +92,29 @@ contract RecordRegistry is IRecordRegistry {
     }
 
     /// @inheritdoc IRecordRegistry
+    function logBatchAccesses(bytes32 batchId, BatchAccessRead[] calldata reads) external {
+        if (reads.length == 0) revert RecordEmptyAccessBatch();
+        Batch storage entry = _requireBatch(batchId);
+        (address patient, uint64 declared) = (entry.patient, entry.categories);
+        // Categories of `patient` already found readable for `purpose` in this call.
+        Purpose purpose;
+        uint64 checked;
+        for (uint256 i = 0; i < reads.length; ++i) {
+            BatchAccessRead calldata read = reads[i];
+            uint64 categories = read.categories;
+            if (!_subset(categories, declared)) revert RecordCategoryNotInBatch(batchId, categories);
+            Purpose readPurpose = read.purpose;
+            if (readPurpose != purpose) (purpose, checked) = (readPurpose, 0);
+            uint64 unchecked_ = categories & ~checked;
+            if (unchecked_ != 0) {
+                _requireReadConsent(patient, unchecked_, readPurpose);
+                checked |= unchecked_;
+            }
+            _emitRecordAccessed(read.recordId, patient, readPurpose);
+        }
+    }
+
+    /// @inheritdoc IRecordRegistry
     function batch(bytes32 batchId) external view returns (Batch memory) {
         return _requireBatch(batchId);
     }
@@ -122,7 +145,7 @@ contract RecordRegistry is IRecordRegistry {
                 _requireReadConsent(owner, unchecked_, readPurpose);
                 checked |= unchecked_;
             }
-            emit RecordAccessed(recordId, owner, msg.sender, readPurpose);
+            _emitRecordAccessed(recordId, owner, readPurpose);
         }
     }
 
@@ -264,7 +287,25 @@ contract RecordRegistry is IRecordRegistry {
 
     /// @dev Whether `categories` is a non-empty subset of the categories batch `entry` declared.
     function _declared(Batch storage entry, uint64 categories) private view returns (bool) {
-        return categories != 0 && categories & ~entry.categories == 0;
+        return _subset(categories, entry.categories);
+    }
+
+    /// @dev Emits {RecordAccessed}(recordId, patient, msg.sender, purpose) from scratch space: the same log as `emit`,
+    /// without a memory allocation per event (about 110 gas less per read in a batch). The batch tests compare its
+    /// logs with those of `emit` in {logAccess} and {logBatchAccess}, topic by topic and byte by byte.
+    function _emitRecordAccessed(bytes32 recordId, address patient, Purpose purpose) private {
+        bytes32 topic = RecordAccessed.selector;
+        // The one assembly block of the contracts: 110 gas per read is what brings a batch under 1.3 × its floor.
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(0, purpose)
+            log4(0, 32, topic, recordId, patient, caller())
+        }
+    }
+
+    /// @dev Whether `categories` is a non-empty subset of `declared`.
+    function _subset(uint64 categories, uint64 declared) private pure returns (bool) {
+        return categories != 0 && categories & ~declared == 0;
     }
 
     /// @dev The author of version 1 of the record line `entry` belongs to.

@@ -71,6 +71,14 @@ interface IRecordRegistry {
         Purpose purpose;
     }
 
+    /// @notice One read for {logBatchAccesses}: a record version of the batch, its category mask (as in the batch's
+    /// manifest) and the purpose it was read for.
+    struct BatchAccessRead {
+        bytes32 recordId;
+        uint64 categories;
+        Purpose purpose;
+    }
+
     /// @notice An anchored batch of record versions.
     /// @dev Slot 0: patient (160) | count (32) | anchoredAt (40). Slot 1: author (160) | categories (64).
     /// Slot 2: root.
@@ -121,7 +129,7 @@ interface IRecordRegistry {
     error RecordNotEmergencyCustodian(address account);
     /// @notice `provider` has no open break-glass covering `recordId`.
     error RecordBreakGlassRequired(bytes32 recordId, address provider);
-    /// @notice {logAccessBatch} was called with no reads.
+    /// @notice {logAccessBatch} or {logBatchAccesses} was called with no reads.
     error RecordEmptyAccessBatch();
     /// @notice The proof does not show `recordId` as a leaf of batch `batchId` in categories the batch declared.
     error RecordNotInBatch(bytes32 batchId, bytes32 recordId);
@@ -176,6 +184,19 @@ interface IRecordRegistry {
     /// @notice {logAccess} for a record version anchored in batch `batchId` whose category mask is `categories`
     /// (every one declared by the batch; read consent needed for every one).
     function logBatchAccess(bytes32 batchId, bytes32 recordId, uint64 categories, Purpose purpose) external;
+
+    /// @notice {logBatchAccess} for many reads of records of one batch in one transaction; no state, one
+    /// {RecordAccessed} event per read, in order.
+    /// @dev Requirements: the batch exists ({RecordBatchNotFound}); every read passes the checks of {logBatchAccess}
+    /// (its categories are a non-empty subset of those the batch declared: {RecordCategoryNotInBatch}; read consent
+    /// of the batch's patient for every one of them and the read's purpose: {RecordReadConsentRequired} naming the
+    /// lowest category missing), else the whole call reverts with the first failing read's error, as that read's
+    /// {logBatchAccess} would. As there, the record id is not checked against the batch's root. The batch's entry
+    /// is read once, and consecutive reads for the same purpose ask the consent registry only about categories not
+    /// yet checked. Reverts with {RecordEmptyAccessBatch} when `reads` is empty.
+    /// @param batchId The batch the records were anchored in.
+    /// @param reads The reads, in the order their events are emitted.
+    function logBatchAccesses(bytes32 batchId, BatchAccessRead[] calldata reads) external;
 
     /// @notice The anchored batch `batchId`; reverts with {RecordBatchNotFound} when unknown.
     function batch(bytes32 batchId) external view returns (Batch memory);

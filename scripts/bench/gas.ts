@@ -77,7 +77,8 @@ export function gasFloor(tx: {
  *   element → 4 (marking the previous version amended updates a slot, it writes no new one; slot 3, the original
  *   author, is written only when the patient or a delegate amends).
  * - logAccess: an event only → 0; logAccessBatch: an event per read → 0 (`perRead.N` = tx gas / N against floor / N).
- * - logBatchAccess: the same for a record of a batch (`gas.logBatchAccess`) → 0.
+ * - logBatchAccess: the same for a record of a batch (`gas.logBatchAccess`) → 0; logBatchAccesses: an event per read
+ *   of records of one batch → 0 (`perRead.N` = tx gas / N against floor / N).
  * - publishKeyrings: an event per keyring → 0; `gas.publishKeyrings.perKeyring.N` = tx gas / N (a grant's sharing
  *   step and a key rotation publish one keyring per record, in pages of 100).
  * - rotatePatientKey: updates the patient's key slot and its keyRotatedAt → 0.
@@ -142,7 +143,7 @@ export async function anchorRandomBatch(chain: BenchChain, count: number, catego
   if (!(await chain.hospital.contracts.records.verifyBatchRecord(batchId, recordId, leafMask, keyringDigest, proof))) {
     throw new Error("anchorBatch: the on-chain proof check refused a leaf of the tree");
   }
-  return { tx, batchId, recordId, leafMask };
+  return { tx, batchId, recordId, leafMask, leaves };
 }
 
 /** Runs each operation once on a fresh chain and reports its gas against its floor. */
@@ -254,6 +255,18 @@ export async function gasMetrics(options: {
           NEW_SLOTS.logBatchAccess,
         ),
       );
+      // logBatchAccesses: N reads of N records of that batch (Treatment), one transaction; per read = tx gas / N.
+      for (const count of options.batchSizes.filter((n) => n <= last.leaves.length)) {
+        const reads = last.leaves.slice(0, count).map(([recordId, mask]) => ({ recordId, categories: mask, purpose: 0 }));
+        out.push(
+          gasMetric(
+            `gas.logBatchAccesses.perRead.${count}`,
+            await mined(hospital.contracts.records.logBatchAccesses(last.batchId, reads)),
+            NEW_SLOTS.logBatchAccess,
+            count,
+          ),
+        );
+      }
     }
 
     // publishKeyrings: the patient publishes one keyring per record (its grant's sharing step, its key rotation),

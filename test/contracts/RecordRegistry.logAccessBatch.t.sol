@@ -6,8 +6,8 @@ import {Purpose} from "../../contracts/types/Access.sol";
 import {CarechainTest} from "./utils/Test.sol";
 import {Vm} from "./utils/Vm.sol";
 
-/// @notice {IRecordRegistry.logAccessBatch}: many reads in one transaction, each checked and logged exactly as its
-/// own {IRecordRegistry.logAccess} would be.
+/// @notice {IRecordRegistry.logAccessBatch} and {IRecordRegistry.logBatchAccesses}: many reads in one transaction,
+/// each checked and logged exactly as its own {IRecordRegistry.logAccess} / {IRecordRegistry.logBatchAccess} would be.
 contract RecordRegistryLogAccessBatchTest is CarechainTest {
     uint8 internal constant LABS = 3;
     uint8 internal constant IMAGING = 7;
@@ -18,6 +18,8 @@ contract RecordRegistryLogAccessBatchTest is CarechainTest {
     /// @dev Records of the fixture: alice LABS, alice IMAGING, alice LABS|IMAGING, bob LABS, bob VITALS,
     /// bob LABS|VITALS (all anchored by their patient).
     bytes32[6] internal ids;
+    /// @dev A batch alice anchored herself, declaring LABS and IMAGING.
+    bytes32 internal batchId;
 
     function setUp() public {
         _deploy();
@@ -29,6 +31,10 @@ contract RecordRegistryLogAccessBatchTest is CarechainTest {
         ids[3] = _anchorOwn(bob, _bit(LABS), "b/labs");
         ids[4] = _anchorOwn(bob, _bit(VITALS), "b/vitals");
         ids[5] = _anchorOwn(bob, _bit(LABS) | _bit(VITALS), "b/both");
+        bytes32 root = _digest("batch/root");
+        bytes memory manifest = _cid(_digest("batch/manifest"));
+        vm.prank(alice);
+        batchId = records.anchorBatch(alice, root, _bit(LABS) | _bit(IMAGING), 4, manifest);
     }
 
     function _anchorOwn(address patient, uint64 categories, string memory name) internal returns (bytes32) {
@@ -208,6 +214,114 @@ contract RecordRegistryLogAccessBatchTest is CarechainTest {
         }
         vm.prank(hospital);
         records.logAccessBatch(reads);
+        Vm.Log[] memory batched = vm.getRecordedLogs();
+        assertEq(batched.length, reads.length, "one event per read");
+        assertEq(single.length, batched.length, "as many events as the single calls");
+        for (uint256 i = 0; i < batched.length; ++i) {
+            assertEq(batched[i].emitter, address(records), "emitter");
+            assertEq(batched[i].topics, single[i].topics, "topics");
+            assertEq(batched[i].data, single[i].data, "data");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // logBatchAccesses
+    // ---------------------------------------------------------------------------------------------------------
+
+    function _batchReads(uint64 c0, Purpose p0, uint64 c1, Purpose p1)
+        internal
+        pure
+        returns (IRecordRegistry.BatchAccessRead[] memory reads)
+    {
+        reads = new IRecordRegistry.BatchAccessRead[](2);
+        reads[0] = IRecordRegistry.BatchAccessRead(keccak256("leaf/0"), c0, p0);
+        reads[1] = IRecordRegistry.BatchAccessRead(keccak256("leaf/1"), c1, p1);
+    }
+
+    function test_LogBatchAccesses_OneEventPerReadInOrder() public {
+        _grant(alice, hospital, _terms(_bit(LABS) | _bit(IMAGING), 0, ALL_PURPOSES, expiry));
+        _expectAccessed(keccak256("leaf/0"), alice, hospital, Purpose.Treatment);
+        _expectAccessed(keccak256("leaf/1"), alice, hospital, Purpose.Payment);
+        vm.prank(hospital);
+        records.logBatchAccesses(batchId, _batchReads(_bit(LABS), Purpose.Treatment, _bit(LABS) | _bit(IMAGING), Purpose.Payment));
+    }
+
+    function test_LogBatchAccesses_RevertWhen_EmptyOrBatchNotFound() public {
+        vm.expectRevert(IRecordRegistry.RecordEmptyAccessBatch.selector);
+        vm.prank(hospital);
+        records.logBatchAccesses(batchId, new IRecordRegistry.BatchAccessRead[](0));
+
+        bytes32 unknown = _digest("no batch");
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordBatchNotFound.selector, unknown));
+        vm.prank(hospital);
+        records.logBatchAccesses(unknown, _batchReads(_bit(LABS), Purpose.Treatment, _bit(LABS), Purpose.Treatment));
+    }
+
+    /// @dev A later read in a category the batch did not declare, or without consent, fails the whole call.
+    function test_LogBatchAccesses_RevertWhen_LaterReadUndeclaredOrUnconsented() public {
+        _grant(alice, hospital, _terms(_bit(LABS), 0, _purposeBit(Purpose.Treatment), expiry));
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordCategoryNotInBatch.selector, batchId, _bit(VITALS)));
+        vm.prank(hospital);
+        records.logBatchAccesses(batchId, _batchReads(_bit(LABS), Purpose.Treatment, _bit(VITALS), Purpose.Treatment));
+
+        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordCategoryNotInBatch.selector, batchId, 0));
+        vm.prank(hospital);
+        records.logBatchAccesses(batchId, _batchReads(_bit(LABS), Purpose.Treatment, 0, Purpose.Treatment));
+
+        _expectReadRefused(alice, IMAGING, Purpose.Treatment);
+        vm.prank(hospital);
+        records.logBatchAccesses(batchId, _batchReads(_bit(LABS), Purpose.Treatment, _bit(IMAGING), Purpose.Treatment));
+
+        _expectReadRefused(alice, LABS, Purpose.Research);
+        vm.prank(hospital);
+        records.logBatchAccesses(batchId, _batchReads(_bit(LABS), Purpose.Treatment, _bit(LABS), Purpose.Research));
+    }
+
+    /// @dev As testFuzz_LogAccessBatch_EqualsSingleCalls, for reads of batch records against logBatchAccess: random
+    /// grant (bit 0 of `flags` widens it to LABS and IMAGING for every purpose), suspension (bits 1 and 2), and 1 to
+    /// 8 reads with random ids, purposes and masks (mostly LABS, IMAGING or both; with bit 3, some reads name VITALS,
+    /// which the batch did not declare, or no category).
+    function testFuzz_LogBatchAccesses_EqualsSingleCalls(
+        uint64 readMask,
+        uint32 purposes,
+        uint8 flags,
+        uint256 readSeed,
+        uint8 count
+    ) public {
+        if (flags & 1 != 0) (readMask, purposes) = (readMask | _bit(LABS) | _bit(IMAGING), ALL_PURPOSES);
+        if (readMask != 0) _grant(alice, hospital, _terms(readMask, 0, uint32(bound(purposes, 1, ALL_PURPOSES)), expiry));
+        if (flags & 6 == 6) {
+            vm.prank(REGISTRAR);
+            directory.suspendProvider(hospital);
+        }
+        uint64[5] memory masks = [_bit(LABS), _bit(IMAGING), _bit(LABS) | _bit(IMAGING), _bit(VITALS), 0];
+        IRecordRegistry.BatchAccessRead[] memory reads = new IRecordRegistry.BatchAccessRead[](bound(count, 1, 8));
+        for (uint256 i = 0; i < reads.length; ++i) {
+            uint256 r = uint256(keccak256(abi.encode(readSeed, i)));
+            uint64 mask = masks[flags & 8 != 0 && r % 8 == 0 ? 3 + (r >> 3) % 2 : (r >> 8) % 3];
+            reads[i] = IRecordRegistry.BatchAccessRead(bytes32(r), mask, Purpose((r >> 16) % PURPOSE_COUNT));
+        }
+
+        vm.recordLogs();
+        bytes memory firstError;
+        bool failed;
+        for (uint256 i = 0; i < reads.length && !failed; ++i) {
+            vm.prank(hospital);
+            try records.logBatchAccess(batchId, reads[i].recordId, reads[i].categories, reads[i].purpose) {}
+            catch (bytes memory err) {
+                (failed, firstError) = (true, err);
+            }
+        }
+        Vm.Log[] memory single = vm.getRecordedLogs();
+
+        if (failed) {
+            vm.expectRevert(firstError);
+            vm.prank(hospital);
+            records.logBatchAccesses(batchId, reads);
+            return;
+        }
+        vm.prank(hospital);
+        records.logBatchAccesses(batchId, reads);
         Vm.Log[] memory batched = vm.getRecordedLogs();
         assertEq(batched.length, reads.length, "one event per read");
         assertEq(single.length, batched.length, "as many events as the single calls");

@@ -5,7 +5,12 @@
  */
 import { describe, expect, it } from "vitest";
 
-import { RecordNotFoundError, RecordReadConsentRequiredError } from "../../sdk/index.js";
+import {
+  IntegrityError,
+  RecordBatchNotFoundError,
+  RecordNotFoundError,
+  RecordReadConsentRequiredError,
+} from "../../sdk/index.js";
 import { extraClients, heartRate, registeredFixture } from "../helpers/fixtures.js";
 
 async function twoPatients() {
@@ -96,5 +101,46 @@ describe("logReads", () => {
       RecordNotFoundError,
     );
     expect(reads(await f.patient.auditTrail(patient))).toEqual([]);
+  });
+
+  it("logBatchReads logs reads of a batch's records in one transaction, checked like logBatchAccess", async () => {
+    const { f, second, patient, patient2, hospital } = await twoPatients();
+    const batch = await f.hospital.addRecords(patient, [heartRate(60), heartRate(61), heartRate(62)]);
+    const [b0, b1, b2] = batch.records.map((r) => r.recordId);
+    for (const id of [b0!, b2!]) await f.hospital.readRecord(id, { batch: batch.batchId, logAccess: false });
+
+    const tx = await f.hospital.logBatchReads(batch.batchId, [
+      { recordId: b2! },
+      { recordId: b0!, purpose: "HPAYMT" },
+      { recordId: b1! },
+    ]);
+    expect(reads(await f.patient.auditTrail(patient))).toEqual([
+      { actor: hospital, recordId: b2, purpose: "TREAT", tx: tx!.hash },
+      { actor: hospital, recordId: b0, purpose: "HPAYMT", tx: tx!.hash },
+      { actor: hospital, recordId: b1, purpose: "TREAT", tx: tx!.hash },
+    ]);
+    // One read in a batch costs less than the single logBatchAccess of a read.
+    const single = await f.hospital.readRecord(b1!, { batch: batch.batchId });
+    expect(tx!.gasUsed).toBeLessThan(3n * single.accessLog!.gasUsed);
+
+    // The patient's own reads are not logged; a purpose the patient did not grant fails the whole batch; a record
+    // that is not in the batch, or a batch that does not exist, is refused before anything is sent.
+    expect(await f.patient.logBatchReads(batch.batchId, [{ recordId: b0! }])).toBeUndefined();
+    const before = (await f.patient.auditTrail(patient)).length;
+    await expect(
+      f.hospital.logBatchReads(batch.batchId, [{ recordId: b0! }, { recordId: b1!, purpose: "HRESCH" }]),
+    ).rejects.toBeInstanceOf(RecordReadConsentRequiredError);
+    await expect(f.lab.logBatchReads(batch.batchId, [{ recordId: b0! }])).rejects.toBeInstanceOf(
+      RecordReadConsentRequiredError,
+    );
+    await expect(f.hospital.logBatchReads(batch.batchId, [{ recordId: `0x${"cd".repeat(32)}` }])).rejects.toBeInstanceOf(
+      IntegrityError,
+    );
+    await expect(f.hospital.logBatchReads(`0x${"ef".repeat(32)}`, [{ recordId: b0! }])).rejects.toBeInstanceOf(
+      RecordBatchNotFoundError,
+    );
+    await expect(f.hospital.logBatchReads(batch.batchId, [])).rejects.toBeInstanceOf(RangeError);
+    expect((await f.patient.auditTrail(patient)).length).toBe(before);
+    expect(reads(await second.auditTrail(patient2))).toEqual([]);
   });
 });
