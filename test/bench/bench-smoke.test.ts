@@ -92,6 +92,7 @@ describe("npm run bench -- --quick", () => {
       "gas.logAccessBatch.perRead.1",
       "gas.logAccessBatch.perRead.10",
       "gas.logAccessBatch.perRead.100",
+      "gas.logBatchAccesses.perRead.1000",
       "gas.batchAnchor.perRecord.1",
       "gas.batchAnchor.perRecord.10",
       "gas.batchAnchor.perRecord.100",
@@ -130,6 +131,8 @@ describe("npm run bench -- --quick", () => {
     const gasOf = (name: string) => report.metrics.find((m) => m.name === name)!.value;
     expect(gasOf("gas.logAccessBatch.perRead.10")).toBeLessThan(gasOf("gas.logAccess") / 3);
     expect(gasOf("gas.logAccessBatch.perRead.100")).toBeLessThan(gasOf("gas.logAccessBatch.perRead.10"));
+    // Reads of one batch's records share the batch's entry: cheaper per read than separately anchored records.
+    expect(gasOf("gas.logBatchAccesses.perRead.1000")).toBeLessThan(gasOf("gas.logAccessBatch.perRead.100"));
     const rss = report.metrics.find((m) => m.name === "memory.encrypt16MiB.peakRssMiB")!;
     expect(rss.value).toBeGreaterThanOrEqual(rss.baseline!);
     const pack = report.metrics.find((m) => m.name === "bundle.fhirDefinitions.gzKiB")!;
