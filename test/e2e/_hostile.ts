@@ -118,8 +118,13 @@ export async function missingCid(label: string): Promise<CID> {
 
 /**
  * Overwrites `account`'s encryption key in the Directory's storage with `key` (which the Directory may refuse to
- * register): finds the slot holding the current key among the first mapping slots and struct fields.
+ * register): finds the slot holding the current key among the first mapping slots and struct fields. The Directory's
+ * key slot marks a provider with bit 255 of the key (0x80 in its last byte, clear in every canonical key); the
+ * planted key keeps the account's mark.
  */
+/** Bit 255 of an X25519 key's encoding as the Directory stores it: the provider mark of its key slot. */
+const PROVIDER_MARK = 0x80n;
+
 export async function plantDirectoryKey(f: Fixture, account: string, key: Uint8Array): Promise<void> {
   const provider = f.connection.ethers.provider;
   const directory = await f.registrar.contracts.directory.getAddress();
@@ -129,9 +134,11 @@ export async function plantDirectoryKey(f: Fixture, account: string, key: Uint8A
     const slot = BigInt(keccak256(coder.encode(["address", "uint256"], [account, base])));
     for (let field = 0n; field < 4n; field++) {
       const at = toBeHex(slot + field, 32);
-      if ((await provider.send("eth_getStorageAt", [directory, at, "latest"])) === current) {
+      const stored = BigInt(await provider.send("eth_getStorageAt", [directory, at, "latest"]));
+      const role = stored & PROVIDER_MARK;
+      if (stored !== 0n && (stored & ~PROVIDER_MARK) === BigInt(current)) {
         const hex = `0x${Buffer.from(key).toString("hex")}`;
-        await provider.send("hardhat_setStorageAt", [directory, at, zeroPadValue(hex, 32)]);
+        await provider.send("hardhat_setStorageAt", [directory, at, toBeHex(BigInt(zeroPadValue(hex, 32)) | role, 32)]);
         if ((await f.registrar.contracts.directory.encryptionKeyOf(account)) !== hex) throw new Error("key not planted");
         return;
       }

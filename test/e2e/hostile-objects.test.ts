@@ -269,13 +269,16 @@ describe("issue 11.8: a reader with a small-order Directory key", () => {
     expect(batch.skippedRecipients.map((s) => s.key)).toEqual([toHex(SMALL_ORDER)]);
     expect((await f.patient.readRecord(batch.records[1]!.recordId, { batch: batch.batchId })).resource).toEqual(heartRate(66));
 
-    // A grantee whose key is not canonical (high bit set): the grant stands, sharing reports the key.
-    const highBit = clinic!.identity.publicKey.slice();
-    highBit[31]! |= 0x80;
-    await plantDirectoryKey(f, clinicAddress, highBit);
+    // A grantee whose key is not canonical: the grant stands, sharing reports the key. The Directory's key slot
+    // can't hold a key with bit 255 set (that bit marks providers), so the key is u = p + 2 >= p = 2^255 - 19
+    // (little-endian: 0xef, then 30 × 0xff, then 0x7f), the other kind of non-canonical encoding.
+    const nonCanonical = new Uint8Array(32).fill(0xff);
+    nonCanonical[0] = 0xef;
+    nonCanonical[31] = 0x7f;
+    await plantDirectoryKey(f, clinicAddress, nonCanonical);
     const grant = await f.patient.grant(clinicAddress, { read: ["VitalSigns"], expiresAt });
     expect(grant.shared).toBe(0);
-    expect(describeSkipped(grant.skipped)).toEqual([{ recipientKey: toHex(highBit), error: "InvalidPublicKeyError" }]);
+    expect(describeSkipped(grant.skipped)).toEqual([{ recipientKey: toHex(nonCanonical), error: "InvalidPublicKeyError" }]);
     expect(await f.patient.canAccess(patient, clinicAddress, "VitalSigns", "read")).toBe(true);
   });
 });
