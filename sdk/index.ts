@@ -224,6 +224,7 @@ export { CarechainError, type CarechainErrorOptions } from "./errors/base.js";
 export { LogQueryError } from "./errors/chain.js";
 export {
   IndexBehindError,
+  IndexContradictedError,
   IndexMismatchError,
   IndexResponseError,
   IndexSourceError,
