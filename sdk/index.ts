@@ -6,6 +6,7 @@
 
 // Client
 export { Carechain, type CarechainConnectOptions, type CarechainOptions } from "./client/carechain.js";
+export type { IndexedQuery, IndexUsage } from "./client/index-reads.js";
 export {
   DELEGATE_KINDS,
   PROVIDER_KINDS,

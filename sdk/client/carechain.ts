@@ -1261,20 +1261,30 @@ export class Carechain {
       // The anchored keyring first; published keyrings and the custodian only when it does not yield the key.
       const anchoredKey = await attempt(keyringCid.toString(), async () => decodeKeyring(await this.store.get(keyringCid)));
       if (anchoredKey) return anchoredKey;
-      const published = await this.#publishedKeyrings(recordId);
-      // The patient's own keyrings first (its shares and rotations), then everyone else's; newest first in each.
-      const rank = (e: (typeof published)[number]) => (e.publisher === e.patient ? 0 : 1);
-      published.sort((a, b) => rank(a) - rank(b) || b.order - a.order);
-      for (const event of published) {
-        let cid: CID;
-        try {
-          cid = event.keyringCid ?? CID.decode(fromHex("keyringCid", event.rawCid!));
-        } catch (cause) {
-          skipped.push({ recordId, error: new FormatError("A published keyring CID does not decode.", { cause }) });
-          continue;
+      // The index's list first, when there is one; then (the index may not have reached a keyring published a moment
+      // ago by another client) the chain's events, each keyring tried once.
+      const tried = new Set<string>();
+      const indexed = await this.#indexed?.publishedKeyrings(recordId);
+      for (const fromIndex of indexed ? [true, false] : [false]) {
+        const published: { publisher: string; patient: string; keyringCid?: CID; rawCid?: string; order: number }[] = fromIndex
+          ? indexed!
+          : await this.#publishedKeyringEvents(recordId);
+        // The patient's own keyrings first (its shares and rotations), then everyone else's; newest first in each.
+        const rank = (e: (typeof published)[number]) => (e.publisher === e.patient ? 0 : 1);
+        published.sort((a, b) => rank(a) - rank(b) || b.order - a.order);
+        for (const event of published) {
+          let cid: CID;
+          try {
+            cid = event.keyringCid ?? CID.decode(fromHex("keyringCid", event.rawCid!));
+          } catch (cause) {
+            skipped.push({ recordId, error: new FormatError("A published keyring CID does not decode.", { cause }) });
+            continue;
+          }
+          if (tried.has(cid.toString())) continue;
+          tried.add(cid.toString());
+          const key = await attempt(cid.toString(), async () => decodeKeyring(await this.store.get(cid)));
+          if (key) return key;
         }
-        const key = await attempt(cid.toString(), async () => decodeKeyring(await this.store.get(cid)));
-        if (key) return key;
       }
       if ((purpose === "BTG" || purpose === "ETREAT") && this.#custodianUrl) {
         return attempt(undefined, async () => decodeKeyring(await this.#requestEmergencyKey(recordId, batch)));
@@ -1289,12 +1299,10 @@ export class Carechain {
     });
   }
 
-  /** The keyrings published for a version, in chain order (`order`), from the index or the events. */
-  async #publishedKeyrings(
+  /** The keyrings published for a version, in chain order (`order`), from its KeyringPublished events. */
+  async #publishedKeyringEvents(
     recordId: string,
   ): Promise<{ publisher: string; patient: string; keyringCid?: CID; rawCid?: string; order: number }[]> {
-    const indexed = await this.#indexed?.publishedKeyrings(recordId);
-    if (indexed) return indexed;
     const records = this.contracts.records;
     const events = await this.#logs.query(records, records.filters.KeyringPublished(recordId), this.#fromBlock);
     return events.map((e, order) => ({ publisher: e.args.publisher, patient: e.args.patient, rawCid: e.args.keyringCid, order }));

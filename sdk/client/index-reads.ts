@@ -102,7 +102,7 @@ export class IndexedReads {
   async grants(patient: string): Promise<GrantInfo[] | undefined> {
     return this.#attempt("listGrants", async () => {
       const at = (await this.#ctx.provider.getBlock("latest"))!.timestamp;
-      return this.#ctx.index.grants(patient, { at, minBlock: this.#ctx.minBlock() });
+      return this.#ctx.index.grants(patient, { at, minBlock: await this.#head() });
     });
   }
 
@@ -116,11 +116,11 @@ export class IndexedReads {
    * @throws {IndexResponseError | IndexMismatchError} From the index source.
    */
   async auditTrail(patient: string, fromBlock: number, toBlock?: number): Promise<AuditEntry[] | undefined> {
-    return this.#attempt("auditTrail", () =>
+    return this.#attempt("auditTrail", async () =>
       this.#ctx.index.auditTrail(patient, {
         fromBlock,
         ...(toBlock === undefined ? {} : { toBlock }),
-        minBlock: Math.max(this.#ctx.minBlock(), toBlock ?? 0),
+        minBlock: toBlock === undefined ? await this.#head() : Math.max(this.#ctx.minBlock(), toBlock),
       }),
     );
   }
@@ -134,7 +134,7 @@ export class IndexedReads {
    */
   async records(patient: string): Promise<{ single: RecordAnchor[]; batches: IndexedBatchRef[] } | undefined> {
     return this.#attempt("listRecords", async () => {
-      const minBlock = this.#ctx.minBlock();
+      const minBlock = await this.#head();
       const [indexed, batches, count] = await Promise.all([
         this.#ctx.index.records(patient, { minBlock }),
         this.#ctx.index.batches(patient, { minBlock }),
@@ -158,7 +158,7 @@ export class IndexedReads {
    */
   async history(recordId: string): Promise<RecordAnchor[] | undefined> {
     return this.#attempt("history", async () => {
-      const indexed = await this.#ctx.index.history(recordId, { minBlock: this.#ctx.minBlock() });
+      const indexed = await this.#ctx.index.history(recordId, { minBlock: await this.#head() });
       if (!indexed.some((a) => a.recordId === recordId)) return undefined;
       const chain = await Promise.all(indexed.map((a) => this.#confirmed(a, indexed[0]!.patient)));
       const linked =
@@ -206,7 +206,8 @@ export class IndexedReads {
   /**
    * The keyrings published for a version after its anchor (a grant, a key rotation), with who published them.
    * Not checked on chain: every keyring is opened against the record's authenticated envelope before its key is
-   * used, so a wrong one is only passed over.
+   * used, so a wrong one is only passed over. The client tries the chain's events after these when none of them
+   * holds its key (the index may not have reached a keyring published a moment ago).
    * @param recordId - Lower-case 0x id.
    * @returns The keyrings in chain order, or undefined to read the chain.
    */
@@ -223,8 +224,8 @@ export class IndexedReads {
   }
 
   /**
-   * The keys to wrap a record of `patient` in `categories` for: each reader the index names (and the patient,
-   * always a candidate), kept only when `canAccess` holds on chain for every category, with the key the Directory
+   * The keys to wrap a record of `patient` in `categories` for: each reader the index names at the chain's head (an
+   * index behind the head is a fallback) and the patient, always a candidate, kept only when `canAccess` holds on chain for every category, with the key the Directory
    * holds on chain (a reader whose key in the index differs is refused and counted; so is one without consent).
    * @param patient - Checksummed address.
    * @param categories - The record's categories.
@@ -232,7 +233,9 @@ export class IndexedReads {
    */
   async readerKeys(patient: string, categories: readonly CategoryId[]): Promise<Uint8Array[] | undefined> {
     return this.#attempt("readers", async () => {
-      const readers = await this.#ctx.index.readers(patient, categories, { minBlock: this.#ctx.minBlock() });
+      // The readers decide who can open a new record: the index must have reached the chain's head (a grant made a
+      // moment ago by the patient's client counts), not only this client's writes.
+      const readers = await this.#ctx.index.readers(patient, categories, { minBlock: await this.#head() });
       const claimed = new Map<string, string | undefined>([[patient, undefined]]);
       for (const r of readers) claimed.set(r.account, toHex(r.publicKey));
       const keys: Uint8Array[] = [];
@@ -248,6 +251,14 @@ export class IndexedReads {
       }
       return keys;
     });
+  }
+
+  /**
+   * The block a list answer must include: the chain's head when the read starts (so that the answer is the one the
+   * RPC path would give, other clients' writes included), and never before this client's last write.
+   */
+  async #head(): Promise<number> {
+    return Math.max(await this.#ctx.provider.getBlockNumber(), this.#ctx.minBlock());
   }
 
   /** The chain's anchor for an indexed one, after checking the index agrees with it. */

@@ -100,6 +100,7 @@ describe.skipIf(missing !== undefined)("the client with an index source", () => 
   it("writes and reads through the index: readers and anchors confirmed on chain, its own writes read back", async () => {
     const patient = patients[0]!;
     const hospital = await withIndex(world.hospital, 1, index);
+    await waitForBlock(indexer, await world.provider.getBlockNumber());
     const added = await hospital.addRecord(patient, heartRate(99));
     // Read your writes: right after the write the index may be behind it; the answer holds the record either way.
     expect((await hospital.listRecords(patient)).map((r) => r.recordId)).toContain(added.recordId);
@@ -129,6 +130,7 @@ describe.skipIf(missing !== undefined)("the client with an index source", () => 
       ],
     });
     const me = await withIndex(world.patient, 3, liar);
+    await waitForBlock(indexer, await world.provider.getBlockNumber()); // readers come from an index at the chain's head
     const added = await me.addRecord(patient, penicillinAllergy());
     const keyring = decodeKeyring(await world.patient.store.get(added.keyringCid));
     const recipients = keyring.recipients.map((r) => r.key);
