@@ -258,7 +258,10 @@ export class IndexedReads {
    * RPC path would give, other clients' writes included), and never before this client's last write.
    */
   async #head(): Promise<number> {
-    return Math.max(await this.#ctx.provider.getBlockNumber(), this.#ctx.minBlock());
+    // Asked of the node itself (as the LogReader does): ethers' getBlockNumber may answer from a cache.
+    const provider = this.#ctx.provider as Provider & { send?: (method: string, params: unknown[]) => Promise<unknown> };
+    const head = typeof provider.send === "function" ? Number(await provider.send("eth_blockNumber", [])) : await provider.getBlockNumber();
+    return Math.max(head, this.#ctx.minBlock());
   }
 
   /** The chain's anchor for an indexed one, after checking the index agrees with it. */
