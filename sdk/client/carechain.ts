@@ -107,8 +107,9 @@ export interface CarechainOptions {
   /**
    * An index of the chain's history (e.g. {@link HttpIndexSource} on the Carechain indexer). With one, grants, the
    * audit trail, records, histories, anchors, keyrings and the write path's readers are read from it, and whatever
-   * decides access is checked on chain first; when it is unavailable or behind this client's own writes, the client
-   * reads the chain instead (see docs/indexer.md and {@link Carechain.indexUsage}).
+   * decides access is checked on chain first (an answer the chain contradicts is an `IndexContradictedError`); when it
+   * is unavailable, behind (the chain's head for lists and readers, this client's last write otherwise) or
+   * incomplete, the client reads the chain instead (see docs/indexer.md and {@link Carechain.indexUsage}).
    */
   readonly index?: IndexSource;
   /** URL of the emergency custodian service, for break-glass reads (see sdk/node/custodian-service.ts). */
