@@ -63,6 +63,9 @@ export interface IndexedBatchRef {
 }
 
 const ZERO_HASH = `0x${"00".repeat(32)}`;
+/** How long a read waits for an index that is at most {@link CATCH_UP_BLOCKS} blocks behind, in ms. */
+const CATCH_UP_MS = 1_000;
+const CATCH_UP_BLOCKS = 3;
 const QUERIES: readonly IndexedQuery[] = ["listGrants", "auditTrail", "listRecords", "history", "readers", "anchor", "keyrings"];
 
 /**
@@ -288,14 +291,26 @@ export class IndexedReads {
     return chain;
   }
 
-  /** Runs an index read; unavailable, behind or incomplete (undefined) answers count as a fallback. */
+  /**
+   * Runs an index read; unavailable, behind or incomplete (undefined) answers count as a fallback. An index a few
+   * blocks behind (it polls the chain) is given up to {@link CATCH_UP_MS} to catch up before the chain is read.
+   */
   async #attempt<T>(query: IndexedQuery, read: () => Promise<T | undefined>): Promise<T | undefined> {
     let value: T | undefined;
-    try {
-      value = await read();
-    } catch (error) {
-      if (!(error instanceof IndexUnavailableError || error instanceof IndexBehindError)) throw error;
-      return this.#fallback(query, error.code);
+    const deadline = Date.now() + CATCH_UP_MS;
+    for (;;) {
+      try {
+        value = await read();
+        break;
+      } catch (error) {
+        const catchingUp = error instanceof IndexBehindError && error.wanted - error.head <= CATCH_UP_BLOCKS && Date.now() < deadline;
+        if (catchingUp) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          continue;
+        }
+        if (!(error instanceof IndexUnavailableError || error instanceof IndexBehindError)) throw error;
+        return this.#fallback(query, error.code);
+      }
     }
     if (value === undefined) return this.#fallback(query, "INCOMPLETE");
     this.#index[query]++;
