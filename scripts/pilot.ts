@@ -11,14 +11,21 @@
  *   --seed N          seed of the synthetic patient generator (default: 1)
  *   --gas-price GWEI  gas price for the cost estimate (default: 20)
  *   --data DIR        patients from real FHIR R4 bundles (e.g. Synthea output) instead of the generator
+ *   --indexer         start the indexer against the chain and let every actor read through it (needs a JSON-RPC
+ *                     node: --network localhost, or a hardhat node this run starts)
+ *   --rpc-limits      put an RPC proxy with hosted providers' limits in front of the node (starts one when no
+ *                     --network is given) over 10,000 blocks of history
  */
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 
 import { network } from "hardhat";
 
 import { FileSystemBlobStore } from "../sdk/node.js";
+import { preparePilotChain, type PilotChain } from "./pilot/chain.js";
 import { fhirBundleSource } from "./pilot/data.js";
-import { writeReport } from "./pilot/report.js";
+import { describeIndexUsage, writeReport } from "./pilot/report.js";
 import { runPilot } from "./pilot/run.js";
 import type { Scenario } from "./pilot/scenario.js";
 
@@ -32,6 +39,8 @@ const { values } = parseArgs({
     seed: { type: "string", default: "1" },
     "gas-price": { type: "string", default: "20" },
     data: { type: "string" },
+    indexer: { type: "boolean", default: false },
+    "rpc-limits": { type: "boolean", default: false },
   },
 });
 
@@ -42,32 +51,69 @@ const positiveInteger = (name: string, text: string): number => {
 };
 if (!/^[a-z0-9-]+$/.test(values.scenario)) throw new RangeError(`--scenario: not a scenario name: ${values.scenario}`);
 const scenario = ((await import(`./scenarios/${values.scenario}.ts`)) as { default: Scenario }).default;
-const connection = await network.connect(values.network ? { network: values.network } : undefined);
-const chainId = (await connection.ethers.provider.getNetwork()).chainId;
-console.log(`Carechain pilot — scenario "${scenario.name}" on ${connection.networkName} (chain ${chainId})`);
-console.log(`  ${scenario.description}\n`);
+// --indexer and --rpc-limits need a JSON-RPC node: the one of --network localhost, or one started here.
+let chain: PilotChain | undefined;
+if (values.indexer || values["rpc-limits"]) {
+  if (values.network && values.network !== "localhost") {
+    throw new RangeError("--indexer and --rpc-limits run on a local node: use --network localhost or no --network");
+  }
+  const nodeUrl = values.network ? (process.env.CARECHAIN_LOCALHOST_URL ?? "http://127.0.0.1:8545") : undefined;
+  chain = await preparePilotChain({ nodeUrl, rpcLimits: values["rpc-limits"] });
+  console.log(
+    `Node ${chain.nodeUrl}${nodeUrl ? "" : " (started for this run)"}` +
+      (chain.proxy ? `, clients through the limiting proxy ${chain.rpcUrl} (10,000 blocks of history)` : ""),
+  );
+}
+let outcome: Awaited<ReturnType<typeof runPilot>>;
+const deploymentId = `pilot-${Date.now()}`;
+try {
+  const connection = await network.connect(
+    chain ? { network: "localhost", override: { url: chain.rpcUrl } } : values.network ? { network: values.network } : undefined,
+  );
+  const chainId = (await connection.ethers.provider.getNetwork()).chainId;
+  console.log(`Carechain pilot — scenario "${scenario.name}" on ${connection.networkName} (chain ${chainId})`);
+  console.log(`  ${scenario.description}\n`);
 
-const source = values.data ? await fhirBundleSource(values.data) : undefined;
-if (source) console.log(`  patients from ${values.data}: ${source.size} FHIR bundles\n`);
-const { report, failure, passed } = await runPilot({
-  source,
-  scenario,
-  connection,
-  store: new FileSystemBlobStore(values.store),
-  patients: positiveInteger("patients", values.patients),
-  seed: positiveInteger("seed", values.seed),
-  gasPriceGwei: Number(values["gas-price"]),
-});
-const paths = await writeReport(values.out, report);
-const failedSteps = report.steps.filter((s) => !s.ok).length;
-console.log(
-  `\nSummary: ${report.steps.length - failedSteps}/${report.steps.length} steps as expected · ${report.records} records · ` +
-    `${report.totals.transactions} transactions · ${report.totals.gasUsed.toLocaleString("en-US")} gas · ` +
-    `privacy findings ${report.privacy.findings.length} (${report.privacy.scannedBytes.toLocaleString("en-US")} bytes scanned) · ` +
-    `integrity failures ${report.integrity.failures.length}/${report.integrity.checked}`,
-);
-console.log(`Report: ${paths.json}, ${paths.markdown}`);
-await connection.close();
+  const source = values.data ? await fhirBundleSource(values.data) : undefined;
+  if (source) console.log(`  patients from ${values.data}: ${source.size} FHIR bundles\n`);
+  outcome = await runPilot({
+    deploymentId,
+    ...(values.indexer ? { index: (deployment, startBlock, head) => chain!.indexFor(deployment, startBlock, head) } : {}),
+    source,
+    scenario,
+    connection,
+    store: new FileSystemBlobStore(values.store),
+    patients: positiveInteger("patients", values.patients),
+    seed: positiveInteger("seed", values.seed),
+    gasPriceGwei: Number(values["gas-price"]),
+  });
+  const { report } = outcome;
+  const paths = await writeReport(values.out, report);
+  const failedSteps = report.steps.filter((s) => !s.ok).length;
+  console.log(
+    `\nSummary: ${report.steps.length - failedSteps}/${report.steps.length} steps as expected · ${report.records} records · ` +
+      `${report.totals.transactions} transactions · ${report.totals.gasUsed.toLocaleString("en-US")} gas · ` +
+      `privacy findings ${report.privacy.findings.length} (${report.privacy.scannedBytes.toLocaleString("en-US")} bytes scanned) · ` +
+      `integrity failures ${report.integrity.failures.length}/${report.integrity.checked}`,
+  );
+  if (report.index) console.log(`Index: ${describeIndexUsage(report.index)}`);
+  if (chain?.proxy) {
+    const s = chain.proxy.stats;
+    console.log(
+      `RPC limits: ${s.httpRequests} requests through the proxy, ${s.getLogs} eth_getLogs, ${s.rangeRefusals} range and ` +
+        `${s.resultRefusals} result-count refusals, ${s.tooMany} answered 429, ${s.held} held`,
+    );
+  }
+  console.log(`Report: ${paths.json}, ${paths.markdown}`);
+  await connection.close();
+} finally {
+  if (chain) {
+    await chain.stop();
+    // A node this run started is gone, and its Ignition deployment with it.
+    if (!values.network) await rm(join(import.meta.dirname, "..", "ignition", "deployments", deploymentId), { recursive: true, force: true });
+  }
+}
+const { passed, failure } = outcome;
 if (!passed) {
   if (failure) console.error(failure);
   process.exitCode = 1;

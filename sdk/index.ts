@@ -6,6 +6,7 @@
 
 // Client
 export { Carechain, type CarechainConnectOptions, type CarechainOptions } from "./client/carechain.js";
+export type { IndexedQuery, IndexUsage } from "./client/index-reads.js";
 export {
   DELEGATE_KINDS,
   PROVIDER_KINDS,
@@ -224,6 +225,7 @@ export { CarechainError, type CarechainErrorOptions } from "./errors/base.js";
 export { LogQueryError } from "./errors/chain.js";
 export {
   IndexBehindError,
+  IndexContradictedError,
   IndexMismatchError,
   IndexResponseError,
   IndexSourceError,

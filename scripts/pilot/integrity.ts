@@ -1,6 +1,6 @@
 import { CID } from "multiformats/cid";
 
-import { recordIdOf, type Carechain } from "../../sdk/index.js";
+import { LogReader, recordIdOf, type Carechain } from "../../sdk/index.js";
 
 /**
  * The integrity check of batch records (single-anchored records use `Carechain.verifyRecord`). Once per batch, the
@@ -46,7 +46,8 @@ export async function verifyBatchRecords(
 /** A batch's manifest entries by record id, fetched by the manifest CID anchored on chain (verified by the store). */
 async function loadManifest(client: Carechain, batchId: string, fromBlock: number): Promise<Map<string, ManifestEntry>> {
   const records = client.contracts.records;
-  const [event] = await records.queryFilter(records.filters.BatchAnchored(batchId), fromBlock);
+  const reader = new LogReader(records.runner!.provider!);
+  const [event] = await reader.query(records, records.filters.BatchAnchored(batchId), fromBlock);
   if (!event) throw new Error(`no BatchAnchored event for ${batchId}`);
   const manifest = JSON.parse(new TextDecoder().decode(await client.store.get(CID.decode(bytes(event.args.manifestCid))))) as {
     patient: string;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 
 import { barChart } from "./charts.js";
 import type { PrivacyReport } from "./privacy.js";
-import type { PilotStep } from "./runner.js";
+import type { PilotIndexUsage, PilotStep } from "./runner.js";
 
 /** One audit trail entry (an on-chain event, decoded). */
 export interface AuditEntry {
@@ -26,6 +26,21 @@ export interface PilotReport {
   readonly privacy: PrivacyReport;
   readonly integrity: { readonly checked: number; readonly failures: readonly string[]; readonly tamperCaught: number };
   readonly audit: readonly AuditEntry[];
+  /** With `--indexer`: which reads the index answered and which the chain did (fallbacks). */
+  readonly index?: PilotIndexUsage;
+}
+
+/** One line on which reads the index answered and which the chain answered (fallbacks), e.g. for the summary. */
+export function describeIndexUsage(usage: PilotIndexUsage): string {
+  const list = (counts: Readonly<Record<string, number>>) =>
+    Object.entries(counts).filter(([, n]) => n > 0).map(([q, n]) => `${q} ${n}`).join(", ") || "none";
+  const fromIndex = Object.values(usage.index).reduce((a, b) => a + b, 0);
+  const fromChain = Object.values(usage.rpc).reduce((a, b) => a + b, 0);
+  const reasons = Object.entries(usage.fallbackReasons).map(([r, n]) => `${r} ×${n}`).join(", ");
+  return (
+    `${fromIndex} reads from the index (${list(usage.index)}), ${fromChain} from the chain (${list(usage.rpc)}` +
+    `${reasons ? `; last fallback per client: ${reasons}` : ""}), ${usage.refusedReaders} indexed readers refused by the chain`
+  );
 }
 
 /** Builds the totals and costs of a report from its steps. */
@@ -117,6 +132,7 @@ export function renderMarkdown(r: PilotReport): string {
     `- Integrity: ${r.integrity.checked} record(s) re-fetched and verified against their CIDs, ${r.integrity.failures.length} failure(s); ` +
       `${r.integrity.tamperCaught} planted tamper(s) caught.`,
     ...r.integrity.failures.map((f) => `  - integrity failure: ${f}`),
+    ...(r.index ? [`- Index: ${describeIndexUsage(r.index)}.`] : []),
     "",
     "## Gas and time per operation",
     "",

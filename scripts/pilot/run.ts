@@ -1,6 +1,6 @@
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { createFhirValidator, type BlobStore } from "../../sdk/index.js";
+import { createFhirValidator, type BlobStore, type CarechainDeployment, type IndexSource } from "../../sdk/index.js";
 import { loadFhirDefinitions } from "../../sdk/node.js";
 import { deployWithIgnition } from "../../sdk/hardhat.js";
 import { auditEvents } from "./audit.js";
@@ -22,6 +22,13 @@ export interface RunPilotOptions {
   /** Patients from real FHIR bundles instead of the generator. */
   readonly source?: PatientSource;
   readonly log?: (line: string) => void;
+  /**
+   * Starts an index of the deployment (from the run's first block) that has indexed `head`, for the actors' clients
+   * (`--indexer`; see scripts/pilot/chain.ts).
+   */
+  /** Ignition deployment id over JSON-RPC (default `pilot-<time>`, a fresh deployment per run). */
+  readonly deploymentId?: string;
+  readonly index?: (deployment: CarechainDeployment, startBlock: number, head: number) => Promise<IndexSource>;
 }
 
 /** The report, plus the error that stopped the scenario, if any. */
@@ -46,14 +53,19 @@ export async function runPilot(options: RunPilotOptions): Promise<PilotOutcome> 
   const chainId = (await provider.getNetwork()).chainId;
   const firstBlock = (await provider.getBlockNumber()) + 1;
   // Over JSON-RPC, Ignition keeps deployments on disk: a fresh id per run gives each run its own contracts.
-  const deploymentId = connection.networkConfig.type === "http" ? `pilot-${Date.now()}` : undefined;
+  const deploymentId = connection.networkConfig.type === "http" ? (options.deploymentId ?? `pilot-${Date.now()}`) : undefined;
   const deployment = await deployWithIgnition(connection, { deploymentId });
   log(
     `  ✓ deployed Directory ${deployment.directory}, ConsentRegistry ${deployment.consentRegistry}, ` +
       `RecordRegistry ${deployment.recordRegistry}`,
   );
   const validator = createFhirValidator(loadFhirDefinitions());
-  const pilot = new Pilot({ connection, deployment, store, validator, log });
+  let index: IndexSource | undefined;
+  if (options.index) {
+    index = await options.index(deployment, firstBlock, await provider.getBlockNumber());
+    log("  ✓ indexer started and caught up: the actors read through it");
+  }
+  const pilot = new Pilot({ connection, deployment, store, validator, log, index });
   const source = options.source ?? { patient: (i: number) => syntheticPatient(seed, i), size: Infinity };
 
   let failure: unknown;
@@ -89,6 +101,7 @@ export async function runPilot(options: RunPilotOptions): Promise<PilotOutcome> 
     privacy,
     integrity: { checked: records, failures, tamperCaught: pilot.tampered.length },
     audit,
+    ...(index ? { index: pilot.indexUsage() } : {}),
   };
   const passed =
     failure === undefined &&

@@ -10,6 +10,8 @@ import {
   type BlobStore,
   type CarechainDeployment,
   type FhirValidator,
+  type IndexedQuery,
+  type IndexSource,
   type ProviderKind,
   type TxResult,
 } from "../../sdk/index.js";
@@ -38,6 +40,16 @@ export interface PilotStep {
   readonly error?: string;
 }
 
+/** Reads answered by the index and by the chain, over every actor of a run (see {@link Pilot.indexUsage}). */
+export interface PilotIndexUsage {
+  readonly index: Readonly<Record<IndexedQuery, number>>;
+  readonly rpc: Readonly<Record<IndexedQuery, number>>;
+  /** Readers the index named that the chain refused. */
+  readonly refusedReaders: number;
+  /** The last fallback's reason per client (`INDEX_BEHIND`, `INDEX_UNAVAILABLE`, `INCOMPLETE`), counted. */
+  readonly fallbackReasons: Readonly<Record<string, number>>;
+}
+
 /** A named participant of a scenario with its SDK client. */
 export interface Actor {
   /** Display name, e.g. "St. Mary's Hospital". */
@@ -56,6 +68,8 @@ export interface PilotOptions {
   readonly deployment: CarechainDeployment;
   readonly store: BlobStore;
   readonly validator: FhirValidator;
+  /** An index source every actor's client reads through (`--indexer`). */
+  readonly index?: IndexSource;
   /** Prints progress lines; default console.log. */
   readonly log?: (line: string) => void;
 }
@@ -79,6 +93,7 @@ export class Pilot {
   quiet = false;
   #registrar: Actor | undefined;
   #nextAccount = 1;
+  readonly #clients: Carechain[] = [];
 
   constructor(options: PilotOptions) {
     this.options = options;
@@ -148,6 +163,23 @@ export class Pilot {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * How the actors' reads were answered, summed over every client: by the index, or by the chain when the index was
+   * unavailable, behind or incomplete. Undefined without an index.
+   */
+  indexUsage(): PilotIndexUsage | undefined {
+    if (!this.options.index) return undefined;
+    const sum = { index: {} as Record<string, number>, rpc: {} as Record<string, number>, refusedReaders: 0, fallbackReasons: {} as Record<string, number> };
+    for (const client of this.#clients) {
+      const usage = client.indexUsage()!;
+      for (const [query, n] of Object.entries(usage.index)) sum.index[query] = (sum.index[query] ?? 0) + n;
+      for (const [query, n] of Object.entries(usage.rpc)) sum.rpc[query] = (sum.rpc[query] ?? 0) + n;
+      sum.refusedReaders += usage.refusedReaders;
+      if (usage.lastFallback) sum.fallbackReasons[usage.lastFallback.reason] = (sum.fallbackReasons[usage.lastFallback.reason] ?? 0) + 1;
+    }
+    return sum as PilotIndexUsage;
   }
 
   /** Prints a progress bar line for long loops (every `every` items and at the end). */
@@ -238,8 +270,9 @@ export class Pilot {
   }
 
   async #actor(name: string, role: Actor["role"], signer: Signer, custodianUrl?: string): Promise<Actor> {
-    const { deployment, store, validator } = this.options;
-    const client = await Carechain.connect({ deployment, signer, identity: generateIdentity(), store, validator, custodianUrl });
+    const { deployment, store, validator, index } = this.options;
+    const client = await Carechain.connect({ deployment, signer, identity: generateIdentity(), store, validator, custodianUrl, index });
+    this.#clients.push(client);
     return { name, role, address: await client.address(), client };
   }
 }

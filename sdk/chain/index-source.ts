@@ -88,6 +88,8 @@ export interface IndexedBatch {
 /** A keyring of a record version: the one anchored with it, or one published later (grant, key rotation). */
 export interface IndexedKeyring {
   readonly recordId: string;
+  /** The record's patient. */
+  readonly patient: string;
   readonly publisher: string;
   readonly keyringCid: CID;
   readonly source: "anchor" | "published";
@@ -372,6 +374,7 @@ export class HttpIndexSource implements IndexSource {
       const source = k.source === "anchor" || k.source === "published" ? k.source : invalid(`items[${i}].source`, k.source);
       return {
         recordId: bytes32(k.recordId, "recordId"),
+        patient: address(k.patient, "patient"),
         publisher: address(k.publisher, "publisher"),
         keyringCid: cid(k.keyringCid, "keyringCid"),
         source,

@@ -5,6 +5,7 @@ import { CID } from "multiformats/cid";
 import { type CarechainContracts, type CarechainDeployment, connectContracts } from "../chain/deployment.js";
 import { PurposeOfUse, purposeMask, purposesOf, type PurposeCode } from "../chain/purpose.js";
 import { LogReader, type LogReaderOptions } from "../chain/logs.js";
+import type { IndexSource } from "../chain/index-source.js";
 import { withRevertDecoding } from "../chain/revert.js";
 import { queuedSigner, sendAndConfirm, type QueuedSigner } from "../chain/sender.js";
 import type { BlobStore } from "../content/blob-store.js";
@@ -29,6 +30,7 @@ import { BATCH_LEAF_ENCODING, batchLeaf, batchTree, decodeManifest, digestHex, e
 import { batchIdOf, recordIdOf } from "./record-id.js";
 import { decryptAttachment, encryptAttachment, type AttachmentOptions } from "./attachments.js";
 import { keyReleaseMessage, requestKeyRelease, type KeyReleaseBatch } from "./custodian.js";
+import { IndexedReads, type IndexUsage } from "./index-reads.js";
 import { DEFAULT_RETRY, MemoryJournal, type PendingWrite, type RetryPolicy, type WriteJournal } from "./journal.js";
 import { CarechainError } from "../errors/base.js";
 import {
@@ -102,6 +104,14 @@ export interface CarechainOptions {
    * of at most 10,000 blocks, adapting to the provider).
    */
   readonly logs?: LogReader | LogReaderOptions;
+  /**
+   * An index of the chain's history (e.g. {@link HttpIndexSource} on the Carechain indexer). With one, grants, the
+   * audit trail, records, histories, anchors, keyrings and the write path's readers are read from it, and whatever
+   * decides access is checked on chain first (an answer the chain contradicts is an `IndexContradictedError`); when it
+   * is unavailable, behind (the chain's head for lists and readers, this client's last write otherwise) or
+   * incomplete, the client reads the chain instead (see docs/indexer.md and {@link Carechain.indexUsage}).
+   */
+  readonly index?: IndexSource;
   /** URL of the emergency custodian service, for break-glass reads (see sdk/node/custodian-service.ts). */
   readonly custodianUrl?: string;
   /** Journal of writes stored but not yet anchored (default: in memory; `FileJournal` survives a crash). */
@@ -146,6 +156,11 @@ export class Carechain {
   readonly #journal: WriteJournal;
   readonly #retry: RetryPolicy;
   readonly #batches = new Map<string, Promise<LoadedBatch>>();
+  readonly #index: IndexSource | undefined;
+  /** Reads through `#index`, or undefined without one. */
+  readonly #indexed: IndexedReads | undefined;
+  /** The block of this client's last confirmed transaction: index answers must include it (read your writes). */
+  #lastBlock = 0;
   #address: string | undefined;
 
   /**
@@ -172,6 +187,26 @@ export class Carechain {
     this.#custodianUrl = options.custodianUrl;
     this.#journal = options.journal ?? new MemoryJournal();
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.#index = options.index;
+    this.#indexed = options.index
+      ? new IndexedReads({
+          index: options.index,
+          contracts: this.contracts,
+          provider: this.#sender.provider!,
+          minBlock: () => this.#lastBlock,
+          getRecord: (id) => this.getRecord(id),
+          mayRead: (patient, account, categories) => this.#mayAll(patient, account, categories, "read"),
+        })
+      : undefined;
+  }
+
+  /**
+   * How this client's reads were answered: by the index (after the checks on chain) or by the chain when the index
+   * was unavailable, behind or incomplete; undefined when the client has no index.
+   * @returns Counts per read, readers the chain refused, and the reason of the last fallback.
+   */
+  indexUsage(): IndexUsage | undefined {
+    return this.#indexed?.usage();
   }
 
   /**
@@ -364,6 +399,8 @@ export class Carechain {
   async listGrants(patient: string): Promise<GrantInfo[]> {
     const consent = this.contracts.consent;
     const p = getAddress(patient);
+    const indexed = await this.#indexed?.grants(p);
+    if (indexed) return indexed;
     const granted = await this.#logs.query(consent, consent.filters.ConsentGranted(p), this.#fromBlock);
     const revoked = await this.#logs.query(consent, consent.filters.ConsentRevoked(p), this.#fromBlock);
     const now = (await this.#signer.provider!.getBlock("latest"))!.timestamp;
@@ -400,6 +437,8 @@ export class Carechain {
     const { consent, records } = this.contracts;
     const from = range.fromBlock ?? this.#fromBlock;
     const to = range.toBlock ?? "latest";
+    const indexed = await this.#indexed?.auditTrail(p, from, range.toBlock);
+    if (indexed) return indexed;
     const logs = (
       await Promise.all([
         this.#logs.query(consent, consent.filters.ConsentGranted(p), from, to),
@@ -754,6 +793,8 @@ export class Carechain {
       validator: this.#validator,
       logAccess: this.#logAccess,
       fromBlock: this.#fromBlock,
+      logs: this.#logs,
+      index: this.#index,
       custodianUrl: this.#custodianUrl,
       journal: this.#journal,
       retry: this.#retry,
@@ -1133,6 +1174,8 @@ export class Carechain {
    * @throws {RecordNotFoundError} When `recordId` is not anchored.
    */
   async history(recordId: string): Promise<RecordList> {
+    const indexed = await this.#indexed?.history(toHex(fromHex("recordId", recordId, 32)));
+    if (indexed) return withSkipped(indexed, []);
     const start = await this.getRecord(recordId);
     const all = await this.listRecords(start.patient);
     const byPrevious = new Map(all.filter((r) => r.previous !== ZERO_HASH).map((r) => [r.previous, r]));
@@ -1189,21 +1232,13 @@ export class Carechain {
    * @returns The anchors, with `skipped`.
    */
   async listRecords(patient: string, pageSize = 500): Promise<RecordList> {
-    const records = this.contracts.records;
-    const total = Number(await withRevertDecoding("recordCount", () => records.recordCount(patient)));
-    const ids: string[] = [];
-    for (let offset = 0; offset < total; offset += pageSize) {
-      ids.push(...(await withRevertDecoding("recordsOf", () => records.recordsOf(patient, offset, pageSize))));
-    }
-    const single = await Promise.all(ids.map((id) => this.getRecord(id)));
-    const batches = await this.#logs.query(records, records.filters.BatchAnchored(undefined, getAddress(patient)), this.#fromBlock);
+    const { single, batches } = (await this.#indexed?.records(getAddress(patient))) ?? (await this.#rpcRecords(patient, pageSize));
     const batched: RecordAnchor[] = [];
     const skipped: SkippedObject[] = [];
-    for (const event of batches) {
-      const batchId = event.args.batchId;
+    for (const { batchId, ...known } of batches) {
       let loaded: LoadedBatch;
       try {
-        loaded = await this.#batchManifest(batchId);
+        loaded = await this.#batchManifest(batchId, "manifestCid" in known ? known : undefined);
       } catch (error) {
         if (!isObjectFault(error)) throw error;
         skipped.push({ batch: batchId, error });
@@ -1216,6 +1251,19 @@ export class Carechain {
       }
     }
     return withSkipped([...single, ...batched].sort((a, b) => a.anchoredAt - b.anchoredAt), skipped);
+  }
+
+  /** The patient's single anchors (its on-chain index) and batch ids (their events), the RPC way. */
+  async #rpcRecords(patient: string, pageSize: number): Promise<{ single: RecordAnchor[]; batches: { batchId: string }[] }> {
+    const records = this.contracts.records;
+    const total = Number(await withRevertDecoding("recordCount", () => records.recordCount(patient)));
+    const ids: string[] = [];
+    for (let offset = 0; offset < total; offset += pageSize) {
+      ids.push(...(await withRevertDecoding("recordsOf", () => records.recordsOf(patient, offset, pageSize))));
+    }
+    const single = await Promise.all(ids.map((id) => this.getRecord(id)));
+    const events = await this.#logs.query(records, records.filters.BatchAnchored(undefined, getAddress(patient)), this.#fromBlock);
+    return { single, batches: events.map((e) => ({ batchId: e.args.batchId })) };
   }
 
   /**
@@ -1276,21 +1324,30 @@ export class Carechain {
       // The anchored keyring first; published keyrings and the custodian only when it does not yield the key.
       const anchoredKey = await attempt(keyringCid.toString(), async () => decodeKeyring(await this.store.get(keyringCid)));
       if (anchoredKey) return anchoredKey;
-      const records = this.contracts.records;
-      const published = await this.#logs.query(records, records.filters.KeyringPublished(recordId), this.#fromBlock);
-      // The patient's own keyrings first (its shares and rotations), then everyone else's; newest first in each.
-      const rank = (e: (typeof published)[number]) => (e.args.publisher === e.args.patient ? 0 : 1);
-      published.sort((a, b) => rank(a) - rank(b) || b.blockNumber - a.blockNumber || b.index - a.index);
-      for (const event of published) {
-        let cid: CID;
-        try {
-          cid = CID.decode(fromHex("keyringCid", event.args.keyringCid));
-        } catch (cause) {
-          skipped.push({ recordId, error: new FormatError("A published keyring CID does not decode.", { cause }) });
-          continue;
+      // The index's list first, when there is one; then (the index may not have reached a keyring published a moment
+      // ago by another client) the chain's events, each keyring tried once.
+      const tried = new Set<string>();
+      const indexed = await this.#indexed?.publishedKeyrings(recordId);
+      for (const fromIndex of indexed ? [true, false] : [false]) {
+        const published: { publisher: string; patient: string; keyringCid?: CID; rawCid?: string; order: number }[] = fromIndex
+          ? indexed!
+          : await this.#publishedKeyringEvents(recordId);
+        // The patient's own keyrings first (its shares and rotations), then everyone else's; newest first in each.
+        const rank = (e: (typeof published)[number]) => (e.publisher === e.patient ? 0 : 1);
+        published.sort((a, b) => rank(a) - rank(b) || b.order - a.order);
+        for (const event of published) {
+          let cid: CID;
+          try {
+            cid = event.keyringCid ?? CID.decode(fromHex("keyringCid", event.rawCid!));
+          } catch (cause) {
+            skipped.push({ recordId, error: new FormatError("A published keyring CID does not decode.", { cause }) });
+            continue;
+          }
+          if (tried.has(cid.toString())) continue;
+          tried.add(cid.toString());
+          const key = await attempt(cid.toString(), async () => decodeKeyring(await this.store.get(cid)));
+          if (key) return key;
         }
-        const key = await attempt(cid.toString(), async () => decodeKeyring(await this.store.get(cid)));
-        if (key) return key;
       }
       if ((purpose === "BTG" || purpose === "ETREAT") && this.#custodianUrl) {
         return attempt(undefined, async () => decodeKeyring(await this.#requestEmergencyKey(recordId, batch)));
@@ -1303,6 +1360,15 @@ export class Carechain {
     throw new NotARecipientError("No keyring of this record holds your identity key.", {
       details: `record=${recordId} publicKey=${mine}`,
     });
+  }
+
+  /** The keyrings published for a version, in chain order (`order`), from its KeyringPublished events. */
+  async #publishedKeyringEvents(
+    recordId: string,
+  ): Promise<{ publisher: string; patient: string; keyringCid?: CID; rawCid?: string; order: number }[]> {
+    const records = this.contracts.records;
+    const events = await this.#logs.query(records, records.filters.KeyringPublished(recordId), this.#fromBlock);
+    return events.map((e, order) => ({ publisher: e.args.publisher, patient: e.args.patient, rawCid: e.args.keyringCid, order }));
   }
 
   async #requestEmergencyKey(recordId: string, batchId?: string): Promise<Uint8Array> {
@@ -1386,6 +1452,8 @@ export class Carechain {
 
   /** X25519 keys of the patient and of every grantee that may currently read every one of `categories`. */
   async #readerKeys(patient: string, categories: readonly CategoryId[]): Promise<Uint8Array[]> {
+    const indexed = await this.#indexed?.readerKeys(patient, categories);
+    if (indexed) return indexed;
     const { consent, directory } = this.contracts;
     const events = await this.#logs.query(consent, consent.filters.ConsentGranted(patient), this.#fromBlock);
     const grantees = new Set(events.map((e) => e.args.grantee));
@@ -1400,20 +1468,29 @@ export class Carechain {
   }
 
   /** A batch's manifest (fetched by the CID in its BatchAnchored event, verified) and its on-chain entry. */
-  #batchManifest(batchId: string) {
+  #batchManifest(batchId: string, known?: { manifestCid: CID; anchorTx: string }) {
     // Batches are immutable once anchored: each is fetched and verified once per client.
     let cached = this.#batches.get(batchId);
     if (!cached) {
-      cached = this.#loadBatchManifest(batchId);
+      cached = this.#loadBatchManifest(batchId, known);
       cached.catch(() => this.#batches.delete(batchId));
       this.#batches.set(batchId, cached);
     }
     return cached;
   }
 
-  async #loadBatchManifest(batchId: string): Promise<LoadedBatch> {
+  async #loadBatchManifest(batchId: string, known?: { manifestCid: CID; anchorTx: string }): Promise<LoadedBatch> {
     const records = this.contracts.records;
     const batch = await withRevertDecoding("batch", () => records.batch(batchId));
+    if (known) {
+      // The index's manifest CID is only a hint: the manifest must give the root anchored on chain; if it does not,
+      // the CID is read from the chain.
+      try {
+        return await this.#verifiedManifest(batchId, batch, known.manifestCid, known.anchorTx);
+      } catch (error) {
+        if (!isObjectFault(error)) throw error;
+      }
+    }
     const [event] = await this.#logs.query(records, records.filters.BatchAnchored(batchId), this.#fromBlock);
     if (!event) throw new CarechainError("CHAIN", "The batch's anchor event was not found.", { details: batchId });
     let manifestCid: CID;
@@ -1422,6 +1499,11 @@ export class Carechain {
     } catch (cause) {
       throw new FormatError("The batch's manifest CID does not decode.", { details: batchId, cause });
     }
+    return this.#verifiedManifest(batchId, batch, manifestCid, event.transactionHash);
+  }
+
+  /** The manifest at `manifestCid`, checked against the batch anchored on chain (patient, author, count, root). */
+  async #verifiedManifest(batchId: string, batch: LoadedBatch["batch"], manifestCid: CID, anchorTx: string): Promise<LoadedBatch> {
     const manifest = decodeManifest(await this.store.get(manifestCid));
     if (
       getAddress(manifest.patient) !== batch.patient ||
@@ -1431,7 +1513,7 @@ export class Carechain {
     ) {
       throw new IntegrityError("The batch manifest does not match the anchored batch.", { details: batchId });
     }
-    return { manifest, batch, anchorTx: event.transactionHash };
+    return { manifest, batch, anchorTx };
   }
 
   /**
@@ -1455,6 +1537,8 @@ export class Carechain {
 
   /** The CIDs of a version, from its RecordAnchored event, checked against the id (patient, author, content). */
   async #anchorEvent(recordId: string): Promise<{ contentCid: CID; keyringCid: CID; anchorTx: string; categoryMask: bigint; previous: string }> {
+    const indexed = await this.#indexed?.anchor(recordId);
+    if (indexed) return indexed;
     const records = this.contracts.records;
     const [event] = await this.#logs.query(records, records.filters.RecordAnchored(recordId), this.#fromBlock);
     if (!event) throw new CarechainError("CHAIN", "The record's anchor event was not found.", { details: recordId });
@@ -1611,7 +1695,9 @@ export class Carechain {
    * failure as a `TransactionError` naming `action` (see sdk/chain/sender.ts).
    */
   async #send(action: string, call: () => Promise<ContractTransactionResponse>, minedTimeoutMs?: number): Promise<TxResult> {
-    return sendAndConfirm(action, this.#sender, call, minedTimeoutMs);
+    const tx = await sendAndConfirm(action, this.#sender, call, minedTimeoutMs);
+    this.#lastBlock = Math.max(this.#lastBlock, tx.blockNumber);
+    return tx;
   }
 }
 

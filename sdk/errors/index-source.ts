@@ -56,3 +56,14 @@ export class IndexBehindError extends IndexSourceError {
     this.wanted = wanted;
   }
 }
+
+/**
+ * The index's answer contradicts the chain: an anchor whose patient, author, categories, version links or CIDs are
+ * not what the chain holds, or a transaction that did not emit what the index says. The index is wrong or hostile;
+ * nothing from the answer was used. Code `INDEX_CONTRADICTED`.
+ */
+export class IndexContradictedError extends IndexSourceError {
+  constructor(message: string, options: CarechainErrorOptions = {}) {
+    super("INDEX_CONTRADICTED", message, options);
+  }
+}

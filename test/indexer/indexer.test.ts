@@ -152,7 +152,7 @@ describe.skipIf(missing !== undefined)("the indexer (PGlite)", () => {
     await expect(lying("<html>").grants(patients[0]!)).rejects.toBeInstanceOf(IndexResponseError);
     await expect(lying({ head: headJson, items: [{ account: "0x1234", key: "0x00", role: "patient" }] }).readers(patients[0]!, [1]))
       .rejects.toMatchObject({ code: "INDEX_RESPONSE", details: expect.stringContaining("account") });
-    await expect(lying({ head: headJson, items: [{ keyringCid: "0xdeadbeef", recordId: `0x${"00".repeat(32)}`, publisher: patients[0], source: "anchor", block: 1, tx: `0x${"00".repeat(32)}` }] }).keyrings(`0x${"00".repeat(32)}`))
+    await expect(lying({ head: headJson, items: [{ keyringCid: "0xdeadbeef", recordId: `0x${"00".repeat(32)}`, patient: patients[0], publisher: patients[0], source: "anchor", block: 1, tx: `0x${"00".repeat(32)}` }] }).keyrings(`0x${"00".repeat(32)}`))
       .rejects.toMatchObject({ code: "INDEX_RESPONSE", details: expect.stringContaining("keyringCid") });
     await expect(lying({ error: "x" }, 503).grants(patients[0]!)).rejects.toBeInstanceOf(IndexUnavailableError);
     const notYet = lying({ error: { code: "NOT_INDEXED", message: "no block yet" } }, 404);
