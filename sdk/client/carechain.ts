@@ -1607,6 +1607,7 @@ export class Carechain {
     for (let attempt = 1; attempt <= this.#retry.attempts; attempt++) {
       try {
         const tx = await write.step("anchor", () => this.#send("anchor", send, this.#retry.minedTimeoutMs));
+        write.mayHaveLanded = true; // it has: anything failing from here on is about a write on chain
         return { tx, keyringCid: pending.keyringCid, already: false };
       } catch (error) {
         lastError = error;
