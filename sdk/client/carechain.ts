@@ -787,10 +787,11 @@ export class Carechain {
 
   /**
    * Adds a FHIR R4 resource to `patient`'s record: validate → categorise every resource in it ({@link categoriesOf}:
-   * contained resources, Bundle entries, every category coding) → canonical JSON → encrypt with a fresh key →
-   * store → wrap the key for the patient, this author and every current reader of all those categories → store
-   * the keyring → anchor with the category mask. Anchoring needs write consent for every category (or this account
-   * being the patient).
+   * contained resources, Bundle entries, every category coding) → canonical JSON → encrypt with a key derived from
+   * the content (the same content by the same author for the same patient, as the same amendment, is the same
+   * record: writing it again returns the existing one) → store → wrap the key for the patient, this author and every
+   * current reader of all those categories → store the keyring → journal → anchor with the category mask. Anchoring
+   * needs write consent for every category (or this account being the patient).
    * @param patient - The patient's address.
    * @param resource - A FHIR R4 resource.
    * @param options - `previous`: the version this one amends (by its original author, the patient or a delegate).
@@ -802,6 +803,9 @@ export class Carechain {
    * (the lowest such is named; nothing is stored or anchored).
    * @throws {RecordUnauthorizedAmenderError} When amending a record this account may not amend (nothing stored).
    * @throws {RecordAnchorConflictError} When the record id is already anchored as something else.
+   * @throws {WriteError} When anything fails on the way (a store, a chain read, the anchor transaction, the journal):
+   * it carries the `recordId`, the `stage` and `mayHaveLanded`; the write stays in the journal once journaled, and
+   * calling `addRecord` again with the same resource finishes it without a second anchor.
    */
   async addRecord(patient: string, resource: unknown, options: { previous?: string } = {}): Promise<AddedRecord> {
     checkRecordSize(resource);
@@ -1152,6 +1156,8 @@ export class Carechain {
    * @throws {RecordAlreadyAmendedError} When `previous` is not the latest version.
    * @throws {RecordUnauthorizedAmenderError} When this account may not amend it (checked before anything is stored).
    * @throws {RecordAmendmentMismatchError} When the new content's categories differ from the record's.
+   * @throws {WriteError} When anything fails on the way (see {@link Carechain.addRecord}); calling `amendRecord` again
+   * with the same resource is safe.
    */
   async amendRecord(previous: string, resource: unknown): Promise<AddedRecord> {
     let prior: RecordAnchor;
