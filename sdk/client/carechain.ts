@@ -819,7 +819,13 @@ export class Carechain {
     const mask = categoryMask(categories);
     // The same content by the same author for the same patient (and amended version) gives the same ciphertext, so
     // the same record id: a second attempt meets its own anchor instead of anchoring a copy.
-    const { dek, noncePrefix } = deriveRecordKey(this.identity.secretKey, { patient: patientAddress, author: me, categoryMask: mask, previous, plaintext });
+    const { dek, noncePrefix } = deriveRecordKey(this.identity.secretKey, {
+      patient: patientAddress,
+      author: me,
+      categoryMask: mask,
+      previous,
+      plaintext,
+    });
     const envelope = encryptEnvelope(dek, plaintext, recordContext(patientAddress, me, mask), { noncePrefix });
     const contentCid = await cidOf(envelope);
     const write = new RecordWrite(recordIdOf(patientAddress, me, contentCid));
