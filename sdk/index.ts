@@ -288,6 +288,7 @@ export {
   type RevertErrorClass,
 } from "./errors/contract.js";
 export { TransactionError, type TransactionErrorFields } from "./errors/transaction.js";
+export { WriteError, type WriteErrorFields, type WriteStage } from "./errors/write.js";
 export {
   ConsentBreakGlassCooldownError,
   ConsentBreakGlassJustificationRequiredError,

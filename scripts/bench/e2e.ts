@@ -54,7 +54,8 @@ export async function e2eMetrics(options: E2eOptions): Promise<Metric[]> {
     let n = 0;
     let recipients = 0;
     const addRecord = async () => {
-      const added = await hospital.client.addRecord(patient.address, heartRate(40 + (n++ % 100)));
+      // A new value each time: the same content by the same author for the same patient is the same record.
+      const added = await hospital.client.addRecord(patient.address, heartRate(40 + n++));
       recipients = added.recipients;
       return added;
     };

@@ -32,6 +32,9 @@ import { decryptAttachment, encryptAttachment, type AttachmentOptions } from "./
 import { keyReleaseMessage, requestKeyRelease, type KeyReleaseBatch } from "./custodian.js";
 import { IndexedReads, type IndexUsage } from "./index-reads.js";
 import { DEFAULT_RETRY, MemoryJournal, type PendingWrite, type RetryPolicy, type WriteJournal } from "./journal.js";
+import { deriveRecordKey } from "./record-key.js";
+import { RecordWrite } from "./write-attempt.js";
+import { cidOf } from "../content/cid.js";
 import { CarechainError } from "../errors/base.js";
 import {
   ContractRevertError,
@@ -40,6 +43,7 @@ import {
   RecordReadConsentRequiredError,
   RecordUnauthorizedAmenderError,
   RecordWriteConsentRequiredError,
+  UnknownRevertError,
 } from "../errors/contract.js";
 import {
   BatchCategoryNotDeclaredError,
@@ -824,10 +828,11 @@ export class Carechain {
 
   /**
    * Adds a FHIR R4 resource to `patient`'s record: validate → categorise every resource in it ({@link categoriesOf}:
-   * contained resources, Bundle entries, every category coding) → canonical JSON → encrypt with a fresh key →
-   * store → wrap the key for the patient, this author and every current reader of all those categories → store
-   * the keyring → anchor with the category mask. Anchoring needs write consent for every category (or this account
-   * being the patient).
+   * contained resources, Bundle entries, every category coding) → canonical JSON → encrypt with a key derived from
+   * the content (the same content by the same author for the same patient, as the same amendment, is the same
+   * record: writing it again returns the existing one) → store → wrap the key for the patient, this author and every
+   * current reader of all those categories → store the keyring → journal → anchor with the category mask. Anchoring
+   * needs write consent for every category (or this account being the patient).
    * @param patient - The patient's address.
    * @param resource - A FHIR R4 resource.
    * @param options - `previous`: the version this one amends (by its original author, the patient or a delegate).
@@ -839,6 +844,9 @@ export class Carechain {
    * (the lowest such is named; nothing is stored or anchored).
    * @throws {RecordUnauthorizedAmenderError} When amending a record this account may not amend (nothing stored).
    * @throws {RecordAnchorConflictError} When the record id is already anchored as something else.
+   * @throws {WriteError} When anything fails on the way (a store, a chain read, the anchor transaction, the journal):
+   * it carries the `recordId`, the `stage` and `mayHaveLanded`; the write stays in the journal once journaled, and
+   * calling `addRecord` again with the same resource finishes it without a second anchor.
    */
   async addRecord(patient: string, resource: unknown, options: { previous?: string } = {}): Promise<AddedRecord> {
     checkRecordSize(resource);
@@ -848,43 +856,79 @@ export class Carechain {
     const categories = categoriesOf(valid);
     const patientAddress = getAddress(patient);
     const me = await this.address();
-    const denied = await this.#firstDenied(patientAddress, me, categories, "write");
-    if (denied !== undefined) {
-      throw new RecordWriteConsentRequiredError({ patient: patientAddress, author: me, category: BigInt(denied) });
-    }
-    if (options.previous) await this.#requireAmender(options.previous, me);
+    const previous = options.previous ? toHex(fromHex("previous", options.previous, 32)) : ZERO_HASH;
     const mask = categoryMask(categories);
-    const dek = generateDek();
-    const envelope = encryptEnvelope(dek, plaintext, recordContext(patientAddress, me, mask));
-    const contentCid = await this.store.put(envelope);
-    const readers = await this.#readerKeys(patientAddress, categories);
-    readers.push(this.identity.publicKey);
-    const custodianKey = await this.#custodianKeyFor(patientAddress, categories);
-    if (custodianKey) readers.push(custodianKey);
-    const { keyring, skipped } = await sealKeyring(contentCid, dek, readers);
-    const keyringCid = await this.store.put(encodeKeyring(keyring));
-    const recordId = recordIdOf(patientAddress, me, contentCid);
-    const pending: PendingWrite = {
-      recordId,
+    // The same content by the same author for the same patient (and amended version) gives the same ciphertext, so
+    // the same record id: a second attempt meets its own anchor instead of anchoring a copy.
+    const { dek, noncePrefix } = deriveRecordKey(this.identity.secretKey, {
       patient: patientAddress,
-      categories,
-      contentCid: contentCid.toString(),
-      keyringCid: keyringCid.toString(),
-      previous: options.previous ? toHex(fromHex("previous", options.previous, 32)) : ZERO_HASH,
       author: me,
-      createdAt: Date.now(),
-    };
-    await this.#journal.put(pending);
-    const tx = await this.#anchorPending(pending);
-    return {
-      ...tx,
-      recordId,
-      contentCid,
-      keyringCid,
-      categories,
-      recipients: keyring.recipients.length,
-      skippedRecipients: skipped,
-    };
+      categoryMask: mask,
+      previous,
+      plaintext,
+    });
+    const envelope = encryptEnvelope(dek, plaintext, recordContext(patientAddress, me, mask), { noncePrefix });
+    const contentCid = await cidOf(envelope);
+    const write = new RecordWrite(recordIdOf(patientAddress, me, contentCid));
+    const recordId = write.recordId!;
+    try {
+      let pending = await write.step("journal", () => this.#journaled(recordId));
+      let sealed: { recipients: number; skipped: SkippedRecipient[] } | undefined;
+      if (pending) {
+        write.mayHaveLanded = true; // an earlier attempt of this very write: it may have been sent
+      } else {
+        const denied = await write.step("read", () => this.#firstDenied(patientAddress, me, categories, "write"));
+        if (denied !== undefined) {
+          throw new RecordWriteConsentRequiredError({ patient: patientAddress, author: me, category: BigInt(denied) });
+        }
+        if (options.previous) await this.#requireAmender(previous, me);
+        await write.step("store", () => this.store.put(envelope));
+        write.stage = "read";
+        const readers = await this.#readerKeys(patientAddress, categories);
+        readers.push(this.identity.publicKey);
+        const custodianKey = await this.#custodianKeyFor(patientAddress, categories);
+        if (custodianKey) readers.push(custodianKey);
+        const { keyring, skipped } = await sealKeyring(contentCid, dek, readers);
+        const keyringCid = await write.step("store", () => this.store.put(encodeKeyring(keyring)));
+        sealed = { recipients: keyring.recipients.length, skipped };
+        pending = {
+          recordId,
+          patient: patientAddress,
+          categories,
+          contentCid: contentCid.toString(),
+          keyringCid: keyringCid.toString(),
+          previous,
+          author: me,
+          createdAt: Date.now(),
+        };
+        await write.step("journal", () => this.#journal.put(pending!));
+      }
+      const anchored = await this.#anchorPending(pending, write);
+      const keyringCid = CID.parse(anchored.keyringCid);
+      const recipients =
+        sealed && anchored.keyringCid === pending.keyringCid
+          ? sealed.recipients
+          : (await write.step("store", async () => decodeKeyring(await this.store.get(keyringCid)))).recipients.length;
+      // Only now, with everything that can fail behind it, does the journal let go of the write.
+      await write.step("journal", () => this.#journal.remove(recordId));
+      return {
+        ...anchored.tx,
+        recordId,
+        contentCid,
+        keyringCid,
+        categories,
+        recipients,
+        skippedRecipients: sealed?.skipped ?? [],
+      };
+    } catch (error) {
+      throw write.error(error);
+    }
+  }
+
+  /** The journal's entry for `recordId`, if any. */
+  async #journaled(recordId: string): Promise<PendingWrite | undefined> {
+    if (this.#journal.get) return this.#journal.get(recordId);
+    return (await this.#journal.list()).find((w) => w.recordId === recordId);
   }
 
   /**
@@ -1159,9 +1203,16 @@ export class Carechain {
    * @throws {RecordAlreadyAmendedError} When `previous` is not the latest version.
    * @throws {RecordUnauthorizedAmenderError} When this account may not amend it (checked before anything is stored).
    * @throws {RecordAmendmentMismatchError} When the new content's categories differ from the record's.
+   * @throws {WriteError} When anything fails on the way (see {@link Carechain.addRecord}); calling `amendRecord` again
+   * with the same resource is safe.
    */
   async amendRecord(previous: string, resource: unknown): Promise<AddedRecord> {
-    const prior = await this.getRecord(previous);
+    let prior: RecordAnchor;
+    try {
+      prior = await this.getRecord(previous);
+    } catch (error) {
+      throw new RecordWrite(undefined).error(error);
+    }
     return this.addRecord(prior.patient, resource, { previous: prior.recordId });
   }
 
@@ -1551,10 +1602,12 @@ export class Carechain {
   }
 
   /**
-   * Whether the anchor on chain under `pending.recordId` is this write (patient, author, categories, content and
-   * keyring CIDs, amended version); `undefined` when nothing is anchored under it.
+   * Whether the anchor on chain under `pending.recordId` is this write (patient, author, categories, content CID,
+   * amended version, and a keyring that is the journaled one or opens for this client to a key that decrypts the
+   * content: an earlier attempt of the same write sealed its own keyring); `undefined` when nothing is anchored
+   * under it.
    */
-  async #anchoredAs(pending: PendingWrite): Promise<{ anchorTx: string; same: boolean } | undefined> {
+  async #anchoredAs(pending: PendingWrite): Promise<{ anchorTx: string; keyringCid: string; same: boolean } | undefined> {
     let anchor: RecordAnchor;
     try {
       anchor = await this.getRecord(pending.recordId);
@@ -1563,42 +1616,64 @@ export class Carechain {
       throw error;
     }
     const event = await this.#anchorEvent(pending.recordId);
-    const same =
+    let same =
       anchor.patient === getAddress(pending.patient) &&
       anchor.author === getAddress(pending.author) &&
       anchor.categoryMask === categoryMask(pending.categories) &&
       event.contentCid.toString() === pending.contentCid &&
-      event.keyringCid.toString() === pending.keyringCid &&
       anchor.previous === pending.previous;
-    return { anchorTx: event.anchorTx, same };
+    if (same && event.keyringCid.toString() !== pending.keyringCid) {
+      same = await this.#opensForMe(event.contentCid, event.keyringCid, recordContext(anchor.patient, anchor.author, anchor.categoryMask));
+    }
+    return { anchorTx: event.anchorTx, keyringCid: event.keyringCid.toString(), same };
+  }
+
+  /** Whether the keyring `keyringCid` gives this client a key that decrypts `contentCid` under `context`. */
+  async #opensForMe(contentCid: CID, keyringCid: CID, context: Uint8Array): Promise<boolean> {
+    try {
+      const dek = await openKeyring(decodeKeyring(await this.store.get(keyringCid)), contentCid, this.identity);
+      verifyEnvelopeKey(dek, await this.store.get(contentCid), context);
+      return true;
+    } catch (error) {
+      if (isObjectFault(error)) return false;
+      throw error;
+    }
   }
 
   /**
    * Finishes every write in the journal whose blobs are stored but whose anchor was not confirmed (a dead RPC
    * node, a dropped transaction, a crash between storing and anchoring). Never duplicates: a version already on
-   * chain as this very write (same patient, author, categories and CIDs) is only taken off the journal. Never loses
-   * a write to a foreign anchor: one whose id is taken by anything else stays in the journal and is reported with
-   * a {@link RecordAnchorConflictError}. Writes refused for lack of consent stay in the journal (consent may come
-   * back); other refusals are dropped from it and reported.
-   * @returns What was anchored now, what was already on chain, and what failed with which error.
+   * chain as this very write is only taken off the journal. Never loses a write to a foreign anchor: one whose id
+   * is taken by anything else stays in the journal and is reported with a {@link RecordAnchorConflictError}. Writes
+   * refused for lack of consent stay in the journal (consent may come back); other refusals are dropped from it and
+   * reported. A write is taken off the journal only once its anchor is confirmed.
+   * @returns What was anchored now, what was already on chain, and what failed with which error: a contract
+   * refusal's class, a {@link RecordAnchorConflictError}, or a {@link WriteError} (with the record id and
+   * `mayHaveLanded`) for anything that failed on the way.
+   * @throws {WriteError} When the journal can't be read.
    */
-  async resume(): Promise<{ anchored: string[]; alreadyAnchored: string[]; failed: { recordId: string; error: unknown }[] }> {
-    const result = { anchored: [] as string[], alreadyAnchored: [] as string[], failed: [] as { recordId: string; error: unknown }[] };
-    const me = await this.address();
-    for (const pending of await this.#journal.list()) {
+  async resume(): Promise<{ anchored: string[]; alreadyAnchored: string[]; failed: { recordId: string; error: CarechainError }[] }> {
+    const result = { anchored: [] as string[], alreadyAnchored: [] as string[], failed: [] as { recordId: string; error: CarechainError }[] };
+    let me: string;
+    let pendingWrites: PendingWrite[];
+    const reading = new RecordWrite(undefined, true);
+    try {
+      me = await this.address();
+      pendingWrites = await reading.step("journal", () => this.#journal.list());
+    } catch (error) {
+      throw reading.error(error);
+    }
+    for (const pending of pendingWrites) {
       if (getAddress(pending.author) !== me) continue; // another account's write
+      const write = new RecordWrite(pending.recordId, true);
       try {
-        const existing = await this.#anchoredAs(pending);
-        if (existing?.same) {
-          await this.#journal.remove(pending.recordId);
-          result.alreadyAnchored.push(pending.recordId);
-          continue;
-        }
-        if (existing) throw await this.#conflict(pending);
-        await this.#anchorPending(pending);
-        result.anchored.push(pending.recordId);
+        const existing = await write.step("read", () => this.#anchoredAs(pending));
+        if (existing && !existing.same) throw await this.#conflict(pending);
+        const already = existing !== undefined || (await this.#anchorPending(pending, write)).already;
+        await write.step("journal", () => this.#journal.remove(pending.recordId));
+        (already ? result.alreadyAnchored : result.anchored).push(pending.recordId);
       } catch (error) {
-        result.failed.push({ recordId: pending.recordId, error });
+        result.failed.push({ recordId: pending.recordId, error: write.error(error) });
       }
     }
     return result;
@@ -1610,10 +1685,11 @@ export class Carechain {
   }
 
   /**
-   * Anchors a journaled write with bounded retries and backoff on chain failures (not on reverts), then takes it
-   * off the journal. An anchor that already landed (a retry after a lost receipt) counts as done.
+   * Anchors a journaled write with bounded retries and backoff on chain failures (not on reverts). An anchor that
+   * already landed as this write (a retry after a lost answer) counts as done (`already`), with its transaction and
+   * keyring. Leaves the journal entry in place on success: the caller removes it once nothing else can fail.
    */
-  async #anchorPending(pending: PendingWrite): Promise<TxResult> {
+  async #anchorPending(pending: PendingWrite, write: RecordWrite): Promise<{ tx: TxResult; keyringCid: string; already: boolean }> {
     const { records } = this.contracts;
     const send = () =>
       records.anchor(
@@ -1626,29 +1702,35 @@ export class Carechain {
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.#retry.attempts; attempt++) {
       try {
-        const tx = await this.#send("anchor", send, this.#retry.minedTimeoutMs);
-        await this.#journal.remove(pending.recordId);
-        return tx;
+        const tx = await write.step("anchor", () => this.#send("anchor", send, this.#retry.minedTimeoutMs));
+        write.mayHaveLanded = true; // it has: anything failing from here on is about a write on chain
+        return { tx, keyringCid: pending.keyringCid, already: false };
       } catch (error) {
         lastError = error;
-        if (error instanceof RecordAlreadyAnchoredError) {
-          // Our earlier attempt landed after all (its receipt was lost): done, nothing duplicated — but only when the
-          // anchor is this write; anything else under the id is a conflict, and the write stays in the journal.
-          const existing = await this.#anchoredAs(pending);
-          if (!existing?.same) throw await this.#conflict(pending, error);
-          await this.#journal.remove(pending.recordId);
-          const receipt = await this.#signer.provider!.getTransactionReceipt(existing.anchorTx);
-          return { hash: existing.anchorTx, gasUsed: receipt?.gasUsed ?? 0n, blockNumber: receipt?.blockNumber ?? 0 };
+        write.sendFailed(error);
+        if (error instanceof RecordAlreadyAnchoredError || error instanceof UnknownRevertError) {
+          // An earlier attempt landed after all (its answer was lost, or two sends raced): done, nothing duplicated —
+          // but only when the anchor is this write; anything else under the id is a conflict, kept in the journal.
+          write.mayHaveLanded = true;
+          const existing = await write.step("confirm", () => this.#anchoredAs(pending));
+          if (existing?.same) {
+            const receipt = await this.#signer.provider!.getTransactionReceipt(existing.anchorTx);
+            if (!receipt) throw new CarechainError("CHAIN", "The anchor's transaction receipt was not found.", { details: existing.anchorTx });
+            return { tx: { hash: existing.anchorTx, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber }, keyringCid: existing.keyringCid, already: true };
+          }
+          if (existing || error instanceof RecordAlreadyAnchoredError) throw await this.#conflict(pending, error);
         }
         if (error instanceof ContractRevertError) {
-          if (error instanceof RecordWriteConsentRequiredError) {
-            await this.#journal.put({ ...pending, lastError: error.shortMessage });
-          } else {
-            await this.#journal.remove(pending.recordId);
-          }
+          await write.step("journal", async () => {
+            if (error instanceof RecordWriteConsentRequiredError) await this.#journal.put({ ...pending, lastError: error.shortMessage });
+            else await this.#journal.remove(pending.recordId);
+          });
           throw error;
         }
-        await this.#journal.put({ ...pending, lastError: error instanceof Error ? error.message.split("\n")[0] : String(error) });
+        await write.step("journal", () =>
+          this.#journal.put({ ...pending, lastError: error instanceof Error ? error.message.split("\n")[0] : String(error) }),
+        );
+        write.stage = "anchor"; // the failure being retried (and reported, if it is the last) is the anchor's
         if (attempt < this.#retry.attempts) await sleep(this.#retry.baseDelayMs * 2 ** (attempt - 1));
       }
     }

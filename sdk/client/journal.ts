@@ -1,8 +1,11 @@
 /**
- * The write journal: every record write whose blobs are stored but whose anchor is not yet confirmed on chain.
- * `Carechain.resume()` finishes them. Anchoring is idempotent (a version's id is its patient, author and
- * ciphertext digest, and the contract refuses a second anchor of it), so resuming never duplicates a record; an
- * anchor found under the id counts as done only when it is this write (same patient, author, categories, CIDs).
+ * The write journal: every record write whose blobs are stored but whose anchor is not yet confirmed on chain, the
+ * single truth about a write until its id is returned (it is taken off only after everything that can fail has
+ * succeeded). `Carechain.resume()` finishes them, and so does calling `addRecord` again with the same content.
+ * Anchoring is idempotent (a version's id is its patient, author and ciphertext digest, the ciphertext of the same
+ * content is the same, and the contract refuses a second anchor of it), so resuming never duplicates a record; an
+ * anchor found under the id counts as done only when it is this write (same patient, author, categories, content,
+ * amended version, and a keyring that opens for the author).
  */
 
 /** One pending anchor. */
@@ -30,7 +33,9 @@ export interface PendingWrite {
 export interface WriteJournal {
   /** Records or replaces a pending write. */
   put(write: PendingWrite): Promise<void>;
-  /** Forgets a pending write (anchored, or given up). */
+  /** The pending write under `recordId`, if any (optional: without it the client searches {@link WriteJournal.list}). */
+  get?(recordId: string): Promise<PendingWrite | undefined>;
+  /** Forgets a pending write (anchored and confirmed, or given up). */
   remove(recordId: string): Promise<void>;
   /** Every pending write, oldest first. */
   list(): Promise<PendingWrite[]>;
@@ -43,6 +48,11 @@ export class MemoryJournal implements WriteJournal {
   /** @inheritDoc */
   async put(write: PendingWrite): Promise<void> {
     this.#writes.set(write.recordId, write);
+  }
+
+  /** @inheritDoc */
+  async get(recordId: string): Promise<PendingWrite | undefined> {
+    return this.#writes.get(recordId);
   }
 
   /** @inheritDoc */

@@ -56,6 +56,11 @@ const MAX_COUNTER = 0xffff_ffff;
 export interface EncryptOptions {
   /** log2 of the chunk size in bytes (10..24); default 16 (64 KiB). */
   chunkSizeLog2?: number;
+  /**
+   * The 19-byte nonce prefix (default: random). Give one only with a DEK that never encrypts anything else (e.g. a
+   * DEK derived from the plaintext itself, see `deriveRecordKey`): the prefix is unique per envelope only per key.
+   */
+  noncePrefix?: Uint8Array;
 }
 
 /** A source of bytes for the streaming functions: any (async) iterable of byte pieces of any sizes. */
@@ -90,7 +95,7 @@ export function encryptEnvelope(
   checkBytes("context", context);
   const log2 = chunkSizeLog2(options);
   const chunkSize = 2 ** log2;
-  const sealer = new ChunkSealer(dek, newHeader(log2), context);
+  const sealer = new ChunkSealer(dek, newHeader(log2, options.noncePrefix), context);
   try {
     const chunks = Math.max(1, Math.ceil(plaintext.length / chunkSize));
     checkCounter(chunks - 1);
@@ -396,12 +401,13 @@ function chunkSizeLog2(options: EncryptOptions): number {
   return log2;
 }
 
-/** "CCE" | version | suite | log2 | random prefix. */
-function newHeader(log2: number): Uint8Array {
+/** "CCE" | version | suite | log2 | prefix (random unless given). */
+function newHeader(log2: number, prefix?: Uint8Array): Uint8Array {
+  if (prefix !== undefined) checkBytes("noncePrefix", prefix, PREFIX_LENGTH);
   return concatBytes(
     ENVELOPE_MAGIC,
     new Uint8Array([ENVELOPE_VERSION, SUITE_XCHACHA20POLY1305_STREAM, log2]),
-    randomBytes(PREFIX_LENGTH),
+    prefix ?? randomBytes(PREFIX_LENGTH),
   );
 }
 

@@ -27,6 +27,16 @@ export class FileJournal implements WriteJournal {
   }
 
   /** @inheritDoc */
+  async get(recordId: string): Promise<PendingWrite | undefined> {
+    try {
+      return JSON.parse(await readFile(this.#file(recordId), "utf8")) as PendingWrite;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === "ENOENT") return undefined;
+      throw error;
+    }
+  }
+
+  /** @inheritDoc */
   async remove(recordId: string): Promise<void> {
     await rm(this.#file(recordId), { force: true });
   }

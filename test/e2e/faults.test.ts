@@ -10,13 +10,14 @@ import {
   BlobNotFoundError,
   Carechain,
   connectContracts,
-  CarechainError,
   createFhirValidator,
   generateIdentity,
   MemoryBlobStore,
   RecordAlreadyAmendedError,
   RecordWriteConsentRequiredError,
   StoreUnavailableError,
+  TransactionError,
+  WriteError,
   type BlobStore,
   type CarechainDeployment,
 } from "./_sdk.js";
@@ -113,14 +114,19 @@ describe("faults without loss, against a real hardhat node", () => {
     };
     const error = await hospital.addRecord(patientAddress, heartRate(101)).catch((e: unknown) => e);
     store.afterPut = undefined;
-    expect(error).toBeInstanceOf(CarechainError);
-    expect((error as CarechainError).code).toBe("CHAIN");
+    // A typed write error naming the record, whose cause is the failed anchor transaction.
+    expect(error).toBeInstanceOf(WriteError);
+    expect((error as WriteError).stage).toBe("anchor");
+    expect((error as WriteError).cause).toBeInstanceOf(TransactionError);
     const pending = await hospital.pendingWrites();
     expect(pending).toHaveLength(1);
+    expect((error as WriteError).recordId).toBe(pending[0]!.recordId);
     expect(pending[0]!.lastError).toBeTruthy();
     expect(await store.has((await import("multiformats/cid")).CID.parse(pending[0]!.contentCid))).toBe(true);
 
     await proxy.start();
+    // ethers keeps a failed request's answer for 250 ms: the last failed gas estimate would be answered again.
+    await new Promise((resolve) => setTimeout(resolve, 300));
     const resumed = await hospital.resume();
     expect(resumed.anchored).toEqual([pending[0]!.recordId]);
     expect(await hospital.pendingWrites()).toEqual([]);
@@ -180,7 +186,10 @@ describe("faults without loss, against a real hardhat node", () => {
     const { hospital, patient, patientAddress } = await setup(store);
     const before = (await patient.listRecords(patientAddress)).length;
     store.failPuts = true;
-    await expect(hospital.addRecord(patientAddress, heartRate(104))).rejects.toBeInstanceOf(StoreUnavailableError);
+    const failed = await hospital.addRecord(patientAddress, heartRate(104)).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(WriteError);
+    expect(failed).toMatchObject({ stage: "store", mayHaveLanded: false, recordId: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
+    expect((failed as WriteError).cause).toBeInstanceOf(StoreUnavailableError);
     store.failPuts = false;
     expect(await hospital.pendingWrites()).toEqual([]);
     expect((await patient.listRecords(patientAddress)).length).toBe(before);

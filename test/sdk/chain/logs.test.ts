@@ -124,6 +124,17 @@ describe("LogReader: every log, under hosted-provider limits, on a chain with 20
     }
   }, 120_000);
 
+  it("reads up to the head as it is now, not as ethers cached it: a log mined right after a read is found", async () => {
+    const reader = new LogReader(direct);
+    const filter = directory.filters.ProviderRegistered();
+    const before = await reader.query(directory, filter, 0); // primes ethers' 250 ms cache of the block number
+    const account = Wallet.createRandom().address;
+    await (await directory.registerProvider(account, 1, generateIdentity().publicKey)).wait();
+    const after = await reader.query(directory, filter, 0);
+    expect(after).toHaveLength(before.length + 1);
+    expect(after.at(-1)!.args.provider).toBe(account);
+  });
+
   it("refuses unusable options and block numbers, naming them", () => {
     expect(() => new LogReader(direct, { maxRange: 0 })).toThrow(/options.maxRange must be an integer >= 1/);
     expect(() => new LogReader(direct, { concurrency: 1.5 })).toThrow(/options.concurrency/);
