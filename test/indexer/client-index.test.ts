@@ -131,7 +131,8 @@ describe.skipIf(missing !== undefined)("the client with an index source", () => 
     });
     const me = await withIndex(world.patient, 3, liar);
     await waitForBlock(indexer, await world.provider.getBlockNumber()); // readers come from an index at the chain's head
-    const added = await me.addRecord(patient, penicillinAllergy());
+    // New content: the same content by the same author would be the same record (idempotent writes), keyring and all.
+    const added = await me.addRecord(patient, { ...penicillinAllergy(), note: [{ text: "written through a lying index" }] });
     const keyring = decodeKeyring(await world.patient.store.get(added.keyringCid));
     const recipients = keyring.recipients.map((r) => r.key);
     expect(recipients).not.toContain(toHex(attacker.publicKey));
