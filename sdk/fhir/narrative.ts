@@ -1,11 +1,11 @@
 /**
  * Safe narratives for display: a FHIR resource's `text.div` re-written from the tree an HTML parser builds, after
- * the same checks the validator makes (sdk/fhir/_strict-xhtml.ts).
+ * the same checks the validator makes (sdk/fhir/strict/rules/xhtml.ts).
  */
 import { FhirValidationError } from "../errors/data.js";
-import { serializeNarrative, XhtmlProblem } from "./_narrative-rules.js";
+import { serializeNarrative, XhtmlProblem } from "./strict/narrative-rules.js";
 import { NarrativeBudget } from "./limits.js";
-import { readNarrative } from "./_strict-xhtml.js";
+import { readNarrative } from "./strict/rules/xhtml.js";
 
 /**
  * Returns a safe serialisation of a FHIR narrative (`Narrative.div`) for insertion into a page (`innerHTML`).

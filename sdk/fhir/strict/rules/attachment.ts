@@ -1,5 +1,5 @@
 /**
- * Internal strict rule: an Attachment's `size` and `hash` agree with its inline `data` (R4: size is "the number
+ * Strict rule: an Attachment's `size` and `hash` agree with its inline `data` (R4: size is "the number
  * of bytes of data that make up this attachment (before base64 encoding, if that is done)"; hash is "the
  * calculated hash of the data using SHA-1. Represented using base64"). Checked only when both are present and
  * `data` is valid base64 (the format rule reports it otherwise). Browser-safe: @noble/hashes and atob/btoa.
@@ -7,8 +7,8 @@
  */
 import { sha1 } from "@noble/hashes/legacy.js";
 
-import { base64Problem, stripBase64Whitespace } from "./_strict-primitives.js";
-import type { StrictRule } from "./_strict-walk.js";
+import { base64Problem, stripBase64Whitespace } from "./primitives.js";
+import type { FhirNode, Report, RuleVisitor, StrictRule } from "../rule.js";
 
 /** Decodes valid base64 (whitespace allowed) to bytes. */
 export function decodeBase64(value: string): Uint8Array {
@@ -49,10 +49,14 @@ export function attachmentProblems(attachment: Record<string, unknown>): [string
 /** The rule. */
 export const attachmentRule: StrictRule = {
   name: "Attachment size and hash",
-  visit(node, report) {
-    if (node.type !== "Attachment") return;
-    for (const [element, message] of attachmentProblems(node.value as Record<string, unknown>)) {
-      report(`${node.path}.${element}`, message);
-    }
-  },
+  start: () => VISITOR,
 };
+
+const VISITOR: RuleVisitor = { visit };
+
+function visit(node: FhirNode, report: Report): void {
+  if (node.type !== "Attachment") return;
+  for (const [element, message] of attachmentProblems(node.value as Record<string, unknown>)) {
+    report(`${node.path}.${element}`, message);
+  }
+}

@@ -1,12 +1,12 @@
 /**
- * Internal strict rule: primitive formats as FHIR R4 defines them (the `regex` extensions of the primitive
+ * Strict rule: primitive formats as FHIR R4 defines them (the `regex` extensions of the primitive
  * types in profiles-types.json), where @medplum/core is looser: a resource id's syntax and length, dateTime
  * with a time but no seconds or timezone, calendar dates that do not exist, line-wrapped base64Binary
  * (allowed by R4, refused by @medplum/core) and badly padded base64, whitespace in uri/url/canonical, uuid and
  * oid syntax, and strings that are not well-formed Unicode (a lone surrogate cannot be encoded in UTF-8).
  * @internal
  */
-import type { StrictRule } from "./_strict-walk.js";
+import type { FhirNode, Report, RuleVisitor, StrictRule } from "../rule.js";
 
 /** The R4 regexes (profiles-types.json, `<type>.value` → `http://hl7.org/fhir/StructureDefinition/regex`). */
 export const R4_PATTERNS = {
@@ -125,15 +125,19 @@ export function primitiveProblem(type: string, value: unknown): string | undefin
 /** The rule: resource ids (typed `string` in the R4 definitions, but `id` in the specification) and primitives. */
 export const primitivesRule: StrictRule = {
   name: "primitive formats",
-  visit(node, report) {
-    if (node.isResource) {
-      const id = (node.value as Record<string, unknown>).id;
-      if (typeof id === "string" && id !== "" && !ANCHORED.id.test(id)) {
-        report(`${node.path}.id`, `not a valid resource id (${FORMAT_HINT.id})`);
-      }
-      return;
-    }
-    const problem = primitiveProblem(node.type, node.value);
-    if (problem) report(node.path, problem);
-  },
+  start: () => VISITOR,
 };
+
+const VISITOR: RuleVisitor = { visit };
+
+function visit(node: FhirNode, report: Report): void {
+  if (node.isResource) {
+    const id = (node.value as Record<string, unknown>).id;
+    if (typeof id === "string" && id !== "" && !ANCHORED.id.test(id)) {
+      report(`${node.path}.id`, `not a valid resource id (${FORMAT_HINT.id})`);
+    }
+    return;
+  }
+  const problem = primitiveProblem(node.type, node.value);
+  if (problem) report(node.path, problem);
+}

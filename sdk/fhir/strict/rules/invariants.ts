@@ -1,5 +1,5 @@
 /**
- * Internal strict rule: the error-severity FHIRPath invariants @medplum/core does not evaluate, run with
+ * Strict rule: the error-severity FHIRPath invariants @medplum/core does not evaluate, run with
  * @medplum/core's own FHIRPath engine:
  * - the invariants of data types (att-1 Attachment data needs a contentType, qty-3 a Quantity code needs a
  *   system, sqty-1 no comparator in a SimpleQuantity, cpt-2 a ContactPoint value needs a system, rng-2, rat-1,
@@ -14,21 +14,20 @@ import {
   evalFhirPathTyped,
   parseFhirPath,
   toTypedValue,
-  tryGetDataType,
   UCUM,
   type InternalSchemaElement,
   type TypedValue,
 } from "@medplum/core";
 
-import type { FhirNode, StrictRule } from "./_strict-walk.js";
+import type { FhirNode, Report, SchemaIndex, StrictRule } from "../rule.js";
 
 /** Invariants checked by hand elsewhere, or deliberately not checked. */
 const NOT_EVALUATED = new Set(["ele-1", "per-1", "ref-1", "dom-3", "txt-1", "txt-2", "org-1", "sdf-19"]);
 
 type Atom = ReturnType<typeof parseFhirPath>;
-const atoms = new Map<string, Atom | null>();
 
-function atom(expression: string): Atom | null {
+/** Parses a FHIRPath expression once per validator (`atoms` is the validator's cache); null if it cannot be parsed. */
+function atom(atoms: Map<string, Atom | null>, expression: string): Atom | null {
   let parsed = atoms.get(expression);
   if (parsed === undefined) {
     try {
@@ -47,8 +46,11 @@ function profileName(url: string): string | undefined {
   return m?.[1];
 }
 
-function constraintsFor(node: FhirNode): { key: string; expression: string; description: string }[] {
-  const schema = tryGetDataType(node.type);
+function constraintsFor(
+  schemas: SchemaIndex,
+  node: FhirNode,
+): { key: string; expression: string; description: string }[] {
+  const schema = schemas.type(node.type);
   if (!schema) return [];
   // The top-level resource's invariants are @medplum/core's.
   if (node.isResource && !node.element) return [];
@@ -58,7 +60,7 @@ function constraintsFor(node: FhirNode): { key: string; expression: string; desc
       if (type.code !== node.type) continue;
       for (const url of type.profile ?? []) {
         const name = profileName(url);
-        const profile = name ? tryGetDataType(name) : undefined;
+        const profile = name ? schemas.type(name) : undefined;
         all.push(...(profile?.constraints ?? []));
       }
     }
@@ -75,28 +77,33 @@ function constraintsFor(node: FhirNode): { key: string; expression: string; desc
 /** The rule. */
 export const invariantsRule: StrictRule = {
   name: "FHIRPath invariants of data types and nested resources",
-  visit(node, report) {
-    if (typeof node.value !== "object" || node.value === null) return;
-    const constraints = constraintsFor(node);
-    if (constraints.length === 0) return;
-    const context: TypedValue = { type: node.type, value: node.value };
-    const variables: Record<string, TypedValue> = {
-      "%context": context,
-      "%ucum": { type: "uri", value: UCUM },
-      "%resource": toTypedValue(node.context.resource),
-      "%rootResource": toTypedValue(node.context.root.resource),
-    };
-    for (const constraint of constraints) {
-      const parsed = atom(constraint.expression);
-      if (!parsed) continue;
-      let result: TypedValue[];
-      try {
-        result = evalFhirPathTyped(parsed, [context], variables);
-      } catch {
-        continue; // not evaluable here: not reported
-      }
-      const ok = result.length === 1 && result[0]!.value === true;
-      if (!ok) report(node.path, `Constraint ${constraint.key} not met: ${constraint.description}`);
-    }
+  start: (scope) => {
+    const atoms = scope.memo(invariantsRule, () => new Map<string, Atom | null>());
+    return { visit: (node, report) => visit(scope.schemas, atoms, node, report) };
   },
 };
+
+function visit(schemas: SchemaIndex, atoms: Map<string, Atom | null>, node: FhirNode, report: Report): void {
+  if (typeof node.value !== "object" || node.value === null) return;
+  const constraints = constraintsFor(schemas, node);
+  if (constraints.length === 0) return;
+  const context: TypedValue = { type: node.type, value: node.value };
+  const variables: Record<string, TypedValue> = {
+    "%context": context,
+    "%ucum": { type: "uri", value: UCUM },
+    "%resource": toTypedValue(node.context.resource),
+    "%rootResource": toTypedValue(node.context.root.resource),
+  };
+  for (const constraint of constraints) {
+    const parsed = atom(atoms, constraint.expression);
+    if (!parsed) continue;
+    let result: TypedValue[];
+    try {
+      result = evalFhirPathTyped(parsed, [context], variables);
+    } catch {
+      continue; // not evaluable here: not reported
+    }
+    const ok = result.length === 1 && result[0]!.value === true;
+    if (!ok) report(node.path, `Constraint ${constraint.key} not met: ${constraint.description}`);
+  }
+}

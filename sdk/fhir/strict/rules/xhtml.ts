@@ -1,5 +1,5 @@
 /**
- * Internal strict rule: Narrative XHTML (every `xhtml` value, i.e. Narrative.div) is judged by two readers that
+ * Strict rule: Narrative XHTML (every `xhtml` value, i.e. Narrative.div) is judged by two readers that
  * must agree. The XML reading: a well-formed fragment — one `<div xmlns="http://www.w3.org/1999/xhtml">` root,
  * only the XML entities (and numeric character references), no DOCTYPE, comment, CDATA section or processing
  * instruction. The HTML reading (_narrative-html.ts): what a WHATWG HTML parser builds from the same text in a
@@ -11,7 +11,7 @@
  * (`<!--><img onerror=…>-->`, `<![CDATA[><img …>]]>`) is refused.
  * @internal
  */
-import { readNarrativeHtml } from "./_narrative-html.js";
+import { readNarrativeHtml } from "../narrative-html.js";
 import {
   checkElement,
   documentOrder,
@@ -20,10 +20,10 @@ import {
   XhtmlProblem,
   type NarrativeElement,
   type NarrativeNode,
-} from "./_narrative-rules.js";
-import type { StrictRule } from "./_strict-walk.js";
+} from "../narrative-rules.js";
+import type { FhirNode, Report, RuleVisitor, StrictRule } from "../rule.js";
 
-export { unsafeStyle, unsafeUrl, XHTML_NS } from "./_narrative-rules.js";
+export { unsafeStyle, unsafeUrl, XHTML_NS } from "../narrative-rules.js";
 
 const XML_ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
 const NAME = /^[A-Za-z_:][A-Za-z0-9_:.-]*/;
@@ -43,8 +43,12 @@ function decodeEntities(text: string): string {
     if (numeric) {
       const code = numeric[1] !== undefined ? parseInt(numeric[1], 16) : Number(numeric[2]);
       const xmlChar =
-        code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) ||
-        (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
+        code === 0x9 ||
+        code === 0xa ||
+        code === 0xd ||
+        (code >= 0x20 && code <= 0xd7ff) ||
+        (code >= 0xe000 && code <= 0xfffd) ||
+        (code >= 0x10000 && code <= 0x10ffff);
       if (!xmlChar) throw new XhtmlProblem(`&${name}; is not an XML character`);
       return String.fromCodePoint(code);
     }
@@ -115,7 +119,8 @@ function readXml(xhtml: string): NarrativeElement {
         if (text.includes("]]>")) fail(`"]]>" in text`);
         let decoded = decodeEntities(text.replace(/\r\n?/g, "\n"));
         // An HTML parser drops the line break right after <pre>; XML keeps it. Read it as HTML does.
-        if (parent.name === "pre" && parent.children.length === 0 && decoded.startsWith("\n")) decoded = decoded.slice(1);
+        if (parent.name === "pre" && parent.children.length === 0 && decoded.startsWith("\n"))
+          decoded = decoded.slice(1);
         if (/\S/.test(decoded)) content = true;
         if (decoded !== "") addText(parent.children, decoded);
       }
@@ -192,9 +197,13 @@ function readXml(xhtml: string): NarrativeElement {
 /** The rule. */
 export const xhtmlRule: StrictRule = {
   name: "narrative XHTML",
-  visit(node, report) {
-    if (node.type !== "xhtml" || typeof node.value !== "string") return;
-    const problem = xhtmlProblem(node.value);
-    if (problem) report(node.path, problem);
-  },
+  start: () => VISITOR,
 };
+
+const VISITOR: RuleVisitor = { visit };
+
+function visit(node: FhirNode, report: Report): void {
+  if (node.type !== "xhtml" || typeof node.value !== "string") return;
+  const problem = xhtmlProblem(node.value);
+  if (problem) report(node.path, problem);
+}

@@ -1,12 +1,12 @@
 /**
- * Internal strict rule per-1: a Period's start is not after its end. @medplum/core never evaluates data-type
+ * Strict rule per-1: a Period's start is not after its end. @medplum/core never evaluates data-type
  * invariants, so this runs for every Period-typed value (Encounter.period, Observation.effectivePeriod,
  * Identifier.period, …). Values of different precision are compared at their shared precision (2020-01 and
  * 2020-01-15 are not ordered, so they pass); two values with a time are compared as instants (timezones applied).
  * @internal
  */
-import { R4_PATTERNS } from "./_strict-primitives.js";
-import type { StrictRule } from "./_strict-walk.js";
+import { R4_PATTERNS } from "./primitives.js";
+import type { FhirNode, Report, RuleVisitor, StrictRule } from "../rule.js";
 
 const DATE_TIME = new RegExp(`^(?:${R4_PATTERNS.dateTime})$`);
 
@@ -64,13 +64,17 @@ export function compareDateTimes(a: string, b: string): number | undefined {
 /** The rule. */
 export const periodRule: StrictRule = {
   name: "Period start <= end (per-1)",
-  visit(node, report) {
-    if (node.type !== "Period") return;
-    const { start, end } = node.value as { start?: unknown; end?: unknown };
-    if (typeof start !== "string" || typeof end !== "string") return;
-    const order = compareDateTimes(start, end);
-    if (order !== undefined && order > 0) {
-      report(node.path, `start (${start}) is after end (${end}) (per-1)`);
-    }
-  },
+  start: () => VISITOR,
 };
+
+const VISITOR: RuleVisitor = { visit };
+
+function visit(node: FhirNode, report: Report): void {
+  if (node.type !== "Period") return;
+  const { start, end } = node.value as { start?: unknown; end?: unknown };
+  if (typeof start !== "string" || typeof end !== "string") return;
+  const order = compareDateTimes(start, end);
+  if (order !== undefined && order > 0) {
+    report(node.path, `start (${start}) is after end (${end}) (per-1)`);
+  }
+}

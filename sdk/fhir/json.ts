@@ -1,12 +1,12 @@
 /**
- * Internal: a strict JSON (RFC 8259) parser for FHIR input. JSON.parse silently keeps the last of duplicate
+ * The strict JSON (RFC 8259) parser for FHIR input. JSON.parse silently keeps the last of duplicate
  * keys — two `status` values, one seen by a reviewer and the other by the validator — so this parser refuses
  * them, and refuses everything that is not strict JSON: a byte-order mark, invalid UTF-8, comments, trailing
  * commas, single quotes, unquoted keys, NaN/Infinity, numbers that overflow to Infinity, leading zeros,
  * unescaped control characters in strings, trailing content and nesting deeper than 256 levels. Input over the
  * size limits (sdk/fhir/limits.ts) is refused before parsing (bytes) or as soon as the count is passed (values).
- * `__proto__` keys become own properties (never an object's prototype).
- * @internal
+ * `__proto__` keys become own properties (never an object's prototype). Public as `parseFhirJson`.
+ * @module
  */
 import { FhirSizeLimitError, FhirValidationError } from "../errors/data.js";
 import {
@@ -74,7 +74,9 @@ class Parser {
 
   private value(depth: number): unknown {
     if (++this.values > MAX_FHIR_JSON_VALUES) {
-      throw new FhirSizeLimitError("fhirJsonValues", this.values, MAX_FHIR_JSON_VALUES, { details: `more than ${MAX_FHIR_JSON_VALUES} JSON values (at ${this.jsonPath()})` });
+      throw new FhirSizeLimitError("fhirJsonValues", this.values, MAX_FHIR_JSON_VALUES, {
+        details: `more than ${MAX_FHIR_JSON_VALUES} JSON values (at ${this.jsonPath()})`,
+      });
     }
     const c = this.text[this.i];
     switch (c) {
@@ -117,13 +119,17 @@ class Parser {
     NUMBER.lastIndex = start;
     const match = NUMBER.exec(this.text);
     if (!match) {
-      if (/^-(NaN|Infinity)/.test(this.text.slice(start, start + 9))) this.fail("NaN and Infinity are not JSON numbers");
+      if (/^-(NaN|Infinity)/.test(this.text.slice(start, start + 9)))
+        this.fail("NaN and Infinity are not JSON numbers");
       return this.fail("invalid number");
     }
     this.i = start + match[0].length;
     const next = this.text[this.i];
     if (next !== undefined && /[0-9.eE+-]/.test(next)) {
-      this.fail(/^-?0[0-9]/.test(this.text.slice(start, start + 3)) ? "numbers must not have leading zeros" : "invalid number", start);
+      this.fail(
+        /^-?0[0-9]/.test(this.text.slice(start, start + 3)) ? "numbers must not have leading zeros" : "invalid number",
+        start,
+      );
     }
     const value = Number(match[0]);
     if (!Number.isFinite(value)) this.fail(`the number ${match[0]} is out of range`, start);
@@ -204,7 +210,9 @@ class Parser {
       this.path.pop();
       if (key === "div" && typeof value === "string") this.narratives.add(value);
       if (key === "resourceType" && ++this.resources > MAX_FHIR_RESOURCES) {
-        throw new FhirSizeLimitError("fhirResources", this.resources, MAX_FHIR_RESOURCES, { details: `more than ${MAX_FHIR_RESOURCES} resources (at ${this.jsonPath()})` });
+        throw new FhirSizeLimitError("fhirResources", this.resources, MAX_FHIR_RESOURCES, {
+          details: `more than ${MAX_FHIR_RESOURCES} resources (at ${this.jsonPath()})`,
+        });
       }
       if (key === "__proto__") {
         Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
@@ -292,7 +300,8 @@ export function parseFhirJson(input: string | Uint8Array | ArrayBuffer): unknown
     text = input;
   } else if (input instanceof Uint8Array || input instanceof ArrayBuffer) {
     const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
-    if (bytes.length > MAX_FHIR_JSON_BYTES) throw new FhirSizeLimitError("fhirJsonBytes", bytes.length, MAX_FHIR_JSON_BYTES);
+    if (bytes.length > MAX_FHIR_JSON_BYTES)
+      throw new FhirSizeLimitError("fhirJsonBytes", bytes.length, MAX_FHIR_JSON_BYTES);
     if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
       throw notJson("$", "a UTF-8 byte-order mark is not allowed");
     }

@@ -1,18 +1,18 @@
 /**
- * Internal: the size limits (sdk/fhir/limits.ts) of a record given as an object, measured as a reader measures its
+ * The size limits (sdk/fhir/limits.ts) of a record given as an object, measured as a reader measures its
  * JSON — values and nesting in one iterative walk that stops at the first value over a limit, then the UTF-8 bytes
  * of its JSON text.
  * @internal
  */
-import { FhirSizeLimitError } from "../errors/data.js";
-import { utf8Length } from "./_strict-json.js";
+import { FhirSizeLimitError } from "../../errors/data.js";
+import { utf8Length } from "../json.js";
 import {
   MAX_FHIR_JSON_BYTES,
   MAX_FHIR_JSON_DEPTH,
   MAX_FHIR_JSON_VALUES,
   MAX_FHIR_RESOURCES,
   NarrativeBudget,
-} from "./limits.js";
+} from "../limits.js";
 
 /**
  * Checks a record object against the limits.
@@ -40,7 +40,11 @@ export function checkSizeLimits(value: unknown): void {
     if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], level]);
     } else {
-      if (Object.hasOwn(v, "resourceType") && (v as { resourceType?: unknown }).resourceType !== undefined && ++resources > MAX_FHIR_RESOURCES) {
+      if (
+        Object.hasOwn(v, "resourceType") &&
+        (v as { resourceType?: unknown }).resourceType !== undefined &&
+        ++resources > MAX_FHIR_RESOURCES
+      ) {
         throw new FhirSizeLimitError("fhirResources", resources, MAX_FHIR_RESOURCES);
       }
       const keys = Object.keys(v);

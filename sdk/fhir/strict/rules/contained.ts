@@ -1,5 +1,5 @@
 /**
- * Internal strict rule for contained resources, which @medplum/core skips:
+ * Strict rule for contained resources, which @medplum/core skips:
  * - dom-3: every contained resource is referenced (`#id`) from somewhere in its container (a Reference or a
  *   uri/url/canonical, including from other contained resources), or itself refers to the container (`#`).
  *   A contained resource without an id cannot be referenced and so fails too.
@@ -7,7 +7,7 @@
  *   container) is only meaningful inside a contained resource.
  * @internal
  */
-import type { JsonObject, StrictRule } from "./_strict-walk.js";
+import type { JsonObject, RuleVisitor, StrictRule } from "../rule.js";
 
 interface References {
   /** Every `#…` value found in the resource and its contained resources. */
@@ -26,8 +26,13 @@ function containedIds(resource: JsonObject): Set<unknown> {
   return new Set(Array.isArray(contained) ? contained.map((c) => (c as JsonObject | null)?.id) : []);
 }
 
-/** The rule (stateful per walk: make one per validation). Linear in the size of the resource. */
-export function containedRule(): StrictRule {
+/** The rule (its state lives in the visitor of one walk). Linear in the size of the resource. */
+export const containedRule: StrictRule = {
+  name: "contained resources (dom-3, ref-1)",
+  start: () => containedVisitor(),
+};
+
+function containedVisitor(): RuleVisitor {
   const byRoot = new WeakMap<JsonObject, References>();
   const referencesOf = (root: JsonObject): References => {
     let refs = byRoot.get(root);
@@ -36,7 +41,6 @@ export function containedRule(): StrictRule {
   };
 
   return {
-    name: "contained resources (dom-3, ref-1)",
     visit(node, report) {
       const { context } = node;
       if (node.type === "Reference" && !node.isResource) {
@@ -66,7 +70,8 @@ export function containedRule(): StrictRule {
       contained.forEach((c: unknown, i) => {
         if (typeof c !== "object" || c === null) return;
         const id = (c as JsonObject).id;
-        const referenced = (typeof id === "string" && refs.local.has(`#${id}`)) || refs.toContainer.has(c as JsonObject);
+        const referenced =
+          (typeof id === "string" && refs.local.has(`#${id}`)) || refs.toContainer.has(c as JsonObject);
         if (!referenced) {
           report(
             `${node.path}.contained[${i}]`,

@@ -8,7 +8,13 @@
  */
 import { defaultTreeAdapter, html, parseFragment, type DefaultTreeAdapterTypes } from "parse5";
 
-import { checkElement, MAX_NARRATIVE_DEPTH, XhtmlProblem, type NarrativeElement, type NarrativeNode } from "./_narrative-rules.js";
+import {
+  checkElement,
+  MAX_NARRATIVE_DEPTH,
+  XhtmlProblem,
+  type NarrativeElement,
+  type NarrativeNode,
+} from "./narrative-rules.js";
 
 type Parse5Node = DefaultTreeAdapterTypes.ChildNode;
 
@@ -51,7 +57,9 @@ function convert(node: Parse5Node, out: NarrativeNode[], inParagraph: boolean, d
     return;
   }
   if (defaultTreeAdapter.isCommentNode(node)) {
-    throw new XhtmlProblem("an HTML parser reads a comment here (comments, CDATA and processing instructions are not allowed)");
+    throw new XhtmlProblem(
+      "an HTML parser reads a comment here (comments, CDATA and processing instructions are not allowed)",
+    );
   }
   if (!defaultTreeAdapter.isElementNode(node)) throw new XhtmlProblem(`an HTML parser reads a ${node.nodeName} node`);
   if (node.namespaceURI !== html.NS.HTML) {

@@ -1,6 +1,6 @@
 /**
  * Internal: what a FHIR narrative (Narrative.div) may contain, shared by its two readings (the XML one in
- * _strict-xhtml.ts and the WHATWG HTML one in _narrative-html.ts): the elements and attributes the HL7 validator
+ * rules/xhtml.ts and the WHATWG HTML one in narrative-html.ts): the elements and attributes the HL7 validator
  * allows (txt-1), safe URLs and styles, and the tree both readings produce.
  * @internal
  */
@@ -90,8 +90,20 @@ export function unsafeUrl(element: string, attribute: string, value: string): st
 
 /** Why a style attribute is unsafe, or undefined. */
 export function unsafeStyle(value: string): string | undefined {
-  const css = value.replace(/\/\*[\s\S]*?\*\//g, "").replace(/[\s\\]+/g, "").toLowerCase();
-  for (const bad of ["expression(", "javascript:", "vbscript:", "-moz-binding", "behavior:", "@import", "url(", "image-set("]) {
+  const css = value
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .replace(/[\s\\]+/g, "")
+    .toLowerCase();
+  for (const bad of [
+    "expression(",
+    "javascript:",
+    "vbscript:",
+    "-moz-binding",
+    "behavior:",
+    "@import",
+    "url(",
+    "image-set(",
+  ]) {
     if (css.includes(bad)) return `"${bad}" in a style attribute`;
   }
   return undefined;
@@ -152,10 +164,16 @@ export function documentOrder(node: NarrativeNode, out: string[] = []): string[]
 }
 
 const escapeText = (s: string): string =>
-  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\u00a0/g, "&#160;");
+  s
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/\u00a0/g, "&#160;");
 // Tabs and line breaks as references: XML would read them literally as spaces, HTML as themselves.
 const escapeAttribute = (s: string): string =>
-  escapeText(s).replace(/"/g, "&quot;").replace(/[\t\n\r]/g, (c) => `&#${c.charCodeAt(0)};`);
+  escapeText(s)
+    .replace(/"/g, "&quot;")
+    .replace(/[\t\n\r]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
  * Writes a checked tree as XHTML that an HTML parser reads as the same tree: every attribute double-quoted and
