@@ -102,18 +102,17 @@ export {
   type LogReaderOptions,
   type LogReaderStats,
 } from "./chain/logs.js";
-export {
-  HttpIndexSource,
-  type HttpIndexSourceOptions,
-  type IndexedAnchor,
-  type IndexedBatch,
-  type IndexedKeyring,
-  type IndexedReader,
-  type IndexHead,
-  type IndexInfo,
-  type IndexReadOptions,
-  type IndexSource,
-  type IndexTimeOptions,
+export { HttpIndexSource, type HttpIndexSourceOptions } from "./chain/http-index-source.js";
+export type {
+  IndexedAnchor,
+  IndexedBatch,
+  IndexedKeyring,
+  IndexedReader,
+  IndexHead,
+  IndexInfo,
+  IndexReadOptions,
+  IndexSource,
+  IndexTimeOptions,
 } from "./chain/index-source.js";
 
 // Content
