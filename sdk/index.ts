@@ -51,7 +51,8 @@ export {
   type RevokeRequest,
   type TypedDataSigner,
 } from "./consent/signing.js";
-export { parseScopes, ScopeError, toScopes, type ScopeGrant } from "./consent/scopes.js";
+export { parseScopes, toScopes, type ScopeGrant } from "./consent/scopes.js";
+export { ScopeError } from "./errors/consent.js";
 export {
   KEY_RELEASE_TIMEOUT_MS,
   KeyReleaseError,

@@ -13,6 +13,7 @@ import type {
   TypedDeferredTopicFilter,
   TypedEventLog,
 } from "../contracts/typechain/common.js";
+import { TimeoutError } from "../errors/_signals.js";
 import { LogQueryError } from "../errors/chain.js";
 
 /** How a {@link LogReader} pages and retries. */
@@ -248,8 +249,6 @@ export class LogReader {
     else this.#inFlight--;
   }
 }
-
-class TimeoutError extends Error {}
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;

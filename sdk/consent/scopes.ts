@@ -5,7 +5,7 @@ import {
   possibleCategories,
   type CategoryId,
 } from "../fhir/categories.js";
-import { CarechainError } from "../errors/base.js";
+import { ScopeError } from "../errors/consent.js";
 
 /**
  * SMART App Launch v2 scopes (https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html) mapped to
@@ -20,16 +20,6 @@ import { CarechainError } from "../errors/base.js";
  * The resource type selects categories: `Condition` → Problems; `Observation` → every category an Observation can
  * fall in, or one with `?category=system|code`; `*` → every category.
  */
-
-/** A malformed or unsupported SMART scope. */
-export class ScopeError extends CarechainError {
-  /** The scope as given. */
-  readonly scope: string;
-  constructor(scope: string, problem: string) {
-    super("SCOPE_INVALID", `Invalid SMART scope "${scope}": ${problem}.`);
-    this.scope = scope;
-  }
-}
 
 /** Categories to read and to write. */
 export interface ScopeGrant {

@@ -2,6 +2,7 @@ import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
 
+import { equalBytes } from "../crypto/bytes.js";
 import { IntegrityError } from "../errors/data.js";
 
 /** Multicodec of UnixFS / dag-pb nodes (large files). */
@@ -65,12 +66,4 @@ export async function verifyCid(cid: CID, bytes: Uint8Array): Promise<Uint8Array
     });
   }
   return bytes;
-}
-
-/** Constant-shape byte comparison. */
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
 }

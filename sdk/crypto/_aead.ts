@@ -1,7 +1,7 @@
 import { hchacha } from "@noble/ciphers/chacha.js";
 import { DEFAULT_CHUNK_CIPHER } from "#chunk-cipher";
 
-import { checkBytes } from "./bytes.js";
+import { checkBytes, equalBytes, fromHex, utf8 } from "./bytes.js";
 import { PORTABLE_CHUNK_CIPHER, TAG_LENGTH, type ChunkCipher } from "./_chunk-cipher.js";
 
 export {
@@ -67,14 +67,14 @@ export function hchacha20(key: Uint8Array, nonce16: Uint8Array): Uint8Array {
   return new Uint8Array(out.buffer);
 }
 
-const hex = (text: string): Uint8Array => Uint8Array.from(text.match(/../g) ?? [], (b) => parseInt(b, 16));
+const hex = (text: string): Uint8Array => fromHex("KAT", text);
 
 /** RFC 8439 §2.8.2: the AEAD_CHACHA20_POLY1305 test vector. */
 const KAT = {
   key: hex("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"),
   nonce: hex("070000004041424344454647"),
   aad: hex("50515253c0c1c2c3c4c5c6c7"),
-  plaintext: new TextEncoder().encode(
+  plaintext: utf8(
     "Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.",
   ),
   sealed: hex(
@@ -97,13 +97,7 @@ function selfTest(cipher: ChunkCipher): void {
   } catch {
     refused = true;
   }
-  if (!same(sealed, KAT.sealed) || !same(opened, KAT.plaintext) || !refused) {
+  if (!equalBytes(sealed, KAT.sealed) || !equalBytes(opened, KAT.plaintext) || !refused) {
     throw new Error(`setChunkCipher: backend "${cipher.name}" fails the RFC 8439 §2.8.2 ChaCha20-Poly1305 test vector`);
   }
-}
-
-function same(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -1,4 +1,8 @@
-/** Byte helpers shared by the crypto modules (internal). */
+/**
+ * Byte helpers, the one place for them in the SDK: argument checks, concatenation, comparison, hex, base64 and
+ * UTF-8. Internal: the public API takes and returns `Uint8Array`s.
+ * @internal
+ */
 
 /** Throws a `TypeError` naming `name` unless `value` is a `Uint8Array` of `length` bytes (any length if omitted). */
 export function checkBytes(name: string, value: unknown, length?: number): asserts value is Uint8Array {
@@ -38,6 +42,14 @@ export function fromHex(name: string, hex: string, length?: number): Uint8Array 
   return out;
 }
 
+/** Whether `a` and `b` hold the same bytes; constant-shape (no early exit) for equal lengths. */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
 /** UTF-8 encoding of `text`. */
 export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -55,4 +67,24 @@ export function fromBase64(name: string, text: string): Uint8Array {
   } catch {
     throw new TypeError(`${name}: not base64`);
   }
+}
+
+/**
+ * The UTF-8 length of a string (a lone surrogate counts 3 bytes, as TextEncoder writes U+FFFD), without encoding
+ * it: stops counting once past `stopAbove`.
+ */
+export function utf8Length(text: string, stopAbove = Number.POSITIVE_INFINITY): number {
+  if (text.length > stopAbove) return text.length; // at least one byte per code unit
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+    if (bytes > stopAbove) return bytes;
+  }
+  return bytes;
 }

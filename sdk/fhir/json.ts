@@ -8,6 +8,8 @@
  * `__proto__` keys become own properties (never an object's prototype). Public as `parseFhirJson`.
  * @module
  */
+import { utf8Length } from "../crypto/bytes.js";
+import { JsonError } from "../errors/_signals.js";
 import { FhirSizeLimitError, FhirValidationError } from "../errors/data.js";
 import {
   MAX_FHIR_JSON_BYTES,
@@ -19,16 +21,6 @@ import {
 
 /** Maximum nesting of objects and arrays. */
 export const MAX_JSON_DEPTH = MAX_FHIR_JSON_DEPTH;
-
-class JsonError extends Error {
-  constructor(
-    message: string,
-    readonly index: number,
-    readonly path: string,
-  ) {
-    super(message);
-  }
-}
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
@@ -295,7 +287,7 @@ function notJson(path: string, message: string): FhirValidationError {
 export function parseFhirJson(input: string | Uint8Array | ArrayBuffer): unknown {
   let text: string;
   if (typeof input === "string") {
-    const bytes = utf8Length(input);
+    const bytes = utf8Length(input, MAX_FHIR_JSON_BYTES);
     if (bytes > MAX_FHIR_JSON_BYTES) throw new FhirSizeLimitError("fhirJsonBytes", bytes, MAX_FHIR_JSON_BYTES);
     text = input;
   } else if (input instanceof Uint8Array || input instanceof ArrayBuffer) {
@@ -320,24 +312,4 @@ export function parseFhirJson(input: string | Uint8Array | ArrayBuffer): unknown
     if (error instanceof JsonError) throw notJson(error.path, `${error.message} (${lineAndColumn(text, error.index)})`);
     throw error;
   }
-}
-
-/**
- * The UTF-8 length of a string (a lone surrogate counts 3 bytes, as TextEncoder writes U+FFFD), without encoding
- * it: stops counting once past the limit.
- */
-export function utf8Length(text: string, stopAbove = MAX_FHIR_JSON_BYTES): number {
-  if (text.length > stopAbove) return text.length; // at least one byte per code unit
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) bytes += 1;
-    else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-    if (bytes > stopAbove) return bytes;
-  }
-  return bytes;
 }

@@ -3,7 +3,8 @@
  * the same checks the validator makes (sdk/fhir/strict/rules/xhtml.ts).
  */
 import { FhirValidationError } from "../errors/data.js";
-import { serializeNarrative, XhtmlProblem } from "./strict/narrative-rules.js";
+import { XhtmlProblem } from "../errors/_signals.js";
+import { serializeNarrative } from "./strict/narrative-rules.js";
 import { NarrativeBudget } from "./limits.js";
 import { readNarrative } from "./strict/rules/xhtml.js";
 

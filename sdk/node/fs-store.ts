@@ -10,7 +10,8 @@ import { join } from "node:path";
 
 
 import type { BlobStore } from "../content/blob-store.js";
-import { cidOf, equalBytes, RAW_CODE, verifyCid } from "../content/cid.js";
+import { cidOf, RAW_CODE, verifyCid } from "../content/cid.js";
+import { equalBytes } from "../crypto/bytes.js";
 import { BlobNotFoundError, IntegrityError } from "../errors/data.js";
 
 /**

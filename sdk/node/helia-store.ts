@@ -16,6 +16,7 @@ import type { CID } from "multiformats/cid";
 
 import type { BlobStore } from "../content/blob-store.js";
 import { cidOf, verifyCid } from "../content/cid.js";
+import { concatBytes } from "../crypto/bytes.js";
 import { BlobNotFoundError } from "../errors/data.js";
 
 /** Helia with the libp2p services {@link createHeliaNode} configures. */
@@ -246,7 +247,7 @@ export class HeliaBlobStore implements BlobStore {
       }
       throw cause;
     }
-    return verifyCid(cid, concat(chunks));
+    return verifyCid(cid, concatBytes(...chunks));
   }
 
   /** Whether this node holds the blob locally (peers are not asked; not verified). */
@@ -274,15 +275,4 @@ export class HeliaBlobStore implements BlobStore {
       await inner.delete(cid);
     }
   }
-}
-
-/** One fresh buffer holding `chunks` (always a copy, so callers may mutate what they get). */
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }

@@ -10,7 +10,7 @@ import { defaultTreeAdapter, html, parse, parseFragment, type DefaultTreeAdapter
 import { describe, expect, it } from "vitest";
 
 import { readNarrativeHtml } from "../../sdk/fhir/strict/narrative-html.js";
-import { XhtmlProblem } from "../../sdk/fhir/strict/narrative-rules.js";
+import { XhtmlProblem } from "../../sdk/errors/_signals.js";
 import { createFhirValidator, FhirValidationError, sanitizeNarrative } from "../../sdk/index.js";
 import { loadFhirDefinitions } from "../../sdk/node.js";
 

@@ -8,13 +8,8 @@
  */
 import { defaultTreeAdapter, html, parseFragment, type DefaultTreeAdapterTypes } from "parse5";
 
-import {
-  checkElement,
-  MAX_NARRATIVE_DEPTH,
-  XhtmlProblem,
-  type NarrativeElement,
-  type NarrativeNode,
-} from "./narrative-rules.js";
+import { XhtmlProblem } from "../../errors/_signals.js";
+import { checkElement, MAX_NARRATIVE_DEPTH, type NarrativeElement, type NarrativeNode } from "./narrative-rules.js";
 
 type Parse5Node = DefaultTreeAdapterTypes.ChildNode;
 

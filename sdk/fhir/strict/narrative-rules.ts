@@ -4,6 +4,7 @@
  * allows (txt-1), safe URLs and styles, and the tree both readings produce.
  * @internal
  */
+import { XhtmlProblem } from "../../errors/_signals.js";
 
 export const XHTML_NS = "http://www.w3.org/1999/xhtml";
 
@@ -67,8 +68,6 @@ export interface NarrativeText {
 /** A node of a narrative tree. */
 export type NarrativeNode = NarrativeElement | NarrativeText;
 
-/** A narrative refused, and why. */
-export class XhtmlProblem extends Error {}
 
 /** Why a URL in the narrative is unsafe, or undefined. */
 export function unsafeUrl(element: string, attribute: string, value: string): string | undefined {

@@ -5,7 +5,7 @@
  * @internal
  */
 import { FhirSizeLimitError } from "../../errors/data.js";
-import { utf8Length } from "../json.js";
+import { utf8Length } from "../../crypto/bytes.js";
 import {
   MAX_FHIR_JSON_BYTES,
   MAX_FHIR_JSON_DEPTH,
@@ -63,6 +63,6 @@ export function checkSizeLimits(value: unknown): void {
   } catch {
     return; // not JSON (a bigint, a getter that throws): the validation reports what is wrong
   }
-  const bytes = text === undefined ? 0 : utf8Length(text);
+  const bytes = text === undefined ? 0 : utf8Length(text, MAX_FHIR_JSON_BYTES);
   if (bytes > MAX_FHIR_JSON_BYTES) throw new FhirSizeLimitError("fhirJsonBytes", bytes, MAX_FHIR_JSON_BYTES);
 }

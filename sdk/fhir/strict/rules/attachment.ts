@@ -7,38 +7,22 @@
  */
 import { sha1 } from "@noble/hashes/legacy.js";
 
+import { fromBase64, toBase64 } from "../../../crypto/bytes.js";
 import { base64Problem, stripBase64Whitespace } from "./primitives.js";
 import type { FhirNode, Report, RuleVisitor, StrictRule } from "../rule.js";
-
-/** Decodes valid base64 (whitespace allowed) to bytes. */
-export function decodeBase64(value: string): Uint8Array {
-  const binary = atob(stripBase64Whitespace(value));
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
-/** Bytes → standard base64. */
-export function encodeBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
-}
 
 /** The problems of one Attachment object: `[element, message]` pairs. */
 export function attachmentProblems(attachment: Record<string, unknown>): [string, string][] {
   const { data, size, hash } = attachment;
   if (typeof data !== "string" || base64Problem(data) !== undefined) return [];
   if (size === undefined && hash === undefined) return [];
-  const bytes = decodeBase64(data);
+  const bytes = fromBase64("data", stripBase64Whitespace(data));
   const problems: [string, string][] = [];
   if (typeof size === "number" && size !== bytes.length) {
     problems.push(["size", `size is ${size} but data decodes to ${bytes.length} bytes`]);
   }
   if (typeof hash === "string" && base64Problem(hash) === undefined) {
-    const expected = encodeBase64(sha1(bytes));
+    const expected = toBase64(sha1(bytes));
     if (stripBase64Whitespace(hash) !== expected) {
       problems.push(["hash", `hash is not the SHA-1 of data (base64 of the SHA-1 is ${expected})`]);
     }

@@ -11,13 +11,13 @@
  * (`<!--><img onerror=…>-->`, `<![CDATA[><img …>]]>`) is refused.
  * @internal
  */
+import { XhtmlProblem } from "../../../errors/_signals.js";
 import { readNarrativeHtml } from "../narrative-html.js";
 import {
   checkElement,
   documentOrder,
   MAX_NARRATIVE_DEPTH,
   XHTML_NS,
-  XhtmlProblem,
   type NarrativeElement,
   type NarrativeNode,
 } from "../narrative-rules.js";
