@@ -1,7 +1,7 @@
 /**
  * Hostile FHIR records against the validator (issue 11, item 13): how long a 5 MB record built to be slow takes to
  * be refused, and how long the worst shape found within the size limits (sdk/fhir/limits.ts) takes to validate.
- * The records are shared with test/sdk/fhir-limits.test.ts, which checks the refusals themselves.
+ * The records are shared with test/sdk/fhir/limits.test.ts, which checks the refusals themselves.
  */
 import { createFhirValidator, FhirSizeLimitError, MAX_FHIR_JSON_VALUES, type FhirValidator } from "../../sdk/index.js";
 import { loadFhirDefinitions } from "../../sdk/node.js";

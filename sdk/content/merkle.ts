@@ -2,7 +2,7 @@
  * OpenZeppelin's StandardMerkleTree (npm `@openzeppelin/merkle-tree`), rebuilt on ethers so the SDK carries no
  * second ABI coder: same leaves (`keccak256(keccak256(abi.encode(values)))`), same sorted-pair node hash, same tree
  * layout and proofs, so roots and proofs verify with OpenZeppelin's `MerkleProof` on chain and equal the library's
- * byte for byte (a differential test in test/sdk/merkle.test.ts holds it to that).
+ * byte for byte (a differential test in test/sdk/content/merkle.test.ts holds it to that).
  * @module
  */
 import { AbiCoder, concat, getBytes, keccak256 } from "ethers";
