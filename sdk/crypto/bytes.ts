@@ -53,6 +53,21 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** UTF-8 encoding of `text`. */
 export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
+/**
+ * The text of strict UTF-8 bytes (a leading byte-order mark is dropped, as TextDecoder does).
+ * @param name - The argument's name, for the error.
+ * @param bytes - The bytes.
+ * @returns The text.
+ * @throws {TypeError} Naming `name` when the bytes are not valid UTF-8.
+ */
+export function fromUtf8(name: string, bytes: Uint8Array): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch (cause) {
+    throw new TypeError(`${name}: not valid UTF-8`, { cause });
+  }
+}
+
 /** Standard base64 of `bytes` (browser and Node: `btoa`). */
 export function toBase64(bytes: Uint8Array): string {
   let binary = "";

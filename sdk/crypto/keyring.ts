@@ -3,7 +3,7 @@ import { CID } from "multiformats/cid";
 import { CarechainError } from "../errors/base.js";
 import { DecryptionError, FormatError, InvalidPublicKeyError, NotARecipientError } from "../errors/data.js";
 import { checkLimit } from "../limits.js";
-import { checkBytes, concatBytes, fromHex, toHex, utf8 } from "./bytes.js";
+import { checkBytes, concatBytes, fromHex, fromUtf8, toHex, utf8 } from "./bytes.js";
 import type { IdentityKeyPair } from "./identity.js";
 import { HPKE_SUITE_NAME, unwrapKey, wrapKey, type WrappedKey } from "./keywrap.js";
 import { assertX25519PublicKey } from "./public-key.js";
@@ -213,7 +213,7 @@ export function decodeKeyring(bytes: Uint8Array): Keyring {
   checkLimit("keyringBytes", bytes.length, "keyring");
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    value = JSON.parse(fromUtf8("keyring", bytes));
   } catch (cause) {
     throw new FormatError("The keyring is not valid UTF-8 JSON.", { cause });
   }
