@@ -68,7 +68,6 @@ export interface NarrativeText {
 /** A node of a narrative tree. */
 export type NarrativeNode = NarrativeElement | NarrativeText;
 
-
 /** Why a URL in the narrative is unsafe, or undefined. */
 export function unsafeUrl(element: string, attribute: string, value: string): string | undefined {
   // Browsers ignore whitespace and control characters inside a scheme ("java\tscript:").
