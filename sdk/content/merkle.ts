@@ -20,6 +20,11 @@ function nodeHash(a: string, b: string): string {
 }
 
 function compare(a: string, b: string): number {
+  // Equal-length hex compares as its bytes do (lower-cased: `0xAB` and `0xab` are one value).
+  if (a.length === b.length && a.startsWith("0x") && b.startsWith("0x")) {
+    const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
   const x = getBytes(a);
   const y = getBytes(b);
   for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;

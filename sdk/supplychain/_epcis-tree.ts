@@ -84,26 +84,27 @@ const PAIR_LISTS = new Set(["sourceList", "destinationList", "bizTransactionList
 
 /** `deep_structure_correction`: the JSON data model reshaped into the XML one. */
 export function correctStructure(node: Triple): Triple {
-  const children = node[2];
   const lists = new Map<string, Triple[]>();
-  for (const el of children.filter((e): e is Triple => !isPair(e) && e[0].endsWith("List"))) {
+  const children = node[2].filter((el) => {
+    if (isPair(el) || !el[0].endsWith("List")) return true;
     const items = lists.get(el[0]) ?? [];
     items.push([el[0].slice(0, -4), el[1], el[2]]);
     lists.set(el[0], items);
-    children.splice(children.indexOf(el), 1);
-  }
+    return false;
+  });
   for (const [name, items] of lists) {
     if (PAIR_LISTS.has(name)) children.push([name, "", items.map((e) => e[2].slice(0, 2) as Pair)]);
     else children.push([name, "", items]);
   }
   const childEpcs: Triple[] = [];
-  for (const el of children.filter((e): e is Triple => !isPair(e) && e[0] === "childEPCs")) {
+  const rest = children.filter((el) => {
+    if (isPair(el) || el[0] !== "childEPCs") return true;
     childEpcs.push(["epc", el[1], []]);
-    children.splice(children.indexOf(el), 1);
-  }
-  if (childEpcs.length > 0) children.push(["childEPCs", "", childEpcs]);
+    return false;
+  });
+  if (childEpcs.length > 0) rest.push(["childEPCs", "", childEpcs]);
 
-  const corrected = children.map((el) =>
+  const corrected = rest.map((el) =>
     isPair(el) || PAIR_LISTS.has(el[0]) ? el : correctStructure(el),
   );
   const [name, value] = node;

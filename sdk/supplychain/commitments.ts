@@ -7,10 +7,11 @@
  */
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { keccak_256 } from "@noble/hashes/sha3.js";
 import { AbiCoder, keccak256 } from "ethers";
 
 import { StandardMerkleTree, standardLeafHash } from "../content/merkle.js";
-import { checkBytes, toHex, utf8 } from "../crypto/bytes.js";
+import { checkBytes, fromHex, toHex, utf8 } from "../crypto/bytes.js";
 import type { ProductIdentifier } from "./product-identifier.js";
 
 const coder = AbiCoder.defaultAbiCoder();
@@ -39,9 +40,27 @@ export function unitSalt(lotSecret: Uint8Array, serial: string): Bytes32 {
  * @returns The commitment, the value the lot's Merkle tree and the contracts hold.
  */
 export function unitCommitment(id: ProductIdentifier, salt: Bytes32): Bytes32 {
-  return keccak256(
-    coder.encode(["bytes32", "string", "string", "string", "string"], [salt, id.gtin, id.serial, id.lot, id.expiry]),
-  ) as Bytes32;
+  return toHex(keccak_256(encodeCommitment(fromHex("salt", salt, 32), [id.gtin, id.serial, id.lot, id.expiry])));
+}
+
+/**
+ * `abi.encode(bytes32, string, string, string, string)`, written out (a lot commits to 10⁵ units: the generic
+ * ABI coder would dominate). Head: the salt and four offsets; tail: each string's length and padded bytes.
+ */
+function encodeCommitment(salt: Uint8Array, strings: readonly string[]): Uint8Array {
+  const data = strings.map(utf8);
+  const tails = data.map((d) => 32 + Math.ceil(d.length / 32) * 32);
+  const out = new Uint8Array(32 * (1 + strings.length) + tails.reduce((a, b) => a + b, 0));
+  const view = new DataView(out.buffer);
+  out.set(salt, 0);
+  let offset = 32 * (1 + strings.length);
+  data.forEach((d, i) => {
+    view.setUint32(32 * (i + 1) + 28, offset);
+    view.setUint32(offset + 28, d.length);
+    out.set(d, offset + 32);
+    offset += tails[i]!;
+  });
+  return out;
 }
 
 /**

@@ -109,10 +109,16 @@ function orderedString(children: EpcisNode[], order: Order): string {
   const extensions = takeUserExtensions(children);
   for (const [name, childOrder] of order) {
     const values: string[] = [];
+    const consumed = new Set<EpcisNode>();
     for (const child of children.filter((c): c is Triple => name !== null && nameOf(c) === name)) {
       const s = elementString(child, childOrder);
       if (s) values.push(s);
-      if (child[2].length === 0) children.splice(children.indexOf(child), 1);
+      if (child[2].length === 0) consumed.add(child);
+    }
+    if (consumed.size > 0) {
+      const kept = children.filter((c) => !consumed.has(c));
+      children.length = 0;
+      for (const c of kept) children.push(c);
     }
     values.sort();
     preHash += values.join("");
