@@ -27,6 +27,7 @@ export {
 } from "./supplychain/product-identifier.js";
 export {
   glnCommitment,
+  licenceCommitment,
   lotIdOf,
   nullifierOf,
   recipientCommitment,

@@ -3,7 +3,7 @@ import { join } from "node:path";
 
 import { barChart } from "./charts.js";
 import type { PrivacyReport } from "./privacy.js";
-import type { PilotIndexUsage, PilotStep } from "./runner.js";
+import type { PilotIndexUsage, PilotSection, PilotStep } from "./runner.js";
 
 /** One audit trail entry (an on-chain event, decoded). */
 export interface AuditEntry {
@@ -28,6 +28,8 @@ export interface PilotReport {
   readonly audit: readonly AuditEntry[];
   /** With `--indexer`: which reads the index answered and which the chain did (fallbacks). */
   readonly index?: PilotIndexUsage;
+  /** Sections the scenario added (rendered after the checks). */
+  readonly sections?: readonly PilotSection[];
 }
 
 /** One line on which reads the index answered and which the chain answered (fallbacks), e.g. for the summary. */
@@ -134,6 +136,7 @@ export function renderMarkdown(r: PilotReport): string {
     ...r.integrity.failures.map((f) => `  - integrity failure: ${f}`),
     ...(r.index ? [`- Index: ${describeIndexUsage(r.index)}.`] : []),
     "",
+    ...(r.sections ?? []).flatMap((section) => [`## ${section.title}`, "", ...section.lines, ""]),
     "## Gas and time per operation",
     "",
     "| operation | count | gas (total) | gas (mean) | gas per record | ms (mean) |",

@@ -102,6 +102,7 @@ export async function runPilot(options: RunPilotOptions): Promise<PilotOutcome> 
     integrity: { checked: records, failures, tamperCaught: pilot.tampered.length },
     audit,
     ...(index ? { index: pilot.indexUsage() } : {}),
+    ...(pilot.sections.length > 0 ? { sections: pilot.sections } : {}),
   };
   const passed =
     failure === undefined &&

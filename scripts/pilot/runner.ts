@@ -40,6 +40,14 @@ export interface PilotStep {
   readonly error?: string;
 }
 
+/** A report section a scenario adds (e.g. the supply chain's events, verification and gas figures). */
+export interface PilotSection {
+  /** Section heading. */
+  readonly title: string;
+  /** Markdown lines (paragraphs, list items, table rows). */
+  readonly lines: readonly string[];
+}
+
 /** Reads answered by the index and by the chain, over every actor of a run (see {@link Pilot.indexUsage}). */
 export interface PilotIndexUsage {
   readonly index: Readonly<Record<IndexedQuery, number>>;
@@ -88,6 +96,8 @@ export class Pilot {
   readonly batched: { readonly batchId: string; readonly recordId: string }[] = [];
   /** Records whose blobs the scenario tampered with on purpose (and repaired): reported as caught. */
   readonly tampered: string[] = [];
+  /** Sections the scenario adds to the report, in order. */
+  readonly sections: PilotSection[] = [];
   readonly options: PilotOptions;
   /** When true, steps are recorded but not printed (bulk loops print a progress bar instead). */
   quiet = false;

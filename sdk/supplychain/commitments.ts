@@ -106,6 +106,17 @@ export function glnCommitment(gln: string, salt: Bytes32): Bytes32 {
 }
 
 /**
+ * A partner's licence commitment for the TradingPartners registry: keccak256(abi.encode(salt, licence)) — salted,
+ * because licence numbers are few and guessable.
+ * @param licence - The licence reference (issuer and number).
+ * @param salt - A random 32-byte salt.
+ * @returns The commitment.
+ */
+export function licenceCommitment(licence: string, salt: Bytes32): Bytes32 {
+  return keccak256(coder.encode(["bytes32", "string"], [salt, licence])) as Bytes32;
+}
+
+/**
  * The Merkle leaf of a unit commitment, as ProductLedger hashes it.
  * @param commitment - The unit's commitment.
  * @returns keccak256(keccak256(abi.encode(commitment))).

@@ -100,7 +100,7 @@ export interface Shipment extends StepResult {
  * parties, sealed for both; on chain, the event's hash, the root of the units and the recipient behind a salt.
  * @param actor - The current owner.
  * @param to - The recipient's address and GLN.
- * @param units - The units shipped (at least one).
+ * @param units - The units shipped (at least one), or a whole lot.
  * @param options - Time and readers.
  * @returns The shipment, whose `handOn` extends each unit's passport.
  * @throws {RangeError} When `units` is empty.
@@ -109,19 +109,22 @@ export interface Shipment extends StepResult {
 export async function transfer(
   actor: SupplyChainActor,
   to: { readonly address: string; readonly gln: string },
-  units: readonly MovingUnit[],
+  units: readonly MovingUnit[] | CommissionedLot,
   options: StepOptions,
 ): Promise<Shipment> {
-  if (units.length === 0) throw new RangeError("transfer: units must not be empty");
-  const tree = unitTree(units.map((u) => u.commitment));
-  const index = new Map(units.map((u, i) => [u.commitment, i]));
+  const whole = !Array.isArray(units);
+  const lot = units as CommissionedLot;
+  const moving = units as readonly MovingUnit[];
+  const commitments = whole ? lot.commitments : moving.map((u) => u.commitment);
+  if (commitments.length === 0) throw new RangeError("transfer: units must not be empty");
+  // A whole lot ships under the lot's own tree (same leaves, same root): no second tree of 10^5 leaves.
+  const tree = whole ? lot.tree : unitTree(commitments);
+  const index = new Map(commitments.map((c, i) => [c, i]));
   const recipientSalt = toHex(randomBytes(32));
-  const doc = shippingDocument(
-    units.map((u) => toDigitalLink(u.identifier)),
-    actor.gln,
-    to.gln,
-    at(actor, options),
-  );
+  const links = whole
+    ? lot.plan.serials.map((serial) => toDigitalLink(lot.identifier(serial)))
+    : moving.map((u) => toDigitalLink(u.identifier));
+  const doc = shippingDocument(links, actor.gln, to.gln, at(actor, options));
   const result = await step(actor, doc, options.readers, (id) =>
     actor.ledger.ship(id, recipientCommitment(to.address, recipientSalt), tree.root as Bytes32),
   );

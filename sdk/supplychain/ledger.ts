@@ -83,7 +83,7 @@ export class SupplyChainLedger {
    * @param partner - Its address.
    * @param role - What it does.
    * @param glnCommitment - Salted commitment to its GLN (`glnCommitment`).
-   * @param licenceHash - keccak256 of its licence reference.
+   * @param licenceHash - Salted commitment to its licence reference (`licenceCommitment`).
    * @returns The transaction's outcome.
    * @throws {SupplyChainRevertError} E.g. `TradingPartnersUnauthorizedRegistrar`.
    */

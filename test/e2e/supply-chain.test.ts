@@ -5,7 +5,6 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 
-import { keccak256, toUtf8Bytes } from "ethers";
 import { network } from "hardhat";
 import { beforeAll, describe, expect, it } from "vitest";
 
@@ -18,6 +17,7 @@ import {
   deploySupplyChain,
   dispense,
   glnCommitment,
+  licenceCommitment,
   openDocument,
   PartnerRole,
   parseProductIdentifier,
@@ -49,7 +49,7 @@ async function setUp() {
     const signer = signers[index]!;
     const address = await signer.getAddress();
     const salt = `0x${randomBytes(32).toString("hex")}` as const;
-    await registrar.credential(address, role, glnCommitment(gln, salt), keccak256(toUtf8Bytes(`licence ${gln}`)) as `0x${string}`);
+    await registrar.credential(address, role, glnCommitment(gln, salt), licenceCommitment(`licence ${gln}`, salt));
     const a: SupplyChainActor = { ledger: new SupplyChainLedger(addresses, signer), address, gln, store };
     return { ...a, identity: generateIdentity() };
   };

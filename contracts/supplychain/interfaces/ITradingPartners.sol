@@ -6,8 +6,8 @@ pragma solidity ^0.8.28;
 /// distributors, dispensers), credentialed, suspended and reinstated by the registrars of the core Carechain
 /// {IDirectory} (its `REGISTRAR_ROLE`), so one governance credentials providers and partners alike.
 /// Holds no business data: a partner's GLN and its licence reference stay off chain; the registry keeps only a
-/// salted commitment to the GLN and a hash of the licence reference, which a counterparty given the clear values
-/// (and the salt) checks with {partner}.
+/// salted commitment to the GLN and a salted hash of the licence reference, which a counterparty given the clear
+/// values (and the salts) checks with {partner}.
 interface ITradingPartners {
     /// @notice What a partner does in the chain of custody. `None` means "not a partner".
     enum PartnerRole {
@@ -50,13 +50,14 @@ interface ITradingPartners {
     /// @notice `partner`'s suspension is already `suspended`.
     error TradingPartnersSuspensionUnchanged(address partner, bool suspended);
 
-    /// @notice Credentials `partner` as `role` with a salted commitment to its GLN and a hash of its licence reference.
+    /// @notice Credentials `partner` as `role` with salted commitments to its GLN and its licence reference.
     /// @dev Requirements: the caller holds the Directory's `REGISTRAR_ROLE`; `partner` is not zero and not yet
     /// credentialed; `role` is not `None`; neither hash is zero. Emits a {PartnerCredentialed} event.
     /// @param partner The partner's account.
     /// @param role What the partner does.
     /// @param glnCommitment keccak256(abi.encode(salt, gln)) of its GLN (the SDK's `glnCommitment`).
-    /// @param licenceHash keccak256 of its licence reference (e.g. the state licence number and issuer).
+    /// @param licenceHash keccak256(abi.encode(salt, licence)) of its licence reference (e.g. the state licence number
+    /// and issuer), salted because licence numbers are guessable (the SDK's `licenceCommitment`).
     function credential(address partner, PartnerRole role, bytes32 glnCommitment, bytes32 licenceHash) external;
 
     /// @notice Suspends `partner`: it can no longer commission, ship, dispense or decommission.

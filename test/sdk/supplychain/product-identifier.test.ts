@@ -1,4 +1,6 @@
 // Product identifiers as scanned (GS1 element strings, Digital Link URIs) and the commitments derived from them.
+import fc from "fast-check";
+import { AbiCoder, keccak256 } from "ethers";
 import { describe, expect, it } from "vitest";
 
 import {
@@ -56,6 +58,20 @@ describe("commitments", () => {
     expect(unitSalt(secret, "A")).toBe(unitSalt(secret, "A"));
     expect(lotIdOf(secret, ID.gtin, ID.lot)).not.toBe(lotIdOf(new Uint8Array(32).fill(8), ID.gtin, ID.lot));
     expect(() => unitSalt(new Uint8Array(31), "A")).toThrow(/lotSecret/);
+  });
+
+  it("the hand-written commitment encoding equals ethers' ABI coder (property)", () => {
+    const text = fc.string({ unit: "binary", maxLength: 70 });
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), text, text, text, text, (salt, gtin, serial, lot, expiry) => {
+        const hex = `0x${Buffer.from(salt).toString("hex")}` as const;
+        const expected = keccak256(
+          AbiCoder.defaultAbiCoder().encode(["bytes32", "string", "string", "string", "string"], [hex, gtin, serial, lot, expiry]),
+        );
+        expect(unitCommitment({ gtin, serial, lot, expiry }, hex)).toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("a nullifier is neither the commitment nor computable without it", () => {
