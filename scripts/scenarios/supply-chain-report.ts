@@ -5,7 +5,7 @@ import type { PilotSection } from "../pilot/runner.js";
 import type { Tally } from "./supply-chain-parties.js";
 import type { SupplyChainScale } from "./supply-chain.js";
 
-const n = (value: number | bigint): string => Number(value).toLocaleString("en-US");
+const n = (value: number | bigint): string => Math.round(Number(value)).toLocaleString("en-US");
 
 /**
  * Writes the sections from the run's tallies.
