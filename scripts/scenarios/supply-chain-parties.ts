@@ -35,6 +35,8 @@ function withCheckDigit(digits: string): string {
 
 /** A valid GLN for party number `n`. */
 export const glnOf = (n: number): string => withCheckDigit(`95011010${String(n).padStart(4, "0")}`);
+/** A valid SSCC (18 digits) for case number `n`. */
+export const ssccOf = (n: number): string => withCheckDigit(`095011010${String(n).padStart(8, "0")}`);
 /** The scenario's product: a valid GTIN-14. */
 export const GTIN = withCheckDigit("0950110153000");
 

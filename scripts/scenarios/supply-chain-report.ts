@@ -29,7 +29,7 @@ export function supplyChainSections(tally: Tally, scale: SupplyChainScale, optio
         ...[...tally.events].map(([type, e]) => `| ${type} | ${n(e.count)} | ${n(e.units)} |`),
         "",
         options.schema
-          ? `- ${n(tally.schemaChecked)} commissioning, shipping and recall documents validated against GS1's EPCIS 2.0 JSON Schema: all valid.`
+          ? `- ${n(tally.schemaChecked)} commissioning, packing, shipping, receiving and recall documents validated against GS1's EPCIS 2.0 JSON Schema: all valid.`
           : "- GS1's JSON Schema was not available (../shared/data absent): documents not schema-checked in this run.",
       ],
     },

@@ -19,9 +19,12 @@ import {
   deploySupplyChain,
   dispense,
   openDocument,
+  packingDocument,
   parseProductIdentifier,
   PartnerRole,
   recall,
+  receivingDocument,
+  recordEvent,
   reportSuspect,
   sealDocument,
   SupplyChainLedger,
@@ -40,7 +43,7 @@ import {
 } from "../../sdk/supplychain.js";
 import type { Pilot } from "../pilot/runner.js";
 import { defineScenario, type Scenario } from "../pilot/scenario.js";
-import { buildLot, credentialPartner, GTIN, Tally, type Partner } from "./supply-chain-parties.js";
+import { buildLot, credentialPartner, GTIN, ssccOf, Tally, type Partner } from "./supply-chain-parties.js";
 import { supplyChainSections } from "./supply-chain-report.js";
 
 /** How big a run is. */
@@ -149,6 +152,12 @@ async function runSupplyChain(pilot: Pilot, scale: SupplyChainScale): Promise<vo
   for (const [p, pharmacy] of pharmacies.entries()) {
     const units = take(p % scale.lots, scale.unitsPerPharmacy);
     const moving = units.map((u) => ({ identifier: u.id, commitment: commitmentOf(lots, u) }));
+    const links = units.map((u) => toDigitalLink(u.id));
+    const packed = await pilot.step(`pack ${units.length} units into case ${ssccOf(p + 1)}`, wholesaler.name, () =>
+      recordEvent(wholesaler, packingDocument(ssccOf(p + 1), links, { time: new Date(), siteGln: wholesaler.gln }), keys(wholesaler, pharmacy)),
+    );
+    checkSchema(packed.document);
+    tally.event("packing", units.length);
     const shipment = await pilot.step(`ship ${units.length} units to ${pharmacy.name}`, wholesaler.name, () =>
       transfer(wholesaler, pharmacy, moving, { readers: keys(wholesaler, pharmacy) }),
     );
@@ -164,6 +173,11 @@ async function runSupplyChain(pilot: Pilot, scale: SupplyChainScale): Promise<vo
       passport: UnitPassport;
     }[];
     stock.push(opened.map((o) => ({ id: parseProductIdentifier(o.unit), passport: o.passport })));
+    const received = await pilot.step(`record receiving of ${units.length} units`, pharmacy.name, () =>
+      recordEvent(pharmacy, receivingDocument(links, wholesaler.gln, pharmacy.gln, { time: new Date(), siteGln: pharmacy.gln }), keys(wholesaler, pharmacy)),
+    );
+    checkSchema(received.document);
+    tally.event("receiving", units.length);
     pilot.input({ shipped: units.map((u) => toElementString(u.id)) });
   }
   // Units still at the wholesaler, one per lot (for the diversion plant).

@@ -6,6 +6,7 @@
 import type { CID } from "multiformats/cid";
 
 import type { BlobStore } from "../content/blob-store.js";
+import { verifyCid } from "../content/cid.js";
 import { toHex, utf8 } from "../crypto/bytes.js";
 import { decryptEnvelope, encryptEnvelope, generateDek, verifyEnvelopeKey } from "../crypto/envelope.js";
 import type { IdentityKeyPair } from "../crypto/identity.js";
@@ -55,6 +56,7 @@ export async function sealDocument(
  * @param sealed - Its CIDs.
  * @param identity - The reader's identity key pair.
  * @returns The parsed document.
+ * @throws {IntegrityError} When the store returns bytes that do not match a CID.
  * @throws {NotARecipientError} When the document was not shared with `identity`.
  * @throws {DecryptionError} When the envelope does not authenticate (altered, or another kind of document).
  * @throws {FormatError} When the plaintext is not JSON.
@@ -65,7 +67,11 @@ export async function openDocument(
   sealed: SealedDocument,
   identity: IdentityKeyPair,
 ): Promise<unknown> {
-  const [envelope, keyringBytes] = await Promise.all([store.get(sealed.ciphertext), store.get(sealed.keyring)]);
+  // The store is never trusted: every blob is checked against its CID here, whatever the adapter does.
+  const [envelope, keyringBytes] = await Promise.all([
+    store.get(sealed.ciphertext).then((bytes) => verifyCid(sealed.ciphertext, bytes)),
+    store.get(sealed.keyring).then((bytes) => verifyCid(sealed.keyring, bytes)),
+  ]);
   const ctx = context(kind);
   const dek = await openKeyring(decodeKeyring(keyringBytes), sealed.ciphertext, identity, (key) =>
     verifyEnvelopeKey(key, envelope, ctx),

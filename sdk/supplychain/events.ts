@@ -109,6 +109,26 @@ export function receivingDocument(units: readonly string[], from: string, to: st
 }
 
 /**
+ * A packing event: units aggregated into a logistic unit (a case or a pallet, identified by its SSCC).
+ * @param sscc - The 18-digit SSCC of the case.
+ * @param units - Digital Link URIs of the units packed.
+ * @param at - Site and time.
+ * @returns The EPCIS document (an AggregationEvent).
+ */
+export function packingDocument(sscc: string, units: readonly string[], at: StepContext): EpcisDocument {
+  const doc = document(at.time, {
+    parentID: `https://id.gs1.org/00/${sscc}`,
+    childEPCs: units,
+    action: "ADD",
+    bizStep: "packing",
+    disposition: "in_progress",
+    readPoint: site(at.siteGln),
+  });
+  const [event] = doc.epcisBody.eventList;
+  return { ...doc, epcisBody: { eventList: [{ ...event, type: "AggregationEvent" }] } };
+}
+
+/**
  * A dispensing event: one unit handed to a patient.
  * @param unit - Digital Link URI of the unit.
  * @param at - Site and time.

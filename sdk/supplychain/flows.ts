@@ -62,6 +62,23 @@ async function step(
 const at = (actor: SupplyChainActor, options: StepOptions) => ({ time: options.time ?? new Date(), siteGln: actor.gln });
 
 /**
+ * Records an event that anchors nothing (receiving, packing): identified by its Event Hash ID and sealed for the
+ * partners who need it.
+ * @param actor - The partner recording it.
+ * @param document - The EPCIS document (e.g. `receivingDocument`, `packingDocument`).
+ * @param readers - X25519 public keys of the partners who may read it.
+ * @returns The document, its Event Hash ID and where it is sealed.
+ */
+export async function recordEvent(
+  actor: SupplyChainActor,
+  document: EpcisDocument,
+  readers: readonly Uint8Array[],
+): Promise<Omit<StepResult, "anchored">> {
+  const eventHashId = eventHashIdOfDocument(document);
+  return { document, eventHashId, sealed: await sealDocument(actor.store, "epcis", document, readers) };
+}
+
+/**
  * Commissions a lot: one EPCIS commissioning event for all its units, one transaction anchoring its root.
  * @param actor - The manufacturer or repackager.
  * @param lot - The lot ({@link CommissionedLot.create}).

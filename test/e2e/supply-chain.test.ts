@@ -14,6 +14,7 @@ import {
   CommissionedLot,
   commission,
   createEpcisSchemaValidator,
+  decommission,
   deploySupplyChain,
   dispense,
   glnCommitment,
@@ -140,6 +141,21 @@ describe("supply chain end to end", () => {
     expect(result).toMatchObject({ ok: false, reason: "dispensed" });
   });
 
+  it("a decommissioned unit verifies as such and can be neither dispensed nor decommissioned again", async () => {
+    const serial = serials[4]!;
+    const id = lot.identifier(serial);
+    const done = await decommission(f.pharmacy, id, passports.get(serial)!, { readers: [f.pharmacy.identity.publicKey] });
+    expect(done.document.epcisBody.eventList[0]).toMatchObject({ action: "DELETE", bizStep: "decommissioning" });
+    const result = await verifyProduct(f.pharmacy.ledger.reader(), scan(serial), passports.get(serial), { seller: f.pharmacy.address });
+    expect(result).toMatchObject({ ok: false, reason: "decommissioned" });
+    await expect(dispense(f.pharmacy, id, passports.get(serial)!, { readers: [f.pharmacy.identity.publicKey] })).rejects.toMatchObject({
+      errorName: "ProductLedgerAlreadySpent",
+    });
+    await expect(decommission(f.wholesaler, id, passports.get(serial)!, { readers: [f.wholesaler.identity.publicKey] })).rejects.toMatchObject({
+      errorName: "ProductLedgerAlreadySpent",
+    });
+  });
+
   it("an expired unit is caught", async () => {
     const result = await verifyProduct(f.pharmacy.ledger.reader(), scan(serials[2]!), passports.get(serials[2]!), {
       seller: f.pharmacy.address,
@@ -178,7 +194,7 @@ describe("supply chain end to end", () => {
 
   it.skipIf(!schemaFile.exists)("every EPCIS document the flows build is valid against GS1's schema", async () => {
     const validate = createEpcisSchemaValidator(JSON.parse(readFileSync(schemaFile.path, "utf8")));
-    const { commissioningDocument, shippingDocument, dispensingDocument, decommissioningDocument, recallDocument, receivingDocument } =
+    const { commissioningDocument, shippingDocument, dispensingDocument, decommissioningDocument, recallDocument, receivingDocument, packingDocument } =
       await import("../../sdk/supplychain.js");
     const at = { time: new Date("2026-12-02T10:00:00Z"), siteGln: "9501101000002" };
     const units = serials.slice(0, 3).map((s) => toDigitalLink(lot.identifier(s)));
@@ -186,6 +202,7 @@ describe("supply chain end to end", () => {
       commissioningDocument(units, { lot: "LOT-A1", expiry }, at),
       shippingDocument(units, "9501101000002", "9501101000019", at),
       receivingDocument(units, "9501101000002", "9501101000019", at),
+      packingDocument("095011010000000017", units, at),
       dispensingDocument(units[0]!, at),
       decommissioningDocument(units, at),
       recallDocument(GTIN, "LOT-A1", at),
