@@ -290,6 +290,8 @@ export {
 export { TransactionError, type TransactionErrorFields } from "./errors/transaction.js";
 export { WriteError, type WriteErrorFields, type WriteStage } from "./errors/write.js";
 export {
+  CategoryMaskEmptyError,
+  CategoryMaskOutOfRangeError,
   ConsentBreakGlassCooldownError,
   ConsentBreakGlassJustificationRequiredError,
   ConsentBreakGlassPatientRateLimitedError,

@@ -3,12 +3,15 @@ pragma solidity ^0.8.28;
 
 import {IConsentRegistry} from "../../contracts/interfaces/IConsentRegistry.sol";
 import {IDirectory} from "../../contracts/interfaces/IDirectory.sol";
-import {Action, ConsentTerms, IPS_CATEGORIES, Purpose} from "../../contracts/types/Access.sol";
+import {IPS_CATEGORIES} from "../../contracts/interfaces/IConsentRegistry.sol";
+import {Action} from "../../contracts/types/Action.sol";
+import {ConsentTerms} from "../../contracts/types/ConsentTerms.sol";
+import {Purpose} from "../../contracts/types/Purpose.sol";
 import {CarechainTest} from "./utils/Test.sol";
 
 /// @notice Delegates (guardian, proxy) of a patient: who may name and remove them, what they may do on the
 /// patient's behalf (grantFor, revokeFor, setEmergencyCategories), and the break-glass category policy.
-contract DelegatesTest is CarechainTest {
+contract ConsentRegistryDelegatesTest is CarechainTest {
     uint8 internal constant LABS = 3;
     uint8 internal constant IMAGING = 7;
 

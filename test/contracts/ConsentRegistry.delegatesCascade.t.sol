@@ -2,13 +2,13 @@
 pragma solidity ^0.8.28;
 
 import {IConsentRegistry} from "../../contracts/interfaces/IConsentRegistry.sol";
-import {Purpose} from "../../contracts/types/Access.sol";
+import {Purpose} from "../../contracts/types/Purpose.sol";
 import {CarechainTest} from "./utils/Test.sol";
 
 /// @notice Who a patient's delegates are, on chain (delegatesOf), and what happens to the delegates a guardian
 /// named when that guardian is removed: they go with it unless the patient confirmed them (confirmDelegate).
 /// Written from the side of a hostile guardian that plants delegates to outlive its own removal.
-contract ConsentDelegatesTest is CarechainTest {
+contract ConsentRegistryDelegatesCascadeTest is CarechainTest {
     IConsentRegistry.DelegateKind internal constant NONE = IConsentRegistry.DelegateKind.None;
     IConsentRegistry.DelegateKind internal constant GUARDIAN_KIND = IConsentRegistry.DelegateKind.Guardian;
     IConsentRegistry.DelegateKind internal constant PROXY_KIND = IConsentRegistry.DelegateKind.Proxy;

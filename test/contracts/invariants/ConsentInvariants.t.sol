@@ -5,7 +5,10 @@ import {ConsentRegistry} from "../../../contracts/ConsentRegistry.sol";
 import {Directory} from "../../../contracts/Directory.sol";
 import {IDirectory} from "../../../contracts/interfaces/IDirectory.sol";
 import {RecordRegistry} from "../../../contracts/RecordRegistry.sol";
-import {Action, ConsentTerms, EMERGENCY_PURPOSES, IPS_CATEGORIES, Purpose} from "../../../contracts/types/Access.sol";
+import {IPS_CATEGORIES} from "../../../contracts/interfaces/IConsentRegistry.sol";
+import {Action} from "../../../contracts/types/Action.sol";
+import {ConsentTerms} from "../../../contracts/types/ConsentTerms.sol";
+import {EMERGENCY_PURPOSES, Purpose} from "../../../contracts/types/Purpose.sol";
 import {CarechainTest} from "../utils/Test.sol";
 
 /// @title ConsentHandler
