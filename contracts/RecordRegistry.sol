@@ -19,18 +19,18 @@ contract RecordRegistry is IRecordRegistry {
 
     /// @dev A CID the registry takes: CIDv1 of 36 bytes, `0x01 | codec | 0x12 | 0x20 | digest (32)`, the version, a
     /// one-byte multicodec, then a sha2-256 multihash (code 0x12, length 0x20) of the content.
-    uint8 private constant _CID_VERSION_1 = 0x01;
+    bytes1 private constant _CID_VERSION_1 = 0x01;
     /// @dev Multicodec of raw bytes (the SDK's envelopes and keyrings).
     uint8 private constant _CODEC_RAW = 0x55;
     /// @dev Multicodec of dag-pb (UnixFS nodes of large files).
     uint8 private constant _CODEC_DAG_PB = 0x70;
     /// @dev Multihash code of sha2-256.
-    uint8 private constant _MULTIHASH_SHA2_256 = 0x12;
+    bytes1 private constant _MULTIHASH_SHA2_256 = 0x12;
     /// @dev Length in bytes of a sha2-256 digest.
-    uint8 private constant _SHA2_256_LENGTH = 0x20;
+    bytes1 private constant _SHA2_256_LENGTH = 0x20;
     /// @dev Bytes before the digest: version, codec, multihash code, multihash length.
     uint256 private constant _CID_PREFIX_LENGTH = 4;
-    uint256 private constant _CID_LENGTH = _CID_PREFIX_LENGTH + _SHA2_256_LENGTH;
+    uint256 private constant _CID_LENGTH = _CID_PREFIX_LENGTH + uint8(_SHA2_256_LENGTH);
 
     /// @notice The consent registry that decides who may write and read.
     IConsentRegistry public immutable consent;
@@ -359,8 +359,8 @@ contract RecordRegistry is IRecordRegistry {
     /// @dev Checks that `cid` is a CIDv1 sha2-256 with a raw or dag-pb codec; returns its digest and codec.
     function _parseCid(bytes calldata cid) private pure returns (bytes32 digest, uint8 codec) {
         if (
-            cid.length != _CID_LENGTH || uint8(cid[0]) != _CID_VERSION_1 || uint8(cid[2]) != _MULTIHASH_SHA2_256
-                || uint8(cid[3]) != _SHA2_256_LENGTH
+            cid.length != _CID_LENGTH || cid[0] != _CID_VERSION_1 || cid[2] != _MULTIHASH_SHA2_256
+                || cid[3] != _SHA2_256_LENGTH
         ) {
             revert RecordInvalidCid(cid);
         }
