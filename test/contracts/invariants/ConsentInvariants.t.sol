@@ -590,6 +590,20 @@ contract ConsentInvariantsTest is CarechainTest {
         assertEq(handler.refusals(), 5, "refusals: lab, lab amending, revoked, suspended, expired");
     }
 
+    /// @dev The sequence that made invariant_OutcomesMatchModel fail at random: ems closes its break-glass on alice
+    /// and opens again at once, which the cooldown refuses. The handler counts it as a limit, not a mismatch; one
+    /// that the model refuses for its own reasons (a provider that is not ems) still is a plain refusal.
+    function test_Handler_CooldownRefusalIsNotAMismatch() public {
+        handler.openBreakGlass(0, 2, 1 hours);
+        handler.closeBreakGlass(0, 2, 0);
+        handler.openBreakGlass(0, 2, 1 hours);
+        assertEq(handler.breakGlassOpened(), 1, "opened once");
+        assertEq(handler.breakGlassLimited(), 1, "reopen refused by the cooldown");
+        handler.openBreakGlass(0, 0, 1 hours);
+        assertEq(handler.breakGlassLimited(), 1, "hospital is refused as no emergency provider");
+        assertEq(handler.outcomeMismatches(), 0, handler.firstMismatch());
+    }
+
     /// @dev One random action; `r` picks the action and its arguments.
     function _step(uint256 r) internal {
         uint256 action = r % 10;
