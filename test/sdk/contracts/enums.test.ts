@@ -22,6 +22,7 @@ import {
   RECORD_CID_CODECS,
 } from "../../../sdk/contracts/enums.js";
 import * as clientTypes from "../../../sdk/client/types.js";
+import * as indexerAccess from "../../../indexer/lib/access.js";
 import {
   cidOf,
   connectContracts,
@@ -312,10 +313,15 @@ describe("names ⇄ the Solidity declarations (the contracts treat some values a
   });
 });
 
-describe("the client's own copies (until sdk/client imports this module)", () => {
+describe("copies elsewhere (the client's until sdk/client imports this module; the indexer's)", () => {
   it("equal the lists here", () => {
     expect(clientTypes.PROVIDER_KINDS).toEqual(PROVIDER_KINDS);
     expect(clientTypes.DELEGATE_KINDS).toEqual(DELEGATE_KINDS);
+  });
+
+  it("the indexer's consent rule uses the same constants (it is its own package and keeps a copy)", () => {
+    expect(indexerAccess.MAX_CATEGORY).toBe(MAX_CATEGORY);
+    expect(indexerAccess.IPS_CATEGORIES).toBe(IPS_CATEGORIES);
   });
 });
 
