@@ -13,7 +13,7 @@ import {Purpose} from "./types/Purpose.sol";
 
 /// @title RecordRegistry
 /// @notice Implementation of {IRecordRegistry}. Consent is asked of the {IConsentRegistry}, which also answers
-/// for suspended providers and unregistered patients.
+/// for suspended providers and unregistered patients, and so is break-glass ({IConsentRegistry.breakGlassCovers}).
 contract RecordRegistry is IRecordRegistry {
     using CategoryMask for uint64;
 
@@ -181,7 +181,9 @@ contract RecordRegistry is IRecordRegistry {
         _requireCustodian();
         RecordVersion storage entry = _requireRecord(recordId);
         address patient = entry.patient;
-        if (!consent.breakGlassCovers(patient, provider, entry.categories)) revert RecordBreakGlassRequired(recordId, provider);
+        if (!consent.breakGlassCovers(patient, provider, entry.categories)) {
+            revert RecordBreakGlassRequired(recordId, provider);
+        }
         emit EmergencyKeyReleased(recordId, patient, provider, msg.sender);
     }
 
@@ -198,7 +200,9 @@ contract RecordRegistry is IRecordRegistry {
         Batch storage entry = _requireBatch(batchId);
         if (!_isBatchLeaf(entry, recordId, categories, keyringDigest, proof)) revert RecordNotInBatch(batchId, recordId);
         address patient = entry.patient;
-        if (!consent.breakGlassCovers(patient, provider, categories)) revert RecordBreakGlassRequired(recordId, provider);
+        if (!consent.breakGlassCovers(patient, provider, categories)) {
+            revert RecordBreakGlassRequired(recordId, provider);
+        }
         emit EmergencyKeyReleased(recordId, patient, provider, msg.sender);
     }
 

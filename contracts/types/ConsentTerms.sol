@@ -24,11 +24,13 @@ library ConsentTermsLib {
 
     /// @notice Whether `terms` allow `action` on `category` for at least one purpose in `purposes`, at `timestamp`.
     /// @dev Live while `timestamp < expiresAt`; categories above {MAX_CATEGORY} are never allowed.
-    function allows(ConsentTerms storage terms, uint8 category, Action action, uint32 purposes, uint256 timestamp)
-        internal
-        view
-        returns (bool)
-    {
+    function allows(
+        ConsentTerms storage terms,
+        uint8 category,
+        Action action,
+        uint32 purposes,
+        uint256 timestamp
+    ) internal view returns (bool) {
         if (category > MAX_CATEGORY || timestamp >= terms.expiresAt || terms.purposes & purposes == 0) return false;
         return action.select(terms.readMask, terms.writeMask).has(category);
     }

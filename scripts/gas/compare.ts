@@ -45,14 +45,17 @@ export const DEFAULT_TOLERANCE = 0.01;
  * compareGas({ "A.f": 100 }, { "A.f": 102 }).ok; // false: +2 % > 1 %
  */
 export function compareGas(snapshot: GasFigures, current: GasFigures, tolerance = DEFAULT_TOLERANCE): GasComparison {
-  if (!Number.isFinite(tolerance) || tolerance < 0) throw new RangeError(`tolerance: expected a ratio ≥ 0, got ${tolerance}`);
+  if (!Number.isFinite(tolerance) || tolerance < 0)
+    throw new RangeError(`tolerance: expected a ratio ≥ 0, got ${tolerance}`);
   for (const [label, figures] of [
     ["snapshot", snapshot],
     ["current", current],
   ] as const) {
     for (const [operation, gas] of Object.entries(figures)) {
       if (!Number.isSafeInteger(gas) || gas < 0) {
-        throw new RangeError(`${label}: ${operation} should be a non-negative integer amount of gas, got ${String(gas)}`);
+        throw new RangeError(
+          `${label}: ${operation} should be a non-negative integer amount of gas, got ${String(gas)}`,
+        );
       }
     }
   }
@@ -65,7 +68,12 @@ export function compareGas(snapshot: GasFigures, current: GasFigures, tolerance 
     if (before === undefined) continue;
     const after = current[operation]!;
     if (after === before) continue;
-    const change = { operation, snapshot: before, current: after, ratio: before === 0 ? Infinity : (after - before) / before };
+    const change = {
+      operation,
+      snapshot: before,
+      current: after,
+      ratio: before === 0 ? Infinity : (after - before) / before,
+    };
     if (after < before) improvements.push(change);
     else if (change.ratio > tolerance) regressions.push(change);
     else withinTolerance.push(change);

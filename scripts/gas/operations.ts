@@ -39,8 +39,17 @@ export async function measureGas(): Promise<GasFigures> {
   const connection = await network.connect();
   try {
     const signers = await connection.ethers.getSigners();
-    const [admin, patientSigner, hospitalSigner, labSigner, emsSigner, custodianSigner, guardianSigner, proxySigner, relayerSigner] =
-      signers;
+    const [
+      admin,
+      patientSigner,
+      hospitalSigner,
+      labSigner,
+      emsSigner,
+      custodianSigner,
+      guardianSigner,
+      proxySigner,
+      relayerSigner,
+    ] = signers;
     const out: GasFigures = {};
     const record = async (name: string, tx: Promise<ContractTransactionResponse>): Promise<TransactionReceipt> => {
       const receipt = await (await tx).wait();
@@ -63,9 +72,17 @@ export async function measureGas(): Promise<GasFigures> {
     }
     const as = (signer: (typeof signers)[number]) => connectContracts(deployment, signer);
     const [a, patient, hospital, lab, ems, custodian, guardian, proxy, relayer] = await Promise.all(
-      [admin, patientSigner, hospitalSigner, labSigner, emsSigner, custodianSigner, guardianSigner, proxySigner, relayerSigner].map(
-        (s) => as(s!),
-      ),
+      [
+        admin,
+        patientSigner,
+        hospitalSigner,
+        labSigner,
+        emsSigner,
+        custodianSigner,
+        guardianSigner,
+        proxySigner,
+        relayerSigner,
+      ].map((s) => as(s!)),
     );
     const addr = {
       patient: patientSigner!.address,
@@ -80,7 +97,10 @@ export async function measureGas(): Promise<GasFigures> {
 
     // ── Directory ──────────────────────────────────────────────────────────────────────────────────────────
     await record("Directory.registerPatient", patient!.directory.registerPatient(keyOf("patient")));
-    await record("Directory.registerProvider", a!.directory.registerProvider(addr.hospital, kind("hospital"), keyOf("hospital")));
+    await record(
+      "Directory.registerProvider",
+      a!.directory.registerProvider(addr.hospital, kind("hospital"), keyOf("hospital")),
+    );
     await a!.directory.registerProvider(addr.lab, kind("lab"), keyOf("lab")).then((tx) => tx.wait());
     await a!.directory.registerProvider(addr.ems, kind("emergency"), keyOf("ems")).then((tx) => tx.wait());
     await a!.directory.registerProvider(addr.custodian, kind("emergency"), keyOf("custodian")).then((tx) => tx.wait());
@@ -98,8 +118,14 @@ export async function measureGas(): Promise<GasFigures> {
     // ── ConsentRegistry ────────────────────────────────────────────────────────────────────────────────────
     const terms = { readMask: 0xffffn, writeMask: 0xffffn, purposes: ALL_PURPOSES, expiresAt: EXPIRES_AT };
     await record("ConsentRegistry.grant.first", patient!.consent.grant(addr.hospital, terms));
-    await record("ConsentRegistry.grant.replace", patient!.consent.grant(addr.hospital, { ...terms, readMask: 0xfffen }));
-    await record("ConsentRegistry.addDelegate.byPatient", patient!.consent.addDelegate(addr.patient, addr.guardian, enumValue("kind", DELEGATE_KINDS, "guardian")));
+    await record(
+      "ConsentRegistry.grant.replace",
+      patient!.consent.grant(addr.hospital, { ...terms, readMask: 0xfffen }),
+    );
+    await record(
+      "ConsentRegistry.addDelegate.byPatient",
+      patient!.consent.addDelegate(addr.patient, addr.guardian, enumValue("kind", DELEGATE_KINDS, "guardian")),
+    );
     await record(
       "ConsentRegistry.addDelegate.byGuardian",
       guardian!.consent.addDelegate(addr.patient, addr.proxy, enumValue("kind", DELEGATE_KINDS, "proxy")),
@@ -107,7 +133,10 @@ export async function measureGas(): Promise<GasFigures> {
     await record("ConsentRegistry.confirmDelegate", patient!.consent.confirmDelegate(addr.proxy));
     await record("ConsentRegistry.grantFor", guardian!.consent.grantFor(addr.patient, addr.lab, terms));
     await record("ConsentRegistry.revokeFor", proxy!.consent.revokeFor(addr.patient, addr.lab));
-    await record("ConsentRegistry.setEmergencyCategories", guardian!.consent.setEmergencyCategories(addr.patient, 0x3en));
+    await record(
+      "ConsentRegistry.setEmergencyCategories",
+      guardian!.consent.setEmergencyCategories(addr.patient, 0x3en),
+    );
 
     const base = { patient: addr.patient, grantee: addr.lab, signer: addr.patient, deadline: EXPIRES_AT };
     const domain = { chainId: deployment.chainId, registry: deployment.consentRegistry };
@@ -128,21 +157,39 @@ export async function measureGas(): Promise<GasFigures> {
     };
     const revokeSignature = await signRevokeRequest(patientSigner!, revokeRequest);
     await record("ConsentRegistry.revokeBySig", relayer!.consent.revokeBySig(revokeRequest, revokeSignature));
-    await record("ConsentRegistry.cancelNonce", patient!.consent.cancelNonce(await patient!.consent.nonces(addr.patient)));
-    await record("ConsentRegistry.removeDelegate.cascade", patient!.consent.removeDelegate(addr.patient, addr.guardian));
+    await record(
+      "ConsentRegistry.cancelNonce",
+      patient!.consent.cancelNonce(await patient!.consent.nonces(addr.patient)),
+    );
+    await record(
+      "ConsentRegistry.removeDelegate.cascade",
+      patient!.consent.removeDelegate(addr.patient, addr.guardian),
+    );
     await patient!.consent.grant(addr.lab, terms).then((tx) => tx.wait());
     await record("ConsentRegistry.revoke", patient!.consent.revoke(addr.lab));
 
     // ── RecordRegistry ─────────────────────────────────────────────────────────────────────────────────────
     const labs = 1n << 6n;
-    const recordId = (author: string, seed: string) => hospital!.records.recordIdOf(addr.patient, author, digestOf(seed));
-    await record("RecordRegistry.anchor.firstRecord", hospital!.records.anchor(addr.patient, labs, cidOf("r1"), cidOf("k1"), ZERO_HASH));
-    await record("RecordRegistry.anchor", hospital!.records.anchor(addr.patient, labs, cidOf("r2"), cidOf("k2"), ZERO_HASH));
+    const recordId = (author: string, seed: string) =>
+      hospital!.records.recordIdOf(addr.patient, author, digestOf(seed));
+    await record(
+      "RecordRegistry.anchor.firstRecord",
+      hospital!.records.anchor(addr.patient, labs, cidOf("r1"), cidOf("k1"), ZERO_HASH),
+    );
+    await record(
+      "RecordRegistry.anchor",
+      hospital!.records.anchor(addr.patient, labs, cidOf("r2"), cidOf("k2"), ZERO_HASH),
+    );
     const r2 = await recordId(addr.hospital, "r2");
-    await record("RecordRegistry.anchor.amend", hospital!.records.anchor(addr.patient, labs, cidOf("r3"), cidOf("k3"), r2));
+    await record(
+      "RecordRegistry.anchor.amend",
+      hospital!.records.anchor(addr.patient, labs, cidOf("r3"), cidOf("k3"), r2),
+    );
     const ids = [await recordId(addr.hospital, "r1"), r2, await recordId(addr.hospital, "r3")];
     for (let i = 4; i <= 10; i++) {
-      await hospital!.records.anchor(addr.patient, labs, cidOf(`r${i}`), cidOf(`k${i}`), ZERO_HASH).then((tx) => tx.wait());
+      await hospital!.records
+        .anchor(addr.patient, labs, cidOf(`r${i}`), cidOf(`k${i}`), ZERO_HASH)
+        .then((tx) => tx.wait());
       ids.push(await recordId(addr.hospital, `r${i}`));
     }
     await record("RecordRegistry.logAccess", hospital!.records.logAccess(ids[0]!, TREAT));
@@ -153,7 +200,10 @@ export async function measureGas(): Promise<GasFigures> {
     await record("RecordRegistry.publishKeyrings.1", patient!.records.publishKeyrings(ids.slice(0, 1), [cidOf("p1")]));
     await record(
       "RecordRegistry.publishKeyrings.10",
-      patient!.records.publishKeyrings(ids, ids.map((_, i) => cidOf(`p${i}`))),
+      patient!.records.publishKeyrings(
+        ids,
+        ids.map((_, i) => cidOf(`p${i}`)),
+      ),
     );
 
     // A batch of 16 leaves in two categories (Allergies, an emergency category, and Laboratory).
@@ -182,7 +232,9 @@ export async function measureGas(): Promise<GasFigures> {
     // Break-glass on the patient (emergency categories 0x3e include Allergies), the custodian's key releases, and
     // an emergency read.
     const allergy = await recordId(addr.hospital, "allergy");
-    await hospital!.records.anchor(addr.patient, allergies, cidOf("allergy"), cidOf("allergy key"), ZERO_HASH).then((tx) => tx.wait());
+    await hospital!.records
+      .anchor(addr.patient, allergies, cidOf("allergy"), cidOf("allergy key"), ZERO_HASH)
+      .then((tx) => tx.wait());
     const justification = hexlify(sha256(utf8("gas: unconscious patient")));
     await record("ConsentRegistry.openBreakGlass", ems!.consent.openBreakGlass(addr.patient, justification, 3600n));
     await record("RecordRegistry.logKeyRelease", custodian!.records.logKeyRelease(allergy, addr.ems));
@@ -207,7 +259,9 @@ async function findCreation(
 ): Promise<TransactionReceipt> {
   const latest = await provider.getBlockNumber();
   for (let n = 0; n <= latest; n++) {
-    const block = (await provider.getBlock(n, true)) as { prefetchedTransactions: { hash: string; to: string | null }[] } | null;
+    const block = (await provider.getBlock(n, true)) as {
+      prefetchedTransactions: { hash: string; to: string | null }[];
+    } | null;
     for (const tx of block?.prefetchedTransactions ?? []) {
       if (tx.to !== null) continue;
       const receipt = await provider.getTransactionReceipt(tx.hash);

@@ -83,7 +83,11 @@ export function enumValue<const T extends readonly string[]>(argument: string, v
  * @example
  * enumName("kind", DELEGATE_KINDS, 1n); // "guardian"
  */
-export function enumName<const T extends readonly string[]>(argument: string, values: T, value: number | bigint): T[number] {
+export function enumName<const T extends readonly string[]>(
+  argument: string,
+  values: T,
+  value: number | bigint,
+): T[number] {
   const index = typeof value === "bigint" ? Number(value) : value;
   if (!Number.isInteger(index) || index < 0 || index >= values.length) {
     throw new RangeError(`${argument}: expected an on-chain value 0 to ${values.length - 1}, got ${String(value)}`);

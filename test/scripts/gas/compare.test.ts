@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 
 import { compareGas, DEFAULT_TOLERANCE, formatGasComparison, type GasFigures } from "../../../scripts/gas/compare.js";
 
-const committed = JSON.parse(readFileSync(new URL("../../../gas/snapshot.json", import.meta.url), "utf8")) as GasFigures;
+const committed = JSON.parse(
+  readFileSync(new URL("../../../gas/snapshot.json", import.meta.url), "utf8"),
+) as GasFigures;
 const doctored = (changes: Record<string, (gas: number) => number>): GasFigures =>
   Object.fromEntries(Object.entries(committed).map(([op, gas]) => [op, changes[op]?.(gas) ?? gas]));
 
@@ -14,7 +16,12 @@ describe("the committed snapshot", () => {
   it("lists the public operations of the three contracts, each with a plausible figure", () => {
     const operations = Object.keys(committed);
     expect(operations.length).toBeGreaterThanOrEqual(40);
-    for (const op of ["ConsentRegistry.grant.first", "RecordRegistry.anchor", "RecordRegistry.logKeyRelease", "Directory.registerPatient"]) {
+    for (const op of [
+      "ConsentRegistry.grant.first",
+      "RecordRegistry.anchor",
+      "RecordRegistry.logKeyRelease",
+      "Directory.registerPatient",
+    ]) {
       expect(operations).toContain(op);
     }
     for (const [op, gas] of Object.entries(committed)) {
@@ -37,7 +44,9 @@ describe("compareGas", () => {
     const after = Math.ceil(before * 1.011);
     const result = compareGas(committed, doctored({ [op]: () => after }));
     expect(result.ok).toBe(false);
-    expect(result.regressions).toEqual([{ operation: op, snapshot: before, current: after, ratio: (after - before) / before }]);
+    expect(result.regressions).toEqual([
+      { operation: op, snapshot: before, current: after, ratio: (after - before) / before },
+    ]);
     const report = formatGasComparison(result);
     expect(report).toContain(`✗ ${op}: ${before} → ${after} (+${after - before} gas, +1.`);
     expect(report.split("\n").at(-1)).toBe("gas:check FAILED.");
@@ -79,7 +88,9 @@ describe("compareGas", () => {
   });
 
   it("refuses a bad tolerance or figure", () => {
-    expect(() => compareGas(committed, committed, -0.01)).toThrow(new RangeError("tolerance: expected a ratio ≥ 0, got -0.01"));
+    expect(() => compareGas(committed, committed, -0.01)).toThrow(
+      new RangeError("tolerance: expected a ratio ≥ 0, got -0.01"),
+    );
     expect(() => compareGas(committed, committed, Number.NaN)).toThrow(RangeError);
     expect(() => compareGas({ "A.f": 1.5 }, { "A.f": 1 })).toThrow(
       new RangeError("snapshot: A.f should be a non-negative integer amount of gas, got 1.5"),

@@ -64,7 +64,8 @@ const nextSigner = () => {
 const mined = async (tx: Promise<{ wait(): Promise<unknown> }>) => (await tx).wait();
 const send = (label: string, tx: () => Promise<{ wait(): Promise<unknown> }>) =>
   withRevertDecoding(label, async () => mined(tx()));
-const farFuture = async () => BigInt((await connection.ethers.provider.getBlock("latest"))!.timestamp + 365 * 24 * 3600);
+const farFuture = async () =>
+  BigInt((await connection.ethers.provider.getBlock("latest"))!.timestamp + 365 * 24 * 3600);
 
 beforeAll(async () => {
   connection = await network.connect();
@@ -75,7 +76,9 @@ beforeAll(async () => {
   patientAddress = signers[1]!.address;
   hospitalAddress = signers[2]!.address;
   await mined(patient.directory.registerPatient(key()));
-  await mined(registrar.directory.registerProvider(hospitalAddress, enumValue("kind", PROVIDER_KINDS, "hospital"), key()));
+  await mined(
+    registrar.directory.registerProvider(hospitalAddress, enumValue("kind", PROVIDER_KINDS, "hospital"), key()),
+  );
 });
 
 afterAll(async () => {
@@ -90,12 +93,16 @@ describe("enumValue / enumName", () => {
       expect(enumName("kind", PROVIDER_KINDS, BigInt(i))).toBe(name);
     });
     expect(() => enumValue("kind", PROVIDER_KINDS, "surgeon" as never)).toThrow(
-      new RangeError("kind: expected one of none, hospital, clinic, lab, pharmacy, insurer, research, emergency, got surgeon"),
+      new RangeError(
+        "kind: expected one of none, hospital, clinic, lab, pharmacy, insurer, research, emergency, got surgeon",
+      ),
     );
     for (const bad of [-1, 8, 1.5, 8n, Number.NaN]) {
       expect(() => enumName("kind", PROVIDER_KINDS, bad)).toThrow(RangeError);
     }
-    expect(() => enumName("action", ACTIONS, 2)).toThrow(new RangeError("action: expected an on-chain value 0 to 1, got 2"));
+    expect(() => enumName("action", ACTIONS, 2)).toThrow(
+      new RangeError("action: expected an on-chain value 0 to 1, got 2"),
+    );
   });
 });
 
@@ -109,7 +116,9 @@ describe("IDirectory.ProviderKind ⇄ PROVIDER_KINDS", () => {
       };
       const entry = (await registrar.directory.getFunction("provider").staticCall(account)) as { kind: bigint };
       expect(enumName("kind", PROVIDER_KINDS, entry.kind)).toBe(name);
-      const event = receipt.logs.map((log) => registrar.directory.interface.parseLog(log)).find((l) => l?.name === "ProviderRegistered");
+      const event = receipt.logs
+        .map((log) => registrar.directory.interface.parseLog(log))
+        .find((l) => l?.name === "ProviderRegistered");
       expect(enumName("kind", PROVIDER_KINDS, event!.args.kind as bigint)).toBe(name);
     }
   });
@@ -118,7 +127,9 @@ describe("IDirectory.ProviderKind ⇄ PROVIDER_KINDS", () => {
     await expect(
       send("registerProvider", () => registrar.directory.registerProvider(anAddress(), 0, key())),
     ).rejects.toBeInstanceOf(DirectoryInvalidProviderKindError);
-    await expect(mined(registrar.directory.registerProvider(anAddress(), PROVIDER_KINDS.length, key()))).rejects.toThrow();
+    await expect(
+      mined(registrar.directory.registerProvider(anAddress(), PROVIDER_KINDS.length, key())),
+    ).rejects.toThrow();
   });
 
   it('only "emergency" opens break-glass', async () => {
@@ -145,7 +156,9 @@ describe("IConsentRegistry.DelegateKind ⇄ DELEGATE_KINDS", () => {
       expect(enumName("kind", DELEGATE_KINDS, await patient.consent.delegateOf(patientAddress, delegate))).toBe(name);
       const listed = (await patient.consent.delegatesOf(patientAddress)).find((d) => d.delegate === delegate);
       expect(enumName("kind", DELEGATE_KINDS, listed!.kind)).toBe(name);
-      const event = receipt.logs.map((log) => patient.consent.interface.parseLog(log)).find((l) => l?.name === "DelegateAdded");
+      const event = receipt.logs
+        .map((log) => patient.consent.interface.parseLog(log))
+        .find((l) => l?.name === "DelegateAdded");
       expect(enumName("kind", DELEGATE_KINDS, event!.args.kind as bigint)).toBe(name);
     }
   });
@@ -153,7 +166,9 @@ describe("IConsentRegistry.DelegateKind ⇄ DELEGATE_KINDS", () => {
   it('"guardian" may name delegates and "proxy" may not; "none" is refused; nothing after the last', async () => {
     const guardian = nextSigner();
     const proxy = nextSigner();
-    await mined(patient.consent.addDelegate(patientAddress, guardian.address, enumValue("kind", DELEGATE_KINDS, "guardian")));
+    await mined(
+      patient.consent.addDelegate(patientAddress, guardian.address, enumValue("kind", DELEGATE_KINDS, "guardian")),
+    );
     await mined(patient.consent.addDelegate(patientAddress, proxy.address, enumValue("kind", DELEGATE_KINDS, "proxy")));
     const deployment = await deploymentOf();
     const asGuardian = (await connectContracts(deployment, guardian)).consent;
@@ -180,7 +195,8 @@ describe("Action ⇄ ACTIONS, Purpose ⇄ PURPOSES, MAX_CATEGORY", () => {
         expiresAt: await farFuture(),
       }),
     );
-    const can = (category: number, action: number) => patient.consent.canAccess(patientAddress, hospitalAddress, category, action);
+    const can = (category: number, action: number) =>
+      patient.consent.canAccess(patientAddress, hospitalAddress, category, action);
     expect(await can(readOnly, enumValue("action", ACTIONS, "read"))).toBe(true);
     expect(await can(readOnly, enumValue("action", ACTIONS, "write"))).toBe(false);
     expect(await can(writeOnly, enumValue("action", ACTIONS, "read"))).toBe(false);
@@ -192,7 +208,15 @@ describe("Action ⇄ ACTIONS, Purpose ⇄ PURPOSES, MAX_CATEGORY", () => {
     const category = 7;
     const content = await cidOf(new TextEncoder().encode("enums: purposes"));
     const keyring = await cidOf(new TextEncoder().encode("enums: keyring"));
-    await mined(patient.records.anchor(patientAddress, 1n << BigInt(category), content.bytes, keyring.bytes, `0x${"00".repeat(32)}`));
+    await mined(
+      patient.records.anchor(
+        patientAddress,
+        1n << BigInt(category),
+        content.bytes,
+        keyring.bytes,
+        `0x${"00".repeat(32)}`,
+      ),
+    );
     const recordId = await patient.records.recordIdOf(patientAddress, patientAddress, toHex(content.multihash.digest));
     const hospital = await connectContracts(await deploymentOf(), signers[2]!);
     for (const code of PURPOSES) {
@@ -206,13 +230,21 @@ describe("Action ⇄ ACTIONS, Purpose ⇄ PURPOSES, MAX_CATEGORY", () => {
         }),
       );
       for (const other of PURPOSES) {
-        const allowed = await patient.consent.canAccessForPurpose(patientAddress, hospitalAddress, category, 0, PurposeOfUse[other]);
+        const allowed = await patient.consent.canAccessForPurpose(
+          patientAddress,
+          hospitalAddress,
+          category,
+          0,
+          PurposeOfUse[other],
+        );
         expect(allowed, `grant for ${code}, read for ${other}`).toBe(other === code);
       }
       const receipt = (await mined(hospital.records.logAccess(recordId, PurposeOfUse[code]))) as {
         logs: { topics: string[]; data: string }[];
       };
-      const event = receipt.logs.map((log) => hospital.records.interface.parseLog(log)).find((l) => l?.name === "RecordAccessed");
+      const event = receipt.logs
+        .map((log) => hospital.records.interface.parseLog(log))
+        .find((l) => l?.name === "RecordAccessed");
       expect(enumName("purpose", PURPOSES, event!.args.purpose as bigint)).toBe(code);
     }
     // A purpose bit past the last is refused, so the list is complete.
@@ -226,7 +258,9 @@ describe("Action ⇄ ACTIONS, Purpose ⇄ PURPOSES, MAX_CATEGORY", () => {
         }),
       ),
     ).rejects.toBeInstanceOf(ConsentInvalidPurposesError);
-    await expect(patient.consent.canAccessForPurpose(patientAddress, hospitalAddress, category, 0, PURPOSES.length)).rejects.toThrow();
+    await expect(
+      patient.consent.canAccessForPurpose(patientAddress, hospitalAddress, category, 0, PURPOSES.length),
+    ).rejects.toThrow();
   });
 
   it("break-glass reads count for EMERGENCY_PURPOSES only, in IPS_CATEGORIES by default", async () => {
@@ -235,13 +269,21 @@ describe("Action ⇄ ACTIONS, Purpose ⇄ PURPOSES, MAX_CATEGORY", () => {
     await mined(otherPatient.directory.registerPatient(key()));
     expect(await patient.consent.emergencyCategoriesOf(other.address)).toBe(IPS_CATEGORIES);
     const ems = nextSigner();
-    await mined(registrar.directory.registerProvider(ems.address, enumValue("kind", PROVIDER_KINDS, "emergency"), key()));
+    await mined(
+      registrar.directory.registerProvider(ems.address, enumValue("kind", PROVIDER_KINDS, "emergency"), key()),
+    );
     const asEms = (await connectContracts(await deploymentOf(), ems)).consent;
     await mined(asEms.openBreakGlass(other.address, `0x${"22".repeat(32)}`, 600n));
     for (let category = 0; category <= MAX_CATEGORY; category++) {
       const emergency = ((IPS_CATEGORIES >> BigInt(category)) & 1n) === 1n;
       for (const code of PURPOSES) {
-        const allowed = await patient.consent.canAccessForPurpose(other.address, ems.address, category, 0, PurposeOfUse[code]);
+        const allowed = await patient.consent.canAccessForPurpose(
+          other.address,
+          ems.address,
+          category,
+          0,
+          PurposeOfUse[code],
+        );
         expect(allowed, `category ${category}, ${code}`).toBe(emergency && EMERGENCY_PURPOSES.includes(code));
       }
     }
@@ -259,12 +301,16 @@ describe("Action ⇄ ACTIONS, Purpose ⇄ PURPOSES, MAX_CATEGORY", () => {
     const read = enumValue("action", ACTIONS, "read");
     expect(await patient.consent.canAccess(patientAddress, hospitalAddress, MAX_CATEGORY, read)).toBe(true);
     expect(await patient.consent.canAccess(patientAddress, hospitalAddress, MAX_CATEGORY + 1, read)).toBe(false);
-    await expect(mined(patient.consent.grant(hospitalAddress, {
-      readMask: 1n << BigInt(MAX_CATEGORY + 1),
-      writeMask: 0n,
-      purposes: 1n,
-      expiresAt: await farFuture(),
-    }))).rejects.toThrow(); // does not fit a uint64
+    await expect(
+      mined(
+        patient.consent.grant(hospitalAddress, {
+          readMask: 1n << BigInt(MAX_CATEGORY + 1),
+          writeMask: 0n,
+          purposes: 1n,
+          expiresAt: await farFuture(),
+        }),
+      ),
+    ).rejects.toThrow(); // does not fit a uint64
   });
 });
 
@@ -291,14 +337,19 @@ function solidityEnum(file: string, name: string): string[] {
   const source = readFileSync(new URL(`../../../${file}`, import.meta.url), "utf8");
   const body = new RegExp(`enum ${name} \\{([^}]*)\\}`).exec(source)?.[1];
   if (body === undefined) throw new Error(`${file}: no enum ${name}`);
-  return body.split(",").map((member) => member.trim()).filter(Boolean);
+  return body
+    .split(",")
+    .map((member) => member.trim())
+    .filter(Boolean);
 }
 
 describe("names ⇄ the Solidity declarations (the contracts treat some values alike, so order is checked here)", () => {
   it("each list is its enum's members in declaration order", () => {
     const lower = (names: string[]) => names.map((n) => n.toLowerCase());
     expect(lower(solidityEnum("contracts/interfaces/IDirectory.sol", "ProviderKind"))).toEqual([...PROVIDER_KINDS]);
-    expect(lower(solidityEnum("contracts/interfaces/IConsentRegistry.sol", "DelegateKind"))).toEqual([...DELEGATE_KINDS]);
+    expect(lower(solidityEnum("contracts/interfaces/IConsentRegistry.sol", "DelegateKind"))).toEqual([
+      ...DELEGATE_KINDS,
+    ]);
     expect(lower(solidityEnum("contracts/types/Action.sol", "Action"))).toEqual([...ACTIONS]);
     // HL7 v3 ActReason codes of the Purpose members (http://terminology.hl7.org/CodeSystem/v3-ActReason).
     const hl7: Record<string, string> = {
