@@ -33,7 +33,9 @@ const cidOf = (seed: string) => Uint8Array.of(0x01, 0x55, 0x12, 0x20, ...digestO
 /**
  * Deploys the contracts on a new in-process chain and runs each operation once, in a fixed order (an operation's
  * gas depends on what ran before it: cold or warm slots, first or later writes).
- * @returns Gas used by each operation's transaction.
+ * @returns Gas used by each operation's transaction, sorted by name.
+ * @throws {Error} When a transaction fails or an operation is measured twice (the script is then out of date with
+ * the contracts).
  */
 export async function measureGas(): Promise<GasFigures> {
   const connection = await network.connect();
