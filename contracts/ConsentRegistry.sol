@@ -6,17 +6,12 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 
-import {IConsentRegistry} from "./interfaces/IConsentRegistry.sol";
+import {IConsentRegistry, IPS_CATEGORIES} from "./interfaces/IConsentRegistry.sol";
 import {IDirectory} from "./interfaces/IDirectory.sol";
-import {
-    Action,
-    ConsentTerms,
-    ConsentTermsLib,
-    EMERGENCY_PURPOSES,
-    IPS_CATEGORIES,
-    MAX_CATEGORY,
-    Purpose
-} from "./types/Access.sol";
+import {CategoryMask, MAX_CATEGORY} from "./libraries/CategoryMask.sol";
+import {Action} from "./types/Action.sol";
+import {ConsentTerms, ConsentTermsLib} from "./types/ConsentTerms.sol";
+import {ALL_PURPOSES, EMERGENCY_PURPOSES, Purpose, PurposeLibrary} from "./types/Purpose.sol";
 
 /// @title ConsentRegistry
 /// @notice Implementation of {IConsentRegistry}: one grant per (patient, grantee) in one storage slot; delegates;
@@ -28,7 +23,9 @@ import {
 /// and revoke of the pair, so a signed request applies only to the consent state it was signed against. A delegate's
 /// own signatures are cut off on its removal by using up its current nonce.
 contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
+    using CategoryMask for uint64;
     using ConsentTermsLib for ConsentTerms;
+    using PurposeLibrary for Purpose;
     using EnumerableSet for EnumerableSet.AddressSet;
 
     /// @notice EIP-712 type of {GrantRequest}.
@@ -48,9 +45,6 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
     /// @dev Opening times kept per account for the break-glass rate limit: the Directory's maxima are uint8, so the
     /// last 256 openings always hold the one the limit compares against.
     uint256 private constant _OPENING_LOG_SIZE = 256;
-
-    /// @dev Mask of every purpose that {Purpose} defines.
-    uint32 private constant _ALL_PURPOSES = uint32((1 << (uint256(type(Purpose).max) + 1)) - 1);
 
     /// @dev A patient's break-glass categories; `set` distinguishes "none" from "default".
     struct EmergencyPolicy {
@@ -262,7 +256,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
 
     /// @inheritdoc IConsentRegistry
     function canAccess(address patient, address grantee, uint8 category, Action action) external view returns (bool) {
-        return _canAccess(patient, grantee, category, action, _ALL_PURPOSES);
+        return _canAccess(patient, grantee, category, action, ALL_PURPOSES);
     }
 
     /// @inheritdoc IConsentRegistry
@@ -271,7 +265,13 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
         view
         returns (bool)
     {
-        return _canAccess(patient, grantee, category, action, uint32(1) << uint8(purpose));
+        return _canAccess(patient, grantee, category, action, purpose.bit());
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function breakGlassCovers(address patient, address provider, uint64 categories) public view returns (bool) {
+        return categories != 0 && _breakGlass[patient][provider] > block.timestamp &&
+            emergencyCategoriesOf(patient).covers(categories) && directory.isActiveProvider(provider);
     }
 
     // ── Internals ────────────────────────────────────────────────────────────────────────────────────────────
@@ -282,7 +282,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
         if (grantee == patient) revert ConsentSelfGrant(patient);
         if (directory.encryptionKeyOf(grantee) == bytes32(0)) revert ConsentGranteeNotRegistered(grantee);
         if (terms.readMask | terms.writeMask == 0) revert ConsentEmptyScope();
-        if (terms.purposes == 0 || terms.purposes & ~_ALL_PURPOSES != 0) revert ConsentInvalidPurposes(terms.purposes);
+        if (terms.purposes == 0 || terms.purposes & ~ALL_PURPOSES != 0) revert ConsentInvalidPurposes(terms.purposes);
         if (terms.expiresAt <= block.timestamp) revert ConsentExpiryNotInFuture(terms.expiresAt, block.timestamp);
         _consents[patient][grantee] = terms;
         ++_epochs[patient][grantee];
@@ -342,6 +342,9 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
         return 0;
     }
 
+    /// @dev The consent rule: the patient itself; a live grant of `grantee` allowing `action` on `category` for
+    /// one of `purposes`, unless `grantee` is suspended; or, for a read for an emergency purpose, an open break-glass
+    /// of `grantee` covering `category` ({breakGlassCovers}, which has its own suspension check).
     function _canAccess(address patient, address grantee, uint8 category, Action action, uint32 purposes)
         private
         view
@@ -349,12 +352,11 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
     {
         if (category > MAX_CATEGORY) return false;
         if (grantee == patient) return directory.isPatient(patient);
-        bool allowed = _consents[patient][grantee].allows(category, action, purposes, block.timestamp) ||
-            (action == Action.Read &&
-                purposes & EMERGENCY_PURPOSES != 0 &&
-                _breakGlass[patient][grantee] > block.timestamp &&
-                emergencyCategoriesOf(patient) & (uint64(1) << category) != 0);
-        return allowed && !directory.isSuspended(grantee);
+        if (_consents[patient][grantee].allows(category, action, purposes, block.timestamp)) {
+            return !directory.isSuspended(grantee);
+        }
+        return action == Action.Read && purposes & EMERGENCY_PURPOSES != 0 &&
+            breakGlassCovers(patient, grantee, CategoryMask.bit(category));
     }
 
     function _checkRequest(uint256 deadline, uint256 chainId, address registry) private view {

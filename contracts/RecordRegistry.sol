@@ -6,16 +6,31 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
 import {IConsentRegistry} from "./interfaces/IConsentRegistry.sol";
 import {IDirectory} from "./interfaces/IDirectory.sol";
 import {IRecordRegistry} from "./interfaces/IRecordRegistry.sol";
-import {Action, ConsentTerms, Purpose} from "./types/Access.sol";
+import {CategoryMask} from "./libraries/CategoryMask.sol";
+import {Action} from "./types/Action.sol";
+import {ConsentTerms} from "./types/ConsentTerms.sol";
+import {Purpose} from "./types/Purpose.sol";
 
 /// @title RecordRegistry
 /// @notice Implementation of {IRecordRegistry}. Consent is asked of the {IConsentRegistry}, which also answers
-/// for suspended providers and unregistered patients.
+/// for suspended providers and unregistered patients, and so is break-glass ({IConsentRegistry.breakGlassCovers}).
 contract RecordRegistry is IRecordRegistry {
-    /// @dev CIDv1 prefix bytes: version 1, then a one-byte codec, then multihash sha2-256 (0x12) of 32 bytes.
-    uint256 private constant _CID_LENGTH = 36;
+    using CategoryMask for uint64;
+
+    /// @dev A CID the registry takes: CIDv1 of 36 bytes, `0x01 | codec | 0x12 | 0x20 | digest (32)`, the version, a
+    /// one-byte multicodec, then a sha2-256 multihash (code 0x12, length 0x20) of the content.
+    bytes1 private constant _CID_VERSION_1 = 0x01;
+    /// @dev Multicodec of raw bytes (the SDK's envelopes and keyrings).
     uint8 private constant _CODEC_RAW = 0x55;
+    /// @dev Multicodec of dag-pb (UnixFS nodes of large files).
     uint8 private constant _CODEC_DAG_PB = 0x70;
+    /// @dev Multihash code of sha2-256.
+    bytes1 private constant _MULTIHASH_SHA2_256 = 0x12;
+    /// @dev Length in bytes of a sha2-256 digest.
+    bytes1 private constant _SHA2_256_LENGTH = 0x20;
+    /// @dev Bytes before the digest: version, codec, multihash code, multihash length.
+    uint256 private constant _CID_PREFIX_LENGTH = 4;
+    uint256 private constant _CID_LENGTH = _CID_PREFIX_LENGTH + uint8(_SHA2_256_LENGTH);
 
     /// @notice The consent registry that decides who may write and read.
     IConsentRegistry public immutable consent;
@@ -102,7 +117,7 @@ contract RecordRegistry is IRecordRegistry {
         for (uint256 i = 0; i < reads.length; ++i) {
             BatchAccessRead calldata read = reads[i];
             uint64 categories = read.categories;
-            if (!_subset(categories, declared)) revert RecordCategoryNotInBatch(batchId, categories);
+            if (!declared.coversSome(categories)) revert RecordCategoryNotInBatch(batchId, categories);
             Purpose readPurpose = read.purpose;
             if (readPurpose != purpose) (purpose, checked) = (readPurpose, 0);
             uint64 unchecked_ = categories & ~checked;
@@ -166,7 +181,9 @@ contract RecordRegistry is IRecordRegistry {
         _requireCustodian();
         RecordVersion storage entry = _requireRecord(recordId);
         address patient = entry.patient;
-        if (!_breakGlassCovers(patient, provider, entry.categories)) revert RecordBreakGlassRequired(recordId, provider);
+        if (!consent.breakGlassCovers(patient, provider, entry.categories)) {
+            revert RecordBreakGlassRequired(recordId, provider);
+        }
         emit EmergencyKeyReleased(recordId, patient, provider, msg.sender);
     }
 
@@ -183,7 +200,9 @@ contract RecordRegistry is IRecordRegistry {
         Batch storage entry = _requireBatch(batchId);
         if (!_isBatchLeaf(entry, recordId, categories, keyringDigest, proof)) revert RecordNotInBatch(batchId, recordId);
         address patient = entry.patient;
-        if (!_breakGlassCovers(patient, provider, categories)) revert RecordBreakGlassRequired(recordId, provider);
+        if (!consent.breakGlassCovers(patient, provider, categories)) {
+            revert RecordBreakGlassRequired(recordId, provider);
+        }
         emit EmergencyKeyReleased(recordId, patient, provider, msg.sender);
     }
 
@@ -231,15 +250,7 @@ contract RecordRegistry is IRecordRegistry {
         if (account == entry.author) return true;
         ConsentTerms memory terms = consent.consentOf(patient, account);
         uint64 categories = entry.categories;
-        return block.timestamp < terms.expiresAt && terms.readMask & categories == categories;
-    }
-
-    /// @dev Index of the lowest set bit of a non-zero mask.
-    function _lowestBit(uint64 mask) private pure returns (uint8 index) {
-        while (mask & 1 == 0) {
-            mask >>= 1;
-            ++index;
-        }
+        return block.timestamp < terms.expiresAt && terms.readMask.covers(categories);
     }
 
     /// @dev Links the new version `entry` to `previous` (same patient and categories, not yet amended, amended by its
@@ -267,7 +278,7 @@ contract RecordRegistry is IRecordRegistry {
     /// may not write for `patient`.
     function _requireWriteConsent(address patient, uint64 categories) private view {
         for (uint64 rest = categories; rest != 0; rest &= rest - 1) {
-            uint8 category = _lowestBit(rest);
+            uint8 category = rest.lowest();
             if (!consent.canAccess(patient, msg.sender, category, Action.Write)) {
                 revert RecordWriteConsentRequired(patient, msg.sender, category);
             }
@@ -278,7 +289,7 @@ contract RecordRegistry is IRecordRegistry {
     /// may not read for `patient` and `purpose`.
     function _requireReadConsent(address patient, uint64 categories, Purpose purpose) private view {
         for (uint64 rest = categories; rest != 0; rest &= rest - 1) {
-            uint8 category = _lowestBit(rest);
+            uint8 category = rest.lowest();
             if (!consent.canAccessForPurpose(patient, msg.sender, category, Action.Read, purpose)) {
                 revert RecordReadConsentRequired(patient, msg.sender, category, purpose);
             }
@@ -287,7 +298,7 @@ contract RecordRegistry is IRecordRegistry {
 
     /// @dev Whether `categories` is a non-empty subset of the categories batch `entry` declared.
     function _declared(Batch storage entry, uint64 categories) private view returns (bool) {
-        return _subset(categories, entry.categories);
+        return entry.categories.coversSome(categories);
     }
 
     /// @dev Emits {RecordAccessed}(recordId, patient, msg.sender, purpose) from scratch space: the same log as `emit`,
@@ -301,11 +312,6 @@ contract RecordRegistry is IRecordRegistry {
             mstore(0, purpose)
             log4(0, 32, topic, recordId, patient, caller())
         }
-    }
-
-    /// @dev Whether `categories` is a non-empty subset of `declared`.
-    function _subset(uint64 categories, uint64 declared) private pure returns (bool) {
-        return categories != 0 && categories & ~declared == 0;
     }
 
     /// @dev The author of version 1 of the record line `entry` belongs to.
@@ -336,14 +342,6 @@ contract RecordRegistry is IRecordRegistry {
         }
     }
 
-    /// @dev Whether `provider` (active) has an open break-glass on `patient` that covers every category of
-    /// `categories` (a record that spans categories needs them all to be emergency categories).
-    function _breakGlassCovers(address patient, address provider, uint64 categories) private view returns (bool) {
-        return consent.breakGlassExpiry(patient, provider) > block.timestamp &&
-            consent.emergencyCategoriesOf(patient) & categories == categories &&
-            directory.isActiveProvider(provider);
-    }
-
     function _requireRecord(bytes32 recordId) private view returns (RecordVersion storage entry) {
         entry = _records[recordId];
         if (entry.patient == address(0)) revert RecordNotFound(recordId);
@@ -364,11 +362,14 @@ contract RecordRegistry is IRecordRegistry {
 
     /// @dev Checks that `cid` is a CIDv1 sha2-256 with a raw or dag-pb codec; returns its digest and codec.
     function _parseCid(bytes calldata cid) private pure returns (bytes32 digest, uint8 codec) {
-        if (cid.length != _CID_LENGTH || cid[0] != 0x01 || cid[2] != 0x12 || cid[3] != 0x20) {
+        if (
+            cid.length != _CID_LENGTH || cid[0] != _CID_VERSION_1 || cid[2] != _MULTIHASH_SHA2_256
+                || cid[3] != _SHA2_256_LENGTH
+        ) {
             revert RecordInvalidCid(cid);
         }
         codec = uint8(cid[1]);
         if (codec != _CODEC_RAW && codec != _CODEC_DAG_PB) revert RecordInvalidCid(cid);
-        digest = bytes32(cid[4:36]);
+        digest = bytes32(cid[_CID_PREFIX_LENGTH:_CID_LENGTH]);
     }
 }

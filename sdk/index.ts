@@ -8,14 +8,11 @@
 export { Carechain, type CarechainConnectOptions, type CarechainOptions } from "./client/carechain.js";
 export type { IndexedQuery, IndexUsage } from "./client/index-reads.js";
 export {
-  DELEGATE_KINDS,
-  PROVIDER_KINDS,
   type AddedRecord,
   type BatchResult,
   type BreakGlassLimits,
   type BreakGlassResult,
   type DelegateInfo,
-  type DelegateKind,
   type GrantResult,
   type KeyRotation,
   type OnBehalf,
@@ -24,7 +21,6 @@ export {
   type SignedRevoke,
   type CategoryRef,
   type GrantTerms,
-  type ProviderKind,
   type ReadRecord,
   type RecordAnchor,
   type RecordList,
@@ -84,6 +80,21 @@ export {
   type CarechainDeployment,
 } from "./chain/deployment.js";
 export { deployCarechain, type DeployCarechainOptions } from "./contracts/deploy.js";
+export {
+  ACTIONS,
+  DELEGATE_KINDS,
+  EMERGENCY_PURPOSES,
+  enumName,
+  enumValue,
+  IPS_CATEGORIES,
+  MAX_CATEGORY,
+  PROVIDER_KINDS,
+  PURPOSES,
+  RECORD_CID_CODECS,
+  type ActionName,
+  type DelegateKind,
+  type ProviderKind,
+} from "./contracts/enums.js";
 export { PURPOSE_DISPLAY, PurposeOfUse, purposeMask, purposesOf, type PurposeCode } from "./chain/purpose.js";
 export { CONTRACT_ERROR_NAMES, decodeRevert, revertErrorOf, withRevertDecoding } from "./chain/revert.js";
 export {
@@ -290,6 +301,8 @@ export {
 export { TransactionError, type TransactionErrorFields } from "./errors/transaction.js";
 export { WriteError, type WriteErrorFields, type WriteStage } from "./errors/write.js";
 export {
+  CategoryMaskEmptyError,
+  CategoryMaskOutOfRangeError,
   ConsentBreakGlassCooldownError,
   ConsentBreakGlassJustificationRequiredError,
   ConsentBreakGlassPatientRateLimitedError,

@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {Action, ConsentTerms, Purpose} from "../types/Access.sol";
+import {Action} from "../types/Action.sol";
+import {ConsentTerms} from "../types/ConsentTerms.sol";
+import {Purpose} from "../types/Purpose.sol";
 import {IDirectory} from "./IDirectory.sol";
+
+/// @dev The International Patient Summary set that break-glass may read by default: Allergies (1), Medications (2),
+/// Problems (3) and Immunizations (4), as numbered by the SDK's category table (sdk/fhir/categories.ts).
+uint64 constant IPS_CATEGORIES = (1 << 1) | (1 << 2) | (1 << 3) | (1 << 4);
 
 /// @title Carechain consent registry
 /// @notice Access-control lists that patients own. A grant gives one grantee a scope (record categories x
@@ -231,8 +237,22 @@ interface IConsentRegistry {
 
     /// @notice Whether `grantee` may perform `action` on `patient`'s records of `category` for some purpose.
     /// @dev True for the patient itself. False for a suspended provider, after revoke, and from `expiresAt` on.
-    /// Open break-glass gives read access to the patient's emergency categories.
+    /// Open break-glass gives read access to the patient's emergency categories ({breakGlassCovers}).
     function canAccess(address patient, address grantee, uint8 category, Action action) external view returns (bool);
+
+    /// @notice Whether `provider` holds an open break-glass on `patient` that covers every category of
+    /// `categories` (a record that spans categories needs them all to be emergency categories), while `provider`
+    /// is still an active provider. The one break-glass rule: {canAccess} (break-glass reads) and the record
+    /// registry's key releases both ask it.
+    /// @dev Requirements for true: `categories` is not empty; `provider`'s episode on `patient` has not expired or
+    /// been closed ({breakGlassExpiry} is after this block); every category of `categories` is in
+    /// {emergencyCategoriesOf}(`patient`); `provider` is an active provider ({IDirectory.isActiveProvider}).
+    /// The suspension check is "active provider", not "not suspended": break-glass is a provider's privilege
+    /// (only an active emergency provider opens it, and a provider's kind never changes), so it lasts only while
+    /// the provider is registered and unsuspended; a suspended provider's open episode grants nothing until it is
+    /// reinstated. (Consent grants use "not suspended" because a grantee may be a patient, which has no provider
+    /// entry and is never suspended.)
+    function breakGlassCovers(address patient, address provider, uint64 categories) external view returns (bool);
 
     /// @notice {canAccess} restricted to one purpose of use. Break-glass reads count for ETREAT and BTG only.
     function canAccessForPurpose(address patient, address grantee, uint8 category, Action action, Purpose purpose)

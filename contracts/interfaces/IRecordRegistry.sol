@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {Purpose} from "../types/Access.sol";
+import {Purpose} from "../types/Purpose.sol";
 
 /// @title Carechain record registry
 /// @notice A tamper-evident anchor for every version of every record. A record version is identified by its

@@ -1,7 +1,9 @@
 /**
  * The consent rule of the ConsentRegistry (`canAccess` for reading), applied to indexed rows: which grantees of a
  * patient may read a category at a given time. Kept equal to contracts/ConsentRegistry.sol `_canAccess` and
- * contracts/types/Access.sol `ConsentTermsLib.allows`; the SDK still asks the chain before it acts on an answer.
+ * `breakGlassCovers` and contracts/types/ConsentTerms.sol `ConsentTermsLib.allows` (its constants equal to
+ * sdk/contracts/enums.ts: test/sdk/contracts/enums.test.ts checks them); the SDK still asks the chain before it acts
+ * on an answer.
  * @module
  */
 

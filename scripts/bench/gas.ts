@@ -10,6 +10,10 @@ import { StandardMerkleTree } from "../../sdk/content/merkle.js";
 import { cidOf, connectContracts, CONSENT_TYPES, consentDomain, generateIdentity } from "../../sdk/index.js";
 import { benchChain, fullTerms, mined, randomCid, ZERO_HASH, type BenchChain } from "./chain.js";
 import { metric, type Metric } from "./metrics.js";
+import { enumValue, PROVIDER_KINDS, type ProviderKind } from "../../sdk/contracts/enums.js";
+
+/** The on-chain value of a provider kind. */
+const kind = (name: ProviderKind) => enumValue("kind", PROVIDER_KINDS, name);
 
 /** EIP-2028 calldata prices. */
 const GAS_PER_NONZERO_BYTE = 16;
@@ -161,11 +165,11 @@ export async function gasMetrics(options: {
     out.push(
       gasMetric(
         "gas.registerProvider",
-        await mined(registrar.contracts.directory.registerProvider(hospital.address, 1, key())),
+        await mined(registrar.contracts.directory.registerProvider(hospital.address, kind("hospital"), key())),
         NEW_SLOTS.registerProvider,
       ),
     );
-    await mined(registrar.contracts.directory.registerProvider(lab.address, 3, key()));
+    await mined(registrar.contracts.directory.registerProvider(lab.address, kind("lab"), key()));
     out.push(
       gasMetric(
         "gas.registerPatient",
@@ -295,8 +299,8 @@ export async function gasMetrics(options: {
       [6, 7].map((i) => connectContracts(chain.deployment, chain.signers[i]!)),
     );
     const [emergencyAddress, custodianAddress] = [chain.signers[6]!.address, chain.signers[7]!.address];
-    await mined(registrar.contracts.directory.registerProvider(emergencyAddress, 7, key()));
-    await mined(registrar.contracts.directory.registerProvider(custodianAddress, 7, key()));
+    await mined(registrar.contracts.directory.registerProvider(emergencyAddress, kind("emergency"), key()));
+    await mined(registrar.contracts.directory.registerProvider(custodianAddress, kind("emergency"), key()));
     await mined(registrar.contracts.directory.setEmergencyCustodian(custodianAddress));
     await mined(emergency!.consent.openBreakGlass(patient.address, hexlify(randomBytes(32)), 3600n));
     const allergy = await randomCid();

@@ -8,6 +8,7 @@ import { getAddress } from "ethers";
 
 import type { AuditEntry, GrantInfo } from "../fhir/exports.js";
 import { categoriesOfMask, type CategoryId } from "../fhir/categories.js";
+import { MAX_CATEGORY } from "../contracts/enums.js";
 import { IndexBehindError, IndexMismatchError } from "../errors/index-source.js";
 import {
   address,
@@ -168,8 +169,8 @@ export class HttpIndexSource implements IndexSource {
       throw new RangeError("categories: expected at least one category");
     let mask = 0n;
     for (const c of categories) {
-      if (!Number.isInteger(c) || c < 0 || c > 63)
-        throw new RangeError(`categories: expected indices 0 to 63, got ${String(c)}`);
+      if (!Number.isInteger(c) || c < 0 || c > MAX_CATEGORY)
+        throw new RangeError(`categories: expected indices 0 to ${MAX_CATEGORY}, got ${String(c)}`);
       mask |= 1n << BigInt(c);
     }
     const at = options.at === undefined ? "" : `&at=${argInteger("at", options.at)}`;

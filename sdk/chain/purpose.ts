@@ -1,18 +1,16 @@
 /**
- * HL7 v3 PurposeOfUse codes (http://terminology.hl7.org/CodeSystem/v3-ActReason) and their on-chain
- * index (`Purpose` enum in contracts/types/Access.sol). Indices are part of the wire format.
+ * HL7 v3 PurposeOfUse codes (http://terminology.hl7.org/CodeSystem/v3-ActReason) by their on-chain index, the
+ * `Purpose` enum in contracts/types/Purpose.sol, as listed in {@link PURPOSES} (sdk/contracts/enums.ts). Indices
+ * are part of the wire format.
  */
-export const PurposeOfUse = {
-  TREAT: 0,
-  HPAYMT: 1,
-  HOPERAT: 2,
-  HRESCH: 3,
-  ETREAT: 4,
-  BTG: 5,
-} as const;
+import { PURPOSES, type PurposeCode } from "../contracts/enums.js";
 
-/** A PurposeOfUse code, e.g. `"TREAT"`. */
-export type PurposeCode = keyof typeof PurposeOfUse;
+export type { PurposeCode };
+
+/** Each PurposeOfUse code's on-chain index, e.g. `PurposeOfUse.ETREAT === 4`. */
+export const PurposeOfUse: Readonly<Record<PurposeCode, number>> = Object.freeze(
+  Object.fromEntries(PURPOSES.map((code, index) => [code, index])) as Record<PurposeCode, number>,
+);
 
 /** The display text of each code, as in the HL7 code system. */
 export const PURPOSE_DISPLAY: Readonly<Record<PurposeCode, string>> = {

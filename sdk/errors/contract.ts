@@ -172,6 +172,16 @@ export const RecordBreakGlassRequiredError = revertError("RecordBreakGlassRequir
 export const RecordNotInBatchError = revertError("RecordNotInBatch");
 /** See `IRecordRegistry.RecordEmptyAccessBatch`: `logAccessBatch` was called with no reads. */
 export const RecordEmptyAccessBatchError = revertError("RecordEmptyAccessBatch");
+/**
+ * See `CategoryMask.CategoryMaskOutOfRange`: a category above 63 has no bit in a category mask. The contracts check
+ * the range before they build a bit, so a transaction should never revert with it.
+ */
+export const CategoryMaskOutOfRangeError = revertError("CategoryMaskOutOfRange");
+/**
+ * See `CategoryMask.CategoryMaskEmpty`: the lowest category of an empty mask was asked for. The contracts only ask
+ * for it of non-empty masks, so a transaction should never revert with it.
+ */
+export const CategoryMaskEmptyError = revertError("CategoryMaskEmpty");
 
 /** Every named revert class, by Solidity error name. A test keeps it equal to the contracts' ABIs. */
 export const REVERT_ERRORS: ReadonlyMap<string, RevertErrorClass> = new Map(
@@ -234,6 +244,8 @@ export const REVERT_ERRORS: ReadonlyMap<string, RevertErrorClass> = new Map(
     ConsentDelegateAlreadyConfirmedError,
     RecordNotInBatchError,
     RecordEmptyAccessBatchError,
+    CategoryMaskOutOfRangeError,
+    CategoryMaskEmptyError,
     InvalidAccountNonceError,
     StringTooLongError,
     InvalidShortStringError,

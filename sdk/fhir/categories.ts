@@ -2,6 +2,7 @@
  * The one category table: how a FHIR R4 resource maps to the record category that consent scopes and
  * anchors use on chain (a bit in a 64-bit mask). Documented in docs/records.md; never duplicated.
  */
+import { MAX_CATEGORY } from "../contracts/enums.js";
 
 /** Record categories and their on-chain bit index. Indices are part of the wire format: never renumber. */
 export const Category = {
@@ -228,7 +229,9 @@ export function categoriesOfMask(mask: bigint): CategoryId[] {
 export function categoryMask(categories: Iterable<number>): bigint {
   let mask = 0n;
   for (const c of categories) {
-    if (!Number.isInteger(c) || c < 0 || c > 63) throw new RangeError(`categories: index out of 0..63: ${c}`);
+    if (!Number.isInteger(c) || c < 0 || c > MAX_CATEGORY) {
+      throw new RangeError(`categories: index out of 0..${MAX_CATEGORY}: ${c}`);
+    }
     mask |= 1n << BigInt(c);
   }
   return mask;

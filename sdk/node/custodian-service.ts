@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { getAddress } from "ethers";
 
 import { CONTRACT_ERROR_NAMES } from "../chain/revert.js";
+import { enumValue, PROVIDER_KINDS } from "../contracts/enums.js";
 import type { Carechain } from "../client/carechain.js";
 import { keyReleaseDigest, keyReleaseSigner, type KeyReleaseRequest } from "../client/custodian.js";
 import { ContractRevertError } from "../errors/contract.js";
@@ -96,7 +97,7 @@ interface LogEntry {
   detail?: string;
 }
 
-const EMERGENCY_KIND = 7n; // IDirectory.ProviderKind.Emergency
+const EMERGENCY_KIND = BigInt(enumValue("kind", PROVIDER_KINDS, "emergency"));
 
 /**
  * Starts the emergency custodian's HTTP service: `POST /v1/release` with a {@link KeyReleaseRequest}. It checks

@@ -5,13 +5,13 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 
 import {IConsentRegistry} from "../../contracts/interfaces/IConsentRegistry.sol";
 import {IDirectory} from "../../contracts/interfaces/IDirectory.sol";
-import {Action} from "../../contracts/types/Access.sol";
+import {Action} from "../../contracts/types/Action.sol";
 import {CarechainTest} from "./utils/Test.sol";
 
 /// @notice Break-glass that is bounded: a justification is required, a provider can't close and reopen to renew
 /// (cooldown after every episode), and openings are rate-limited per provider and per patient (Directory limits,
 /// set by the admin). Written from the side of a hostile emergency provider.
-contract BreakGlassLimitsTest is CarechainTest {
+contract ConsentRegistryBreakGlassLimitsTest is CarechainTest {
     uint64 internal constant HOUR = 1 hours;
     bytes32 internal constant WHY = keccak256("salted justification");
     bytes32 internal constant ADMIN_ROLE = 0x00;

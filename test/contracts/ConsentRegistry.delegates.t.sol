@@ -2,288 +2,571 @@
 pragma solidity ^0.8.28;
 
 import {IConsentRegistry} from "../../contracts/interfaces/IConsentRegistry.sol";
-import {Purpose} from "../../contracts/types/Access.sol";
+import {IDirectory} from "../../contracts/interfaces/IDirectory.sol";
+import {IPS_CATEGORIES} from "../../contracts/interfaces/IConsentRegistry.sol";
+import {Action} from "../../contracts/types/Action.sol";
+import {ConsentTerms} from "../../contracts/types/ConsentTerms.sol";
+import {Purpose} from "../../contracts/types/Purpose.sol";
 import {CarechainTest} from "./utils/Test.sol";
 
-/// @notice Who a patient's delegates are, on chain (delegatesOf), and what happens to the delegates a guardian
-/// named when that guardian is removed: they go with it unless the patient confirmed them (confirmDelegate).
-/// Written from the side of a hostile guardian that plants delegates to outlive its own removal.
-contract ConsentDelegatesTest is CarechainTest {
+/// @notice Delegates (guardian, proxy) of a patient: who may name and remove them, what they may do on the
+/// patient's behalf (grantFor, revokeFor, setEmergencyCategories), and the break-glass category policy.
+contract ConsentRegistryDelegatesTest is CarechainTest {
+    uint8 internal constant LABS = 3;
+    uint8 internal constant IMAGING = 7;
+
+    address internal constant GUARDIAN = address(uint160(uint256(keccak256("carechain.test.delegates.guardian"))));
+    address internal constant GUARDIAN2 = address(uint160(uint256(keccak256("carechain.test.delegates.guardian2"))));
+    address internal constant PROXY = address(uint160(uint256(keccak256("carechain.test.delegates.proxy"))));
+    address internal constant PROXY2 = address(uint160(uint256(keccak256("carechain.test.delegates.proxy2"))));
+    uint256 internal constant EMS_PK = 0xE3E3;
+
     IConsentRegistry.DelegateKind internal constant NONE = IConsentRegistry.DelegateKind.None;
     IConsentRegistry.DelegateKind internal constant GUARDIAN_KIND = IConsentRegistry.DelegateKind.Guardian;
     IConsentRegistry.DelegateKind internal constant PROXY_KIND = IConsentRegistry.DelegateKind.Proxy;
 
-    address internal constant G1 = address(uint160(uint256(keccak256("carechain.test.cascade.g1"))));
-    address internal constant G2 = address(uint160(uint256(keccak256("carechain.test.cascade.g2"))));
-    address internal constant P1 = address(uint160(uint256(keccak256("carechain.test.cascade.p1"))));
-    address internal constant P2 = address(uint160(uint256(keccak256("carechain.test.cascade.p2"))));
-    address internal constant P3 = address(uint160(uint256(keccak256("carechain.test.cascade.p3"))));
+    uint64 internal expiry;
 
     function setUp() public {
         _deploy();
+        expiry = uint64(START + 30 days);
+        vm.label(GUARDIAN, "guardian");
+        vm.label(GUARDIAN2, "guardian2");
+        vm.label(PROXY, "proxy");
+        vm.label(PROXY2, "proxy2");
     }
 
-    function _add(address actor, address delegate, IConsentRegistry.DelegateKind kind) internal {
+    // ---------------------------------------------------------------------------------------------------------
+    // Helpers
+    // ---------------------------------------------------------------------------------------------------------
+
+    function _standardTerms() internal view returns (ConsentTerms memory) {
+        return _terms(_bit(LABS) | _bit(IMAGING), _bit(LABS), _purposeBit(Purpose.Treatment), expiry);
+    }
+
+    function _addDelegate(address actor, address patient, address delegate, IConsentRegistry.DelegateKind kind)
+        internal
+    {
         vm.prank(actor);
-        consent.addDelegate(alice, delegate, kind);
+        consent.addDelegate(patient, delegate, kind);
     }
 
-    function _remove(address actor, address delegate) internal {
-        vm.prank(actor);
-        consent.removeDelegate(alice, delegate);
+    /// @dev alice names GUARDIAN a guardian and PROXY a proxy.
+    function _aliceDelegates() internal {
+        _addDelegate(alice, alice, GUARDIAN, GUARDIAN_KIND);
+        _addDelegate(alice, alice, PROXY, PROXY_KIND);
     }
 
-    function _isDelegate(address account) internal view returns (bool) {
-        return consent.delegateOf(alice, account) != NONE;
+    function _kind(address patient, address delegate) internal view returns (uint256) {
+        return uint256(consent.delegateOf(patient, delegate));
     }
 
-    /// @dev The entry of `delegate` in `delegatesOf(alice)`; fails when it is not listed.
-    function _entry(address delegate) internal view returns (IConsentRegistry.Delegation memory entry) {
-        IConsentRegistry.Delegation[] memory list = consent.delegatesOf(alice);
-        for (uint256 i = 0; i < list.length; ++i) {
-            if (list[i].delegate == delegate) return list[i];
-        }
-        assertTrue(false, "not listed");
+    function _expectUnauthorized(address patient, address actor) internal {
+        vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentUnauthorizedActor.selector, patient, actor));
     }
 
-    /// @dev delegatesOf agrees with delegateOf, lists each delegate once, and every unconfirmed delegate's namer is
-    /// itself a current delegate (so removing a guardian reaches everything it planted).
-    function _assertListConsistent(address[] memory accounts) internal view {
-        IConsentRegistry.Delegation[] memory list = consent.delegatesOf(alice);
-        uint256 expected;
-        for (uint256 i = 0; i < accounts.length; ++i) {
-            if (_isDelegate(accounts[i])) ++expected;
-        }
-        assertEq(list.length, expected, "count");
-        assertTrue(list.length <= consent.MAX_DELEGATES(), "cap");
-        for (uint256 i = 0; i < list.length; ++i) {
-            assertEq(uint256(list[i].kind), uint256(consent.delegateOf(alice, list[i].delegate)), "kind");
-            assertTrue(list[i].kind != NONE, "listed delegates are delegates");
-            for (uint256 j = i + 1; j < list.length; ++j) {
-                assertTrue(list[i].delegate != list[j].delegate, "listed once");
-            }
-            if (!list[i].confirmed) assertTrue(_isDelegate(list[i].namedBy), "an unconfirmed delegate's namer is a delegate");
-        }
+    function _assertTerms(ConsentTerms memory actual, ConsentTerms memory expected) internal pure {
+        assertEq(actual.readMask, expected.readMask, "readMask");
+        assertEq(actual.writeMask, expected.writeMask, "writeMask");
+        assertEq(actual.purposes, expected.purposes, "purposes");
+        assertEq(actual.expiresAt, expected.expiresAt, "expiresAt");
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // delegatesOf
+    // addDelegate
     // ---------------------------------------------------------------------------------------------------------
 
-    function test_DelegatesOf_ListsKindNamerAndConfirmation() public {
-        assertEq(consent.delegatesOf(alice).length, 0, "none");
-        _add(alice, G1, GUARDIAN_KIND);
-        _add(G1, P1, PROXY_KIND);
-
-        IConsentRegistry.Delegation[] memory list = consent.delegatesOf(alice);
-        assertEq(list.length, 2, "two");
-        IConsentRegistry.Delegation memory g1 = _entry(G1);
-        assertEq(uint256(g1.kind), uint256(GUARDIAN_KIND), "g1 kind");
-        assertEq(g1.namedBy, alice, "g1 named by alice");
-        assertTrue(g1.confirmed, "the patient's own choice is confirmed");
-        IConsentRegistry.Delegation memory p1 = _entry(P1);
-        assertEq(uint256(p1.kind), uint256(PROXY_KIND), "p1 kind");
-        assertEq(p1.namedBy, G1, "p1 named by g1");
-        assertFalse(p1.confirmed, "not confirmed yet");
-
-        _remove(alice, P1);
-        assertEq(consent.delegatesOf(alice).length, 1, "one left");
-        assertEq(consent.delegatesOf(bob).length, 0, "bob has none");
+    function test_DelegateOf_NoneByDefault() public view {
+        assertEq(_kind(alice, GUARDIAN), uint256(NONE), "guardian");
+        assertEq(_kind(alice, bob), uint256(NONE), "bob");
+        assertFalse(consent.isPatientOrDelegate(alice, GUARDIAN), "guardian is nobody yet");
     }
 
-    function test_DelegatesOf_PatientChangesKindAndConfirms() public {
-        _add(alice, G1, GUARDIAN_KIND);
-        _add(G1, P1, PROXY_KIND);
-        _add(alice, P1, GUARDIAN_KIND); // the patient re-names: its own choice now
-        IConsentRegistry.Delegation memory p1 = _entry(P1);
-        assertEq(uint256(p1.kind), uint256(GUARDIAN_KIND), "kind");
-        assertEq(p1.namedBy, alice, "named by alice now");
-        assertTrue(p1.confirmed, "confirmed");
-        assertEq(consent.delegatesOf(alice).length, 2, "no duplicate");
-    }
-
-    function test_AddDelegate_RevertWhen_TooMany() public {
-        uint256 max = consent.MAX_DELEGATES();
-        for (uint256 i = 0; i < max; ++i) {
-            _add(alice, address(uint160(0xDE1E6A7E00 + i)), PROXY_KIND);
-        }
-        address extra = address(uint160(0xDE1E6A7E00 + max));
-        vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentTooManyDelegates.selector, alice, max));
-        _add(alice, extra, PROXY_KIND);
-        // Re-naming an existing one is not one more.
-        _add(alice, address(uint160(0xDE1E6A7E00)), GUARDIAN_KIND);
-        assertEq(consent.delegatesOf(alice).length, max, "at the cap");
-    }
-
-    // ---------------------------------------------------------------------------------------------------------
-    // Removing a guardian removes what it planted
-    // ---------------------------------------------------------------------------------------------------------
-
-    /// @dev A hostile guardian names a proxy and a guardian, which names a proxy of its own; the patient removes the
-    /// first guardian: all three go with it, each with an event, and none can act any more.
-    function test_RemoveGuardian_RemovesItsUnconfirmedDelegatesRecursively() public {
-        _add(alice, G1, GUARDIAN_KIND);
-        _add(G1, P1, PROXY_KIND);
-        _add(G1, G2, GUARDIAN_KIND);
-        _add(G2, P2, PROXY_KIND);
-        _add(alice, P3, PROXY_KIND); // the patient's own
+    function test_AddDelegate_ByPatient_StoresKindAndEmits() public {
+        vm.expectEmit(true, true, true, true, address(consent));
+        emit IConsentRegistry.DelegateAdded(alice, GUARDIAN, alice, GUARDIAN_KIND);
+        _addDelegate(alice, alice, GUARDIAN, GUARDIAN_KIND);
 
         vm.expectEmit(true, true, true, true, address(consent));
-        emit IConsentRegistry.DelegateRemoved(alice, G1, alice);
-        _remove(alice, G1);
+        emit IConsentRegistry.DelegateAdded(alice, PROXY, alice, PROXY_KIND);
+        _addDelegate(alice, alice, PROXY, PROXY_KIND);
 
-        assertFalse(_isDelegate(G1), "g1");
-        assertFalse(_isDelegate(P1), "p1 planted by g1");
-        assertFalse(_isDelegate(G2), "g2 planted by g1");
-        assertFalse(_isDelegate(P2), "p2 planted by g2");
-        assertTrue(_isDelegate(P3), "the patient's own proxy stays");
-        assertEq(consent.delegatesOf(alice).length, 1, "only p3 listed");
-
-        address[4] memory gone = [P1, G2, P2, G1];
-        for (uint256 i = 0; i < gone.length; ++i) {
-            vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentUnauthorizedActor.selector, alice, gone[i]));
-            vm.prank(gone[i]);
-            consent.grantFor(alice, hospital, _terms(_bit(3), 0, _purposeBit(Purpose.Treatment), uint64(START + 1 days)));
-            assertEq(consent.nonces(gone[i]), 1, "its nonce is used up");
-        }
+        assertEq(_kind(alice, GUARDIAN), uint256(GUARDIAN_KIND), "guardian kind");
+        assertEq(_kind(alice, PROXY), uint256(PROXY_KIND), "proxy kind");
+        // Per patient: nothing changes for bob.
+        assertEq(_kind(bob, GUARDIAN), uint256(NONE), "not bob's guardian");
+        assertEq(_kind(bob, PROXY), uint256(NONE), "not bob's proxy");
     }
 
-    /// @dev A delegate the patient confirmed stays when its guardian goes (and so do the ones it named).
-    function test_RemoveGuardian_KeepsConfirmedDelegates() public {
-        _add(alice, G1, GUARDIAN_KIND);
-        _add(G1, G2, GUARDIAN_KIND);
-        _add(G2, P2, PROXY_KIND);
-        _add(G1, P1, PROXY_KIND);
+    function test_AddDelegate_RegisteredAccountsCanBeDelegates() public {
+        // Another patient and a provider may be delegates too (a parent who is a patient, a care home).
+        _addDelegate(alice, alice, bob, PROXY_KIND);
+        _addDelegate(alice, alice, hospital, GUARDIAN_KIND);
+        assertEq(_kind(alice, bob), uint256(PROXY_KIND), "bob");
+        assertEq(_kind(alice, hospital), uint256(GUARDIAN_KIND), "hospital");
+        assertEq(_kind(bob, alice), uint256(NONE), "not symmetric");
+    }
+
+    function test_AddDelegate_AgainReplacesKind() public {
+        _addDelegate(alice, alice, PROXY, PROXY_KIND);
+        vm.expectEmit(true, true, true, true, address(consent));
+        emit IConsentRegistry.DelegateAdded(alice, PROXY, alice, GUARDIAN_KIND);
+        _addDelegate(alice, alice, PROXY, GUARDIAN_KIND);
+        assertEq(_kind(alice, PROXY), uint256(GUARDIAN_KIND), "promoted");
+
+        _addDelegate(alice, alice, PROXY, PROXY_KIND);
+        assertEq(_kind(alice, PROXY), uint256(PROXY_KIND), "demoted");
+    }
+
+    function test_AddDelegate_ByGuardian() public {
+        _addDelegate(alice, alice, GUARDIAN, GUARDIAN_KIND);
 
         vm.expectEmit(true, true, true, true, address(consent));
-        emit IConsentRegistry.DelegateConfirmed(alice, G2);
-        vm.prank(alice);
-        consent.confirmDelegate(G2);
-        assertTrue(_entry(G2).confirmed, "confirmed");
+        emit IConsentRegistry.DelegateAdded(alice, PROXY, GUARDIAN, PROXY_KIND);
+        _addDelegate(GUARDIAN, alice, PROXY, PROXY_KIND);
+        _addDelegate(GUARDIAN, alice, GUARDIAN2, GUARDIAN_KIND);
 
-        _remove(alice, G1);
-        assertTrue(_isDelegate(G2), "confirmed g2 stays");
-        assertTrue(_isDelegate(P2), "named by g2, which stays");
-        assertFalse(_isDelegate(P1), "unconfirmed p1 goes");
-
-        // Now g2 goes: its unconfirmed proxy with it.
-        _remove(alice, G2);
-        assertFalse(_isDelegate(P2), "p2 goes with g2");
+        assertEq(_kind(alice, PROXY), uint256(PROXY_KIND), "proxy added by guardian");
+        assertEq(_kind(alice, GUARDIAN2), uint256(GUARDIAN_KIND), "guardian added by guardian");
     }
 
-    /// @dev The cascade follows the guardian, whoever removes it (another guardian, or the guardian itself).
-    function test_RemoveGuardian_CascadesWhoeverRemovesIt() public {
-        _add(alice, G1, GUARDIAN_KIND);
-        _add(alice, G2, GUARDIAN_KIND);
-        _add(G1, P1, PROXY_KIND);
-        _add(G2, P2, PROXY_KIND);
-        _remove(G2, G1); // by another guardian
-        assertFalse(_isDelegate(P1), "p1");
-        _remove(G2, G2); // by itself
-        assertFalse(_isDelegate(P2), "p2");
-        assertEq(consent.delegatesOf(alice).length, 0, "none left");
+    function test_AddDelegate_RevertWhen_Proxy() public {
+        _aliceDelegates();
+        _expectUnauthorized(alice, PROXY);
+        _addDelegate(PROXY, alice, PROXY2, PROXY_KIND);
+        // A proxy can't promote itself either.
+        _expectUnauthorized(alice, PROXY);
+        _addDelegate(PROXY, alice, PROXY, GUARDIAN_KIND);
+
+        assertEq(_kind(alice, PROXY2), uint256(NONE), "proxy2 not added");
+        assertEq(_kind(alice, PROXY), uint256(PROXY_KIND), "proxy still a proxy");
     }
 
-    /// @dev Removing a proxy touches nobody else; proxies name nobody.
-    function test_RemoveProxy_RemovesOnlyIt() public {
-        _add(alice, G1, GUARDIAN_KIND);
-        _add(G1, P1, PROXY_KIND);
-        _add(G1, P2, PROXY_KIND);
-        _remove(alice, P1);
-        assertTrue(_isDelegate(P2), "p2 stays");
-        assertTrue(_isDelegate(G1), "g1 stays");
-    }
-
-    /// @dev The escape a hostile guardian would try: have its appointee re-name itself (or be re-named by another
-    /// appointee) so that it no longer counts as named by the guardian. Only the patient changes an existing
-    /// delegate, so the escape is refused and the cascade still reaches it.
-    function test_RemoveGuardian_AppointeeCannotEscapeByBeingRenamed() public {
-        _add(alice, G1, GUARDIAN_KIND);
-        _add(G1, G2, GUARDIAN_KIND);
-        _add(G2, P2, PROXY_KIND);
-
-        vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentUnauthorizedActor.selector, alice, G2));
-        _add(G2, G2, GUARDIAN_KIND); // re-name itself
-        vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentUnauthorizedActor.selector, alice, G2));
-        _add(G2, G1, PROXY_KIND); // demote its own namer
-        vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentUnauthorizedActor.selector, alice, G1));
-        _add(G1, G2, PROXY_KIND);
-
-        _remove(alice, G1);
-        assertEq(consent.delegatesOf(alice).length, 0, "all planted delegates gone");
-    }
-
-    // ---------------------------------------------------------------------------------------------------------
-    // confirmDelegate
-    // ---------------------------------------------------------------------------------------------------------
-
-    function test_ConfirmDelegate_RevertWhen_NotADelegate() public {
-        vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentDelegateNotFound.selector, alice, P1));
-        vm.prank(alice);
-        consent.confirmDelegate(P1);
-    }
-
-    function test_ConfirmDelegate_RevertWhen_AlreadyConfirmed() public {
-        _add(alice, G1, GUARDIAN_KIND);
-        vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentDelegateAlreadyConfirmed.selector, alice, G1));
-        vm.prank(alice);
-        consent.confirmDelegate(G1);
-    }
-
-    /// @dev Only the patient confirms: a guardian "confirming" its own appointee acts on its own (empty) delegate
-    /// list, not the patient's.
-    function test_ConfirmDelegate_OnlyByThePatient() public {
-        _add(alice, G1, GUARDIAN_KIND);
-        _add(G1, P1, PROXY_KIND);
-        vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentDelegateNotFound.selector, G1, P1));
-        vm.prank(G1);
-        consent.confirmDelegate(P1);
-        vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentDelegateNotFound.selector, P1, P1));
-        vm.prank(P1);
-        consent.confirmDelegate(P1);
-        assertFalse(_entry(P1).confirmed, "still unconfirmed");
-        _remove(alice, G1);
-        assertFalse(_isDelegate(P1), "went with g1");
-    }
-
-    // ---------------------------------------------------------------------------------------------------------
-    // Fuzz
-    // ---------------------------------------------------------------------------------------------------------
-
-    /// @dev Random naming (by the patient and by guardians), confirming and removing among six accounts: the list
-    /// stays consistent, every unconfirmed delegate's namer is a current delegate, and after any removal no
-    /// unconfirmed delegate named by the removed account is left.
-    function testFuzz_Delegates_CascadeKeepsTheNamingTree(uint256 seed) public {
-        address[] memory accounts = new address[](6);
-        (accounts[0], accounts[1], accounts[2], accounts[3], accounts[4], accounts[5]) = (G1, G2, P1, P2, P3, bob);
-        for (uint256 step = 0; step < 48; ++step) {
-            uint256 r = uint256(keccak256(abi.encode(seed, step)));
-            address target = accounts[(r >> 8) % accounts.length];
-            address actorPick = accounts[(r >> 16) % accounts.length];
-            uint256 action = r % 4;
-            if (action == 0) {
-                // Named by the patient.
-                _add(alice, target, (r >> 24) % 2 == 0 ? GUARDIAN_KIND : PROXY_KIND);
-            } else if (action == 1) {
-                // Named by a guardian (a new delegate only: changing one is the patient's).
-                if (consent.delegateOf(alice, actorPick) != GUARDIAN_KIND || _isDelegate(target) || target == actorPick) {
-                    continue;
-                }
-                _add(actorPick, target, (r >> 24) % 2 == 0 ? GUARDIAN_KIND : PROXY_KIND);
-                assertFalse(_entry(target).confirmed, "a guardian's appointee starts unconfirmed");
-            } else if (action == 2) {
-                if (!_isDelegate(target) || _entry(target).confirmed) continue;
-                vm.prank(alice);
-                consent.confirmDelegate(target);
-            } else {
-                if (!_isDelegate(target)) continue;
-                _remove(alice, target);
-                IConsentRegistry.Delegation[] memory list = consent.delegatesOf(alice);
-                for (uint256 i = 0; i < list.length; ++i) {
-                    assertTrue(list[i].confirmed || list[i].namedBy != target, "an appointee of the removed survived");
-                }
-            }
-            _assertListConsistent(accounts);
+    function test_AddDelegate_RevertWhen_NotPatientOrGuardian() public {
+        _aliceDelegates();
+        address[5] memory actors = [STRANGER, bob, hospital, ADMIN, REGISTRAR];
+        for (uint256 i = 0; i < actors.length; ++i) {
+            _expectUnauthorized(alice, actors[i]);
+            _addDelegate(actors[i], alice, PROXY2, PROXY_KIND);
         }
+        // bob's guardian is not alice's.
+        _addDelegate(bob, bob, GUARDIAN2, GUARDIAN_KIND);
+        _expectUnauthorized(alice, GUARDIAN2);
+        _addDelegate(GUARDIAN2, alice, PROXY2, PROXY_KIND);
+        // alice's guardian is not bob's.
+        _expectUnauthorized(bob, GUARDIAN);
+        _addDelegate(GUARDIAN, bob, PROXY2, PROXY_KIND);
+
+        assertEq(_kind(alice, PROXY2), uint256(NONE), "alice: nothing added");
+        assertEq(_kind(bob, PROXY2), uint256(NONE), "bob: nothing added");
+    }
+
+    function test_AddDelegate_RevertWhen_InvalidDelegate() public {
+        vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentInvalidDelegate.selector, address(0)));
+        _addDelegate(alice, alice, address(0), PROXY_KIND);
+
+        vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentInvalidDelegate.selector, alice));
+        _addDelegate(alice, alice, alice, GUARDIAN_KIND);
+
+        vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentInvalidDelegate.selector, PROXY));
+        _addDelegate(alice, alice, PROXY, NONE);
+
+        // The same checks apply to a guardian acting for the patient.
+        _addDelegate(alice, alice, GUARDIAN, GUARDIAN_KIND);
+        vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentInvalidDelegate.selector, alice));
+        _addDelegate(GUARDIAN, alice, alice, PROXY_KIND);
+        vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentInvalidDelegate.selector, address(0)));
+        _addDelegate(GUARDIAN, alice, address(0), PROXY_KIND);
+        // Kind None is not a way to remove a delegate.
+        vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentInvalidDelegate.selector, GUARDIAN));
+        _addDelegate(GUARDIAN, alice, GUARDIAN, NONE);
+
+        assertEq(_kind(alice, address(0)), uint256(NONE), "zero");
+        assertEq(_kind(alice, alice), uint256(NONE), "self");
+        assertEq(_kind(alice, PROXY), uint256(NONE), "kind none");
+        assertEq(_kind(alice, GUARDIAN), uint256(GUARDIAN_KIND), "guardian kept");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // removeDelegate
+    // ---------------------------------------------------------------------------------------------------------
+
+    function test_RemoveDelegate_ByPatient() public {
+        _aliceDelegates();
+        vm.expectEmit(true, true, true, true, address(consent));
+        emit IConsentRegistry.DelegateRemoved(alice, GUARDIAN, alice);
+        vm.prank(alice);
+        consent.removeDelegate(alice, GUARDIAN);
+
+        assertEq(_kind(alice, GUARDIAN), uint256(NONE), "guardian removed");
+        assertEq(_kind(alice, PROXY), uint256(PROXY_KIND), "proxy kept");
+        assertFalse(consent.isPatientOrDelegate(alice, GUARDIAN), "no longer a delegate");
+    }
+
+    function test_RemoveDelegate_ByGuardian() public {
+        _aliceDelegates();
+        _addDelegate(alice, alice, GUARDIAN2, GUARDIAN_KIND);
+
+        vm.expectEmit(true, true, true, true, address(consent));
+        emit IConsentRegistry.DelegateRemoved(alice, PROXY, GUARDIAN);
+        vm.prank(GUARDIAN);
+        consent.removeDelegate(alice, PROXY);
+        // A guardian may remove another guardian.
+        vm.prank(GUARDIAN);
+        consent.removeDelegate(alice, GUARDIAN2);
+
+        assertEq(_kind(alice, PROXY), uint256(NONE), "proxy removed");
+        assertEq(_kind(alice, GUARDIAN2), uint256(NONE), "guardian2 removed");
+        assertEq(_kind(alice, GUARDIAN), uint256(GUARDIAN_KIND), "guardian kept");
+    }
+
+    function test_RemoveDelegate_ByDelegateItself() public {
+        _aliceDelegates();
+        vm.expectEmit(true, true, true, true, address(consent));
+        emit IConsentRegistry.DelegateRemoved(alice, PROXY, PROXY);
+        vm.prank(PROXY);
+        consent.removeDelegate(alice, PROXY);
+
+        vm.expectEmit(true, true, true, true, address(consent));
+        emit IConsentRegistry.DelegateRemoved(alice, GUARDIAN, GUARDIAN);
+        vm.prank(GUARDIAN);
+        consent.removeDelegate(alice, GUARDIAN);
+
+        assertEq(_kind(alice, PROXY), uint256(NONE), "proxy left");
+        assertEq(_kind(alice, GUARDIAN), uint256(NONE), "guardian left");
+    }
+
+    function test_RemoveDelegate_RevertWhen_ProxyRemovesAnother() public {
+        _aliceDelegates();
+        _addDelegate(alice, alice, PROXY2, PROXY_KIND);
+        _expectUnauthorized(alice, PROXY);
+        vm.prank(PROXY);
+        consent.removeDelegate(alice, PROXY2);
+        _expectUnauthorized(alice, PROXY);
+        vm.prank(PROXY);
+        consent.removeDelegate(alice, GUARDIAN);
+
+        assertEq(_kind(alice, PROXY2), uint256(PROXY_KIND), "proxy2 kept");
+        assertEq(_kind(alice, GUARDIAN), uint256(GUARDIAN_KIND), "guardian kept");
+    }
+
+    function test_RemoveDelegate_RevertWhen_Others() public {
+        _aliceDelegates();
+        _addDelegate(bob, bob, GUARDIAN2, GUARDIAN_KIND);
+        address[5] memory actors = [STRANGER, bob, hospital, ADMIN, GUARDIAN2];
+        for (uint256 i = 0; i < actors.length; ++i) {
+            _expectUnauthorized(alice, actors[i]);
+            vm.prank(actors[i]);
+            consent.removeDelegate(alice, PROXY);
+        }
+        assertEq(_kind(alice, PROXY), uint256(PROXY_KIND), "proxy kept");
+    }
+
+    function test_RemoveDelegate_RevertWhen_NotADelegate() public {
+        _aliceDelegates();
+        vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentDelegateNotFound.selector, alice, STRANGER));
+        vm.prank(alice);
+        consent.removeDelegate(alice, STRANGER);
+
+        vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentDelegateNotFound.selector, alice, PROXY2));
+        vm.prank(GUARDIAN);
+        consent.removeDelegate(alice, PROXY2);
+
+        // Calling on oneself when one is not a delegate.
+        vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentDelegateNotFound.selector, bob, PROXY));
+        vm.prank(PROXY);
+        consent.removeDelegate(bob, PROXY);
+
+        // Removed twice.
+        vm.prank(alice);
+        consent.removeDelegate(alice, PROXY);
+        vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentDelegateNotFound.selector, alice, PROXY));
+        vm.prank(alice);
+        consent.removeDelegate(alice, PROXY);
+    }
+
+    function test_RemoveDelegate_RemovedGuardianLosesPowers() public {
+        _aliceDelegates();
+        vm.prank(alice);
+        consent.removeDelegate(alice, GUARDIAN);
+
+        _expectUnauthorized(alice, GUARDIAN);
+        _addDelegate(GUARDIAN, alice, PROXY2, PROXY_KIND);
+        _expectUnauthorized(alice, GUARDIAN);
+        vm.prank(GUARDIAN);
+        consent.removeDelegate(alice, PROXY);
+        _expectUnauthorized(alice, GUARDIAN);
+        vm.prank(GUARDIAN);
+        consent.grantFor(alice, hospital, _standardTerms());
+        _expectUnauthorized(alice, GUARDIAN);
+        vm.prank(GUARDIAN);
+        consent.setEmergencyCategories(alice, 0);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // grantFor / revokeFor
+    // ---------------------------------------------------------------------------------------------------------
+
+    function test_GrantFor_ByPatient() public {
+        ConsentTerms memory terms = _standardTerms();
+        vm.expectEmit(true, true, true, true, address(consent));
+        emit IConsentRegistry.ConsentGranted(alice, hospital, alice, terms);
+        vm.prank(alice);
+        consent.grantFor(alice, hospital, terms);
+        _assertTerms(consent.consentOf(alice, hospital), terms);
+    }
+
+    function test_GrantFor_ByGuardian_ActorIsGuardian() public {
+        _aliceDelegates();
+        ConsentTerms memory terms = _standardTerms();
+        vm.expectEmit(true, true, true, true, address(consent));
+        emit IConsentRegistry.ConsentGranted(alice, hospital, GUARDIAN, terms);
+        vm.prank(GUARDIAN);
+        consent.grantFor(alice, hospital, terms);
+
+        _assertTerms(consent.consentOf(alice, hospital), terms);
+        assertTrue(consent.canAccess(alice, hospital, LABS, Action.Write), "hospital writes labs");
+        // The grant is alice's, not the guardian's.
+        _assertTerms(consent.consentOf(GUARDIAN, hospital), _terms(0, 0, 0, 0));
+    }
+
+    function test_GrantFor_ByProxy_ActorIsProxy() public {
+        _aliceDelegates();
+        ConsentTerms memory terms = _standardTerms();
+        vm.expectEmit(true, true, true, true, address(consent));
+        emit IConsentRegistry.ConsentGranted(alice, lab, PROXY, terms);
+        vm.prank(PROXY);
+        consent.grantFor(alice, lab, terms);
+
+        _assertTerms(consent.consentOf(alice, lab), terms);
+        assertTrue(consent.canAccess(alice, lab, IMAGING, Action.Read), "lab reads imaging");
+        assertFalse(consent.canAccess(alice, lab, IMAGING, Action.Write), "not writes imaging");
+    }
+
+    function test_GrantFor_DelegateRunsTheSameChecks() public {
+        _aliceDelegates();
+        vm.startPrank(PROXY);
+        vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentSelfGrant.selector, alice));
+        consent.grantFor(alice, alice, _standardTerms());
+        vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentGranteeNotRegistered.selector, STRANGER));
+        consent.grantFor(alice, STRANGER, _standardTerms());
+        vm.expectRevert(IConsentRegistry.ConsentEmptyScope.selector);
+        consent.grantFor(alice, hospital, _terms(0, 0, 1, expiry));
+        vm.stopPrank();
+    }
+
+    function test_GrantFor_RevertWhen_NotPatientOrDelegate() public {
+        _aliceDelegates();
+        _addDelegate(bob, bob, GUARDIAN2, GUARDIAN_KIND);
+        ConsentTerms memory terms = _standardTerms();
+        address[6] memory actors = [STRANGER, bob, hospital, lab, ADMIN, GUARDIAN2];
+        for (uint256 i = 0; i < actors.length; ++i) {
+            _expectUnauthorized(alice, actors[i]);
+            vm.prank(actors[i]);
+            consent.grantFor(alice, hospital, terms);
+        }
+        // alice's delegates can't act for bob.
+        _expectUnauthorized(bob, GUARDIAN);
+        vm.prank(GUARDIAN);
+        consent.grantFor(bob, hospital, terms);
+        _expectUnauthorized(bob, alice);
+        vm.prank(alice);
+        consent.grantFor(bob, hospital, terms);
+
+        _assertTerms(consent.consentOf(alice, hospital), _terms(0, 0, 0, 0));
+        _assertTerms(consent.consentOf(bob, hospital), _terms(0, 0, 0, 0));
+    }
+
+    function test_RevokeFor_ByDelegate_ActorIsDelegate() public {
+        _aliceDelegates();
+        _grant(alice, hospital, _standardTerms());
+        _grant(alice, lab, _standardTerms());
+
+        vm.expectEmit(true, true, true, true, address(consent));
+        emit IConsentRegistry.ConsentRevoked(alice, hospital, PROXY);
+        vm.prank(PROXY);
+        consent.revokeFor(alice, hospital);
+
+        vm.expectEmit(true, true, true, true, address(consent));
+        emit IConsentRegistry.ConsentRevoked(alice, lab, GUARDIAN);
+        vm.prank(GUARDIAN);
+        consent.revokeFor(alice, lab);
+
+        _assertTerms(consent.consentOf(alice, hospital), _terms(0, 0, 0, 0));
+        _assertTerms(consent.consentOf(alice, lab), _terms(0, 0, 0, 0));
+        assertFalse(consent.canAccess(alice, hospital, LABS, Action.Read), "hospital read gone");
+    }
+
+    function test_RevokeFor_ByPatient() public {
+        _grant(alice, hospital, _standardTerms());
+        vm.expectEmit(true, true, true, true, address(consent));
+        emit IConsentRegistry.ConsentRevoked(alice, hospital, alice);
+        vm.prank(alice);
+        consent.revokeFor(alice, hospital);
+        _assertTerms(consent.consentOf(alice, hospital), _terms(0, 0, 0, 0));
+    }
+
+    function test_RevokeFor_RevertWhen_NoGrant() public {
+        _aliceDelegates();
+        vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentNotFound.selector, alice, hospital));
+        vm.prank(PROXY);
+        consent.revokeFor(alice, hospital);
+    }
+
+    function test_RevokeFor_RevertWhen_NotPatientOrDelegate() public {
+        _aliceDelegates();
+        ConsentTerms memory terms = _standardTerms();
+        _grant(alice, hospital, terms);
+        // Even the grantee can't revoke a grant for the patient (it lets the grant expire, or asks the patient).
+        address[5] memory actors = [STRANGER, bob, hospital, lab, ADMIN];
+        for (uint256 i = 0; i < actors.length; ++i) {
+            _expectUnauthorized(alice, actors[i]);
+            vm.prank(actors[i]);
+            consent.revokeFor(alice, hospital);
+        }
+        _assertTerms(consent.consentOf(alice, hospital), terms);
+    }
+
+    function testFuzz_GrantFor_RevertWhen_NotPatientOrDelegate(address actor) public {
+        _aliceDelegates();
+        vm.assume(actor != alice && actor != GUARDIAN && actor != PROXY);
+        _expectUnauthorized(alice, actor);
+        vm.prank(actor);
+        consent.grantFor(alice, hospital, _standardTerms());
+        _expectUnauthorized(alice, actor);
+        vm.prank(actor);
+        consent.revokeFor(alice, hospital);
+        _expectUnauthorized(alice, actor);
+        vm.prank(actor);
+        consent.setEmergencyCategories(alice, 0);
+        _expectUnauthorized(alice, actor);
+        vm.prank(actor);
+        consent.addDelegate(alice, PROXY2, PROXY_KIND);
+    }
+
+    function testFuzz_AddDelegate_ThenActs(address delegate, bool asGuardian) public {
+        vm.assume(!_isFixture(delegate) && delegate != PROXY2);
+        IConsentRegistry.DelegateKind kind = asGuardian ? GUARDIAN_KIND : PROXY_KIND;
+        _addDelegate(alice, alice, delegate, kind);
+        assertEq(_kind(alice, delegate), uint256(kind), "kind");
+        assertTrue(consent.isPatientOrDelegate(alice, delegate), "delegate");
+        assertFalse(consent.isPatientOrDelegate(bob, delegate), "not bob's");
+
+        ConsentTerms memory terms = _standardTerms();
+        vm.prank(delegate);
+        consent.grantFor(alice, hospital, terms);
+        _assertTerms(consent.consentOf(alice, hospital), terms);
+
+        // Only a guardian may name others.
+        if (!asGuardian) _expectUnauthorized(alice, delegate);
+        _addDelegate(delegate, alice, PROXY2, PROXY_KIND);
+        assertEq(_kind(alice, PROXY2), asGuardian ? uint256(PROXY_KIND) : uint256(NONE), "proxy2");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // isPatientOrDelegate
+    // ---------------------------------------------------------------------------------------------------------
+
+    function test_IsPatientOrDelegate() public {
+        _aliceDelegates();
+        assertTrue(consent.isPatientOrDelegate(alice, alice), "patient");
+        assertTrue(consent.isPatientOrDelegate(alice, GUARDIAN), "guardian");
+        assertTrue(consent.isPatientOrDelegate(alice, PROXY), "proxy");
+        assertFalse(consent.isPatientOrDelegate(alice, bob), "other patient");
+        assertFalse(consent.isPatientOrDelegate(alice, hospital), "provider");
+        assertFalse(consent.isPatientOrDelegate(alice, STRANGER), "stranger");
+        assertFalse(consent.isPatientOrDelegate(alice, address(0)), "zero");
+        assertFalse(consent.isPatientOrDelegate(bob, GUARDIAN), "alice's guardian for bob");
+        assertTrue(consent.isPatientOrDelegate(bob, bob), "bob himself");
+
+        vm.prank(PROXY);
+        consent.removeDelegate(alice, PROXY);
+        assertFalse(consent.isPatientOrDelegate(alice, PROXY), "removed proxy");
+        assertTrue(consent.isPatientOrDelegate(alice, GUARDIAN), "guardian kept");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Emergency categories
+    // ---------------------------------------------------------------------------------------------------------
+
+    function test_EmergencyCategories_DefaultIsIps() public view {
+        assertEq(IPS_CATEGORIES, 0x1e, "IPS constant: bits 1..4");
+        assertEq(consent.emergencyCategoriesOf(alice), 0x1e, "alice");
+        assertEq(consent.emergencyCategoriesOf(bob), 0x1e, "bob");
+        assertEq(consent.emergencyCategoriesOf(STRANGER), 0x1e, "unregistered");
+    }
+
+    function test_SetEmergencyCategories_ByPatient() public {
+        uint64 mask = _bit(1) | _bit(LABS) | _bit(63);
+        vm.expectEmit(true, true, true, true, address(consent));
+        emit IConsentRegistry.EmergencyCategoriesSet(alice, alice, mask);
+        vm.prank(alice);
+        consent.setEmergencyCategories(alice, mask);
+        assertEq(consent.emergencyCategoriesOf(alice), mask, "alice");
+        assertEq(consent.emergencyCategoriesOf(bob), IPS_CATEGORIES, "bob unchanged");
+    }
+
+    function test_SetEmergencyCategories_ByDelegate() public {
+        _aliceDelegates();
+        vm.expectEmit(true, true, true, true, address(consent));
+        emit IConsentRegistry.EmergencyCategoriesSet(alice, PROXY, _bit(IMAGING));
+        vm.prank(PROXY);
+        consent.setEmergencyCategories(alice, _bit(IMAGING));
+        assertEq(consent.emergencyCategoriesOf(alice), _bit(IMAGING), "by proxy");
+
+        vm.expectEmit(true, true, true, true, address(consent));
+        emit IConsentRegistry.EmergencyCategoriesSet(alice, GUARDIAN, ALL_CATEGORIES);
+        vm.prank(GUARDIAN);
+        consent.setEmergencyCategories(alice, ALL_CATEGORIES);
+        assertEq(consent.emergencyCategoriesOf(alice), ALL_CATEGORIES, "by guardian");
+    }
+
+    function test_SetEmergencyCategories_RevertWhen_Others() public {
+        _aliceDelegates();
+        _addDelegate(bob, bob, GUARDIAN2, GUARDIAN_KIND);
+        address[6] memory actors = [STRANGER, bob, hospital, ADMIN, REGISTRAR, GUARDIAN2];
+        for (uint256 i = 0; i < actors.length; ++i) {
+            _expectUnauthorized(alice, actors[i]);
+            vm.prank(actors[i]);
+            consent.setEmergencyCategories(alice, 0);
+        }
+        assertEq(consent.emergencyCategoriesOf(alice), IPS_CATEGORIES, "unchanged");
+    }
+
+    /// @dev 0 is stored as "none", not read back as "unset, so the IPS default": an open break-glass then reads
+    /// nothing at all. Setting the IPS mask again restores the default behaviour.
+    function test_SetEmergencyCategories_ZeroMeansNone() public {
+        address ems = vm.addr(EMS_PK);
+        vm.prank(REGISTRAR);
+        directory.registerProvider(ems, IDirectory.ProviderKind.Emergency, _x25519("ems.x25519"));
+        vm.prank(ems);
+        consent.openBreakGlass(alice, keccak256("unconscious, no ID"), 1 hours);
+        assertTrue(consent.canAccess(alice, ems, 1, Action.Read), "default: allergies readable");
+
+        vm.prank(alice);
+        consent.setEmergencyCategories(alice, 0);
+        assertEq(consent.emergencyCategoriesOf(alice), 0, "none");
+        for (uint8 category = 0; category <= 63; ++category) {
+            assertFalse(consent.canAccess(alice, ems, category, Action.Read), "nothing readable");
+            assertFalse(
+                consent.canAccessForPurpose(alice, ems, category, Action.Read, Purpose.BreakTheGlass), "BTG"
+            );
+        }
+
+        vm.prank(alice);
+        consent.setEmergencyCategories(alice, IPS_CATEGORIES);
+        assertTrue(consent.canAccess(alice, ems, 1, Action.Read), "IPS again");
+        assertFalse(consent.canAccess(alice, ems, 5, Action.Read), "outside IPS");
+    }
+
+    function testFuzz_SetEmergencyCategories(uint64 mask, bool byDelegate) public {
+        _aliceDelegates();
+        address actor = byDelegate ? PROXY : alice;
+        vm.expectEmit(true, true, true, true, address(consent));
+        emit IConsentRegistry.EmergencyCategoriesSet(alice, actor, mask);
+        vm.prank(actor);
+        consent.setEmergencyCategories(alice, mask);
+        assertEq(consent.emergencyCategoriesOf(alice), mask, "alice");
+        assertEq(consent.emergencyCategoriesOf(bob), IPS_CATEGORIES, "bob");
     }
 }

@@ -2,14 +2,15 @@
 pragma solidity ^0.8.28;
 
 import {IConsentRegistry} from "../../contracts/interfaces/IConsentRegistry.sol";
-import {Action, ConsentTerms} from "../../contracts/types/Access.sol";
+import {Action} from "../../contracts/types/Action.sol";
+import {ConsentTerms} from "../../contracts/types/ConsentTerms.sol";
 import {SignedConsentBase} from "./utils/SignedConsentBase.sol";
 
 /// @notice Consent that stays revoked: a revoke (or any later change of the grant) makes every signed request for
 /// that (patient, grantee) made before it stale, whoever signed it; a signer can cancel its nonce; a removed
 /// delegate's unspent signatures stay dead when it is named again. Written from the side of a relayer that withheld
 /// signed requests and submits them later.
-contract ConsentRevocationTest is SignedConsentBase {
+contract ConsentRegistryRevocationTest is SignedConsentBase {
     IConsentRegistry.DelegateKind internal constant GUARDIAN_KIND = IConsentRegistry.DelegateKind.Guardian;
     IConsentRegistry.DelegateKind internal constant PROXY_KIND = IConsentRegistry.DelegateKind.Proxy;
 

@@ -2,7 +2,9 @@
 pragma solidity ^0.8.28;
 
 import {IConsentRegistry} from "../../contracts/interfaces/IConsentRegistry.sol";
-import {Action, ConsentTerms, Purpose} from "../../contracts/types/Access.sol";
+import {Action} from "../../contracts/types/Action.sol";
+import {ConsentTerms} from "../../contracts/types/ConsentTerms.sol";
+import {Purpose} from "../../contracts/types/Purpose.sol";
 import {CarechainTest} from "./utils/Test.sol";
 
 contract ConsentRegistryTest is CarechainTest {

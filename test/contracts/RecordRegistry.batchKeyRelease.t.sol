@@ -8,7 +8,7 @@ import {CarechainTest} from "./utils/Test.sol";
 /// @notice The emergency custodian's key release for batch-anchored records (logBatchKeyRelease): the record is a
 /// leaf of the batch's root in declared categories (OpenZeppelin Merkle proof, checked on chain), and the provider's
 /// break-glass on the batch's patient covers every one of its categories.
-contract BatchKeyReleaseTest is CarechainTest {
+contract RecordRegistryBatchKeyReleaseTest is CarechainTest {
     /// @dev IPS categories (in the default emergency set) and one outside it.
     uint8 internal constant ALLERGIES = 1;
     uint8 internal constant MEDICATIONS = 2;

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IRecordRegistry} from "../../contracts/interfaces/IRecordRegistry.sol";
-import {Purpose} from "../../contracts/types/Access.sol";
+import {Purpose} from "../../contracts/types/Purpose.sol";
 import {CarechainTest} from "./utils/Test.sol";
 import {Vm} from "./utils/Vm.sol";
 

@@ -3,7 +3,8 @@ pragma solidity ^0.8.28;
 
 import {IConsentRegistry} from "../../contracts/interfaces/IConsentRegistry.sol";
 import {IRecordRegistry} from "../../contracts/interfaces/IRecordRegistry.sol";
-import {Action, Purpose} from "../../contracts/types/Access.sol";
+import {Action} from "../../contracts/types/Action.sol";
+import {Purpose} from "../../contracts/types/Purpose.sol";
 import {CarechainTest} from "./utils/Test.sol";
 
 contract RecordRegistryTest is CarechainTest {

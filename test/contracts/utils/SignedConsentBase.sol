@@ -4,7 +4,8 @@ pragma solidity ^0.8.28;
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 
 import {IConsentRegistry} from "../../../contracts/interfaces/IConsentRegistry.sol";
-import {ConsentTerms, Purpose} from "../../../contracts/types/Access.sol";
+import {ConsentTerms} from "../../../contracts/types/ConsentTerms.sol";
+import {Purpose} from "../../../contracts/types/Purpose.sol";
 import {CarechainTest} from "./Test.sol";
 
 /// @title SignedConsentBase

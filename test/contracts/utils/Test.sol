@@ -5,7 +5,8 @@ import {ConsentRegistry} from "../../../contracts/ConsentRegistry.sol";
 import {Directory} from "../../../contracts/Directory.sol";
 import {IDirectory} from "../../../contracts/interfaces/IDirectory.sol";
 import {RecordRegistry} from "../../../contracts/RecordRegistry.sol";
-import {ConsentTerms, Purpose} from "../../../contracts/types/Access.sol";
+import {ConsentTerms} from "../../../contracts/types/ConsentTerms.sol";
+import {Purpose} from "../../../contracts/types/Purpose.sol";
 import {Vm} from "./Vm.sol";
 
 /// @title CarechainTest

@@ -4,12 +4,13 @@ pragma solidity ^0.8.28;
 import {IConsentRegistry} from "../../contracts/interfaces/IConsentRegistry.sol";
 import {IDirectory} from "../../contracts/interfaces/IDirectory.sol";
 import {IRecordRegistry} from "../../contracts/interfaces/IRecordRegistry.sol";
-import {Action, Purpose} from "../../contracts/types/Access.sol";
+import {Action} from "../../contracts/types/Action.sol";
+import {Purpose} from "../../contracts/types/Purpose.sol";
 import {CarechainTest} from "./utils/Test.sol";
 
 /// @notice Record keys following consent: extra keyrings published by the patient, a delegate or a current reader,
 /// and the emergency custodian's key releases during break-glass.
-contract KeysTest is CarechainTest {
+contract RecordRegistryKeysTest is CarechainTest {
     /// @dev An IPS category (in the default emergency set) and one outside it.
     uint8 internal constant MEDICATIONS = 2;
     uint8 internal constant IMAGING = 7;
@@ -482,9 +483,8 @@ contract KeysTest is CarechainTest {
         _release(custodian, aliceMeds, ems);
     }
 
-    /// @dev Surprising: the custodian is checked only when named. Once suspended, it stays the Directory's
-    /// custodian and logKeyRelease still accepts it (no isActiveProvider check on the caller). The
-    /// admin must name another custodian (or zero) to stop it.
+    /// @dev A suspended custodian stays the Directory's named custodian, but logKeyRelease refuses it: the caller
+    /// must also be an active provider.
     function test_LogKeyRelease_RevertWhen_CustodianSuspended() public {
         _setCustodian(custodian);
         _openBreakGlass(ems, alice);

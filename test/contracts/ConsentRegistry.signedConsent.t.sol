@@ -6,7 +6,9 @@ import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 
 import {ConsentRegistry} from "../../contracts/ConsentRegistry.sol";
 import {IConsentRegistry} from "../../contracts/interfaces/IConsentRegistry.sol";
-import {Action, ConsentTerms, Purpose} from "../../contracts/types/Access.sol";
+import {Action} from "../../contracts/types/Action.sol";
+import {ConsentTerms} from "../../contracts/types/ConsentTerms.sol";
+import {Purpose} from "../../contracts/types/Purpose.sol";
 import {SignedConsentBase} from "./utils/SignedConsentBase.sol";
 
 /// @notice A minimal ERC-1271 contract wallet: a signature is valid when `owner` (an EOA) signed the hash itself.
@@ -30,7 +32,7 @@ contract OwnerWallet is IERC1271 {
 
 /// @notice EIP-712 signed grants and revocations (grantBySig, revokeBySig), relayed by anyone. The digest is built
 /// here from the EIP-712 definitions, never read from the contract, so that a wrong type string or domain fails.
-contract SignedConsentTest is SignedConsentBase {
+contract ConsentRegistrySignedConsentTest is SignedConsentBase {
     function setUp() public {
         _setUpSigned();
     }

@@ -2,13 +2,14 @@
 pragma solidity ^0.8.28;
 
 import {IRecordRegistry} from "../../contracts/interfaces/IRecordRegistry.sol";
-import {Action, Purpose} from "../../contracts/types/Access.sol";
+import {Action} from "../../contracts/types/Action.sol";
+import {Purpose} from "../../contracts/types/Purpose.sol";
 import {CarechainTest} from "./utils/Test.sol";
 
 /// @notice RecordRegistry.anchorBatch and verifyBatchRecord. Trees are built here the way OpenZeppelin's
 /// StandardMerkleTree (npm package openzeppelin merkle-tree) builds them: leaves sorted by hash, a complete binary tree in an
 /// array (leaves at the end, in reverse), internal nodes the commutative keccak256 of their children.
-contract BatchAnchorTest is CarechainTest {
+contract RecordRegistryBatchesTest is CarechainTest {
     struct Leaf {
         bytes32 recordId;
         uint64 categories;

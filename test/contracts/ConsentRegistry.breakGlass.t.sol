@@ -5,12 +5,16 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 
 import {IConsentRegistry} from "../../contracts/interfaces/IConsentRegistry.sol";
 import {IDirectory} from "../../contracts/interfaces/IDirectory.sol";
-import {Action, IPS_CATEGORIES, Purpose} from "../../contracts/types/Access.sol";
+import {IPS_CATEGORIES} from "../../contracts/interfaces/IConsentRegistry.sol";
+import {IRecordRegistry} from "../../contracts/interfaces/IRecordRegistry.sol";
+import {Action} from "../../contracts/types/Action.sol";
+import {Purpose} from "../../contracts/types/Purpose.sol";
 import {CarechainTest} from "./utils/Test.sol";
 
 /// @notice Break-glass: time-boxed, read-only access of a credentialed emergency provider to a patient's emergency
-/// categories, without consent; and the Directory settings behind it (maximum duration, emergency custodian).
-contract BreakGlassTest is CarechainTest {
+/// categories, without consent; the one rule both registries ask ({IConsentRegistry.breakGlassCovers}); and the
+/// Directory settings behind it (maximum duration, emergency custodian).
+contract ConsentRegistryBreakGlassTest is CarechainTest {
     uint256 internal constant EMS_PK = 0xE3E3;
     uint256 internal constant EMS2_PK = 0xE3E4;
     bytes32 internal constant JUSTIFICATION = keccak256("unconscious patient, no ID, ED bay 4");
@@ -22,6 +26,9 @@ contract BreakGlassTest is CarechainTest {
 
     address internal constant GUARDIAN = address(uint160(uint256(keccak256("carechain.test.breakglass.guardian"))));
     address internal constant PROXY = address(uint160(uint256(keccak256("carechain.test.breakglass.proxy"))));
+    uint256 internal constant CUSTODIAN_PK = 0xC057;
+    /// @dev Allergies: an emergency category by default (IPS).
+    uint8 internal constant ALLERGIES = 1;
 
     /// @dev Emergency providers credentialed by the registrar.
     address internal ems;
@@ -323,6 +330,126 @@ contract BreakGlassTest is CarechainTest {
         assertTrue(consent.canAccessForPurpose(alice, ems, 1, Action.Read, Purpose.BreakTheGlass), "BTG read");
         assertFalse(consent.canAccessForPurpose(alice, ems, 1, Action.Read, Purpose.Treatment), "no TREAT by BTG");
         assertFalse(consent.canAccess(alice, ems, 1, Action.Write), "no write by BTG");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // breakGlassCovers: the one break-glass rule, and every path that asks it
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @dev A one-leaf batch of `alice` (anchored by alice) holding `recordId` in `categories`: its root is the
+    /// leaf, its proof empty. Returns the batch id.
+    function _oneLeafBatch(bytes32 recordId, uint64 categories, bytes32 keyringDigest) internal returns (bytes32) {
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(recordId, categories, keyringDigest))));
+        bytes memory manifest = _cid(_digest("manifest"));
+        vm.prank(alice);
+        return records.anchorBatch(alice, leaf, categories, 1, manifest);
+    }
+
+    /// @dev Asserts what each of the four break-glass paths answers for `ems` on alice's Allergies record
+    /// `recordId` (also leaf of batch `batchId`): canAccess/canAccessForPurpose and breakGlassCovers (the consent
+    /// registry), logAccess and logBatchAccess (reads, through canAccessForPurpose), logKeyRelease and
+    /// logBatchKeyRelease (the custodian, through breakGlassCovers).
+    function _assertEveryPath(bytes32 recordId, bytes32 batchId, bytes32 keyringDigest, address custodian, bool allowed)
+        internal
+    {
+        uint64 categories = _bit(ALLERGIES);
+        assertEq(consent.breakGlassCovers(alice, ems, categories), allowed, "breakGlassCovers");
+        assertEq(consent.canAccess(alice, ems, ALLERGIES, Action.Read), allowed, "canAccess");
+        assertEq(
+            consent.canAccessForPurpose(alice, ems, ALLERGIES, Action.Read, Purpose.EmergencyTreatment),
+            allowed,
+            "canAccessForPurpose"
+        );
+
+        if (!allowed) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IRecordRegistry.RecordReadConsentRequired.selector, alice, ems, ALLERGIES, Purpose.EmergencyTreatment
+                )
+            );
+        }
+        vm.prank(ems);
+        records.logAccess(recordId, Purpose.EmergencyTreatment);
+
+        if (!allowed) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IRecordRegistry.RecordReadConsentRequired.selector, alice, ems, ALLERGIES, Purpose.BreakTheGlass
+                )
+            );
+        }
+        vm.prank(ems);
+        records.logBatchAccess(batchId, recordId, categories, Purpose.BreakTheGlass);
+
+        if (!allowed) {
+            vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordBreakGlassRequired.selector, recordId, ems));
+        }
+        vm.prank(custodian);
+        records.logKeyRelease(recordId, ems);
+
+        if (!allowed) {
+            vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordBreakGlassRequired.selector, recordId, ems));
+        }
+        vm.prank(custodian);
+        records.logBatchKeyRelease(batchId, recordId, categories, keyringDigest, new bytes32[](0), ems);
+    }
+
+    /// @dev The two registries once checked suspension differently (canAccess: "not suspended"; key release:
+    /// "active provider"). Now both ask breakGlassCovers, and a suspended provider with an open episode is refused
+    /// on every path, reads and key releases alike, until reinstated.
+    function test_BreakGlassCovers_SuspendedProviderRefusedOnEveryPath() public {
+        address custodian = vm.addr(CUSTODIAN_PK);
+        vm.prank(REGISTRAR);
+        directory.registerProvider(custodian, IDirectory.ProviderKind.Emergency, _x25519("custodian.x25519"));
+        vm.prank(ADMIN);
+        directory.setEmergencyCustodian(custodian);
+
+        // Arguments first: `_digest` calls the sha256 precompile, which would take the prank.
+        bytes memory content = _cid(_digest("alice allergies"));
+        bytes32 keyringDigest = _digest("keyring");
+        bytes memory keyring = _cid(keyringDigest);
+        vm.prank(alice);
+        bytes32 recordId = records.anchor(alice, _bit(ALLERGIES), content, keyring, bytes32(0));
+        bytes32 batchId = _oneLeafBatch(recordId, _bit(ALLERGIES), keyringDigest);
+
+        _assertEveryPath(recordId, batchId, keyringDigest, custodian, false); // not open yet
+        _open(ems, alice, HOUR);
+        _assertEveryPath(recordId, batchId, keyringDigest, custodian, true);
+
+        vm.prank(REGISTRAR);
+        directory.suspendProvider(ems);
+        assertTrue(consent.breakGlassExpiry(alice, ems) > block.timestamp, "the episode is still open");
+        _assertEveryPath(recordId, batchId, keyringDigest, custodian, false);
+
+        vm.prank(REGISTRAR);
+        directory.reinstateProvider(ems);
+        _assertEveryPath(recordId, batchId, keyringDigest, custodian, true);
+    }
+
+    function test_BreakGlassCovers_FalseForEmptyCategories() public {
+        _open(ems, alice, HOUR);
+        assertFalse(consent.breakGlassCovers(alice, ems, 0));
+        assertTrue(consent.breakGlassCovers(alice, ems, IPS_CATEGORIES));
+    }
+
+    /// @dev For any categories, emergency mask, elapsed time and suspension: covered exactly when the categories
+    /// are non-empty, all emergency categories, the episode still open and the provider not suspended.
+    function testFuzz_BreakGlassCovers_MatchesModel(uint64 categories, uint64 mask, uint256 elapsed, bool suspended)
+        public
+    {
+        elapsed = bound(elapsed, 0, 2 * HOUR);
+        vm.prank(alice);
+        consent.setEmergencyCategories(alice, mask);
+        _open(ems, alice, HOUR);
+        if (suspended) {
+            vm.prank(REGISTRAR);
+            directory.suspendProvider(ems);
+        }
+        vm.warp(START + elapsed);
+        bool expected = categories != 0 && mask & categories == categories && elapsed < HOUR && !suspended;
+        assertEq(consent.breakGlassCovers(alice, ems, categories), expected, "covers");
+        assertFalse(consent.breakGlassCovers(alice, ems2, categories), "another provider");
+        assertFalse(consent.breakGlassCovers(bob, ems, categories), "another patient");
     }
 
     // ---------------------------------------------------------------------------------------------------------
