@@ -57,11 +57,44 @@ export {
   keyReleaseMessage,
   keyReleaseSigner,
   MAX_KEY_RELEASE_RESPONSE_BYTES,
+  postToCustodian,
   requestKeyRelease,
   type KeyReleaseBatch,
   type KeyReleaseRequest,
   type RequestKeyReleaseOptions,
 } from "./client/custodian.js";
+export {
+  decodeShareAnswer,
+  findCustodyDocuments,
+  placeInCustody,
+  readCustodiedKey,
+  shareReleaseDigest,
+  shareReleaseMessage,
+  shareReleaseSigner,
+  type CustodianNode,
+  type CustodianSet,
+  type CustodiedKey,
+  type CustodyContext,
+  type ReadCustodiedKeyOptions,
+  type ShareReleaseRequest,
+  type UnsignedShareRelease,
+} from "./client/threshold-custody.js";
+export {
+  combineShares,
+  decodeCustodyDocument,
+  encodeCustodyDocument,
+  MAX_CUSTODIANS,
+  MAX_CUSTODY_DOCUMENT_BYTES,
+  openCustodyShare,
+  openReleasedShare,
+  SHARE_PAYLOAD_BYTES,
+  sealShareForReader,
+  shareCommitment,
+  splitRecordKey,
+  type CustodyDocument,
+  type CustodyShare,
+} from "./crypto/custody.js";
+export { CustodyShareMismatchError, CustodyThresholdError, PqKeyDocumentError } from "./errors/privacy.js";
 
 export {
   DEFAULT_RETRY,

@@ -10,6 +10,13 @@ export {
   type CustodianService,
   type CustodianServiceOptions,
 } from "./node/custodian-service.js";
+export {
+  decideShareRequest,
+  parseShareRequest,
+  type ShareDecision,
+  type ShareHolderOptions,
+  type ShareRefusal,
+} from "./node/custodian-share.js";
 export { NODE_CHUNK_CIPHER, nodeChunkCipherAvailable } from "./node/fast-aead.js";
 export { useNodeChunkCipher } from "./node/use-chunk-cipher.js";
 export { FileJournal } from "./node/file-journal.js";

@@ -146,6 +146,28 @@ export async function requestKeyRelease(
   request: KeyReleaseRequest,
   options: RequestKeyReleaseOptions = {},
 ): Promise<Uint8Array> {
+  return postToCustodian(url, "/v1/release", request, options);
+}
+
+/**
+ * POSTs a JSON request to a custodian service and reads its answer within the timeout and size cap (the transport
+ * of {@link requestKeyRelease} and of threshold share requests).
+ * @param url - The custodian service's base URL.
+ * @param path - The route, e.g. `/v1/release` or `/v1/share`.
+ * @param request - The request, sent as JSON.
+ * @param options - fetch implementation and timeout.
+ * @returns The answer's bytes (status 2xx).
+ * @throws {KeyReleaseTimeoutError} When no complete answer came within the timeout.
+ * @throws {KeyReleaseError} When the custodian is unreachable, refuses (`reason` is its error code), or answers
+ *   with more than {@link MAX_KEY_RELEASE_RESPONSE_BYTES}.
+ * @throws {RangeError} When `timeoutMs` is not a positive number.
+ */
+export async function postToCustodian(
+  url: string,
+  path: string,
+  request: unknown,
+  options: RequestKeyReleaseOptions = {},
+): Promise<Uint8Array> {
   const timeoutMs = options.timeoutMs ?? KEY_RELEASE_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`timeoutMs: expected a positive number, got ${timeoutMs}`);
   const fetchImpl = options.fetch ?? fetch;
@@ -156,7 +178,7 @@ export async function requestKeyRelease(
       : undefined;
   let response: Response;
   try {
-    response = await fetchImpl(new URL("/v1/release", url), {
+    response = await fetchImpl(new URL(path, url), {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(request),

@@ -5,8 +5,8 @@
  * without being read; headers and whole requests have deadlines; each provider is rate-limited; an address that
  * is not an active emergency provider is refused after a view call, before any transaction; every request and
  * refusal is appended to a local JSON-lines log; errors answer a fixed message and a code, never internals.
+ * In share-holding mode it is one node of a k-of-n custodian set (sdk/node/custodian-share.ts).
  */
-import { open, type FileHandle } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -19,6 +19,9 @@ import { enumValue, PROVIDER_KINDS } from "../contracts/enums.js";
 import type { Carechain } from "../client/carechain.js";
 import { keyReleaseDigest, keyReleaseSigner, type KeyReleaseRequest } from "../client/custodian.js";
 import { ContractRevertError } from "../errors/contract.js";
+import { openLog, parseRequest, readBody } from "./_custodian-io.js";
+import { decideShareRequest, parseShareRequest, type ShareHolderOptions } from "./custodian-share.js";
+import { shareReleaseDigest, shareReleaseSigner, type ShareReleaseRequest } from "../client/threshold-custody.js";
 
 /** A running custodian service. */
 export interface CustodianService {
@@ -40,8 +43,16 @@ export interface CustodianRateLimit {
 
 /** Options of {@link startCustodianService}. */
 export interface CustodianServiceOptions {
-  /** The custodian organisation's client: its account is the Directory's emergency custodian. */
-  readonly custodian: Carechain;
+  /**
+   * The custodian organisation's client: its account is the Directory's emergency custodian. In share-holding mode
+   * (`shares`) only its contracts are used (read-only: a node sends no transaction).
+   */
+  readonly custodian: Pick<Carechain, "contracts"> & Partial<Pick<Carechain, "releaseEmergencyKey">>;
+  /**
+   * Share-holding mode: this service is one node of a k-of-n custodian set and serves `POST /v1/share` (a
+   * {@link ShareReleaseRequest}) instead of `POST /v1/release`. See sdk/node/custodian-share.ts.
+   */
+  readonly shares?: ShareHolderOptions;
   /** Port to listen on; default 0 (any free port). */
   readonly port?: number;
   /** Interface to listen on; default 127.0.0.1. */
@@ -66,7 +77,7 @@ export interface CustodianServiceOptions {
 
 /** The service's error codes and the fixed sentence each answers with. */
 const ERRORS = {
-  NOT_FOUND: [404, "Only POST /v1/release is served."],
+  NOT_FOUND: [404, "Only POST /v1/release (or /v1/share for a share-holding node) is served."],
   BODY_TOO_LARGE: [413, "The request body is too large."],
   REQUEST_TIMEOUT: [408, "The request was not received in time."],
   MALFORMED: [400, "The request is not a key-release request."],
@@ -78,6 +89,11 @@ const ERRORS = {
   REPLAYED: [409, "This signed request was already used."],
   NOT_EMERGENCY_PROVIDER: [403, "The provider is not an active emergency provider."],
   CHAIN_REFUSED: [403, "The chain refused the release (no open break-glass covering the record?)."],
+  ACCESS_NOT_LOGGED: [403, "The named transaction does not log this access on chain."],
+  ACCESS_LOG_STALE: [403, "The access log is too old; log the access again."],
+  ACCESS_DENIED: [403, "The chain does not let this reader read the record for this purpose now."],
+  READER_NOT_REGISTERED: [403, "The reader has no usable encryption key in the Directory."],
+  SHARE_INVALID: [422, "The share does not open with this node's key for this record."],
   INTERNAL: [500, "The custodian could not complete the request."],
 } as const satisfies Record<string, readonly [number, string]>;
 
@@ -111,6 +127,12 @@ const EMERGENCY_KIND = BigInt(enumValue("kind", PROVIDER_KINDS, "emergency"));
  * the Solidity error's name as `reason`): 400 `MALFORMED` / `WRONG_CHAIN` / `WRONG_REGISTRY`, 401 `STALE` /
  * `BAD_SIGNATURE`, 403 `NOT_EMERGENCY_PROVIDER` / `CHAIN_REFUSED`, 404 `NOT_FOUND`, 408 `REQUEST_TIMEOUT`, 409
  * `REPLAYED`, 413 `BODY_TOO_LARGE`, 429 `RATE_LIMITED`, 500 `INTERNAL`. Every connection serves one request.
+ *
+ * With `shares`, the service is a share-holding node instead: `POST /v1/share` with a {@link ShareReleaseRequest}
+ * passes the same request checks (signed by the reader, each signed request and each logged access used once), then
+ * the node checks on chain, on its own, that the access is logged in the named transaction and that the reader may
+ * read the record now (403 `ACCESS_NOT_LOGGED` / `ACCESS_LOG_STALE` / `ACCESS_DENIED` / `READER_NOT_REGISTERED`;
+ * 422 `SHARE_INVALID`), logs the release locally, and answers its share sealed for the reader's Directory key.
  * @param options - The custodian client, listening address, limits and log path.
  * @returns The running service.
  * @throws {RangeError} When a limit is not a positive number.
@@ -127,10 +149,11 @@ export async function startCustodianService(options: CustodianServiceOptions): P
   if (requestTimeout < headersTimeout) throw new RangeError("requestTimeoutMs must be at least headersTimeoutMs");
 
   const { custodian } = options;
+  if (!options.shares && !custodian.releaseEmergencyKey) throw new TypeError("custodian: a client with releaseEmergencyKey, or `shares`, is required");
   const chainId = (await custodian.contracts.directory.runner!.provider!.getNetwork()).chainId.toString();
   const registry = getAddress(await custodian.contracts.records.getAddress());
   const logPath = options.logPath ?? join(tmpdir(), `carechain-custodian-${Date.now()}-${process.pid}.jsonl`);
-  const log = await openLog(logPath);
+  const log = await openLog<LogEntry>(logPath);
 
   const used = new Map<string, number>(); // request digest → issuedAt
   const recent = new Map<string, number[]>(); // provider → request times (ms)
@@ -199,36 +222,21 @@ export async function startCustodianService(options: CustodianServiceOptions): P
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, context: Partial<LogEntry>): Promise<void> {
-    if (req.method !== "POST" || req.url !== "/v1/release") return refuse(res, req, "NOT_FOUND");
+    if (req.method !== "POST" || req.url !== (options.shares ? "/v1/share" : "/v1/release")) return refuse(res, req, "NOT_FOUND");
     const declared = Number(req.headers["content-length"] ?? 0);
     if (!(declared <= maxBody)) return refuse(res, req, "BODY_TOO_LARGE", { detail: `content-length ${req.headers["content-length"]}` });
     const left = requestTimeout - (Date.now() - (connectedAt.get(req.socket) ?? Date.now()));
     const body = await readBody(req, maxBody, Math.max(0, left));
     if (body === "too large") return refuse(res, req, "BODY_TOO_LARGE");
     if (body === "timeout") return refuse(res, req, "REQUEST_TIMEOUT");
+    if (options.shares) return handleShare(req, res, context, body, options.shares);
     const request = parseRequest(body);
     if (!request) return refuse(res, req, "MALFORMED");
     context.provider = request.provider;
     context.recordId = request.recordId;
-    if (request.chainId !== chainId) return refuse(res, req, "WRONG_CHAIN", context);
-    if (getAddress(request.registry) !== registry) return refuse(res, req, "WRONG_REGISTRY", context);
-    const now = Math.floor(Date.now() / 1000);
-    if (Math.abs(now - request.issuedAt) > maxSkew) return refuse(res, req, "STALE", context);
-    context.digest = keyReleaseDigest(request);
-    let signer: string;
-    try {
-      signer = keyReleaseSigner(request);
-    } catch {
-      return refuse(res, req, "BAD_SIGNATURE", context);
-    }
+    const refusal = checkSigned(request, request.provider, () => keyReleaseDigest(request), () => keyReleaseSigner(request), context);
+    if (refusal) return refuse(res, req, refusal, context);
     const provider = getAddress(request.provider);
-    if (signer !== provider) return refuse(res, req, "BAD_SIGNATURE", context);
-    if (!withinRate(provider)) return refuse(res, req, "RATE_LIMITED", context);
-    // Each signed request is used once, keyed by what was signed (not by the signature's bytes, which have several
-    // valid encodings): a captured or re-encoded one can't log (and pay for) more releases.
-    for (const [digest, issuedAt] of used) if (issuedAt < now - maxSkew) used.delete(digest);
-    if (used.has(context.digest)) return refuse(res, req, "REPLAYED", context);
-    used.set(context.digest, request.issuedAt);
     // A view call, never a transaction, for an address that is not an active emergency provider.
     const directory = custodian.contracts.directory;
     // (`provider` is also the name of the contract runner's provider: the function is reached by name.)
@@ -236,7 +244,7 @@ export async function startCustodianService(options: CustodianServiceOptions): P
     if (BigInt(record.kind) !== EMERGENCY_KIND || record.suspended) return refuse(res, req, "NOT_EMERGENCY_PROVIDER", context);
     let released: Awaited<ReturnType<Carechain["releaseEmergencyKey"]>>;
     try {
-      released = await custodian.releaseEmergencyKey(request.recordId, provider, {
+      released = await custodian.releaseEmergencyKey!(request.recordId, provider, {
         ...(request.batch ? { batch: request.batch } : {}),
       });
     } catch (error) {
@@ -250,6 +258,63 @@ export async function startCustodianService(options: CustodianServiceOptions): P
     await log.append({ time: new Date().toISOString(), remote: req.socket.remoteAddress, status: 200, code: "RELEASED", ...context, tx: tx.hash });
     res.writeHead(200, { "content-type": "application/octet-stream", "content-length": keyring.length, connection: "close" });
     res.end(keyring);
+  }
+
+  /** Share-holding mode: the same request checks, then the node's own on-chain checks; logged before answering. */
+  async function handleShare(
+    req: IncomingMessage,
+    res: ServerResponse,
+    context: Partial<LogEntry>,
+    body: string,
+    holder: ShareHolderOptions,
+  ): Promise<void> {
+    const request = parseShareRequest(body);
+    if (!request) return refuse(res, req, "MALFORMED");
+    context.provider = request.reader;
+    context.recordId = request.recordId;
+    context.tx = request.accessTx;
+    const refusal = checkSigned(request, request.reader, () => shareReleaseDigest(request), () => shareReleaseSigner(request), context);
+    if (refusal) return refuse(res, req, refusal, context);
+    // One release per node for each access logged on chain: a log can't be reused for more reads.
+    const logged = `${request.accessTx}:${request.recordId}`;
+    if (used.has(logged)) return refuse(res, req, "REPLAYED", context);
+    // Kept until the log is too old to be accepted anyway (the map is pruned by `issuedAt < now - maxSkew`).
+    used.set(logged, Math.floor(Date.now() / 1000) + (holder.maxAccessAgeSeconds ?? 300));
+    const decision = await decideShareRequest(custodian.contracts, holder, request);
+    if ("refused" in decision) return refuse(res, req, decision.refused, { ...context, detail: decision.detail });
+    await log.append({ time: new Date().toISOString(), remote: req.socket.remoteAddress, status: 200, code: "RELEASED", ...context });
+    res.writeHead(200, { "content-type": "application/json", "content-length": decision.answer.length, connection: "close" });
+    res.end(decision.answer);
+  }
+
+  /**
+   * The checks every signed request passes first: chain, deployment, freshness, signer, rate, and use once (keyed by
+   * what was signed, not by the signature's bytes, which have several valid encodings).
+   */
+  function checkSigned(
+    request: { chainId: string; registry: string; issuedAt: number },
+    account: string,
+    digestOf: () => string,
+    signerOf: () => string,
+    context: Partial<LogEntry>,
+  ): ErrorCode | undefined {
+    if (request.chainId !== chainId) return "WRONG_CHAIN";
+    if (getAddress(request.registry) !== registry) return "WRONG_REGISTRY";
+    const now = Math.floor(Date.now() / 1000);
+    if (Math.abs(now - request.issuedAt) > maxSkew) return "STALE";
+    context.digest = digestOf();
+    let signer: string;
+    try {
+      signer = signerOf();
+    } catch {
+      return "BAD_SIGNATURE";
+    }
+    if (signer !== getAddress(account)) return "BAD_SIGNATURE";
+    if (!withinRate(signer)) return "RATE_LIMITED";
+    for (const [digest, issuedAt] of used) if (issuedAt < now - maxSkew) used.delete(digest);
+    if (used.has(context.digest)) return "REPLAYED";
+    used.set(context.digest, request.issuedAt);
+    return undefined;
   }
 
   function withinRate(provider: string): boolean {
@@ -281,93 +346,3 @@ export async function startCustodianService(options: CustodianServiceOptions): P
   };
 }
 
-/** Reads the body up to `max` bytes within `timeoutMs`; stops reading (and says why) past either. */
-function readBody(req: IncomingMessage, max: number, timeoutMs: number): Promise<string | "too large" | "timeout"> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let length = 0;
-    const finish = (value: string) => {
-      clearTimeout(timer);
-      req.removeAllListeners("data");
-      req.pause();
-      resolve(value);
-    };
-    const timer = setTimeout(() => finish("timeout"), timeoutMs);
-    req.on("data", (chunk: Buffer) => {
-      length += chunk.length;
-      if (length > max) return finish("too large");
-      chunks.push(chunk);
-    });
-    req.once("end", () => finish(Buffer.concat(chunks).toString("utf8")));
-    req.once("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-  });
-}
-
-function parseRequest(body: string): KeyReleaseRequest | undefined {
-  try {
-    const r = JSON.parse(body) as Partial<KeyReleaseRequest>;
-    const ok =
-      typeof r === "object" &&
-      r !== null &&
-      typeof r.chainId === "string" &&
-      /^[0-9]{1,20}$/.test(r.chainId) &&
-      typeof r.registry === "string" &&
-      /^0x[0-9a-fA-F]{40}$/.test(r.registry) &&
-      typeof r.recordId === "string" &&
-      /^0x[0-9a-f]{64}$/.test(r.recordId) &&
-      typeof r.provider === "string" &&
-      /^0x[0-9a-fA-F]{40}$/.test(r.provider) &&
-      Number.isSafeInteger(r.issuedAt) &&
-      typeof r.signature === "string" &&
-      /^0x[0-9a-fA-F]{128,130}$/.test(r.signature) &&
-      (r.batch === undefined || isBatch(r.batch));
-    if (!ok) return undefined;
-    getAddress(r.registry!); // throws on a bad checksum
-    getAddress(r.provider!);
-    return r as KeyReleaseRequest;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Most nodes in a batch proof: a batch holds at most 2^32 leaves (its count is a uint32 on chain). */
-const MAX_PROOF_NODES = 32;
-const HASH = /^0x[0-9a-f]{64}$/;
-
-/** Whether `value` is a batch id with a well-formed Merkle proof (the chain checks the proof itself). */
-function isBatch(value: unknown): boolean {
-  const b = value as { batchId?: unknown; proof?: unknown } | null;
-  return (
-    typeof b === "object" &&
-    b !== null &&
-    typeof b.batchId === "string" &&
-    HASH.test(b.batchId) &&
-    Array.isArray(b.proof) &&
-    b.proof.length <= MAX_PROOF_NODES &&
-    b.proof.every((node) => typeof node === "string" && HASH.test(node))
-  );
-}
-
-/** The append-only JSON-lines log: one line per entry, written in order. */
-async function openLog(path: string): Promise<{ append(entry: LogEntry): Promise<void>; close(): Promise<void> }> {
-  const handle: FileHandle = await open(path, "a", 0o600);
-  let queue: Promise<void> = Promise.resolve();
-  return {
-    /** Appends one line (in call order); resolves once it is written. */
-    append(entry) {
-      const line = `${JSON.stringify(entry)}\n`;
-      queue = queue.then(() => handle.appendFile(line, "utf8")).catch((error: unknown) => {
-        // The log must not take the service down; the failure is reported on stderr.
-        console.error(`carechain custodian: could not write ${path}: ${String(error)}`);
-      });
-      return queue;
-    },
-    async close() {
-      await queue;
-      await handle.close();
-    },
-  };
-}

@@ -1,0 +1,55 @@
+/**
+ * Errors of threshold emergency custody and post-quantum key lookup: a custodian's share that fails its commitment,
+ * too few valid shares to rebuild a key, and a post-quantum key document that does not match its on-chain commitment.
+ */
+import { CarechainError, type CarechainErrorOptions } from "./base.js";
+
+/** One custodian's answer is wrong: its share does not match the commitment in the custody document (a liar). */
+export class CustodyShareMismatchError extends CarechainError {
+  /** The share's index in the custody document. */
+  readonly index: number;
+  /**
+   * @param index - The share's index.
+   * @param shortMessage - One sentence.
+   * @param options - Details and cause.
+   */
+  constructor(index: number, shortMessage: string, options?: CarechainErrorOptions) {
+    super("CUSTODY_SHARE_MISMATCH", shortMessage, options);
+    this.index = index;
+  }
+}
+
+/** Fewer than the threshold of custodians answered with a valid share: the record key could not be rebuilt. */
+export class CustodyThresholdError extends CarechainError {
+  /** Shares needed. */
+  readonly threshold: number;
+  /** Valid shares received. */
+  readonly valid: number;
+  /** Why each other custodian failed, by share index. */
+  readonly failures: ReadonlyMap<number, unknown>;
+  /**
+   * @param threshold - Shares needed.
+   * @param valid - Valid shares received.
+   * @param failures - Each failed custodian's error, by share index.
+   */
+  constructor(threshold: number, valid: number, failures: ReadonlyMap<number, unknown>) {
+    super("CUSTODY_THRESHOLD", `Only ${valid} of the ${threshold} custody shares needed were valid.`, {
+      details: [...failures].map(([i, e]) => `share ${i}: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`).join("; "),
+      cause: failures.values().next().value,
+    });
+    this.threshold = threshold;
+    this.valid = valid;
+    this.failures = failures;
+  }
+}
+
+/** A post-quantum key document is missing, malformed, or does not hash to the commitment the Directory holds. */
+export class PqKeyDocumentError extends CarechainError {
+  /**
+   * @param shortMessage - One sentence.
+   * @param options - Details and cause.
+   */
+  constructor(shortMessage: string, options?: CarechainErrorOptions) {
+    super("PQ_KEY_DOCUMENT", shortMessage, options);
+  }
+}

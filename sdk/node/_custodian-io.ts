@@ -1,0 +1,120 @@
+/**
+ * The custodian service's input and output helpers: the capped, deadline-bound body reader, the key-release request
+ * parser, and the append-only JSON-lines log.
+ * @module
+ */
+import { open, type FileHandle } from "node:fs/promises";
+import type { IncomingMessage } from "node:http";
+
+import { getAddress } from "ethers";
+
+import type { KeyReleaseRequest } from "../client/custodian.js";
+
+/**
+ * Reads the body up to `max` bytes within `timeoutMs`; stops reading (and says why) past either.
+ * @param req - The request.
+ * @param max - Most bytes to read.
+ * @param timeoutMs - Deadline for the whole body.
+ * @returns The body as UTF-8 text, or why it was not read to its end.
+ * @throws {Error} When the request stream fails.
+ */
+export function readBody(req: IncomingMessage, max: number, timeoutMs: number): Promise<string | "too large" | "timeout"> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const finish = (value: string) => {
+      clearTimeout(timer);
+      req.removeAllListeners("data");
+      req.pause();
+      resolve(value);
+    };
+    const timer = setTimeout(() => finish("timeout"), timeoutMs);
+    req.on("data", (chunk: Buffer) => {
+      length += chunk.length;
+      if (length > max) return finish("too large");
+      chunks.push(chunk);
+    });
+    req.once("end", () => finish(Buffer.concat(chunks).toString("utf8")));
+    req.once("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+/**
+ * Parses a key-release request body; checks every field's shape (the chain checks the rest).
+ * @param body - The request body.
+ * @returns The request, or undefined when it is not a well-formed key-release request.
+ */
+export function parseRequest(body: string): KeyReleaseRequest | undefined {
+  try {
+    const r = JSON.parse(body) as Partial<KeyReleaseRequest>;
+    const ok =
+      typeof r === "object" &&
+      r !== null &&
+      typeof r.chainId === "string" &&
+      /^[0-9]{1,20}$/.test(r.chainId) &&
+      typeof r.registry === "string" &&
+      /^0x[0-9a-fA-F]{40}$/.test(r.registry) &&
+      typeof r.recordId === "string" &&
+      /^0x[0-9a-f]{64}$/.test(r.recordId) &&
+      typeof r.provider === "string" &&
+      /^0x[0-9a-fA-F]{40}$/.test(r.provider) &&
+      Number.isSafeInteger(r.issuedAt) &&
+      typeof r.signature === "string" &&
+      /^0x[0-9a-fA-F]{128,130}$/.test(r.signature) &&
+      (r.batch === undefined || isBatch(r.batch));
+    if (!ok) return undefined;
+    getAddress(r.registry!); // throws on a bad checksum
+    getAddress(r.provider!);
+    return r as KeyReleaseRequest;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Most nodes in a batch proof: a batch holds at most 2^32 leaves (its count is a uint32 on chain). */
+const MAX_PROOF_NODES = 32;
+const HASH = /^0x[0-9a-f]{64}$/;
+
+/** Whether `value` is a batch id with a well-formed Merkle proof (the chain checks the proof itself). */
+function isBatch(value: unknown): boolean {
+  const b = value as { batchId?: unknown; proof?: unknown } | null;
+  return (
+    typeof b === "object" &&
+    b !== null &&
+    typeof b.batchId === "string" &&
+    HASH.test(b.batchId) &&
+    Array.isArray(b.proof) &&
+    b.proof.length <= MAX_PROOF_NODES &&
+    b.proof.every((node) => typeof node === "string" && HASH.test(node))
+  );
+}
+
+/**
+ * Opens the append-only JSON-lines log: one line per entry, written in order; a failed write is reported on stderr
+ * and never takes the service down.
+ * @param path - The log file (created with mode 0600 when missing).
+ * @returns `append` (resolves once the line is written) and `close`.
+ * @throws {Error} When the file cannot be opened.
+ */
+export async function openLog<E extends object>(path: string): Promise<{ append(entry: E): Promise<void>; close(): Promise<void> }> {
+  const handle: FileHandle = await open(path, "a", 0o600);
+  let queue: Promise<void> = Promise.resolve();
+  return {
+    /** Appends one line (in call order); resolves once it is written. */
+    append(entry) {
+      const line = `${JSON.stringify(entry)}\n`;
+      queue = queue.then(() => handle.appendFile(line, "utf8")).catch((error: unknown) => {
+        // The log must not take the service down; the failure is reported on stderr.
+        console.error(`carechain custodian: could not write ${path}: ${String(error)}`);
+      });
+      return queue;
+    },
+    async close() {
+      await queue;
+      await handle.close();
+    },
+  };
+}
