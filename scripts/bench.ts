@@ -5,7 +5,7 @@
  * Options:
  *   --out DIR        where bench.json goes (default: reports, which git ignores)
  *   --quick          small sizes and few repetitions (a smoke run of a minute or so; the smoke test uses it)
- *   --only SECTIONS  comma-separated subset of crypto,gas,e2e,memory,scale,fhir,package (default: all of these),
+ *   --only SECTIONS  comma-separated subset of crypto,gas,e2e,memory,scale,fhir,package,custody (default: all),
  *                    or indexer (opt-in: indexer catch-up over a generated history of a million events, PGlite
  *                    and PostgreSQL; needs `npm run indexer:install`)
  */
@@ -16,6 +16,7 @@ import { getChunkCipher } from "../sdk/index.js";
 import "../sdk/node.js";
 import { instrumented } from "./bench/chain.js";
 import { cryptoMetricsInChild } from "./bench/crypto.js";
+import { custodyMetrics } from "./bench/custody.js";
 import { e2eMetrics } from "./bench/e2e.js";
 import { fhirMetrics } from "./bench/fhir.js";
 import { hostileFhirMetrics } from "./bench/fhir-hostile.js";
@@ -27,7 +28,7 @@ import { checkTargets, formatNumber, metricsTable, writeReport, type Metric, typ
 import { scaleMetrics } from "./bench/scale.js";
 
 /** Run in this order: crypto (in a child process of its own) first, before any chain runs in this one. */
-const SECTIONS = ["crypto", "gas", "e2e", "memory", "scale", "fhir", "package"] as const;
+const SECTIONS = ["crypto", "gas", "e2e", "memory", "scale", "fhir", "package", "custody"] as const;
 /** Sections that run only when named in --only. */
 const OPT_IN = ["indexer"] as const;
 type Section = (typeof SECTIONS)[number] | (typeof OPT_IN)[number];
@@ -66,6 +67,7 @@ const config = quick
       // npm pack (whose prepack rebuilds dist/) and an install take a minute or more: a quick run bundles the sources.
       package: { install: false },
       indexer: { events: 20_000, patients: 500 },
+      custody: { rounds: 3 },
     }
   : {
       gas: { batchSizes: [1, 10, 100, 1000], readBatchSizes: [1, 10, 100] },
@@ -83,6 +85,7 @@ const config = quick
       fhir: { runs: 5 },
       package: { install: true },
       indexer: { events: 1_000_000, patients: 10_000 },
+      custody: { rounds: 10 },
     };
 
 /** Gas figures measured for capacity planning (docs/scale.md), shown against their floor without a target. */
@@ -132,6 +135,7 @@ const sections: Record<Section, () => Promise<Metric[]>> = {
   fhir: async () => [...(await fhirMetrics(config.fhir)), ...hostileFhirMetrics(config.fhir)],
   package: () => packageMetrics(config.package),
   indexer: () => indexerMetrics(config.indexer),
+  custody: () => custodyMetrics(config.custody),
 };
 for (const section of [...SECTIONS, ...OPT_IN]) {
   if (!only.has(section)) continue;
@@ -143,7 +147,7 @@ for (const section of [...SECTIONS, ...OPT_IN]) {
 
 // Report in the issue's order (gas, crypto, e2e, memory, scale, package, bundle, fhir, indexer), whatever order the
 // sections ran in.
-const ORDER = ["gas", "crypto", "cid", "e2e", "memory", "scale", "package", "bundle", "fhir", "indexer"];
+const ORDER = ["gas", "crypto", "cid", "e2e", "memory", "scale", "package", "bundle", "fhir", "custody", "indexer"];
 const rank = (m: Metric) => ORDER.indexOf(m.name.split(".")[0]!);
 metrics.sort((a, b) => rank(a) - rank(b));
 
