@@ -57,6 +57,7 @@ contract Directory is IDirectory, AccessControl {
     mapping(address account => bytes32 keyAndRole) private _keys;
     mapping(address account => PatientDates) private _patients;
     mapping(address account => ProviderStatus) private _providers;
+    mapping(address account => bytes32 documentDigest) private _pqKeys;
 
     /// @param admin Holds DEFAULT_ADMIN_ROLE (grants and revokes registrars).
     /// @param registrar The first credentialing authority.
@@ -193,6 +194,18 @@ contract Directory is IDirectory, AccessControl {
     /// @inheritdoc IDirectory
     function encryptionKeyOf(address account) external view returns (bytes32) {
         return _keys[account] & ~_PROVIDER_FLAG;
+    }
+
+    /// @inheritdoc IDirectory
+    function setPqKey(bytes32 documentDigest) external {
+        if (_keys[msg.sender] == bytes32(0)) revert DirectoryAccountNotRegistered(msg.sender);
+        _pqKeys[msg.sender] = documentDigest;
+        emit PqKeySet(msg.sender, documentDigest);
+    }
+
+    /// @inheritdoc IDirectory
+    function pqKeyOf(address account) external view returns (bytes32) {
+        return _pqKeys[account];
     }
 
     function _setSuspended(address account, bool suspended) private {

@@ -319,6 +319,7 @@ export {
   ConsentUnauthorizedActorError,
   DirectoryInvalidBreakGlassDurationError,
   DirectoryInvalidCustodianError,
+  DirectoryAccountNotRegisteredError,
   InvalidAccountNonceError,
   InvalidShortStringError,
   RecordBreakGlassRequiredError,

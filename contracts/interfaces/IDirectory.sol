@@ -71,6 +71,9 @@ interface IDirectory {
 
     /// @notice Emitted when the admin names `custodian` the emergency key custodian (zero: none).
     event EmergencyCustodianSet(address indexed custodian);
+    /// @notice Emitted when `account` commits to a post-quantum key document whose SHA-256 is `documentDigest` (zero:
+    /// the commitment is removed).
+    event PqKeySet(address indexed account, bytes32 documentDigest);
     /// @notice Emitted when the admin sets the longest break-glass episode allowed.
     event BreakGlassMaxDurationSet(uint64 maxDuration);
     /// @notice Emitted when the admin sets the break-glass rate limits and cooldown.
@@ -101,6 +104,8 @@ interface IDirectory {
     /// @notice Break-glass limits must allow 1 to 255 openings per provider and per patient in a window of one minute
     /// to 30 days, with a cooldown of one minute to seven days.
     error DirectoryInvalidBreakGlassLimits(uint8 maxPerProvider, uint8 maxPerPatient, uint64 window, uint64 cooldown);
+    /// @notice Only a registered patient or provider may commit to a post-quantum key.
+    error DirectoryAccountNotRegistered(address account);
 
     /// @notice Registers the caller as a patient.
     /// @dev Every function that sets a key refuses zero ({DirectoryInvalidEncryptionKey}), non-canonical
@@ -172,4 +177,17 @@ interface IDirectory {
 
     /// @notice The encryption key of `account`, patient or provider (zero when unknown).
     function encryptionKeyOf(address account) external view returns (bytes32);
+
+    /// @notice Commits the caller to a post-quantum public key: an X-Wing (ML-KEM-768 + X25519) key document stored
+    /// off chain by content address, named here by the SHA-256 digest of its bytes, which is also its CID (CIDv1,
+    /// raw codec, sha2-256 multihash of `documentDigest`). The 1,216-byte key never enters calldata; a reader
+    /// fetches the document by that CID and checks it against this digest before wrapping a key for it. Zero removes
+    /// the commitment (readers fall back to the X25519 key). Requirements: the caller is a registered patient or
+    /// provider (suspended providers included: a key is not access).
+    /// @param documentDigest SHA-256 of the key document's bytes, or zero.
+    /// @custom:emits PqKeySet
+    function setPqKey(bytes32 documentDigest) external;
+
+    /// @notice The digest of `account`'s post-quantum key document (zero when none); see {setPqKey}.
+    function pqKeyOf(address account) external view returns (bytes32);
 }

@@ -67,6 +67,8 @@ export const DirectoryInvalidCustodianError = revertError("DirectoryInvalidCusto
 export const DirectoryInvalidBreakGlassDurationError = revertError("DirectoryInvalidBreakGlassDuration");
 /** See `IDirectory.DirectoryInvalidBreakGlassLimits`. */
 export const DirectoryInvalidBreakGlassLimitsError = revertError("DirectoryInvalidBreakGlassLimits");
+/** See `IDirectory.DirectoryAccountNotRegistered`. */
+export const DirectoryAccountNotRegisteredError = revertError("DirectoryAccountNotRegistered");
 /** OpenZeppelin `IAccessControl.AccessControlUnauthorizedAccount`: the caller lacks a role (e.g. registrar). */
 export const AccessControlUnauthorizedAccountError = revertError("AccessControlUnauthorizedAccount");
 /** OpenZeppelin `IAccessControl.AccessControlBadConfirmation`. */
@@ -216,6 +218,7 @@ export const REVERT_ERRORS: ReadonlyMap<string, RevertErrorClass> = new Map(
     RecordEmptyBatchError,
     RecordCategoryNotInBatchError,
     DirectoryInvalidCustodianError,
+    DirectoryAccountNotRegisteredError,
     DirectoryInvalidBreakGlassDurationError,
     ConsentUnauthorizedActorError,
     ConsentInvalidDelegateError,
