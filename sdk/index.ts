@@ -95,6 +95,43 @@ export {
   type CustodyShare,
 } from "./crypto/custody.js";
 export { CustodyShareMismatchError, CustodyThresholdError, PqKeyDocumentError } from "./errors/privacy.js";
+export {
+  decodeAnyKeyring,
+  encodeKeyringV2,
+  openAnyKeyring,
+  openKeyringV2,
+  sealKeyringV2,
+  xwingKeyId,
+  type KeyringRecipient,
+  type KeyringSuite,
+  type KeyringV2,
+  type KeyringV2Entry,
+  type ReaderKeys,
+} from "./crypto/keyring-v2.js";
+export {
+  deriveXWingKeyPair,
+  encodePqKeyDocument,
+  generateXWingKeyPair,
+  pqKeyCid,
+  pqKeyCommitment,
+  unwrapKeyXWing,
+  verifyPqKeyDocument,
+  wrapKeyXWing,
+  XWING_ENC_BYTES,
+  XWING_PUBLIC_KEY_BYTES,
+  XWING_SECRET_KEY_BYTES,
+  XWING_SUITE_NAME,
+  xwingKeyPairFromSeed,
+  type PqKeyDocument,
+  type XWingKeyPair,
+} from "./crypto/xwing.js";
+export {
+  fetchPqKey,
+  keyringRecipientOf,
+  publishPqKey,
+  type PostQuantumPolicy,
+  type PqKeyContext,
+} from "./client/pq-keys.js";
 
 export {
   DEFAULT_RETRY,
