@@ -22,6 +22,7 @@ import {
 import "../../sdk/node.js";
 import { runChild } from "./child.js";
 import { metric, type Metric } from "./metrics.js";
+import { pqCryptoMetrics } from "./pq.js";
 import { interleaved, runsPerSecond } from "./timing.js";
 
 const KiB = 1024;
@@ -216,6 +217,7 @@ export async function cryptoMetrics(options: CryptoOptions): Promise<Metric[]> {
       "unwrapKey: HPKE base mode open; informational",
     ),
   );
+  out.push(...(await pqCryptoMetrics(dek, options)));
   return out;
 }
 
