@@ -176,8 +176,26 @@ describe("threshold custody: k-of-n custodian node processes", () => {
     expect((await read(recordId, got.dek)) as object).toMatchObject({ resourceType: "Observation" });
     const logs = await world.hospital.contracts.records.queryFilter(world.hospital.contracts.records.filters.RecordAccessed(recordId, undefined, await world.hospital.address()));
     expect(logs.map((l) => l.transactionHash)).toContain(got.accessTx);
-    // After revocation the chain refuses the log, so no node is even asked.
+    // Revoked after the access was logged: each node checks consent again when it answers.
+    const logged = await world.hospital.contracts.records.logAccess(recordId, 0);
+    await logged.wait();
     await (await world.patient.contracts.consent.revoke(await world.hospital.address())).wait();
+    const unsigned = {
+      chainId: "31337",
+      registry: await world.hospital.contracts.records.getAddress(),
+      recordId,
+      reader: await world.hospital.address(),
+      purpose: "TREAT" as const,
+      accessTx: logged.hash,
+      issuedAt: Math.floor(Date.now() / 1000),
+    };
+    const signature = await world.hospitalCtx.signer.signMessage(shareReleaseMessage(unsigned));
+    for (const [i, node] of set.nodes.entries()) {
+      const share = document!.shares[i]!;
+      const error = await postToCustodian(node.url, "/v1/share", { ...unsigned, share: { index: i, enc: share.enc, wrapped: share.wrapped }, signature }).catch((e: unknown) => e);
+      expect((error as KeyReleaseError).reason).toBe("ACCESS_DENIED");
+    }
+    // After revocation the chain refuses the log, so no node is even asked.
     await expect(readCustodiedKey(world.hospitalCtx, { recordId, purpose: "TREAT", set })).rejects.toBeInstanceOf(RecordReadConsentRequiredError);
   }, 120_000);
 });
