@@ -18,7 +18,7 @@ export interface CustodyBenchOptions {
 /**
  * Measures custody releases on a hardhat node with custodian node processes.
  * @param options - Rounds per configuration.
- * @returns `custody.release.*.ms` (ratio to the bare access log), `custody.release.gas`, and the access-log floor.
+ * @returns `custody.release.*.ms` (ratio to the bare access log), `custody.release.gas`, `custody.place.gas.n*`.
  */
 export async function custodyMetrics(options: CustodyBenchOptions): Promise<Metric[]> {
   const world = await custodyWorld();
@@ -42,12 +42,14 @@ export async function custodyMetrics(options: CustodyBenchOptions): Promise<Metr
     ];
     const measured: { name: string; ms: number }[] = [];
     let gas = 0n;
+    const placeGas = new Map<number, bigint>();
     for (const c of configurations) {
       const nodes = await startCustodianNodes(world.rpcUrl, world.deployment, c.n, c.k, c.liars);
       running.push(nodes);
       for (const i of c.down) await stop(nodes.nodes[i]!.child);
       const set: CustodianSet = nodes.set;
-      await placeInCustody(world.patientCtx, { recordId, dek, set });
+      const placed = await placeInCustody(world.patientCtx, { recordId, dek, set });
+      placeGas.set(c.n, (await world.provider.getTransactionReceipt(placed.tx))!.gasUsed);
       const times: number[] = [];
       for (let r = 0; r < options.rounds + 1; r++) {
         await logOnce();
@@ -71,6 +73,9 @@ export async function custodyMetrics(options: CustodyBenchOptions): Promise<Metr
         ),
       ),
       metric("custody.release.gas", Number(gas), "gas", undefined, "one logAccess by the reader per release, whatever k and n; nodes send no transaction"),
+      ...[...placeGas].map(([n, g]) =>
+        metric(`custody.place.gas.n${n}`, Number(g), "gas", undefined, "publishing a custody document (publishKeyrings of its CID) once per record"),
+      ),
     ];
   } finally {
     for (const r of running) await r.stopAll();
