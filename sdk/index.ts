@@ -75,6 +75,7 @@ export {
   type CustodianSet,
   type CustodiedKey,
   type CustodyContext,
+  type PublishedKeyring,
   type ReadCustodiedKeyOptions,
   type ShareReleaseRequest,
   type UnsignedShareRelease,

@@ -107,6 +107,14 @@ export function shareReleaseSigner(request: Omit<ShareReleaseRequest, "share">):
   return verifyMessage(shareReleaseMessage(request), request.signature);
 }
 
+/** A `KeyringPublished` event of a record: who published which CID (0x hex of the CID bytes). */
+export interface PublishedKeyring {
+  /** The publisher's address. */
+  readonly publisher: string;
+  /** The published CID's bytes, 0x hex. */
+  readonly keyringCid: string;
+}
+
 /** What a writer or reader of custodied records needs: contracts, account, identity and store. */
 export interface CustodyContext {
   /** The three contracts, bound to `signer`. */
@@ -155,21 +163,29 @@ export async function placeInCustody(
  * its author (newest first); anything else published for the record is passed over.
  * @param ctx - Reader context (contracts and store).
  * @param recordId - The record version.
+ * @param published - The record's `KeyringPublished` events in chain order, when the caller has them (e.g. from its
+ * paged log reader or the indexer); default: one `queryFilter` from block 0.
  * @returns The documents whose `recordId` and `record` match the anchor.
  */
 export async function findCustodyDocuments(
   ctx: Pick<CustodyContext, "contracts" | "store">,
   recordId: string,
+  published?: readonly PublishedKeyring[],
 ): Promise<CustodyDocument[]> {
   const { records, consent } = ctx.contracts;
   const { contentCid, patient, author } = await anchoredRecord(ctx.contracts, recordId);
-  const events = await records.queryFilter(records.filters.KeyringPublished(recordId));
+  const events =
+    published ??
+    (await records.queryFilter(records.filters.KeyringPublished(recordId))).map((e) => ({
+      publisher: e.args.publisher,
+      keyringCid: e.args.keyringCid,
+    }));
   const found: CustodyDocument[] = [];
-  for (const event of events.reverse()) {
-    const publisher = event.args.publisher;
+  for (const event of [...events].reverse()) {
+    const publisher = getAddress(event.publisher);
     if (publisher !== author && !(await consent.isPatientOrDelegate(patient, publisher))) continue;
     try {
-      const document = decodeCustodyDocument(await ctx.store.get(CID.decode(fromHex("keyringCid", event.args.keyringCid))));
+      const document = decodeCustodyDocument(await ctx.store.get(CID.decode(fromHex("keyringCid", event.keyringCid))));
       if (document.recordId === recordId.toLowerCase() && document.record === contentCid.toString()) found.push(document);
     } catch {
       // A keyring (not a custody document), or a blob that is gone or malformed: not a custody document.

@@ -143,7 +143,8 @@ export async function startCustodianService(options: CustodianServiceOptions): P
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const rate = options.rateLimit ?? { requests: 30, windowSeconds: 60 };
-  for (const [name, value] of Object.entries({ maxSkew, maxBody, headersTimeout, requestTimeout, ...rate })) {
+  const maxAccessAge = options.shares?.maxAccessAgeSeconds ?? 300;
+  for (const [name, value] of Object.entries({ maxSkew, maxBody, headersTimeout, requestTimeout, maxAccessAge, ...rate })) {
     if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name}: expected a positive number, got ${value}`);
   }
   if (requestTimeout < headersTimeout) throw new RangeError("requestTimeoutMs must be at least headersTimeoutMs");
@@ -279,7 +280,7 @@ export async function startCustodianService(options: CustodianServiceOptions): P
     const logged = `${request.accessTx}:${request.recordId}`;
     if (used.has(logged)) return refuse(res, req, "REPLAYED", context);
     // Kept until the log is too old to be accepted anyway (the map is pruned by `issuedAt < now - maxSkew`).
-    used.set(logged, Math.floor(Date.now() / 1000) + (holder.maxAccessAgeSeconds ?? 300));
+    used.set(logged, Math.floor(Date.now() / 1000) + maxAccessAge);
     const decision = await decideShareRequest(custodian.contracts, holder, request);
     if ("refused" in decision) return refuse(res, req, decision.refused, { ...context, detail: decision.detail });
     await log.append({ time: new Date().toISOString(), remote: req.socket.remoteAddress, status: 200, code: "RELEASED", ...context });
