@@ -1,12 +1,11 @@
 /**
  * Version 2 keyrings (sdk/crypto/keyring-v2.ts) and the X-Wing key wrap (sdk/crypto/xwing.ts): classical and
  * post-quantum recipients in one keyring; a v1 keyring made by the code before v2 (fixture) still opens; entries are
- * bound to their record and suite; hostile bytes are refused; key documents verify against their digest and account.
+ * bound to their record and suite; hostile bytes are refused.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { Wallet } from "ethers";
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
@@ -17,20 +16,17 @@ import {
   DecryptionError,
   deriveXWingKeyPair,
   encodeKeyringV2,
-  encodePqKeyDocument,
   FormatError,
   generateIdentity,
   generateXWingKeyPair,
   identityFromSecretKey,
   NotARecipientError,
   openAnyKeyring,
-  pqKeyCommitment,
   sealKeyringV2,
   unwrapKeyXWing,
-  verifyPqKeyDocument,
   wrapKeyXWing,
   XWING_ENC_BYTES,
-} from "../../sdk/index.js";
+} from "../../../sdk/index.js";
 
 const cidOf = async (text: string) => CID.create(1, raw.code, await sha256.digest(new TextEncoder().encode(text)));
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -113,29 +109,5 @@ describe("keyring v2: classical and post-quantum recipients", () => {
     expect(perClassical).toBeLessThan(300);
     expect(perHybrid).toBeGreaterThan(2300);
     expect(perHybrid).toBeLessThan(2500);
-  });
-});
-
-describe("post-quantum key documents", () => {
-  it("verify against their digest and account; a substituted or re-claimed document is refused", async () => {
-    const account = Wallet.createRandom().address;
-    const pq = await generateXWingKeyPair();
-    const bytes = encodePqKeyDocument(account, pq.publicKey);
-    const { digest, cid } = pqKeyCommitment(bytes);
-    expect(`0x${hex(cid.multihash.digest)}`).toBe(digest);
-    expect(hex(verifyPqKeyDocument(bytes, { digest, account }))).toBe(hex(pq.publicKey));
-    const substitute = encodePqKeyDocument(account, (await generateXWingKeyPair()).publicKey);
-    expect(() => verifyPqKeyDocument(substitute, { digest, account })).toThrow(/commitment/);
-    // Someone else's document, committed to by this account: names another account.
-    const theirs = encodePqKeyDocument(Wallet.createRandom().address, pq.publicKey);
-    expect(() => verifyPqKeyDocument(theirs, { digest: pqKeyCommitment(theirs).digest, account })).toThrow(/another account/);
-  });
-
-  it("the X-Wing key pair derives from the identity secret: the same on a new device", async () => {
-    const identity = generateIdentity();
-    const a = await deriveXWingKeyPair(identity.secretKey);
-    const b = await deriveXWingKeyPair(identityFromSecretKey(identity.secretKey).secretKey);
-    expect(hex(a.publicKey)).toBe(hex(b.publicKey));
-    expect(hex(a.publicKey)).not.toBe(hex((await deriveXWingKeyPair(generateIdentity().secretKey)).publicKey));
   });
 });

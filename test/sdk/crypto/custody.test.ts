@@ -19,7 +19,7 @@ import {
   openReleasedShare,
   sealShareForReader,
   splitRecordKey,
-} from "../../sdk/index.js";
+} from "../../../sdk/index.js";
 
 const recordId = `0x${"ab".repeat(32)}`;
 const otherRecord = `0x${"cd".repeat(32)}`;
