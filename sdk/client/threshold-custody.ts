@@ -274,7 +274,7 @@ export async function readCustodiedKey(
         .finally(settle);
     }
   });
-  if (valid.size < document.threshold) throw new CustodyThresholdError(document.threshold, valid.size, failures);
+  if (valid.size < document.threshold) throw new CustodyThresholdError(document.threshold, valid.size, new Map(failures));
   const used = [...valid.keys()].slice(0, document.threshold);
   const dek = await combineShares(document, used.map((i) => valid.get(i)!));
   try {
@@ -282,7 +282,8 @@ export async function readCustodiedKey(
   } catch (cause) {
     throw cause instanceof DecryptionError ? cause : new DecryptionError("The rebuilt key is not this record's key.", { cause });
   }
-  return { dek, accessTx: sent.hash, gasUsed: receipt.gasUsed, used, failures };
+  // A snapshot: nodes still answering after the first k valid shares are not waited for.
+  return { dek, accessTx: sent.hash, gasUsed: receipt.gasUsed, used, failures: new Map(failures) };
 }
 
 /**
