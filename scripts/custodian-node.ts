@@ -22,7 +22,10 @@ const contracts = await connectContracts(deployment, provider);
 const identity = identityFromSecretKey(env("NODE_SECRET"));
 const service = await startCustodianService({
   custodian: { contracts },
-  shares: { identity, ...(process.env.MAX_ACCESS_AGE ? { maxAccessAgeSeconds: Number(process.env.MAX_ACCESS_AGE) } : {}) },
+  shares: {
+    identity,
+    ...(process.env.MAX_ACCESS_AGE ? { maxAccessAgeSeconds: Number(process.env.MAX_ACCESS_AGE) } : {}),
+  },
   port: Number(process.env.PORT ?? 0),
   host: process.env.HOST ?? "127.0.0.1",
   ...(process.env.LOG_PATH ? { logPath: process.env.LOG_PATH } : {}),

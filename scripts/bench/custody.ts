@@ -72,9 +72,21 @@ export async function custodyMetrics(options: CustodyBenchOptions): Promise<Metr
           "median over rounds; baseline: the reader's on-chain access log alone (every release pays it); nodes are separate processes",
         ),
       ),
-      metric("custody.release.gas", Number(gas), "gas", undefined, "one logAccess by the reader per release, whatever k and n; nodes send no transaction"),
+      metric(
+        "custody.release.gas",
+        Number(gas),
+        "gas",
+        undefined,
+        "one logAccess by the reader per release, whatever k and n; nodes send no transaction",
+      ),
       ...[...placeGas].map(([n, g]) =>
-        metric(`custody.place.gas.n${n}`, Number(g), "gas", undefined, "publishing a custody document (publishKeyrings of its CID) once per record"),
+        metric(
+          `custody.place.gas.n${n}`,
+          Number(g),
+          "gas",
+          undefined,
+          "publishing a custody document (publishKeyrings of its CID) once per record",
+        ),
       ),
     ];
   } finally {

@@ -36,7 +36,8 @@ export async function pqCryptoMetrics(dek: Uint8Array, options: { hpkeMs: number
   const unwrapRate = await runsPerSecond(() => unwrapKeyXWing(pq.secretKey, wrapped, info), options.hpkeMs, 5);
 
   const record = pqKeyCid(`0x${"42".repeat(32)}`);
-  const size = async (recipients: KeyringRecipient[]) => encodeKeyringV2((await sealKeyringV2(record, dek, recipients)).keyring).length;
+  const size = async (recipients: KeyringRecipient[]) =>
+    encodeKeyringV2((await sealKeyringV2(record, dek, recipients)).keyring).length;
   const base: KeyringRecipient = { suite: "x25519", publicKey: generateIdentity().publicKey };
   const one = await size([base]);
   const perClassical = (await size([base, { suite: "x25519", publicKey: classical.publicKey }])) - one;
@@ -50,7 +51,13 @@ export async function pqCryptoMetrics(dek: Uint8Array, options: { hpkeMs: number
       "wrapKeyXWing: HPKE base seal with X-Wing (ML-KEM-768 + X25519); baseline: the X25519 wrap in alternating rounds of this run",
     ),
     metric("crypto.hpkeUnwrap.xwing.perSec", unwrapRate, "ops/s", undefined, "unwrapKeyXWing; informational"),
-    metric("crypto.keyring.bytesPerRecipient.x25519", perClassical, "B", undefined, "one more X25519 entry in a v2 keyring (JSON, hex)"),
+    metric(
+      "crypto.keyring.bytesPerRecipient.x25519",
+      perClassical,
+      "B",
+      undefined,
+      "one more X25519 entry in a v2 keyring (JSON, hex)",
+    ),
     metric(
       "crypto.keyring.bytesPerRecipient.xwing",
       perHybrid,

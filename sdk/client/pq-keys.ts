@@ -12,7 +12,13 @@ import { withRevertDecoding } from "../chain/revert.js";
 import type { BlobStore } from "../content/blob-store.js";
 import { fromHex } from "../crypto/bytes.js";
 import type { KeyringRecipient } from "../crypto/keyring-v2.js";
-import { encodePqKeyDocument, pqKeyCid, pqKeyCommitment, verifyPqKeyDocument, type XWingKeyPair } from "../crypto/xwing.js";
+import {
+  encodePqKeyDocument,
+  pqKeyCid,
+  pqKeyCommitment,
+  verifyPqKeyDocument,
+  type XWingKeyPair,
+} from "../crypto/xwing.js";
 import { CarechainError } from "../errors/base.js";
 import { PqKeyDocumentError } from "../errors/privacy.js";
 
@@ -41,7 +47,10 @@ export async function publishPqKey(
   const bytes = encodePqKeyDocument(await ctx.signer.getAddress(), keyPair.publicKey);
   const { digest, cid } = pqKeyCommitment(bytes);
   const stored = await ctx.store.put(bytes);
-  if (!stored.equals(cid)) throw new PqKeyDocumentError("The store filed the key document under an unexpected CID.", { details: `${stored} ≠ ${cid}` });
+  if (!stored.equals(cid))
+    throw new PqKeyDocumentError("The store filed the key document under an unexpected CID.", {
+      details: `${stored} ≠ ${cid}`,
+    });
   const tx = await withRevertDecoding("setPqKey", async () => {
     const sent = await ctx.contracts.directory.setPqKey(digest);
     await sent.wait();
@@ -66,7 +75,10 @@ export async function fetchPqKey(ctx: PqKeyContext, account: string): Promise<Ui
     return verifyPqKeyDocument(await ctx.store.get(pqKeyCid(digest)), { digest, account: owner });
   } catch (cause) {
     if (!(cause instanceof CarechainError)) throw cause;
-    throw new PqKeyDocumentError("The committed post-quantum key document could not be verified.", { details: `${owner} ${digest}`, cause });
+    throw new PqKeyDocumentError("The committed post-quantum key document could not be verified.", {
+      details: `${owner} ${digest}`,
+      cause,
+    });
   }
 }
 
@@ -83,11 +95,16 @@ export type PostQuantumPolicy = "auto" | "required" | "never";
  * @throws {PqKeyDocumentError} When the commitment does not verify, or `required` and there is none.
  * @throws {FormatError} When the account has no X25519 key in the Directory.
  */
-export async function keyringRecipientOf(ctx: PqKeyContext, account: string, policy: PostQuantumPolicy = "auto"): Promise<KeyringRecipient> {
+export async function keyringRecipientOf(
+  ctx: PqKeyContext,
+  account: string,
+  policy: PostQuantumPolicy = "auto",
+): Promise<KeyringRecipient> {
   if (policy !== "never") {
     const pq = await fetchPqKey(ctx, account);
     if (pq) return { suite: "xwing", publicKey: pq };
-    if (policy === "required") throw new PqKeyDocumentError("The reader has no post-quantum key in the Directory.", { details: account });
+    if (policy === "required")
+      throw new PqKeyDocumentError("The reader has no post-quantum key in the Directory.", { details: account });
   }
   const key = await ctx.contracts.directory.encryptionKeyOf(getAddress(account));
   return { suite: "x25519", publicKey: fromHex("encryptionKey", key, 32) };

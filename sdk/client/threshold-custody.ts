@@ -186,7 +186,8 @@ export async function findCustodyDocuments(
     if (publisher !== author && !(await consent.isPatientOrDelegate(patient, publisher))) continue;
     try {
       const document = decodeCustodyDocument(await ctx.store.get(CID.decode(fromHex("keyringCid", event.keyringCid))));
-      if (document.recordId === recordId.toLowerCase() && document.record === contentCid.toString()) found.push(document);
+      if (document.recordId === recordId.toLowerCase() && document.record === contentCid.toString())
+        found.push(document);
     } catch {
       // A keyring (not a custody document), or a blob that is gone or malformed: not a custody document.
     }
@@ -266,21 +267,33 @@ export async function readCustodiedKey(
         settle();
         continue;
       }
-      const request: ShareReleaseRequest = { ...unsigned, share: { index: share.index, enc: share.enc, wrapped: share.wrapped }, signature };
+      const request: ShareReleaseRequest = {
+        ...unsigned,
+        share: { index: share.index, enc: share.enc, wrapped: share.wrapped },
+        signature,
+      };
       postToCustodian(url, "/v1/share", request, options)
-        .then((answer) => openReleasedShare(ctx.identity, document, share.index, decodeShareAnswer(answer, share.index)))
+        .then((answer) =>
+          openReleasedShare(ctx.identity, document, share.index, decodeShareAnswer(answer, share.index)),
+        )
         .then((part) => void valid.set(share.index, part))
         .catch((error: unknown) => void failures.set(share.index, error))
         .finally(settle);
     }
   });
-  if (valid.size < document.threshold) throw new CustodyThresholdError(document.threshold, valid.size, new Map(failures));
+  if (valid.size < document.threshold)
+    throw new CustodyThresholdError(document.threshold, valid.size, new Map(failures));
   const used = [...valid.keys()].slice(0, document.threshold);
-  const dek = await combineShares(document, used.map((i) => valid.get(i)!));
+  const dek = await combineShares(
+    document,
+    used.map((i) => valid.get(i)!),
+  );
   try {
     if (options.accept?.(dek) === false) throw new DecryptionError("The rebuilt key is not this record's key.");
   } catch (cause) {
-    throw cause instanceof DecryptionError ? cause : new DecryptionError("The rebuilt key is not this record's key.", { cause });
+    throw cause instanceof DecryptionError
+      ? cause
+      : new DecryptionError("The rebuilt key is not this record's key.", { cause });
   }
   // A snapshot: nodes still answering after the first k valid shares are not waited for.
   return { dek, accessTx: sent.hash, gasUsed: receipt.gasUsed, used, failures: new Map(failures) };
@@ -295,7 +308,11 @@ export async function readCustodiedKey(
  */
 export function decodeShareAnswer(bytes: Uint8Array, index: number): { enc: Uint8Array; ciphertext: Uint8Array } {
   try {
-    const a = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) as { index?: unknown; enc?: string; wrapped?: string };
+    const a = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) as {
+      index?: unknown;
+      enc?: string;
+      wrapped?: string;
+    };
     if (a.index !== index) throw new RangeError(`answer for share ${String(a.index)}`);
     return { enc: fromHex("enc", String(a.enc), 32), ciphertext: fromHex("wrapped", String(a.wrapped)) };
   } catch (cause) {

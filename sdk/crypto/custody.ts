@@ -154,7 +154,10 @@ export async function openCustodyShare(
   share: { index: number; enc: string; wrapped: string },
 ): Promise<Uint8Array> {
   const id = fromHex("recordId", recordId, 32);
-  const wrapped: WrappedKey = { enc: fromHex("share.enc", share.enc, 32), ciphertext: fromHex("share.wrapped", share.wrapped) };
+  const wrapped: WrappedKey = {
+    enc: fromHex("share.enc", share.enc, 32),
+    ciphertext: fromHex("share.wrapped", share.wrapped),
+  };
   const payload = await unwrapKey(node.secretKey, wrapped, nodeInfo(id, share.index));
   if (payload.length !== SHARE_PAYLOAD_BYTES) throw new FormatError("A custody share payload has the wrong length.");
   return payload;
@@ -276,7 +279,8 @@ export function decodeCustodyDocument(bytes: Uint8Array): CustodyDocument {
   if (typeof d !== "object" || d === null || d.v !== 1 || d.kind !== "carechain/custody") {
     throw new FormatError("Not a version 1 custody document.");
   }
-  if (typeof d.recordId !== "string" || !HEX32.test(d.recordId)) throw new FormatError("The custody document's recordId is malformed.");
+  if (typeof d.recordId !== "string" || !HEX32.test(d.recordId))
+    throw new FormatError("The custody document's recordId is malformed.");
   try {
     CID.parse(String(d.record));
   } catch (cause) {
@@ -287,7 +291,9 @@ export function decodeCustodyDocument(bytes: Uint8Array): CustodyDocument {
     throw new FormatError("The custody document's share list is missing or of the wrong size.");
   }
   if (!Number.isInteger(d.threshold) || d.threshold! < 2 || d.threshold! > shares.length) {
-    throw new FormatError("The custody document's threshold is out of range.", { details: `threshold=${String(d.threshold)}` });
+    throw new FormatError("The custody document's threshold is out of range.", {
+      details: `threshold=${String(d.threshold)}`,
+    });
   }
   shares.forEach((s: Partial<CustodyShare> | null, i) => {
     const ok =

@@ -105,7 +105,8 @@ export async function sealKeyringV2(
   checkBytes("dek", dek, 32);
   const unique = new Map<string, KeyringRecipient>();
   for (const r of recipients) {
-    if (r.suite !== "x25519" && r.suite !== "xwing") throw new RangeError(`recipient.suite: unknown suite ${String(r.suite)}`);
+    if (r.suite !== "x25519" && r.suite !== "xwing")
+      throw new RangeError(`recipient.suite: unknown suite ${String(r.suite)}`);
     checkBytes("recipient.publicKey", r.publicKey, r.suite === "x25519" ? 32 : XWING_PUBLIC_KEY_BYTES);
     unique.set(`${r.suite}:${toHex(r.publicKey)}`, r);
   }
@@ -155,7 +156,9 @@ export async function openKeyringV2(
   accept?: (key: Uint8Array) => boolean | void,
 ): Promise<Uint8Array> {
   if (keyring.record !== record.toString()) {
-    throw new FormatError("The keyring belongs to another record.", { details: `keyring.record=${keyring.record} record=${record}` });
+    throw new FormatError("The keyring belongs to another record.", {
+      details: `keyring.record=${keyring.record} record=${record}`,
+    });
   }
   const pq = keys.xwing ? xwingKeyId(keys.xwing.publicKey) : undefined;
   const classical = keys.identity ? toHex(keys.identity.publicKey) : undefined;
@@ -164,12 +167,17 @@ export async function openKeyringV2(
     ...keyring.recipients.filter((e) => e.suite === "x25519" && e.key === classical).slice(0, MAX_TRIES_PER_KEY),
   ];
   if (mine.length === 0) {
-    throw new NotARecipientError("This record's key was not wrapped for your keys.", { details: `x25519=${classical} xwing=${pq}` });
+    throw new NotARecipientError("This record's key was not wrapped for your keys.", {
+      details: `x25519=${classical} xwing=${pq}`,
+    });
   }
   let firstError: unknown;
   for (const entry of mine) {
     try {
-      const wrapped = { enc: fromHex("enc", entry.enc, ENC_BYTES[entry.suite]), ciphertext: fromHex("wrapped", entry.wrapped) };
+      const wrapped = {
+        enc: fromHex("enc", entry.enc, ENC_BYTES[entry.suite]),
+        ciphertext: fromHex("wrapped", entry.wrapped),
+      };
       const info = infoV2(entry.suite, record);
       const key =
         entry.suite === "xwing"
@@ -182,7 +190,10 @@ export async function openKeyringV2(
     }
   }
   if (mine.length === 1 && firstError instanceof CarechainError) throw firstError;
-  throw new DecryptionError("No keyring entry for your keys opened this record.", { details: `entries=${mine.length}`, cause: firstError });
+  throw new DecryptionError("No keyring entry for your keys opened this record.", {
+    details: `entries=${mine.length}`,
+    cause: firstError,
+  });
 }
 
 /**
@@ -222,13 +233,15 @@ export function decodeAnyKeyring(bytes: Uint8Array): Keyring | KeyringV2 {
   const k = value as Partial<KeyringV2> | null;
   if (typeof k !== "object" || k === null) throw new FormatError("The keyring is not a JSON object.");
   if ((k as { v?: unknown }).v === 1) return decodeKeyring(bytes);
-  if (k.v !== 2) throw new FormatError("Unsupported keyring version.", { details: `v=${String((k as { v?: unknown }).v)}` });
+  if (k.v !== 2)
+    throw new FormatError("Unsupported keyring version.", { details: `v=${String((k as { v?: unknown }).v)}` });
   try {
     CID.parse(String(k.record));
   } catch (cause) {
     throw new FormatError("The keyring names no valid record CID.", { cause });
   }
-  if (!Array.isArray(k.recipients) || k.recipients.length === 0) throw new FormatError("The keyring's recipient list is missing or empty.");
+  if (!Array.isArray(k.recipients) || k.recipients.length === 0)
+    throw new FormatError("The keyring's recipient list is missing or empty.");
   checkLimit("keyringRecipients", k.recipients.length, "keyring");
   const hex = /^0x[0-9a-f]+$/;
   for (const e of k.recipients as Partial<KeyringV2Entry>[]) {

@@ -87,7 +87,11 @@ export async function deriveXWingKeyPair(identitySecretKey: Uint8Array): Promise
  * @returns The encapsulation (1,120 bytes) and the sealed key.
  * @throws {RangeError} When the public key has the wrong length.
  */
-export async function wrapKeyXWing(recipientPublicKey: Uint8Array, key: Uint8Array, info: Uint8Array): Promise<WrappedKey> {
+export async function wrapKeyXWing(
+  recipientPublicKey: Uint8Array,
+  key: Uint8Array,
+  info: Uint8Array,
+): Promise<WrappedKey> {
   checkBytes("recipientPublicKey", recipientPublicKey, XWING_PUBLIC_KEY_BYTES);
   checkBytes("key", key);
   checkBytes("info", info);
@@ -105,7 +109,11 @@ export async function wrapKeyXWing(recipientPublicKey: Uint8Array, key: Uint8Arr
  * @returns The data key.
  * @throws {DecryptionError} When it does not open: wrong key, wrong info, altered bytes.
  */
-export async function unwrapKeyXWing(recipientSecretKey: Uint8Array, wrapped: WrappedKey, info: Uint8Array): Promise<Uint8Array> {
+export async function unwrapKeyXWing(
+  recipientSecretKey: Uint8Array,
+  wrapped: WrappedKey,
+  info: Uint8Array,
+): Promise<Uint8Array> {
   checkBytes("recipientSecretKey", recipientSecretKey, XWING_SECRET_KEY_BYTES);
   checkBytes("wrapped.enc", wrapped.enc, XWING_ENC_BYTES);
   checkBytes("wrapped.ciphertext", wrapped.ciphertext);
@@ -142,7 +150,13 @@ export interface PqKeyDocument {
  */
 export function encodePqKeyDocument(account: string, publicKey: Uint8Array): Uint8Array {
   checkBytes("publicKey", publicKey, XWING_PUBLIC_KEY_BYTES);
-  const document: PqKeyDocument = { v: 1, kind: "carechain/pq-key", suite: XWING_SUITE_NAME, account: getAddress(account), publicKey: toHex(publicKey) };
+  const document: PqKeyDocument = {
+    v: 1,
+    kind: "carechain/pq-key",
+    suite: XWING_SUITE_NAME,
+    account: getAddress(account),
+    publicKey: toHex(publicKey),
+  };
   return utf8(JSON.stringify(document));
 }
 
@@ -184,12 +198,21 @@ export function verifyPqKeyDocument(bytes: Uint8Array, expected: { digest: strin
   } catch (cause) {
     throw new FormatError("The key document is not valid UTF-8 JSON.", { cause });
   }
-  if (typeof d !== "object" || d === null || d.v !== 1 || d.kind !== "carechain/pq-key" || d.suite !== XWING_SUITE_NAME) {
+  if (
+    typeof d !== "object" ||
+    d === null ||
+    d.v !== 1 ||
+    d.kind !== "carechain/pq-key" ||
+    d.suite !== XWING_SUITE_NAME
+  ) {
     throw new FormatError("Not a version 1 X-Wing key document.");
   }
   if (typeof d.account !== "string" || d.account !== getAddress(expected.account)) {
-    throw new FormatError("The key document names another account.", { details: `${String(d.account)} ≠ ${expected.account}` });
+    throw new FormatError("The key document names another account.", {
+      details: `${String(d.account)} ≠ ${expected.account}`,
+    });
   }
-  if (typeof d.publicKey !== "string" || !/^0x[0-9a-f]+$/.test(d.publicKey)) throw new FormatError("The key document's key is malformed.");
+  if (typeof d.publicKey !== "string" || !/^0x[0-9a-f]+$/.test(d.publicKey))
+    throw new FormatError("The key document's key is malformed.");
   return fromHex("publicKey", d.publicKey, XWING_PUBLIC_KEY_BYTES);
 }

@@ -34,7 +34,9 @@ export class CustodyThresholdError extends CarechainError {
    */
   constructor(threshold: number, valid: number, failures: ReadonlyMap<number, unknown>) {
     super("CUSTODY_THRESHOLD", `Only ${valid} of the ${threshold} custody shares needed were valid.`, {
-      details: [...failures].map(([i, e]) => `share ${i}: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`).join("; "),
+      details: [...failures]
+        .map(([i, e]) => `share ${i}: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`)
+        .join("; "),
       cause: failures.values().next().value,
     });
     this.threshold = threshold;

@@ -18,7 +18,11 @@ import type { KeyReleaseRequest } from "../client/custodian.js";
  * @returns The body as UTF-8 text, or why it was not read to its end.
  * @throws {Error} When the request stream fails.
  */
-export function readBody(req: IncomingMessage, max: number, timeoutMs: number): Promise<string | "too large" | "timeout"> {
+export function readBody(
+  req: IncomingMessage,
+  max: number,
+  timeoutMs: number,
+): Promise<string | "too large" | "timeout"> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let length = 0;
@@ -99,17 +103,21 @@ function isBatch(value: unknown): boolean {
  * @returns `append` (resolves once the line is written) and `close`.
  * @throws {Error} When the file cannot be opened.
  */
-export async function openLog<E extends object>(path: string): Promise<{ append(entry: E): Promise<void>; close(): Promise<void> }> {
+export async function openLog<E extends object>(
+  path: string,
+): Promise<{ append(entry: E): Promise<void>; close(): Promise<void> }> {
   const handle: FileHandle = await open(path, "a", 0o600);
   let queue: Promise<void> = Promise.resolve();
   return {
     /** Appends one line (in call order); resolves once it is written. */
     append(entry) {
       const line = `${JSON.stringify(entry)}\n`;
-      queue = queue.then(() => handle.appendFile(line, "utf8")).catch((error: unknown) => {
-        // The log must not take the service down; the failure is reported on stderr.
-        console.error(`carechain custodian: could not write ${path}: ${String(error)}`);
-      });
+      queue = queue
+        .then(() => handle.appendFile(line, "utf8"))
+        .catch((error: unknown) => {
+          // The log must not take the service down; the failure is reported on stderr.
+          console.error(`carechain custodian: could not write ${path}: ${String(error)}`);
+        });
       return queue;
     },
     async close() {

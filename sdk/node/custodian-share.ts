@@ -26,10 +26,12 @@ export interface ShareHolderOptions {
 }
 
 /** Why a node refuses a share request (its HTTP status is chosen by the service). */
-export type ShareRefusal = "ACCESS_NOT_LOGGED" | "ACCESS_LOG_STALE" | "ACCESS_DENIED" | "READER_NOT_REGISTERED" | "SHARE_INVALID";
+export type ShareRefusal =
+  "ACCESS_NOT_LOGGED" | "ACCESS_LOG_STALE" | "ACCESS_DENIED" | "READER_NOT_REGISTERED" | "SHARE_INVALID";
 
 /** A node's decision: the answer's bytes, or a refusal. */
-export type ShareDecision = { readonly answer: Uint8Array } | { readonly refused: ShareRefusal; readonly detail?: string };
+export type ShareDecision =
+  { readonly answer: Uint8Array } | { readonly refused: ShareRefusal; readonly detail?: string };
 
 const RECORDS = new Interface(RECORD_REGISTRY_ABI);
 const ACCESSED = RECORDS.getEvent("RecordAccessed")!;
@@ -70,7 +72,13 @@ export async function decideShareRequest(
   const record = await contracts.records.record(request.recordId);
   for (let rest = BigInt(record.categories); rest !== 0n; rest &= rest - 1n) {
     const category = lowestBit(rest);
-    const may = await contracts.consent.canAccessForPurpose(record.patient, reader, category, READ, PurposeOfUse[request.purpose]);
+    const may = await contracts.consent.canAccessForPurpose(
+      record.patient,
+      reader,
+      category,
+      READ,
+      PurposeOfUse[request.purpose],
+    );
     if (!may) return { refused: "ACCESS_DENIED", detail: `category ${category}` };
   }
   const readerKey = fromHex("encryptionKey", await contracts.directory.encryptionKeyOf(reader), 32);
@@ -82,7 +90,11 @@ export async function decideShareRequest(
     return { refused: "SHARE_INVALID" };
   }
   const sealed = await sealShareForReader(readerKey, request.recordId, request.share.index, payload);
-  const answer = JSON.stringify({ index: request.share.index, enc: toHex(sealed.enc), wrapped: toHex(sealed.ciphertext) });
+  const answer = JSON.stringify({
+    index: request.share.index,
+    enc: toHex(sealed.enc),
+    wrapped: toHex(sealed.ciphertext),
+  });
   return { answer: new TextEncoder().encode(answer) };
 }
 

@@ -31,10 +31,15 @@ describe("post-quantum keys in the Directory", () => {
     const f = await registeredFixture();
     const signers = await f.connection.ethers.getSigners();
     const patientPq = await deriveXWingKeyPair(f.patient.identity.secretKey);
-    const published = await publishPqKey({ contracts: f.patient.contracts, store: f.store, signer: signers[3]! }, patientPq);
+    const published = await publishPqKey(
+      { contracts: f.patient.contracts, store: f.store, signer: signers[3]! },
+      patientPq,
+    );
     expect(await f.patient.contracts.directory.pqKeyOf(await f.patient.address())).toBe(published.digest);
     const events = await f.patient.contracts.directory.queryFilter(f.patient.contracts.directory.filters.PqKeySet());
-    expect(events.map((e) => [e.args.account, e.args.documentDigest])).toEqual([[await f.patient.address(), published.digest]]);
+    expect(events.map((e) => [e.args.account, e.args.documentDigest])).toEqual([
+      [await f.patient.address(), published.digest],
+    ]);
 
     const writer = { contracts: f.hospital.contracts, store: f.store };
     const forPatient = await keyringRecipientOf(writer, await f.patient.address());
@@ -42,7 +47,9 @@ describe("post-quantum keys in the Directory", () => {
     expect(forPatient.suite).toBe("xwing");
     expect(hex(forPatient.publicKey)).toBe(hex(patientPq.publicKey));
     expect(forLab).toEqual({ suite: "x25519", publicKey: f.lab.identity.publicKey });
-    await expect(keyringRecipientOf(writer, await f.lab.address(), "required")).rejects.toBeInstanceOf(PqKeyDocumentError);
+    await expect(keyringRecipientOf(writer, await f.lab.address(), "required")).rejects.toBeInstanceOf(
+      PqKeyDocumentError,
+    );
     expect((await keyringRecipientOf(writer, await f.patient.address(), "never")).suite).toBe("x25519");
 
     const record = pqKeyCid(`0x${"11".repeat(32)}`); // any CID stands for the record ciphertext here
@@ -50,7 +57,9 @@ describe("post-quantum keys in the Directory", () => {
     const { keyring } = await sealKeyringV2(record, dek, [forPatient, forLab]);
     const decoded = decodeAnyKeyring(encodeKeyringV2(keyring));
     // The patient on a new device: the X-Wing key re-derives from the identity secret.
-    expect(hex(await openAnyKeyring(decoded, record, { xwing: await deriveXWingKeyPair(f.patient.identity.secretKey) }))).toBe(hex(dek));
+    expect(
+      hex(await openAnyKeyring(decoded, record, { xwing: await deriveXWingKeyPair(f.patient.identity.secretKey) })),
+    ).toBe(hex(dek));
     expect(hex(await openAnyKeyring(decoded, record, { identity: f.lab.identity }))).toBe(hex(dek));
 
     // Removing the commitment: writers fall back to the X25519 key.
@@ -61,17 +70,27 @@ describe("post-quantum keys in the Directory", () => {
   it("a store that swaps the key document, or lost it, is caught; an unregistered account can't commit", async () => {
     const f = await registeredFixture();
     const signers = await f.connection.ethers.getSigners();
-    const { digest } = await publishPqKey({ contracts: f.patient.contracts, store: f.store, signer: signers[3]! }, await generateXWingKeyPair());
+    const { digest } = await publishPqKey(
+      { contracts: f.patient.contracts, store: f.store, signer: signers[3]! },
+      await generateXWingKeyPair(),
+    );
     // A hostile store answers the document's CID with an attacker's document (a store that does not check CIDs).
     const attacker = encodePqKeyDocument(await f.patient.address(), (await generateXWingKeyPair()).publicKey);
     const lying: BlobStore = Object.assign(Object.create(f.store) as BlobStore, { get: async () => attacker });
-    const error = await fetchPqKey({ contracts: f.hospital.contracts, store: lying }, await f.patient.address()).catch((e: unknown) => e);
+    const error = await fetchPqKey({ contracts: f.hospital.contracts, store: lying }, await f.patient.address()).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(PqKeyDocumentError);
     expect(String((error as PqKeyDocumentError).details)).toContain(digest);
-    await expect(fetchPqKey({ contracts: f.hospital.contracts, store: new MemoryBlobStore() }, await f.patient.address())).rejects.toBeInstanceOf(PqKeyDocumentError);
+    await expect(
+      fetchPqKey({ contracts: f.hospital.contracts, store: new MemoryBlobStore() }, await f.patient.address()),
+    ).rejects.toBeInstanceOf(PqKeyDocumentError);
     const stranger = f.stranger;
     await expect(
-      publishPqKey({ contracts: stranger.contracts, store: f.store, signer: signers[4]! }, await generateXWingKeyPair()),
+      publishPqKey(
+        { contracts: stranger.contracts, store: f.store, signer: signers[4]! },
+        await generateXWingKeyPair(),
+      ),
     ).rejects.toBeInstanceOf(DirectoryAccountNotRegisteredError);
   });
 });

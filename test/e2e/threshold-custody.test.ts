@@ -25,7 +25,6 @@ import {
   RecordReadConsentRequiredError,
   readCustodiedKey,
   shareReleaseMessage,
-
   type ShareReleaseRequest,
 } from "../../sdk/index.js";
 import { custodyWorld, startCustodianNodes, type NodeProcess } from "../helpers/custodian-nodes.js";
@@ -56,7 +55,9 @@ describe("threshold custody: k-of-n custodian node processes", () => {
 
   /** Opens the record's envelope with `dek` (throws unless it is the key). */
   async function read(recordId: string, dek: Uint8Array): Promise<unknown> {
-    const [event] = await world.patient.contracts.records.queryFilter(world.patient.contracts.records.filters.RecordAnchored(recordId));
+    const [event] = await world.patient.contracts.records.queryFilter(
+      world.patient.contracts.records.filters.RecordAnchored(recordId),
+    );
     const { contentCid } = await world.keyOf(world.patient, recordId);
     const context = recordContext(event!.args.patient, event!.args.author, event!.args.categories);
     return JSON.parse(new TextDecoder().decode(decryptEnvelope(dek, await world.store.get(contentCid), context)));
@@ -72,18 +73,31 @@ describe("threshold custody: k-of-n custodian node processes", () => {
     const { nodes: procs, set } = await nodes(3, 2, [2]);
     const { dek } = await world.keyOf(world.patient, world.allergy.recordId);
     await placeInCustody(world.patientCtx, { recordId: world.allergy.recordId, dek, set });
-    await world.er.openBreakGlass(await world.patient.address(), { justification: "Unconscious, allergy?", durationSeconds: 600 });
+    await world.er.openBreakGlass(await world.patient.address(), {
+      justification: "Unconscious, allergy?",
+      durationSeconds: 600,
+    });
 
     // All up, one lying: the liar's share fails its commitment and is skipped.
-    const lied = await readCustodiedKey(world.erCtx, { recordId: world.allergy.recordId, purpose: "BTG", set }, { timeoutMs: 5000 });
+    const lied = await readCustodiedKey(
+      world.erCtx,
+      { recordId: world.allergy.recordId, purpose: "BTG", set },
+      { timeoutMs: 5000 },
+    );
     expect(hexlify(lied.dek)).toBe(hexlify(dek));
-    expect((await read(world.allergy.recordId, lied.dek)) as object).toMatchObject({ resourceType: "AllergyIntolerance" });
+    expect((await read(world.allergy.recordId, lied.dek)) as object).toMatchObject({
+      resourceType: "AllergyIntolerance",
+    });
     if (lied.failures.size > 0) expect(lied.failures.get(2)).toBeInstanceOf(CustodyShareMismatchError);
     expect(lied.used).not.toContain(2);
 
     // One honest node down, the liar up: 1 valid share of 2 → CustodyThresholdError naming the liar and the dead node.
     await stop(procs[0]!.child);
-    const failed = await readCustodiedKey(world.erCtx, { recordId: world.allergy.recordId, purpose: "BTG", set }, { timeoutMs: 5000 }).catch((e: unknown) => e);
+    const failed = await readCustodiedKey(
+      world.erCtx,
+      { recordId: world.allergy.recordId, purpose: "BTG", set },
+      { timeoutMs: 5000 },
+    ).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(CustodyThresholdError);
     const failures = (failed as CustodyThresholdError).failures;
     expect(failures.get(0)).toBeInstanceOf(KeyReleaseError);
@@ -98,13 +112,21 @@ describe("threshold custody: k-of-n custodian node processes", () => {
     await placeInCustody(world.patientCtx, { recordId: world.allergy.recordId, dek, set: three.set });
     const twoOfThree = await findCustodyDocuments(world.erCtx, world.allergy.recordId);
     await stop(three.nodes[1]!.child);
-    const a = await readCustodiedKey(world.erCtx, { recordId: world.allergy.recordId, purpose: "BTG", set: three.set, document: twoOfThree[0]! }, { timeoutMs: 5000 });
+    const a = await readCustodiedKey(
+      world.erCtx,
+      { recordId: world.allergy.recordId, purpose: "BTG", set: three.set, document: twoOfThree[0]! },
+      { timeoutMs: 5000 },
+    );
     expect(hexlify(a.dek)).toBe(hexlify(dek));
     expect(a.failures.get(1)).toBeInstanceOf(KeyReleaseError);
 
     await placeInCustody(world.patientCtx, { recordId: world.allergy.recordId, dek, set: five.set });
     await stop(five.nodes[0]!.child);
-    const b = await readCustodiedKey(world.erCtx, { recordId: world.allergy.recordId, purpose: "BTG", set: five.set }, { timeoutMs: 5000 });
+    const b = await readCustodiedKey(
+      world.erCtx,
+      { recordId: world.allergy.recordId, purpose: "BTG", set: five.set },
+      { timeoutMs: 5000 },
+    );
     expect(hexlify(b.dek)).toBe(hexlify(dek));
     expect(b.used.length).toBe(3);
     expect(b.used).not.toContain(0);
@@ -113,7 +135,10 @@ describe("threshold custody: k-of-n custodian node processes", () => {
     // The newest document is the 3-of-5 one; each node used logged its release locally (before answering).
     expect((await findCustodyDocuments(world.erCtx, world.allergy.recordId))[0]!.threshold).toBe(3);
     for (const i of b.used) {
-      const lines = readFileSync(five.nodes[i]!.logPath, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { code: string; tx?: string });
+      const lines = readFileSync(five.nodes[i]!.logPath, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { code: string; tx?: string });
       expect(lines).toContainEqual(expect.objectContaining({ code: "RELEASED", tx: b.accessTx }));
     }
     expect(b.gasUsed).toBeGreaterThan(0n);
@@ -124,7 +149,9 @@ describe("threshold custody: k-of-n custodian node processes", () => {
     const { dek } = await world.keyOf(world.patient, world.vitals.recordId);
     await placeInCustody(world.patientCtx, { recordId: world.vitals.recordId, dek, set });
     // Vital signs are not an emergency category: break-glass does not cover them, the access log reverts.
-    await expect(readCustodiedKey(world.erCtx, { recordId: world.vitals.recordId, purpose: "BTG", set })).rejects.toBeInstanceOf(RecordReadConsentRequiredError);
+    await expect(
+      readCustodiedKey(world.erCtx, { recordId: world.vitals.recordId, purpose: "BTG", set }),
+    ).rejects.toBeInstanceOf(RecordReadConsentRequiredError);
     // A request that names a transaction without the access log (the patient's own publish) is refused by each node.
     const [document] = await findCustodyDocuments(world.erCtx, world.vitals.recordId);
     const other = await world.patient.contracts.records.publishKeyrings([], []);
@@ -141,7 +168,11 @@ describe("threshold custody: k-of-n custodian node processes", () => {
     const signature = await world.erCtx.signer.signMessage(shareReleaseMessage(unsigned));
     for (const [i, node] of set.nodes.entries()) {
       const share = document!.shares[i]!;
-      const request: ShareReleaseRequest = { ...unsigned, share: { index: i, enc: share.enc, wrapped: share.wrapped }, signature };
+      const request: ShareReleaseRequest = {
+        ...unsigned,
+        share: { index: i, enc: share.enc, wrapped: share.wrapped },
+        signature,
+      };
       const error = await postToCustodian(node.url, "/v1/share", request).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(KeyReleaseError);
       expect((error as KeyReleaseError).reason).toBe("ACCESS_NOT_LOGGED");
@@ -156,15 +187,26 @@ describe("threshold custody: k-of-n custodian node processes", () => {
     const [document] = await findCustodyDocuments(world.hospitalCtx, recordId);
     const categories = (await world.patient.contracts.records.record(recordId)).categories;
     // Consent straight on the contract: no keyring is published for the hospital (the record is custodied only).
-    const terms = { readMask: categories, writeMask: 0n, purposes: purposeMask(["TREAT"]), expiresAt: BigInt(Math.floor(Date.now() / 1000) + 3600) };
+    const terms = {
+      readMask: categories,
+      writeMask: 0n,
+      purposes: purposeMask(["TREAT"]),
+      expiresAt: BigInt(Math.floor(Date.now() / 1000) + 3600),
+    };
     await (await world.patient.contracts.consent.grant(await world.hospital.address(), terms)).wait();
 
     // The grantee alone: no keyring entry, and no share opens with its key.
     await expect(world.keyOf(world.hospital, recordId)).rejects.toThrow();
-    await expect(openCustodyShare(world.hospital.identity, recordId, document!.shares[0]!)).rejects.toBeInstanceOf(DecryptionError);
+    await expect(openCustodyShare(world.hospital.identity, recordId, document!.shares[0]!)).rejects.toBeInstanceOf(
+      DecryptionError,
+    );
     // k−1 = 2 colluding custodians (their secret keys) with the grantee: 2 shares rebuild a wrong key.
     const colluding = await Promise.all(
-      procs.slice(0, 2).map(async (p: NodeProcess, i) => (await openCustodyShare(p.identity, recordId, document!.shares[i]!)).slice(0, 33)),
+      procs
+        .slice(0, 2)
+        .map(async (p: NodeProcess, i) =>
+          (await openCustodyShare(p.identity, recordId, document!.shares[i]!)).slice(0, 33),
+        ),
     );
     const forged = await combineShares({ ...document!, threshold: 2 }, colluding);
     expect(hexlify(forged)).not.toBe(hexlify(dek));
@@ -174,7 +216,9 @@ describe("threshold custody: k-of-n custodian node processes", () => {
     // Through the custodians, with its access logged on chain first: it reads, and the log is there.
     const got = await readCustodiedKey(world.hospitalCtx, { recordId, purpose: "TREAT", set }, { timeoutMs: 5000 });
     expect((await read(recordId, got.dek)) as object).toMatchObject({ resourceType: "Observation" });
-    const logs = await world.hospital.contracts.records.queryFilter(world.hospital.contracts.records.filters.RecordAccessed(recordId, undefined, await world.hospital.address()));
+    const logs = await world.hospital.contracts.records.queryFilter(
+      world.hospital.contracts.records.filters.RecordAccessed(recordId, undefined, await world.hospital.address()),
+    );
     expect(logs.map((l) => l.transactionHash)).toContain(got.accessTx);
     // Revoked after the access was logged: each node checks consent again when it answers.
     const logged = await world.hospital.contracts.records.logAccess(recordId, 0);
@@ -192,10 +236,16 @@ describe("threshold custody: k-of-n custodian node processes", () => {
     const signature = await world.hospitalCtx.signer.signMessage(shareReleaseMessage(unsigned));
     for (const [i, node] of set.nodes.entries()) {
       const share = document!.shares[i]!;
-      const error = await postToCustodian(node.url, "/v1/share", { ...unsigned, share: { index: i, enc: share.enc, wrapped: share.wrapped }, signature }).catch((e: unknown) => e);
+      const error = await postToCustodian(node.url, "/v1/share", {
+        ...unsigned,
+        share: { index: i, enc: share.enc, wrapped: share.wrapped },
+        signature,
+      }).catch((e: unknown) => e);
       expect((error as KeyReleaseError).reason).toBe("ACCESS_DENIED");
     }
     // After revocation the chain refuses the log, so no node is even asked.
-    await expect(readCustodiedKey(world.hospitalCtx, { recordId, purpose: "TREAT", set })).rejects.toBeInstanceOf(RecordReadConsentRequiredError);
+    await expect(readCustodiedKey(world.hospitalCtx, { recordId, purpose: "TREAT", set })).rejects.toBeInstanceOf(
+      RecordReadConsentRequiredError,
+    );
   }, 120_000);
 });

@@ -51,8 +51,13 @@ export async function startCustodianNodes(
     Array.from({ length: count }, async (_, i): Promise<NodeProcess> => {
       const identity = generateIdentity();
       const liar = liars.includes(i);
-      const logPath = join(tmpdir(), `carechain-custody-node-${process.pid}-${Date.now()}-${i}-${Math.random().toString(36).slice(2)}.jsonl`);
-      const script = liar ? join(ROOT, "test", "e2e", "scripts", "lying-custodian-node.ts") : join(ROOT, "scripts", "custodian-node.ts");
+      const logPath = join(
+        tmpdir(),
+        `carechain-custody-node-${process.pid}-${Date.now()}-${i}-${Math.random().toString(36).slice(2)}.jsonl`,
+      );
+      const script = liar
+        ? join(ROOT, "test", "e2e", "scripts", "lying-custodian-node.ts")
+        : join(ROOT, "scripts", "custodian-node.ts");
       const child = spawn(join(ROOT, "node_modules", ".bin", "tsx"), ["--conditions=carechain-source", script], {
         cwd: ROOT,
         env: childEnv({
@@ -107,7 +112,9 @@ export async function custodyWorld() {
   const store = new MemoryBlobStore();
   const validator = createFhirValidator(loadFhirDefinitions());
   const [registrar, patient, er, hospital] = await Promise.all(
-    signers.map((signer) => Carechain.connect({ deployment, signer, identity: generateIdentity(), store, validator, logAccess: false })),
+    signers.map((signer) =>
+      Carechain.connect({ deployment, signer, identity: generateIdentity(), store, validator, logAccess: false }),
+    ),
   );
   await registrar!.registerProvider(await er!.address(), "emergency", er!.identity.publicKey);
   await registrar!.registerProvider(await hospital!.address(), "hospital", hospital!.identity.publicKey);
@@ -137,7 +144,9 @@ export async function custodyWorld() {
     hospitalCtx: ctx(hospital!, 3),
     /** The record key, opened from the anchored keyring with `client`'s identity. */
     async keyOf(client: Carechain, recordId: string): Promise<{ dek: Uint8Array; contentCid: CID }> {
-      const [event] = await client.contracts.records.queryFilter(client.contracts.records.filters.RecordAnchored(recordId));
+      const [event] = await client.contracts.records.queryFilter(
+        client.contracts.records.filters.RecordAnchored(recordId),
+      );
       const contentCid = CID.decode(getBytes(event!.args.contentCid));
       const keyring = decodeKeyring(await store.get(CID.decode(getBytes(event!.args.keyringCid))));
       return { dek: await openKeyring(keyring, contentCid, client.identity), contentCid };

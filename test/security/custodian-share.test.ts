@@ -29,7 +29,11 @@ async function fixture() {
   const node = generateIdentity();
   const other = generateIdentity();
   const logPath = join(mkdtempSync(join(tmpdir(), "custody-node-")), "node.jsonl");
-  const service = await startCustodianService({ custodian: { contracts: f.registrar.contracts }, shares: { identity: node }, logPath });
+  const service = await startCustodianService({
+    custodian: { contracts: f.registrar.contracts },
+    shares: { identity: node },
+    logPath,
+  });
   const patient = await f.patient.address();
   const first = await f.patient.addRecord(patient, heartRate(60));
   const second = await f.patient.addRecord(patient, heartRate(70));
@@ -40,7 +44,20 @@ async function fixture() {
     custodians: [node.publicKey, other.publicKey],
     threshold: 2,
   });
-  return { f, service, patientSigner: signers[3]!, strangerSigner: signers[4]!, first, second, document, log: () => readFileSync(logPath, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { code: string; tx?: string }) };
+  return {
+    f,
+    service,
+    patientSigner: signers[3]!,
+    strangerSigner: signers[4]!,
+    first,
+    second,
+    document,
+    log: () =>
+      readFileSync(logPath, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { code: string; tx?: string }),
+  };
 }
 
 async function logAccess(f: Awaited<ReturnType<typeof registeredFixture>>, recordId: string): Promise<string> {
@@ -49,10 +66,25 @@ async function logAccess(f: Awaited<ReturnType<typeof registeredFixture>>, recor
   return sent.hash;
 }
 
-async function ask(url: string, signer: Signer, fields: Omit<UnsignedShareRelease, "issuedAt" | "chainId" | "purpose"> & { issuedAt?: number }, document: CustodyDocument, index: number) {
-  const unsigned: UnsignedShareRelease = { chainId: "31337", purpose: "TREAT", issuedAt: Math.floor(Date.now() / 1000), ...fields };
+async function ask(
+  url: string,
+  signer: Signer,
+  fields: Omit<UnsignedShareRelease, "issuedAt" | "chainId" | "purpose"> & { issuedAt?: number },
+  document: CustodyDocument,
+  index: number,
+) {
+  const unsigned: UnsignedShareRelease = {
+    chainId: "31337",
+    purpose: "TREAT",
+    issuedAt: Math.floor(Date.now() / 1000),
+    ...fields,
+  };
   const share = document.shares[index]!;
-  const request = { ...unsigned, share: { index, enc: share.enc, wrapped: share.wrapped }, signature: await signer.signMessage(shareReleaseMessage(unsigned)) };
+  const request = {
+    ...unsigned,
+    share: { index, enc: share.enc, wrapped: share.wrapped },
+    signature: await signer.signMessage(shareReleaseMessage(unsigned)),
+  };
   return postToCustodian(url, "/v1/share", request).then(
     (bytes) => ({ status: 200, code: "RELEASED", bytes }),
     (e: KeyReleaseError) => ({ status: e.status, code: e.reason }),
@@ -70,7 +102,13 @@ describe("a share-holding custodian node against a hostile reader", () => {
       const answers = [
         await ask(service.url, patientSigner, { ...base, accessTx: tx }, document, 0),
         // The same log again, with a new signature (a second later): one release per logged access.
-        await ask(service.url, patientSigner, { ...base, accessTx: tx, issuedAt: Math.floor(Date.now() / 1000) - 1 }, document, 0),
+        await ask(
+          service.url,
+          patientSigner,
+          { ...base, accessTx: tx, issuedAt: Math.floor(Date.now() / 1000) - 1 },
+          document,
+          0,
+        ),
         // The other node's share sent to this node: it does not open here.
         await ask(service.url, patientSigner, { ...base, accessTx: await logAccess(f, first.recordId) }, document, 1),
         // A log of another record named for this one.

@@ -9,7 +9,13 @@ import type { AddressInfo } from "node:net";
 
 import { hexlify, JsonRpcProvider } from "ethers";
 
-import { connectContracts, identityFromSecretKey, openCustodyShare, parseDeployment, sealShareForReader } from "../../../sdk/index.js";
+import {
+  connectContracts,
+  identityFromSecretKey,
+  openCustodyShare,
+  parseDeployment,
+  sealShareForReader,
+} from "../../../sdk/index.js";
 import { parseShareRequest } from "../../../sdk/node.js";
 
 const raw = JSON.parse(process.env.DEPLOYMENT!) as Record<string, unknown>;
@@ -26,14 +32,23 @@ const server = createServer((req, res) => {
       const payload = await openCustodyShare(identity, request.recordId, request.share);
       payload[0]! ^= 0x01; // the lie
       const readerKey = await contracts.directory.encryptionKeyOf(request.reader);
-      const sealed = await sealShareForReader(Uint8Array.from(Buffer.from(readerKey.slice(2), "hex")), request.recordId, request.share.index, payload);
+      const sealed = await sealShareForReader(
+        Uint8Array.from(Buffer.from(readerKey.slice(2), "hex")),
+        request.recordId,
+        request.share.index,
+        payload,
+      );
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ index: request.share.index, enc: hexlify(sealed.enc), wrapped: hexlify(sealed.ciphertext) }));
+      res.end(
+        JSON.stringify({ index: request.share.index, enc: hexlify(sealed.enc), wrapped: hexlify(sealed.ciphertext) }),
+      );
     })().catch(() => {
       res.writeHead(500);
       res.end();
     });
   });
 });
-server.listen(0, "127.0.0.1", () => console.log(`listening http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+server.listen(0, "127.0.0.1", () =>
+  console.log(`listening http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+);
 process.once("SIGTERM", () => server.close(() => process.exit(0)));

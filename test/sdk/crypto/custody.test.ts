@@ -29,12 +29,24 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 async function setup(n: number, k: number) {
   const nodes = Array.from({ length: n }, () => generateIdentity());
   const dek = crypto.getRandomValues(new Uint8Array(32));
-  const document = await splitRecordKey({ recordId, record, dek, custodians: nodes.map((x) => x.publicKey), threshold: k });
+  const document = await splitRecordKey({
+    recordId,
+    record,
+    dek,
+    custodians: nodes.map((x) => x.publicKey),
+    threshold: k,
+  });
   return { nodes, dek, document };
 }
 
 /** What node `i` answers a reader, honestly (or with `tamper` applied to the payload). */
-async function answer(nodes: ReturnType<typeof generateIdentity>[], document: Awaited<ReturnType<typeof setup>>["document"], i: number, reader: Uint8Array, tamper?: (p: Uint8Array) => void) {
+async function answer(
+  nodes: ReturnType<typeof generateIdentity>[],
+  document: Awaited<ReturnType<typeof setup>>["document"],
+  i: number,
+  reader: Uint8Array,
+  tamper?: (p: Uint8Array) => void,
+) {
   const payload = await openCustodyShare(nodes[i]!, recordId, document.shares[i]!);
   tamper?.(payload);
   return sealShareForReader(reader, recordId, i, payload);
@@ -47,12 +59,19 @@ describe("custody documents", () => {
   ])("%i nodes, threshold %i: every k-subset rebuilds the key; k−1 shares rebuild something else", async (n, k) => {
     const { nodes, dek, document } = await setup(n, k);
     const reader = generateIdentity();
-    const shares = await Promise.all(nodes.map(async (_, i) => openReleasedShare(reader, document, i, await answer(nodes, document, i, reader.publicKey))));
+    const shares = await Promise.all(
+      nodes.map(async (_, i) =>
+        openReleasedShare(reader, document, i, await answer(nodes, document, i, reader.publicKey)),
+      ),
+    );
     for (let start = 0; start + k <= n; start++) {
       expect(hex(await combineShares(document, shares.slice(start, start + k)))).toBe(hex(dek));
     }
     // k−1 shares: combined (the package needs two or more), or the lone share's bytes, are not the key.
-    const partial = k - 1 >= 2 ? await combineShares({ ...document, threshold: k - 1 }, shares.slice(0, k - 1)) : shares[0]!.slice(0, 32);
+    const partial =
+      k - 1 >= 2
+        ? await combineShares({ ...document, threshold: k - 1 }, shares.slice(0, k - 1))
+        : shares[0]!.slice(0, 32);
     expect(hex(partial)).not.toBe(hex(dek));
     await expect(combineShares(document, shares.slice(0, k - 1))).rejects.toBeInstanceOf(RangeError);
   });
@@ -61,7 +80,9 @@ describe("custody documents", () => {
     const { nodes, document } = await setup(3, 2);
     await expect(openCustodyShare(nodes[1]!, recordId, document.shares[0]!)).rejects.toBeInstanceOf(DecryptionError);
     await expect(openCustodyShare(nodes[0]!, otherRecord, document.shares[0]!)).rejects.toBeInstanceOf(DecryptionError);
-    await expect(openCustodyShare(nodes[0]!, recordId, { ...document.shares[0]!, index: 1 })).rejects.toBeInstanceOf(DecryptionError);
+    await expect(openCustodyShare(nodes[0]!, recordId, { ...document.shares[0]!, index: 1 })).rejects.toBeInstanceOf(
+      DecryptionError,
+    );
   });
 
   it("a lying node is caught by the commitment (a flipped bit, another node's share, a share for another reader)", async () => {
@@ -69,7 +90,12 @@ describe("custody documents", () => {
     const reader = generateIdentity();
     const flipped = await answer(nodes, document, 0, reader.publicKey, (p) => (p[5]! ^= 0x80));
     await expect(openReleasedShare(reader, document, 0, flipped)).rejects.toBeInstanceOf(CustodyShareMismatchError);
-    const swapped = await sealShareForReader(reader.publicKey, recordId, 0, await openCustodyShare(nodes[1]!, recordId, document.shares[1]!));
+    const swapped = await sealShareForReader(
+      reader.publicKey,
+      recordId,
+      0,
+      await openCustodyShare(nodes[1]!, recordId, document.shares[1]!),
+    );
     await expect(openReleasedShare(reader, document, 0, swapped)).rejects.toBeInstanceOf(CustodyShareMismatchError);
     const forOther = await answer(nodes, document, 0, generateIdentity().publicKey);
     await expect(openReleasedShare(reader, document, 0, forOther)).rejects.toBeInstanceOf(CustodyShareMismatchError);
@@ -103,7 +129,11 @@ describe("custody documents", () => {
     const dek = new Uint8Array(32);
     await expect(splitRecordKey({ recordId, record, dek, custodians: keys, threshold: 1 })).rejects.toThrow(RangeError);
     await expect(splitRecordKey({ recordId, record, dek, custodians: keys, threshold: 4 })).rejects.toThrow(RangeError);
-    await expect(splitRecordKey({ recordId, record, dek, custodians: [keys[0]!, keys[0]!], threshold: 2 })).rejects.toThrow(/twice/);
-    await expect(splitRecordKey({ recordId, record, dek, custodians: [keys[0]!, new Uint8Array(32)], threshold: 2 })).rejects.toThrow(/small-order/);
+    await expect(
+      splitRecordKey({ recordId, record, dek, custodians: [keys[0]!, keys[0]!], threshold: 2 }),
+    ).rejects.toThrow(/twice/);
+    await expect(
+      splitRecordKey({ recordId, record, dek, custodians: [keys[0]!, new Uint8Array(32)], threshold: 2 }),
+    ).rejects.toThrow(/small-order/);
   });
 });

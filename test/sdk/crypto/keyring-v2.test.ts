@@ -54,10 +54,14 @@ describe("keyring v2: classical and post-quantum recipients", () => {
   });
 
   it("a v1 keyring made before v2 (fixture) opens through the v2 reader", async () => {
-    const fixture = JSON.parse(readFileSync(join(import.meta.dirname, "fixtures", "keyring-v1.json"), "utf8")) as Record<string, string>;
+    const fixture = JSON.parse(
+      readFileSync(join(import.meta.dirname, "fixtures", "keyring-v1.json"), "utf8"),
+    ) as Record<string, string>;
     const keyring = decodeAnyKeyring(new TextEncoder().encode(fixture.keyring));
     expect(keyring.v).toBe(1);
-    const dek = await openAnyKeyring(keyring, CID.parse(fixture.record!), { identity: identityFromSecretKey(fixture.readerSecretKey!) });
+    const dek = await openAnyKeyring(keyring, CID.parse(fixture.record!), {
+      identity: identityFromSecretKey(fixture.readerSecretKey!),
+    });
     expect(`0x${hex(dek)}`).toBe(fixture.dek);
   });
 
@@ -67,19 +71,29 @@ describe("keyring v2: classical and post-quantum recipients", () => {
     const pq = await generateXWingKeyPair();
     const dek = crypto.getRandomValues(new Uint8Array(32));
     const { keyring } = await sealKeyringV2(record, dek, [{ suite: "xwing", publicKey: pq.publicKey }]);
-    await expect(openAnyKeyring({ ...keyring, record: other.toString() }, other, { xwing: pq })).rejects.toBeInstanceOf(DecryptionError);
+    await expect(openAnyKeyring({ ...keyring, record: other.toString() }, other, { xwing: pq })).rejects.toBeInstanceOf(
+      DecryptionError,
+    );
     const entry = keyring.recipients[0]!;
     const flipped = `${entry.wrapped.slice(0, -2)}${entry.wrapped.endsWith("00") ? "01" : "00"}` as `0x${string}`;
-    await expect(openAnyKeyring({ ...keyring, recipients: [{ ...entry, wrapped: flipped }] }, record, { xwing: pq })).rejects.toBeInstanceOf(DecryptionError);
+    await expect(
+      openAnyKeyring({ ...keyring, recipients: [{ ...entry, wrapped: flipped }] }, record, { xwing: pq }),
+    ).rejects.toBeInstanceOf(DecryptionError);
     // The same sealed key under the v1 X25519 info does not open: a suite can't be swapped.
     const wrapped = await wrapKeyXWing(pq.publicKey, dek, new TextEncoder().encode("carechain/keyring/v2/x25519"));
-    await expect(unwrapKeyXWing(pq.secretKey, wrapped, new TextEncoder().encode("carechain/keyring/v2/xwing"))).rejects.toBeInstanceOf(DecryptionError);
+    await expect(
+      unwrapKeyXWing(pq.secretKey, wrapped, new TextEncoder().encode("carechain/keyring/v2/xwing")),
+    ).rejects.toBeInstanceOf(DecryptionError);
   });
 
   it("refuses malformed v2 keyrings and unknown versions", async () => {
     const record = await cidOf("r");
-    const { keyring } = await sealKeyringV2(record, new Uint8Array(32).fill(1), [{ suite: "xwing", publicKey: (await generateXWingKeyPair()).publicKey }]);
-    const json = JSON.parse(new TextDecoder().decode(encodeKeyringV2(keyring))) as { recipients: Record<string, string>[] } & Record<string, unknown>;
+    const { keyring } = await sealKeyringV2(record, new Uint8Array(32).fill(1), [
+      { suite: "xwing", publicKey: (await generateXWingKeyPair()).publicKey },
+    ]);
+    const json = JSON.parse(new TextDecoder().decode(encodeKeyringV2(keyring))) as {
+      recipients: Record<string, string>[];
+    } & Record<string, unknown>;
     const bad = (mutate: (k: typeof json) => void) => {
       const copy = structuredClone(json);
       mutate(copy);
@@ -100,11 +114,20 @@ describe("keyring v2: classical and post-quantum recipients", () => {
   it("bytes per recipient: X-Wing entries are about 2.4 KB, X25519 ones about 0.2 KB", async () => {
     const record = await cidOf("size");
     const dek = new Uint8Array(32).fill(9);
-    const size = async (recipients: Parameters<typeof sealKeyringV2>[2]) => encodeKeyringV2((await sealKeyringV2(record, dek, recipients)).keyring).length;
+    const size = async (recipients: Parameters<typeof sealKeyringV2>[2]) =>
+      encodeKeyringV2((await sealKeyringV2(record, dek, recipients)).keyring).length;
     const x = generateIdentity().publicKey;
     const p = (await generateXWingKeyPair()).publicKey;
-    const perClassical = (await size([{ suite: "x25519", publicKey: x }, { suite: "x25519", publicKey: generateIdentity().publicKey }])) - (await size([{ suite: "x25519", publicKey: x }]));
-    const perHybrid = (await size([{ suite: "x25519", publicKey: x }, { suite: "xwing", publicKey: p }])) - (await size([{ suite: "x25519", publicKey: x }]));
+    const perClassical =
+      (await size([
+        { suite: "x25519", publicKey: x },
+        { suite: "x25519", publicKey: generateIdentity().publicKey },
+      ])) - (await size([{ suite: "x25519", publicKey: x }]));
+    const perHybrid =
+      (await size([
+        { suite: "x25519", publicKey: x },
+        { suite: "xwing", publicKey: p },
+      ])) - (await size([{ suite: "x25519", publicKey: x }]));
     expect(perClassical).toBeGreaterThan(200);
     expect(perClassical).toBeLessThan(300);
     expect(perHybrid).toBeGreaterThan(2300);

@@ -31,8 +31,12 @@ describe("the X-Wing key wrap", () => {
     expect(pq.publicKey.length).toBe(XWING_PUBLIC_KEY_BYTES);
     expect(wrapped.enc.length).toBe(XWING_ENC_BYTES);
     expect(hex(await unwrapKeyXWing(pq.secretKey, wrapped, info))).toBe(hex(dek));
-    await expect(unwrapKeyXWing((await generateXWingKeyPair()).secretKey, wrapped, info)).rejects.toBeInstanceOf(DecryptionError);
-    await expect(unwrapKeyXWing(pq.secretKey, wrapped, new TextEncoder().encode("other"))).rejects.toBeInstanceOf(DecryptionError);
+    await expect(unwrapKeyXWing((await generateXWingKeyPair()).secretKey, wrapped, info)).rejects.toBeInstanceOf(
+      DecryptionError,
+    );
+    await expect(unwrapKeyXWing(pq.secretKey, wrapped, new TextEncoder().encode("other"))).rejects.toBeInstanceOf(
+      DecryptionError,
+    );
     await expect(wrapKeyXWing(new Uint8Array(32), dek, info)).rejects.toThrow(RangeError);
   });
 });
@@ -49,7 +53,9 @@ describe("post-quantum key documents", () => {
     expect(() => verifyPqKeyDocument(substitute, { digest, account })).toThrow(/commitment/);
     // Someone else's document, committed to by this account: names another account.
     const theirs = encodePqKeyDocument(Wallet.createRandom().address, pq.publicKey);
-    expect(() => verifyPqKeyDocument(theirs, { digest: pqKeyCommitment(theirs).digest, account })).toThrow(/another account/);
+    expect(() => verifyPqKeyDocument(theirs, { digest: pqKeyCommitment(theirs).digest, account })).toThrow(
+      /another account/,
+    );
   });
 
   it("the X-Wing key pair derives from the identity secret: the same on a new device", async () => {
