@@ -58,10 +58,42 @@ export default tseslint.config(
     rules: {
       // Numbers and bigints (`allowNumber` covers both) print exactly in a template literal; what the rule is for ("[object Object]",
       // "undefined", "null", an `any`) stays forbidden.
-      "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true }],
+      // A CID prints its canonical string form (base32 or base58btc); Error, URL and URLSearchParams are the rule's own
+      // defaults.
+      "@typescript-eslint/restrict-template-expressions": [
+        "error",
+        {
+          allowNumber: true,
+          allow: [
+            { from: "lib", name: ["Error", "URL", "URLSearchParams"] },
+            { from: "package", name: "CID", package: "multiformats" },
+          ],
+        },
+      ],
       // `expect(() => f()).toThrow()` and `(x) => void-returning(x)` callbacks are the idiom; a void value used in
       // any other expression is still reported.
       "@typescript-eslint/no-confusing-void-expression": ["error", { ignoreArrowShorthand: true }],
+      // `async` without `await` is deliberate here: it makes a synchronous throw (an argument check) a rejection and
+      // lets a plain value satisfy a Promise-returning interface (stores, signers, test doubles, async generators that
+      // yield from memory). Promises that are created and dropped are still caught by no-floating-promises and
+      // no-misused-promises.
+      "@typescript-eslint/require-await": "off",
+      // `a || b` on strings is how an empty environment variable or option falls back to its default; `??` would keep
+      // the empty string. For every other type `??` is required.
+      "@typescript-eslint/prefer-nullish-coalescing": ["error", { ignorePrimitives: { string: true } }],
+      // `_` names what must be bound but is not used (a drained iterator's values, a skipped tuple element).
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        {
+          argsIgnorePattern: "^_",
+          varsIgnorePattern: "^_",
+          caughtErrorsIgnorePattern: "^_",
+          destructuredArrayIgnorePattern: "^_",
+        },
+      ],
+      // An empty arrow function is a no-op callback written on purpose (`log: () => {}`); an empty named function or
+      // method is still reported.
+      "@typescript-eslint/no-empty-function": ["error", { allow: ["arrowFunctions"] }],
     },
   },
   {

@@ -29,7 +29,7 @@ export interface DeployWithIgnitionOptions {
  * @returns Addresses and chain id.
  */
 export async function deployWithIgnition(
-  connection: NetworkConnection<"generic">,
+  connection: NetworkConnection,
   options: DeployWithIgnitionOptions = {},
 ): Promise<CarechainDeployment> {
   const { ethers, ignition } = connection;

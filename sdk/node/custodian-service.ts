@@ -18,6 +18,7 @@ import { CONTRACT_ERROR_NAMES } from "../chain/revert.js";
 import { enumValue, PROVIDER_KINDS } from "../contracts/enums.js";
 import type { Carechain } from "../client/carechain.js";
 import { keyReleaseDigest, keyReleaseSigner, type KeyReleaseRequest } from "../client/custodian.js";
+import { CarechainError } from "../errors/base.js";
 import { ContractRevertError } from "../errors/contract.js";
 
 /** A running custodian service. */
@@ -127,7 +128,9 @@ export async function startCustodianService(options: CustodianServiceOptions): P
   if (requestTimeout < headersTimeout) throw new RangeError("requestTimeoutMs must be at least headersTimeoutMs");
 
   const { custodian } = options;
-  const chainId = (await custodian.contracts.directory.runner!.provider!.getNetwork()).chainId.toString();
+  const provider = custodian.contracts.directory.runner?.provider;
+  if (!provider) throw new CarechainError("CHAIN", "The custodian client's contracts have no provider to reach the chain.");
+  const chainId = (await provider.getNetwork()).chainId.toString();
   const registry = getAddress(await custodian.contracts.records.getAddress());
   const logPath = options.logPath ?? join(tmpdir(), `carechain-custodian-${Date.now()}-${process.pid}.jsonl`);
   const log = await openLog(logPath);
@@ -203,10 +206,11 @@ export async function startCustodianService(options: CustodianServiceOptions): P
     const declared = Number(req.headers["content-length"] ?? 0);
     if (!(declared <= maxBody)) return refuse(res, req, "BODY_TOO_LARGE", { detail: `content-length ${req.headers["content-length"]}` });
     const left = requestTimeout - (Date.now() - (connectedAt.get(req.socket) ?? Date.now()));
-    const body = await readBody(req, maxBody, Math.max(0, left));
-    if (body === "too large") return refuse(res, req, "BODY_TOO_LARGE");
-    if (body === "timeout") return refuse(res, req, "REQUEST_TIMEOUT");
-    const request = parseRequest(body);
+    const read = await readBody(req, maxBody, Math.max(0, left));
+    if (read.stopped !== undefined) {
+      return refuse(res, req, read.stopped === "too large" ? "BODY_TOO_LARGE" : "REQUEST_TIMEOUT");
+    }
+    const request = parseRequest(read.body);
     if (!request) return refuse(res, req, "MALFORMED");
     context.provider = request.provider;
     context.recordId = request.recordId;
@@ -233,7 +237,7 @@ export async function startCustodianService(options: CustodianServiceOptions): P
     const directory = custodian.contracts.directory;
     // (`provider` is also the name of the contract runner's provider: the function is reached by name.)
     const record = (await directory.getFunction("provider").staticCall(provider)) as { kind: bigint; suspended: boolean };
-    if (BigInt(record.kind) !== EMERGENCY_KIND || record.suspended) return refuse(res, req, "NOT_EMERGENCY_PROVIDER", context);
+    if (record.kind !== EMERGENCY_KIND || record.suspended) return refuse(res, req, "NOT_EMERGENCY_PROVIDER", context);
     let released: Awaited<ReturnType<Carechain["releaseEmergencyKey"]>>;
     try {
       released = await custodian.releaseEmergencyKey(request.recordId, provider, {
@@ -255,7 +259,7 @@ export async function startCustodianService(options: CustodianServiceOptions): P
   function withinRate(provider: string): boolean {
     const now = Date.now();
     const since = now - rate.windowSeconds * 1000;
-    for (const [key, times] of recent) if (times.at(-1)! < since) recent.delete(key);
+    for (const [key, times] of recent) if ((times.at(-1) ?? 0) < since) recent.delete(key);
     const times = (recent.get(provider) ?? []).filter((t) => t >= since);
     if (times.length >= rate.requests) {
       recent.set(provider, times);
@@ -282,23 +286,27 @@ export async function startCustodianService(options: CustodianServiceOptions): P
 }
 
 /** Reads the body up to `max` bytes within `timeoutMs`; stops reading (and says why) past either. */
-function readBody(req: IncomingMessage, max: number, timeoutMs: number): Promise<string | "too large" | "timeout"> {
+function readBody(
+  req: IncomingMessage,
+  max: number,
+  timeoutMs: number,
+): Promise<{ stopped?: undefined; body: string } | { stopped: "too large" | "timeout" }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let length = 0;
-    const finish = (value: string) => {
+    const finish = (value: { stopped?: undefined; body: string } | { stopped: "too large" | "timeout" }) => {
       clearTimeout(timer);
       req.removeAllListeners("data");
       req.pause();
       resolve(value);
     };
-    const timer = setTimeout(() => finish("timeout"), timeoutMs);
+    const timer = setTimeout(() => finish({ stopped: "timeout" }), timeoutMs);
     req.on("data", (chunk: Buffer) => {
       length += chunk.length;
-      if (length > max) return finish("too large");
+      if (length > max) { finish({ stopped: "too large" }); return; }
       chunks.push(chunk);
     });
-    req.once("end", () => finish(Buffer.concat(chunks).toString("utf8")));
+    req.once("end", () => finish({ body: Buffer.concat(chunks).toString("utf8") }));
     req.once("error", (error) => {
       clearTimeout(timer);
       reject(error);
@@ -308,10 +316,10 @@ function readBody(req: IncomingMessage, max: number, timeoutMs: number): Promise
 
 function parseRequest(body: string): KeyReleaseRequest | undefined {
   try {
-    const r = JSON.parse(body) as Partial<KeyReleaseRequest>;
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed !== "object" || parsed === null) return undefined;
+    const r = parsed as Partial<KeyReleaseRequest>;
     const ok =
-      typeof r === "object" &&
-      r !== null &&
       typeof r.chainId === "string" &&
       /^[0-9]{1,20}$/.test(r.chainId) &&
       typeof r.registry === "string" &&
@@ -325,8 +333,8 @@ function parseRequest(body: string): KeyReleaseRequest | undefined {
       /^0x[0-9a-fA-F]{128,130}$/.test(r.signature) &&
       (r.batch === undefined || isBatch(r.batch));
     if (!ok) return undefined;
-    getAddress(r.registry!); // throws on a bad checksum
-    getAddress(r.provider!);
+    getAddress(r.registry); // throws on a bad checksum
+    getAddress(r.provider);
     return r as KeyReleaseRequest;
   } catch {
     return undefined;

@@ -202,7 +202,7 @@ export class KuboBlobStore implements BlobStore {
   }
 
   #unreachable(command: string, cid: CID, cause: unknown): StoreUnavailableError {
-    const timedOut = (cause as Error)?.name === "TimeoutError";
+    const timedOut = cause instanceof Error && cause.name === "TimeoutError";
     return new StoreUnavailableError(
       timedOut ? "The IPFS node did not answer in time." : "The IPFS node cannot be reached.",
       { details: `cid=${cid}; ${command} at ${this.url}: ${describe(cause)}`, cause },
@@ -254,7 +254,9 @@ function describe(error: unknown): string {
   const parts: string[] = [];
   for (let e: unknown = error; e && parts.length < 4; e = (e as { cause?: unknown }).cause) {
     const { code, message } = e as { code?: string; message?: string };
-    parts.push(code ? `${code}: ${message}` : String(message ?? e));
+    const thrown: unknown = e; // a string, a number, or an object without a message
+    const text = message ?? (typeof thrown === "object" ? "an error without a message" : String(thrown));
+    parts.push(code ? `${code}: ${text}` : text);
   }
   return parts.join(" ← ");
 }

@@ -284,13 +284,13 @@ describe("writes exactly once behind a chaos proxy, against a hardhat node", () 
       const lines: string[] = [];
       let stderr = "";
       let partial = "";
-      child.stdout!.on("data", (c: Buffer) => {
+      child.stdout.on("data", (c: Buffer) => {
         const text = partial + c.toString();
         const parts = text.split("\n");
         partial = parts.pop()!;
         lines.push(...parts);
       });
-      child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+      child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
       const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
       return { child, lines, exited, stderr: () => stderr };
     };

@@ -231,7 +231,7 @@ describe("faults without loss, against a real hardhat node", () => {
     // Only the original author or the patient may amend (docs/records.md): those two race.
     const outcomes = await Promise.allSettled([hospital.amendRecord(a.recordId, heartRate(112)), patient.amendRecord(a.recordId, heartRate(113))]);
     expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
-    const loser = outcomes.find((o) => o.status === "rejected") as PromiseRejectedResult;
+    const loser = outcomes.find((o) => o.status === "rejected")!;
     expect(loser.reason).toBeInstanceOf(RecordAlreadyAmendedError);
     expect(await hospital.pendingWrites()).toEqual([]);
     expect(await patient.pendingWrites()).toEqual([]);

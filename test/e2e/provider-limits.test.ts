@@ -93,7 +93,7 @@ describe("the client under hosted-provider limits, on a long chain", () => {
 
     // The same questions, straight to the node (no limits) and through the proxy.
     const straight = await client(direct, 3, identities.patient);
-    const comparisons: Array<[string, (c: Carechain) => Promise<unknown>]> = [
+    const comparisons: [string, (c: Carechain) => Promise<unknown>][] = [
       ["listGrants", (c) => c.listGrants(p)],
       ["auditTrail", (c) => c.auditTrail(p)],
       ["listRecords", (c) => c.listRecords(p)],

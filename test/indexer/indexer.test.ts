@@ -90,7 +90,7 @@ describe.skipIf(missing !== undefined)("the indexer (PGlite)", () => {
       }),
     });
     const { data } = (await response.json()) as {
-      data: { delegates: { items: Array<Record<string, unknown>> }; cancelledNonces: { items: Array<Record<string, unknown>> } };
+      data: { delegates: { items: Record<string, unknown>[] }; cancelledNonces: { items: Record<string, unknown>[] } };
     };
     const proxy = await world.proxy.address();
     // (Ponder keeps hex columns, addresses included, in lower case; HttpIndexSource checksums what it returns.)

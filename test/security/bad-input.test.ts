@@ -879,7 +879,7 @@ describe("(g) deployments: DeploymentError", () => {
       fc.asyncProperty(fc.bigInt({ min: 0n, max: 2n ** 64n }), async (chainId) => {
         if (chainId === deployment.chainId) return;
         const error = await deploymentError(connectContracts({ ...deployment, chainId }, provider));
-        if (!/another chain/.test(error.shortMessage)) throw new PropertyViolation(error.shortMessage);
+        if (!error.shortMessage.includes('another chain')) throw new PropertyViolation(error.shortMessage);
       }),
       params(25, 60),
     );

@@ -11,7 +11,7 @@ import { freePort, startHardhatNode, stop } from "../../helpers/processes.js";
 const PROVIDERS = 24;
 
 /** Each event as the comparison sees it: where it is and what it says. */
-const shape = (logs: ReadonlyArray<{ blockNumber: number; index: number; eventName: string; args: ArrayLike<unknown> }>) =>
+const shape = (logs: readonly { blockNumber: number; index: number; eventName: string; args: ArrayLike<unknown> }[]) =>
   logs.map((l) => [l.blockNumber, l.index, l.eventName, ...Array.from(l.args, String)].join(" "));
 
 describe("LogReader: every log, under hosted-provider limits, on a chain with 200,000+ blocks", () => {
@@ -73,8 +73,8 @@ describe("LogReader: every log, under hosted-provider limits, on a chain with 20
 
     const t = await throughProxy({ maxBlockRange: 2_000, maxResults: 3, every429: 9, burst429: 2, everyTimeout: 23, timeoutHoldMs: 700 });
     try {
-      const all = await t.reader.query<EventLog>(t.read, t.read.filters.ProviderRegistered(), 0, head);
-      const one = await t.reader.query<EventLog>(t.read, t.read.filters.ProviderSuspended(providers[10]), 0);
+      const all = await t.reader.query(t.read, t.read.filters.ProviderRegistered(), 0, head);
+      const one = await t.reader.query(t.read, t.read.filters.ProviderSuspended(providers[10]), 0);
       expect(shape(all)).toEqual(expectedAll);
       expect(shape(one)).toEqual(expectedOne);
       // The limits were really in the way, and the reader went around each of them.

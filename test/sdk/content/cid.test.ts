@@ -38,7 +38,7 @@ const rawSingleBlock = data.vectors.filter(
   (v) =>
     v.kind === "file" &&
     v.params.cid_version === 1 &&
-    v.params.raw_leaves === true &&
+    v.params.raw_leaves &&
     v.params.hash === "sha2-256" &&
     v.input.type === "utf8" &&
     v.input.size_bytes < 262_144,

@@ -22,7 +22,7 @@ import { indexValueSets } from "../../../sdk/fhir/strict/value-sets.js";
 import { sharedData } from "../_support.js";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
+type JsonObject = Record<string, Json>;
 type Path = readonly (string | number)[];
 
 /** A validation outcome, compared between the two phases. */
