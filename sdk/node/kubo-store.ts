@@ -254,8 +254,7 @@ function describe(error: unknown): string {
   const parts: string[] = [];
   for (let e: unknown = error; e && parts.length < 4; e = (e as { cause?: unknown }).cause) {
     const { code, message } = e as { code?: string; message?: string };
-    const thrown: unknown = e; // a string, a number, or an object without a message
-    const text = message ?? (typeof thrown === "object" ? "an error without a message" : String(thrown));
+    const text = message ?? (typeof e === "string" || typeof e === "number" ? String(e) : "an error without a message");
     parts.push(code ? `${code}: ${text}` : text);
   }
   return parts.join(" ← ");
