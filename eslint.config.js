@@ -22,6 +22,7 @@ const nodeGlobals = {
   AbortController: "readonly",
   AbortSignal: "readonly",
   crypto: "readonly",
+  performance: "readonly",
 };
 const commonJsGlobals = { require: "readonly", module: "writable", exports: "writable", __dirname: "readonly" };
 const browserGlobals = { window: "readonly", document: "readonly", location: "readonly", HTMLElement: "readonly" };

@@ -17,7 +17,7 @@ import minorGuardian from "../../scripts/scenarios/minor-guardian.js";
 
 /** Runs a scenario on a fresh in-process chain with a memory store. */
 async function run(options: Omit<RunPilotOptions, "connection" | "store" | "log">) {
-  const connection = await network.connect();
+  const connection = await network.create();
   try {
     return await runPilot({ ...options, connection, store: new MemoryBlobStore(), log: () => {} });
   } finally {

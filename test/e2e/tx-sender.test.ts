@@ -199,7 +199,7 @@ describe("transactions from ethers Wallets on a default JsonRpcProvider, against
     expect(nonceSourceOf(signer)).toBe("signer");
     expect(nonceSourceOf(new Wallet(Wallet.createRandom().privateKey))).toBe("local");
     expect(nonceSourceOf(new NonceManager(new Wallet(Wallet.createRandom().privateKey, direct)))).toBe("signer");
-    const connection = await network.connect();
+    const connection = await network.create();
     try {
       expect(nonceSourceOf((await connection.ethers.getSigners())[0]!)).toBe("signer"); // Hardhat's signers
     } finally {

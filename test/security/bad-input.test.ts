@@ -850,11 +850,11 @@ describe("(f) oversized inputs", () => {
 
 describe("(g) deployments: DeploymentError", () => {
   let deployment: CarechainDeployment;
-  let provider: Awaited<ReturnType<typeof network.connect>>["ethers"]["provider"];
+  let provider: Awaited<ReturnType<typeof network.create>>["ethers"]["provider"];
   let signer: Awaited<ReturnType<typeof provider.getSigner>>;
 
   beforeAll(async () => {
-    const connection = await network.connect();
+    const connection = await network.create();
     deployment = await deployWithIgnition(connection);
     provider = connection.ethers.provider;
     signer = await provider.getSigner(7);
