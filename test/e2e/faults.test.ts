@@ -26,6 +26,7 @@ import { ConsentRegistry__factory, Directory__factory, RecordRegistry__factory }
 import { heartRate } from "../helpers/fixtures.js";
 import { freePort, startHardhatNode, stop } from "../helpers/processes.js";
 import { RpcProxy } from "../helpers/proxy.js";
+import { ifAssigned } from "../helpers/teardown.js";
 
 /** A store that runs a hook after each put: where a test injects a fault between storing and anchoring. */
 class HookedStore extends MemoryBlobStore {
@@ -68,9 +69,9 @@ describe("faults without loss, against a real hardhat node", () => {
   });
 
   afterAll(async () => {
-    await proxy?.stop();
-    direct?.destroy();
-    if (node) await stop(node);
+    await ifAssigned(proxy)?.stop();
+    ifAssigned(direct)?.destroy();
+    if (ifAssigned(node)) await stop(node);
     if (journalDir) await rm(journalDir, { recursive: true, force: true });
   });
 
@@ -188,7 +189,7 @@ describe("faults without loss, against a real hardhat node", () => {
     store.failPuts = true;
     const failed = await hospital.addRecord(patientAddress, heartRate(104)).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(WriteError);
-    expect(failed).toMatchObject({ stage: "store", mayHaveLanded: false, recordId: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
+    expect(failed).toMatchObject({ stage: "store", mayHaveLanded: false, recordId: expect.stringMatching(/^0x[0-9a-f]{64}$/) as unknown });
     expect((failed as WriteError).cause).toBeInstanceOf(StoreUnavailableError);
     store.failPuts = false;
     expect(await hospital.pendingWrites()).toEqual([]);

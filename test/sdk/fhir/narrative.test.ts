@@ -128,7 +128,8 @@ function dangers(markup: string): string[] {
       }
       for (const { name, value } of element.attrs) {
         if (/^on/i.test(name)) found.push(`${name} on <${element.tagName}>`);
-        const url = value.replace(/[\u0000-\u0020\u007f]+/g, "").toLowerCase();
+        // eslint-disable-next-line no-control-regex -- drops the control characters a browser ignores in a URL
+    const url = value.replace(/[\u0000-\u0020\u007f]+/g, "").toLowerCase();
         const raster = element.tagName === "img" && name === "src" && /^data:image\/(png|jpe?g|gif|webp|bmp)[;,]/.test(url);
         const urlAttribute = /^(href|src|srcset|action|formaction|xlink:href|cite|longdesc|usemap|background|poster|data|content)$/.test(name);
         if (urlAttribute && (/^(javascript|vbscript|livescript):/.test(url) || (url.startsWith("data:") && !raster))) found.push(`${name}=${value}`);
