@@ -78,11 +78,19 @@ export function parseLcov(text: string, prefix = "contracts/"): FileCoverage[] {
       const taken = value.split(",")[3] ?? "-";
       brda.found++;
       if (taken !== "-" && Number(taken) > 0) brda.hit++;
-    } else if (key === "LF") (current.linesFound = Number(value)), (explicit.lf = true);
-    else if (key === "LH") (current.linesHit = Number(value)), (explicit.lh = true);
-    else if (key === "BRF") (current.branchesFound = Number(value)), (explicit.brf = true);
-    else if (key === "BRH") (current.branchesHit = Number(value)), (explicit.brh = true);
-    else if (key === "end_of_record") {
+    } else if (key === "LF") {
+      current.linesFound = Number(value);
+      explicit.lf = true;
+    } else if (key === "LH") {
+      current.linesHit = Number(value);
+      explicit.lh = true;
+    } else if (key === "BRF") {
+      current.branchesFound = Number(value);
+      explicit.brf = true;
+    } else if (key === "BRH") {
+      current.branchesHit = Number(value);
+      explicit.brh = true;
+    } else if (key === "end_of_record") {
       // Summary lines win; fall back to counting DA / BRDA lines when a writer omits them.
       if (!explicit.lf) current.linesFound = da.found;
       if (!explicit.lh) current.linesHit = da.hit;
@@ -102,6 +110,7 @@ export function parseLcov(text: string, prefix = "contracts/"): FileCoverage[] {
 export function parseStatementTable(text: string): { files: Map<string, number>; total?: number } {
   const files = new Map<string, number>();
   let total: number | undefined;
+  // eslint-disable-next-line no-control-regex -- strips the ANSI colour codes (ESC [ ... m) of the reporter's output
   const plain = text.replace(/\u001b\[[0-9;]*m/g, "");
   for (const line of plain.split(/\r?\n/)) {
     const cells = line

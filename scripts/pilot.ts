@@ -67,7 +67,7 @@ if (values.indexer || values["rpc-limits"]) {
 let outcome: Awaited<ReturnType<typeof runPilot>>;
 const deploymentId = `pilot-${Date.now()}`;
 try {
-  const connection = await network.connect(
+  const connection = await network.create(
     chain ? { network: "localhost", override: { url: chain.rpcUrl } } : values.network ? { network: values.network } : undefined,
   );
   const chainId = (await connection.ethers.provider.getNetwork()).chainId;

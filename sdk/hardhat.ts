@@ -24,12 +24,12 @@ export interface DeployWithIgnitionOptions {
 /**
  * Deploys the Carechain contracts with Hardhat Ignition on a Hardhat network connection (in-process or JSON-RPC)
  * and returns the deployment the SDK connects to. Outside Hardhat, use `deployCarechain(signer)` from `carechain`.
- * @param connection - From `await network.connect()`.
+ * @param connection - From `await network.create()`.
  * @param options - Ignition parameters and deployment id.
  * @returns Addresses and chain id.
  */
 export async function deployWithIgnition(
-  connection: NetworkConnection<"generic">,
+  connection: NetworkConnection,
   options: DeployWithIgnitionOptions = {},
 ): Promise<CarechainDeployment> {
   const { ethers, ignition } = connection;

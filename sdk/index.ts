@@ -223,6 +223,7 @@ export {
 } from "./crypto/envelope.js";
 export {
   deriveIdentity,
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- public until legacy identities are migrated
   deriveLegacyIdentity,
   generateIdentity,
   IDENTITY_DOMAIN_NAME,
@@ -231,6 +232,7 @@ export {
   IDENTITY_TYPES,
   identityFromSecretKey,
   identityFromSignature,
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- public until legacy identities are migrated
   identityMessage,
   identityTypedData,
   publicKeyHex,

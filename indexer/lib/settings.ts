@@ -81,7 +81,7 @@ function deploymentJson(env: NodeJS.ProcessEnv): Record<string, unknown> {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new Error(`carechain-indexer: ${source} is not JSON: ${(error as Error).message}`);
+    throw new Error(`carechain-indexer: ${source} is not JSON: ${(error as Error).message}`, { cause: error });
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new Error(`carechain-indexer: ${source} must hold a JSON object`);

@@ -22,7 +22,7 @@ ponder.on("ConsentRegistry:ConsentGranted", async ({ event, context }) => {
   const current = {
     readMask: terms.readMask,
     writeMask: terms.writeMask,
-    purposes: Number(terms.purposes),
+    purposes: terms.purposes,
     expiresAt: terms.expiresAt,
     actor,
     revoked: false,
@@ -38,7 +38,7 @@ ponder.on("ConsentRegistry:ConsentGranted", async ({ event, context }) => {
     kind: "granted",
     readMask: terms.readMask,
     writeMask: terms.writeMask,
-    purposes: Number(terms.purposes),
+    purposes: terms.purposes,
     expiresAt: terms.expiresAt,
     ...at,
   });
@@ -66,7 +66,7 @@ ponder.on("ConsentRegistry:ConsentRevoked", async ({ event, context }) => {
 ponder.on("ConsentRegistry:DelegateAdded", async ({ event, context }) => {
   const { patient: p, delegate: d, actor, kind } = event.args;
   const row = {
-    kind: Number(kind),
+    kind,
     actor,
     confirmed: actor === p,
     active: true,

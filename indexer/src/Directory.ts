@@ -38,7 +38,7 @@ ponder.on("Directory:ProviderRegistered", async ({ event, context }) => {
   const at = position(event);
   await context.db.insert(provider).values({
     address: event.args.provider,
-    kind: Number(event.args.kind),
+    kind: event.args.kind,
     encryptionKey: event.args.encryptionKey,
     suspended: false,
     registrar: event.args.registrar,

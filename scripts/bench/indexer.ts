@@ -23,7 +23,7 @@ export interface IndexerBenchOptions {
   readonly patients: number;
 }
 
-type Encoded = { topics: string[]; data: string };
+interface Encoded { topics: string[]; data: string }
 
 /** Calldata of LogEmitter: [uint8 topicCount][topics][uint16 dataLength][data] per log. */
 function packLogs(logs: Encoded[]): string {
@@ -170,7 +170,7 @@ export async function indexerMetrics(options: IndexerBenchOptions): Promise<Metr
     const factory = new ContractFactory(emitter.abi as never, emitter.bytecode, signer);
     let nonce = await provider.getTransactionCount(await signer.getAddress(), "pending");
     const deployed: Record<"directory" | "consent" | "records", string> = { directory: "", consent: "", records: "" };
-    for (const key of Object.keys(deployed) as Array<keyof typeof deployed>) {
+    for (const key of Object.keys(deployed) as (keyof typeof deployed)[]) {
       const contract = await factory.deploy({ nonce: nonce++ });
       await contract.waitForDeployment();
       deployed[key] = getAddress(await contract.getAddress());
@@ -210,7 +210,7 @@ export async function indexerMetrics(options: IndexerBenchOptions): Promise<Metr
       events++;
       if (sizes[item.to]! > 96_000) await flush(item.to);
     }
-    for (const to of Object.keys(deployed) as Array<keyof typeof deployed>) await flush(to);
+    for (const to of Object.keys(deployed) as (keyof typeof deployed)[]) await flush(to);
     const receipt = await provider.waitForTransaction(lastHash);
     if (receipt?.status !== 1) throw new Error("bench indexer: an emitting transaction failed");
     const head = await provider.getBlockNumber();

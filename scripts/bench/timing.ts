@@ -12,7 +12,7 @@ export function median(values: readonly number[]): number {
 export async function runsPerSecond(fn: () => unknown, minMs: number, minRuns = 1): Promise<number> {
   let runs = 0;
   const start = performance.now();
-  let elapsed = 0;
+  let elapsed: number;
   do {
     const result = fn();
     if (result instanceof Promise) await result;

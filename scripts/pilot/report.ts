@@ -129,7 +129,7 @@ export function renderMarkdown(r: PilotReport): string {
     `- Steps: ${r.steps.filter((s) => s.ok).length} of ${r.steps.length} as expected.`,
     `- Privacy scan: ${r.privacy.findings.length} finding(s) in ${r.privacy.scannedBytes.toLocaleString("en-US")} bytes of ` +
       `calldata and events of ${r.privacy.transactions} transactions` +
-      (r.privacy.storageSkipped ? ` (contract storage not scanned: ${r.privacy.storageSkipped})` : ` and ${(r.privacy.storageSlots ?? 0).toLocaleString("en-US")} contract storage slots`) +
+      (r.privacy.storageSkipped ? ` (contract storage not scanned: ${r.privacy.storageSkipped})` : ` and ${r.privacy.storageSlots.toLocaleString("en-US")} contract storage slots`) +
       `, for ${r.privacy.needles} identifying strings.`,
     `- Integrity: ${r.integrity.checked} record(s) re-fetched and verified against their CIDs, ${r.integrity.failures.length} failure(s); ` +
       `${r.integrity.tamperCaught} planted tamper(s) caught.`,

@@ -14,7 +14,7 @@ import { identifyingStrings, syntheticPatient } from "./synthetic.js";
 /** What {@link runPilot} needs. */
 export interface RunPilotOptions {
   readonly scenario: Scenario;
-  readonly connection: NetworkConnection<"generic">;
+  readonly connection: NetworkConnection;
   readonly store: BlobStore;
   readonly patients?: number;
   readonly seed?: number;

@@ -72,7 +72,7 @@ export interface Actor {
 
 /** Everything a scenario needs; created by the pilot runner. */
 export interface PilotOptions {
-  readonly connection: NetworkConnection<"generic">;
+  readonly connection: NetworkConnection;
   readonly deployment: CarechainDeployment;
   readonly store: BlobStore;
   readonly validator: FhirValidator;

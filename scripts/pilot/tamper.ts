@@ -19,7 +19,9 @@ export async function tamperBlob(store: BlobStore, cid: CID): Promise<() => Prom
   }
   if (store instanceof FileSystemBlobStore) {
     await writeFile(store.pathOf(cid), altered);
-    return async () => void (await store.put(original));
+    return async () => {
+      await store.put(original);
+    };
   }
   throw new TypeError("tamperBlob: only the memory and filesystem stores can be tampered with here");
 }

@@ -37,7 +37,8 @@ export default defineScenario({
         patient.client.setEmergencyCategories(["Allergies", "Medications", "VitalSigns"]),
       );
       // Keys follow the categories at write time: a vital-signs record written from now on is wrapped for the custodian.
-      const triage = pilot.input(triageHeartRate(String(data.patient(0).patient.id ?? "1"), (await now(pilot)) * 1000));
+      const { id } = data.patient(0).patient;
+      const triage = pilot.input(triageHeartRate(typeof id === "string" ? id : "1", (await now(pilot)) * 1000));
       const added = await pilot.step("add vital signs (now an emergency category)", hospital.name, () =>
         hospital.client.addRecord(patient.address, triage),
       );

@@ -96,7 +96,7 @@ export async function connectContracts(
     records: new Contract(deployment.recordRegistry, RECORD_REGISTRY_ABI, runner) as unknown as RecordRegistry,
   };
   // The contracts must be wired to each other as deployed: catches swapped or foreign addresses up front.
-  let wired = false;
+  let wired: boolean;
   try {
     wired =
       (await contracts.consent.directory()) === deployment.directory &&

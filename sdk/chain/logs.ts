@@ -35,12 +35,12 @@ export interface LogReaderOptions {
 /** The filter of one query: an address and topics, as `eth_getLogs` takes them. */
 export interface LogFilter {
   readonly address: string | readonly string[];
-  readonly topics: ReadonlyArray<string | null | readonly string[]>;
+  readonly topics: readonly (string | null | readonly string[])[];
 }
 
 /** A typed event filter of a contract (`contract.filters.Event(...)`), as TypeChain and ethers build it. */
 export interface EventFilterLike {
-  getTopicFilter(): Promise<Array<null | string | Array<string>>>;
+  getTopicFilter(): Promise<(null | string | string[])[]>;
   readonly fragment: unknown;
 }
 
@@ -77,7 +77,7 @@ export class LogReader {
   /** The largest page the provider's block-range cap allows, once a refusal told (or hinted at) it. */
   #ceiling: number;
   #inFlight = 0;
-  readonly #waiting: Array<() => void> = [];
+  readonly #waiting: (() => void)[] = [];
   /** Counters since the reader was made. */
   readonly stats: LogReaderStats = { requests: 0, splits: 0, retries: 0 };
 
@@ -115,7 +115,7 @@ export class LogReader {
     event: TypedDeferredTopicFilter<E>,
     fromBlock: number,
     toBlock?: number | "latest",
-  ): Promise<Array<TypedEventLog<E>>>;
+  ): Promise<TypedEventLog<E>[]>;
   async query<E extends EventLog = EventLog>(
     contract: BaseContract,
     event: EventFilterLike,
@@ -169,7 +169,7 @@ export class LogReader {
         const logs = await this.#withRetries("eth_getLogs", () =>
           this.#provider.getLogs({
             address: filter.address as string | string[],
-            topics: filter.topics as Array<string | null | string[]>,
+            topics: filter.topics as (string | null | string[])[],
             fromBlock: from,
             toBlock: to,
           }),
@@ -287,7 +287,7 @@ function textOf(error: unknown): string {
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message.split("\n")[0]! : String(error);
+  return error instanceof Error ? (error.message.split("\n", 1)[0] ?? "") : String(error);
 }
 
 /**

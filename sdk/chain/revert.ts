@@ -33,7 +33,9 @@ export function decodeRevert(data: string, cause?: unknown): ContractRevertError
   }
   if (!parsed) return new UnknownRevertError("Unknown", { data }, { cause });
   const args: Record<string, unknown> = {};
-  parsed.fragment.inputs.forEach((input, i) => (args[input.name || String(i)] = parsed.args[i]));
+  parsed.fragment.inputs.forEach((input, i) => {
+    args[input.name || String(i)] = parsed.args[i] as unknown;
+  });
   const cls = REVERT_ERRORS.get(parsed.name);
   return cls ? new cls(args, { cause }) : new UnknownRevertError(parsed.name, args, { cause });
 }

@@ -12,6 +12,7 @@ import {
   isError,
   JsonRpcApiProvider,
   JsonRpcSigner,
+  keccak256,
   NonceManager,
   Transaction,
   type ContractTransactionResponse,
@@ -24,8 +25,7 @@ import {
 } from "ethers";
 
 import { CarechainError } from "../errors/base.js";
-import { UnknownRevertError, type ContractRevertError } from "../errors/contract.js";
-import type { TransactionError } from "../errors/transaction.js";
+import { UnknownRevertError } from "../errors/contract.js";
 import { waitForReceipt } from "./receipts.js";
 import { revertErrorOf } from "./revert.js";
 import { certainlyRefused, codeOf, isNonceError, nodeMessageOf, nonceOfRequest, transactionError } from "./send-errors.js";
@@ -80,7 +80,7 @@ export function nonceSourceOf(signer: Signer): NonceSource {
  * {@link Carechain} binds its contracts to one, so `client.contracts.*` sends share the queue too; wrap your own
  * signer with {@link queuedSigner} when your code sends from the same account beside the SDK.
  */
-export class QueuedSigner extends AbstractSigner {
+export class QueuedSigner extends AbstractSigner<Provider> {
   /** The wrapped signer. */
   readonly signer: Signer;
   /** Who picks the nonces (see {@link NonceSource}). */
@@ -207,8 +207,8 @@ export class QueuedSigner extends AbstractSigner {
     const populated = await wallet.populateTransaction(tx);
     delete populated.from;
     const signed = await wallet.signTransaction(Transaction.from(populated));
-    const hash = Transaction.from(signed).hash!;
-    const provider = this.provider!;
+    const hash = keccak256(signed); // a signed transaction's hash: keccak-256 of its serialized bytes
+    const provider = this.provider;
     for (let attempt = 1; ; attempt++) {
       try {
         return await provider.broadcastTransaction(signed);
@@ -226,9 +226,13 @@ export class QueuedSigner extends AbstractSigner {
   /** The account's pending transaction count, straight from the node (past the provider's 250 ms request cache). */
   async #pendingCount(): Promise<number> {
     const address = await this.getAddress();
-    const provider = this.provider!;
+    const provider = this.provider;
     if (provider instanceof JsonRpcApiProvider) {
-      return Number(BigInt(await provider.send("eth_getTransactionCount", [address, "pending"])));
+      const count: unknown = await provider.send("eth_getTransactionCount", [address, "pending"]);
+      if (typeof count !== "string" || !/^0x[0-9a-f]+$/i.test(count)) {
+        throw new CarechainError("CHAIN", `The node answered eth_getTransactionCount with ${JSON.stringify(count)}, not a quantity.`);
+      }
+      return Number(BigInt(count));
     }
     return provider.getTransactionCount(address, "pending");
   }
@@ -236,7 +240,7 @@ export class QueuedSigner extends AbstractSigner {
   #accountQueue(): Promise<AccountQueue> {
     if (!this.#queue) {
       const lookup = (async () => {
-        const [{ chainId }, address] = await Promise.all([this.provider!.getNetwork(), this.getAddress()]);
+        const [{ chainId }, address] = await Promise.all([this.provider.getNetwork(), this.getAddress()]);
         const key = `${chainId}:${getAddress(address)}`;
         let queue = QUEUES.get(key);
         if (!queue) QUEUES.set(key, (queue = { tail: Promise.resolve(), next: undefined }));
@@ -300,7 +304,7 @@ export async function sendAndConfirm(
     throw await transactionFailure(action, sender, error);
   }
   try {
-    const receipt = await waitForReceipt(sender.provider!, response.hash, { timeoutMs: minedTimeoutMs });
+    const receipt = await waitForReceipt(sender.provider, response.hash, { timeoutMs: minedTimeoutMs });
     if (receipt.status === 0) {
       throw new UnknownRevertError("Unknown", {}, { cause: new Error(`${action} reverted in block ${receipt.blockNumber}`) });
     }

@@ -2,7 +2,7 @@ import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
 
-import { equalBytes } from "../crypto/bytes.js";
+import { checkBytes, equalBytes } from "../crypto/bytes.js";
 import { IntegrityError } from "../errors/data.js";
 
 /** Multicodec of UnixFS / dag-pb nodes (large files). */
@@ -36,7 +36,7 @@ export function toCid(value: CID | string | Uint8Array): CID {
     if (!cid && typeof value === "string") cid = CID.parse(value);
     if (!cid && value instanceof Uint8Array) cid = CID.decode(value);
   } catch (cause) {
-    throw new TypeError(`cid: not a valid CID (${String(cause)})`);
+    throw new TypeError(`cid: not a valid CID (${String(cause)})`, { cause });
   }
   if (!cid) throw new TypeError("cid: expected a CID, a CID string or CID bytes");
   if (cid.multihash.code === sha256.code && cid.multihash.digest.length !== 32) {
@@ -55,7 +55,7 @@ export function toCid(value: CID | string | Uint8Array): CID {
  */
 export async function verifyCid(cid: CID, bytes: Uint8Array): Promise<Uint8Array> {
   if (!CID.asCID(cid)) throw new TypeError("cid: expected a CID object (use toCid to normalise)");
-  if (!(bytes instanceof Uint8Array)) throw new TypeError(`bytes: expected Uint8Array, got ${bytes === null ? "null" : typeof bytes}`);
+  checkBytes("bytes", bytes);
   if (cid.multihash.code !== sha256.code) {
     throw new IntegrityError("Only sha2-256 CIDs can be verified.", { details: `cid=${cid}` });
   }

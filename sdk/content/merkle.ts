@@ -19,6 +19,13 @@ function nodeHash(a: string, b: string): string {
   return keccak256(concat(compare(a, b) <= 0 ? [a, b] : [b, a]));
 }
 
+/** The node at `index` of a complete tree (filled from the leaves up before it is read: a gap is a bug here). */
+function nodeAt(tree: readonly string[], index: number): string {
+  const node = tree[index];
+  if (node === undefined) throw new Error(`StandardMerkleTree: no node at index ${index}`);
+  return node;
+}
+
 function compare(a: string, b: string): number {
   // Equal-length hex compares as its bytes do (lower-cased: `0xAB` and `0xab` are one value).
   if (a.length === b.length && a.startsWith("0x") && b.startsWith("0x")) {
@@ -27,7 +34,10 @@ function compare(a: string, b: string): number {
   }
   const x = getBytes(a);
   const y = getBytes(b);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const difference = (x[i] ?? 0) - (y[i] ?? 0); // both defined below the shorter length
+    if (difference !== 0) return difference;
+  }
   return x.length - y.length;
 }
 
@@ -68,7 +78,7 @@ export class StandardMerkleTree<T extends readonly unknown[]> {
       tree[tree.length - 1 - i] = leaf.hash;
       treeIndex[leaf.index] = tree.length - 1 - i;
     });
-    for (let i = tree.length - 1 - hashed.length; i >= 0; i--) tree[i] = nodeHash(tree[2 * i + 1]!, tree[2 * i + 2]!);
+    for (let i = tree.length - 1 - hashed.length; i >= 0; i--) tree[i] = nodeHash(nodeAt(tree, 2 * i + 1), nodeAt(tree, 2 * i + 2));
     return new StandardMerkleTree(tree, treeIndex, values, encoding);
   }
 
@@ -82,7 +92,7 @@ export class StandardMerkleTree<T extends readonly unknown[]> {
 
   /** The root (0x hex, 32 bytes). */
   get root(): string {
-    return this.#tree[0]!;
+    return nodeAt(this.#tree, 0);
   }
 
   /**
@@ -94,7 +104,7 @@ export class StandardMerkleTree<T extends readonly unknown[]> {
     if (i === undefined) throw new RangeError(`StandardMerkleTree.getProof: no leaf at index ${index}`);
     const proof: string[] = [];
     while (i > 0) {
-      proof.push(this.#tree[i % 2 === 1 ? i + 1 : i - 1]!);
+      proof.push(nodeAt(this.#tree, i % 2 === 1 ? i + 1 : i - 1));
       i = Math.floor((i - 1) / 2);
     }
     return proof;

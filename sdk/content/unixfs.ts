@@ -85,12 +85,13 @@ export interface UnixfsImportResult {
  * @throws {TypeError} On an unknown profile name or out-of-range parameters.
  */
 export function unixfsParams(profile: UnixfsProfileName | UnixfsParams = DEFAULT_UNIXFS_PROFILE): UnixfsParams {
-  const params = typeof profile === "string" ? UNIXFS_PROFILES[profile] : profile;
+  // Unknown until checked: JavaScript callers may pass an unknown profile name or a non-object.
+  const params: unknown = typeof profile === "string" ? UNIXFS_PROFILES[profile] : profile;
   if (params === undefined || params === null || typeof params !== "object") {
     throw new TypeError(`unixfs: unknown profile ${JSON.stringify(profile)} (expected ${Object.keys(UNIXFS_PROFILES).join(", ")})`);
   }
-  const { cidVersion, rawLeaves, chunkSize, maxChildrenPerNode } = params;
-  if (cidVersion !== 0 && cidVersion !== 1) throw new TypeError(`unixfs: cidVersion must be 0 or 1, got ${String(cidVersion)}`);
+  const { cidVersion, rawLeaves, chunkSize, maxChildrenPerNode } = params as UnixfsParams;
+  if (![0, 1].includes(cidVersion)) throw new TypeError(`unixfs: cidVersion must be 0 or 1, got ${String(cidVersion)}`);
   if (typeof rawLeaves !== "boolean") throw new TypeError("unixfs: rawLeaves must be a boolean");
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1 || chunkSize > 4 * 1_048_576) {
     throw new TypeError(`unixfs: chunkSize must be an integer in 1..4194304, got ${String(chunkSize)}`);
@@ -126,7 +127,7 @@ function checkSource(source: unknown): void {
     source instanceof Uint8Array ||
     (source !== null &&
       typeof source === "object" &&
-      (Symbol.asyncIterator in (source as object) || Symbol.iterator in (source as object)));
+      (Symbol.asyncIterator in (source) || Symbol.iterator in (source)));
   if (!ok) throw new TypeError("unixfs: expected a Uint8Array or an (async) iterable of Uint8Array chunks");
 }
 

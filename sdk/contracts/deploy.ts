@@ -58,9 +58,11 @@ export async function deployCarechain(
   const sender = queuedSigner(signer);
   const deploy = async (name: string, abi: readonly object[], bytecode: string, args: unknown[]): Promise<string> => {
     try {
-      const factory = new ContractFactory(abi as object[], bytecode, sender);
+      const factory = new ContractFactory(abi, bytecode, sender);
       const contract = await factory.deploy(...args);
-      const receipt = await waitForReceipt(provider, contract.deploymentTransaction()!.hash, { confirmations });
+      const sent = contract.deploymentTransaction();
+      if (!sent) throw new Error("the contract factory returned no deployment transaction");
+      const receipt = await waitForReceipt(provider, sent.hash, { confirmations });
       if (receipt.status !== 1) throw new UnknownRevertError("Unknown", {}, { cause: receipt });
       return getAddress(await contract.getAddress());
     } catch (error) {

@@ -57,10 +57,10 @@ export function hchacha20(key: Uint8Array, nonce16: Uint8Array): Uint8Array {
   const n = new Uint32Array(4);
   new Uint8Array(n.buffer).set(nonce16);
   const sigma = new Uint32Array(4);
-  new DataView(sigma.buffer).setUint32(0, SIGMA[0]!, true);
-  new DataView(sigma.buffer).setUint32(4, SIGMA[1]!, true);
-  new DataView(sigma.buffer).setUint32(8, SIGMA[2]!, true);
-  new DataView(sigma.buffer).setUint32(12, SIGMA[3]!, true);
+  const sigmaView = new DataView(sigma.buffer);
+  SIGMA.forEach((word, i) => {
+    sigmaView.setUint32(4 * i, word, true);
+  });
   const out = new Uint32Array(8);
   hchacha(sigma, k, n, out);
   k.fill(0);
@@ -89,8 +89,7 @@ function selfTest(cipher: ChunkCipher): void {
   keyed.seal(KAT.nonce, KAT.aad, KAT.plaintext, sealed);
   const opened = new Uint8Array(KAT.plaintext.length);
   keyed.open(KAT.nonce, KAT.aad, KAT.sealed, opened);
-  const tampered = KAT.sealed.slice();
-  tampered[0]! ^= 1;
+  const tampered = KAT.sealed.map((byte, i) => (i === 0 ? byte ^ 1 : byte));
   let refused = false;
   try {
     keyed.open(KAT.nonce, KAT.aad, tampered, new Uint8Array(KAT.plaintext.length));

@@ -87,7 +87,7 @@ export function identityTypedData(params: IdentityKeyParams): {
   try {
     directory = getAddress(params.directory);
   } catch {
-    throw new TypeError(`directory: expected an address, got ${String(params.directory)}`);
+    throw new TypeError(`directory: expected an address, got ${JSON.stringify(params.directory)}`);
   }
   return {
     domain: { name: IDENTITY_DOMAIN_NAME, version: IDENTITY_DOMAIN_VERSION, chainId: params.chainId, verifyingContract: directory },
@@ -107,7 +107,7 @@ export function identityTypedData(params: IdentityKeyParams): {
  * @throws {TypeError | RangeError} When the signature or the parameters are malformed.
  */
 export function identityFromSignature(signature: string, params: IdentityKeyParams): IdentityKeyPair {
-  const { message, domain } = identityTypedData(params);
+  const { message } = identityTypedData(params);
   let canonical: string;
   try {
     canonical = Signature.from(signature).serialized;
@@ -115,7 +115,7 @@ export function identityFromSignature(signature: string, params: IdentityKeyPara
     throw new TypeError("signature: expected an ECDSA signature (65 or 64 bytes of hex)");
   }
   const info = utf8(
-    `x25519 secret key|chain=${domain.chainId!.toString()}|directory=${message.directory.toLowerCase()}|version=${message.version}`,
+    `x25519 secret key|chain=${params.chainId.toString()}|directory=${message.directory.toLowerCase()}|version=${message.version}`,
   );
   return identityFromSecretKey(hkdf(sha256, fromHex("signature", canonical, 65), TYPED_SALT, info, 32));
 }
@@ -174,6 +174,7 @@ export function identityMessage(chainId: bigint): string {
  * @deprecated Use {@link deriveIdentity}.
  */
 export async function deriveLegacyIdentity(signer: MessageSigner, chainId: bigint): Promise<IdentityKeyPair> {
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- the legacy derivation signs the legacy message
   const signature = fromHex("signature", await signer.signMessage(identityMessage(chainId)));
   return identityFromSecretKey(hkdf(sha256, signature, LEGACY_SALT, LEGACY_INFO, 32));
 }

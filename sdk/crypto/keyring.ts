@@ -57,6 +57,11 @@ const MAX_TRIES_PER_KEY = 8;
 /** Hex length of a wrapped data key: 32-byte key + 16-byte tag. */
 const WRAPPED_HEX_LENGTH = 2 + 2 * (32 + 16);
 
+/** A recipient {@link sealKeyring} leaves out: its key is not a usable X25519 public key. */
+interface InvalidRecipient extends SkippedRecipient {
+  readonly error: InvalidPublicKeyError;
+}
+
 /** HPKE info that binds a wrapped key to the record ciphertext `record`. */
 function keyringInfo(record: CID): Uint8Array {
   return concatBytes(INFO_PREFIX, record.bytes);
@@ -91,7 +96,7 @@ export async function sealKeyring(
   if (unique.size === 0) throw new RangeError("recipients: a keyring needs at least one recipient");
   checkLimit("keyringRecipients", unique.size, "keyring");
   const results = await Promise.all(
-    [...unique].map(async ([hex, key]): Promise<KeyringEntry | SkippedRecipient> => {
+    [...unique].map(async ([hex, key]): Promise<KeyringEntry | InvalidRecipient> => {
       try {
         assertX25519PublicKey(key, "recipient");
       } catch (error) {
@@ -103,12 +108,13 @@ export async function sealKeyring(
     }),
   );
   const entries = results.filter((r): r is KeyringEntry => !("error" in r));
-  const skipped = results.filter((r): r is SkippedRecipient => "error" in r);
-  if (entries.length === 0) {
-    const first = skipped[0]!.error as InvalidPublicKeyError;
-    throw new InvalidPublicKeyError(first.problem, "No recipient key could be wrapped for.", {
+  const skipped = results.filter((r) => "error" in r);
+  // With at least one recipient and no entry, every recipient was skipped: `first` is defined.
+  const [first] = skipped;
+  if (entries.length === 0 && first) {
+    throw new InvalidPublicKeyError(first.error.problem, "No recipient key could be wrapped for.", {
       details: skipped.map((s) => s.key).join(" "),
-      cause: first,
+      cause: first.error,
     });
   }
   return { keyring: { v: 1, suite: HPKE_SUITE_NAME, record: record.toString(), recipients: entries }, skipped };
@@ -127,7 +133,8 @@ export async function sealKeyring(
  */
 export async function createKeyring(record: CID, dek: Uint8Array, recipients: Iterable<Uint8Array>): Promise<Keyring> {
   const { keyring, skipped } = await sealKeyring(record, dek, recipients);
-  if (skipped.length > 0) throw skipped[0]!.error;
+  const [first] = skipped;
+  if (first) throw first.error;
   return keyring;
 }
 
@@ -148,7 +155,7 @@ export async function openKeyring(
   keyring: Keyring,
   record: CID,
   identity: IdentityKeyPair,
-  accept?: (key: Uint8Array) => boolean | void,
+  accept?: (key: Uint8Array) => unknown,
 ): Promise<Uint8Array> {
   if (keyring.record !== record.toString()) {
     throw new FormatError("The keyring belongs to another record.", {

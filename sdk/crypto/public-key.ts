@@ -25,9 +25,7 @@ export const X25519_LOW_ORDER_U: readonly bigint[] = Object.freeze([
 
 /** The u-coordinate of an RFC 7748 key encoding: its 32 bytes little-endian, bit 255 included. */
 function uOf(key: Uint8Array): bigint {
-  let u = 0n;
-  for (let i = key.length - 1; i >= 0; i--) u = (u << 8n) | BigInt(key[i]!);
-  return u;
+  return key.reduceRight((u, byte) => (u << 8n) | BigInt(byte), 0n);
 }
 
 /**

@@ -36,13 +36,18 @@ export class CarechainError extends Error {
    * @returns The matching error, or `undefined` when a predicate matches nothing.
    */
   walk(predicate?: (error: unknown) => boolean): unknown {
-    let current: unknown = this;
-    let last: unknown = this;
-    while (current !== undefined && current !== null) {
-      if (predicate?.(current)) return current;
-      last = current;
-      current = (current as { cause?: unknown }).cause;
-    }
-    return predicate ? undefined : last;
+    return walkCauses(this, predicate);
   }
+}
+
+/** {@link CarechainError.walk} from `start`: the first of `start` and its causes that `predicate` holds for. */
+function walkCauses(start: unknown, predicate?: (error: unknown) => boolean): unknown {
+  let current = start;
+  let last = start;
+  while (current !== undefined && current !== null) {
+    if (predicate?.(current)) return current;
+    last = current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return predicate ? undefined : last;
 }

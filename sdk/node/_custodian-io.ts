@@ -10,6 +10,9 @@ import { getAddress } from "ethers";
 
 import type { KeyReleaseRequest } from "../client/custodian.js";
 
+/** A request body read to its end, or why reading stopped (a tagged result: a body may be any text). */
+export type BodyRead = { stopped?: undefined; body: string } | { stopped: "too large" | "timeout" };
+
 /**
  * Reads the body up to `max` bytes within `timeoutMs`; stops reading (and says why) past either.
  * @param req - The request.
@@ -22,23 +25,26 @@ export function readBody(
   req: IncomingMessage,
   max: number,
   timeoutMs: number,
-): Promise<string | "too large" | "timeout"> {
+): Promise<BodyRead> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let length = 0;
-    const finish = (value: string) => {
+    const finish = (value: BodyRead) => {
       clearTimeout(timer);
       req.removeAllListeners("data");
       req.pause();
       resolve(value);
     };
-    const timer = setTimeout(() => finish("timeout"), timeoutMs);
+    const timer = setTimeout(() => finish({ stopped: "timeout" }), timeoutMs);
     req.on("data", (chunk: Buffer) => {
       length += chunk.length;
-      if (length > max) return finish("too large");
+      if (length > max) {
+        finish({ stopped: "too large" });
+        return;
+      }
       chunks.push(chunk);
     });
-    req.once("end", () => finish(Buffer.concat(chunks).toString("utf8")));
+    req.once("end", () => finish({ body: Buffer.concat(chunks).toString("utf8") }));
     req.once("error", (error) => {
       clearTimeout(timer);
       reject(error);
@@ -53,10 +59,10 @@ export function readBody(
  */
 export function parseRequest(body: string): KeyReleaseRequest | undefined {
   try {
-    const r = JSON.parse(body) as Partial<KeyReleaseRequest>;
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed !== "object" || parsed === null) return undefined;
+    const r = parsed as Partial<KeyReleaseRequest>;
     const ok =
-      typeof r === "object" &&
-      r !== null &&
       typeof r.chainId === "string" &&
       /^[0-9]{1,20}$/.test(r.chainId) &&
       typeof r.registry === "string" &&
@@ -70,8 +76,8 @@ export function parseRequest(body: string): KeyReleaseRequest | undefined {
       /^0x[0-9a-fA-F]{128,130}$/.test(r.signature) &&
       (r.batch === undefined || isBatch(r.batch));
     if (!ok) return undefined;
-    getAddress(r.registry!); // throws on a bad checksum
-    getAddress(r.provider!);
+    getAddress(r.registry); // throws on a bad checksum
+    getAddress(r.provider);
     return r as KeyReleaseRequest;
   } catch {
     return undefined;

@@ -18,6 +18,7 @@ import { CONTRACT_ERROR_NAMES } from "../chain/revert.js";
 import { enumValue, PROVIDER_KINDS } from "../contracts/enums.js";
 import type { Carechain } from "../client/carechain.js";
 import { keyReleaseDigest, keyReleaseSigner, type KeyReleaseRequest } from "../client/custodian.js";
+import { CarechainError } from "../errors/base.js";
 import { ContractRevertError } from "../errors/contract.js";
 import { openLog, parseRequest, readBody } from "./_custodian-io.js";
 import { decideShareRequest, parseShareRequest, type ShareHolderOptions } from "./custodian-share.js";
@@ -151,7 +152,9 @@ export async function startCustodianService(options: CustodianServiceOptions): P
 
   const { custodian } = options;
   if (!options.shares && !custodian.releaseEmergencyKey) throw new TypeError("custodian: a client with releaseEmergencyKey, or `shares`, is required");
-  const chainId = (await custodian.contracts.directory.runner!.provider!.getNetwork()).chainId.toString();
+  const provider = custodian.contracts.directory.runner?.provider;
+  if (!provider) throw new CarechainError("CHAIN", "The custodian client's contracts have no provider to reach the chain.");
+  const chainId = (await provider.getNetwork()).chainId.toString();
   const registry = getAddress(await custodian.contracts.records.getAddress());
   const logPath = options.logPath ?? join(tmpdir(), `carechain-custodian-${Date.now()}-${process.pid}.jsonl`);
   const log = await openLog<LogEntry>(logPath);
@@ -227,11 +230,12 @@ export async function startCustodianService(options: CustodianServiceOptions): P
     const declared = Number(req.headers["content-length"] ?? 0);
     if (!(declared <= maxBody)) return refuse(res, req, "BODY_TOO_LARGE", { detail: `content-length ${req.headers["content-length"]}` });
     const left = requestTimeout - (Date.now() - (connectedAt.get(req.socket) ?? Date.now()));
-    const body = await readBody(req, maxBody, Math.max(0, left));
-    if (body === "too large") return refuse(res, req, "BODY_TOO_LARGE");
-    if (body === "timeout") return refuse(res, req, "REQUEST_TIMEOUT");
-    if (options.shares) return handleShare(req, res, context, body, options.shares);
-    const request = parseRequest(body);
+    const read = await readBody(req, maxBody, Math.max(0, left));
+    if (read.stopped !== undefined) {
+      return refuse(res, req, read.stopped === "too large" ? "BODY_TOO_LARGE" : "REQUEST_TIMEOUT");
+    }
+    if (options.shares) return handleShare(req, res, context, read.body, options.shares);
+    const request = parseRequest(read.body);
     if (!request) return refuse(res, req, "MALFORMED");
     context.provider = request.provider;
     context.recordId = request.recordId;
@@ -242,7 +246,7 @@ export async function startCustodianService(options: CustodianServiceOptions): P
     const directory = custodian.contracts.directory;
     // (`provider` is also the name of the contract runner's provider: the function is reached by name.)
     const record = (await directory.getFunction("provider").staticCall(provider)) as { kind: bigint; suspended: boolean };
-    if (BigInt(record.kind) !== EMERGENCY_KIND || record.suspended) return refuse(res, req, "NOT_EMERGENCY_PROVIDER", context);
+    if (record.kind !== EMERGENCY_KIND || record.suspended) return refuse(res, req, "NOT_EMERGENCY_PROVIDER", context);
     let released: Awaited<ReturnType<Carechain["releaseEmergencyKey"]>>;
     try {
       released = await custodian.releaseEmergencyKey!(request.recordId, provider, {
@@ -321,7 +325,7 @@ export async function startCustodianService(options: CustodianServiceOptions): P
   function withinRate(provider: string): boolean {
     const now = Date.now();
     const since = now - rate.windowSeconds * 1000;
-    for (const [key, times] of recent) if (times.at(-1)! < since) recent.delete(key);
+    for (const [key, times] of recent) if ((times.at(-1) ?? 0) < since) recent.delete(key);
     const times = (recent.get(provider) ?? []).filter((t) => t >= since);
     if (times.length >= rate.requests) {
       recent.set(provider, times);

@@ -2,12 +2,11 @@ import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { once } from "node:events";
+import { join } from "node:path";
 
 import { CID } from "multiformats/cid";
 import { create as createDigest } from "multiformats/hashes/digest";
 import { sha256 } from "multiformats/hashes/sha2";
-import { join } from "node:path";
-
 
 import type { BlobStore } from "../content/blob-store.js";
 import { cidOf, RAW_CODE, verifyCid } from "../content/cid.js";

@@ -73,6 +73,13 @@ export const LOOPBACK_ONLY_GATER: ConnectionGater = Object.freeze({
   denyInboundConnection: (connection: MultiaddrConnection) => !isLoopbackMultiaddr(connection.remoteAddr),
 });
 
+/** Reads an async iterable to its end: Helia's pin operations proceed as their iterator is read. */
+async function drain(iterable: AsyncIterable<unknown>): Promise<void> {
+  for await (const _ of iterable) {
+    // nothing to keep
+  }
+}
+
 /**
  * A libp2p content router that knows nothing and tells nobody: providers are the peers already connected
  * (bitswap asks them directly). It exists because Helia's blockstore calls `cancelReprovide` on delete, which
@@ -82,7 +89,9 @@ function localOnlyContentRouting(): ContentRouting {
   return {
     provide: async () => {},
     cancelReprovide: async () => {},
-    findProviders: async function* () {},
+    findProviders: async function* () {
+      // no provider records: bitswap asks the connected peers directly
+    },
     put: async () => {},
     get: async (key) => {
       throw Object.assign(new Error(`no routing record for ${String(key)} (local-only routing)`), { name: "NotFoundError" });
@@ -215,7 +224,7 @@ export class HeliaBlobStore implements BlobStore {
     await this.helia.blockstore.put(cid, copy);
     if (this.#pin && !(await this.helia.pins.isPinned(cid))) {
       try {
-        for await (const _ of this.helia.pins.add(cid)) void _;
+        await drain(this.helia.pins.add(cid));
       } catch (error) {
         // A concurrent put of the same bytes pinned it first: the outcome we wanted.
         if ((error as Error).name !== "AlreadyPinnedError") throw error;
@@ -259,7 +268,7 @@ export class HeliaBlobStore implements BlobStore {
   async delete(cid: CID): Promise<void> {
     if (await this.helia.pins.isPinned(cid)) {
       try {
-        for await (const _ of this.helia.pins.rm(cid)) void _;
+        await drain(this.helia.pins.rm(cid));
       } catch (error) {
         if ((error as Error).name !== "NotFoundError") throw error;
       }

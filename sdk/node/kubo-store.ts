@@ -202,7 +202,7 @@ export class KuboBlobStore implements BlobStore {
   }
 
   #unreachable(command: string, cid: CID, cause: unknown): StoreUnavailableError {
-    const timedOut = (cause as Error)?.name === "TimeoutError";
+    const timedOut = cause instanceof Error && cause.name === "TimeoutError";
     return new StoreUnavailableError(
       timedOut ? "The IPFS node did not answer in time." : "The IPFS node cannot be reached.",
       { details: `cid=${cid}; ${command} at ${this.url}: ${describe(cause)}`, cause },
@@ -254,7 +254,8 @@ function describe(error: unknown): string {
   const parts: string[] = [];
   for (let e: unknown = error; e && parts.length < 4; e = (e as { cause?: unknown }).cause) {
     const { code, message } = e as { code?: string; message?: string };
-    parts.push(code ? `${code}: ${message}` : String(message ?? e));
+    const text = message ?? (typeof e === "string" || typeof e === "number" ? String(e) : "an error without a message");
+    parts.push(code ? `${code}: ${text}` : text);
   }
   return parts.join(" ← ");
 }

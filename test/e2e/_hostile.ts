@@ -134,7 +134,7 @@ export async function plantDirectoryKey(f: Fixture, account: string, key: Uint8A
     const slot = BigInt(keccak256(coder.encode(["address", "uint256"], [account, base])));
     for (let field = 0n; field < 4n; field++) {
       const at = toBeHex(slot + field, 32);
-      const stored = BigInt(await provider.send("eth_getStorageAt", [directory, at, "latest"]));
+      const stored = BigInt((await provider.send("eth_getStorageAt", [directory, at, "latest"])) as string);
       const role = stored & PROVIDER_MARK;
       if (stored !== 0n && (stored & ~PROVIDER_MARK) === BigInt(current)) {
         const hex = `0x${Buffer.from(key).toString("hex")}`;

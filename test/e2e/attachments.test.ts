@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 
 import type { DocumentReference, Media } from "@medplum/fhirtypes";
 
-import { DecryptionError, IntegrityError, toCid, type BlobStore } from "./_sdk.js";
+import { DecryptionError, IntegrityError, toCid } from "./_sdk.js";
 import { FileSystemBlobStore } from "../../sdk/node.js";
 import { registeredFixture } from "../helpers/fixtures.js";
 
@@ -32,7 +32,7 @@ describe("large attachments referenced from FHIR DocumentReference and Media", (
   it("a 5 MiB study streams into the filesystem store, travels inside an encrypted DocumentReference, and reads back", async () => {
     const dir = await mkdtemp(join(tmpdir(), "carechain-att-"));
     dirs.push(dir);
-    const store: BlobStore = new FileSystemBlobStore(dir);
+    const store = new FileSystemBlobStore(dir);
     const f = await registeredFixture(store);
     const [patient, hospital] = [await f.patient.address(), await f.hospital.address()];
     await f.patient.grant(hospital, { read: ["Documents", "Imaging"], write: ["Documents", "Imaging"], expiresAt: (await f.now()) + 3600 });
@@ -63,14 +63,14 @@ describe("large attachments referenced from FHIR DocumentReference and Media", (
 
     // The stored ciphertext holds none of the plaintext, and is bound to its patient.
     const cid = toCid(attachment.url!.slice("ipfs://".length));
-    const stored = await collect((store as FileSystemBlobStore).getStream(cid));
+    const stored = await collect(store.getStream(cid));
     const sample = (await collect(scan(4096))).subarray(1000, 1032);
     expect(stored.includes(sample)).toBe(false);
     await expect(f.patient.readAttachment(await f.lab.address(), attachment)).rejects.toBeInstanceOf(DecryptionError);
 
     // A tampered blob is caught.
     stored[stored.length - 100]! ^= 1;
-    await writeFile((store as FileSystemBlobStore).pathOf(cid), stored);
+    await writeFile(store.pathOf(cid), stored);
     const error = await f.patient.readAttachment(patient, attachment).catch((e: unknown) => e);
     expect(error instanceof DecryptionError || error instanceof IntegrityError).toBe(true);
   });

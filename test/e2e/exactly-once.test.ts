@@ -34,6 +34,7 @@ import {
 import { ChaosRpcProxy, type ChaosRates } from "../helpers/chaos-proxy.js";
 import { heartRate } from "../helpers/fixtures.js";
 import { childEnv, freePort, ROOT, startHardhatNode, stop } from "../helpers/processes.js";
+import { ifAssigned } from "../helpers/teardown.js";
 
 const SEEDS = [11, 23, 37, 41];
 const RECORDS_PER_SEED = 30;
@@ -91,8 +92,8 @@ describe("writes exactly once behind a chaos proxy, against a hardhat node", () 
 
   afterAll(async () => {
     for (const p of providers) p.destroy();
-    direct?.destroy();
-    if (node) await stop(node);
+    ifAssigned(direct)?.destroy();
+    if (ifAssigned(node)) await stop(node);
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -263,7 +264,7 @@ describe("writes exactly once behind a chaos proxy, against a hardhat node", () 
     const base = 7000;
     const common = {
       RPC_URL: proxy.url,
-      DEPLOYMENT: JSON.stringify(deployment, (_, v) => (typeof v === "bigint" ? v.toString() : v)),
+      DEPLOYMENT: JSON.stringify(deployment, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
       WRITER_KEY: writerWallet.privateKey,
       IDENTITY_SECRET: toHex(writerIdentity.secretKey),
       STORE_DIR: store.root,
@@ -284,13 +285,13 @@ describe("writes exactly once behind a chaos proxy, against a hardhat node", () 
       const lines: string[] = [];
       let stderr = "";
       let partial = "";
-      child.stdout!.on("data", (c: Buffer) => {
+      child.stdout.on("data", (c: Buffer) => {
         const text = partial + c.toString();
         const parts = text.split("\n");
         partial = parts.pop()!;
         lines.push(...parts);
       });
-      child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+      child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
       const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
       return { child, lines, exited, stderr: () => stderr };
     };

@@ -26,6 +26,7 @@ import { ConsentRegistry__factory, Directory__factory, RecordRegistry__factory }
 import { heartRate } from "../helpers/fixtures.js";
 import { freePort, startHardhatNode, stop } from "../helpers/processes.js";
 import { RpcProxy } from "../helpers/proxy.js";
+import { ifAssigned } from "../helpers/teardown.js";
 
 /** A store that runs a hook after each put: where a test injects a fault between storing and anchoring. */
 class HookedStore extends MemoryBlobStore {
@@ -68,9 +69,9 @@ describe("faults without loss, against a real hardhat node", () => {
   });
 
   afterAll(async () => {
-    await proxy?.stop();
-    direct?.destroy();
-    if (node) await stop(node);
+    await ifAssigned(proxy)?.stop();
+    ifAssigned(direct)?.destroy();
+    if (ifAssigned(node)) await stop(node);
     if (journalDir) await rm(journalDir, { recursive: true, force: true });
   });
 
@@ -188,7 +189,7 @@ describe("faults without loss, against a real hardhat node", () => {
     store.failPuts = true;
     const failed = await hospital.addRecord(patientAddress, heartRate(104)).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(WriteError);
-    expect(failed).toMatchObject({ stage: "store", mayHaveLanded: false, recordId: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
+    expect(failed).toMatchObject({ stage: "store", mayHaveLanded: false, recordId: expect.stringMatching(/^0x[0-9a-f]{64}$/) as unknown });
     expect((failed as WriteError).cause).toBeInstanceOf(StoreUnavailableError);
     store.failPuts = false;
     expect(await hospital.pendingWrites()).toEqual([]);
@@ -231,7 +232,7 @@ describe("faults without loss, against a real hardhat node", () => {
     // Only the original author or the patient may amend (docs/records.md): those two race.
     const outcomes = await Promise.allSettled([hospital.amendRecord(a.recordId, heartRate(112)), patient.amendRecord(a.recordId, heartRate(113))]);
     expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
-    const loser = outcomes.find((o) => o.status === "rejected") as PromiseRejectedResult;
+    const loser = outcomes.find((o) => o.status === "rejected")!;
     expect(loser.reason).toBeInstanceOf(RecordAlreadyAmendedError);
     expect(await hospital.pendingWrites()).toEqual([]);
     expect(await patient.pendingWrites()).toEqual([]);

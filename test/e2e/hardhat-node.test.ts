@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Carechain, createFhirValidator, generateIdentity, MemoryBlobStore } from "../../sdk/index.js";
 import { loadFhirDefinitions, loadIgnitionDeployment } from "../../sdk/node.js";
 import { freePort, ROOT, run, startHardhatNode, stop } from "../helpers/processes.js";
+import { ifAssigned } from "../helpers/teardown.js";
 
 describe("a separately started hardhat node", () => {
   let node: ChildProcess;
@@ -23,7 +24,7 @@ describe("a separately started hardhat node", () => {
   });
 
   afterAll(async () => {
-    if (node) await stop(node);
+    if (ifAssigned(node)) await stop(node);
     await rm(join(ignitionDir, "deployments", deploymentId), { recursive: true, force: true });
   });
 
@@ -36,7 +37,7 @@ describe("a separately started hardhat node", () => {
     const deployment = await loadIgnitionDeployment(31337n, { ignitionDir, deploymentId });
     const addresses = JSON.parse(
       await readFile(join(ignitionDir, "deployments", deploymentId, "deployed_addresses.json"), "utf8"),
-    );
+    ) as Record<string, string>;
     expect(deployment.directory).toBe(addresses["Carechain#Directory"]);
 
     const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true });
@@ -57,7 +58,7 @@ describe("a separately started hardhat node", () => {
         CARECHAIN_LOCALHOST_URL: url,
       });
       expect(output).toContain("on localhost (chain 31337)");
-      const report = JSON.parse(await readFile(join(out, "pilot-report.json"), "utf8"));
+      const report = JSON.parse(await readFile(join(out, "pilot-report.json"), "utf8")) as { network: string; steps: { ok: boolean }[]; privacy: { findings: unknown[] } };
       expect(report.network).toBe("localhost");
       expect(report.steps.every((s: { ok: boolean }) => s.ok)).toBe(true);
       expect(report.privacy.findings).toEqual([]);

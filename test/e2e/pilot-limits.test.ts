@@ -24,7 +24,13 @@ describe("the pilot through hosted-provider limits, with the indexer", () => {
       if (!missing) args.push("--indexer");
       const output = await run("tsx", args);
       expect(output).toContain("clients through the limiting proxy");
-      const report = JSON.parse(await readFile(join(out, "pilot-report.json"), "utf8"));
+      const report = JSON.parse(await readFile(join(out, "pilot-report.json"), "utf8")) as {
+      network: string;
+      steps: { ok: boolean }[];
+      privacy: { findings: unknown[] };
+      integrity: { failures: unknown[]; tamperCaught: number };
+      index: unknown;
+    };
       expect(report.network).toBe("localhost");
       expect(report.steps.filter((s: { ok: boolean }) => !s.ok)).toEqual([]);
       expect(report.privacy.findings).toEqual([]);

@@ -17,7 +17,7 @@ import minorGuardian from "../../scripts/scenarios/minor-guardian.js";
 
 /** Runs a scenario on a fresh in-process chain with a memory store. */
 async function run(options: Omit<RunPilotOptions, "connection" | "store" | "log">) {
-  const connection = await network.connect();
+  const connection = await network.create();
   try {
     return await runPilot({ ...options, connection, store: new MemoryBlobStore(), log: () => {} });
   } finally {
@@ -51,9 +51,9 @@ function expectWellFormedSvg(svg: string): { width: number; height: number; rect
   // Outside tags, only text and escapes: no stray '<' or '>' and no bare '&'.
   const text = svg.replace(/<[^>]*>/g, "");
   expect(text).not.toMatch(/[<>]|&(?!(amp|lt|gt|quot|apos);)/);
-  const root = svg.match(/^<svg\b[^>]*>/)![0];
-  const width = Number(root.match(/\swidth="(\d+(?:\.\d+)?)"/)?.[1]);
-  const height = Number(root.match(/\sheight="(\d+(?:\.\d+)?)"/)?.[1]);
+  const root = /^<svg\b[^>]*>/.exec(svg)![0];
+  const width = Number((/\swidth="(\d+(?:\.\d+)?)"/.exec(root))?.[1]);
+  const height = Number((/\sheight="(\d+(?:\.\d+)?)"/.exec(root))?.[1]);
   expect(width).toBeGreaterThan(100);
   expect(height).toBeGreaterThan(20);
   return { width, height, rects };

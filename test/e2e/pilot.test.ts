@@ -14,7 +14,7 @@ import foundation from "../../scripts/scenarios/foundation.js";
 
 describe("the foundation pilot", () => {
   it("runs every step as expected, with no PHI on chain and every record intact", async () => {
-    const connection = await network.connect();
+    const connection = await network.create();
     const { report, passed, failure } = await runPilot({
       scenario: foundation,
       connection,
@@ -44,7 +44,7 @@ describe("the foundation pilot", () => {
   });
 
   it("the default consortium pilot: every episode as expected, the planted tamper caught, no PHI on chain", async () => {
-    const connection = await network.connect();
+    const connection = await network.create();
     const { report, passed, failure } = await runPilot({ scenario: consortium, connection, store: new MemoryBlobStore(), log: () => {}, patients: 2 });
     expect(failure).toBeUndefined();
     expect(passed).toBe(true);
@@ -70,7 +70,7 @@ describe("the foundation pilot", () => {
   });
 
   it("the privacy scan finds PHI planted on chain, in each encoding", async () => {
-    const connection = await network.connect();
+    const connection = await network.create();
     const [sender] = await connection.ethers.getSigners();
     const { patient } = syntheticPatient(7, 0);
     const name = (patient.name as { family: string }[])[0]!.family;
@@ -108,7 +108,7 @@ describe("the pilot on real Synthea patients (--data)", () => {
   const present = existsSync(dir);
   if (!present) console.warn(`skipping the --data pilot test: ${dir} is absent (a clone without ../shared)`);
   it.skipIf(!present)("runs the default scenario on Synthea bundles with no PHI on chain", async () => {
-    const connection = await network.connect();
+    const connection = await network.create();
     const source = await fhirBundleSource(dir);
     expect(source.size).toBe(16);
     const { report, passed, failure } = await runPilot({ scenario: consortium, connection, store: new MemoryBlobStore(), log: () => {}, patients: 3, source });

@@ -15,6 +15,7 @@ import { loadFhirDefinitions } from "../../sdk/node.js";
 import { heartRate, penicillinAllergy } from "../helpers/fixtures.js";
 import { LimitingRpcProxy } from "../helpers/limiting-proxy.js";
 import { freePort, startHardhatNode, stop } from "../helpers/processes.js";
+import { ifAssigned } from "../helpers/teardown.js";
 
 const CHAIN_ID = 31337;
 const GAP = "0xc350"; // 50,000 blocks between the steps: over 200,000 blocks of history in all
@@ -59,10 +60,10 @@ describe("the client under hosted-provider limits, on a long chain", () => {
   }, 120_000);
 
   afterAll(async () => {
-    limited?.destroy();
-    direct?.destroy();
-    await proxy?.stop();
-    if (node) await stop(node);
+    ifAssigned(limited)?.destroy();
+    ifAssigned(direct)?.destroy();
+    await ifAssigned(proxy)?.stop();
+    if (ifAssigned(node)) await stop(node);
   });
 
   it("writes and reads through the proxy, and every read equals the unlimited node's", async () => {
@@ -93,7 +94,7 @@ describe("the client under hosted-provider limits, on a long chain", () => {
 
     // The same questions, straight to the node (no limits) and through the proxy.
     const straight = await client(direct, 3, identities.patient);
-    const comparisons: Array<[string, (c: Carechain) => Promise<unknown>]> = [
+    const comparisons: [string, (c: Carechain) => Promise<unknown>][] = [
       ["listGrants", (c) => c.listGrants(p)],
       ["auditTrail", (c) => c.auditTrail(p)],
       ["listRecords", (c) => c.listRecords(p)],

@@ -19,7 +19,11 @@ describe("README", () => {
   });
 
   it("the example is plain JavaScript for a consumer: its own package.json, carechain and ethers, no tsx", async () => {
-    const manifest = JSON.parse(await readFile(join(ROOT, "examples", "node", "package.json"), "utf8"));
+    const manifest = JSON.parse(await readFile(join(ROOT, "examples", "node", "package.json"), "utf8")) as {
+      type?: string;
+      dependencies: Record<string, string>;
+      devDependencies?: Record<string, string>;
+    };
     expect(manifest.type).toBe("module");
     expect(Object.keys(manifest.dependencies).sort()).toEqual(["carechain", "ethers"]);
     expect(manifest.devDependencies).toBeUndefined();

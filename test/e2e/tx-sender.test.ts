@@ -21,6 +21,7 @@ import { loadFhirDefinitions } from "../../sdk/node.js";
 import { heartRate } from "../helpers/fixtures.js";
 import { CuttingProxy } from "../helpers/cutting-proxy.js";
 import { childEnv, freePort, ROOT, startHardhatNode, stop } from "../helpers/processes.js";
+import { ifAssigned } from "../helpers/teardown.js";
 
 const SCRIPT = join(ROOT, "test", "e2e", "scripts", "wallet-roundtrip.mjs");
 const RUNS = 20;
@@ -58,8 +59,8 @@ describe("transactions from ethers Wallets on a default JsonRpcProvider, against
 
   afterAll(async () => {
     for (const p of providers) p.destroy();
-    direct?.destroy();
-    if (node) await stop(node);
+    ifAssigned(direct)?.destroy();
+    if (ifAssigned(node)) await stop(node);
   });
 
   /** A default JsonRpcProvider, as a dApp makes one (no options), destroyed after the file. */
@@ -189,8 +190,9 @@ describe("transactions from ethers Wallets on a default JsonRpcProvider, against
     const requests: { method: string; params: unknown[] }[] = [];
     const wallet: Eip1193Provider = {
       request: async ({ method, params }) => {
-        requests.push({ method, params: (params as unknown[]) ?? [] });
-        return direct.send(method, (params as unknown[]) ?? []);
+        const list = (params as unknown[] | undefined) ?? [];
+        requests.push({ method, params: list });
+        return (await direct.send(method, list)) as unknown;
       },
     };
     const browser = new BrowserProvider(wallet);
@@ -199,7 +201,7 @@ describe("transactions from ethers Wallets on a default JsonRpcProvider, against
     expect(nonceSourceOf(signer)).toBe("signer");
     expect(nonceSourceOf(new Wallet(Wallet.createRandom().privateKey))).toBe("local");
     expect(nonceSourceOf(new NonceManager(new Wallet(Wallet.createRandom().privateKey, direct)))).toBe("signer");
-    const connection = await network.connect();
+    const connection = await network.create();
     try {
       expect(nonceSourceOf((await connection.ethers.getSigners())[0]!)).toBe("signer"); // Hardhat's signers
     } finally {

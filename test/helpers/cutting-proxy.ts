@@ -47,7 +47,7 @@ export class CuttingProxy {
       };
       client.on("data", (chunk: Buffer) => {
         if (chunk.toString("latin1").includes(this.#method) && ++this.#seen % this.#every === 0) {
-          if (this.#cut === "request") return cut();
+          if (this.#cut === "request") { cut(); return; }
           cutOnAnswer = true;
         }
         upstream.write(chunk);

@@ -13,7 +13,7 @@ import { loadFhirDefinitions, startCustodianService } from "../../sdk/node.js";
 
 /** A fresh in-process chain with Carechain deployed and four actors: registrar, hospital, lab, patient. */
 export async function carechainFixture(store: BlobStore = new MemoryBlobStore()) {
-  const connection = await network.connect();
+  const connection = await network.create();
   const signers = await connection.ethers.getSigners();
   const deployment: CarechainDeployment = await deployCarechain(signers[0]!);
   const validator = createFhirValidator(loadFhirDefinitions());

@@ -71,8 +71,8 @@ export async function startIndexer(options: {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout!.on("data", (c: Buffer) => (output = (output + c.toString()).slice(-200_000)));
-  child.stderr!.on("data", (c: Buffer) => (output = (output + c.toString()).slice(-200_000)));
+  child.stdout.on("data", (c: Buffer) => (output = (output + c.toString()).slice(-200_000)));
+  child.stderr.on("data", (c: Buffer) => (output = (output + c.toString()).slice(-200_000)));
   const url = `http://127.0.0.1:${port}`;
   return { url, child, output: () => output, stop: () => stop(child) };
 }
@@ -164,8 +164,8 @@ export async function startPostgres(): Promise<TestPostgres> {
         resolve();
       }
     };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
     child.on("exit", (code) => reject(new Error(`postgres exited with ${code}:\n${output}`)));
   });
   const url = `postgresql://postgres@127.0.0.1:${port}/postgres`;

@@ -172,7 +172,7 @@ export async function expectIndexEqualsRpc(index: HttpIndexSource, reader: Carec
     const sets = [...Array.from({ length: 16 }, (_, c) => [c]), [1, 5], [5, 6], [1, 2, 3, 4], [1, 7]];
     for (const categories of sets) {
       const got = (await index.readers(patient, categories as never)).map((r) => `${r.account}:${toHex(r.publicKey)}`).sort();
-      expect(got, `readers of categories ${categories} at block ${head.block}`).toEqual(await rpcReaderKeys(reader, patient, categories));
+      expect(got, `readers of categories ${categories.join(",")} at block ${head.block}`).toEqual(await rpcReaderKeys(reader, patient, categories));
       checks++;
     }
     checks += 4;

@@ -27,6 +27,7 @@ import { heartRate, penicillinAllergy } from "../helpers/fixtures.js";
 import { indexerMissing, startIndexer, waitForBlock, type RunningIndexer } from "../helpers/indexer.js";
 import { freePort, startHardhatNode, stop } from "../helpers/processes.js";
 import { deployOnNode, runScenario, type World } from "./_scenario.js";
+import { ifAssigned } from "../helpers/teardown.js";
 
 const missing = indexerMissing();
 if (missing) console.warn(`skipping the client-with-index tests: ${missing}`);
@@ -71,9 +72,9 @@ describe.skipIf(missing !== undefined)("the client with an index source", () => 
   });
 
   afterAll(async () => {
-    world?.provider.destroy();
-    if (indexer) await indexer.stop();
-    if (node) await stop(node);
+    ifAssigned(world)?.provider.destroy();
+    if (ifAssigned(indexer)) await indexer.stop();
+    if (ifAssigned(node)) await stop(node);
     if (pgliteDir) await rm(pgliteDir, { recursive: true, force: true });
   });
 

@@ -21,6 +21,7 @@ import { heartRate } from "../helpers/fixtures.js";
 import { indexerMissing, startIndexer, waitForBlock, type RunningIndexer } from "../helpers/indexer.js";
 import { freePort, startHardhatNode, stop } from "../helpers/processes.js";
 import { deployOnNode, expectIndexEqualsRpc, runScenario, type World } from "./_scenario.js";
+import { ifAssigned } from "../helpers/teardown.js";
 
 const missing = indexerMissing();
 if (missing) console.warn(`skipping the indexer tests: ${missing}`);
@@ -48,9 +49,9 @@ describe.skipIf(missing !== undefined)("the indexer (PGlite)", () => {
   });
 
   afterAll(async () => {
-    world?.provider.destroy();
-    if (indexer) await indexer.stop();
-    if (node) await stop(node);
+    ifAssigned(world)?.provider.destroy();
+    if (ifAssigned(indexer)) await indexer.stop();
+    if (ifAssigned(node)) await stop(node);
     if (pgliteDir) await rm(pgliteDir, { recursive: true, force: true });
   });
 
@@ -90,7 +91,7 @@ describe.skipIf(missing !== undefined)("the indexer (PGlite)", () => {
       }),
     });
     const { data } = (await response.json()) as {
-      data: { delegates: { items: Array<Record<string, unknown>> }; cancelledNonces: { items: Array<Record<string, unknown>> } };
+      data: { delegates: { items: Record<string, unknown>[] }; cancelledNonces: { items: Record<string, unknown>[] } };
     };
     const proxy = await world.proxy.address();
     // (Ponder keeps hex columns, addresses included, in lower case; HttpIndexSource checksums what it returns.)
@@ -151,9 +152,9 @@ describe.skipIf(missing !== undefined)("the indexer (PGlite)", () => {
   const headJson = { block: 5, timestamp: 1 };
     await expect(lying("<html>").grants(patients[0]!)).rejects.toBeInstanceOf(IndexResponseError);
     await expect(lying({ head: headJson, items: [{ account: "0x1234", key: "0x00", role: "patient" }] }).readers(patients[0]!, [1]))
-      .rejects.toMatchObject({ code: "INDEX_RESPONSE", details: expect.stringContaining("account") });
+      .rejects.toMatchObject({ code: "INDEX_RESPONSE", details: expect.stringContaining("account") as unknown });
     await expect(lying({ head: headJson, items: [{ keyringCid: "0xdeadbeef", recordId: `0x${"00".repeat(32)}`, patient: patients[0], publisher: patients[0], source: "anchor", block: 1, tx: `0x${"00".repeat(32)}` }] }).keyrings(`0x${"00".repeat(32)}`))
-      .rejects.toMatchObject({ code: "INDEX_RESPONSE", details: expect.stringContaining("keyringCid") });
+      .rejects.toMatchObject({ code: "INDEX_RESPONSE", details: expect.stringContaining("keyringCid") as unknown });
     await expect(lying({ error: "x" }, 503).grants(patients[0]!)).rejects.toBeInstanceOf(IndexUnavailableError);
     const notYet = lying({ error: { code: "NOT_INDEXED", message: "no block yet" } }, 404);
     await expect(notYet.record(`0x${"00".repeat(32)}`)).rejects.toBeInstanceOf(IndexUnavailableError);

@@ -18,6 +18,7 @@ import {
 } from "../helpers/indexer.js";
 import { freePort, startHardhatNode, stop } from "../helpers/processes.js";
 import { deployOnNode, expectIndexEqualsRpc, runScenario, type World } from "./_scenario.js";
+import { ifAssigned } from "../helpers/teardown.js";
 
 const missing = indexerMissing() ?? postgresMissing();
 if (missing) console.warn(`skipping the indexer's PostgreSQL test: ${missing}`);
@@ -44,10 +45,10 @@ describe.skipIf(missing !== undefined)("the indexer (PostgreSQL)", () => {
   });
 
   afterAll(async () => {
-    world?.provider.destroy();
-    if (indexer) await indexer.stop();
-    if (node) await stop(node);
-    if (postgres) await postgres.stop();
+    ifAssigned(world)?.provider.destroy();
+    if (ifAssigned(indexer)) await indexer.stop();
+    if (ifAssigned(node)) await stop(node);
+    if (ifAssigned(postgres)) await postgres.stop();
   });
 
   it("answers every query as the RPC path does", async () => {

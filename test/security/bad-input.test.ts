@@ -430,7 +430,7 @@ describe("(b) keyrings: decodeKeyring → FormatError, or a keyring that opens r
   it("arbitrary bytes and arbitrary JSON values → FormatError (300 + 300 runs)", async () => {
     await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), check), params(300, 10));
     await fc.assert(
-      fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), (value) => check(utf8(JSON.stringify(value) ?? "null"))),
+      fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), (value) => check(utf8(JSON.stringify(value)))),
       params(300, 11),
     );
   });
@@ -478,7 +478,7 @@ describe("(b) keyrings: decodeKeyring → FormatError, or a keyring that opens r
     await fc.assert(
       fc.asyncProperty(shaped, fc.boolean(), ({ drop, ...value }, shuffleKeys) => {
         const v: Record<string, unknown> = { ...value };
-        for (const key of drop) delete v[key];
+        for (const key of drop) Reflect.deleteProperty(v, key);
         if (v.record === "RECORD:other") v.record = otherCid.toString();
         const ordered = shuffleKeys ? Object.fromEntries(Object.entries(v).reverse()) : v;
         return check(utf8(JSON.stringify(ordered)));
@@ -747,7 +747,7 @@ describe("(e) FHIR validator: a resource or FhirValidationError", () => {
         let parent: Record<string | number, unknown> = copy;
         for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
         const last = path[path.length - 1]!;
-        if (value === undefined) delete parent[last];
+        if (value === undefined) Reflect.deleteProperty(parent, last);
         else parent[last] = value;
         run(() => validator.validate(copy));
       }),
@@ -850,11 +850,11 @@ describe("(f) oversized inputs", () => {
 
 describe("(g) deployments: DeploymentError", () => {
   let deployment: CarechainDeployment;
-  let provider: Awaited<ReturnType<typeof network.connect>>["ethers"]["provider"];
+  let provider: Awaited<ReturnType<typeof network.create>>["ethers"]["provider"];
   let signer: Awaited<ReturnType<typeof provider.getSigner>>;
 
   beforeAll(async () => {
-    const connection = await network.connect();
+    const connection = await network.create();
     deployment = await deployWithIgnition(connection);
     provider = connection.ethers.provider;
     signer = await provider.getSigner(7);
@@ -879,7 +879,7 @@ describe("(g) deployments: DeploymentError", () => {
       fc.asyncProperty(fc.bigInt({ min: 0n, max: 2n ** 64n }), async (chainId) => {
         if (chainId === deployment.chainId) return;
         const error = await deploymentError(connectContracts({ ...deployment, chainId }, provider));
-        if (!/another chain/.test(error.shortMessage)) throw new PropertyViolation(error.shortMessage);
+        if (!error.shortMessage.includes('another chain')) throw new PropertyViolation(error.shortMessage);
       }),
       params(25, 60),
     );

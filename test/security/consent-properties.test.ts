@@ -85,7 +85,7 @@ describe("consent properties (fast-check, on chain)", () => {
               await f.advanceTime(c.seconds);
             }
           } catch (error) {
-            throw new Error(`command ${JSON.stringify(c)} failed: ${String(error)}`);
+            throw new Error(`command ${JSON.stringify(c)} failed: ${String(error)}`, { cause: error });
           }
           const t = await f.now(); // the next block's view: a call sees the latest block's timestamp
           for (const [who, address] of addresses.entries()) {

@@ -182,7 +182,7 @@ describe("custodian service: a hostile relay or provider", () => {
     try {
       // Declared: 50 MB. Sent: 16 KiB. The answer comes and the connection closes long before the rest.
       const declared = rawConnection(service.url);
-      declared.socket.write(`POST /v1/release HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${50_000_000}\r\n\r\n`);
+      declared.socket.write(`POST /v1/release HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 50000000\r\n\r\n`);
       declared.socket.write(Buffer.alloc(16 * 1024, 0x61));
       await declared.closed;
       expect(declared.received()).toMatch(/^HTTP\/1\.1 413 /);

@@ -113,7 +113,7 @@ describe("npm scripts", () => {
     expect(scripts["lint:sol"]).toContain("solhint");
     expect(scripts["lint:sol"]).toContain("--max-warnings 0");
     expect(scripts["lint:sol"]).toContain("contracts/**/*.sol");
-    expect(scripts["coverage"]).toContain("scripts/coverage.ts");
+    expect(scripts.coverage).toContain("scripts/coverage.ts");
     const security = scripts["test:security"] ?? "";
     expect(security).toContain("npm run -s lint:sol");
     expect(security).toContain("npm run -s coverage");

@@ -48,7 +48,7 @@ app.onError((error, c) => {
 /** The last indexed block (number and time), from Ponder's checkpoint table; null before the first block. */
 async function head(): Promise<{ block: number; timestamp: number } | null> {
   const result = (await db.execute(sql`SELECT latest_checkpoint FROM _ponder_checkpoint`)) as unknown as {
-    rows: Array<{ latest_checkpoint: string }>;
+    rows: { latest_checkpoint: string }[];
   };
   const checkpoint = result.rows[0]?.latest_checkpoint;
   if (!checkpoint) return null;
@@ -181,7 +181,7 @@ app.get("/v1/patients/:patient/readers", async (c) => {
       asProvider.set(row.address, { key: row.encryptionKey, suspended: row.suspended });
     }
   }
-  const items: Array<{ account: Address; key: Hex; role: "patient" | "grantee" }> = [];
+  const items: { account: Address; key: Hex; role: "patient" | "grantee" }[] = [];
   if (self) items.push({ account: p, key: self.encryptionKey, role: "patient" });
   for (const g of grants) {
     const suspended = asProvider.get(g.grantee)?.suspended ?? false;

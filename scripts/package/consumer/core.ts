@@ -77,6 +77,7 @@ export async function misuse(client: Carechain, wallet: Wallet): Promise<void> {
   // @ts-expect-error the purpose of use is a PurposeOfUse code.
   await client.readRecord("0x00", { purpose: "CURIOSITY" });
   // @ts-expect-error loadFhirDefinitions is synchronous: no `then`.
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-call -- the deliberate type error above
   await loadFhirDefinitions().then(createFhirValidator);
   // @ts-expect-error a FileJournal needs its directory.
   new FileJournal();

@@ -13,6 +13,7 @@ import {
   createFhirValidator,
   identityFromSecretKey,
   WriteError,
+  type CarechainDeployment,
 } from "../../../sdk/index.js";
 import { FileJournal, FileSystemBlobStore, loadFhirDefinitions } from "../../../sdk/node.js";
 import { heartRate } from "../../helpers/fixtures.js";
@@ -33,7 +34,7 @@ const provider = new JsonRpcProvider(env("RPC_URL"), undefined, {
 });
 const connect = () =>
   Carechain.connect({
-    deployment: JSON.parse(env("DEPLOYMENT"), (k, v) => (k === "chainId" ? BigInt(v) : v)),
+    deployment: JSON.parse(env("DEPLOYMENT"), (k, v: unknown) => (k === "chainId" ? BigInt(v as string) : v)) as CarechainDeployment,
     signer: new Wallet(env("WRITER_KEY"), provider),
     identity: identityFromSecretKey(env("IDENTITY_SECRET")),
     store: new FileSystemBlobStore(env("STORE_DIR")),
@@ -75,7 +76,7 @@ for (const i of indices) {
       break;
     } catch (error) {
       const landed = error instanceof WriteError ? error.mayHaveLanded : "";
-      console.log(`err ${i} ${error instanceof CarechainError} ${(error as Error)?.constructor?.name} ${landed}`);
+      console.log(`err ${i} ${error instanceof CarechainError} ${error instanceof Error ? error.constructor.name : typeof error} ${landed}`);
       if (attempt >= 40) throw error;
       await pause(attempt);
     }

@@ -18,7 +18,7 @@ const expected = { chainId: 31337n, directory: DIRECTORY, consentRegistry: CONSE
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
     (value) => {
-      throw new Error(`expected a rejection, got ${JSON.stringify(value, (_, v) => (typeof v === "bigint" ? String(v) : v))}`);
+      throw new Error(`expected a rejection, got ${JSON.stringify(value, (_, v: unknown) => (typeof v === "bigint" ? String(v) : v))}`);
     },
     (error: unknown) => error,
   );

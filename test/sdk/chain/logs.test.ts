@@ -1,17 +1,18 @@
 import type { ChildProcess } from "node:child_process";
 
-import { JsonRpcProvider, NonceManager, Wallet, type EventLog } from "ethers";
+import { JsonRpcProvider, NonceManager, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { deployCarechain, generateIdentity, LogQueryError, LogReader } from "../../../sdk/index.js";
 import { Directory__factory, type Directory } from "../../../sdk/contracts/typechain/index.js";
 import { LimitingRpcProxy } from "../../helpers/limiting-proxy.js";
 import { freePort, startHardhatNode, stop } from "../../helpers/processes.js";
+import { ifAssigned } from "../../helpers/teardown.js";
 
 const PROVIDERS = 24;
 
 /** Each event as the comparison sees it: where it is and what it says. */
-const shape = (logs: ReadonlyArray<{ blockNumber: number; index: number; eventName: string; args: ArrayLike<unknown> }>) =>
+const shape = (logs: readonly { blockNumber: number; index: number; eventName: string; args: ArrayLike<unknown> }[]) =>
   logs.map((l) => [l.blockNumber, l.index, l.eventName, ...Array.from(l.args, String)].join(" "));
 
 describe("LogReader: every log, under hosted-provider limits, on a chain with 200,000+ blocks", () => {
@@ -44,8 +45,8 @@ describe("LogReader: every log, under hosted-provider limits, on a chain with 20
   }, 180_000);
 
   afterAll(async () => {
-    direct?.destroy();
-    if (node) await stop(node);
+    ifAssigned(direct)?.destroy();
+    if (ifAssigned(node)) await stop(node);
   });
 
   async function throughProxy(limits: ConstructorParameters<typeof LimitingRpcProxy>[1], options = {}) {
@@ -73,8 +74,8 @@ describe("LogReader: every log, under hosted-provider limits, on a chain with 20
 
     const t = await throughProxy({ maxBlockRange: 2_000, maxResults: 3, every429: 9, burst429: 2, everyTimeout: 23, timeoutHoldMs: 700 });
     try {
-      const all = await t.reader.query<EventLog>(t.read, t.read.filters.ProviderRegistered(), 0, head);
-      const one = await t.reader.query<EventLog>(t.read, t.read.filters.ProviderSuspended(providers[10]), 0);
+      const all = await t.reader.query(t.read, t.read.filters.ProviderRegistered(), 0, head);
+      const one = await t.reader.query(t.read, t.read.filters.ProviderSuspended(providers[10]), 0);
       expect(shape(all)).toEqual(expectedAll);
       expect(shape(one)).toEqual(expectedOne);
       // The limits were really in the way, and the reader went around each of them.
@@ -107,7 +108,12 @@ describe("LogReader: every log, under hosted-provider limits, on a chain with 20
   it("gives up with a typed error when the provider keeps answering 429, and when one block is over the result cap", async () => {
     const busy = await throughProxy({ every429: 1 }, { attempts: 3 });
     try {
-      const error = await busy.reader.query(busy.read, busy.read.filters.ProviderRegistered(), 0, 10).catch((e) => e);
+      const error = await busy.reader.query(busy.read, busy.read.filters.ProviderRegistered(), 0, 10).then(
+      () => {
+        throw new Error("expected a rejection");
+      },
+      (e: unknown) => e as Error & { code?: string },
+    );
       expect(error).toBeInstanceOf(LogQueryError);
       expect(error.code).toBe("LOG_QUERY");
       expect(error.message).toMatch(/kept failing eth_getLogs \(3 attempts\)/);
@@ -116,7 +122,12 @@ describe("LogReader: every log, under hosted-provider limits, on a chain with 20
     }
     const tight = await throughProxy({ maxResults: 0 });
     try {
-      const error = await tight.reader.query(tight.read, tight.read.filters.ProviderRegistered(), 0, head).catch((e) => e);
+      const error = await tight.reader.query(tight.read, tight.read.filters.ProviderRegistered(), 0, head).then(
+      () => {
+        throw new Error("expected a rejection");
+      },
+      (e: unknown) => e as Error & { code?: string },
+    );
       expect(error).toBeInstanceOf(LogQueryError);
       expect(error.message).toMatch(/refuses the logs of even a single block/);
     } finally {

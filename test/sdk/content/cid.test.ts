@@ -23,7 +23,7 @@ interface CidEncodingVector {
 
 const file = sharedData("vectors/cid.json");
 const data: { vectors: CidVector[]; cid_encoding_vectors: CidEncodingVector[] } = file.exists
-  ? JSON.parse(readFileSync(file.path, "utf8"))
+  ? (JSON.parse(readFileSync(file.path, "utf8")) as { vectors: CidVector[]; cid_encoding_vectors: CidEncodingVector[] })
   : { vectors: [], cid_encoding_vectors: [] };
 
 /**
@@ -38,7 +38,7 @@ const rawSingleBlock = data.vectors.filter(
   (v) =>
     v.kind === "file" &&
     v.params.cid_version === 1 &&
-    v.params.raw_leaves === true &&
+    v.params.raw_leaves &&
     v.params.hash === "sha2-256" &&
     v.input.type === "utf8" &&
     v.input.size_bytes < 262_144,
@@ -116,7 +116,7 @@ describe("verifyCid", () => {
   });
 
   it.each([
-    { name: "identity multihash", make: async () => CID.createV1(RAW_CODE, await identity.digest(bytes)) },
+    { name: "identity multihash", make: async () => CID.createV1(RAW_CODE, identity.digest(bytes)) },
     { name: "sha2-512 multihash", make: async () => CID.createV1(RAW_CODE, await sha512.digest(bytes)) },
   ])("refuses a non-sha2-256 CID even when it matches the bytes ($name)", async ({ make }) => {
     const cid = await make();

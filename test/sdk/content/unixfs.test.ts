@@ -71,7 +71,7 @@ interface CidVector {
 }
 
 const file = sharedData("vectors/cid.json");
-const vectors: CidVector[] = file.exists ? JSON.parse(readFileSync(file.path, "utf8")).vectors : [];
+const vectors: CidVector[] = file.exists ? (JSON.parse(readFileSync(file.path, "utf8")) as { vectors: CidVector[] }).vectors : [];
 
 /**
  * Which vectors apply to which function:

@@ -86,8 +86,10 @@ describe("deriveIdentity: EIP-712, bound to chain, deployment and version", () =
     const chainId = params.chainId;
     const newKey = key(await deriveIdentity(wallet, params));
     // What a phishing page can get without the exact typed data: personal_sign of the old public message …
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- the legacy derivation is the subject here
     const oldSignature = await wallet.signMessage(identityMessage(chainId));
     // … which still gives the page the legacy key (the flaw being fixed) …
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- the legacy derivation is the subject here
     expect(key(await deriveLegacyIdentity({ signMessage: async () => oldSignature }, chainId))).toBe(key(await deriveLegacyIdentity(wallet, chainId)));
     // … but never the new one, whatever it feeds the public derivation with.
     const { domain, types, message } = identityTypedData(params);
@@ -118,8 +120,10 @@ describe("migrating an identity derived the old way (end to end)", () => {
     const [patientSigner, labSigner] = [signers[3]!, signers[2]!];
     const { chainId, directory } = f.deployment;
     // Before: both derived their keys the legacy way and registered them.
+    /* eslint-disable @typescript-eslint/no-deprecated -- the legacy derivation is the subject here */
     const patientLegacy = await deriveLegacyIdentity(patientSigner, chainId);
     const labLegacy = await deriveLegacyIdentity(labSigner, chainId);
+    /* eslint-enable @typescript-eslint/no-deprecated */
     const connect = (signer: typeof patientSigner, identity: IdentityKeyPair) =>
       Carechain.connect({ deployment: f.deployment, signer, identity, store: f.store, validator: f.validator });
     const patientOld = await connect(patientSigner, patientLegacy);

@@ -143,7 +143,7 @@ describe("encodeKeyring / decodeKeyring", () => {
   const withEntry = (patch: Record<string, unknown>) => json({ ...base, recipients: [{ ...entry, ...patch }] });
   const without = (key: string) => {
     const copy = { ...base };
-    delete copy[key];
+    Reflect.deleteProperty(copy, key);
     return json(copy);
   };
 

@@ -32,7 +32,7 @@ interface HpkeVector {
 }
 
 const vectorsFile = sharedData("vectors/hpke-x25519.json");
-const vectors: HpkeVector[] = vectorsFile.exists ? JSON.parse(readFileSync(vectorsFile.path, "utf8")) : [];
+const vectors: HpkeVector[] = vectorsFile.exists ? (JSON.parse(readFileSync(vectorsFile.path, "utf8")) as HpkeVector[]) : [];
 // RFC 9180 §A.2.1: base mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20Poly1305 — the SDK's suite.
 const chacha = vectors.find((v) => v.mode === 0 && v.kem_id === 0x20 && v.kdf_id === 1 && v.aead_id === 3);
 

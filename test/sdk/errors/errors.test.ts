@@ -170,6 +170,7 @@ describe("withRevertDecoding", () => {
     { name: "data nested in error.info.error", error: { info: { error: { code: 3, data } } } },
     { name: "data nested in error.cause.data.data", error: new Error("outer", { cause: { data: { data } } }) },
   ])("finds revert data ($name) and throws the typed error", async ({ error }) => {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- plain-object rejections are the case
     const thrown = await withRevertDecoding("read", () => Promise.reject(error)).then(
       () => undefined,
       (e: unknown) => e,
@@ -183,7 +184,7 @@ describe("withRevertDecoding", () => {
     const own = new DecryptionError("nope");
     await expect(withRevertDecoding("x", () => Promise.reject(own))).rejects.toBe(own);
     const network = new Error("ECONNREFUSED");
-    const thrown = (await withRevertDecoding("grant consent", () => Promise.reject(network)).catch((e) => e)) as CarechainError;
+    const thrown = (await withRevertDecoding("grant consent", () => Promise.reject(network)).catch((e: unknown) => e)) as CarechainError;
     expect(thrown).toBeInstanceOf(CarechainError);
     expect(thrown.code).toBe("CHAIN");
     expect(thrown.shortMessage).toBe('The chain call "grant consent" failed.');

@@ -22,7 +22,7 @@ import { indexValueSets } from "../../../sdk/fhir/strict/value-sets.js";
 import { sharedData } from "../_support.js";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
+type JsonObject = Record<string, Json>;
 type Path = readonly (string | number)[];
 
 /** A validation outcome, compared between the two phases. */
@@ -91,7 +91,7 @@ function leafMutations(leaf: { path: Path; value: string | number | boolean }): 
     { label: `${at}: null`, edit: set(null) },
     {
       label: `${at}: removed`,
-      edit: (parent, key) => (Array.isArray(parent) ? parent.splice(Number(key), 1) : delete parent[key]),
+      edit: (parent, key) => (Array.isArray(parent) ? parent.splice(Number(key), 1) : Reflect.deleteProperty(parent, key)),
     },
     {
       label: `${at}: an unknown sibling`,
@@ -250,7 +250,7 @@ function verdict(validate: (value: unknown) => unknown, value: unknown): Verdict
 function phase(definitions: FhirDefinitions, cases: readonly Case[]): Phase {
   const validator = createFhirValidator(definitions);
   const start = performance.now();
-  const verdicts = cases.map((c) => verdict(validator.validate, c.resource));
+  const verdicts = cases.map((c) => verdict((resource) => validator.validate(resource), c.resource));
   const ms = performance.now() - start;
   // The validator hands its own schemas to @medplum/core's global map when it validates: snapshot them now.
   return { schemas: schemas(), verdicts, ms };

@@ -345,7 +345,7 @@ describe("canonicalJson", () => {
   });
 
   it("RFC 8785 §3.2.2 example (numbers, string escapes, literals)", () => {
-    const input = JSON.parse(
+    const input: unknown = JSON.parse(
       String.raw`{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001],` +
         String.raw`"string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/","literals": [null, true, false]}`,
     );

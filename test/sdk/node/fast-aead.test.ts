@@ -161,7 +161,7 @@ describe("node:crypto and @noble/ciphers envelopes are one format", () => {
       withKey: (key) => {
         const keyed = PORTABLE_CHUNK_CIPHER.withKey(key);
         return {
-          seal: keyed.seal,
+          seal: (nonce, aad, plaintext, output) => keyed.seal(nonce, aad, plaintext, output),
           open: (nonce, aad, sealed, output) => output.set(sealed.subarray(0, output.length)),
         };
       },

@@ -22,6 +22,7 @@ import {
 } from "../../../sdk/ipfs.js";
 import { describeBlobStoreContract, rejection } from "../_store-contract.js";
 import { utf8 } from "../_support.js";
+import { ifAssigned } from "../../helpers/teardown.js";
 
 const randomBlob = (length: number) => new Uint8Array(randomBytes(length));
 
@@ -33,8 +34,12 @@ describeBlobStoreContract("HeliaBlobStore (in-process Helia node)", async () => 
   return {
     store: new HeliaBlobStore(node, { fetchTimeoutMs: 250 }),
     // Overwrite the block in the node's own blockstore, behind Helia's back.
-    tamper: async (cid, bytes) => void (await blockstore.put(cid, bytes)),
-    cleanup: async () => void (await node.stop()),
+    tamper: async (cid, bytes) => {
+        await blockstore.put(cid, bytes);
+      },
+    cleanup: async () => {
+        await node.stop();
+      },
   };
 });
 
@@ -54,7 +59,7 @@ describe("two Helia nodes on loopback exchange blobs over bitswap", () => {
     await b.libp2p.dial(a.libp2p.getMultiaddrs()[0]!);
   });
   afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
+    await Promise.all([ifAssigned(a)?.stop(), ifAssigned(b)?.stop()]);
   });
 
   it("both listen on 127.0.0.1 only, with identify as the only libp2p service, bitswap as the only block broker", () => {
@@ -159,7 +164,7 @@ describe("HeliaBlobStore pinning", () => {
     node = await createHeliaNode();
   });
   afterAll(async () => {
-    await node?.stop();
+    await ifAssigned(node)?.stop();
   });
 
   it("pins on put so helia.gc() keeps the blob; delete unpins and removes it", async () => {

@@ -72,56 +72,56 @@ class FakeKubo {
       res.end(body);
     };
     const fail = (message: string, status = 500) => send(status, JSON.stringify({ Message: message, Code: 0, Type: "error" }));
-    if (this.options.override) return send(this.options.override.status, this.options.override.body);
-    if (req.method !== "POST") return fail(`${req.method} not allowed`, 405);
-    if (this.options.authorization && req.headers.authorization !== this.options.authorization) return fail("unauthorized", 403);
+    if (this.options.override) { send(this.options.override.status, this.options.override.body); return; }
+    if (req.method !== "POST") { fail(`${req.method} not allowed`, 405); return; }
+    if (this.options.authorization && req.headers.authorization !== this.options.authorization) { fail("unauthorized", 403); return; }
     const arg = query.arg ?? "";
     switch (command) {
       case "block/put": {
-        if (query["cid-codec"] !== "raw" || query.mhtype !== "sha2-256") return fail("expected cid-codec=raw&mhtype=sha2-256", 400);
+        if (query["cid-codec"] !== "raw" || query.mhtype !== "sha2-256") { fail("expected cid-codec=raw&mhtype=sha2-256", 400); return; }
         const form = await new Response(Buffer.concat(chunks), { headers: { "content-type": req.headers["content-type"] ?? "" } }).formData();
         const file = form.get("file");
-        if (!(file instanceof Blob)) return fail("file argument 'data' is required", 400);
+        if (!(file instanceof Blob)) { fail("file argument 'data' is required", 400); return; }
         const bytes = new Uint8Array(await file.arrayBuffer());
         if (bytes.length > 1_048_576 && query["allow-big-block"] !== "true") {
-          return fail("produced block is over 1MiB: big blocks can't be exchanged with other peers. consider using UnixFS for automatic chunking of bigger files, or pass --allow-big-block to override");
+          fail("produced block is over 1MiB: big blocks can't be exchanged with other peers. consider using UnixFS for automatic chunking of bigger files, or pass --allow-big-block to override"); return;
         }
         const cid = CID.createV1(raw.code, await sha256.digest(bytes)).toString();
         this.blocks.set(cid, bytes);
         if (query.pin === "true") this.pins.add(cid);
-        return send(200, JSON.stringify({ Key: this.options.putKey?.(cid) ?? cid, Size: bytes.length }));
+        send(200, JSON.stringify({ Key: this.options.putKey?.(cid) ?? cid, Size: bytes.length })); return;
       }
       case "block/get": {
         const bytes = this.blocks.get(arg);
         if (!bytes) {
-          return fail(query.offline === "true" ? `block was not found locally (offline): ipld: could not find ${arg}` : "context deadline exceeded");
+          fail(query.offline === "true" ? `block was not found locally (offline): ipld: could not find ${arg}` : "context deadline exceeded"); return;
         }
-        return send(200, this.options.alter ? this.options.alter(bytes) : bytes, "text/plain");
+        send(200, this.options.alter ? this.options.alter(bytes) : bytes, "text/plain"); return;
       }
       case "block/stat": {
         const bytes = this.blocks.get(arg);
-        if (!bytes) return fail(`block was not found locally (offline): ipld: could not find ${arg}`);
-        return send(200, JSON.stringify({ Key: arg, Size: bytes.length }));
+        if (!bytes) { fail(`block was not found locally (offline): ipld: could not find ${arg}`); return; }
+        send(200, JSON.stringify({ Key: arg, Size: bytes.length })); return;
       }
       case "block/rm": {
-        if (this.pins.has(arg)) return send(200, `${JSON.stringify({ Hash: arg, Error: "pinned: direct" })}\n`);
+        if (this.pins.has(arg)) { send(200, `${JSON.stringify({ Hash: arg, Error: "pinned: direct" })}\n`); return; }
         if (!this.blocks.has(arg)) {
-          return send(200, query.force === "true" ? "" : `${JSON.stringify({ Hash: arg, Error: "ipld: could not find " + arg })}\n`);
+          send(200, query.force === "true" ? "" : `${JSON.stringify({ Hash: arg, Error: "ipld: could not find " + arg })}\n`); return;
         }
         this.blocks.delete(arg);
-        return send(200, `${JSON.stringify({ Hash: arg })}\n`);
+        send(200, `${JSON.stringify({ Hash: arg })}\n`); return;
       }
       case "pin/add": {
-        if (!this.blocks.has(arg)) return fail(`ipld: could not find ${arg}`);
+        if (!this.blocks.has(arg)) { fail(`ipld: could not find ${arg}`); return; }
         this.pins.add(arg);
-        return send(200, JSON.stringify({ Pins: [arg] }));
+        send(200, JSON.stringify({ Pins: [arg] })); return;
       }
       case "pin/rm": {
-        if (!this.pins.delete(arg)) return fail("not pinned or pinned indirectly");
-        return send(200, JSON.stringify({ Pins: [arg] }));
+        if (!this.pins.delete(arg)) { fail("not pinned or pinned indirectly"); return; }
+        send(200, JSON.stringify({ Pins: [arg] })); return;
       }
       default:
-        return fail(`unknown command "${command}"`, 404);
+        { fail(`unknown command "${command}"`, 404); return; }
     }
   }
 }
