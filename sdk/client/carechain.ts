@@ -1,4 +1,4 @@
-/** The Carechain client facade: one account's view of the system, each method bound to an action of sdk/client/actions/. */
+/** The Carechain client facade: one account's view of the system, each method bound to an action in actions/. */
 import type { Attachment, Resource } from "@medplum/fhirtypes";
 import type { CID } from "multiformats/cid";
 
@@ -7,7 +7,6 @@ import type { PurposeCode } from "../chain/purpose.js";
 import type { BlobStore } from "../content/blob-store.js";
 import type { ByteSource } from "../crypto/envelope.js";
 import type { IdentityKeyPair } from "../crypto/identity.js";
-import type { CarechainError } from "../errors/base.js";
 import type { AuditEntry, GrantInfo } from "../fhir/exports.js";
 import * as accessLog from "./actions/access-log.js";
 import * as attachments from "./actions/attachments.js";
@@ -18,7 +17,7 @@ import * as delegates from "./actions/delegates.js";
 import * as directory from "./actions/directory.js";
 import * as journal from "./actions/journal.js";
 import * as keys from "./actions/keys.js";
-import type { RotateKeyReturnType } from "./actions/keys.js";
+
 import * as batches from "./actions/batches.js";
 import * as recordsRead from "./actions/records-read.js";
 import * as recordsWrite from "./actions/records-write.js";
@@ -52,13 +51,23 @@ import type {
 } from "./types.js";
 
 /** The result of a key rotation: a client that uses the new key, and what was re-wrapped for it. */
-export interface KeyRotation extends Omit<RotateKeyReturnType, "context"> {
+export interface KeyRotation extends Omit<keys.RotateKeyReturnType, "context"> {
   /** A client of the same account that uses the new key. */
   readonly client: Carechain;
 }
 
 /** Signed-request bounds, as {@link Carechain.signGrant} and {@link Carechain.signRevoke} take them. */
-type SignOptions = OnBehalf & { deadline?: Date | bigint | number; nonce?: bigint };
+type SignOptions = signedConsent.SignedRequestOptions;
+/** How {@link Carechain.readRecord} reads: purpose, batch and whether to log. */
+type ReadOptions = Omit<recordsRead.ReadRecordParameters, "recordId">;
+/** How {@link Carechain.openBreakGlass} opens: the justification and the duration. */
+type BreakGlassOptions = Omit<breakGlass.OpenBreakGlassParameters, "patient">;
+/** For a batch record's {@link Carechain.releaseEmergencyKey}: its batch and proof. */
+type ReleaseOptions = { batch?: KeyReleaseBatch };
+/** What {@link Carechain.releaseEmergencyKey} returns. */
+type KeyRelease = breakGlass.ReleaseEmergencyKeyReturnType;
+/** Read or write. */
+type Access = "read" | "write";
 
 /**
  * The Carechain client: one account's view of the system. Patients register, grant and revoke; providers add and
@@ -113,248 +122,225 @@ export class Carechain {
     return this.#ctx;
   }
 
+  // Account and Directory
   /** @see {@link audit.getIndexUsage} */
   indexUsage(): IndexUsage | undefined {
     return audit.getIndexUsage(this.#ctx);
   }
-
   /** @see {@link directory.getAccountAddress} */
   address(): Promise<string> {
     return directory.getAccountAddress(this.#ctx);
   }
-
   /** @see {@link directory.registerPatient} */
   registerPatient(): Promise<TxResult> {
     return directory.registerPatient(this.#ctx);
   }
-
   /** @see {@link directory.registerProvider} */
   registerProvider(account: string, kind: ProviderKind, publicKey: Uint8Array): Promise<TxResult> {
     return directory.registerProvider(this.#ctx, { account, kind, publicKey });
   }
-
   /** @see {@link directory.suspendProvider} */
   suspendProvider(account: string): Promise<TxResult> {
     return directory.suspendProvider(this.#ctx, { account });
   }
-
   /** @see {@link directory.reinstateProvider} */
   reinstateProvider(account: string): Promise<TxResult> {
     return directory.reinstateProvider(this.#ctx, { account });
   }
 
+  // Consent
   /** @see {@link consent.grantConsent} */
   grant(grantee: string, terms: GrantTerms, options: OnBehalf = {}): Promise<GrantResult> {
     return consent.grantConsent(this.#ctx, { ...options, grantee, terms });
   }
-
   /** @see {@link consent.revokeConsent} */
   revoke(grantee: string, options: OnBehalf = {}): Promise<TxResult> {
     return consent.revokeConsent(this.#ctx, { ...options, grantee });
   }
-
   /** @see {@link signedConsent.signGrant} */
   signGrant(grantee: string, terms: GrantTerms, options: SignOptions = {}): Promise<SignedGrant> {
     return signedConsent.signGrant(this.#ctx, { ...options, grantee, terms });
   }
-
   /** @see {@link signedConsent.relayGrant} */
   relayGrant(signed: SignedGrant): Promise<GrantResult> {
     return signedConsent.relayGrant(this.#ctx, { signed });
   }
-
   /** @see {@link signedConsent.signRevoke} */
   signRevoke(grantee: string, options: SignOptions = {}): Promise<SignedRevoke> {
     return signedConsent.signRevoke(this.#ctx, { ...options, grantee });
   }
-
   /** @see {@link signedConsent.relayRevoke} */
   relayRevoke(signed: SignedRevoke): Promise<TxResult> {
     return signedConsent.relayRevoke(this.#ctx, { signed });
   }
-
   /** @see {@link consent.cancelNonce} */
   cancelNonce(nonce?: bigint): Promise<TxResult & { nonce: bigint }> {
     return consent.cancelNonce(this.#ctx, nonce === undefined ? {} : { nonce });
   }
-
   /** @see {@link consent.shareRecords} */
   shareRecords(grantee: string): Promise<{ shared: number; shareTx?: TxResult; skipped: SkippedObject[] }> {
     return consent.shareRecords(this.#ctx, { grantee });
   }
 
+  // Audit
   /** @see {@link audit.listGrants} */
   listGrants(patient: string): Promise<GrantInfo[]> {
     return audit.listGrants(this.#ctx, { patient });
   }
-
   /** @see {@link audit.auditTrail} */
   auditTrail(patient: string, range: { fromBlock?: number; toBlock?: number } = {}): Promise<AuditEntry[]> {
     return audit.auditTrail(this.#ctx, { ...range, patient });
   }
-
   /** @see {@link audit.watchAuditTrail} */
-  watch(patient: string, options: { fromBlock?: number; intervalMs?: number; signal?: AbortSignal } = {}): AsyncGenerator<AuditEntry> {
+  watch(patient: string, options: Omit<audit.WatchAuditTrailParameters, "patient"> = {}): AsyncGenerator<AuditEntry> {
     return audit.watchAuditTrail(this.#ctx, { ...options, patient });
   }
-
   /** @see {@link audit.canAccess} */
-  canAccess(patient: string, grantee: string, category: CategoryRef, action: "read" | "write", purpose?: PurposeCode): Promise<boolean> {
-    return audit.canAccess(this.#ctx, { patient, grantee, category, action, ...(purpose === undefined ? {} : { purpose }) });
+  canAccess(
+    patient: string,
+    grantee: string,
+    category: CategoryRef,
+    action: Access,
+    purpose?: PurposeCode,
+  ): Promise<boolean> {
+    return audit.canAccess(this.#ctx, {
+      patient,
+      grantee,
+      category,
+      action,
+      ...(purpose === undefined ? {} : { purpose }),
+    });
   }
 
+  // Delegates
   /** @see {@link delegates.addDelegate} */
   addDelegate(delegate: string, kind: DelegateKind, options: OnBehalf = {}): Promise<TxResult> {
     return delegates.addDelegate(this.#ctx, { ...options, delegate, kind });
   }
-
   /** @see {@link delegates.removeDelegate} */
   removeDelegate(delegate: string, options: OnBehalf = {}): Promise<TxResult> {
     return delegates.removeDelegate(this.#ctx, { ...options, delegate });
   }
-
   /** @see {@link delegates.confirmDelegate} */
   confirmDelegate(delegate: string): Promise<TxResult> {
     return delegates.confirmDelegate(this.#ctx, { delegate });
   }
-
   /** @see {@link delegates.listDelegates} */
   listDelegates(patient?: string): Promise<DelegateInfo[]> {
     return delegates.listDelegates(this.#ctx, patient === undefined ? {} : { patient });
   }
 
+  // Break-glass
   /** @see {@link breakGlass.setEmergencyCategories} */
   setEmergencyCategories(categories: readonly CategoryRef[], options: OnBehalf = {}): Promise<TxResult> {
     return breakGlass.setEmergencyCategories(this.#ctx, { ...options, categories });
   }
-
   /** @see {@link breakGlass.setEmergencyCustodian} */
   setEmergencyCustodian(custodian: string): Promise<TxResult> {
     return breakGlass.setEmergencyCustodian(this.#ctx, { custodian });
   }
-
   /** @see {@link breakGlass.setBreakGlassLimits} */
   setBreakGlassLimits(limits: BreakGlassLimits): Promise<TxResult> {
     return breakGlass.setBreakGlassLimits(this.#ctx, limits);
   }
-
   /** @see {@link breakGlass.getBreakGlassLimits} */
   breakGlassLimits(): Promise<BreakGlassLimits> {
     return breakGlass.getBreakGlassLimits(this.#ctx);
   }
-
   /** @see {@link breakGlass.openBreakGlass} */
-  openBreakGlass(patient: string, options: { justification: string; durationSeconds: number }): Promise<BreakGlassResult> {
+  openBreakGlass(patient: string, options: BreakGlassOptions): Promise<BreakGlassResult> {
     return breakGlass.openBreakGlass(this.#ctx, { ...options, patient });
   }
-
   /** @see {@link breakGlass.closeBreakGlass} */
   closeBreakGlass(provider: string, options: OnBehalf = {}): Promise<TxResult> {
     return breakGlass.closeBreakGlass(this.#ctx, { ...options, provider });
   }
-
   /** @see {@link breakGlass.releaseEmergencyKey} */
-  releaseEmergencyKey(
-    recordId: string,
-    provider: string,
-    options: { batch?: KeyReleaseBatch } = {},
-  ): Promise<{ keyring: Uint8Array; tx: TxResult }> {
+  releaseEmergencyKey(recordId: string, provider: string, options: ReleaseOptions = {}): Promise<KeyRelease> {
     return breakGlass.releaseEmergencyKey(this.#ctx, { ...options, recordId, provider });
   }
 
+  // Keys
   /** @see {@link keys.rotatePatientKey} */
   async rotatePatientKey(identity: IdentityKeyPair): Promise<KeyRotation> {
     return withClient(await keys.rotatePatientKey(this.#ctx, { identity }));
   }
-
   /** @see {@link keys.rotateProviderKey} */
   async rotateProviderKey(identity: IdentityKeyPair, patients: readonly string[]): Promise<KeyRotation> {
     return withClient(await keys.rotateProviderKey(this.#ctx, { identity, patients }));
   }
 
+  // Records
   /** @see {@link recordsWrite.addRecord} */
   addRecord(patient: string, resource: unknown, options: { previous?: string } = {}): Promise<AddedRecord> {
     return recordsWrite.addRecord(this.#ctx, { ...options, patient, resource });
   }
-
   /** @see {@link recordsWrite.amendRecord} */
   amendRecord(previous: string, resource: unknown): Promise<AddedRecord> {
     return recordsWrite.amendRecord(this.#ctx, { previous, resource });
   }
-
-  /** @see {@link attachments.addAttachment} */
-  addAttachment(patient: string, source: Uint8Array | ByteSource, options: AttachmentOptions): Promise<Attachment> {
-    return attachments.addAttachment(this.#ctx, { patient, source, options });
-  }
-
-  /** @see {@link attachments.readAttachment} */
-  readAttachment(patient: string, attachment: Attachment): Promise<Uint8Array> {
-    return attachments.readAttachment(this.#ctx, { patient, attachment });
-  }
-
-  /** @see {@link attachments.readAttachmentStream} */
-  readAttachmentStream(patient: string, attachment: Attachment): AsyncGenerator<Uint8Array> {
-    return attachments.readAttachmentStream(this.#ctx, { patient, attachment });
-  }
-
   /** @see {@link recordsRead.readRecord} */
-  readRecord<T extends Resource = Resource>(
-    recordId: string,
-    options: { purpose?: PurposeCode; batch?: string; logAccess?: boolean } = {},
-  ): Promise<ReadRecord<T>> {
+  readRecord<T extends Resource = Resource>(recordId: string, options: ReadOptions = {}): Promise<ReadRecord<T>> {
     return recordsRead.readRecord<T>(this.#ctx, { ...options, recordId });
   }
-
   /** @see {@link accessLog.logReads} */
   logReads(reads: readonly LoggedRead[]): Promise<TxResult | undefined> {
     return accessLog.logReads(this.#ctx, { reads });
   }
-
   /** @see {@link accessLog.logBatchReads} */
   logBatchReads(batch: string, reads: readonly LoggedRead[]): Promise<TxResult | undefined> {
     return accessLog.logBatchReads(this.#ctx, { batch, reads });
   }
-
-  /** @see {@link batches.addRecords} */
-  addRecords(patient: string, resources: readonly unknown[]): Promise<BatchResult> {
-    return batches.addRecords(this.#ctx, { patient, resources });
-  }
-
-  /** @see {@link batches.importBundle} */
-  importBundle(patient: string, bundle: unknown, options: { batchSize?: number } = {}): Promise<BatchResult[]> {
-    return batches.importBundle(this.#ctx, { ...options, patient, bundle });
-  }
-
-  /** @see {@link batches.proveBatchRecord} */
-  proveBatchRecord(batchId: string, recordId: string): Promise<{ proof: string[]; verifiedOnChain: boolean }> {
-    return batches.proveBatchRecord(this.#ctx, { batchId, recordId });
-  }
-
   /** @see {@link recordsRead.getRecordHistory} */
   history(recordId: string): Promise<RecordList> {
     return recordsRead.getRecordHistory(this.#ctx, { recordId });
   }
-
   /** @see {@link recordsRead.verifyRecord} */
   verifyRecord(recordId: string): Promise<{ contentCid: CID; keyringCid: CID }> {
     return recordsRead.verifyRecord(this.#ctx, { recordId });
   }
-
   /** @see {@link recordsRead.getRecord} */
   getRecord(recordId: string): Promise<RecordAnchor> {
     return recordsRead.getRecord(this.#ctx, { recordId });
   }
-
   /** @see {@link recordsRead.listRecords} */
   listRecords(patient: string, pageSize = 500): Promise<RecordList> {
     return recordsRead.listRecords(this.#ctx, { patient, pageSize });
   }
 
-  /** @see {@link journal.resumeWrites} */
-  resume(): Promise<{ anchored: string[]; alreadyAnchored: string[]; failed: { recordId: string; error: CarechainError }[] }> {
-    return journal.resumeWrites(this.#ctx);
+  // Attachments
+  /** @see {@link attachments.addAttachment} */
+  addAttachment(patient: string, source: Uint8Array | ByteSource, options: AttachmentOptions): Promise<Attachment> {
+    return attachments.addAttachment(this.#ctx, { patient, source, options });
+  }
+  /** @see {@link attachments.readAttachment} */
+  readAttachment(patient: string, attachment: Attachment): Promise<Uint8Array> {
+    return attachments.readAttachment(this.#ctx, { patient, attachment });
+  }
+  /** @see {@link attachments.readAttachmentStream} */
+  readAttachmentStream(patient: string, attachment: Attachment): AsyncGenerator<Uint8Array> {
+    return attachments.readAttachmentStream(this.#ctx, { patient, attachment });
   }
 
+  // Batches
+  /** @see {@link batches.addRecords} */
+  addRecords(patient: string, resources: readonly unknown[]): Promise<BatchResult> {
+    return batches.addRecords(this.#ctx, { patient, resources });
+  }
+  /** @see {@link batches.importBundle} */
+  importBundle(patient: string, bundle: unknown, options: { batchSize?: number } = {}): Promise<BatchResult[]> {
+    return batches.importBundle(this.#ctx, { ...options, patient, bundle });
+  }
+  /** @see {@link batches.proveBatchRecord} */
+  proveBatchRecord(batchId: string, recordId: string): Promise<{ proof: string[]; verifiedOnChain: boolean }> {
+    return batches.proveBatchRecord(this.#ctx, { batchId, recordId });
+  }
+
+  // Journal
+  /** @see {@link journal.resumeWrites} */
+  resume(): Promise<journal.ResumeWritesReturnType> {
+    return journal.resumeWrites(this.#ctx);
+  }
   /** @see {@link journal.pendingWrites} */
   pendingWrites(): Promise<PendingWrite[]> {
     return journal.pendingWrites(this.#ctx);
@@ -362,6 +348,6 @@ export class Carechain {
 }
 
 /** A key rotation's result with a client on its new context. */
-function withClient({ context, ...rest }: RotateKeyReturnType): KeyRotation {
+function withClient({ context, ...rest }: keys.RotateKeyReturnType): KeyRotation {
   return { ...rest, client: new Carechain(context) };
 }

@@ -55,7 +55,9 @@ export interface CarechainOptions {
 }
 
 /** {@link CarechainOptions} with a deployment instead of bound contracts. */
-export type CarechainConnectOptions = Omit<CarechainOptions, "contracts"> & { readonly deployment: CarechainDeployment };
+export type CarechainConnectOptions = Omit<CarechainOptions, "contracts"> & {
+  readonly deployment: CarechainDeployment;
+};
 
 /** A batch manifest verified against its on-chain entry, as the context caches it. */
 export interface LoadedBatch {

@@ -27,7 +27,8 @@ export interface AccessQuery {
 export async function firstDenied(ctx: CarechainContext, query: AccessQuery): Promise<CategoryId | undefined> {
   const { patient, grantee, action, purpose } = query;
   for (const category of query.categories) {
-    if (!(await canAccess(ctx, { patient, grantee, category, action, ...(purpose ? { purpose } : {}) }))) return category;
+    if (!(await canAccess(ctx, { patient, grantee, category, action, ...(purpose ? { purpose } : {}) })))
+      return category;
   }
   return undefined;
 }

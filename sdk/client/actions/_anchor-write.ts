@@ -56,7 +56,11 @@ export interface AnchoredWrite {
  * @throws {RecordAnchorConflictError} When something else is anchored under the id (the write stays journaled).
  * @throws {ContractRevertError} When the contract refuses (kept journaled only for a missing write consent).
  */
-export async function anchorPending(ctx: CarechainContext, pending: PendingWrite, write: RecordWrite): Promise<AnchoredWrite> {
+export async function anchorPending(
+  ctx: CarechainContext,
+  pending: PendingWrite,
+  write: RecordWrite,
+): Promise<AnchoredWrite> {
   const { records } = ctx.contracts;
   const send = () =>
     records.anchor(
@@ -82,7 +86,10 @@ export async function anchorPending(ctx: CarechainContext, pending: PendingWrite
         const existing = await write.step("confirm", () => anchoredAs(ctx, pending));
         if (existing?.same) {
           const receipt = await ctx.provider.getTransactionReceipt(existing.anchorTx);
-          if (!receipt) throw new CarechainError("CHAIN", "The anchor's transaction receipt was not found.", { details: existing.anchorTx });
+          if (!receipt)
+            throw new CarechainError("CHAIN", "The anchor's transaction receipt was not found.", {
+              details: existing.anchorTx,
+            });
           return {
             tx: { hash: existing.anchorTx, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber },
             keyringCid: existing.keyringCid,
@@ -93,13 +100,17 @@ export async function anchorPending(ctx: CarechainContext, pending: PendingWrite
       }
       if (error instanceof ContractRevertError) {
         await write.step("journal", async () => {
-          if (error instanceof RecordWriteConsentRequiredError) await ctx.journal.put({ ...pending, lastError: error.shortMessage });
+          if (error instanceof RecordWriteConsentRequiredError)
+            await ctx.journal.put({ ...pending, lastError: error.shortMessage });
           else await ctx.journal.remove(pending.recordId);
         });
         throw error;
       }
       await write.step("journal", () =>
-        ctx.journal.put({ ...pending, lastError: error instanceof Error ? error.message.split("\n")[0] : String(error) }),
+        ctx.journal.put({
+          ...pending,
+          lastError: error instanceof Error ? error.message.split("\n")[0] : String(error),
+        }),
       );
       write.stage = "anchor"; // the failure being retried (and reported, if it is the last) is the anchor's
       if (attempt < ctx.retry.attempts) await sleep(ctx.retry.baseDelayMs * 2 ** (attempt - 1));
@@ -142,13 +153,23 @@ export async function anchoredAs(ctx: CarechainContext, pending: PendingWrite): 
     event.contentCid.toString() === pending.contentCid &&
     anchor.previous === pending.previous;
   if (same && event.keyringCid.toString() !== pending.keyringCid) {
-    same = await opensForMe(ctx, event.contentCid, event.keyringCid, recordContext(anchor.patient, anchor.author, anchor.categoryMask));
+    same = await opensForMe(
+      ctx,
+      event.contentCid,
+      event.keyringCid,
+      recordContext(anchor.patient, anchor.author, anchor.categoryMask),
+    );
   }
   return { anchorTx: event.anchorTx, keyringCid: event.keyringCid.toString(), same };
 }
 
 /** Whether the keyring `keyringCid` gives the context's identity a key that decrypts `contentCid` under `context`. */
-async function opensForMe(ctx: CarechainContext, contentCid: CID, keyringCid: CID, context: Uint8Array): Promise<boolean> {
+async function opensForMe(
+  ctx: CarechainContext,
+  contentCid: CID,
+  keyringCid: CID,
+  context: Uint8Array,
+): Promise<boolean> {
   try {
     const dek = await openKeyring(decodeKeyring(await ctx.store.get(keyringCid)), contentCid, ctx.identity);
     verifyEnvelopeKey(dek, await ctx.store.get(contentCid), context);
@@ -166,7 +187,11 @@ async function opensForMe(ctx: CarechainContext, contentCid: CID, keyringCid: CI
  * @param cause - What revealed the conflict.
  * @returns The conflict error.
  */
-export async function conflict(ctx: CarechainContext, pending: PendingWrite, cause?: unknown): Promise<RecordAnchorConflictError> {
+export async function conflict(
+  ctx: CarechainContext,
+  pending: PendingWrite,
+  cause?: unknown,
+): Promise<RecordAnchorConflictError> {
   const error = new RecordAnchorConflictError(
     "Another anchor holds this write's record id: the write is not taken as done and stays in the journal.",
     { details: `record=${pending.recordId} patient=${pending.patient} author=${pending.author}`, cause },

@@ -26,7 +26,9 @@ export async function anchorEvent(ctx: CarechainContext, recordId: string): Prom
   const contentCid = CID.decode(fromHex("contentCid", event.args.contentCid));
   const keyringCid = CID.decode(fromHex("keyringCid", event.args.keyringCid));
   if (recordIdOf(event.args.patient, event.args.author, contentCid) !== recordId) {
-    throw new IntegrityError("The anchor's patient, author and content CID do not give the record id.", { details: recordId });
+    throw new IntegrityError("The anchor's patient, author and content CID do not give the record id.", {
+      details: recordId,
+    });
   }
   return {
     contentCid,
@@ -60,5 +62,10 @@ export interface PublishedKeyring {
 export async function publishedKeyringEvents(ctx: CarechainContext, recordId: string): Promise<PublishedKeyring[]> {
   const records = ctx.contracts.records;
   const events = await ctx.logs.query(records, records.filters.KeyringPublished(recordId), ctx.fromBlock);
-  return events.map((e, order) => ({ publisher: e.args.publisher, patient: e.args.patient, rawCid: e.args.keyringCid, order }));
+  return events.map((e, order) => ({
+    publisher: e.args.publisher,
+    patient: e.args.patient,
+    rawCid: e.args.keyringCid,
+    order,
+  }));
 }

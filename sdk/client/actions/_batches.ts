@@ -108,7 +108,11 @@ export interface LocatedBatchRecord {
  * @throws {IntegrityError} When the record is not in the manifest.
  * @throws {BatchCategoryNotDeclaredError} When the manifest lists it in a category the batch did not declare.
  */
-export async function locateInBatch(ctx: CarechainContext, batchId: string, recordId: string): Promise<LocatedBatchRecord> {
+export async function locateInBatch(
+  ctx: CarechainContext,
+  batchId: string,
+  recordId: string,
+): Promise<LocatedBatchRecord> {
   const { manifest, batch, anchorTx } = await batchManifest(ctx, batchId);
   const entry = manifest.records.find((r) => r.recordId === recordId);
   if (!entry) throw new IntegrityError("The record is not in this batch.", { details: `${batchId} ${recordId}` });
@@ -139,7 +143,8 @@ export async function batchProof(
   const { manifest, batch } = await batchManifest(ctx, batchId);
   const tree = batchTree(manifest);
   const index = manifest.records.findIndex((r) => r.recordId === recordId);
-  if (index < 0) throw new IntegrityError("The record is not in this batch's manifest.", { details: `${batchId} ${recordId}` });
+  if (index < 0)
+    throw new IntegrityError("The record is not in this batch's manifest.", { details: `${batchId} ${recordId}` });
   const proof = tree.getProof(index);
   const leaf = batchLeaf(manifest.records[index]!);
   const verifiedOnChain = await ctx.contracts.records.verifyBatchRecord(batchId, leaf[0], leaf[1], leaf[2], proof);
@@ -164,9 +169,10 @@ export function undeclaredEntry(
 ): BatchCategoryNotDeclaredError | undefined {
   const undeclared = entry.categories.filter((c) => ((batch.categories >> BigInt(c)) & 1n) === 0n);
   if (undeclared.length === 0) return undefined;
+  const where = `batch=${batchId} record=${entry.recordId}`;
   return new BatchCategoryNotDeclaredError(
     "The batch manifest lists a record in a category the batch did not declare on chain.",
-    { details: `batch=${batchId} record=${entry.recordId} categories=${entry.categories.join(",")} undeclared=${undeclared.join(",")}` },
+    { details: `${where} categories=${entry.categories.join(",")} undeclared=${undeclared.join(",")}` },
   );
 }
 

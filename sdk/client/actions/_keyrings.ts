@@ -93,7 +93,10 @@ export async function prepareKeyrings(
  * @param keyrings - The keyrings.
  * @returns The transaction, or `undefined` when there was nothing to publish.
  */
-export async function publishKeyrings(ctx: CarechainContext, keyrings: PreparedKeyrings): Promise<TxResult | undefined> {
+export async function publishKeyrings(
+  ctx: CarechainContext,
+  keyrings: PreparedKeyrings,
+): Promise<TxResult | undefined> {
   let result: TxResult | undefined;
   for (let i = 0; i < keyrings.recordIds.length; i += PUBLISH_PAGE) {
     const ids = keyrings.recordIds.slice(i, i + PUBLISH_PAGE);

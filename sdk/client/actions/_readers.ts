@@ -27,7 +27,11 @@ export async function recipientKeys(
 }
 
 /** X25519 keys of the patient and of every grantee that may currently read every one of `categories`. */
-async function readerKeys(ctx: CarechainContext, patient: string, categories: readonly CategoryId[]): Promise<Uint8Array[]> {
+async function readerKeys(
+  ctx: CarechainContext,
+  patient: string,
+  categories: readonly CategoryId[],
+): Promise<Uint8Array[]> {
   const indexed = await ctx.indexed?.readerKeys(patient, categories);
   if (indexed) return indexed;
   const { consent, directory } = ctx.contracts;

@@ -95,7 +95,9 @@ export async function openRecordKey(ctx: CarechainContext, query: RecordKeyQuery
   };
   const found = async (): Promise<Uint8Array | undefined> => {
     // The anchored keyring first; published keyrings and the custodian only when it does not yield the key.
-    const anchoredKey = await attempt(keyringCid.toString(), async () => decodeKeyring(await ctx.store.get(keyringCid)));
+    const anchoredKey = await attempt(keyringCid.toString(), async () =>
+      decodeKeyring(await ctx.store.get(keyringCid)),
+    );
     if (anchoredKey) return anchoredKey;
     // The index's list first, when there is one; then (the index may not have reached a keyring published a moment
     // ago by another client) the chain's events, each keyring tried once.
@@ -122,7 +124,9 @@ export async function openRecordKey(ctx: CarechainContext, query: RecordKeyQuery
     }
     const custodianUrl = ctx.custodianUrl;
     if ((purpose === "BTG" || purpose === "ETREAT") && custodianUrl) {
-      return attempt(undefined, async () => decodeKeyring(await requestEmergencyKey(ctx, custodianUrl, recordId, batch)));
+      return attempt(undefined, async () =>
+        decodeKeyring(await requestEmergencyKey(ctx, custodianUrl, recordId, batch)),
+      );
     }
     return undefined;
   };

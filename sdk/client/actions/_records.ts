@@ -89,7 +89,8 @@ export function checkedReads(reads: readonly LoggedRead[]): { recordId: string; 
   if (reads.length === 0) throw new RangeError("reads: at least one read is needed");
   return reads.map((read, i) => {
     const purpose = read.purpose ?? "TREAT";
-    if (!Object.hasOwn(PurposeOfUse, purpose)) throw new RangeError(`reads[${i}].purpose: unknown purpose ${String(purpose)}`);
+    if (!Object.hasOwn(PurposeOfUse, purpose))
+      throw new RangeError(`reads[${i}].purpose: unknown purpose ${String(purpose)}`);
     return { recordId: toHex(fromHex(`reads[${i}].recordId`, read.recordId, 32)), purpose: PurposeOfUse[purpose] };
   });
 }

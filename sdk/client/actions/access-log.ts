@@ -61,7 +61,10 @@ export type LogBatchReadsReturnType = TxResult | undefined;
  * @throws {BatchCategoryNotDeclaredError} When the manifest lists a record in an undeclared category.
  * @throws {RecordReadConsentRequiredError} When any read lacks read consent (nothing is logged).
  */
-export async function logBatchReads(ctx: CarechainContext, params: LogBatchReadsParameters): Promise<LogBatchReadsReturnType> {
+export async function logBatchReads(
+  ctx: CarechainContext,
+  params: LogBatchReadsParameters,
+): Promise<LogBatchReadsReturnType> {
   const batchId = toHex(fromHex("batch", params.batch, 32));
   const checked = checkedReads(params.reads);
   const located = await Promise.all(checked.map((read) => locateInBatch(ctx, batchId, read.recordId)));

@@ -27,7 +27,10 @@ export type AddAttachmentReturnType = Attachment;
  * @param params - The patient, the file and its options.
  * @returns The Attachment (URL, size, hash and key extension).
  */
-export async function addAttachment(ctx: CarechainContext, params: AddAttachmentParameters): Promise<AddAttachmentReturnType> {
+export async function addAttachment(
+  ctx: CarechainContext,
+  params: AddAttachmentParameters,
+): Promise<AddAttachmentReturnType> {
   return encryptAttachment(ctx.store, getAddress(params.patient), params.source, params.options);
 }
 
@@ -50,7 +53,10 @@ export type ReadAttachmentStreamReturnType = AsyncGenerator<Uint8Array>;
  * @returns The file's bytes, verified.
  * @throws {FormatError | DecryptionError | IntegrityError | BlobNotFoundError}
  */
-export async function readAttachment(ctx: CarechainContext, params: ReadAttachmentParameters): Promise<ReadAttachmentReturnType> {
+export async function readAttachment(
+  ctx: CarechainContext,
+  params: ReadAttachmentParameters,
+): Promise<ReadAttachmentReturnType> {
   const parts: Uint8Array[] = [];
   for await (const part of readAttachmentStream(ctx, params)) parts.push(part);
   return concatBytes(...parts);
@@ -63,6 +69,9 @@ export async function readAttachment(ctx: CarechainContext, params: ReadAttachme
  * @returns The pieces.
  * @throws {FormatError | DecryptionError | IntegrityError | BlobNotFoundError}
  */
-export function readAttachmentStream(ctx: CarechainContext, params: ReadAttachmentParameters): ReadAttachmentStreamReturnType {
+export function readAttachmentStream(
+  ctx: CarechainContext,
+  params: ReadAttachmentParameters,
+): ReadAttachmentStreamReturnType {
   return decryptAttachment(ctx.store, getAddress(params.patient), params.attachment);
 }

@@ -71,7 +71,10 @@ export async function listGrants(ctx: CarechainContext, params: ListGrantsParame
   const granted = await ctx.logs.query(consent, consent.filters.ConsentGranted(p), ctx.fromBlock);
   const revoked = await ctx.logs.query(consent, consent.filters.ConsentRevoked(p), ctx.fromBlock);
   const now = (await blockAt(ctx, "latest")).timestamp;
-  const times = await blockTimes(ctx, [...granted, ...revoked].map((e) => e.blockNumber));
+  const times = await blockTimes(
+    ctx,
+    [...granted, ...revoked].map((e) => e.blockNumber),
+  );
   const order = (e: { blockNumber: number; index: number }) => e.blockNumber * 1e6 + e.index;
   const lastChange = new Map<string, number>();
   for (const e of [...granted, ...revoked]) {
@@ -139,7 +142,10 @@ export async function auditTrail(ctx: CarechainContext, params: AuditTrailParame
     ])
   ).flat() as unknown as EventLike[];
   events.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
-  const times = await blockTimes(ctx, events.map((l) => l.blockNumber));
+  const times = await blockTimes(
+    ctx,
+    events.map((l) => l.blockNumber),
+  );
   return events.map((log) => {
     const a = log.args;
     const [actor, counterpart] = AUDIT_PARTIES[log.eventName]?.(a) ?? [p, undefined];
@@ -182,13 +188,17 @@ export type WatchAuditTrailReturnType = AsyncGenerator<AuditEntry>;
  * @param params - The patient, first block, interval and abort signal.
  * @returns The feed.
  */
-export async function* watchAuditTrail(ctx: CarechainContext, params: WatchAuditTrailParameters): WatchAuditTrailReturnType {
+export async function* watchAuditTrail(
+  ctx: CarechainContext,
+  params: WatchAuditTrailParameters,
+): WatchAuditTrailReturnType {
   const provider = ctx.provider;
   let next = params.fromBlock ?? (await provider.getBlockNumber()) + 1;
   while (!params.signal?.aborted) {
     const latest = await provider.getBlockNumber();
     if (latest >= next) {
-      for (const entry of await auditTrail(ctx, { patient: params.patient, fromBlock: next, toBlock: latest })) yield entry;
+      for (const entry of await auditTrail(ctx, { patient: params.patient, fromBlock: next, toBlock: latest }))
+        yield entry;
       next = latest + 1;
     }
     await sleep(params.intervalMs ?? 1000, params.signal);

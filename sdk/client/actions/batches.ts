@@ -78,7 +78,12 @@ export async function addRecords(ctx: CarechainContext, params: AddRecordsParame
     const { keyring, skipped } = await sealKeyring(contentCid, dek, await readersOf(set));
     for (const s of skipped) skippedRecipients.set(s.key, s);
     const keyringCid = await ctx.store.put(encodeKeyring(keyring));
-    entries.push({ recordId: recordIdOf(patient, me, contentCid), categories: set, content: contentCid.toString(), keyring: keyringCid.toString() });
+    entries.push({
+      recordId: recordIdOf(patient, me, contentCid),
+      categories: set,
+      content: contentCid.toString(),
+      keyring: keyringCid.toString(),
+    });
   }
   const manifest: BatchManifest = { v: 2, patient, author: me, records: entries };
   const manifestCid = await ctx.store.put(encodeManifest(manifest));
@@ -118,7 +123,10 @@ export type ImportBundleReturnType = BatchResult[];
  * @throws {RangeError} When `batchSize` is not a positive integer.
  * @throws {FhirValidationError} When any entry is invalid (nothing of that chunk or later is stored).
  */
-export async function importBundle(ctx: CarechainContext, params: ImportBundleParameters): Promise<ImportBundleReturnType> {
+export async function importBundle(
+  ctx: CarechainContext,
+  params: ImportBundleParameters,
+): Promise<ImportBundleReturnType> {
   const b = params.bundle as { resourceType?: unknown; entry?: { resource?: unknown }[] };
   if (typeof b !== "object" || b === null || b.resourceType !== "Bundle") {
     throw new TypeError("bundle: expected a FHIR Bundle");

@@ -1,4 +1,4 @@
-/** Break-glass actions: emergency categories, custodian and bounds, opening and closing, the custodian's key release. */
+/** Break-glass actions: emergency categories, custodian and bounds, opening, closing, the custodian's key release. */
 import { keccak256, randomBytes } from "ethers";
 import type { CID } from "multiformats/cid";
 
@@ -78,7 +78,10 @@ export type SetBreakGlassLimitsReturnType = TxResult;
  * @throws {DirectoryInvalidBreakGlassLimitsError} When a value is out of bounds.
  * @throws {AccessControlUnauthorizedAccountError} When the account is not the admin.
  */
-export async function setBreakGlassLimits(ctx: CarechainContext, limits: BreakGlassLimits): Promise<SetBreakGlassLimitsReturnType> {
+export async function setBreakGlassLimits(
+  ctx: CarechainContext,
+  limits: BreakGlassLimits,
+): Promise<SetBreakGlassLimitsReturnType> {
   return sendTx(ctx, "setBreakGlassLimits", () =>
     ctx.contracts.directory.setBreakGlassLimits({
       maxPerProvider: limits.maxPerProvider,
@@ -129,10 +132,14 @@ export type OpenBreakGlassReturnType = BreakGlassResult;
  * @param params - The patient, the justification and the duration.
  * @returns The transaction, the hash and salt of the justification, and when the episode ends.
  * @throws {RangeError} When the justification is empty or the duration is not a positive integer.
- * @throws {ConsentNotEmergencyProviderError | ConsentBreakGlassAlreadyOpenError | ConsentBreakGlassInvalidDurationError}
- * @throws {ConsentBreakGlassCooldownError | ConsentBreakGlassProviderRateLimitedError | ConsentBreakGlassPatientRateLimitedError}
+ * @throws {ConsentNotEmergencyProviderError | ConsentBreakGlassAlreadyOpenError}
+ * @throws {ConsentBreakGlassInvalidDurationError | ConsentBreakGlassCooldownError}
+ * @throws {ConsentBreakGlassProviderRateLimitedError | ConsentBreakGlassPatientRateLimitedError}
  */
-export async function openBreakGlass(ctx: CarechainContext, params: OpenBreakGlassParameters): Promise<OpenBreakGlassReturnType> {
+export async function openBreakGlass(
+  ctx: CarechainContext,
+  params: OpenBreakGlassParameters,
+): Promise<OpenBreakGlassReturnType> {
   const { patient, justification, durationSeconds } = params;
   if (typeof justification !== "string" || justification.trim().length === 0) {
     throw new RangeError("justification: must not be empty");
@@ -164,7 +171,10 @@ export type CloseBreakGlassReturnType = TxResult;
  * @returns The transaction.
  * @throws {ConsentUnauthorizedActorError | ConsentBreakGlassNotOpenError}
  */
-export async function closeBreakGlass(ctx: CarechainContext, params: CloseBreakGlassParameters): Promise<CloseBreakGlassReturnType> {
+export async function closeBreakGlass(
+  ctx: CarechainContext,
+  params: CloseBreakGlassParameters,
+): Promise<CloseBreakGlassReturnType> {
   const patient = params.patient ?? (await getAccountAddress(ctx));
   return sendTx(ctx, "closeBreakGlass", () => ctx.contracts.consent.closeBreakGlass(patient, params.provider));
 }
@@ -211,7 +221,14 @@ export async function releaseEmergencyKey(
     const inBatch = await locateInBatch(ctx, batchId, id);
     located = inBatch;
     tx = await sendTx(ctx, "logBatchKeyRelease", () =>
-      records.logBatchKeyRelease(batchId, id, inBatch.anchor.categoryMask, digestHex(inBatch.keyringCid), proof, provider),
+      records.logBatchKeyRelease(
+        batchId,
+        id,
+        inBatch.anchor.categoryMask,
+        digestHex(inBatch.keyringCid),
+        proof,
+        provider,
+      ),
     );
   } else {
     tx = await sendTx(ctx, "logKeyRelease", () => records.logKeyRelease(id, provider));

@@ -29,7 +29,10 @@ export type GrantConsentReturnType = GrantResult;
  * @throws {RangeError} When a category, purpose or the expiry is invalid (nothing is sent).
  * @throws {ConsentUnauthorizedActorError} When acting for a patient this account is no delegate of.
  */
-export async function grantConsent(ctx: CarechainContext, params: GrantConsentParameters): Promise<GrantConsentReturnType> {
+export async function grantConsent(
+  ctx: CarechainContext,
+  params: GrantConsentParameters,
+): Promise<GrantConsentReturnType> {
   const { grantee } = params;
   const onChain = consentTerms(params.terms);
   const me = await getAccountAddress(ctx);
@@ -58,7 +61,10 @@ export type RevokeConsentReturnType = TxResult;
  * @returns The transaction.
  * @throws {ConsentUnauthorizedActorError} When acting for a patient this account is no delegate of.
  */
-export async function revokeConsent(ctx: CarechainContext, params: RevokeConsentParameters): Promise<RevokeConsentReturnType> {
+export async function revokeConsent(
+  ctx: CarechainContext,
+  params: RevokeConsentParameters,
+): Promise<RevokeConsentReturnType> {
   const { grantee } = params;
   const me = await getAccountAddress(ctx);
   const patient = params.patient ? getAddress(params.patient) : me;
@@ -83,7 +89,10 @@ export type CancelNonceReturnType = TxResult & { nonce: bigint };
  * @returns The transaction and the nonce it cancelled (`NonceCancelled` event).
  * @throws {InvalidAccountNonceError} When `nonce` is not the account's current nonce.
  */
-export async function cancelNonce(ctx: CarechainContext, params: CancelNonceParameters = {}): Promise<CancelNonceReturnType> {
+export async function cancelNonce(
+  ctx: CarechainContext,
+  params: CancelNonceParameters = {},
+): Promise<CancelNonceReturnType> {
   const n = params.nonce ?? (await ctx.contracts.consent.nonces(await getAccountAddress(ctx)));
   const tx = await sendTx(ctx, "cancelNonce", () => ctx.contracts.consent.cancelNonce(n));
   return { ...tx, nonce: n };
@@ -113,7 +122,10 @@ export interface ShareRecordsReturnType {
  * @param params - The grantee.
  * @returns How many records were shared, the transaction, and what was skipped and why.
  */
-export async function shareRecords(ctx: CarechainContext, params: ShareRecordsParameters): Promise<ShareRecordsReturnType> {
+export async function shareRecords(
+  ctx: CarechainContext,
+  params: ShareRecordsParameters,
+): Promise<ShareRecordsReturnType> {
   const me = await getAccountAddress(ctx);
   const terms = await ctx.contracts.consent.consentOf(me, params.grantee);
   const { skipped, ...keyrings } = await prepareKeyrings(ctx, me, params.grantee, categoriesOfMask(terms.readMask));

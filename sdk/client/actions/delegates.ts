@@ -29,7 +29,10 @@ export type AddDelegateReturnType = TxResult;
  * guardian changing an existing delegate.
  * @throws {ConsentTooManyDelegatesError} When the patient already has 16 delegates.
  */
-export async function addDelegate(ctx: CarechainContext, params: AddDelegateParameters): Promise<AddDelegateReturnType> {
+export async function addDelegate(
+  ctx: CarechainContext,
+  params: AddDelegateParameters,
+): Promise<AddDelegateReturnType> {
   const index = DELEGATE_KINDS.indexOf(params.kind);
   if (index <= 0) throw new RangeError(`kind: expected guardian or proxy, got ${String(params.kind)}`);
   const patient = params.patient ?? (await getAccountAddress(ctx));
@@ -53,7 +56,10 @@ export type RemoveDelegateReturnType = TxResult;
  * @returns The transaction.
  * @throws {ConsentDelegateNotFoundError | ConsentUnauthorizedActorError}
  */
-export async function removeDelegate(ctx: CarechainContext, params: RemoveDelegateParameters): Promise<RemoveDelegateReturnType> {
+export async function removeDelegate(
+  ctx: CarechainContext,
+  params: RemoveDelegateParameters,
+): Promise<RemoveDelegateReturnType> {
   const patient = params.patient ?? (await getAccountAddress(ctx));
   return sendTx(ctx, "removeDelegate", () => ctx.contracts.consent.removeDelegate(patient, params.delegate));
 }

@@ -64,7 +64,9 @@ export async function registerProvider(
   const index = PROVIDER_KINDS.indexOf(kind);
   if (index <= 0) throw new RangeError(`kind: expected one of ${PROVIDER_KINDS.slice(1).join(", ")}, got ${kind}`);
   assertX25519PublicKey(publicKey);
-  return sendTx(ctx, "registerProvider", () => ctx.contracts.directory.registerProvider(account, index, toHex(publicKey)));
+  return sendTx(ctx, "registerProvider", () =>
+    ctx.contracts.directory.registerProvider(account, index, toHex(publicKey)),
+  );
 }
 
 /** Parameters of {@link suspendProvider} and {@link reinstateProvider}. */

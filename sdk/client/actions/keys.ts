@@ -41,13 +41,18 @@ export interface RotatePatientKeyParameters {
  * skipped.
  * @throws {InvalidPublicKeyError} When the new public key is not a usable X25519 public key (nothing is sent).
  */
-export async function rotatePatientKey(ctx: CarechainContext, params: RotatePatientKeyParameters): Promise<RotateKeyReturnType> {
+export async function rotatePatientKey(
+  ctx: CarechainContext,
+  params: RotatePatientKeyParameters,
+): Promise<RotateKeyReturnType> {
   const { identity } = params;
   assertX25519PublicKey(identity.publicKey, "identity.publicKey");
   const me = await getAccountAddress(ctx);
   const list = await listRecords(ctx, { patient: me });
   const { skipped, ...keyrings } = await rewrap(ctx, list, identity.publicKey);
-  const tx = await sendTx(ctx, "rotatePatientKey", () => ctx.contracts.directory.rotatePatientKey(toHex(identity.publicKey)));
+  const tx = await sendTx(ctx, "rotatePatientKey", () =>
+    ctx.contracts.directory.rotatePatientKey(toHex(identity.publicKey)),
+  );
   return {
     context: contextWithIdentity(ctx, identity),
     tx,
@@ -88,11 +93,14 @@ export async function rotateProviderKey(
     const list = await listRecords(ctx, { patient });
     listSkipped.push(...list.skipped);
     for (const r of list) {
-      if (await mayAll(ctx, { patient: r.patient, grantee: me, categories: r.categories, action: "read" })) readable.push(r);
+      if (await mayAll(ctx, { patient: r.patient, grantee: me, categories: r.categories, action: "read" }))
+        readable.push(r);
     }
   }
   const { skipped, ...keyrings } = await rewrap(ctx, readable, identity.publicKey);
-  const tx = await sendTx(ctx, "rotateProviderKey", () => ctx.contracts.directory.rotateProviderKey(toHex(identity.publicKey)));
+  const tx = await sendTx(ctx, "rotateProviderKey", () =>
+    ctx.contracts.directory.rotateProviderKey(toHex(identity.publicKey)),
+  );
   return {
     context: contextWithIdentity(ctx, identity),
     tx,

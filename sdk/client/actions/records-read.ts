@@ -74,9 +74,13 @@ export type ListRecordsReturnType = RecordList;
  * @param params - The patient and page size.
  * @returns The anchors, with `skipped`.
  */
-export async function listRecords(ctx: CarechainContext, params: ListRecordsParameters): Promise<ListRecordsReturnType> {
+export async function listRecords(
+  ctx: CarechainContext,
+  params: ListRecordsParameters,
+): Promise<ListRecordsReturnType> {
   const { patient, pageSize = 500 } = params;
-  const { single, batches } = (await ctx.indexed?.records(getAddress(patient))) ?? (await rpcRecords(ctx, patient, pageSize));
+  const { single, batches } =
+    (await ctx.indexed?.records(getAddress(patient))) ?? (await rpcRecords(ctx, patient, pageSize));
   const batched: RecordAnchor[] = [];
   const skipped: SkippedObject[] = [];
   for (const { batchId, ...known } of batches) {
@@ -94,7 +98,10 @@ export async function listRecords(ctx: CarechainContext, params: ListRecordsPara
       else batched.push(batchAnchor(batchId, loaded.batch, entry));
     }
   }
-  return withSkipped([...single, ...batched].sort((a, b) => a.anchoredAt - b.anchoredAt), skipped);
+  return withSkipped(
+    [...single, ...batched].sort((a, b) => a.anchoredAt - b.anchoredAt),
+    skipped,
+  );
 }
 
 /** The patient's single anchors (its on-chain index) and batch ids (their events), the RPC way. */
@@ -110,7 +117,11 @@ async function rpcRecords(
     ids.push(...(await withRevertDecoding("recordsOf", () => records.recordsOf(patient, offset, pageSize))));
   }
   const single = await Promise.all(ids.map((recordId) => getRecord(ctx, { recordId })));
-  const events = await ctx.logs.query(records, records.filters.BatchAnchored(undefined, getAddress(patient)), ctx.fromBlock);
+  const events = await ctx.logs.query(
+    records,
+    records.filters.BatchAnchored(undefined, getAddress(patient)),
+    ctx.fromBlock,
+  );
   return { single, batches: events.map((e) => ({ batchId: e.args.batchId })) };
 }
 
@@ -126,7 +137,10 @@ export type GetRecordHistoryReturnType = RecordList;
  * @returns The versions, with `skipped`.
  * @throws {RecordNotFoundError} When `recordId` is not anchored.
  */
-export async function getRecordHistory(ctx: CarechainContext, params: RecordIdParameters): Promise<GetRecordHistoryReturnType> {
+export async function getRecordHistory(
+  ctx: CarechainContext,
+  params: RecordIdParameters,
+): Promise<GetRecordHistoryReturnType> {
   const indexed = await ctx.indexed?.history(toHex(fromHex("recordId", params.recordId, 32)));
   if (indexed) return withSkipped(indexed, []);
   const start = await getRecord(ctx, params);
@@ -134,7 +148,8 @@ export async function getRecordHistory(ctx: CarechainContext, params: RecordIdPa
   const byPrevious = new Map(all.filter((r) => r.previous !== ZERO_HASH).map((r) => [r.previous, r]));
   const byId = new Map(all.map((r) => [r.recordId, r]));
   let first = start;
-  while (first.previous !== ZERO_HASH) first = byId.get(first.previous) ?? (await getRecord(ctx, { recordId: first.previous }));
+  while (first.previous !== ZERO_HASH)
+    first = byId.get(first.previous) ?? (await getRecord(ctx, { recordId: first.previous }));
   const chain = [first];
   for (let next = byPrevious.get(first.recordId); next; next = byPrevious.get(next.recordId)) chain.push(next);
   return withSkipped(chain, all.skipped);
@@ -201,7 +216,13 @@ export async function readRecord<T extends Resource = Resource>(
     ? await locateInBatch(ctx, toHex(fromHex("batch", params.batch, 32)), id)
     : { ...(await anchorEvent(ctx, id)), anchor: await getRecord(ctx, { recordId: id }) };
   const me = await getAccountAddress(ctx);
-  const denied = await firstDenied(ctx, { patient: anchor.patient, grantee: me, categories: anchor.categories, action: "read", purpose });
+  const denied = await firstDenied(ctx, {
+    patient: anchor.patient,
+    grantee: me,
+    categories: anchor.categories,
+    action: "read",
+    purpose,
+  });
   if (denied !== undefined) {
     throw new RecordReadConsentRequiredError({
       patient: anchor.patient,
@@ -229,9 +250,12 @@ export async function readRecord<T extends Resource = Resource>(
   const content = categoriesOf(resource);
   const outside = content.filter((c) => !anchor.categories.includes(c));
   if (outside.length > 0) {
-    throw new RecordCategoryMismatchError("The decrypted record holds content in categories its anchor does not carry.", {
-      details: `record=${id} anchored [${anchor.categories.join(",")}] content [${content.join(",")}]`,
-    });
+    throw new RecordCategoryMismatchError(
+      "The decrypted record holds content in categories its anchor does not carry.",
+      {
+        details: `record=${id} anchored [${anchor.categories.join(",")}] content [${content.join(",")}]`,
+      },
+    );
   }
   // A patient reading its own record is not an access to log (and patients may hold no ETH).
   let accessLog: TxResult | undefined;

@@ -69,7 +69,13 @@ export async function addRecord(ctx: CarechainContext, params: AddRecordParamete
   const mask = categoryMask(categories);
   // The same content by the same author for the same patient (and amended version) gives the same ciphertext, so
   // the same record id: a second attempt meets its own anchor instead of anchoring a copy.
-  const { dek, noncePrefix } = deriveRecordKey(ctx.identity.secretKey, { patient, author: me, categoryMask: mask, previous, plaintext });
+  const { dek, noncePrefix } = deriveRecordKey(ctx.identity.secretKey, {
+    patient,
+    author: me,
+    categoryMask: mask,
+    previous,
+    plaintext,
+  });
   const envelope = encryptEnvelope(dek, plaintext, recordContext(patient, me, mask), { noncePrefix });
   const contentCid = await cidOf(envelope);
   const write = new RecordWrite(recordIdOf(patient, me, contentCid));
@@ -80,7 +86,9 @@ export async function addRecord(ctx: CarechainContext, params: AddRecordParamete
     if (pending) {
       write.mayHaveLanded = true; // an earlier attempt of this very write: it may have been sent
     } else {
-      const denied = await write.step("read", () => firstDenied(ctx, { patient, grantee: me, categories, action: "write" }));
+      const denied = await write.step("read", () =>
+        firstDenied(ctx, { patient, grantee: me, categories, action: "write" }),
+      );
       if (denied !== undefined) {
         throw new RecordWriteConsentRequiredError({ patient, author: me, category: BigInt(denied) });
       }
@@ -159,7 +167,10 @@ export type AmendRecordReturnType = AddedRecord;
  * @throws {WriteError} When anything fails on the way (see {@link addRecord}); amending again with the same resource
  * is safe.
  */
-export async function amendRecord(ctx: CarechainContext, params: AmendRecordParameters): Promise<AmendRecordReturnType> {
+export async function amendRecord(
+  ctx: CarechainContext,
+  params: AmendRecordParameters,
+): Promise<AmendRecordReturnType> {
   let prior: RecordAnchor;
   try {
     prior = await getRecord(ctx, { recordId: params.previous });

@@ -51,7 +51,12 @@ export async function signGrant(ctx: CarechainContext, params: SignGrantParamete
   };
   const signature = await signGrantRequest(ctx.signer, request);
   if (patient !== me) return { request, signature, keyrings: EMPTY_KEYRINGS };
-  const { skipped, ...keyrings } = await prepareKeyrings(ctx, patient, params.grantee, categoriesOfMask(request.readMask));
+  const { skipped, ...keyrings } = await prepareKeyrings(
+    ctx,
+    patient,
+    params.grantee,
+    categoriesOfMask(request.readMask),
+  );
   return { request, signature, keyrings, skipped };
 }
 
@@ -120,7 +125,10 @@ export type RelayRevokeReturnType = TxResult;
  * @returns The transaction.
  * @throws {ConsentSignatureStaleError | InvalidAccountNonceError | ConsentSignatureExpiredError}
  */
-export async function relayRevoke(ctx: CarechainContext, params: RelayRevokeParameters): Promise<RelayRevokeReturnType> {
+export async function relayRevoke(
+  ctx: CarechainContext,
+  params: RelayRevokeParameters,
+): Promise<RelayRevokeReturnType> {
   const { signed } = params;
   return sendTx(ctx, "revokeBySig", () => ctx.contracts.consent.revokeBySig(signed.request, signed.signature));
 }

@@ -3,7 +3,7 @@
  * anchors and their events, Directory keys, and receipts — each call recorded so a test can see what was sent.
  * Not a test file (vitest collects `*.test.ts` only).
  */
-import { Wallet, getAddress, keccak256, toUtf8Bytes } from "ethers";
+import { Wallet, getAddress, keccak256, toUtf8Bytes, type HDNodeWallet } from "ethers";
 import { CID } from "multiformats/cid";
 
 import type { CarechainContracts } from "../../../../sdk/chain/deployment.js";
@@ -95,23 +95,38 @@ export class FakeChain {
   }
 
   emit(eventName: string, args: Record<string, unknown>, hash: string, block: number): void {
-    this.events.push({ eventName, args, blockNumber: block, index: this.events.length, transactionHash: hash, address: "0xfake" });
+    this.events.push({
+      eventName,
+      args,
+      blockNumber: block,
+      index: this.events.length,
+      transactionHash: hash,
+      address: "0xfake",
+    });
   }
 
   /** The contracts as `account` sees them (its calls come from it). */
   contracts(account: string): CarechainContracts {
     const chain = this;
-    const filter = (eventName: string, fields: string[]) => (...values: unknown[]): FakeFilter => ({
-      eventName,
-      match: (args) => fields.every((f, i) => values[i] === undefined || values[i] === null || args[f] === values[i]),
-    });
+    const filter =
+      (eventName: string, fields: string[]) =>
+      (...values: unknown[]): FakeFilter => ({
+        eventName,
+        match: (args) => fields.every((f, i) => values[i] === undefined || values[i] === null || args[f] === values[i]),
+      });
     const consent = {
       grant: async (grantee: string, terms: Terms) =>
         chain.send("grant", account, [grantee, terms], (hash, block) => {
           chain.grants.set(`${account}|${getAddress(grantee)}`, terms);
-          chain.emit("ConsentGranted", { patient: account, grantee: getAddress(grantee), actor: account, terms }, hash, block);
+          chain.emit(
+            "ConsentGranted",
+            { patient: account, grantee: getAddress(grantee), actor: account, terms },
+            hash,
+            block,
+          );
         }),
-      grantFor: async (patient: string, grantee: string, terms: Terms) => chain.send("grantFor", account, [patient, grantee, terms]),
+      grantFor: async (patient: string, grantee: string, terms: Terms) =>
+        chain.send("grantFor", account, [patient, grantee, terms]),
       revoke: async (grantee: string) =>
         chain.send("revoke", account, [grantee], (hash, block) => {
           chain.grants.delete(`${account}|${getAddress(grantee)}`);
@@ -123,7 +138,12 @@ export class FakeChain {
       canAccessForPurpose: async (patient: string, grantee: string, category: number, action: number) =>
         chain.allows(patient, grantee, category, action),
       consentOf: async (patient: string, grantee: string) =>
-        chain.grants.get(`${getAddress(patient)}|${getAddress(grantee)}`) ?? { readMask: 0n, writeMask: 0n, purposes: 0n, expiresAt: 0n },
+        chain.grants.get(`${getAddress(patient)}|${getAddress(grantee)}`) ?? {
+          readMask: 0n,
+          writeMask: 0n,
+          purposes: 0n,
+          expiresAt: 0n,
+        },
       consentEpoch: async () => 0n,
       nonces: async () => 0n,
       getAddress: async () => "0x00000000000000000000000000000000000000c0",
@@ -135,15 +155,35 @@ export class FakeChain {
       },
     };
     const records = {
-      anchor: async (patient: string, categories: bigint, contentCid: Uint8Array, keyringCid: Uint8Array, previous: string) => {
+      anchor: async (
+        patient: string,
+        categories: bigint,
+        contentCid: Uint8Array,
+        keyringCid: Uint8Array,
+        previous: string,
+      ) => {
         const recordId = recordIdOf(patient, account, CID.decode(contentCid));
         if (chain.anchors.has(recordId)) throw new RecordAlreadyAnchoredError({ recordId });
         return chain.send("anchor", account, [patient, categories, contentCid, keyringCid, previous], (hash, block) => {
-          chain.anchors.set(recordId, { patient: getAddress(patient), author: account, categories, previous, anchoredAt: BigInt(chain.now) });
+          chain.anchors.set(recordId, {
+            patient: getAddress(patient),
+            author: account,
+            categories,
+            previous,
+            anchoredAt: BigInt(chain.now),
+          });
           const toHex = (b: Uint8Array) => `0x${Buffer.from(b).toString("hex")}`;
           chain.emit(
             "RecordAnchored",
-            { recordId, patient: getAddress(patient), author: account, categories, previous, contentCid: toHex(contentCid), keyringCid: toHex(keyringCid) },
+            {
+              recordId,
+              patient: getAddress(patient),
+              author: account,
+              categories,
+              previous,
+              contentCid: toHex(contentCid),
+              keyringCid: toHex(keyringCid),
+            },
             hash,
             block,
           );
@@ -186,7 +226,11 @@ function fakeLogs(chain: FakeChain): LogReader {
   return {
     query: async (_contract: unknown, filter: FakeFilter, from = 0, to: number | "latest" = "latest") =>
       chain.events.filter(
-        (e) => e.eventName === filter.eventName && filter.match(e.args) && e.blockNumber >= from && (to === "latest" || e.blockNumber <= to),
+        (e) =>
+          e.eventName === filter.eventName &&
+          filter.match(e.args) &&
+          e.blockNumber >= from &&
+          (to === "latest" || e.blockNumber <= to),
       ),
   } as unknown as LogReader;
 }
@@ -196,7 +240,7 @@ export interface FakeAccount {
   readonly ctx: CarechainContext;
   readonly address: string;
   readonly identity: IdentityKeyPair;
-  readonly wallet: Wallet;
+  readonly wallet: HDNodeWallet;
 }
 
 /**
@@ -244,7 +288,9 @@ export function labObservation(value = 5.4): Record<string, unknown> {
   return {
     resourceType: "Observation",
     status: "final",
-    category: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "laboratory" }] }],
+    category: [
+      { coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "laboratory" }] },
+    ],
     code: { coding: [{ system: "http://loinc.org", code: "2345-7", display: "Glucose" }] },
     valueQuantity: { value, unit: "mmol/L", system: "http://unitsofmeasure.org", code: "mmol/L" },
   };

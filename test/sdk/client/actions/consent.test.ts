@@ -19,7 +19,10 @@ describe("grantConsent", () => {
       terms: { read: ["Laboratory"], write: [Category.Laboratory], expiresAt: IN_A_MONTH },
     });
     expect(chain.sent.map((s) => s.method)).toEqual(["grant"]);
-    const [grantee, terms] = chain.sent[0]!.args as [string, { readMask: bigint; writeMask: bigint; expiresAt: bigint }];
+    const [grantee, terms] = chain.sent[0]!.args as [
+      string,
+      { readMask: bigint; writeMask: bigint; expiresAt: bigint },
+    ];
     expect(grantee).toBe(hospital.address);
     expect(terms.readMask).toBe(1n << BigInt(Category.Laboratory));
     expect(terms.writeMask).toBe(1n << BigInt(Category.Laboratory));
@@ -38,7 +41,9 @@ describe("grantConsent", () => {
       grantee: hospital.address,
       terms: { read: ["Laboratory"], expiresAt: IN_A_MONTH },
     });
-    expect(chain.sent.map((s) => [s.method, s.from, s.args[0]])).toEqual([["grantFor", delegate.address, patient.address]]);
+    expect(chain.sent.map((s) => [s.method, s.from, s.args[0]])).toEqual([
+      ["grantFor", delegate.address, patient.address],
+    ]);
     expect(result.shared).toBe(0);
   });
 
@@ -52,9 +57,9 @@ describe("grantConsent", () => {
   ])("refuses bad terms %j before anything is sent", async (terms, message) => {
     const chain = new FakeChain();
     const patient = fakeAccount(chain);
-    await expect(grantConsent(patient.ctx, { grantee: fakeAccount(chain).address, terms: terms as never })).rejects.toThrow(
-      message,
-    );
+    await expect(
+      grantConsent(patient.ctx, { grantee: fakeAccount(chain).address, terms: terms as never }),
+    ).rejects.toThrow(message);
     expect(chain.sent).toEqual([]);
   });
 });
@@ -64,8 +69,16 @@ describe("revokeConsent", () => {
     const chain = new FakeChain();
     const patient = fakeAccount(chain);
     const hospital = fakeAccount(chain);
-    await grantConsent(patient.ctx, { grantee: hospital.address, terms: { read: ["Laboratory"], expiresAt: IN_A_MONTH } });
-    const asked = { patient: patient.address, grantee: hospital.address, category: "Laboratory", action: "read" } as const;
+    await grantConsent(patient.ctx, {
+      grantee: hospital.address,
+      terms: { read: ["Laboratory"], expiresAt: IN_A_MONTH },
+    });
+    const asked = {
+      patient: patient.address,
+      grantee: hospital.address,
+      category: "Laboratory",
+      action: "read",
+    } as const;
     expect(await canAccess(hospital.ctx, asked)).toBe(true);
     await revokeConsent(patient.ctx, { grantee: hospital.address });
     expect(chain.sent.map((s) => s.method)).toEqual(["grant", "revoke"]);
@@ -90,8 +103,12 @@ describe("signed consent", () => {
     await expect(signGrant(patient.ctx, { grantee, terms, deadline: -5 })).rejects.toThrow(
       /^deadline: expected unix seconds, got -5$/,
     );
-    await expect(signRevoke(patient.ctx, { grantee, deadline: 2.5 })).rejects.toThrow(/^deadline: expected unix seconds/);
-    await expect(signGrant(patient.ctx, { grantee, terms: { ...terms, expiresAt: -1 } })).rejects.toThrow(/^expiresAt:/);
+    await expect(signRevoke(patient.ctx, { grantee, deadline: 2.5 })).rejects.toThrow(
+      /^deadline: expected unix seconds/,
+    );
+    await expect(signGrant(patient.ctx, { grantee, terms: { ...terms, expiresAt: -1 } })).rejects.toThrow(
+      /^expiresAt:/,
+    );
     expect(chain.sent).toEqual([]);
   });
 

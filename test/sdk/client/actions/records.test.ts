@@ -76,7 +76,10 @@ describe("addRecord", () => {
     const store = new SpyStore();
     const patient = fakeAccount(chain, { store });
     await expect(
-      addRecord(patient.ctx, { patient: patient.address, resource: { resourceType: "Observation", status: "nonsense" } }),
+      addRecord(patient.ctx, {
+        patient: patient.address,
+        resource: { resourceType: "Observation", status: "nonsense" },
+      }),
     ).rejects.toThrow(FhirValidationError);
     expect(store.puts).toBe(0);
     expect(chain.sent).toEqual([]);
@@ -87,7 +90,9 @@ describe("addRecord", () => {
     const store = new SpyStore();
     const patient = fakeAccount(chain, { store });
     const stranger = fakeAccount(chain, { store });
-    const error = await addRecord(stranger.ctx, { patient: patient.address, resource: labObservation() }).catch((e) => e);
+    const error = await addRecord(stranger.ctx, { patient: patient.address, resource: labObservation() }).catch(
+      (e) => e,
+    );
     expect(error).toBeInstanceOf(RecordWriteConsentRequiredError);
     expect(error.args).toMatchObject({ patient: patient.address, author: stranger.address });
     expect(store.puts).toBe(0);
@@ -97,12 +102,16 @@ describe("addRecord", () => {
 
   it("refuses a malformed amended-version id with a typed write error naming it", async () => {
     const { patient, hospital } = await written();
-    const error = await addRecord(hospital.ctx, { patient: patient.address, resource: labObservation(6), previous: "0x1234" }).catch(
-      (e) => e,
-    );
+    const error = await addRecord(hospital.ctx, {
+      patient: patient.address,
+      resource: labObservation(6),
+      previous: "0x1234",
+    }).catch((e) => e);
     expect(error).toBeInstanceOf(RangeError);
     expect(String(error.message)).toMatch(/previous/);
-    await expect(amendRecord(hospital.ctx, { previous: "0xzz", resource: labObservation(6) })).rejects.toThrow(WriteError);
+    await expect(amendRecord(hospital.ctx, { previous: "0xzz", resource: labObservation(6) })).rejects.toThrow(
+      WriteError,
+    );
   });
 });
 
@@ -139,14 +148,18 @@ describe("readRecord", () => {
     await readRecord(hospital.ctx, { recordId: added.recordId });
     await revokeConsent(patient.ctx, { grantee: hospital.address });
     store.gets = 0;
-    await expect(readRecord(hospital.ctx, { recordId: added.recordId })).rejects.toThrow(RecordReadConsentRequiredError);
+    await expect(readRecord(hospital.ctx, { recordId: added.recordId })).rejects.toThrow(
+      RecordReadConsentRequiredError,
+    );
     expect(store.gets).toBe(0);
   });
 
   it("refuses a grantee whose consent has expired", async () => {
     const { chain, hospital, added } = await written();
     chain.now = IN_A_MONTH + 1;
-    await expect(readRecord(hospital.ctx, { recordId: added.recordId })).rejects.toThrow(RecordReadConsentRequiredError);
+    await expect(readRecord(hospital.ctx, { recordId: added.recordId })).rejects.toThrow(
+      RecordReadConsentRequiredError,
+    );
   });
 
   it("never decrypts bytes a hostile store swapped in, and logs nothing", async () => {
@@ -155,7 +168,7 @@ describe("readRecord", () => {
     store.hostile = (cid, bytes) => {
       if (cid.toString() !== content) return bytes;
       const tampered = bytes.slice();
-      tampered[tampered.length - 1] ^= 1;
+      tampered[tampered.length - 1]! ^= 1;
       return tampered;
     };
     const sent = chain.sent.length;
