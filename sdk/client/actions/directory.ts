@@ -53,6 +53,7 @@ export type RegisterProviderReturnType = TxResult;
  * @param params - The account, its kind and its X25519 public key.
  * @returns The Directory transaction.
  * @throws {RangeError} When `kind` is not a provider kind (nothing is sent).
+ * @throws {RangeError} When `publicKey` is not 32 bytes (nothing is sent).
  * @throws {InvalidPublicKeyError} When `publicKey` is non-canonical or a small-order point (nothing is sent).
  * @throws {AccessControlUnauthorizedAccountError} When the account is not a registrar.
  */

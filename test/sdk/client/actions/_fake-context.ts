@@ -149,6 +149,11 @@ export class FakeChain {
       getAddress: async () => "0x00000000000000000000000000000000000000c0",
       emergencyCategoriesOf: async () => 0n,
       isPatientOrDelegate: async (patient: string, account_: string) => getAddress(patient) === getAddress(account_),
+      addDelegate: async (patient: string, delegate: string, kind: number) =>
+        chain.send("addDelegate", account, [patient, delegate, kind]),
+      openBreakGlass: async (patient: string, justificationHash: string, duration: bigint) =>
+        chain.send("openBreakGlass", account, [patient, justificationHash, duration]),
+      breakGlassExpiry: async () => BigInt(chain.now + 3600),
       filters: {
         ConsentGranted: filter("ConsentGranted", ["patient", "grantee"]),
         ConsentRevoked: filter("ConsentRevoked", ["patient", "grantee"]),
@@ -214,6 +219,8 @@ export class FakeChain {
       encryptionKeyOf: async (who: string) => chain.keys.get(getAddress(who)) ?? ZERO_HASH,
       emergencyCustodian: async () => ZERO_ADDRESS,
       isActiveProvider: async () => false,
+      registerProvider: async (who: string, kind: number, key: string) =>
+        chain.send("registerProvider", account, [who, kind, key], () => chain.keys.set(getAddress(who), key)),
       registerPatient: async (key: string) =>
         chain.send("registerPatient", account, [key], () => chain.keys.set(account, key)),
     };
