@@ -75,6 +75,8 @@ export class FakeChain {
   readonly receipts = new Map<string, { hash: string; status: number; gasUsed: bigint; blockNumber: number }>();
   block = 1;
   now = 1_900_000_000;
+  /** Makes the next transaction of `method` fail like a dropped connection: before (`lost`) or after it landed. */
+  failNext: { method: string; landed: boolean } | undefined;
 
   /** Whether `grantee` may act on `patient`'s `category` (the patient always may). */
   allows(patient: string, grantee: string, category: number, action: number): boolean {
@@ -86,11 +88,15 @@ export class FakeChain {
 
   /** Records a transaction, mines it into a block of its own, and returns what ethers would. */
   send(method: string, from: string, args: unknown[], effect?: (hash: string, block: number) => void) {
+    const failing = this.failNext?.method === method ? this.failNext : undefined;
+    if (failing) this.failNext = undefined;
+    if (failing && !failing.landed) throw new Error("socket hang up");
     const block = ++this.block;
     const hash = keccak256(toUtf8Bytes(`${method}:${this.sent.length}`));
     effect?.(hash, block);
     this.sent.push({ method, from, args });
     this.receipts.set(hash, { hash, status: 1, gasUsed: 21_000n, blockNumber: block });
+    if (failing) throw new Error("socket hang up");
     return { hash } as never;
   }
 
