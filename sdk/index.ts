@@ -5,7 +5,15 @@
  */
 
 // Client
-export { Carechain, type CarechainConnectOptions, type CarechainOptions } from "./client/carechain.js";
+export { Carechain, type KeyRotation } from "./client/carechain.js";
+export type {
+  CarechainConnectOptions,
+  CarechainContext,
+  CarechainContextState,
+  CarechainOptions,
+  LoadedBatch,
+} from "./client/context.js";
+export { createCarechainContext } from "./client/create-context.js";
 export type { IndexedQuery, IndexUsage } from "./client/index-reads.js";
 export {
   type AddedRecord,
@@ -14,7 +22,7 @@ export {
   type BreakGlassResult,
   type DelegateInfo,
   type GrantResult,
-  type KeyRotation,
+  type LoggedRead,
   type OnBehalf,
   type PreparedKeyrings,
   type SignedGrant,
@@ -27,6 +35,167 @@ export {
   type SkippedObject,
   type TxResult,
 } from "./client/types.js";
+
+// Client actions: `(context, parameters) → result`, the functions behind each `Carechain` method
+export {
+  logBatchReads,
+  logReads,
+  type LogBatchReadsParameters,
+  type LogBatchReadsReturnType,
+  type LogReadsParameters,
+  type LogReadsReturnType,
+} from "./client/actions/access-log.js";
+export {
+  addAttachment,
+  readAttachment,
+  readAttachmentStream,
+  type AddAttachmentParameters,
+  type AddAttachmentReturnType,
+  type ReadAttachmentParameters,
+  type ReadAttachmentReturnType,
+  type ReadAttachmentStreamReturnType,
+} from "./client/actions/attachments.js";
+export {
+  auditTrail,
+  canAccess,
+  getIndexUsage,
+  listGrants,
+  watchAuditTrail,
+  type AuditTrailParameters,
+  type AuditTrailReturnType,
+  type CanAccessParameters,
+  type CanAccessReturnType,
+  type GetIndexUsageReturnType,
+  type ListGrantsParameters,
+  type ListGrantsReturnType,
+  type WatchAuditTrailParameters,
+  type WatchAuditTrailReturnType,
+} from "./client/actions/audit.js";
+export {
+  addRecords,
+  importBundle,
+  proveBatchRecord,
+  type AddRecordsParameters,
+  type AddRecordsReturnType,
+  type ImportBundleParameters,
+  type ImportBundleReturnType,
+  type ProveBatchRecordParameters,
+  type ProveBatchRecordReturnType,
+} from "./client/actions/batches.js";
+export {
+  closeBreakGlass,
+  getBreakGlassLimits,
+  openBreakGlass,
+  releaseEmergencyKey,
+  setBreakGlassLimits,
+  setEmergencyCategories,
+  setEmergencyCustodian,
+  type CloseBreakGlassParameters,
+  type CloseBreakGlassReturnType,
+  type GetBreakGlassLimitsReturnType,
+  type OpenBreakGlassParameters,
+  type OpenBreakGlassReturnType,
+  type ReleaseEmergencyKeyParameters,
+  type ReleaseEmergencyKeyReturnType,
+  type SetBreakGlassLimitsReturnType,
+  type SetEmergencyCategoriesParameters,
+  type SetEmergencyCategoriesReturnType,
+  type SetEmergencyCustodianParameters,
+  type SetEmergencyCustodianReturnType,
+} from "./client/actions/break-glass.js";
+export {
+  cancelNonce,
+  grantConsent,
+  revokeConsent,
+  shareRecords,
+  type CancelNonceParameters,
+  type CancelNonceReturnType,
+  type GrantConsentParameters,
+  type GrantConsentReturnType,
+  type RevokeConsentParameters,
+  type RevokeConsentReturnType,
+  type ShareRecordsParameters,
+  type ShareRecordsReturnType,
+} from "./client/actions/consent.js";
+export {
+  addDelegate,
+  confirmDelegate,
+  listDelegates,
+  removeDelegate,
+  type AddDelegateParameters,
+  type AddDelegateReturnType,
+  type ConfirmDelegateParameters,
+  type ConfirmDelegateReturnType,
+  type ListDelegatesParameters,
+  type ListDelegatesReturnType,
+  type RemoveDelegateParameters,
+  type RemoveDelegateReturnType,
+} from "./client/actions/delegates.js";
+export {
+  getAccountAddress,
+  registerPatient,
+  registerProvider,
+  reinstateProvider,
+  suspendProvider,
+  type GetAccountAddressReturnType,
+  type ProviderAccountParameters,
+  type RegisterPatientReturnType,
+  type RegisterProviderParameters,
+  type RegisterProviderReturnType,
+  type ReinstateProviderReturnType,
+  type SuspendProviderReturnType,
+} from "./client/actions/directory.js";
+export {
+  pendingWrites,
+  resumeWrites,
+  type PendingWritesReturnType,
+  type ResumeWritesReturnType,
+} from "./client/actions/journal.js";
+export {
+  rotatePatientKey,
+  rotateProviderKey,
+  type RotateKeyReturnType,
+  type RotatePatientKeyParameters,
+  type RotateProviderKeyParameters,
+} from "./client/actions/keys.js";
+export {
+  getRecord,
+  getRecordHistory,
+  listRecords,
+  readRecord,
+  verifyRecord,
+  type GetRecordHistoryReturnType,
+  type GetRecordReturnType,
+  type ListRecordsParameters,
+  type ListRecordsReturnType,
+  type ReadRecordParameters,
+  type ReadRecordReturnType,
+  type RecordIdParameters,
+  type VerifyRecordReturnType,
+} from "./client/actions/records-read.js";
+export {
+  addRecord,
+  amendRecord,
+  type AddRecordParameters,
+  type AddRecordReturnType,
+  type AmendRecordParameters,
+  type AmendRecordReturnType,
+} from "./client/actions/records-write.js";
+export {
+  relayGrant,
+  relayRevoke,
+  signGrant,
+  signRevoke,
+  type RelayGrantParameters,
+  type RelayGrantReturnType,
+  type RelayRevokeParameters,
+  type RelayRevokeReturnType,
+  type SignedRequestOptions,
+  type SignGrantParameters,
+  type SignGrantReturnType,
+  type SignRevokeParameters,
+  type SignRevokeReturnType,
+} from "./client/actions/signed-consent.js";
 
 export {
   ATTACHMENT_KEY_EXTENSION,

@@ -1,3 +1,4 @@
+/** The client's public result and parameter types: transactions, records, grants, delegates, break-glass. */
 import type { CID } from "multiformats/cid";
 import type { Resource } from "@medplum/fhirtypes";
 
@@ -143,6 +144,14 @@ export interface ReadRecord<T extends Resource = Resource> {
   readonly skipped: readonly SkippedObject[];
 }
 
+/** A read to log on chain (see {@link Carechain.logReads}): a record version and the purpose it was read for. */
+export interface LoggedRead {
+  /** The record version (0x hex, 32 bytes). */
+  readonly recordId: string;
+  /** The purpose of the read; default TREAT. */
+  readonly purpose?: PurposeCode;
+}
+
 /** Acting for a patient: the patient itself (default) or a delegate naming the patient it acts for. */
 export interface OnBehalf {
   /** The patient acted for; default this client's own account. */
@@ -216,18 +225,4 @@ export interface BreakGlassResult extends TxResult {
   readonly salt: string;
   /** When the episode ends (unix seconds). */
   readonly expiresAt: number;
-}
-
-/** The result of a key rotation. */
-export interface KeyRotation {
-  /** A client of the same account that uses the new key. */
-  readonly client: import("./carechain.js").Carechain;
-  /** The Directory transaction. */
-  readonly tx: TxResult;
-  /** How many records were re-wrapped for the new key. */
-  readonly rewrapped: number;
-  /** The `publishKeyrings` transaction(s), gas summed, when any record was re-wrapped. */
-  readonly shareTx?: TxResult;
-  /** Records (and batches) that could not be read and so were not re-wrapped, and why. */
-  readonly skipped: readonly SkippedObject[];
 }

@@ -1,0 +1,31 @@
+/** Block headers the actions need: the latest block and the timestamps of blocks that events landed in. */
+import type { Block } from "ethers";
+
+import { CarechainError } from "../../errors/base.js";
+import type { CarechainContext } from "../context.js";
+
+/**
+ * A block's header.
+ * @param ctx - The client context.
+ * @param tag - A block number or `"latest"`.
+ * @returns The header.
+ * @throws {CarechainError} `CHAIN` when the provider has no such block.
+ */
+export async function blockAt(ctx: CarechainContext, tag: number | "latest"): Promise<Block> {
+  const block = await ctx.provider.getBlock(tag);
+  if (!block) throw new CarechainError("CHAIN", "The provider returned no such block.", { details: String(tag) });
+  return block;
+}
+
+/**
+ * The timestamp of each of `blocks` (each fetched once).
+ * @param ctx - The client context.
+ * @param blocks - Block numbers, repeats allowed.
+ * @returns Unix seconds by block number.
+ * @throws {CarechainError} `CHAIN` when a block is missing.
+ */
+export async function blockTimes(ctx: CarechainContext, blocks: readonly number[]): Promise<Map<number, number>> {
+  const times = new Map<number, number>();
+  for (const n of new Set(blocks)) times.set(n, (await blockAt(ctx, n)).timestamp);
+  return times;
+}

@@ -1,0 +1,181 @@
+/** Record write actions: add a FHIR resource as an encrypted, anchored record (exactly once), or amend one. */
+import { getAddress } from "ethers";
+import { CID } from "multiformats/cid";
+
+import { cidOf } from "../../content/cid.js";
+import { fromHex, toHex, utf8 } from "../../crypto/bytes.js";
+import { encryptEnvelope } from "../../crypto/envelope.js";
+import { decodeKeyring, encodeKeyring, sealKeyring, type SkippedRecipient } from "../../crypto/keyring.js";
+import { RecordUnauthorizedAmenderError, RecordWriteConsentRequiredError } from "../../errors/contract.js";
+import { canonicalJson } from "../../fhir/canonical.js";
+import { categoriesOf, categoryMask } from "../../fhir/categories.js";
+import { checkLimit } from "../../limits.js";
+import type { CarechainContext } from "../context.js";
+import type { PendingWrite } from "../journal.js";
+import { recordIdOf } from "../record-id.js";
+import { deriveRecordKey } from "../record-key.js";
+import type { AddedRecord, RecordAnchor } from "../types.js";
+import { RecordWrite } from "../write-attempt.js";
+import { firstDenied } from "./_access.js";
+import { anchorPending, journaled } from "./_anchor-write.js";
+import { recipientKeys } from "./_readers.js";
+import { checkRecordSize, recordContext } from "./_records.js";
+import { ZERO_HASH } from "./_values.js";
+import { getAccountAddress } from "./directory.js";
+import { getRecord } from "./records-read.js";
+
+/** Parameters of {@link addRecord}. */
+export interface AddRecordParameters {
+  /** The patient's address. */
+  readonly patient: string;
+  /** A FHIR R4 resource. */
+  readonly resource: unknown;
+  /** The version this one amends (by its original author, the patient or a delegate). */
+  readonly previous?: string;
+}
+/** The result of {@link addRecord}. */
+export type AddRecordReturnType = AddedRecord;
+
+/**
+ * Adds a FHIR R4 resource to a patient's record: validate → categorise every resource in it → canonical JSON →
+ * encrypt with a key derived from the content (the same content by the same author for the same patient, as the
+ * same amendment, is the same record: writing it again returns the existing one) → store → wrap the key for the
+ * patient, this author, every current reader of all those categories and the custodian when break-glass covers
+ * them → store the keyring → journal → anchor with the category mask. Anchoring needs write consent for every
+ * category (or the account being the patient). A reader whose key can't be wrapped for is listed in
+ * `skippedRecipients`.
+ * @param ctx - The client context.
+ * @param params - The patient, the resource, and the version it amends.
+ * @returns The anchor transaction, record id, CIDs, categories and recipients.
+ * @throws {FhirValidationError} When the resource is invalid (nothing is stored or anchored).
+ * @throws {SizeLimitError} When its canonical JSON is over `MAX_RECORD_BYTES` (nothing is stored or anchored).
+ * @throws {RecordWriteConsentRequiredError} When the account has no write consent for one of the categories (the
+ * lowest such is named; nothing is stored or anchored).
+ * @throws {RecordUnauthorizedAmenderError} When amending a record the account may not amend (nothing stored).
+ * @throws {RecordAnchorConflictError} When the record id is already anchored as something else.
+ * @throws {WriteError} When anything fails on the way: it carries the `recordId`, the `stage` and `mayHaveLanded`;
+ * the write stays in the journal once journaled, and adding the same resource again finishes it without a second
+ * anchor.
+ */
+export async function addRecord(ctx: CarechainContext, params: AddRecordParameters): Promise<AddRecordReturnType> {
+  checkRecordSize(params.resource);
+  const valid = ctx.validator.validate(params.resource);
+  const plaintext = utf8(canonicalJson(valid));
+  checkLimit("recordBytes", plaintext.length, "record");
+  const categories = categoriesOf(valid);
+  const patient = getAddress(params.patient);
+  const me = await getAccountAddress(ctx);
+  const previous = params.previous ? toHex(fromHex("previous", params.previous, 32)) : ZERO_HASH;
+  const mask = categoryMask(categories);
+  // The same content by the same author for the same patient (and amended version) gives the same ciphertext, so
+  // the same record id: a second attempt meets its own anchor instead of anchoring a copy.
+  const { dek, noncePrefix } = deriveRecordKey(ctx.identity.secretKey, {
+    patient,
+    author: me,
+    categoryMask: mask,
+    previous,
+    plaintext,
+  });
+  const envelope = encryptEnvelope(dek, plaintext, recordContext(patient, me, mask), { noncePrefix });
+  const contentCid = await cidOf(envelope);
+  const write = new RecordWrite(recordIdOf(patient, me, contentCid));
+  const recordId = write.recordId!;
+  try {
+    let pending = await write.step("journal", () => journaled(ctx, recordId));
+    let sealed: { recipients: number; skipped: SkippedRecipient[] } | undefined;
+    if (pending) {
+      write.mayHaveLanded = true; // an earlier attempt of this very write: it may have been sent
+    } else {
+      const denied = await write.step("read", () =>
+        firstDenied(ctx, { patient, grantee: me, categories, action: "write" }),
+      );
+      if (denied !== undefined) {
+        throw new RecordWriteConsentRequiredError({ patient, author: me, category: BigInt(denied) });
+      }
+      if (params.previous) await requireAmender(ctx, previous, me);
+      await write.step("store", () => ctx.store.put(envelope));
+      write.stage = "read";
+      const readers = await recipientKeys(ctx, patient, categories);
+      const { keyring, skipped } = await sealKeyring(contentCid, dek, readers);
+      const keyringCid = await write.step("store", () => ctx.store.put(encodeKeyring(keyring)));
+      sealed = { recipients: keyring.recipients.length, skipped };
+      const entry: PendingWrite = {
+        recordId,
+        patient,
+        categories,
+        contentCid: contentCid.toString(),
+        keyringCid: keyringCid.toString(),
+        previous,
+        author: me,
+        createdAt: Date.now(),
+      };
+      pending = entry;
+      await write.step("journal", () => ctx.journal.put(entry));
+    }
+    const anchored = await anchorPending(ctx, pending, write);
+    const keyringCid = CID.parse(anchored.keyringCid);
+    const recipients =
+      sealed && anchored.keyringCid === pending.keyringCid
+        ? sealed.recipients
+        : (await write.step("store", async () => decodeKeyring(await ctx.store.get(keyringCid)))).recipients.length;
+    // Only now, with everything that can fail behind it, does the journal let go of the write.
+    await write.step("journal", () => ctx.journal.remove(recordId));
+    return {
+      ...anchored.tx,
+      recordId,
+      contentCid,
+      keyringCid,
+      categories,
+      recipients,
+      skippedRecipients: sealed?.skipped ?? [],
+    };
+  } catch (error) {
+    throw write.error(error);
+  }
+}
+
+/**
+ * Refuses, before anything is stored, an amendment of `previous` by an account that is neither its record's
+ * original author, nor its patient, nor a delegate of the patient (the contract refuses it too).
+ */
+async function requireAmender(ctx: CarechainContext, previous: string, me: string): Promise<void> {
+  const prior = await getRecord(ctx, { recordId: previous });
+  if (me === prior.originalAuthor || (await ctx.contracts.consent.isPatientOrDelegate(prior.patient, me))) return;
+  throw new RecordUnauthorizedAmenderError({ previous: prior.recordId, account: me });
+}
+
+/** Parameters of {@link amendRecord}. */
+export interface AmendRecordParameters {
+  /** The version amended (it must be the latest). */
+  readonly previous: string;
+  /** The new content. */
+  readonly resource: unknown;
+}
+/** The result of {@link amendRecord}. */
+export type AmendRecordReturnType = AddedRecord;
+
+/**
+ * Amends a record: anchors `resource` as the next version of `previous` (same patient and categories). The previous
+ * version stays, marked amended; nothing is overwritten. Only the record's original author, its patient or a
+ * delegate of the patient amends.
+ * @param ctx - The client context.
+ * @param params - The version amended and the new content.
+ * @returns The new version, as {@link addRecord} returns it.
+ * @throws {RecordAlreadyAmendedError} When `previous` is not the latest version.
+ * @throws {RecordUnauthorizedAmenderError} When the account may not amend it (checked before anything is stored).
+ * @throws {RecordAmendmentMismatchError} When the new content's categories differ from the record's.
+ * @throws {WriteError} When anything fails on the way (see {@link addRecord}); amending again with the same resource
+ * is safe.
+ */
+export async function amendRecord(
+  ctx: CarechainContext,
+  params: AmendRecordParameters,
+): Promise<AmendRecordReturnType> {
+  let prior: RecordAnchor;
+  try {
+    prior = await getRecord(ctx, { recordId: params.previous });
+  } catch (error) {
+    throw new RecordWrite(undefined).error(error);
+  }
+  return addRecord(ctx, { patient: prior.patient, resource: params.resource, previous: prior.recordId });
+}
