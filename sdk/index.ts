@@ -17,10 +17,12 @@ export { createCarechainContext } from "./client/create-context.js";
 export type { IndexedQuery, IndexUsage } from "./client/index-reads.js";
 export {
   type AddedRecord,
+  type AuditEntry,
   type BatchResult,
   type BreakGlassLimits,
   type BreakGlassResult,
   type DelegateInfo,
+  type GrantInfo,
   type GrantResult,
   type LoggedRead,
   type OnBehalf,
@@ -455,9 +457,7 @@ export {
   anchorToProvenance,
   auditEntryToFhir,
   grantToConsent,
-  type AuditEntry,
   type ChainContext,
-  type GrantInfo,
   type ProvenanceInput,
 } from "./fhir/exports.js";
 export { importFhirDefinitions } from "./fhir/definitions.js";

@@ -6,7 +6,7 @@
  */
 import { getAddress } from "ethers";
 
-import type { AuditEntry, GrantInfo } from "../fhir/exports.js";
+import type { AuditEntry, GrantInfo } from "./facts.js";
 import { categoriesOfMask, type CategoryId } from "../fhir/categories.js";
 import { MAX_CATEGORY } from "../contracts/enums.js";
 import { IndexBehindError, IndexMismatchError } from "../errors/index-source.js";

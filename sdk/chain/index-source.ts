@@ -9,7 +9,7 @@
 import type { CID } from "multiformats/cid";
 
 import type { CategoryId } from "../fhir/categories.js";
-import type { AuditEntry, GrantInfo } from "../fhir/exports.js";
+import type { AuditEntry, GrantInfo } from "./facts.js";
 
 /** The last block an index source has indexed. */
 export interface IndexHead {

@@ -7,7 +7,7 @@ import type { PurposeCode } from "../chain/purpose.js";
 import type { BlobStore } from "../content/blob-store.js";
 import type { ByteSource } from "../crypto/envelope.js";
 import type { IdentityKeyPair } from "../crypto/identity.js";
-import type { AuditEntry, GrantInfo } from "../fhir/exports.js";
+import type { AuditEntry, GrantInfo } from "./types.js";
 import * as accessLog from "./actions/access-log.js";
 import * as attachments from "./actions/attachments.js";
 import * as audit from "./actions/audit.js";

@@ -13,7 +13,7 @@ import type { IndexSource, IndexedAnchor } from "../chain/index-source.js";
 import { fromHex, toHex } from "../crypto/bytes.js";
 import { RecordNotFoundError } from "../errors/contract.js";
 import { IndexBehindError, IndexContradictedError, IndexUnavailableError } from "../errors/index-source.js";
-import type { AuditEntry, GrantInfo } from "../fhir/exports.js";
+import type { AuditEntry, GrantInfo } from "./types.js";
 import type { CategoryId } from "../fhir/categories.js";
 import { recordIdOf } from "./record-id.js";
 import type { RecordAnchor } from "./types.js";

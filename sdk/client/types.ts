@@ -6,6 +6,11 @@ import type { CategoryId, CategoryName } from "../fhir/categories.js";
 import type { PurposeCode } from "../chain/purpose.js";
 import type { CarechainError } from "../errors/base.js";
 import type { SkippedRecipient } from "../crypto/keyring.js";
+import type { DelegateKind } from "../contracts/enums.js";
+
+// The contract enums the client's parameters use, and the chain facts its reads return, from their one source.
+export { DELEGATE_KINDS, PROVIDER_KINDS, type DelegateKind, type ProviderKind } from "../contracts/enums.js";
+export type { AuditEntry, GrantInfo } from "../chain/facts.js";
 
 /**
  * An object that could not be used — a missing or malformed manifest, a keyring that does not open or holds a
@@ -42,20 +47,6 @@ export interface TxResult {
   readonly blockNumber: number;
 }
 
-/** Provider kinds of the Directory (index = on-chain enum value). */
-export const PROVIDER_KINDS = [
-  "none",
-  "hospital",
-  "clinic",
-  "lab",
-  "pharmacy",
-  "insurer",
-  "research",
-  "emergency",
-] as const;
-
-/** A provider kind, e.g. `"hospital"`. */
-export type ProviderKind = Exclude<(typeof PROVIDER_KINDS)[number], "none">;
 
 /** A category by name (`"Laboratory"`) or by on-chain index. */
 export type CategoryRef = CategoryName | CategoryId;
@@ -190,10 +181,6 @@ export interface SignedRevoke {
   readonly signature: string;
 }
 
-/** Delegate kinds of the ConsentRegistry (index = on-chain enum value). */
-export const DELEGATE_KINDS = ["none", "guardian", "proxy"] as const;
-/** A delegate kind: a guardian (of a minor; may also name delegates) or a proxy. */
-export type DelegateKind = Exclude<(typeof DELEGATE_KINDS)[number], "none">;
 
 /** A current delegate of a patient, as `ConsentRegistry.delegatesOf` lists it. */
 export interface DelegateInfo {

@@ -4,7 +4,7 @@ import { getAddress } from "ethers";
 import { PurposeOfUse, purposesOf, type PurposeCode } from "../../chain/purpose.js";
 import { withRevertDecoding } from "../../chain/revert.js";
 import { categoriesOfMask } from "../../fhir/categories.js";
-import type { AuditEntry, GrantInfo } from "../../fhir/exports.js";
+import type { AuditEntry, GrantInfo } from "../types.js";
 import type { CarechainContext } from "../context.js";
 import type { IndexUsage } from "../index-reads.js";
 import type { CategoryRef } from "../types.js";

@@ -54,7 +54,7 @@ export interface RevokeConsentParameters extends OnBehalf {
 export type RevokeConsentReturnType = TxResult;
 
 /**
- * Revokes a grant, effective in the next block. Records written from then on are not wrapped for the grantee; what
+ * Revokes a grant, effective at once: any transaction after it, even in the same block, sees no grant. Records written from then on are not wrapped for the grantee; what
  * it already read cannot be recalled.
  * @param ctx - The client context.
  * @param params - The grantee, and `patient` to act as a delegate of this patient (`revokeFor`).
