@@ -1,0 +1,41 @@
+/**
+ * `carechain/claims`: insurance claims that settle by contract — coverage policies by CID, the deterministic
+ * adjudicator, the patient's ExplanationOfBenefit, claim commitments, and the client for the claim contracts.
+ * @packageDocumentation
+ */
+export {
+  ADJUDICATION_REASON_SYSTEM,
+  ADJUDICATION_SYSTEM,
+  adjudicateClaim,
+  claimResponseBytes,
+  POLICY_HASH_EXTENSION,
+  type AdjudicatedLine,
+  type Adjudication,
+  type AdjudicationInput,
+  type AdjudicationReason,
+  type ClaimDecision,
+} from "./claims/adjudicate.js";
+export {
+  appealCommitment,
+  CLAIM_SALT_SYSTEM,
+  claimCommitment,
+  claimSaltOf,
+  responseCommitment,
+} from "./claims/commitment.js";
+export { explanationOfBenefit } from "./claims/eob.js";
+export { fromCents, MINOR_UNITS, percentOf, toCents } from "./claims/money.js";
+export {
+  parsePolicy,
+  POLICY_FORMAT,
+  policyBytes,
+  policyHash,
+  ruleFor,
+  type CoveragePolicy,
+  type ServiceRule,
+} from "./claims/policy.js";
+export {
+  AdjudicationMismatchError,
+  ClaimConsentRequiredError,
+  ClaimFormatError,
+  PolicyFormatError,
+} from "./errors/claims.js";
