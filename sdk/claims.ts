@@ -7,7 +7,9 @@ export {
   ADJUDICATION_REASON_SYSTEM,
   ADJUDICATION_SYSTEM,
   adjudicateClaim,
+  adjudicationInputsOf,
   claimResponseBytes,
+  DEDUCTIBLE_MET_EXTENSION,
   POLICY_HASH_EXTENSION,
   type AdjudicatedLine,
   type Adjudication,
@@ -39,3 +41,30 @@ export {
   ClaimFormatError,
   PolicyFormatError,
 } from "./errors/claims.js";
+export {
+  CLAIM_STATES,
+  ClaimsClient,
+  type AnchoredAdjudication,
+  type ClaimState,
+  type ClaimStatus,
+  type SubmittedClaim,
+} from "./claims/client.js";
+export {
+  claimsErrorOf,
+  ClaimsRevertError,
+  connectClaims,
+  connectSettlementToken,
+  deployClaims,
+  deployPilotStablecoin,
+  type ClaimsContracts,
+  type ClaimsDeployment,
+  type SettlementToken,
+} from "./claims/contracts.js";
+export {
+  loadPolicy,
+  publishPolicy,
+  publishPolicyVersion,
+  type ClaimsContext,
+  type PolicySettlement,
+  type PublishedPolicy,
+} from "./claims/policies.js";

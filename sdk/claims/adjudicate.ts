@@ -17,6 +17,8 @@ export const ADJUDICATION_SYSTEM = "http://terminology.hl7.org/CodeSystem/adjudi
 export const ADJUDICATION_REASON_SYSTEM = "https://carechain.dev/fhir/CodeSystem/adjudication-reason";
 /** Extension on the ClaimResponse naming the SHA-256 of the policy document it applied. */
 export const POLICY_HASH_EXTENSION = "https://carechain.dev/fhir/StructureDefinition/policy-hash";
+/** Extension on the ClaimResponse stating the deductible already met before this claim (an input of the re-run). */
+export const DEDUCTIBLE_MET_EXTENSION = "https://carechain.dev/fhir/StructureDefinition/deductible-met";
 
 /** Why a line was denied or reduced. */
 export type AdjudicationReason =
@@ -96,7 +98,9 @@ export function adjudicateClaim(input: AdjudicationInput): Adjudication {
   if (items.length === 0) throw new ClaimFormatError("claim.item", "is empty");
   const claimReason = wholeClaimReason(claim, coverage, policy);
   const preAuthorized = (claim.insurance?.find((i) => i.focal)?.preAuthRef ?? []).length > 0;
-  let deductibleLeft = Math.max(0, policy.deductible - (input.deductibleMet ?? 0));
+  const met = input.deductibleMet ?? 0;
+  if (!Number.isSafeInteger(met) || met < 0) throw new ClaimFormatError("deductibleMet", "is not whole cents ≥ 0");
+  let deductibleLeft = Math.max(0, policy.deductible - met);
   const lines = items.map((item, i): AdjudicatedLine => {
     const path = `claim.item[${i}]`;
     if (!Number.isInteger(item.sequence) || item.sequence < 1) throw new ClaimFormatError(`${path}.sequence`, "is not a positive integer");
@@ -128,8 +132,21 @@ export function adjudicateClaim(input: AdjudicationInput): Adjudication {
   const priced = lines.filter((l) => l.priced);
   const decision: ClaimDecision =
     totals.benefit === 0 ? "denied" : priced.every((l) => l.reason === undefined) ? "approved" : "partial";
-  const response = claimResponse(claim, policy, input.created, lines, totals, decision);
+  const response = claimResponse(claim, policy, input, lines, totals, decision);
   return { response, bytes: utf8(canonicalJson(response)), decision, lines, totals };
+}
+
+/**
+ * The inputs a ClaimResponse was adjudicated with besides the Claim, Coverage and policy: its date and the
+ * deductible met before it (both stated in the response, so anyone who can read it can re-run it).
+ * @param response - A ClaimResponse made by {@link adjudicateClaim}.
+ * @returns `created` and `deductibleMet` (cents).
+ * @throws {ClaimFormatError} When the response lacks them.
+ */
+export function adjudicationInputsOf(response: ClaimResponse): { created: string; deductibleMet: number } {
+  const met = response.extension?.find((e) => e.url === DEDUCTIBLE_MET_EXTENSION)?.valueMoney?.value;
+  if (met === undefined || !response.created) throw new ClaimFormatError("response", "does not state its adjudication inputs");
+  return { created: response.created, deductibleMet: toCents(met, "response.extension[deductible-met]") };
 }
 
 /**
@@ -179,7 +196,7 @@ function lineRule(item: ClaimItem, policy: CoveragePolicy, path: string): Servic
 function claimResponse(
   claim: Claim,
   policy: CoveragePolicy,
-  created: string,
+  input: AdjudicationInput,
   lines: readonly AdjudicatedLine[],
   totals: Adjudication["totals"],
   decision: ClaimDecision,
@@ -202,12 +219,15 @@ function claimResponse(
   const request: Reference<Claim> | undefined = claim.id ? { reference: `Claim/${claim.id}` } : undefined;
   return {
     resourceType: "ClaimResponse",
-    extension: [{ url: POLICY_HASH_EXTENSION, valueString: policyHash(policy) }],
+    extension: [
+      { url: POLICY_HASH_EXTENSION, valueString: policyHash(policy) },
+      { url: DEDUCTIBLE_MET_EXTENSION, valueMoney: money(input.deductibleMet ?? 0) },
+    ],
     status: "active",
     type: claim.type,
     use: "claim",
     patient: claim.patient,
-    created,
+    created: input.created,
     insurer: { display: policy.name },
     ...(claim.provider ? { requestor: claim.provider } : {}),
     ...(request ? { request } : {}),
