@@ -80,12 +80,13 @@ export class ClaimsClient {
   }
 
   /**
-   * Binds the claim contracts to `signer` (the same account as `carechain`, behind the same send queue).
-   * @param options - The account's Carechain client, its signer, and the claim contracts' deployment.
+   * Binds the claim contracts to the account of `carechain` (its signer, behind the same send queue).
+   * @param options - The account's Carechain client, optionally its signer (default: the one `carechain` sends
+   * with), and the claim contracts' deployment.
    * @returns The client.
    */
-  static connect(options: { readonly carechain: Carechain; readonly signer: Signer; readonly deployment: ClaimsDeployment }): ClaimsClient {
-    const sender = queuedSigner(options.signer);
+  static connect(options: { readonly carechain: Carechain; readonly signer?: Signer; readonly deployment: ClaimsDeployment }): ClaimsClient {
+    const sender = queuedSigner(options.signer ?? (options.carechain.contracts.directory.runner as Signer));
     return new ClaimsClient(options.carechain, { contracts: connectClaims(options.deployment, sender), sender, store: options.carechain.store });
   }
 
@@ -262,6 +263,11 @@ export class ClaimsClient {
     const approve = await send(this.#ctx, "approve", () => token.approve(escrow, amount));
     const fund = await send(this.#ctx, "fund", () => this.#ctx.contracts.claims.fund(policyId, period, amount));
     return { approve, fund };
+  }
+
+  /** Insurer: takes back the rest of a period's escrow once it ended and every claim filed in it is final. */
+  reclaim(policyId: string, period: number): Promise<TxResult> {
+    return send(this.#ctx, "reclaim", () => this.#ctx.contracts.claims.reclaim(policyId, period));
   }
 
   /**
