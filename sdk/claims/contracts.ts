@@ -3,12 +3,12 @@
  * factories), the settlement token's ERC-20 surface, and revert data decoded into errors named after the Solidity
  * errors of the claim contracts.
  */
-import { getAddress, Interface, type ContractRunner, type Signer } from "ethers";
+import { getAddress, type ContractRunner, type Signer } from "ethers";
 
-import { revertErrorOf } from "../chain/revert.js";
+import { moduleRevertDecoder } from "../chain/module-revert.js";
 import type { ClaimRegistry, PilotStablecoin, PolicyRegistry } from "../contracts/typechain/index.js";
 import { ClaimRegistry__factory, PilotStablecoin__factory, PolicyRegistry__factory } from "../contracts/typechain/index.js";
-import { ContractRevertError, UnknownRevertError } from "../errors/contract.js";
+import { ContractRevertError } from "../errors/contract.js";
 
 /** Where the claim contracts live on one chain. */
 export interface ClaimsDeployment {
@@ -80,11 +80,10 @@ export function connectSettlementToken(address: string, runner: ContractRunner):
 /** A revert of a claim contract, named after its Solidity error (e.g. `ClaimAdjudicationDeadlinePassed`). */
 export class ClaimsRevertError extends ContractRevertError {}
 
-const CLAIMS_ERRORS = new Interface([
-  ...ClaimRegistry__factory.abi.filter((f) => f.type === "error"),
-  ...PolicyRegistry__factory.abi.filter((f) => f.type === "error"),
-  ...PilotStablecoin__factory.abi.filter((f) => f.type === "error"),
-]);
+const decode = moduleRevertDecoder(
+  [ClaimRegistry__factory.abi, PolicyRegistry__factory.abi, PilotStablecoin__factory.abi],
+  ClaimsRevertError,
+);
 
 /**
  * The typed error of a failed claim-contract call: a {@link ClaimsRevertError} named after the claim contracts'
@@ -93,17 +92,5 @@ const CLAIMS_ERRORS = new Interface([
  * @returns The error to throw.
  */
 export function claimsErrorOf(error: unknown): unknown {
-  const revert = revertErrorOf(error);
-  if (!(revert instanceof UnknownRevertError)) return revert ?? error;
-  const data = revert.args.data;
-  if (typeof data !== "string") return revert;
-  try {
-    const parsed = CLAIMS_ERRORS.parseError(data);
-    if (!parsed) return revert;
-    const args: Record<string, unknown> = {};
-    parsed.fragment.inputs.forEach((input, i) => (args[input.name || String(i)] = parsed.args[i]));
-    return new ClaimsRevertError(parsed.name, args, { cause: error });
-  } catch {
-    return revert;
-  }
+  return decode(error);
 }
