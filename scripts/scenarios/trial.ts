@@ -38,7 +38,7 @@ const ENDPOINTS_V2: StudyEndpoints = {
   secondary: [...ENDPOINTS_V1.secondary, { id: "E3", measure: "Change in body weight (LOINC 29463-7)", timeFrame: "visit 2" }],
 };
 
-/** Whom the study recruits: adults with a body mass index and a blood pressure on record, and no pregnancy. */
+/** Whom the study recruits: a high body mass index or blood pressure on record, and no pregnancy. */
 const PROTOCOL: StudyProtocol = {
   format: "carechain.study-protocol/1",
   researchStudy: {
@@ -54,8 +54,10 @@ const PROTOCOL: StudyProtocol = {
       {
         id: "I1",
         kind: "inclusion",
-        description: "a body mass index over 27 on record",
-        expression: "entry.resource.ofType(Observation).where(code.coding.code = '39156-5').value.ofType(Quantity).where(value > 27).exists()",
+        description: "a body mass index over 27, or a systolic blood pressure over 130 mm[Hg], on record",
+        expression:
+          "entry.resource.ofType(Observation).where(code.coding.code = '39156-5').value.ofType(Quantity).where(value > 27).exists() or " +
+          "entry.resource.ofType(Observation).component.where(code.coding.code = '8480-6').value.ofType(Quantity).where(value > 130).exists()",
       },
       {
         id: "I2",
@@ -72,6 +74,9 @@ const PROTOCOL: StudyProtocol = {
     ],
   },
 };
+
+/** The published criteria (for tests and for copies of this scenario). */
+export const TRIAL_ELIGIBILITY = PROTOCOL.eligibility;
 
 export default defineScenario({
   name: "trial",
