@@ -57,7 +57,10 @@ export interface AnchoredAdjudication {
   readonly responseRecordId: string;
   readonly eobRecordId: string;
   readonly amount: bigint;
-  readonly records: readonly TxResult[];
+  /** The anchoring of the ClaimResponse record. */
+  readonly responseRecord: TxResult;
+  /** The anchoring of the EOB record. */
+  readonly eobRecord: TxResult;
   readonly adjudicate: TxResult;
 }
 
@@ -180,7 +183,16 @@ export class ClaimsClient {
     const adjudicate = await send(this.#ctx, "adjudicate", () =>
       this.#ctx.contracts.claims.adjudicate(claimId, DECISIONS.indexOf(adjudication.decision), amount, commitment),
     );
-    return { claimId, adjudication, responseRecordId: response.recordId, eobRecordId: eob.recordId, amount, records: [response, eob], adjudicate };
+    return {
+      claimId,
+      adjudication,
+      responseRecordId: response.recordId,
+      eobRecordId: eob.recordId,
+      amount,
+      responseRecord: response,
+      eobRecord: eob,
+      adjudicate,
+    };
   }
 
   /**
