@@ -39,6 +39,7 @@ export {
   AdjudicationMismatchError,
   ClaimConsentRequiredError,
   ClaimFormatError,
+  ClaimsRevertError,
   PolicyFormatError,
 } from "./errors/claims.js";
 export {
@@ -51,7 +52,6 @@ export {
 } from "./claims/client.js";
 export {
   claimsErrorOf,
-  ClaimsRevertError,
   connectClaims,
   connectSettlementToken,
   deployClaims,

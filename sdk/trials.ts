@@ -6,7 +6,8 @@
  * @packageDocumentation
  */
 export { TrialsClient, WITHDRAWAL_SCOPES, type LoadedStudyVersion, type StudyProtocol } from "./trials/client.js";
-export { connectStudyRegistry, deployStudyRegistry, trialsErrorOf, TrialsRevertError } from "./trials/contracts.js";
+export { connectStudyRegistry, deployStudyRegistry, trialsErrorOf } from "./trials/contracts.js";
+export { TrialsRevertError } from "./errors/trials.js";
 export {
   ELIGIBILITY_FORMAT,
   evaluateEligibility,

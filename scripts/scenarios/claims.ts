@@ -52,9 +52,15 @@ export default defineScenario({
     const [deployer] = await pilot.options.connection.ethers.getSigners();
     const deployment = await deployClaims(deployer!, pilot.options.deployment.directory);
     const token = await deployPilotStablecoin(deployer!, deployer!.address);
-    pilot.options.log?.(`  ✓ deployed PolicyRegistry ${deployment.policyRegistry}, ClaimRegistry ${deployment.claimRegistry}, stablecoin ${await token.getAddress()}`);
+    pilot.options.log?.(
+      `  ✓ deployed PolicyRegistry ${deployment.policyRegistry}, ClaimRegistry ${deployment.claimRegistry}, stablecoin ${await token.getAddress()}`,
+    );
     const claimsOfActor = (actor: Actor) => ClaimsClient.connect({ carechain: actor.client, deployment });
-    const [provider, payer, ombudsman] = [hospital, insurer, arbiter].map(claimsOfActor) as [ClaimsClient, ClaimsClient, ClaimsClient];
+    const [provider, payer, ombudsman] = [hospital, insurer, arbiter].map(claimsOfActor) as [
+      ClaimsClient,
+      ClaimsClient,
+      ClaimsClient,
+    ];
 
     // Policies: one per coverage type, named neutrally on chain (the name is public), funded for period 0.
     const start = (await pilot.chain.getBlock("latest"))!.timestamp;
@@ -64,11 +70,18 @@ export default defineScenario({
     const tokenAddress = await token.getAddress();
     for (const [k, type] of COVERAGE_TYPES.entries()) {
       const published = await pilot.step(`publish policy ${k + 1} (document by CID and hash)`, insurer.name, () =>
-        payer.publishPolicy(`plan-${k + 1}`, pilotPolicy(type), { token: tokenAddress, periodStart: start, periodLength: 365 * DAY }, { arbiter: arbiter.address }),
+        payer.publishPolicy(
+          `plan-${k + 1}`,
+          pilotPolicy(type),
+          { token: tokenAddress, periodStart: start, periodLength: 365 * DAY },
+          { arbiter: arbiter.address },
+        ),
       );
       policyIds.set(type, published.policyId);
       const exposure = all.filter((c) => c.coverageType === type).reduce((n, c) => n + claimTotalCents(c.claim), 0);
-      await pilot.step(`fund escrow of policy ${k + 1}, period 0`, insurer.name, () => payer.fund(published.policyId, 0, Math.max(exposure, 1)));
+      await pilot.step(`fund escrow of policy ${k + 1}, period 0`, insurer.name, () =>
+        payer.fund(published.policyId, 0, Math.max(exposure, 1)),
+      );
     }
 
     const comparisons: Comparison[] = [];
@@ -78,7 +91,7 @@ export default defineScenario({
     for (const [i, bundle] of bundles.entries()) {
       const patient = await pilot.patient(`Patient ${i + 1}`);
       const patientClaims = all.filter((c) => c.patientIndex === i);
-      for (const c of patientClaims) pilot.input(c.claim), c.eob && pilot.input(c.eob);
+      for (const c of patientClaims) (pilot.input(c.claim), c.eob && pilot.input(c.eob));
       const t = (await pilot.chain.getBlock("latest"))!.timestamp;
       await pilot.step("grant provider Financial read+write (payment)", patient.name, () =>
         patient.client.grant(hospital.address, { ...FINANCIAL, expiresAt: t + 3 * 365 * DAY }),
@@ -90,7 +103,9 @@ export default defineScenario({
       const coverages = new Map<string, string>();
       for (const type of new Set(patientClaims.map((c) => c.coverageType))) {
         const coverage = pilot.input(pilotCoverage(patientRef, type));
-        const added = await pilot.step("anchor the member's Coverage", insurer.name, () => payer.addCoverage(patient.address, coverage));
+        const added = await pilot.step("anchor the member's Coverage", insurer.name, () =>
+          payer.addCoverage(patient.address, coverage),
+        );
         pilot.anchored.push(added.recordId);
         coverages.set(type, added.recordId);
       }
@@ -139,13 +154,20 @@ export default defineScenario({
 
     const paid = await token.balanceOf(hospital.address);
     const due = outcomes.paidCents + award;
-    await pilot.step(`escrow paid the provider exactly the approved benefits (${dollars(outcomes.paidCents)} + the arbiter's award ${dollars(award)})`, "checks", async () => {
-      if (paid !== BigInt(due) * 10n ** 4n) throw new Error(`provider holds ${paid} units, not the ${due} cents approved`);
-      return undefined;
-    });
+    await pilot.step(
+      `escrow paid the provider exactly the approved benefits (${dollars(outcomes.paidCents)} + the arbiter's award ${dollars(award)})`,
+      "checks",
+      async () => {
+        if (paid !== BigInt(due) * 10n ** 4n)
+          throw new Error(`provider holds ${paid} units, not the ${due} cents approved`);
+        return undefined;
+      },
+    );
     await pilot.advanceTime(366 * DAY);
     for (const [k, policyId] of [...policyIds.values()].entries()) {
-      await pilot.step(`reclaim the rest of policy ${k + 1}'s period 0 (every claim final)`, insurer.name, () => payer.reclaim(policyId, 0));
+      await pilot.step(`reclaim the rest of policy ${k + 1}'s period 0 (every claim final)`, insurer.name, () =>
+        payer.reclaim(policyId, 0),
+      );
     }
   },
 });
@@ -176,32 +198,52 @@ async function lateInsurer(
   );
   const claim = { ...priced.claim, id: `${priced.claim.id}-late` };
   pilot.input(claim);
-  const submitted = await pilot.step("submit claim", a.hospital.name, () => a.provider.submitClaim(patient.address, claim, a.policyIds.get(priced.coverageType)!));
+  const submitted = await pilot.step("submit claim", a.hospital.name, () =>
+    a.provider.submitClaim(patient.address, claim, a.policyIds.get(priced.coverageType)!),
+  );
   pilot.anchored.push(submitted.recordId, coverage.recordId);
   await pilot.advanceTime(31 * DAY);
-  await pilot.refused("adjudicate after the 30-day deadline (ClaimAdjudicationDeadlinePassed)", a.insurer.name, ClaimsRevertError, () =>
-    a.payer.adjudicate(submitted.recordId, coverage.recordId, { created: "2027-01-05" }).catch((error: unknown) => {
-      if (error instanceof ClaimsRevertError && error.errorName !== "ClaimAdjudicationDeadlinePassed") {
-        throw new Error(`refused with ${error.errorName}, not ClaimAdjudicationDeadlinePassed`, { cause: error });
-      }
-      throw error;
-    }),
+  await pilot.refused(
+    "adjudicate after the 30-day deadline (ClaimAdjudicationDeadlinePassed)",
+    a.insurer.name,
+    ClaimsRevertError,
+    () =>
+      a.payer.adjudicate(submitted.recordId, coverage.recordId, { created: "2027-01-05" }).catch((error: unknown) => {
+        if (error instanceof ClaimsRevertError && error.errorName !== "ClaimAdjudicationDeadlinePassed") {
+          throw new Error(`refused with ${error.errorName}, not ClaimAdjudicationDeadlinePassed`, { cause: error });
+        }
+        throw error;
+      }),
   );
   await pilot.step("escalate to the arbiter", a.hospital.name, () => a.provider.escalate(submitted.claimId));
   const { rerun, salt } = await pilot.step("re-run the adjudication for the arbiter", a.hospital.name, async () => {
     const read = (await a.provider.carechain.readRecord<Claim>(submitted.recordId, { purpose: "HPAYMT" })).resource;
     const { policy } = await a.provider.loadPolicy(a.policyIds.get(priced.coverageType)!);
     const cov = (await a.provider.carechain.readRecord(coverage.recordId, { purpose: "HPAYMT" })).resource;
-    const adjudication: Adjudication = adjudicateClaim({ claim: read, coverage: cov as Coverage, policy, created: "2027-01-06" });
+    const adjudication: Adjudication = adjudicateClaim({
+      claim: read,
+      coverage: cov as Coverage,
+      policy,
+      created: "2027-01-06",
+    });
     return { rerun: adjudication, salt: claimSaltOf(read)! };
   });
-  await pilot.step("arbiter's final decision", a.arbiter.name, () => a.ombudsman.resolve(submitted.claimId, rerun, salt));
-  await pilot.step("settle the arbiter's award from the insurer's escrow", a.hospital.name, () => a.provider.settle(submitted.claimId));
+  await pilot.step("arbiter's final decision", a.arbiter.name, () =>
+    a.ombudsman.resolve(submitted.claimId, rerun, salt),
+  );
+  await pilot.step("settle the arbiter's award from the insurer's escrow", a.hospital.name, () =>
+    a.provider.settle(submitted.claimId),
+  );
   return rerun.totals.benefit;
 }
 
 /** Records the comparison with the bundles' EOBs as checks (steps) with their figures. */
-async function report(pilot: Pilot, comparisons: readonly Comparison[], outcomes: { approved: number; partial: number; denied: number; verified: number }, total: number) {
+async function report(
+  pilot: Pilot,
+  comparisons: readonly Comparison[],
+  outcomes: { approved: number; partial: number; denied: number; verified: number },
+  total: number,
+) {
   const count = (kind: Comparison["kind"]) => comparisons.filter((c) => c.kind === kind).length;
   const differs = comparisons.filter((c): c is Extract<Comparison, { kind: "differs" }> => c.kind === "differs");
   const rounding = comparisons.filter((c): c is Extract<Comparison, { kind: "rounding" }> => c.kind === "rounding");
@@ -214,7 +256,8 @@ async function report(pilot: Pilot, comparisons: readonly Comparison[], outcomes
   ];
   for (const line of lines) {
     await pilot.step(line, "checks", async () => {
-      if (differs.length > 0 || outcomes.verified !== total) throw new Error("adjudication disagrees with the EOBs beyond rounding, or a re-run failed");
+      if (differs.length > 0 || outcomes.verified !== total)
+        throw new Error("adjudication disagrees with the EOBs beyond rounding, or a re-run failed");
       return undefined;
     });
   }
@@ -224,7 +267,8 @@ async function report(pilot: Pilot, comparisons: readonly Comparison[], outcomes
 async function syntheaBundles(data: PatientSource): Promise<FhirBundle[]> {
   let source = data;
   if (!source.bundle) {
-    if (!hasDefaultSynthea()) throw new Error(`the claims scenario needs Synthea bundles: pass --data DIR, or provide ${DEFAULT_SYNTHEA_DIR}`);
+    if (!hasDefaultSynthea())
+      throw new Error(`the claims scenario needs Synthea bundles: pass --data DIR, or provide ${DEFAULT_SYNTHEA_DIR}`);
     source = await fhirBundleSource(DEFAULT_SYNTHEA_DIR);
   }
   return Array.from({ length: source.size }, (_, i) => source.bundle!(i));

@@ -35,7 +35,10 @@ const ENDPOINTS_V1: StudyEndpoints = {
 };
 const ENDPOINTS_V2: StudyEndpoints = {
   ...ENDPOINTS_V1,
-  secondary: [...ENDPOINTS_V1.secondary, { id: "E3", measure: "Change in body weight (LOINC 29463-7)", timeFrame: "visit 2" }],
+  secondary: [
+    ...ENDPOINTS_V1.secondary,
+    { id: "E3", measure: "Change in body weight (LOINC 29463-7)", timeFrame: "visit 2" },
+  ],
 };
 
 /** Whom the study recruits: a high body mass index or blood pressure on record, and no pregnancy. */
@@ -45,7 +48,9 @@ const PROTOCOL: StudyProtocol = {
     resourceType: "ResearchStudy",
     title: "Lifestyle coaching and body mass index (pilot)",
     status: "active",
-    primaryPurposeType: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/research-study-prim-purp-type", code: "treatment" }] },
+    primaryPurposeType: {
+      coding: [{ system: "http://terminology.hl7.org/CodeSystem/research-study-prim-purp-type", code: "treatment" }],
+    },
     phase: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/research-study-phase", code: "n-a" }] },
   },
   eligibility: {
@@ -63,7 +68,8 @@ const PROTOCOL: StudyProtocol = {
         id: "I2",
         kind: "inclusion",
         description: "a systolic blood pressure on record",
-        expression: "entry.resource.ofType(Observation).component.where(code.coding.code = '8480-6').exists() or entry.resource.ofType(Observation).where(code.coding.code = '8480-6').exists()",
+        expression:
+          "entry.resource.ofType(Observation).component.where(code.coding.code = '8480-6').exists() or entry.resource.ofType(Observation).where(code.coding.code = '8480-6').exists()",
       },
       {
         id: "X1",
@@ -95,16 +101,32 @@ export default defineScenario({
     const sponsorTrials = trials(sponsor.client.contracts.directory.runner as ethers.Signer);
 
     const stray = await fundedPseudonym(pilot, ethers.Wallet.createRandom());
-    await pilot.refused("enrol into a study that is not registered (StudyNotRegistered)", "a pseudonym", TrialsRevertError, () =>
-      named("StudyNotRegistered", () =>
-        trials(stray).enroll(ethers.id("no such study"), { categories: ["VitalSigns"], expiresAt: 4_102_444_800, scope: "keep-collected", readers: [sponsor.client.identity.publicKey] }),
-      ),
+    await pilot.refused(
+      "enrol into a study that is not registered (StudyNotRegistered)",
+      "a pseudonym",
+      TrialsRevertError,
+      () =>
+        named("StudyNotRegistered", () =>
+          trials(stray).enroll(ethers.id("no such study"), {
+            categories: ["VitalSigns"],
+            expiresAt: 4_102_444_800,
+            scope: "keep-collected",
+            readers: [sponsor.client.identity.publicKey],
+          }),
+        ),
     );
-    const { studyId } = await pilot.step("register study (ResearchStudy, protocol, endpoints by hash + CID)", sponsor.name, () =>
-      sponsorTrials.registerStudy("BMI-COACH-01", PROTOCOL, ENDPOINTS_V1),
+    const { studyId } = await pilot.step(
+      "register study (ResearchStudy, protocol, endpoints by hash + CID)",
+      sponsor.name,
+      () => sponsorTrials.registerStudy("BMI-COACH-01", PROTOCOL, ENDPOINTS_V1),
     );
     await pilot.step("amend before enrolment (add secondary endpoint E3, with reasons)", sponsor.name, () =>
-      sponsorTrials.amendStudy(studyId, PROTOCOL, ENDPOINTS_V2, "Ethics committee asked for body weight as a secondary endpoint."),
+      sponsorTrials.amendStudy(
+        studyId,
+        PROTOCOL,
+        ENDPOINTS_V2,
+        "Ethics committee asked for body weight as a secondary endpoint.",
+      ),
     );
 
     // Recruitment: each patient's client evaluates the published criteria on its own resources.
@@ -113,16 +135,23 @@ export default defineScenario({
     const answers: boolean[] = [];
     const recruits: { name: string; resources: unknown[]; client: Awaited<ReturnType<Pilot["patient"]>> }[] = [];
     for (let i = 0; i < count; i++) {
-      const resources = source.bundle ? (source.bundle(i).entry ?? []).flatMap((e) => (e.resource ? [e.resource] : [])) : recordsOf(source, i);
+      const resources = source.bundle
+        ? (source.bundle(i).entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []))
+        : recordsOf(source, i);
       for (const r of resources) pilot.input(r);
       const { eligible } = evaluateEligibility(criteria, resources);
       answers.push(eligible);
-      if (eligible) recruits.push({ name: `Patient ${i + 1}`, resources, client: await pilot.patient(`Patient ${i + 1}`) });
+      if (eligible)
+        recruits.push({ name: `Patient ${i + 1}`, resources, client: await pilot.patient(`Patient ${i + 1}`) });
     }
-    await pilot.step(`recruitment: ${answers.filter(Boolean).length} of ${count} patients eligible, computed on their own clients (the others sent nothing)`, "checks", async () => {
-      if (recruits.length < 2) throw new Error("the scenario needs at least two eligible patients");
-      return undefined;
-    });
+    await pilot.step(
+      `recruitment: ${answers.filter(Boolean).length} of ${count} patients eligible, computed on their own clients (the others sent nothing)`,
+      "checks",
+      async () => {
+        if (recruits.length < 2) throw new Error("the scenario needs at least two eligible patients");
+        return undefined;
+      },
+    );
 
     const now = (await pilot.chain.getBlock("latest"))!.timestamp;
     const subjects: { name: string; pseudonym: string; resources: unknown[]; publicKey: Uint8Array }[] = [];
@@ -136,23 +165,45 @@ export default defineScenario({
           readers: [sponsor.client.identity.publicKey, r.client.client.identity.publicKey],
         }),
       );
-      subjects.push({ name: r.name, pseudonym: pseudonym.address, resources: r.resources, publicKey: r.client.client.identity.publicKey });
+      subjects.push({
+        name: r.name,
+        pseudonym: pseudonym.address,
+        resources: r.resources,
+        publicKey: r.client.client.identity.publicKey,
+      });
     }
 
     const readers = (s: (typeof subjects)[number]) => [sponsor.client.identity.publicKey, s.publicKey];
     for (const s of subjects) {
-      const vitals = s.resources.filter((r) => (r as { resourceType?: string }).resourceType === "Observation").slice(0, 4);
-      await pilot.step("anchor visit 1 data (encrypted batch, Merkle root)", sponsor.name, () => sponsorTrials.anchorVisit(studyId, s.pseudonym, 1, vitals, readers(s)));
+      const vitals = s.resources
+        .filter((r) => (r as { resourceType?: string }).resourceType === "Observation")
+        .slice(0, 4);
+      await pilot.step("anchor visit 1 data (encrypted batch, Merkle root)", sponsor.name, () =>
+        sponsorTrials.anchorVisit(studyId, s.pseudonym, 1, vitals, readers(s)),
+      );
     }
     const leaving = subjects[0]!;
     const leaver = await fundedPseudonym(pilot, studyPseudonym(recruits[0]!.client.client.identity.secretKey, studyId));
-    await pilot.step("withdraw from the study (data collected so far is kept, as consented)", leaving.name, () => trials(leaver).withdraw(studyId));
-    await pilot.refused("anchor visit 2 data of the withdrawn subject (StudySubjectWithdrawn)", sponsor.name, TrialsRevertError, () =>
-      named("StudySubjectWithdrawn", () => sponsorTrials.anchorVisit(studyId, leaving.pseudonym, 2, leaving.resources.slice(0, 1), readers(leaving))),
+    await pilot.step("withdraw from the study (data collected so far is kept, as consented)", leaving.name, () =>
+      trials(leaver).withdraw(studyId),
+    );
+    await pilot.refused(
+      "anchor visit 2 data of the withdrawn subject (StudySubjectWithdrawn)",
+      sponsor.name,
+      TrialsRevertError,
+      () =>
+        named("StudySubjectWithdrawn", () =>
+          sponsorTrials.anchorVisit(studyId, leaving.pseudonym, 2, leaving.resources.slice(0, 1), readers(leaving)),
+        ),
     );
     for (const s of subjects.slice(1)) {
-      const labs = s.resources.filter((r) => (r as { resourceType?: string }).resourceType === "Observation").slice(4, 8);
-      if (labs.length > 0) await pilot.step("anchor visit 2 data", sponsor.name, () => sponsorTrials.anchorVisit(studyId, s.pseudonym, 2, labs, readers(s)));
+      const labs = s.resources
+        .filter((r) => (r as { resourceType?: string }).resourceType === "Observation")
+        .slice(4, 8);
+      if (labs.length > 0)
+        await pilot.step("anchor visit 2 data", sponsor.name, () =>
+          sponsorTrials.anchorVisit(studyId, s.pseudonym, 2, labs, readers(s)),
+        );
     }
 
     // The results report swaps the primary endpoint for weight, with no amendment: caught on chain and by the SDK.
@@ -162,13 +213,20 @@ export default defineScenario({
       secondary: ENDPOINTS_V2.secondary,
     };
     const outcome = await pilot.step("report results (one primary endpoint switched)", sponsor.name, () =>
-      sponsorTrials.reportResults(studyId, { format: RESULTS_FORMAT, endpoints: reported, summary: { E1: "reported", E2: "reported", E3: "reported" } }),
+      sponsorTrials.reportResults(studyId, {
+        format: RESULTS_FORMAT,
+        endpoints: reported,
+        summary: { E1: "reported", E2: "reported", E3: "reported" },
+      }),
     );
     await pilot.step(
       `outcome switching caught: on chain asRegistered=${outcome.asRegistered}; ${outcome.switches.map((s) => `${s.kind} ${s.endpointId}${s.amendment ? ` (amendment v${s.amendment.version})` : " (no amendment)"}`).join(", ")}`,
       "checks",
       async () => {
-        if (outcome.asRegistered || !outcome.switches.some((s) => s.endpointId === "E1" && s.kind === "changed" && !s.amendment)) {
+        if (
+          outcome.asRegistered ||
+          !outcome.switches.some((s) => s.endpointId === "E1" && s.kind === "changed" && !s.amendment)
+        ) {
           throw new Error("the switched primary endpoint was not caught");
         }
         return undefined;

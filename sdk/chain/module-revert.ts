@@ -9,7 +9,11 @@ import type { CarechainErrorOptions } from "../errors/base.js";
 import { revertErrorOf } from "./revert.js";
 
 /** The constructor of a module's revert error class. */
-export type ModuleRevertErrorClass = new (errorName: string, args?: Record<string, unknown>, options?: CarechainErrorOptions) => ContractRevertError;
+export type ModuleRevertErrorClass = new (
+  errorName: string,
+  args?: Record<string, unknown>,
+  options?: CarechainErrorOptions,
+) => ContractRevertError;
 
 /**
  * A function that turns whatever a module-contract call threw into its typed error: the module's class for the
@@ -18,10 +22,11 @@ export type ModuleRevertErrorClass = new (errorName: string, args?: Record<strin
  * @param ErrorClass - The module's revert error class.
  * @returns The decoder.
  */
-export function moduleRevertDecoder(abis: readonly InterfaceAbi[], ErrorClass: ModuleRevertErrorClass): (error: unknown) => unknown {
-  const errors = new Interface(
-    abis.flatMap((abi) => new Interface(abi).fragments).filter((f) => f.type === "error"),
-  );
+export function moduleRevertDecoder(
+  abis: readonly InterfaceAbi[],
+  ErrorClass: ModuleRevertErrorClass,
+): (error: unknown) => unknown {
+  const errors = new Interface(abis.flatMap((abi) => new Interface(abi).fragments).filter((f) => f.type === "error"));
   return (error) => {
     const revert = revertErrorOf(error);
     if (!(revert instanceof UnknownRevertError)) return revert ?? error;

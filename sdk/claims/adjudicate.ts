@@ -3,7 +3,15 @@
  * exact integer cents, serialised as canonical JSON. The insurer runs it and anchors its commitment; the provider
  * and the patient re-run it on the same inputs and get the same bytes, so a dispute is about inputs, not arithmetic.
  */
-import type { Claim, ClaimItem, ClaimResponse, ClaimResponseItem, CodeableConcept, Coverage, Reference } from "@medplum/fhirtypes";
+import type {
+  Claim,
+  ClaimItem,
+  ClaimResponse,
+  ClaimResponseItem,
+  CodeableConcept,
+  Coverage,
+  Reference,
+} from "@medplum/fhirtypes";
 
 import { utf8 } from "../crypto/bytes.js";
 import { ClaimFormatError } from "../errors/claims.js";
@@ -68,7 +76,12 @@ export interface Adjudication {
   readonly decision: ClaimDecision;
   readonly lines: readonly AdjudicatedLine[];
   /** Totals in cents. */
-  readonly totals: { readonly submitted: number; readonly eligible: number; readonly deductible: number; readonly benefit: number };
+  readonly totals: {
+    readonly submitted: number;
+    readonly eligible: number;
+    readonly deductible: number;
+    readonly benefit: number;
+  };
 }
 
 const DAY_MS = 86_400_000;
@@ -103,7 +116,8 @@ export function adjudicateClaim(input: AdjudicationInput): Adjudication {
   let deductibleLeft = Math.max(0, policy.deductible - met);
   const lines = items.map((item, i): AdjudicatedLine => {
     const path = `claim.item[${i}]`;
-    if (!Number.isInteger(item.sequence) || item.sequence < 1) throw new ClaimFormatError(`${path}.sequence`, "is not a positive integer");
+    if (!Number.isInteger(item.sequence) || item.sequence < 1)
+      throw new ClaimFormatError(`${path}.sequence`, "is not a positive integer");
     const submitted = lineAmount(item, path);
     const zero = { sequence: item.sequence, submitted, eligible: 0, deductible: 0, coinsurance: 0, benefit: 0 };
     if (submitted === 0) return { ...zero, priced: false };
@@ -128,7 +142,12 @@ export function adjudicateClaim(input: AdjudicationInput): Adjudication {
     };
   });
   const sum = (key: "submitted" | "eligible" | "deductible" | "benefit") => lines.reduce((n, l) => n + l[key], 0);
-  const totals = { submitted: sum("submitted"), eligible: sum("eligible"), deductible: sum("deductible"), benefit: sum("benefit") };
+  const totals = {
+    submitted: sum("submitted"),
+    eligible: sum("eligible"),
+    deductible: sum("deductible"),
+    benefit: sum("benefit"),
+  };
   const priced = lines.filter((l) => l.priced);
   const decision: ClaimDecision =
     totals.benefit === 0 ? "denied" : priced.every((l) => l.reason === undefined) ? "approved" : "partial";
@@ -145,7 +164,8 @@ export function adjudicateClaim(input: AdjudicationInput): Adjudication {
  */
 export function adjudicationInputsOf(response: ClaimResponse): { created: string; deductibleMet: number } {
   const met = response.extension?.find((e) => e.url === DEDUCTIBLE_MET_EXTENSION)?.valueMoney?.value;
-  if (met === undefined || !response.created) throw new ClaimFormatError("response", "does not state its adjudication inputs");
+  if (met === undefined || !response.created)
+    throw new ClaimFormatError("response", "does not state its adjudication inputs");
   return { created: response.created, deductibleMet: toCents(met, "response.extension[deductible-met]") };
 }
 
@@ -165,11 +185,14 @@ function wholeClaimReason(claim: Claim, coverage: Coverage, policy: CoveragePoli
   const served = claim.billablePeriod?.start ?? claim.billablePeriod?.end;
   const periodStart = coverage.period?.start ? Date.parse(coverage.period.start) : -Infinity;
   const periodEnd = coverage.period?.end ? Date.parse(coverage.period.end) : Infinity;
-  if (served !== undefined && (Date.parse(served) < periodStart || Date.parse(served) > periodEnd)) return "coverage-inactive";
+  if (served !== undefined && (Date.parse(served) < periodStart || Date.parse(served) > periodEnd))
+    return "coverage-inactive";
   const end = claim.billablePeriod?.end ?? claim.billablePeriod?.start;
-  if (end === undefined || !claim.created) throw new ClaimFormatError("claim.billablePeriod", "and claim.created are required");
+  if (end === undefined || !claim.created)
+    throw new ClaimFormatError("claim.billablePeriod", "and claim.created are required");
   const late = Date.parse(claim.created) - Date.parse(end);
-  if (Number.isNaN(late)) throw new ClaimFormatError("claim.created", "or claim.billablePeriod is not a valid dateTime");
+  if (Number.isNaN(late))
+    throw new ClaimFormatError("claim.created", "or claim.billablePeriod is not a valid dateTime");
   return late > policy.filingDays * DAY_MS ? "filing-deadline" : undefined;
 }
 
@@ -178,7 +201,8 @@ function lineAmount(item: ClaimItem, path: string): number {
   if (item.unitPrice === undefined) return 0;
   const unit = toCents(item.unitPrice.value, `${path}.unitPrice.value`);
   const quantity = item.quantity?.value ?? 1;
-  if (!Number.isSafeInteger(quantity) || quantity < 0) throw new ClaimFormatError(`${path}.quantity.value`, "is not a whole number");
+  if (!Number.isSafeInteger(quantity) || quantity < 0)
+    throw new ClaimFormatError(`${path}.quantity.value`, "is not a whole number");
   return unit * quantity;
 }
 

@@ -13,11 +13,26 @@ import type { Carechain } from "../client/carechain.js";
 import type { TxResult } from "../client/types.js";
 import { toHex } from "../crypto/bytes.js";
 import { AdjudicationMismatchError, ClaimConsentRequiredError, ClaimFormatError } from "../errors/claims.js";
-import { adjudicateClaim, adjudicationInputsOf, claimResponseBytes, type Adjudication, type ClaimDecision } from "./adjudicate.js";
+import {
+  adjudicateClaim,
+  adjudicationInputsOf,
+  claimResponseBytes,
+  type Adjudication,
+  type ClaimDecision,
+} from "./adjudicate.js";
 import { appealCommitment, CLAIM_SALT_SYSTEM, claimCommitment, claimSaltOf, responseCommitment } from "./commitment.js";
 import { connectClaims, connectSettlementToken, type ClaimsDeployment } from "./contracts.js";
 import { explanationOfBenefit } from "./eob.js";
-import { call, loadPolicy, publishPolicy, publishPolicyVersion, send, type ClaimsContext, type PolicySettlement, type PublishedPolicy } from "./policies.js";
+import {
+  call,
+  loadPolicy,
+  publishPolicy,
+  publishPolicyVersion,
+  send,
+  type ClaimsContext,
+  type PolicySettlement,
+  type PublishedPolicy,
+} from "./policies.js";
 import type { CoveragePolicy } from "./policy.js";
 
 /** Claim states and decisions, as the contract numbers them. */
@@ -88,9 +103,17 @@ export class ClaimsClient {
    * with), and the claim contracts' deployment.
    * @returns The client.
    */
-  static connect(options: { readonly carechain: Carechain; readonly signer?: Signer; readonly deployment: ClaimsDeployment }): ClaimsClient {
+  static connect(options: {
+    readonly carechain: Carechain;
+    readonly signer?: Signer;
+    readonly deployment: ClaimsDeployment;
+  }): ClaimsClient {
     const sender = queuedSigner(options.signer ?? (options.carechain.contracts.directory.runner as Signer));
-    return new ClaimsClient(options.carechain, { contracts: connectClaims(options.deployment, sender), sender, store: options.carechain.store });
+    return new ClaimsClient(options.carechain, {
+      contracts: connectClaims(options.deployment, sender),
+      sender,
+      store: options.carechain.store,
+    });
   }
 
   /** The bound claim contracts. */
@@ -109,7 +132,11 @@ export class ClaimsClient {
   }
 
   /** Insurer: publishes the next version of a policy (see {@link publishPolicyVersion}). */
-  publishPolicyVersion(policyId: string, policy: CoveragePolicy, terms: { readonly arbiter: string; readonly effectiveFrom?: bigint | number }): Promise<PublishedPolicy> {
+  publishPolicyVersion(
+    policyId: string,
+    policy: CoveragePolicy,
+    terms: { readonly arbiter: string; readonly effectiveFrom?: bigint | number },
+  ): Promise<PublishedPolicy> {
     return publishPolicyVersion(this.#ctx, policyId, policy, terms);
   }
 
@@ -151,7 +178,10 @@ export class ClaimsClient {
     const salt = randomBytes(32);
     const salted: Claim = {
       ...claim,
-      identifier: [...(claim.identifier ?? []).filter((i) => i.system !== CLAIM_SALT_SYSTEM), { system: CLAIM_SALT_SYSTEM, value: toHex(salt) }],
+      identifier: [
+        ...(claim.identifier ?? []).filter((i) => i.system !== CLAIM_SALT_SYSTEM),
+        { system: CLAIM_SALT_SYSTEM, value: toHex(salt) },
+      ],
     };
     const record = await this.carechain.addRecord(patient, salted);
     const claimId = claimCommitment(salted, salt);
@@ -171,13 +201,20 @@ export class ClaimsClient {
    * @throws {ClaimFormatError} When the claim cannot be adjudicated or carries no salt.
    * @throws {ClaimsRevertError} E.g. `ClaimAdjudicationDeadlinePassed` when the insurer is late.
    */
-  async adjudicate(claimRecordId: string, coverageRecordId: string, inputs: { readonly created: string; readonly deductibleMet?: number }): Promise<AnchoredAdjudication> {
+  async adjudicate(
+    claimRecordId: string,
+    coverageRecordId: string,
+    inputs: { readonly created: string; readonly deductibleMet?: number },
+  ): Promise<AnchoredAdjudication> {
     const { claim, claimId, salt, patient, status } = await this.#claimOf(claimRecordId);
     const coverage = (await this.carechain.readRecord<Coverage>(coverageRecordId, { purpose: PAYMENT })).resource;
     const { policy } = await this.loadPolicy(status.policyId, status.policyVersion);
     const adjudication = adjudicateClaim({ claim, coverage, policy, ...inputs });
     const response = await this.carechain.addRecord(patient, adjudication.response);
-    const eob = await this.carechain.addRecord(patient, explanationOfBenefit(claim, adjudication.response, policy.name));
+    const eob = await this.carechain.addRecord(
+      patient,
+      explanationOfBenefit(claim, adjudication.response, policy.name),
+    );
     const amount = await this.#tokenAmount(status.policyId, adjudication.totals.benefit);
     const commitment = responseCommitment(adjudication.bytes, salt);
     const adjudicate = await send(this.#ctx, "adjudicate", () =>
@@ -205,7 +242,11 @@ export class ClaimsClient {
    * @returns The claim id and the re-run adjudication.
    * @throws {AdjudicationMismatchError} When the bytes or the commitment differ.
    */
-  async verifyAdjudication(claimRecordId: string, responseRecordId: string, coverageRecordId: string): Promise<{ claimId: string; adjudication: Adjudication }> {
+  async verifyAdjudication(
+    claimRecordId: string,
+    responseRecordId: string,
+    coverageRecordId: string,
+  ): Promise<{ claimId: string; adjudication: Adjudication }> {
     const { claim, claimId, salt, status } = await this.#claimOf(claimRecordId);
     const anchored = (await this.carechain.readRecord<ClaimResponse>(responseRecordId, { purpose: PAYMENT })).resource;
     const coverage = (await this.carechain.readRecord<Coverage>(coverageRecordId, { purpose: PAYMENT })).resource;
@@ -216,7 +257,10 @@ export class ClaimsClient {
       throw new AdjudicationMismatchError(claimId, "the re-run ClaimResponse differs from the anchored one");
     }
     if (responseCommitment(adjudication.bytes, salt) !== status.response.toLowerCase()) {
-      throw new AdjudicationMismatchError(claimId, `the on-chain response commitment ${status.response} is not the re-run one`);
+      throw new AdjudicationMismatchError(
+        claimId,
+        `the on-chain response commitment ${status.response} is not the re-run one`,
+      );
     }
     return { claimId, adjudication };
   }
@@ -250,7 +294,9 @@ export class ClaimsClient {
     const status = await this.claim(claimId);
     const amount = await this.#tokenAmount(status.policyId, adjudication.totals.benefit);
     const commitment = responseCommitment(adjudication.bytes, salt);
-    return send(this.#ctx, "resolve", () => this.#ctx.contracts.claims.resolve(claimId, DECISIONS.indexOf(adjudication.decision), amount, commitment));
+    return send(this.#ctx, "resolve", () =>
+      this.#ctx.contracts.claims.resolve(claimId, DECISIONS.indexOf(adjudication.decision), amount, commitment),
+    );
   }
 
   /** Provider (accepting) or anyone after the appeal window: pays an approved or partial claim from escrow. */
@@ -270,7 +316,10 @@ export class ClaimsClient {
    */
   async fund(policyId: string, period: number, cents: number): Promise<{ approve: TxResult; fund: TxResult }> {
     const amount = await this.#tokenAmount(policyId, cents);
-    const token = connectSettlementToken((await call(() => this.#ctx.contracts.policies.policy(policyId))).token, this.#ctx.sender);
+    const token = connectSettlementToken(
+      (await call(() => this.#ctx.contracts.policies.policy(policyId))).token,
+      this.#ctx.sender,
+    );
     const escrow = await this.#ctx.contracts.claims.getAddress();
     const approve = await send(this.#ctx, "approve", () => token.approve(escrow, amount));
     const fund = await send(this.#ctx, "fund", () => this.#ctx.contracts.claims.fund(policyId, period, amount));
@@ -307,7 +356,8 @@ export class ClaimsClient {
   async #claimOf(claimRecordId: string) {
     const read = await this.carechain.readRecord<Claim>(claimRecordId, { purpose: PAYMENT });
     const salt = claimSaltOf(read.resource);
-    if (!salt) throw new ClaimFormatError("claim.identifier", "carries no commitment salt (not submitted through Carechain)");
+    if (!salt)
+      throw new ClaimFormatError("claim.identifier", "carries no commitment salt (not submitted through Carechain)");
     const claimId = claimCommitment(read.resource, salt);
     return { claim: read.resource, claimId, salt, patient: read.anchor.patient, status: await this.claim(claimId) };
   }
@@ -319,9 +369,13 @@ export class ClaimsClient {
 
   /** Cents in the policy token's units (a token with d ≥ 2 decimals has 10^(d−2) units per cent). */
   async #tokenAmount(policyId: string, cents: number): Promise<bigint> {
-    const token = connectSettlementToken((await call(() => this.#ctx.contracts.policies.policy(policyId))).token, this.#ctx.sender);
+    const token = connectSettlementToken(
+      (await call(() => this.#ctx.contracts.policies.policy(policyId))).token,
+      this.#ctx.sender,
+    );
     const decimals = Number(await token.decimals());
-    if (decimals < 2) throw new RangeError(`settlement token has ${decimals} decimals; at least 2 are needed for cents`);
+    if (decimals < 2)
+      throw new RangeError(`settlement token has ${decimals} decimals; at least 2 are needed for cents`);
     return BigInt(cents) * 10n ** BigInt(decimals - 2);
   }
 }

@@ -55,7 +55,9 @@ export function appealCommitment(reasons: string, salt: Uint8Array): string {
  * @returns The 32-byte salt.
  * @throws {TypeError} When the salt identifier is not 32 bytes of hex.
  */
-export function claimSaltOf(claim: { identifier?: readonly { system?: string; value?: string }[] }): Uint8Array | undefined {
+export function claimSaltOf(claim: {
+  identifier?: readonly { system?: string; value?: string }[];
+}): Uint8Array | undefined {
   const value = claim.identifier?.find((i) => i.system === CLAIM_SALT_SYSTEM)?.value;
   return value === undefined ? undefined : fromHex("claim salt", value, 32);
 }

@@ -7,8 +7,12 @@ import { getAddress, type ContractRunner, type Signer } from "ethers";
 
 import { moduleRevertDecoder } from "../chain/module-revert.js";
 import type { ClaimRegistry, PilotStablecoin, PolicyRegistry } from "../contracts/typechain/index.js";
-import { ClaimRegistry__factory, PilotStablecoin__factory, PolicyRegistry__factory } from "../contracts/typechain/index.js";
-import { ContractRevertError } from "../errors/contract.js";
+import {
+  ClaimRegistry__factory,
+  PilotStablecoin__factory,
+  PolicyRegistry__factory,
+} from "../contracts/typechain/index.js";
+import { ClaimsRevertError } from "../errors/claims.js";
 
 /** Where the claim contracts live on one chain. */
 export interface ClaimsDeployment {
@@ -24,7 +28,10 @@ export interface ClaimsContracts {
 }
 
 /** The ERC-20 functions settlement uses (any ERC-20 token has them). */
-export type SettlementToken = Pick<PilotStablecoin, "approve" | "allowance" | "balanceOf" | "decimals" | "transfer" | "connect">;
+export type SettlementToken = Pick<
+  PilotStablecoin,
+  "approve" | "allowance" | "balanceOf" | "decimals" | "transfer" | "connect"
+>;
 
 /**
  * Deploys PolicyRegistry (on the core's Directory) and ClaimRegistry.
@@ -76,9 +83,6 @@ export function connectClaims(deployment: ClaimsDeployment, runner: ContractRunn
 export function connectSettlementToken(address: string, runner: ContractRunner): SettlementToken {
   return PilotStablecoin__factory.connect(address, runner);
 }
-
-/** A revert of a claim contract, named after its Solidity error (e.g. `ClaimAdjudicationDeadlinePassed`). */
-export class ClaimsRevertError extends ContractRevertError {}
 
 const decode = moduleRevertDecoder(
   [ClaimRegistry__factory.abi, PolicyRegistry__factory.abi, PilotStablecoin__factory.abi],

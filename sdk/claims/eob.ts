@@ -14,11 +14,19 @@ import { ClaimFormatError } from "../errors/claims.js";
  * @returns A FHIR R4 ExplanationOfBenefit.
  * @throws {ClaimFormatError} When the response adjudicates a line the claim does not have.
  */
-export function explanationOfBenefit(claim: Claim, response: ClaimResponse, coverageDisplay: string): ExplanationOfBenefit {
+export function explanationOfBenefit(
+  claim: Claim,
+  response: ClaimResponse,
+  coverageDisplay: string,
+): ExplanationOfBenefit {
   const bySequence = new Map((claim.item ?? []).map((item) => [item.sequence, item]));
   const item = (response.item ?? []).map((adjudicated, i): ExplanationOfBenefitItem => {
     const line = bySequence.get(adjudicated.itemSequence);
-    if (!line) throw new ClaimFormatError(`response.item[${i}].itemSequence`, `names no line of the claim (${adjudicated.itemSequence})`);
+    if (!line)
+      throw new ClaimFormatError(
+        `response.item[${i}].itemSequence`,
+        `names no line of the claim (${adjudicated.itemSequence})`,
+      );
     return {
       sequence: line.sequence,
       productOrService: line.productOrService,

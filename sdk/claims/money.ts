@@ -50,8 +50,10 @@ export function fromCents(cents: number): number {
  * @example percentOf(14052, 2000) // 2810 (28.104 rounded)
  */
 export function percentOf(cents: number, bps: number): number {
-  if (!Number.isSafeInteger(cents) || cents < 0) throw new RangeError(`percentOf: cents must be a non-negative safe integer, got ${cents}`);
-  if (!Number.isInteger(bps) || bps < 0 || bps > 10_000) throw new RangeError(`percentOf: bps must be 0..10000, got ${bps}`);
+  if (!Number.isSafeInteger(cents) || cents < 0)
+    throw new RangeError(`percentOf: cents must be a non-negative safe integer, got ${cents}`);
+  if (!Number.isInteger(bps) || bps < 0 || bps > 10_000)
+    throw new RangeError(`percentOf: bps must be 0..10000, got ${bps}`);
   const product = BigInt(cents) * BigInt(bps);
   const quotient = product / 10_000n;
   const remainder = product % 10_000n;

@@ -10,8 +10,7 @@ import type { QueuedSigner } from "../chain/sender.js";
 import { sendAndConfirm } from "../chain/sender.js";
 import type { TxResult } from "../client/types.js";
 import type { BlobStore } from "../content/blob-store.js";
-import { equalBytes } from "../content/cid.js";
-import { fromHex, toHex } from "../crypto/bytes.js";
+import { equalBytes, fromHex, fromUtf8, toHex } from "../crypto/bytes.js";
 import { IntegrityError } from "../errors/data.js";
 import { claimsErrorOf, type ClaimsContracts } from "./contracts.js";
 import { parsePolicy, policyBytes, type CoveragePolicy } from "./policy.js";
@@ -67,7 +66,15 @@ export async function publishPolicy(
   const label = encodeBytes32String(name);
   const policyId = await ctx.contracts.policies.policyIdOf(await ctx.sender.getAddress(), label);
   const tx = await send(ctx, "createPolicy", () =>
-    ctx.contracts.policies.createPolicy(label, settlement.token, settlement.periodStart, settlement.periodLength, hash, cid.bytes, onChainTerms),
+    ctx.contracts.policies.createPolicy(
+      label,
+      settlement.token,
+      settlement.periodStart,
+      settlement.periodLength,
+      hash,
+      cid.bytes,
+      onChainTerms,
+    ),
   );
   return { policyId, version: 1, documentCid: cid, documentHash: hash, tx };
 }
@@ -89,7 +96,9 @@ export async function publishPolicyVersion(
   terms: { readonly arbiter: string; readonly effectiveFrom?: bigint | number },
 ): Promise<PublishedPolicy> {
   const { cid, hash, onChainTerms } = await prepare(ctx, policy, terms);
-  const tx = await send(ctx, "publishVersion", () => ctx.contracts.policies.publishVersion(policyId, hash, cid.bytes, onChainTerms));
+  const tx = await send(ctx, "publishVersion", () =>
+    ctx.contracts.policies.publishVersion(policyId, hash, cid.bytes, onChainTerms),
+  );
   const version = Number((await ctx.contracts.policies.policy(policyId)).versions);
   return { policyId, version, documentCid: cid, documentHash: hash, tx };
 }
@@ -116,7 +125,7 @@ export async function loadPolicy(
   if (toHex(sha256(bytes)) !== onChain.documentHash.toLowerCase()) {
     throw new IntegrityError(`Policy ${policyId} version ${v} does not match its anchored hash.`);
   }
-  const policy = parsePolicy(JSON.parse(new TextDecoder().decode(bytes)));
+  const policy = parsePolicy(JSON.parse(fromUtf8("policy document", bytes)));
   if (!equalBytes(policyBytes(policy), bytes)) {
     throw new IntegrityError(`Policy ${policyId} version ${v} is not in canonical form.`);
   }
@@ -143,7 +152,11 @@ async function prepare(
  * Sends a claim-contract transaction with typed failures.
  * @internal
  */
-export async function send(ctx: Pick<ClaimsContext, "sender">, action: string, run: () => Promise<ContractTransactionResponse>): Promise<TxResult> {
+export async function send(
+  ctx: Pick<ClaimsContext, "sender">,
+  action: string,
+  run: () => Promise<ContractTransactionResponse>,
+): Promise<TxResult> {
   try {
     return await sendAndConfirm(action, ctx.sender, run);
   } catch (error) {

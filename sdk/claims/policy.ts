@@ -76,7 +76,8 @@ const POLICY_KEYS = new Set([
  */
 export function parsePolicy(value: unknown): CoveragePolicy {
   const doc = record(value, "policy");
-  for (const key of Object.keys(doc)) if (!POLICY_KEYS.has(key)) throw new PolicyFormatError(key, "is not a policy field");
+  for (const key of Object.keys(doc))
+    if (!POLICY_KEYS.has(key)) throw new PolicyFormatError(key, "is not a policy field");
   if (doc.format !== POLICY_FORMAT) throw new PolicyFormatError("format", `must be "${POLICY_FORMAT}"`);
   text(doc.name, "name");
   text(doc.coverageType, "coverageType");
@@ -140,7 +141,8 @@ export function ruleFor(policy: CoveragePolicy, system: string, code: string): S
 }
 
 function record(value: unknown, path: string): Record<string, unknown> {
-  if (!value || typeof value !== "object" || Array.isArray(value)) throw new PolicyFormatError(path, "must be an object");
+  if (!value || typeof value !== "object" || Array.isArray(value))
+    throw new PolicyFormatError(path, "must be an object");
   return value as Record<string, unknown>;
 }
 
@@ -149,7 +151,8 @@ function text(value: unknown, path: string): void {
 }
 
 function amount(value: unknown, path: string): void {
-  if (!Number.isSafeInteger(value) || (value as number) < 0) throw new PolicyFormatError(path, "must be whole cents ≥ 0");
+  if (!Number.isSafeInteger(value) || (value as number) < 0)
+    throw new PolicyFormatError(path, "must be whole cents ≥ 0");
 }
 
 function bps(value: unknown, path: string): void {

@@ -1,5 +1,6 @@
 /** Errors of the claims module (sdk/claims/): bad policies and claims, missing consent, disputed adjudications. */
 import { CarechainError, type CarechainErrorOptions } from "./base.js";
+import { ContractRevertError } from "./contract.js";
 
 /** A coverage policy document is malformed (code `POLICY_FORMAT`); `path` names the offending field. */
 export class PolicyFormatError extends CarechainError {
@@ -59,3 +60,6 @@ export class AdjudicationMismatchError extends CarechainError {
     this.claimId = claimId;
   }
 }
+
+/** A revert of a claim contract, named after its Solidity error in `errorName` (e.g. `ClaimAdjudicationDeadlinePassed`). */
+export class ClaimsRevertError extends ContractRevertError {}

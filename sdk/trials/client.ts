@@ -14,7 +14,7 @@ import type { TxResult } from "../client/types.js";
 import type { BlobStore } from "../content/blob-store.js";
 import { StandardMerkleTree } from "../content/merkle.js";
 import { encryptEnvelope, generateDek } from "../crypto/envelope.js";
-import { fromHex, toHex, utf8 } from "../crypto/bytes.js";
+import { fromHex, fromUtf8, toHex, utf8 } from "../crypto/bytes.js";
 import { createKeyring, encodeKeyring } from "../crypto/keyring.js";
 import type { StudyRegistry } from "../contracts/typechain/index.js";
 import { IntegrityError } from "../errors/data.js";
@@ -75,11 +75,17 @@ export class TrialsClient {
    * @throws {FormatError} When the endpoints are malformed.
    * @throws {TrialsRevertError} E.g. `StudyNotSponsor`.
    */
-  async registerStudy(name: string, protocol: StudyProtocol, endpoints: StudyEndpoints): Promise<{ studyId: string; tx: TxResult }> {
+  async registerStudy(
+    name: string,
+    protocol: StudyProtocol,
+    endpoints: StudyEndpoints,
+  ): Promise<{ studyId: string; tx: TxResult }> {
     const [p, e] = [await this.#publish(protocol), await this.#publish(parseEndpoints(endpoints))];
     const label = encodeBytes32String(name);
     const studyId = await this.registry.studyIdOf(await this.#sender.getAddress(), label);
-    const tx = await this.#send("registerStudy", () => this.registry.registerStudy(label, p.hash, p.cid.bytes, e.hash, e.cid.bytes));
+    const tx = await this.#send("registerStudy", () =>
+      this.registry.registerStudy(label, p.hash, p.cid.bytes, e.hash, e.cid.bytes),
+    );
     return { studyId, tx };
   }
 
@@ -88,9 +94,20 @@ export class TrialsClient {
    * enrolled.
    * @returns The new version and the transaction.
    */
-  async amendStudy(studyId: string, protocol: StudyProtocol, endpoints: StudyEndpoints, reason: string): Promise<{ version: number; tx: TxResult }> {
-    const [p, e, r] = [await this.#publish(protocol), await this.#publish(parseEndpoints(endpoints)), await this.#publish({ reason })];
-    const tx = await this.#send("amendStudy", () => this.registry.amendStudy(studyId, p.hash, p.cid.bytes, e.hash, e.cid.bytes, r.cid.bytes));
+  async amendStudy(
+    studyId: string,
+    protocol: StudyProtocol,
+    endpoints: StudyEndpoints,
+    reason: string,
+  ): Promise<{ version: number; tx: TxResult }> {
+    const [p, e, r] = [
+      await this.#publish(protocol),
+      await this.#publish(parseEndpoints(endpoints)),
+      await this.#publish({ reason }),
+    ];
+    const tx = await this.#send("amendStudy", () =>
+      this.registry.amendStudy(studyId, p.hash, p.cid.bytes, e.hash, e.cid.bytes, r.cid.bytes),
+    );
     return { version: Number((await this.registry.study(studyId)).versions), tx };
   }
 
@@ -98,17 +115,30 @@ export class TrialsClient {
    * Anyone: every version of a study, each document verified against its anchored hash.
    * @throws {IntegrityError} When a document does not match its hash.
    */
-  async loadStudy(studyId: string): Promise<{ versions: LoadedStudyVersion[]; registeredVersion: number; sponsor: string }> {
+  async loadStudy(
+    studyId: string,
+  ): Promise<{ versions: LoadedStudyVersion[]; registeredVersion: number; sponsor: string }> {
     const study = await this.#call(() => this.registry.study(studyId));
     const versions: LoadedStudyVersion[] = [];
     for (let v = 1; v <= Number(study.versions); v++) {
       const entry = await this.#call(() => this.registry.studyVersion(studyId, v));
       const protocol = await this.#fetch<StudyProtocol>(entry.protocolCid, entry.protocolHash);
       const endpoints = parseEndpoints(await this.#fetch(entry.endpointsCid, entry.endpointsHash));
-      const reason = entry.reasonCid === "0x" ? undefined : (await this.#fetch<{ reason: string }>(entry.reasonCid)).reason;
-      versions.push({ version: v, protocol, endpoints, afterEnrolment: entry.afterEnrolment, ...(reason ? { reason } : {}) });
+      const reason =
+        entry.reasonCid === "0x" ? undefined : (await this.#fetch<{ reason: string }>(entry.reasonCid)).reason;
+      versions.push({
+        version: v,
+        protocol,
+        endpoints,
+        afterEnrolment: entry.afterEnrolment,
+        ...(reason ? { reason } : {}),
+      });
     }
-    return { versions, registeredVersion: Number(await this.registry.registeredVersion(studyId)), sponsor: study.sponsor };
+    return {
+      versions,
+      registeredVersion: Number(await this.registry.registeredVersion(studyId)),
+      sponsor: study.sponsor,
+    };
   }
 
   /**
@@ -135,13 +165,26 @@ export class TrialsClient {
       status: "on-study",
       study: { identifier: { system: "urn:carechain:study", value: studyId } },
       individual: { identifier: { system: "urn:carechain:pseudonym", value: await this.#sender.getAddress() } },
-      consent: { display: `HRESCH: ${terms.categories.join(", ")} until ${new Date(terms.expiresAt * 1000).toISOString()}` },
+      consent: {
+        display: `HRESCH: ${terms.categories.join(", ")} until ${new Date(terms.expiresAt * 1000).toISOString()}`,
+      },
     };
     const plaintext = utf8(canonicalJson(subject));
     const researchSubject = documentDigest({ domain: RESEARCH_SUBJECT_DOMAIN, subject }).hash;
-    const { contentCid, keyringCid } = await this.#seal(plaintext, terms.readers, utf8(`${RESEARCH_SUBJECT_DOMAIN}:${studyId}`));
+    const { contentCid, keyringCid } = await this.#seal(
+      plaintext,
+      terms.readers,
+      utf8(`${RESEARCH_SUBJECT_DOMAIN}:${studyId}`),
+    );
     const tx = await this.#send("enroll", () =>
-      this.registry.enroll(studyId, study.versions, categoryMask(terms.categories.map((c) => Category[c])), terms.expiresAt, WITHDRAWAL_SCOPES.indexOf(terms.scope), researchSubject),
+      this.registry.enroll(
+        studyId,
+        study.versions,
+        categoryMask(terms.categories.map((c) => Category[c])),
+        terms.expiresAt,
+        WITHDRAWAL_SCOPES.indexOf(terms.scope),
+        researchSubject,
+      ),
     );
     return { researchSubject, contentCid, keyringCid, tx };
   }
@@ -157,16 +200,29 @@ export class TrialsClient {
    * @returns The root, the manifest CID and the transaction.
    * @throws {TrialsRevertError} `StudySubjectWithdrawn` or `StudyConsentExpired` when the subject's consent is gone.
    */
-  async anchorVisit(studyId: string, subject: string, visit: number, resources: readonly unknown[], readers: readonly Uint8Array[]) {
+  async anchorVisit(
+    studyId: string,
+    subject: string,
+    visit: number,
+    resources: readonly unknown[],
+    readers: readonly Uint8Array[],
+  ) {
     const context = utf8(`carechain/study-visit/v1:${studyId}:${subject}:${visit}`);
     const entries: { contentCid: string; keyringCid: string }[] = [];
     for (const resource of resources) {
       const sealed = await this.#seal(utf8(canonicalJson(resource)), readers, context);
       entries.push({ contentCid: sealed.contentCid.toString(), keyringCid: sealed.keyringCid.toString() });
     }
-    const tree = StandardMerkleTree.of(entries.map((e) => [toHex(CID.parse(e.contentCid).multihash.digest)] as const), ["bytes32"]);
-    const manifest = await this.store.put(utf8(canonicalJson({ format: "carechain.study-visit/1", studyId, subject, visit, entries })));
-    const tx = await this.#send("anchorVisit", () => this.registry.anchorVisit(studyId, subject, visit, tree.root, entries.length, manifest.bytes));
+    const tree = StandardMerkleTree.of(
+      entries.map((e) => [toHex(CID.parse(e.contentCid).multihash.digest)] as const),
+      ["bytes32"],
+    );
+    const manifest = await this.store.put(
+      utf8(canonicalJson({ format: "carechain.study-visit/1", studyId, subject, visit, entries })),
+    );
+    const tx = await this.#send("anchorVisit", () =>
+      this.registry.anchorVisit(studyId, subject, visit, tree.root, entries.length, manifest.bytes),
+    );
     return { root: tree.root, manifestCid: manifest, records: entries.length, tx };
   }
 
@@ -175,14 +231,25 @@ export class TrialsClient {
    * ones; the SDK names every switch with the amendment history.
    * @returns The on-chain flag, the switches, and the transaction.
    */
-  async reportResults(studyId: string, results: StudyResults): Promise<{ asRegistered: boolean; switches: OutcomeSwitch[]; tx: TxResult }> {
+  async reportResults(
+    studyId: string,
+    results: StudyResults,
+  ): Promise<{ asRegistered: boolean; switches: OutcomeSwitch[]; tx: TxResult }> {
     if (results.format !== RESULTS_FORMAT) throw new TypeError(`results: format must be "${RESULTS_FORMAT}"`);
     const r = await this.#publish(results);
     const endpointsHash = documentDigest(parseEndpoints(results.endpoints)).hash;
-    const tx = await this.#send("reportResults", () => this.registry.reportResults(studyId, r.hash, r.cid.bytes, endpointsHash));
+    const tx = await this.#send("reportResults", () =>
+      this.registry.reportResults(studyId, r.hash, r.cid.bytes, endpointsHash),
+    );
     const receipt = await this.#sender.provider!.getTransactionReceipt(tx.hash);
-    const event = receipt!.logs.map((l) => this.registry.interface.parseLog(l)).find((l) => l?.name === "ResultsReported");
-    return { asRegistered: Boolean(event?.args.asRegistered), switches: await this.detectOutcomeSwitching(studyId, results.endpoints), tx };
+    const event = receipt!.logs
+      .map((l) => this.registry.interface.parseLog(l))
+      .find((l) => l?.name === "ResultsReported");
+    return {
+      asRegistered: Boolean(event?.args.asRegistered),
+      switches: await this.detectOutcomeSwitching(studyId, results.endpoints),
+      tx,
+    };
   }
 
   /**
@@ -194,7 +261,12 @@ export class TrialsClient {
     const registered = versions[registeredVersion - 1]!.endpoints;
     const amendments: AmendmentRecord[] = versions
       .filter((v) => v.version > registeredVersion)
-      .map((v) => ({ version: v.version, endpoints: v.endpoints, reason: v.reason ?? "", afterEnrolment: v.afterEnrolment }));
+      .map((v) => ({
+        version: v.version,
+        endpoints: v.endpoints,
+        reason: v.reason ?? "",
+        afterEnrolment: v.afterEnrolment,
+      }));
     return detectOutcomeSwitching(registered, reported, amendments);
   }
 
@@ -205,14 +277,18 @@ export class TrialsClient {
 
   async #fetch<T>(cidHex: string, hash?: string): Promise<T> {
     const bytes = await this.store.get(CID.decode(fromHex("cid", cidHex)));
-    const text = new TextDecoder().decode(bytes);
+    const text = fromUtf8("study document", bytes);
     if (hash !== undefined && documentDigest(JSON.parse(text)).hash !== hash.toLowerCase()) {
       throw new IntegrityError(`A study document (${cidHex}) does not match its anchored hash.`);
     }
     return JSON.parse(text) as T;
   }
 
-  async #seal(plaintext: Uint8Array, readers: readonly Uint8Array[], context: Uint8Array): Promise<{ contentCid: CID; keyringCid: CID }> {
+  async #seal(
+    plaintext: Uint8Array,
+    readers: readonly Uint8Array[],
+    context: Uint8Array,
+  ): Promise<{ contentCid: CID; keyringCid: CID }> {
     const dek = generateDek();
     const contentCid = await this.store.put(encryptEnvelope(dek, plaintext, context));
     const keyringCid = await this.store.put(encodeKeyring(await createKeyring(contentCid, dek, readers)));

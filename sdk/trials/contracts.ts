@@ -4,10 +4,7 @@ import { getAddress, type ContractRunner, type Signer } from "ethers";
 import { moduleRevertDecoder } from "../chain/module-revert.js";
 import type { StudyRegistry } from "../contracts/typechain/index.js";
 import { StudyRegistry__factory } from "../contracts/typechain/index.js";
-import { ContractRevertError } from "../errors/contract.js";
-
-/** A revert of the StudyRegistry, named after its Solidity error (e.g. `StudySubjectWithdrawn`). */
-export class TrialsRevertError extends ContractRevertError {}
+import { TrialsRevertError } from "../errors/trials.js";
 
 const decode = moduleRevertDecoder([StudyRegistry__factory.abi], TrialsRevertError);
 

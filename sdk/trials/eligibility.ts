@@ -30,7 +30,11 @@ export interface EligibilityCriteria {
 /** The local answer: eligible or not, and each criterion's outcome (for the patient's eyes). */
 export interface EligibilityResult {
   readonly eligible: boolean;
-  readonly criteria: readonly { readonly id: string; readonly kind: EligibilityCriterion["kind"]; readonly met: boolean }[];
+  readonly criteria: readonly {
+    readonly id: string;
+    readonly kind: EligibilityCriterion["kind"];
+    readonly met: boolean;
+  }[];
 }
 
 /**

@@ -43,23 +43,45 @@ export function detectOutcomeSwitching(
   const explain = (id: string, inReport: Endpoint | undefined, role: Role | undefined) => {
     const found = amendments.find((a) => {
       const r = roles(a.endpoints).get(id);
-      return inReport === undefined ? r === undefined : r !== undefined && r.role === role && same(r.endpoint, inReport);
+      return inReport === undefined
+        ? r === undefined
+        : r !== undefined && r.role === role && same(r.endpoint, inReport);
     });
-    return found ? { amendment: { version: found.version, reason: found.reason, afterEnrolment: found.afterEnrolment } } : {};
+    return found
+      ? { amendment: { version: found.version, reason: found.reason, afterEnrolment: found.afterEnrolment } }
+      : {};
   };
   for (const [id, was] of before) {
     const now = after.get(id);
     if (!now) {
-      switches.push({ kind: "dropped", endpointId: id, registered: was.endpoint, ...explain(id, undefined, undefined) });
+      switches.push({
+        kind: "dropped",
+        endpointId: id,
+        registered: was.endpoint,
+        ...explain(id, undefined, undefined),
+      });
     } else if (!same(was.endpoint, now.endpoint)) {
-      switches.push({ kind: "changed", endpointId: id, registered: was.endpoint, reported: now.endpoint, ...explain(id, now.endpoint, now.role) });
+      switches.push({
+        kind: "changed",
+        endpointId: id,
+        registered: was.endpoint,
+        reported: now.endpoint,
+        ...explain(id, now.endpoint, now.role),
+      });
     } else if (was.role !== now.role) {
       const kind = now.role === "primary" ? "promoted" : "demoted";
-      switches.push({ kind, endpointId: id, registered: was.endpoint, reported: now.endpoint, ...explain(id, now.endpoint, now.role) });
+      switches.push({
+        kind,
+        endpointId: id,
+        registered: was.endpoint,
+        reported: now.endpoint,
+        ...explain(id, now.endpoint, now.role),
+      });
     }
   }
   for (const [id, now] of after) {
-    if (!before.has(id)) switches.push({ kind: "added", endpointId: id, reported: now.endpoint, ...explain(id, now.endpoint, now.role) });
+    if (!before.has(id))
+      switches.push({ kind: "added", endpointId: id, reported: now.endpoint, ...explain(id, now.endpoint, now.role) });
   }
   return switches;
 }

@@ -10,7 +10,13 @@ describe("pilot scenario: trial", () => {
     const connection = await network.connect();
     try {
       // Synthea bundles when ../shared/data is present, else eight generated patients.
-      const { report, passed, failure } = await runPilot({ scenario: trial, connection, store: new MemoryBlobStore(), patients: 8, log: () => {} });
+      const { report, passed, failure } = await runPilot({
+        scenario: trial,
+        connection,
+        store: new MemoryBlobStore(),
+        patients: 8,
+        log: () => {},
+      });
       expect(failure).toBeUndefined();
       expect(passed).toBe(true);
       const step = (prefix: string) => report.steps.find((s) => s.name.startsWith(prefix));

@@ -44,16 +44,26 @@ describe("adjudicateClaim: fixed vectors", () => {
   it.each(vectors.map((v) => [v.name, v] as const))("%s: hand-computed figures, byte-identical response", (_, v) => {
     const result = adjudicateClaim(v.input);
     expect(result.decision).toBe(v.expected.decision);
-    expect(result.lines.map((l) => [l.sequence, l.submitted, l.eligible, l.deductible, l.coinsurance, l.benefit, l.reason ?? null])).toEqual(
-      v.expected.lines,
-    );
+    expect(
+      result.lines.map((l) => [
+        l.sequence,
+        l.submitted,
+        l.eligible,
+        l.deductible,
+        l.coinsurance,
+        l.benefit,
+        l.reason ?? null,
+      ]),
+    ).toEqual(v.expected.lines);
     const t = result.totals;
     expect([t.submitted, t.eligible, t.deductible, t.benefit]).toEqual(v.expected.totals);
     expect(new TextDecoder().decode(result.bytes)).toBe(v.expected.responseCanonical);
     expect(hex(sha256(result.bytes))).toBe(v.expected.responseSha256);
     // Both the ClaimResponse and the patient's EOB are valid FHIR R4 (they are anchored as records).
     expect(() => validator.validate(result.response)).not.toThrow();
-    expect(() => validator.validate(explanationOfBenefit(v.input.claim, result.response, v.input.policy.name))).not.toThrow();
+    expect(() =>
+      validator.validate(explanationOfBenefit(v.input.claim, result.response, v.input.policy.name)),
+    ).not.toThrow();
   });
 
   it("gives the same bytes whatever the key order of the inputs", () => {
@@ -61,10 +71,16 @@ describe("adjudicateClaim: fixed vectors", () => {
       Array.isArray(value)
         ? value.map(reverse)
         : value && typeof value === "object"
-          ? Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reverse(v)]))
+          ? Object.fromEntries(
+              Object.entries(value)
+                .reverse()
+                .map(([k, v]) => [k, reverse(v)]),
+            )
           : value;
     for (const v of vectors) {
-      expect(hex(adjudicateClaim(reverse(v.input) as AdjudicationInput).bytes)).toBe(hex(adjudicateClaim(v.input).bytes));
+      expect(hex(adjudicateClaim(reverse(v.input) as AdjudicationInput).bytes)).toBe(
+        hex(adjudicateClaim(v.input).bytes),
+      );
     }
   });
 
@@ -77,11 +93,15 @@ describe("adjudicateClaim: fixed vectors", () => {
       const out = readdirSync(dir).filter((f) => f.endsWith(".json")).sort().map((f) =>
         Buffer.from(sha256(adjudicateClaim(JSON.parse(readFileSync(dir + "/" + f, "utf8")).input).bytes)).toString("hex"));
       console.log(JSON.stringify(out));`;
-    const output = execFileSync(join("node_modules", ".bin", "tsx"), ["--conditions=carechain-source", "--eval", script], {
-      cwd: join(import.meta.dirname, "..", "..", ".."),
-      env: { ...process.env, TZ: "Pacific/Kiritimati", LANG: "de_DE.UTF-8", LC_ALL: "de_DE.UTF-8" },
-      encoding: "utf8",
-    });
+    const output = execFileSync(
+      join("node_modules", ".bin", "tsx"),
+      ["--conditions=carechain-source", "--eval", script],
+      {
+        cwd: join(import.meta.dirname, "..", "..", ".."),
+        env: { ...process.env, TZ: "Pacific/Kiritimati", LANG: "de_DE.UTF-8", LC_ALL: "de_DE.UTF-8" },
+        encoding: "utf8",
+      },
+    );
     expect(JSON.parse(output)).toEqual(vectors.map((v) => v.expected.responseSha256));
   });
 
@@ -89,9 +109,21 @@ describe("adjudicateClaim: fixed vectors", () => {
     const base = vectors[0]!.input;
     const cases: [string, AdjudicationInput, string][] = [
       ["no items", { ...base, claim: { ...base.claim, item: [] } }, "claim.item"],
-      ["three decimals", { ...base, claim: { ...base.claim, item: [{ ...base.claim.item![1]!, net: { value: 1.005 } }] } }, "claim.item[0].net.value"],
-      ["negative", { ...base, claim: { ...base.claim, item: [{ ...base.claim.item![1]!, net: { value: -1 } }] } }, "claim.item[0].net.value"],
-      ["no coding", { ...base, claim: { ...base.claim, item: [{ sequence: 1, productOrService: {}, net: { value: 1 } }] } }, "claim.item[0].productOrService.coding"],
+      [
+        "three decimals",
+        { ...base, claim: { ...base.claim, item: [{ ...base.claim.item![1]!, net: { value: 1.005 } }] } },
+        "claim.item[0].net.value",
+      ],
+      [
+        "negative",
+        { ...base, claim: { ...base.claim, item: [{ ...base.claim.item![1]!, net: { value: -1 } }] } },
+        "claim.item[0].net.value",
+      ],
+      [
+        "no coding",
+        { ...base, claim: { ...base.claim, item: [{ sequence: 1, productOrService: {}, net: { value: 1 } }] } },
+        "claim.item[0].productOrService.coding",
+      ],
       ["bad date", { ...base, created: "10 July 2011" }, "created"],
       ["not a claim", { ...base, claim: { resourceType: "Patient" } as never }, "claim"],
     ];

@@ -22,7 +22,13 @@ const endpoints = (primary: [string, string][], secondary: [string, string][] = 
 });
 
 describe("detectOutcomeSwitching", () => {
-  const registered = endpoints([["E1", "HbA1c change"]], [["E2", "Weight change"], ["E3", "Hypoglycaemia events"]]);
+  const registered = endpoints(
+    [["E1", "HbA1c change"]],
+    [
+      ["E2", "Weight change"],
+      ["E3", "Hypoglycaemia events"],
+    ],
+  );
 
   it("finds nothing when the report is as registered", () => {
     expect(detectOutcomeSwitching(registered, registered)).toEqual([]);
@@ -30,10 +36,51 @@ describe("detectOutcomeSwitching", () => {
 
   it.each([
     ["dropped", endpoints([["E1", "HbA1c change"]], [["E2", "Weight change"]]), "E3"],
-    ["added", endpoints([["E1", "HbA1c change"]], [["E2", "Weight change"], ["E3", "Hypoglycaemia events"], ["E4", "Quality of life"]]), "E4"],
-    ["changed", endpoints([["E1", "Fasting glucose change"]], [["E2", "Weight change"], ["E3", "Hypoglycaemia events"]]), "E1"],
-    ["promoted", endpoints([["E1", "HbA1c change"], ["E2", "Weight change"]], [["E3", "Hypoglycaemia events"]]), "E2"],
-    ["demoted", endpoints([["E2", "Weight change"]], [["E1", "HbA1c change"], ["E3", "Hypoglycaemia events"]]), "E1"],
+    [
+      "added",
+      endpoints(
+        [["E1", "HbA1c change"]],
+        [
+          ["E2", "Weight change"],
+          ["E3", "Hypoglycaemia events"],
+          ["E4", "Quality of life"],
+        ],
+      ),
+      "E4",
+    ],
+    [
+      "changed",
+      endpoints(
+        [["E1", "Fasting glucose change"]],
+        [
+          ["E2", "Weight change"],
+          ["E3", "Hypoglycaemia events"],
+        ],
+      ),
+      "E1",
+    ],
+    [
+      "promoted",
+      endpoints(
+        [
+          ["E1", "HbA1c change"],
+          ["E2", "Weight change"],
+        ],
+        [["E3", "Hypoglycaemia events"]],
+      ),
+      "E2",
+    ],
+    [
+      "demoted",
+      endpoints(
+        [["E2", "Weight change"]],
+        [
+          ["E1", "HbA1c change"],
+          ["E3", "Hypoglycaemia events"],
+        ],
+      ),
+      "E1",
+    ],
   ] as const)("flags a silent %s endpoint", (kind, reported, id) => {
     const switches = detectOutcomeSwitching(registered, reported);
     expect(switches.find((s) => s.endpointId === id)?.kind).toBe(kind);
@@ -41,9 +88,24 @@ describe("detectOutcomeSwitching", () => {
   });
 
   it("names the amendment that made a change, and whether it came after enrolment", () => {
-    const amended = endpoints([["E1", "HbA1c change"]], [["E2", "Weight change"], ["E3", "Hypoglycaemia events"], ["E4", "Quality of life"]]);
-    const switches = detectOutcomeSwitching(registered, amended, [{ version: 3, endpoints: amended, reason: "Add QoL", afterEnrolment: true }]);
-    expect(switches).toEqual([expect.objectContaining({ kind: "added", endpointId: "E4", amendment: { version: 3, reason: "Add QoL", afterEnrolment: true } })]);
+    const amended = endpoints(
+      [["E1", "HbA1c change"]],
+      [
+        ["E2", "Weight change"],
+        ["E3", "Hypoglycaemia events"],
+        ["E4", "Quality of life"],
+      ],
+    );
+    const switches = detectOutcomeSwitching(registered, amended, [
+      { version: 3, endpoints: amended, reason: "Add QoL", afterEnrolment: true },
+    ]);
+    expect(switches).toEqual([
+      expect.objectContaining({
+        kind: "added",
+        endpointId: "E4",
+        amendment: { version: 3, reason: "Add QoL", afterEnrolment: true },
+      }),
+    ]);
   });
 
   it("parseEndpoints refuses duplicated ids and missing primaries", () => {
@@ -60,7 +122,8 @@ describe("evaluateEligibility (FHIRPath, local)", () => {
         id: "I1",
         kind: "inclusion",
         description: "has prediabetes or diabetes (SNOMED CT 15777000, 44054006)",
-        expression: "entry.resource.ofType(Condition).code.coding.where(system = 'http://snomed.info/sct' and (code = '15777000' or code = '44054006')).exists()",
+        expression:
+          "entry.resource.ofType(Condition).code.coding.where(system = 'http://snomed.info/sct' and (code = '15777000' or code = '44054006')).exists()",
       },
       {
         id: "X1",
@@ -70,7 +133,11 @@ describe("evaluateEligibility (FHIRPath, local)", () => {
       },
     ],
   };
-  const condition = (code: string) => ({ resourceType: "Condition", code: { coding: [{ system: "http://snomed.info/sct", code }] }, subject: { reference: "Patient/p" } });
+  const condition = (code: string) => ({
+    resourceType: "Condition",
+    code: { coding: [{ system: "http://snomed.info/sct", code }] },
+    subject: { reference: "Patient/p" },
+  });
 
   it.each([
     [[condition("15777000")], true],
@@ -98,10 +165,17 @@ describe("evaluateEligibility (FHIRPath, local)", () => {
   if (files.length === 0) console.warn(`trials eligibility: Synthea checks skipped, no bundles at ${synthea}`);
   it.skipIf(files.length === 0)("evaluates on real Synthea bundles and agrees with a direct scan", () => {
     for (const file of files) {
-      const bundle = JSON.parse(readFileSync(join(synthea, file), "utf8")) as { entry: { resource: { resourceType: string; code?: { coding?: { code: string }[] } } }[] };
+      const bundle = JSON.parse(readFileSync(join(synthea, file), "utf8")) as {
+        entry: { resource: { resourceType: string; code?: { coding?: { code: string }[] } } }[];
+      };
       const resources = bundle.entry.map((e) => e.resource);
-      const direct = resources.some((r) => r.resourceType === "Condition" && r.code?.coding?.some((c) => c.code === "15777000" || c.code === "44054006"))
-        && !resources.some((r) => r.resourceType === "Condition" && r.code?.coding?.some((c) => c.code === "72892002"));
+      const direct =
+        resources.some(
+          (r) =>
+            r.resourceType === "Condition" &&
+            r.code?.coding?.some((c) => c.code === "15777000" || c.code === "44054006"),
+        ) &&
+        !resources.some((r) => r.resourceType === "Condition" && r.code?.coding?.some((c) => c.code === "72892002"));
       expect(evaluateEligibility(criteria, resources).eligible, file).toBe(direct);
     }
   });
@@ -114,7 +188,11 @@ describe("studyPseudonym", () => {
     const s1 = `0x${"11".repeat(32)}`;
     const s2 = `0x${"22".repeat(32)}`;
     expect(studyPseudonym(a.secretKey, s1).address).toBe(studyPseudonym(a.secretKey, s1).address);
-    const all = new Set([studyPseudonym(a.secretKey, s1), studyPseudonym(a.secretKey, s2), studyPseudonym(b.secretKey, s1)].map((w) => w.address));
+    const all = new Set(
+      [studyPseudonym(a.secretKey, s1), studyPseudonym(a.secretKey, s2), studyPseudonym(b.secretKey, s1)].map(
+        (w) => w.address,
+      ),
+    );
     expect(all.size).toBe(3);
     expect(() => studyPseudonym(a.secretKey, "0x11")).toThrow(RangeError);
   });
