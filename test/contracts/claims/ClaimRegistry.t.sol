@@ -309,4 +309,53 @@ contract ClaimRegistryTest is ClaimsTestBase {
         vm.expectRevert(abi.encodeWithSelector(IClaimRegistry.ClaimZeroFunding.selector));
         claims.fund(policyId, 0, 0);
     }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Refusals in the wrong state
+    // ---------------------------------------------------------------------------------------------------------
+
+    function test_wrongStateRefusals() public {
+        _submit(CLAIM);
+        vm.prank(hospital);
+        vm.expectRevert(abi.encodeWithSelector(IClaimRegistry.ClaimInvalidState.selector, CLAIM, IClaimRegistry.ClaimState.Submitted));
+        claims.appeal(CLAIM, REASON);
+        vm.prank(ARBITER);
+        vm.expectRevert(abi.encodeWithSelector(IClaimRegistry.ClaimInvalidState.selector, CLAIM, IClaimRegistry.ClaimState.Submitted));
+        claims.resolve(CLAIM, IClaimRegistry.Decision.Approved, 1, REASON);
+        vm.prank(hospital);
+        vm.expectRevert(abi.encodeWithSelector(IClaimRegistry.ClaimInvalidState.selector, CLAIM, IClaimRegistry.ClaimState.Submitted));
+        claims.close(CLAIM);
+        _adjudicate(CLAIM, IClaimRegistry.Decision.Denied, 0);
+        vm.prank(hospital);
+        vm.expectRevert(abi.encodeWithSelector(IClaimRegistry.ClaimEmptyCommitment.selector));
+        claims.appeal(CLAIM, bytes32(0));
+        vm.prank(hospital);
+        vm.expectRevert(abi.encodeWithSelector(IClaimRegistry.ClaimInvalidState.selector, CLAIM, IClaimRegistry.ClaimState.Adjudicated));
+        claims.escalate(CLAIM);
+        vm.prank(STRANGER);
+        vm.expectRevert(abi.encodeWithSelector(IClaimRegistry.ClaimDeadlineNotPassed.selector, CLAIM, uint64(START + APPEAL), START));
+        claims.close(CLAIM);
+        vm.prank(hospital);
+        claims.close(CLAIM);
+        assertEq(uint256(_state(CLAIM)), uint256(IClaimRegistry.ClaimState.Closed));
+    }
+
+    function test_unknownPolicyIsRefusedEverywhere() public {
+        bytes32 unknown = keccak256("no policy");
+        vm.expectRevert(abi.encodeWithSelector(IPolicyRegistry.PolicyNotFound.selector, unknown));
+        policyRegistry.policy(unknown);
+        vm.expectRevert(abi.encodeWithSelector(IPolicyRegistry.PolicyNotFound.selector, unknown));
+        policyRegistry.periodAt(unknown, uint64(START));
+        (bytes32 d, bytes memory c) = (_digest("d"), _cid(_digest("c")));
+        vm.prank(insurer);
+        vm.expectRevert(abi.encodeWithSelector(IPolicyRegistry.PolicyNotFound.selector, unknown));
+        policyRegistry.publishVersion(unknown, d, c, _termsOf(ARBITER));
+    }
+
+    function test_stablecoin_sixDecimals_ownerMintsOnly() public {
+        assertEq(token.decimals(), 6);
+        vm.prank(STRANGER);
+        vm.expectRevert(abi.encodeWithSignature("OwnableUnauthorizedAccount(address)", STRANGER));
+        token.mint(STRANGER, 1);
+    }
 }

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IDirectory} from "../../../contracts/interfaces/IDirectory.sol";
 import {IStudyRegistry} from "../../../contracts/trials/interfaces/IStudyRegistry.sol";
 import {StudyRegistry} from "../../../contracts/trials/StudyRegistry.sol";
+import {ContentId} from "../../../contracts/libraries/ContentId.sol";
 import {CarechainTest} from "../utils/Test.sol";
 import {Vm} from "../utils/Vm.sol";
 
@@ -148,5 +149,50 @@ contract StudyRegistryTest is CarechainTest {
         Vm.Log[] memory logs = vm.getRecordedLogs();
         (, , , bool asRegistered) = abi.decode(logs[0].data, (bytes32, bytes, bytes32, bool));
         assertTrue(asRegistered);
+    }
+
+    function test_documentAndStateRefusals() public {
+        (bytes32 p, bytes32 e, bytes32 zero) = (_digest("protocol v1"), _digest("endpoints v1"), bytes32(0));
+        vm.prank(sponsor);
+        vm.expectRevert(abi.encodeWithSelector(IStudyRegistry.StudyAlreadyRegistered.selector, studyId));
+        studies.registerStudy("STUDY-1", p, cid, e, cid);
+        vm.prank(sponsor);
+        vm.expectRevert(abi.encodeWithSelector(IStudyRegistry.StudyEmptyDocument.selector));
+        studies.registerStudy("STUDY-2", zero, cid, e, cid);
+        bytes32 unknown = keccak256("unknown");
+        vm.expectRevert(abi.encodeWithSelector(IStudyRegistry.StudyNotRegistered.selector, unknown));
+        studies.study(unknown);
+        vm.expectRevert(abi.encodeWithSelector(IStudyRegistry.StudyNotRegistered.selector, studyId));
+        studies.studyVersion(studyId, 2);
+        vm.prank(sponsor);
+        vm.expectRevert(abi.encodeWithSelector(IStudyRegistry.StudyNotRegistered.selector, unknown));
+        studies.amendStudy(unknown, p, cid, e, cid, cid);
+
+        _enroll(subject);
+        vm.prank(sponsor);
+        vm.expectRevert(abi.encodeWithSelector(IStudyRegistry.StudyEmptyDocument.selector));
+        studies.anchorVisit(studyId, subject, 1, zero, 1, cid);
+        vm.prank(sponsor);
+        vm.expectRevert(abi.encodeWithSelector(IStudyRegistry.StudyEmptyDocument.selector));
+        studies.reportResults(studyId, zero, cid, e);
+        vm.prank(subject);
+        studies.withdraw(studyId);
+        vm.prank(subject);
+        vm.expectRevert(abi.encodeWithSelector(IStudyRegistry.StudySubjectWithdrawn.selector, studyId, subject, uint64(START)));
+        studies.withdraw(studyId);
+        vm.prank(sponsor);
+        studies.reportResults(studyId, p, cid, e);
+        vm.prank(sponsor);
+        vm.expectRevert(abi.encodeWithSelector(IStudyRegistry.StudyClosed.selector, studyId));
+        studies.amendStudy(studyId, p, cid, e, cid, cid);
+    }
+
+    function test_cidsMustBeCidV1Sha256RawOrDagPb() public {
+        bytes memory wrongCodec = _cid(_digest("x"));
+        wrongCodec[1] = 0x71; // dag-cbor
+        (bytes32 p, bytes32 e) = (_digest("p"), _digest("e"));
+        vm.prank(sponsor);
+        vm.expectRevert(abi.encodeWithSelector(ContentId.ContentIdInvalid.selector, wrongCodec));
+        studies.registerStudy("STUDY-3", p, wrongCodec, e, cid);
     }
 }
