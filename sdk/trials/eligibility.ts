@@ -4,7 +4,7 @@
  * model) and nothing about the answer leaves the device unless the patient chooses to answer.
  */
 import { evaluate } from "fhirpath";
-import r4 from "fhirpath/fhir-context/r4/index.js";
+import r4 from "fhirpath/fhir-context/r4";
 
 import { FormatError } from "../errors/data.js";
 
