@@ -12,6 +12,7 @@ import {
   studyPseudonym,
   TrialsClient,
   TrialsRevertError,
+  trialsErrorOf,
   type StudyEndpoints,
   type StudyProtocol,
 } from "../../sdk/trials.js";
@@ -112,7 +113,7 @@ describe("trials end to end", () => {
     const stale = await t.subject.registry
       .enroll(t.studyId, 1, 1n << 5n, terms.expiresAt, 1, ethers.id("subject"))
       .catch((e: unknown) => e);
-    expect(stale).toBeInstanceOf(Error);
+    expect(errorName(trialsErrorOf(stale))).toBe("StudyInvalidConsent");
     expect(await t.subject.registry.study(t.studyId).then((s) => s.enrolled)).toBe(0n);
   });
 
