@@ -3,21 +3,10 @@
  * bundle, the four pilot policies (one per Synthea coverage type, derived from the data: every SNOMED CT and CVX
  * service covered, 20 % co-insurance, no deductible), and the comparison of adjudicated totals with the EOBs.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-
 import type { Claim, Coverage, ExplanationOfBenefit } from "@medplum/fhirtypes";
 
 import { toCents, type Adjudication, type CoveragePolicy } from "../../sdk/claims.js";
 import type { FhirBundle } from "../pilot/scenario.js";
-
-/** The Synthea bundles the scenario reads when no `--data` is given. */
-export const DEFAULT_SYNTHEA_DIR = join(import.meta.dirname, "..", "..", "..", "shared", "data", "fhir", "synthea");
-
-/** Whether the default Synthea folder exists on this machine. */
-export function hasDefaultSynthea(): boolean {
-  return existsSync(DEFAULT_SYNTHEA_DIR);
-}
 
 /** The Synthea coverage types, each with its own pilot policy. */
 export const COVERAGE_TYPES = ["private", "medicaid", "medicare", "dual_eligible"] as const;

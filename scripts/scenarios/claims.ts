@@ -27,12 +27,11 @@ import {
   claimTotalCents,
   compareWithEob,
   COVERAGE_TYPES,
-  DEFAULT_SYNTHEA_DIR,
-  hasDefaultSynthea,
   pilotCoverage,
   pilotPolicy,
   type Comparison,
 } from "./_claims-synthea.js";
+import { DEFAULT_SYNTHEA_DIR, hasDefaultSynthea } from "./_synthea.js";
 
 const DAY = 86_400;
 const FINANCIAL = { read: ["Financial"], write: ["Financial"], purposes: ["HPAYMT"] } as const;

@@ -23,7 +23,7 @@ import {
 import { fhirBundleSource } from "../pilot/data.js";
 import type { Pilot } from "../pilot/runner.js";
 import { defineScenario, type PatientSource } from "../pilot/scenario.js";
-import { DEFAULT_SYNTHEA_DIR, hasDefaultSynthea } from "./_claims-synthea.js";
+import { DEFAULT_SYNTHEA_DIR, hasDefaultSynthea } from "./_synthea.js";
 
 const DAY = 86_400;
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 
 import { MemoryBlobStore } from "../../sdk/index.js";
 import { runPilot } from "../../scripts/pilot/run.js";
-import { hasDefaultSynthea, DEFAULT_SYNTHEA_DIR } from "../../scripts/scenarios/_claims-synthea.js";
+import { DEFAULT_SYNTHEA_DIR, hasDefaultSynthea } from "../../scripts/scenarios/_synthea.js";
 import claims from "../../scripts/scenarios/claims.js";
 
 const data = hasDefaultSynthea();
