@@ -114,8 +114,12 @@ contract ClaimRegistry is IClaimRegistry {
         if (msg.sender != entry.provider && block.timestamp < entry.deadline) {
             revert ClaimDeadlineNotPassed(claimId, entry.deadline, block.timestamp);
         }
-        (bytes32 policyId, uint32 period, uint128 amount, address provider) =
-            (entry.policyId, entry.period, entry.amount, entry.provider);
+        (bytes32 policyId, uint32 period, uint128 amount, address provider) = (
+            entry.policyId,
+            entry.period,
+            entry.amount,
+            entry.provider
+        );
         uint256 balance = _escrow[policyId][period];
         if (balance < amount) revert ClaimEscrowInsufficient(policyId, period, balance, amount);
         entry.state = ClaimState.Paid;
@@ -188,8 +192,9 @@ contract ClaimRegistry is IClaimRegistry {
         bool isFinal
     ) private {
         if (
-            decision == Decision.None || (decision == Decision.Denied && amount != 0)
-                || (decision != Decision.Denied && amount == 0)
+            decision == Decision.None ||
+            (decision == Decision.Denied && amount != 0) ||
+            (decision != Decision.Denied && amount == 0)
         ) revert ClaimInvalidDecision(decision, amount);
         if (response == bytes32(0)) revert ClaimEmptyCommitment();
         uint64 appealDeadline = uint64(block.timestamp);

@@ -91,15 +91,19 @@ contract PolicyRegistry is IPolicyRegistry {
         return keccak256(abi.encode(insurer, name));
     }
 
-    function _publish(bytes32 policyId, bytes32 documentHash, bytes calldata documentCid, PolicyTerms calldata terms)
-        private
-        returns (uint32 version)
-    {
+    function _publish(
+        bytes32 policyId,
+        bytes32 documentHash,
+        bytes calldata documentCid,
+        PolicyTerms calldata terms
+    ) private returns (uint32 version) {
         if (documentHash == bytes32(0)) revert PolicyEmptyDocument();
         ContentId.digestOf(documentCid);
         if (
-            terms.arbiter == address(0) || terms.arbiter == msg.sender || terms.adjudicationPeriod == 0
-                || terms.appealWindow == 0
+            terms.arbiter == address(0) ||
+            terms.arbiter == msg.sender ||
+            terms.adjudicationPeriod == 0 ||
+            terms.appealWindow == 0
         ) revert PolicyInvalidTerms(terms.arbiter, terms.adjudicationPeriod, terms.appealWindow);
         version = ++_policies[policyId].versions;
         _versions[policyId][version] = PolicyVersion({

@@ -59,9 +59,25 @@ contract StudyRegistry is IStudyRegistry {
         ContentId.digestOf(reasonCid);
         version = ++entry.versions;
         bool afterEnrolment = entry.enrolled != 0;
-        _storeVersion(studyId, version, protocolHash, protocolCid, endpointsHash, endpointsCid, reasonCid, afterEnrolment);
+        _storeVersion(
+            studyId,
+            version,
+            protocolHash,
+            protocolCid,
+            endpointsHash,
+            endpointsCid,
+            reasonCid,
+            afterEnrolment
+        );
         emit StudyAmended(
-            studyId, version, protocolHash, protocolCid, endpointsHash, endpointsCid, reasonCid, afterEnrolment
+            studyId,
+            version,
+            protocolHash,
+            protocolCid,
+            endpointsHash,
+            endpointsCid,
+            reasonCid,
+            afterEnrolment
         );
     }
 
@@ -78,8 +94,11 @@ contract StudyRegistry is IStudyRegistry {
         if (entry.versions == 0) revert StudyNotRegistered(studyId);
         if (entry.resultsReported) revert StudyClosed(studyId);
         if (
-            protocolVersion != entry.versions || categories == 0 || expiresAt <= block.timestamp
-                || scope == WithdrawalScope.None || researchSubject == bytes32(0)
+            protocolVersion != entry.versions ||
+            categories == 0 ||
+            expiresAt <= block.timestamp ||
+            scope == WithdrawalScope.None ||
+            researchSubject == bytes32(0)
         ) revert StudyInvalidConsent(protocolVersion, categories, expiresAt);
         if (directory.isPatient(msg.sender) || directory.provider(msg.sender).kind != IDirectory.ProviderKind.None) {
             revert StudyPseudonymRegistered(msg.sender);
@@ -113,9 +132,14 @@ contract StudyRegistry is IStudyRegistry {
     }
 
     /// @inheritdoc IStudyRegistry
-    function anchorVisit(bytes32 studyId, address subject, uint32 visit, bytes32 root, uint32 count, bytes calldata manifestCid)
-        external
-    {
+    function anchorVisit(
+        bytes32 studyId,
+        address subject,
+        uint32 visit,
+        bytes32 root,
+        uint32 count,
+        bytes calldata manifestCid
+    ) external {
         _openStudyOfSponsor(studyId);
         Enrolment storage enrolled = _enrolmentOf(studyId, subject);
         if (enrolled.withdrawnAt != 0) revert StudySubjectWithdrawn(studyId, subject, enrolled.withdrawnAt);
@@ -126,9 +150,12 @@ contract StudyRegistry is IStudyRegistry {
     }
 
     /// @inheritdoc IStudyRegistry
-    function reportResults(bytes32 studyId, bytes32 resultsHash, bytes calldata resultsCid, bytes32 endpointsHash)
-        external
-    {
+    function reportResults(
+        bytes32 studyId,
+        bytes32 resultsHash,
+        bytes calldata resultsCid,
+        bytes32 endpointsHash
+    ) external {
         Study storage entry = _openStudyOfSponsor(studyId);
         if (resultsHash == bytes32(0) || endpointsHash == bytes32(0)) revert StudyEmptyDocument();
         ContentId.digestOf(resultsCid);

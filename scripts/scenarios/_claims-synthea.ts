@@ -36,7 +36,7 @@ export function claimsOf(bundle: FhirBundle): SyntheaClaim[] {
     .filter((r) => r.resourceType === "Claim")
     .map((r) => {
       const claim = r as unknown as Claim;
-      const coverageType = claim.insurance?.find((i) => i.focal)?.coverage?.display ?? "private";
+      const coverageType = claim.insurance.find((i) => i.focal)?.coverage.display ?? "private";
       const eob = claim.id ? eobs.get(claim.id) : undefined;
       return { claim, coverageType, ...(eob ? { eob } : {}) };
     });

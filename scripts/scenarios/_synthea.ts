@@ -9,4 +9,3 @@ export const DEFAULT_SYNTHEA_DIR = join(import.meta.dirname, "..", "..", "..", "
 export function hasDefaultSynthea(): boolean {
   return existsSync(DEFAULT_SYNTHEA_DIR);
 }
-

@@ -90,7 +90,10 @@ export default defineScenario({
     for (const [i, bundle] of bundles.entries()) {
       const patient = await pilot.patient(`Patient ${i + 1}`);
       const patientClaims = all.filter((c) => c.patientIndex === i);
-      for (const c of patientClaims) (pilot.input(c.claim), c.eob && pilot.input(c.eob));
+      for (const c of patientClaims) {
+        pilot.input(c.claim);
+        if (c.eob) pilot.input(c.eob);
+      }
       const t = (await pilot.chain.getBlock("latest"))!.timestamp;
       await pilot.step("grant provider Financial read+write (payment)", patient.name, () =>
         patient.client.grant(hospital.address, { ...FINANCIAL, expiresAt: t + 3 * 365 * DAY }),

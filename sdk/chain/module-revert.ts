@@ -36,7 +36,7 @@ export function moduleRevertDecoder(
       const parsed = errors.parseError(data);
       if (!parsed) return revert;
       const args: Record<string, unknown> = {};
-      parsed.fragment.inputs.forEach((input, i) => (args[input.name || String(i)] = parsed.args[i]));
+      parsed.fragment.inputs.forEach((input, i) => (args[input.name || String(i)] = parsed.args[i] as unknown));
       return new ErrorClass(parsed.name, args, { cause: error });
     } catch {
       return revert;

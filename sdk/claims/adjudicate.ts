@@ -104,13 +104,14 @@ const DAY_MS = 86_400_000;
 export function adjudicateClaim(input: AdjudicationInput): Adjudication {
   const policy = parsePolicy(input.policy);
   const { claim, coverage } = input;
-  if (claim?.resourceType !== "Claim") throw new ClaimFormatError("claim", "is not a FHIR Claim");
-  if (coverage?.resourceType !== "Coverage") throw new ClaimFormatError("coverage", "is not a FHIR Coverage");
+  // Inputs come from decrypted records and files: checked here, whatever their static type says.
+  if (!isResource(claim, "Claim")) throw new ClaimFormatError("claim", "is not a FHIR Claim");
+  if (!isResource(coverage, "Coverage")) throw new ClaimFormatError("coverage", "is not a FHIR Coverage");
   if (!/^\d{4}-\d{2}-\d{2}$/.test(input.created)) throw new ClaimFormatError("created", "is not a YYYY-MM-DD date");
   const items = [...(claim.item ?? [])].sort((a, b) => a.sequence - b.sequence);
   if (items.length === 0) throw new ClaimFormatError("claim.item", "is empty");
   const claimReason = wholeClaimReason(claim, coverage, policy);
-  const preAuthorized = (claim.insurance?.find((i) => i.focal)?.preAuthRef ?? []).length > 0;
+  const preAuthorized = (claim.insurance.find((i) => i.focal)?.preAuthRef ?? []).length > 0;
   const met = input.deductibleMet ?? 0;
   if (!Number.isSafeInteger(met) || met < 0) throw new ClaimFormatError("deductibleMet", "is not whole cents ≥ 0");
   let deductibleLeft = Math.max(0, policy.deductible - met);
@@ -178,6 +179,12 @@ export function claimResponseBytes(response: ClaimResponse): Uint8Array {
   return utf8(canonicalJson(response));
 }
 
+function isResource(value: unknown, resourceType: string): boolean {
+  return (
+    typeof value === "object" && value !== null && (value as { resourceType?: unknown }).resourceType === resourceType
+  );
+}
+
 function wholeClaimReason(claim: Claim, coverage: Coverage, policy: CoveragePolicy): AdjudicationReason | undefined {
   if (coverage.status !== "active") return "coverage-inactive";
   const types = [coverage.type?.text, ...(coverage.type?.coding ?? []).map((c) => c.code)];
@@ -207,7 +214,7 @@ function lineAmount(item: ClaimItem, path: string): number {
 }
 
 function lineRule(item: ClaimItem, policy: CoveragePolicy, path: string): ServiceRule | undefined {
-  const codings = item.productOrService?.coding ?? [];
+  const codings = (item.productOrService as ClaimItem["productOrService"] | undefined)?.coding ?? [];
   if (codings.length === 0) throw new ClaimFormatError(`${path}.productOrService.coding`, "is empty");
   for (const coding of codings) {
     if (!coding.system || !coding.code) continue;
@@ -253,7 +260,7 @@ function claimResponse(
     patient: claim.patient,
     created: input.created,
     insurer: { display: policy.name },
-    ...(claim.provider ? { requestor: claim.provider } : {}),
+    requestor: claim.provider,
     ...(request ? { request } : {}),
     outcome: "complete",
     disposition: DISPOSITION[decision],

@@ -340,8 +340,8 @@ export class ClaimsClient {
     return {
       claimId,
       provider: c.provider,
-      state: CLAIM_STATES[Number(c.state)]!,
-      decision: DECISIONS[Number(c.decision)]!,
+      state: CLAIM_STATES[Number(c.state)] ?? "none",
+      decision: DECISIONS[Number(c.decision)] ?? "none",
       appeals: Number(c.appeals),
       policyId: c.policyId,
       policyVersion: Number(c.policyVersion),

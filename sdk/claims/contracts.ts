@@ -44,7 +44,8 @@ export async function deployClaims(signer: Signer, directory: string): Promise<C
   await policies.waitForDeployment();
   const claims = await new ClaimRegistry__factory(signer).deploy(await policies.getAddress());
   await claims.waitForDeployment();
-  const chainId = (await signer.provider!.getNetwork()).chainId;
+  if (!signer.provider) throw new TypeError("deployClaims: the signer has no provider");
+  const chainId = (await signer.provider.getNetwork()).chainId;
   return { chainId, policyRegistry: await policies.getAddress(), claimRegistry: await claims.getAddress() };
 }
 

@@ -235,18 +235,20 @@ export class TrialsClient {
     studyId: string,
     results: StudyResults,
   ): Promise<{ asRegistered: boolean; switches: OutcomeSwitch[]; tx: TxResult }> {
-    if (results.format !== RESULTS_FORMAT) throw new TypeError(`results: format must be "${RESULTS_FORMAT}"`);
+    if ((results as { format?: unknown }).format !== RESULTS_FORMAT) {
+      throw new TypeError(`results: format must be "${RESULTS_FORMAT}"`);
+    }
     const r = await this.#publish(results);
     const endpointsHash = documentDigest(parseEndpoints(results.endpoints)).hash;
     const tx = await this.#send("reportResults", () =>
       this.registry.reportResults(studyId, r.hash, r.cid.bytes, endpointsHash),
     );
-    const receipt = await this.#sender.provider!.getTransactionReceipt(tx.hash);
-    const event = receipt!.logs
+    const receipt = await this.#sender.provider.getTransactionReceipt(tx.hash);
+    const event = (receipt?.logs ?? [])
       .map((l) => this.registry.interface.parseLog(l))
       .find((l) => l?.name === "ResultsReported");
     return {
-      asRegistered: Boolean(event?.args.asRegistered),
+      asRegistered: event?.args.asRegistered === true,
       switches: await this.detectOutcomeSwitching(studyId, results.endpoints),
       tx,
     };
@@ -258,7 +260,8 @@ export class TrialsClient {
    */
   async detectOutcomeSwitching(studyId: string, reported: StudyEndpoints): Promise<OutcomeSwitch[]> {
     const { versions, registeredVersion } = await this.loadStudy(studyId);
-    const registered = versions[registeredVersion - 1]!.endpoints;
+    const registered = versions.find((v) => v.version === registeredVersion)?.endpoints;
+    if (!registered) throw new IntegrityError(`Study ${studyId} has no registered version ${registeredVersion}.`);
     const amendments: AmendmentRecord[] = versions
       .filter((v) => v.version > registeredVersion)
       .map((v) => ({

@@ -45,7 +45,8 @@ export interface EligibilityResult {
  * @throws {FormatError} When the document is malformed or an expression does not evaluate (named by id).
  */
 export function evaluateEligibility(criteria: EligibilityCriteria, resources: readonly unknown[]): EligibilityResult {
-  if (criteria?.format !== ELIGIBILITY_FORMAT || !Array.isArray(criteria.criteria)) {
+  const doc = criteria as { format?: unknown; criteria?: unknown } | null;
+  if (doc?.format !== ELIGIBILITY_FORMAT || !Array.isArray(doc.criteria)) {
     throw new FormatError(`Eligibility criteria must have format "${ELIGIBILITY_FORMAT}" and a criteria array.`);
   }
   const bundle = { resourceType: "Bundle", type: "collection", entry: resources.map((resource) => ({ resource })) };

@@ -45,21 +45,25 @@ export interface StudyResults {
  * @throws {FormatError} Naming the problem.
  */
 export function parseEndpoints(value: unknown): StudyEndpoints {
-  const doc = value as Partial<StudyEndpoints> | null;
-  if (!doc || doc.format !== ENDPOINTS_FORMAT)
+  const doc = value as { format?: unknown; primary?: unknown; secondary?: unknown } | null;
+  if (doc?.format !== ENDPOINTS_FORMAT)
     throw new FormatError(`An endpoints document must have format "${ENDPOINTS_FORMAT}".`);
   if (!Array.isArray(doc.primary) || doc.primary.length === 0)
     throw new FormatError("An endpoints document needs at least one primary endpoint.");
   if (!Array.isArray(doc.secondary))
     throw new FormatError("An endpoints document's secondary endpoints must be an array.");
   const seen = new Set<string>();
-  for (const e of [...doc.primary, ...doc.secondary]) {
+  for (const e of [...(doc.primary as unknown[]), ...(doc.secondary as unknown[])]) {
+    const endpoint = (e ?? {}) as Record<string, unknown>;
     for (const key of ["id", "measure", "timeFrame"] as const) {
-      if (typeof e?.[key] !== "string" || e[key].length === 0)
+      const field = endpoint[key];
+      if (typeof field !== "string" || field.length === 0) {
         throw new FormatError(`An endpoint's ${key} must be a non-empty string.`);
+      }
     }
-    if (seen.has(e.id)) throw new FormatError(`Endpoint id ${e.id} is used twice.`);
-    seen.add(e.id);
+    const id = endpoint.id as string;
+    if (seen.has(id)) throw new FormatError(`Endpoint id ${id} is used twice.`);
+    seen.add(id);
   }
   return doc as StudyEndpoints;
 }

@@ -90,8 +90,14 @@ type Role = "primary" | "secondary";
 
 function roles(endpoints: StudyEndpoints): Map<string, { role: Role; endpoint: Endpoint }> {
   return new Map([
-    ...endpoints.primary.map((e) => [e.id, { role: "primary" as Role, endpoint: e }] as const),
-    ...endpoints.secondary.map((e) => [e.id, { role: "secondary" as Role, endpoint: e }] as const),
+    ...endpoints.primary.map((e): [string, { role: Role; endpoint: Endpoint }] => [
+      e.id,
+      { role: "primary", endpoint: e },
+    ]),
+    ...endpoints.secondary.map((e): [string, { role: Role; endpoint: Endpoint }] => [
+      e.id,
+      { role: "secondary", endpoint: e },
+    ]),
   ]);
 }
 

@@ -12,7 +12,7 @@ if (!data)
 
 describe.skipIf(!data)("pilot scenario: claims (Synthea)", () => {
   it("adjudicates every Synthea claim, agrees with the EOBs up to rounding, pays exactly, leaks nothing", async () => {
-    const connection = await network.connect();
+    const connection = await network.create();
     try {
       const { report, passed, failure } = await runPilot({
         scenario: claims,

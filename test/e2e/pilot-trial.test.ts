@@ -7,7 +7,7 @@ import trial from "../../scripts/scenarios/trial.js";
 
 describe("pilot scenario: trial", () => {
   it("refuses unregistered enrolment and withdrawn data, catches the switched outcome, leaks nothing", async () => {
-    const connection = await network.connect();
+    const connection = await network.create();
     try {
       // Synthea bundles when ../shared/data is present, else eight generated patients.
       const { report, passed, failure } = await runPilot({

@@ -48,7 +48,11 @@ interface IPolicyRegistry {
     /// @notice Emitted when `insurer` creates policy `policyId` settled in `token`, in escrow periods of
     /// `periodLength` seconds from `periodStart`.
     event PolicyCreated(
-        bytes32 indexed policyId, address indexed insurer, IERC20 token, uint64 periodStart, uint64 periodLength
+        bytes32 indexed policyId,
+        address indexed insurer,
+        IERC20 token,
+        uint64 periodStart,
+        uint64 periodLength
     );
 
     /// @notice Emitted when version `version` of policy `policyId` is published.

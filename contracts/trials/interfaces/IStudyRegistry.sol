@@ -94,12 +94,21 @@ interface IStudyRegistry {
     event SubjectWithdrawn(bytes32 indexed studyId, address indexed subject, WithdrawalScope scope);
     /// @notice Emitted when the sponsor anchors a batch of `count` visit records of `subject`.
     event VisitDataAnchored(
-        bytes32 indexed studyId, address indexed subject, uint32 indexed visit, bytes32 root, uint32 count, bytes manifestCid
+        bytes32 indexed studyId,
+        address indexed subject,
+        uint32 indexed visit,
+        bytes32 root,
+        uint32 count,
+        bytes manifestCid
     );
     /// @notice Emitted when the sponsor reports results; `asRegistered` is false when the results' endpoints are not
     /// the ones registered before the first enrolment.
     event ResultsReported(
-        bytes32 indexed studyId, bytes32 resultsHash, bytes resultsCid, bytes32 endpointsHash, bool asRegistered
+        bytes32 indexed studyId,
+        bytes32 resultsHash,
+        bytes resultsCid,
+        bytes32 endpointsHash,
+        bool asRegistered
     );
 
     /// @notice Thrown when `account` registers a study but is not an active Research provider.
@@ -179,16 +188,26 @@ interface IStudyRegistry {
     /// @dev Requirements: the caller is the sponsor; the study is open; the subject is enrolled
     /// ({StudyNotEnrolled}), has not withdrawn ({StudySubjectWithdrawn}) and its consent has not expired
     /// ({StudyConsentExpired}). Emits {VisitDataAnchored}.
-    function anchorVisit(bytes32 studyId, address subject, uint32 visit, bytes32 root, uint32 count, bytes calldata manifestCid)
-        external;
+    function anchorVisit(
+        bytes32 studyId,
+        address subject,
+        uint32 visit,
+        bytes32 root,
+        uint32 count,
+        bytes calldata manifestCid
+    ) external;
 
     /// @notice The sponsor reports results (document by hash and CID) with the hash of the endpoints they report;
     /// the study closes.
     /// @dev `asRegistered` in {ResultsReported} compares `endpointsHash` with the endpoints in force at the first
     /// enrolment (the registration's, if nobody enrolled). Requirements: the caller is the sponsor; the study is
     /// open.
-    function reportResults(bytes32 studyId, bytes32 resultsHash, bytes calldata resultsCid, bytes32 endpointsHash)
-        external;
+    function reportResults(
+        bytes32 studyId,
+        bytes32 resultsHash,
+        bytes calldata resultsCid,
+        bytes32 endpointsHash
+    ) external;
 
     /// @notice The Directory that says who is a research sponsor and who is a patient.
     function directory() external view returns (IDirectory);

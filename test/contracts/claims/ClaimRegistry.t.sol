@@ -55,7 +55,12 @@ contract ClaimRegistryTest is ClaimsTestBase {
         policyRegistry.publishVersion(policyId, d, c, later);
         vm.prank(hospital);
         vm.expectRevert(
-            abi.encodeWithSelector(IClaimRegistry.ClaimPolicyNotInForce.selector, policyId, uint32(2), later.effectiveFrom)
+            abi.encodeWithSelector(
+                IClaimRegistry.ClaimPolicyNotInForce.selector,
+                policyId,
+                uint32(2),
+                later.effectiveFrom
+            )
         );
         claims.submit(CLAIM, policyId, 2);
     }
@@ -72,7 +77,12 @@ contract ClaimRegistryTest is ClaimsTestBase {
         if (delay <= ADJUDICATION) {
             vm.prank(hospital);
             vm.expectRevert(
-                abi.encodeWithSelector(IClaimRegistry.ClaimDeadlineNotPassed.selector, CLAIM, uint64(START + ADJUDICATION), START + delay)
+                abi.encodeWithSelector(
+                    IClaimRegistry.ClaimDeadlineNotPassed.selector,
+                    CLAIM,
+                    uint64(START + ADJUDICATION),
+                    START + delay
+                )
             );
             claims.escalate(CLAIM);
             _adjudicate(CLAIM, IClaimRegistry.Decision.Approved, amount);
@@ -82,7 +92,10 @@ contract ClaimRegistryTest is ClaimsTestBase {
         vm.prank(insurer);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IClaimRegistry.ClaimAdjudicationDeadlinePassed.selector, CLAIM, uint64(START + ADJUDICATION), START + delay
+                IClaimRegistry.ClaimAdjudicationDeadlinePassed.selector,
+                CLAIM,
+                uint64(START + ADJUDICATION),
+                START + delay
             )
         );
         claims.adjudicate(CLAIM, IClaimRegistry.Decision.Denied, 0, REASON);
@@ -92,7 +105,11 @@ contract ClaimRegistryTest is ClaimsTestBase {
         // The insurer can no longer decide; the arbiter's decision is final and paid from the insurer's escrow.
         vm.prank(insurer);
         vm.expectRevert(
-            abi.encodeWithSelector(IClaimRegistry.ClaimInvalidState.selector, CLAIM, IClaimRegistry.ClaimState.Escalated)
+            abi.encodeWithSelector(
+                IClaimRegistry.ClaimInvalidState.selector,
+                CLAIM,
+                IClaimRegistry.ClaimState.Escalated
+            )
         );
         claims.adjudicate(CLAIM, IClaimRegistry.Decision.Denied, 0, REASON);
         vm.prank(STRANGER);
@@ -137,7 +154,11 @@ contract ClaimRegistryTest is ClaimsTestBase {
         if (decision == IClaimRegistry.Decision.Denied) {
             vm.prank(hospital);
             vm.expectRevert(
-                abi.encodeWithSelector(IClaimRegistry.ClaimInvalidState.selector, CLAIM, IClaimRegistry.ClaimState.Adjudicated)
+                abi.encodeWithSelector(
+                    IClaimRegistry.ClaimInvalidState.selector,
+                    CLAIM,
+                    IClaimRegistry.ClaimState.Adjudicated
+                )
             );
             claims.settle(CLAIM);
             assertEq(token.balanceOf(hospital), 0);
@@ -151,17 +172,21 @@ contract ClaimRegistryTest is ClaimsTestBase {
         assertEq(claims.openClaims(policyId, 0), 0);
         // Once only.
         vm.prank(hospital);
-        vm.expectRevert(abi.encodeWithSelector(IClaimRegistry.ClaimInvalidState.selector, CLAIM, IClaimRegistry.ClaimState.Paid));
+        vm.expectRevert(
+            abi.encodeWithSelector(IClaimRegistry.ClaimInvalidState.selector, CLAIM, IClaimRegistry.ClaimState.Paid)
+        );
         claims.settle(CLAIM);
     }
 
     function testFuzz_adjudicate_refusesInconsistentDecisions(uint8 rawDecision, uint128 amount) public {
         IClaimRegistry.Decision decision = IClaimRegistry.Decision(bound(rawDecision, 0, 3));
-        bool valid = decision != IClaimRegistry.Decision.None
-            && (decision == IClaimRegistry.Decision.Denied ? amount == 0 : amount != 0);
+        bool valid =
+            decision != IClaimRegistry.Decision.None &&
+                (decision == IClaimRegistry.Decision.Denied ? amount == 0 : amount != 0);
         _submit(CLAIM);
         vm.prank(insurer);
-        if (!valid) vm.expectRevert(abi.encodeWithSelector(IClaimRegistry.ClaimInvalidDecision.selector, decision, amount));
+        if (!valid)
+            vm.expectRevert(abi.encodeWithSelector(IClaimRegistry.ClaimInvalidDecision.selector, decision, amount));
         claims.adjudicate(CLAIM, decision, amount, REASON);
     }
 
@@ -174,7 +199,9 @@ contract ClaimRegistryTest is ClaimsTestBase {
         claims.appeal(CLAIM, REASON);
         vm.warp(START + wait);
         vm.prank(hospital);
-        vm.expectRevert(abi.encodeWithSelector(IClaimRegistry.ClaimInvalidState.selector, CLAIM, IClaimRegistry.ClaimState.Appealed));
+        vm.expectRevert(
+            abi.encodeWithSelector(IClaimRegistry.ClaimInvalidState.selector, CLAIM, IClaimRegistry.ClaimState.Appealed)
+        );
         claims.settle(CLAIM);
         assertEq(token.balanceOf(hospital), 0);
         assertEq(claims.escrowBalance(policyId, 0), FUNDED);
@@ -191,7 +218,12 @@ contract ClaimRegistryTest is ClaimsTestBase {
         _adjudicate(CLAIM, IClaimRegistry.Decision.Approved, 150e6);
         vm.prank(hospital);
         vm.expectRevert(
-            abi.encodeWithSelector(IClaimRegistry.ClaimNotAppealable.selector, CLAIM, IClaimRegistry.Decision.Approved, uint8(1))
+            abi.encodeWithSelector(
+                IClaimRegistry.ClaimNotAppealable.selector,
+                CLAIM,
+                IClaimRegistry.Decision.Approved,
+                uint8(1)
+            )
         );
         claims.appeal(CLAIM, REASON);
         vm.prank(STRANGER);
@@ -216,7 +248,12 @@ contract ClaimRegistryTest is ClaimsTestBase {
         vm.warp(START + APPEAL + 1);
         vm.prank(hospital);
         vm.expectRevert(
-            abi.encodeWithSelector(IClaimRegistry.ClaimAppealWindowClosed.selector, CLAIM, uint64(START + APPEAL), START + APPEAL + 1)
+            abi.encodeWithSelector(
+                IClaimRegistry.ClaimAppealWindowClosed.selector,
+                CLAIM,
+                uint64(START + APPEAL),
+                START + APPEAL + 1
+            )
         );
         claims.appeal(CLAIM, REASON);
         vm.prank(STRANGER);
@@ -228,7 +265,12 @@ contract ClaimRegistryTest is ClaimsTestBase {
         _adjudicate(other, IClaimRegistry.Decision.Approved, 1e6);
         vm.prank(hospital);
         vm.expectRevert(
-            abi.encodeWithSelector(IClaimRegistry.ClaimNotAppealable.selector, other, IClaimRegistry.Decision.Approved, uint8(0))
+            abi.encodeWithSelector(
+                IClaimRegistry.ClaimNotAppealable.selector,
+                other,
+                IClaimRegistry.Decision.Approved,
+                uint8(0)
+            )
         );
         claims.appeal(other, REASON);
     }
@@ -268,7 +310,9 @@ contract ClaimRegistryTest is ClaimsTestBase {
         _submit(CLAIM);
         _adjudicate(CLAIM, IClaimRegistry.Decision.Approved, amount);
         vm.prank(hospital);
-        vm.expectRevert(abi.encodeWithSelector(IClaimRegistry.ClaimEscrowInsufficient.selector, policyId, uint32(0), FUNDED, amount));
+        vm.expectRevert(
+            abi.encodeWithSelector(IClaimRegistry.ClaimEscrowInsufficient.selector, policyId, uint32(0), FUNDED, amount)
+        );
         claims.settle(CLAIM);
         assertEq(token.balanceOf(hospital), 0);
         assertEq(claims.escrowBalance(policyId, 0), FUNDED);
@@ -280,7 +324,15 @@ contract ClaimRegistryTest is ClaimsTestBase {
         assertEq(claims.claim(CLAIM).period, 1);
         _adjudicate(CLAIM, IClaimRegistry.Decision.Approved, 1e6);
         vm.prank(hospital);
-        vm.expectRevert(abi.encodeWithSelector(IClaimRegistry.ClaimEscrowInsufficient.selector, policyId, uint32(1), 0, uint128(1e6)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IClaimRegistry.ClaimEscrowInsufficient.selector,
+                policyId,
+                uint32(1),
+                0,
+                uint128(1e6)
+            )
+        );
         claims.settle(CLAIM);
     }
 
@@ -317,23 +369,49 @@ contract ClaimRegistryTest is ClaimsTestBase {
     function test_wrongStateRefusals() public {
         _submit(CLAIM);
         vm.prank(hospital);
-        vm.expectRevert(abi.encodeWithSelector(IClaimRegistry.ClaimInvalidState.selector, CLAIM, IClaimRegistry.ClaimState.Submitted));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IClaimRegistry.ClaimInvalidState.selector,
+                CLAIM,
+                IClaimRegistry.ClaimState.Submitted
+            )
+        );
         claims.appeal(CLAIM, REASON);
         vm.prank(ARBITER);
-        vm.expectRevert(abi.encodeWithSelector(IClaimRegistry.ClaimInvalidState.selector, CLAIM, IClaimRegistry.ClaimState.Submitted));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IClaimRegistry.ClaimInvalidState.selector,
+                CLAIM,
+                IClaimRegistry.ClaimState.Submitted
+            )
+        );
         claims.resolve(CLAIM, IClaimRegistry.Decision.Approved, 1, REASON);
         vm.prank(hospital);
-        vm.expectRevert(abi.encodeWithSelector(IClaimRegistry.ClaimInvalidState.selector, CLAIM, IClaimRegistry.ClaimState.Submitted));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IClaimRegistry.ClaimInvalidState.selector,
+                CLAIM,
+                IClaimRegistry.ClaimState.Submitted
+            )
+        );
         claims.close(CLAIM);
         _adjudicate(CLAIM, IClaimRegistry.Decision.Denied, 0);
         vm.prank(hospital);
         vm.expectRevert(abi.encodeWithSelector(IClaimRegistry.ClaimEmptyCommitment.selector));
         claims.appeal(CLAIM, bytes32(0));
         vm.prank(hospital);
-        vm.expectRevert(abi.encodeWithSelector(IClaimRegistry.ClaimInvalidState.selector, CLAIM, IClaimRegistry.ClaimState.Adjudicated));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IClaimRegistry.ClaimInvalidState.selector,
+                CLAIM,
+                IClaimRegistry.ClaimState.Adjudicated
+            )
+        );
         claims.escalate(CLAIM);
         vm.prank(STRANGER);
-        vm.expectRevert(abi.encodeWithSelector(IClaimRegistry.ClaimDeadlineNotPassed.selector, CLAIM, uint64(START + APPEAL), START));
+        vm.expectRevert(
+            abi.encodeWithSelector(IClaimRegistry.ClaimDeadlineNotPassed.selector, CLAIM, uint64(START + APPEAL), START)
+        );
         claims.close(CLAIM);
         vm.prank(hospital);
         claims.close(CLAIM);

@@ -17,8 +17,9 @@ import {CarechainTest} from "../utils/Test.sol";
 /// and funds its first period.
 abstract contract ClaimsTestBase is CarechainTest {
     address internal constant ARBITER = address(uint160(uint256(keccak256("carechain.test.arbiter"))));
-    bytes32 internal constant INSURER_KEY =
-        bytes32(uint256(keccak256("carechain.test.insurer.x25519")) & ~X25519_BIT_255);
+    bytes32 internal constant INSURER_KEY = bytes32(
+        uint256(keccak256("carechain.test.insurer.x25519")) & ~X25519_BIT_255
+    );
     uint32 internal constant ADJUDICATION = 30 days;
     uint32 internal constant APPEAL = 14 days;
     uint64 internal constant YEAR = 365 days;
@@ -42,7 +43,13 @@ abstract contract ClaimsTestBase is CarechainTest {
         (bytes32 documentHash, bytes memory documentCid) = (_digest("policy v1"), _cid(_digest("policy v1 cid")));
         vm.prank(insurer);
         policyId = policyRegistry.createPolicy(
-            "gold-2025", IERC20(address(token)), uint64(START), YEAR, documentHash, documentCid, _termsOf(ARBITER)
+            "gold-2025",
+            IERC20(address(token)),
+            uint64(START),
+            YEAR,
+            documentHash,
+            documentCid,
+            _termsOf(ARBITER)
         );
         token.mint(insurer, FUNDED);
         vm.startPrank(insurer);
@@ -52,9 +59,13 @@ abstract contract ClaimsTestBase is CarechainTest {
     }
 
     function _termsOf(address arbiter) internal pure returns (IPolicyRegistry.PolicyTerms memory) {
-        return IPolicyRegistry.PolicyTerms({
-            arbiter: arbiter, effectiveFrom: uint64(START), adjudicationPeriod: ADJUDICATION, appealWindow: APPEAL
-        });
+        return
+            IPolicyRegistry.PolicyTerms({
+                arbiter: arbiter,
+                effectiveFrom: uint64(START),
+                adjudicationPeriod: ADJUDICATION,
+                appealWindow: APPEAL
+            });
     }
 
     function _submit(bytes32 claimId) internal {

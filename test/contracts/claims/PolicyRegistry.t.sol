@@ -64,11 +64,15 @@ contract PolicyRegistryTest is ClaimsTestBase {
         bytes memory bad = hex"0155";
         vm.expectRevert(abi.encodeWithSelector(ContentId.ContentIdInvalid.selector, bad));
         policyRegistry.publishVersion(policyId, d, bad, _termsOf(ARBITER));
-        vm.expectRevert(abi.encodeWithSelector(IPolicyRegistry.PolicyInvalidTerms.selector, insurer, ADJUDICATION, APPEAL));
+        vm.expectRevert(
+            abi.encodeWithSelector(IPolicyRegistry.PolicyInvalidTerms.selector, insurer, ADJUDICATION, APPEAL)
+        );
         policyRegistry.publishVersion(policyId, d, c, _termsOf(insurer));
         vm.expectRevert(abi.encodeWithSelector(IPolicyRegistry.PolicyUnauthorizedInsurer.selector, policyId, insurer));
         policyRegistry.createPolicy("gold-2025", IERC20(address(token)), 0, YEAR, d, c, _termsOf(ARBITER));
-        vm.expectRevert(abi.encodeWithSelector(IPolicyRegistry.PolicyInvalidSettlement.selector, address(token), uint64(0)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IPolicyRegistry.PolicyInvalidSettlement.selector, address(token), uint64(0))
+        );
         policyRegistry.createPolicy("other", IERC20(address(token)), 0, 0, d, c, _termsOf(ARBITER));
         vm.stopPrank();
     }

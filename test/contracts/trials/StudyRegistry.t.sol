@@ -9,7 +9,9 @@ import {CarechainTest} from "../utils/Test.sol";
 import {Vm} from "../utils/Vm.sol";
 
 contract StudyRegistryTest is CarechainTest {
-    bytes32 internal constant SPONSOR_KEY = bytes32(uint256(keccak256("carechain.test.sponsor.x25519")) & ~X25519_BIT_255);
+    bytes32 internal constant SPONSOR_KEY = bytes32(
+        uint256(keccak256("carechain.test.sponsor.x25519")) & ~X25519_BIT_255
+    );
     bytes32 internal constant SUBJECT_COMMITMENT = keccak256("research subject");
     uint64 internal constant LABS = uint64(1) << 6;
 
@@ -35,7 +37,14 @@ contract StudyRegistryTest is CarechainTest {
     function _enroll(address who) internal {
         uint32 version = studies.study(studyId).versions;
         vm.prank(who);
-        studies.enroll(studyId, version, LABS, uint64(START + 365 days), IStudyRegistry.WithdrawalScope.KeepCollected, SUBJECT_COMMITMENT);
+        studies.enroll(
+            studyId,
+            version,
+            LABS,
+            uint64(START + 365 days),
+            IStudyRegistry.WithdrawalScope.KeepCollected,
+            SUBJECT_COMMITMENT
+        );
     }
 
     function _amend(string memory endpoints) internal returns (uint32) {
@@ -48,7 +57,14 @@ contract StudyRegistryTest is CarechainTest {
         vm.assume(otherId != studyId);
         vm.prank(subject);
         vm.expectRevert(abi.encodeWithSelector(IStudyRegistry.StudyNotRegistered.selector, otherId));
-        studies.enroll(otherId, 1, LABS, uint64(START + 1 days), IStudyRegistry.WithdrawalScope.KeepCollected, SUBJECT_COMMITMENT);
+        studies.enroll(
+            otherId,
+            1,
+            LABS,
+            uint64(START + 1 days),
+            IStudyRegistry.WithdrawalScope.KeepCollected,
+            SUBJECT_COMMITMENT
+        );
     }
 
     function test_registerRefusesNonSponsors() public {
@@ -77,17 +93,54 @@ contract StudyRegistryTest is CarechainTest {
     function test_enrolRefusesRegisteredAccountsAndBadConsent() public {
         vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(IStudyRegistry.StudyPseudonymRegistered.selector, alice));
-        studies.enroll(studyId, 1, LABS, uint64(START + 1 days), IStudyRegistry.WithdrawalScope.KeepCollected, SUBJECT_COMMITMENT);
+        studies.enroll(
+            studyId,
+            1,
+            LABS,
+            uint64(START + 1 days),
+            IStudyRegistry.WithdrawalScope.KeepCollected,
+            SUBJECT_COMMITMENT
+        );
         vm.prank(subject);
-        vm.expectRevert(abi.encodeWithSelector(IStudyRegistry.StudyInvalidConsent.selector, uint32(1), uint64(0), uint64(START + 1 days)));
-        studies.enroll(studyId, 1, 0, uint64(START + 1 days), IStudyRegistry.WithdrawalScope.KeepCollected, SUBJECT_COMMITMENT);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IStudyRegistry.StudyInvalidConsent.selector,
+                uint32(1),
+                uint64(0),
+                uint64(START + 1 days)
+            )
+        );
+        studies.enroll(
+            studyId,
+            1,
+            0,
+            uint64(START + 1 days),
+            IStudyRegistry.WithdrawalScope.KeepCollected,
+            SUBJECT_COMMITMENT
+        );
         vm.prank(subject);
-        vm.expectRevert(abi.encodeWithSelector(IStudyRegistry.StudyInvalidConsent.selector, uint32(2), LABS, uint64(START + 1 days)));
-        studies.enroll(studyId, 2, LABS, uint64(START + 1 days), IStudyRegistry.WithdrawalScope.KeepCollected, SUBJECT_COMMITMENT);
+        vm.expectRevert(
+            abi.encodeWithSelector(IStudyRegistry.StudyInvalidConsent.selector, uint32(2), LABS, uint64(START + 1 days))
+        );
+        studies.enroll(
+            studyId,
+            2,
+            LABS,
+            uint64(START + 1 days),
+            IStudyRegistry.WithdrawalScope.KeepCollected,
+            SUBJECT_COMMITMENT
+        );
         _enroll(subject);
         vm.prank(subject);
         vm.expectRevert(abi.encodeWithSelector(IStudyRegistry.StudyAlreadyEnrolled.selector, studyId, subject));
-        studies.enroll(studyId, 1, LABS, uint64(START + 1 days), IStudyRegistry.WithdrawalScope.KeepCollected, SUBJECT_COMMITMENT);
+        studies.enroll(
+            studyId,
+            1,
+            LABS,
+            uint64(START + 1 days),
+            IStudyRegistry.WithdrawalScope.KeepCollected,
+            SUBJECT_COMMITMENT
+        );
     }
 
     function testFuzz_withdrawnSubjectsLaterDataRefused(uint256 before, uint256 afterwards) public {
@@ -102,9 +155,19 @@ contract StudyRegistryTest is CarechainTest {
         studies.withdraw(studyId);
         vm.warp(START + before + afterwards);
         vm.prank(sponsor);
-        vm.expectRevert(abi.encodeWithSelector(IStudyRegistry.StudySubjectWithdrawn.selector, studyId, subject, uint64(START + before)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IStudyRegistry.StudySubjectWithdrawn.selector,
+                studyId,
+                subject,
+                uint64(START + before)
+            )
+        );
         studies.anchorVisit(studyId, subject, 2, root, 3, cid);
-        assertEq(uint256(studies.enrolment(studyId, subject).scope), uint256(IStudyRegistry.WithdrawalScope.KeepCollected));
+        assertEq(
+            uint256(studies.enrolment(studyId, subject).scope),
+            uint256(IStudyRegistry.WithdrawalScope.KeepCollected)
+        );
         assertEq(studies.study(studyId).withdrawn, 1);
     }
 
@@ -119,7 +182,14 @@ contract StudyRegistryTest is CarechainTest {
         studies.anchorVisit(studyId, STRANGER, 1, root, 1, cid);
         vm.warp(START + 365 days);
         vm.prank(sponsor);
-        vm.expectRevert(abi.encodeWithSelector(IStudyRegistry.StudyConsentExpired.selector, studyId, subject, uint64(START + 365 days)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IStudyRegistry.StudyConsentExpired.selector,
+                studyId,
+                subject,
+                uint64(START + 365 days)
+            )
+        );
         studies.anchorVisit(studyId, subject, 1, root, 1, cid);
     }
 
@@ -137,7 +207,14 @@ contract StudyRegistryTest is CarechainTest {
         // Closed: no enrolment, no data after results.
         vm.prank(vm.addr(0xBEEF));
         vm.expectRevert(abi.encodeWithSelector(IStudyRegistry.StudyClosed.selector, studyId));
-        studies.enroll(studyId, 2, LABS, uint64(START + 1 days), IStudyRegistry.WithdrawalScope.KeepCollected, SUBJECT_COMMITMENT);
+        studies.enroll(
+            studyId,
+            2,
+            LABS,
+            uint64(START + 1 days),
+            IStudyRegistry.WithdrawalScope.KeepCollected,
+            SUBJECT_COMMITMENT
+        );
     }
 
     function test_resultsAsRegisteredAreNotFlagged() public {
@@ -178,7 +255,9 @@ contract StudyRegistryTest is CarechainTest {
         vm.prank(subject);
         studies.withdraw(studyId);
         vm.prank(subject);
-        vm.expectRevert(abi.encodeWithSelector(IStudyRegistry.StudySubjectWithdrawn.selector, studyId, subject, uint64(START)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IStudyRegistry.StudySubjectWithdrawn.selector, studyId, subject, uint64(START))
+        );
         studies.withdraw(studyId);
         vm.prank(sponsor);
         studies.reportResults(studyId, p, cid, e);
