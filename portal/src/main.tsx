@@ -1,0 +1,6 @@
+/** Entry point: mounts the portal. */
+import { render } from "preact";
+
+import { App } from "./app.js";
+
+render(<App />, document.getElementById("app")!);
