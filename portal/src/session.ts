@@ -38,6 +38,16 @@ export interface Session {
   roles: Roles;
 }
 
+/** Runs one stage of the connection under a User Timing measure (`carechain:<name>`), for the first-record figure. */
+export async function timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  try {
+    return await fn();
+  } finally {
+    performance.measure(`carechain:${name}`, { start, end: performance.now() });
+  }
+}
+
 let validatorPromise: Promise<FhirValidator> | undefined;
 /** The FHIR validator (its definitions pack is a lazy chunk, fetched on first use). */
 export function fhirValidator(): Promise<FhirValidator> {
@@ -79,15 +89,15 @@ export async function connectSession(
 ): Promise<Session> {
   onStep("Checking the network");
   const expected = BigInt(config.deployment.chainId);
-  const { chainId } = await signer.provider!.getNetwork();
+  const { chainId } = await timed("network", () => signer.provider!.getNetwork());
   if (chainId !== expected) throw new WrongNetworkError(chainId, expected);
   const address = getAddress(await signer.getAddress());
   onStep("Deriving your encryption key (sign the request in your wallet)");
-  const identity = await deriveIdentity(signer, { chainId, directory: config.deployment.directory });
+  const identity = await timed("derive-identity", () => deriveIdentity(signer, { chainId, directory: config.deployment.directory }));
   onStep("Loading the FHIR validator");
-  const validator = await fhirValidator();
+  const validator = await timed("fhir-validator", fhirValidator);
   onStep("Connecting to the Carechain contracts");
-  const client = await Carechain.connect({
+  const client = await timed("connect-contracts", () => Carechain.connect({
     deployment: { ...config.deployment, chainId },
     signer,
     identity,
@@ -95,7 +105,7 @@ export async function connectSession(
     validator,
     fromBlock: config.fromBlock,
     custodianUrl: location.origin,
-  });
-  const roles = await readRoles(client, address);
+  }));
+  const roles = await timed("roles", () => readRoles(client, address));
   return { address, client, validator, chainId, wallet, roles };
 }

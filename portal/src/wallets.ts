@@ -3,7 +3,7 @@
  * and the development wallet: the local node's own unlocked test accounts, offered only when the node's chain id is
  * the local one (31337). No private key ever enters the page.
  */
-import { BrowserProvider, JsonRpcProvider, type Eip1193Provider, type Signer } from "ethers";
+import { BrowserProvider, getAddress, JsonRpcProvider, type Eip1193Provider, type Signer } from "ethers";
 
 /** An EIP-1193 provider as EIP-6963 announces it. */
 export interface WalletOption {
@@ -64,5 +64,5 @@ export async function devAccounts(rpcUrl: string): Promise<{ provider: JsonRpcPr
   const provider = new JsonRpcProvider(rpcUrl, undefined, { pollingInterval: 500, staticNetwork: true, batchMaxCount: 1 });
   const { chainId } = await provider.getNetwork();
   if (chainId !== LOCAL_CHAIN_ID) return { provider, accounts: [] };
-  return { provider, accounts: (await provider.send("eth_accounts", [])) as string[] };
+  return { provider, accounts: ((await provider.send("eth_accounts", [])) as string[]).map((a) => getAddress(a)) };
 }

@@ -54,6 +54,7 @@ export function Activity({ session, name }: { session: Session; name: NameOf }) 
   const [entries, setEntries] = useState<AuditEntry[] | undefined>();
   const [error, setError] = useState<unknown>();
   const [polledAt, setPolledAt] = useState<number | undefined>();
+  const [polls, setPolls] = useState(0);
   const busy = useRef(false);
   useEffect(() => {
     let live = true;
@@ -66,6 +67,7 @@ export function Activity({ session, name }: { session: Session; name: NameOf }) 
         setEntries(trail);
         setError(undefined);
         setPolledAt(Date.now());
+        setPolls((n) => n + 1);
       } catch (e) {
         if (live) setError(e);
       } finally {
@@ -99,7 +101,7 @@ export function Activity({ session, name }: { session: Session; name: NameOf }) 
     }
   };
   return (
-    <section aria-labelledby="activity-title">
+    <section aria-labelledby="activity-title" data-polls={polls}>
       <h2 id="activity-title">Activity</h2>
       <p class="muted" aria-live="off">
         Updated every {POLL_MS / 1000} s from the chain{polledAt ? `; last at ${new Date(polledAt).toLocaleTimeString()}` : ""}.{" "}

@@ -162,7 +162,8 @@ export function BreakGlass({ session, config, name }: { session: Session; config
   const [patient, setPatient] = useState(patients[0]?.address ?? "");
   const [reason, setReason] = useState("");
   const [hours, setHours] = useState(1);
-  const [episode, setEpisode] = useState<{ patient: string; expiresAt: number } | undefined>();
+  // expiresAt is chain time; `offset` (chain time − this clock, at opening) keeps the countdown on the chain's clock.
+  const [episode, setEpisode] = useState<{ patient: string; expiresAt: number; offset: number } | undefined>();
   const [now, setNow] = useState(() => Math.floor(Date.now() / 1000));
   useEffect(() => {
     const timer = setInterval(() => setNow(Math.floor(Date.now() / 1000)), 1000);
@@ -171,7 +172,8 @@ export function BreakGlass({ session, config, name }: { session: Session; config
   const open = useAction(async () => {
     open.setProgress("Opening emergency access (confirm in your wallet)…");
     const result = await session.client.openBreakGlass(patient, { justification: reason, durationSeconds: hours * 3600 });
-    setEpisode({ patient, expiresAt: result.expiresAt });
+    const block = await session.client.contracts.consent.runner!.provider!.getBlock(result.blockNumber);
+    setEpisode({ patient, expiresAt: result.expiresAt, offset: block!.timestamp - Math.floor(Date.now() / 1000) });
     return result;
   });
   const close = useAction(async () => {
@@ -180,7 +182,7 @@ export function BreakGlass({ session, config, name }: { session: Session; config
     await session.client.closeBreakGlass(session.address, { patient: episode.patient });
     setEpisode(undefined);
   });
-  const left = episode ? Math.max(0, episode.expiresAt - now) : 0;
+  const left = episode ? Math.max(0, episode.expiresAt - (now + episode.offset)) : 0;
   const clock = `${Math.floor(left / 3600)}:${String(Math.floor((left % 3600) / 60)).padStart(2, "0")}:${String(left % 60).padStart(2, "0")}`;
   return (
     <section aria-labelledby="bg-title">

@@ -9,6 +9,7 @@ import { categoryName, PURPOSE_DISPLAY, type PurposeCode, type ReadRecord, type 
 import type { NameOf } from "../errors.js";
 import { ClinicalView, summarize } from "../fhir-view.js";
 import type { Session } from "../session.js";
+import { timed } from "../session.js";
 import { ErrorNotice, Status, dateTime, useAction } from "../ui.js";
 
 /** The verification badge: CID verified, anchoring block and time, author, versions. */
@@ -45,15 +46,14 @@ export function PatientRecords({ session, name }: { session: Session; name: Name
   const [reads, setReads] = useState<ReadRecord[]>([]);
   const [open, setOpen] = useState<string | undefined>();
   const load = useAction(async () => {
-    const t0 = performance.now();
-    const anchors = (await session.client.listRecords(session.address)).filter((a) => !a.amended);
+    const anchors = (await timed("list-records", () => session.client.listRecords(session.address))).filter((a) => !a.amended);
     const done: ReadRecord[] = [];
     for (const [i, anchor] of anchors.entries()) {
       load.setProgress(`Decrypting and verifying record ${i + 1} of ${anchors.length}…`);
-      done.push(await session.client.readRecord(anchor.recordId, anchor.batch ? { batch: anchor.batch } : {}));
+      const read = () => session.client.readRecord(anchor.recordId, anchor.batch ? { batch: anchor.batch } : {});
+      done.push(await (i === 0 ? timed("first-record-read", read) : read()));
       setReads([...done]);
     }
-    (window as { __portalTimings?: unknown }).__portalTimings = { recordsMs: performance.now() - t0, records: anchors.length };
     return done.length;
   });
   useEffect(() => {

@@ -1,0 +1,413 @@
+/**
+ * `npm run test:portal`: the portal in headless Chromium (playwright-core, Debian's /usr/bin/chromium) against
+ * the demo (a local hardhat node, the deployment, the seed, the custodian service, the built portal). One line per
+ * check, then `N passed, N failed`; screenshots in reports/portal/ (`--update-docs` copies them to docs/images/),
+ * figures in reports/portal/figures.json. Every process it starts is stopped, on failure and on SIGINT too.
+ */
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+
+import AxeBuilder from "@axe-core/playwright";
+import { hexlify, JsonRpcProvider } from "ethers";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+
+import { deriveIdentity } from "../../sdk/index.js";
+import { identifyingStrings, syntheticPatient } from "../../scripts/pilot/synthetic.js";
+import { ROOT } from "../../scripts/package/consumer.mjs";
+import { buildPortal, PORTAL_DIR } from "../dev/build.js";
+import { startDemo, type Demo, type DemoAccount } from "../dev/demo.js";
+import { testWalletScript } from "./test-wallet.js";
+
+const { values: options } = parseArgs({ options: { "update-docs": { type: "boolean", default: false } } });
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const REPORTS = join(ROOT, "reports", "portal");
+const DOC_IMAGES = join(ROOT, "docs", "images");
+const POLL_MS = 2000; // the Activity page's polling interval (portal/src/pages/activity.tsx)
+const T = 90_000;
+const startedAt = performance.now();
+const figures: Record<string, unknown> = {};
+
+let passed = 0;
+let failed = 0;
+let demo: Demo | undefined;
+let browser: Browser | undefined;
+
+/** Runs one check and prints its line; a failed check does not stop the run (later ones may fail with it). */
+async function check(name: string, body: () => Promise<string>): Promise<boolean> {
+  const t0 = performance.now();
+  try {
+    const detail = await body();
+    passed++;
+    console.log(`ok   ${name}: ${detail} [${((performance.now() - t0) / 1000).toFixed(1)} s]`);
+    return true;
+  } catch (error) {
+    failed++;
+    console.log(`FAIL ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`.replaceAll("\n", "\n     "));
+    return false;
+  }
+}
+
+function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(message);
+}
+
+async function cleanup() {
+  await browser?.close().catch(() => {});
+  browser = undefined;
+  await demo?.stop();
+  demo = undefined;
+}
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+  process.once(signal, () => {
+    console.log(`test:portal: ${signal}, stopping what it started`);
+    void cleanup().finally(() => process.exit(code));
+  });
+}
+
+/** Debian's chromium, installed with apt-get when missing and running as root (as CI does). */
+function ensureChromium(): void {
+  if (existsSync(CHROMIUM)) return;
+  if (process.getuid?.() !== 0) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium, then rerun`);
+  const apt = (...args: string[]) => spawnSync("apt-get", args, { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  if (apt("install", "-y", "--no-install-recommends", "chromium").status !== 0) {
+    apt("update");
+    apt("install", "-y", "--no-install-recommends", "chromium");
+  }
+  if (!existsSync(CHROMIUM)) throw new Error(`apt-get install chromium failed; ${CHROMIUM} is still missing`);
+}
+
+/** A page in a context of its own (its own storage), with the test wallet installed for `account`. */
+async function openPage(account: string): Promise<{ context: BrowserContext; page: Page; sent: string[] }> {
+  const context = await browser!.newContext({ viewport: { width: 1100, height: 900 } });
+  await context.addInitScript(testWalletScript(demo!.rpcUrl, account));
+  const page = await context.newPage();
+  const sent: string[] = []; // blob writes and transactions the page sent, for the "nothing sent" checks
+  page.on("request", (request) => {
+    const url = request.url();
+    if (request.method() === "PUT" && url.includes("/blobs/")) sent.push("PUT /blobs");
+    if (request.method() === "POST" && url.startsWith(demo!.rpcUrl)) {
+      const body = request.postData() ?? "";
+      for (const m of ["eth_sendTransaction", "eth_sendRawTransaction"]) if (body.includes(m)) sent.push(m);
+    }
+  });
+  page.on("pageerror", (error) => console.log(`     (page error: ${error.message})`));
+  await page.goto(`${demo!.url}/`);
+  return { context, page, sent };
+}
+
+/** Connects with the development wallet as `account`; resolves when the first page shows. */
+async function connectDev(page: Page, account: string): Promise<void> {
+  await page.selectOption("#dev-account", account);
+  await page.getByRole("button", { name: "Connect with the development wallet" }).click();
+  await page.locator("nav").waitFor({ timeout: T });
+}
+
+async function goTo(page: Page, label: string): Promise<void> {
+  await page.locator("nav").getByRole("button", { name: label, exact: true }).click();
+}
+
+const shots: string[] = [];
+async function screenshot(page: Page, name: string): Promise<void> {
+  const file = join(REPORTS, `portal-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  shots.push(file);
+}
+
+/** axe-core: no serious or critical violation on the page as it is now. */
+async function accessible(page: Page, what: string): Promise<string> {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  if (bad.length > 0) {
+    const lines = bad.map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")})`);
+    throw new Error(`axe on ${what}:\n${lines.join("\n")}`);
+  }
+  return `${what}: 0 serious/critical (${results.violations.length} minor/moderate, ${results.passes.length} rules passed)`;
+}
+
+/** Every key and value of local and session storage, and the IndexedDB database names, of a page. */
+async function storageOf(page: Page): Promise<{ local: string; session: string; idb: string[]; url: string; title: string }> {
+  // A string, not a function: tsx's transform would add helpers (__name) the page does not have.
+  return page.evaluate(`(async () => {
+    const dump = (s) => JSON.stringify(Object.fromEntries(Array.from({ length: s.length }, (_, i) => [s.key(i), s.getItem(s.key(i))])));
+    const dbs = (await indexedDB.databases?.()) ?? [];
+    return { local: dump(localStorage), session: dump(sessionStorage), idb: dbs.map((d) => d.name ?? ""), url: location.href, title: document.title };
+  })()`);
+}
+
+try {
+  ensureChromium();
+  mkdirSync(REPORTS, { recursive: true });
+  const t0 = performance.now();
+  buildPortal();
+  figures.buildMs = Math.round(performance.now() - t0);
+  await check("production build: initial JS within the budget (gzip ≤ 300 KiB), FHIR pack a lazy chunk", async () => {
+    const dist = join(PORTAL_DIR, "dist");
+    const html = readFileSync(join(dist, "index.html"), "utf8");
+    const initial = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]!);
+    const gz = initial.reduce((n, file) => n + gzipSync(readFileSync(join(dist, file)), { level: 9 }).length, 0);
+    const kib = Math.round((gz / 1024) * 10) / 10;
+    figures["portal.initialJs.gzKiB"] = kib;
+    assert(initial.length > 0, "index.html loads no script");
+    assert(!initial.some((f) => f.includes("fhir-r4-definitions")), "the FHIR definitions pack is loaded up front");
+    assert(kib <= 300, `initial JS ${kib} KiB gzip > 300`);
+    return `${initial.join(", ")}: ${kib} KiB gzip (budget 300)`;
+  });
+  demo = await startDemo({ distDir: join(PORTAL_DIR, "dist"), patients: 2 });
+  figures.demoStartMs = Math.round(performance.now() - t0 - (figures.buildMs as number));
+  const byRole = (role: DemoAccount["role"], name?: string) =>
+    demo!.config.accounts.find((a) => a.role === role && (name === undefined || a.name === name))!;
+  const patient1 = byRole("patient", "Demo patient 1");
+  const patient2 = byRole("patient", "Demo patient 2");
+  const clinic = byRole("provider", "Riverside Family Clinic");
+  const emergency = byRole("provider", "Metro Emergency Service");
+  const registrar = byRole("registrar");
+  const lab = byRole("provider", "Northside Laboratory");
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  console.log(`test:portal: demo at ${demo.url}, chain ${demo.rpcUrl}`);
+
+  const patient = await openPage(patient1.address);
+  const provider = await openPage(clinic.address);
+
+  await check("connect page: both wallets offered; axe", async () => {
+    await patient.page.getByRole("button", { name: "Connect Test Wallet" }).waitFor({ timeout: T });
+    await patient.page.locator("#dev-account").waitFor({ timeout: T });
+    await screenshot(patient.page, "connect");
+    return `Test Wallet announced via EIP-6963; development wallet listed (chain 31337); ${await accessible(patient.page, "connect")}`;
+  });
+
+  await check("patient connects (development wallet): records decrypted, grouped, verified; axe", async () => {
+    const c0 = performance.now();
+    await connectDev(patient.page, patient1.address);
+    await patient.page.locator(".records li").first().waitFor({ timeout: T });
+    const first = performance.now();
+    const expected = demo!.records.get(patient1.address)!.length;
+    await patient.page.waitForFunction((n) => document.querySelectorAll(".records li").length === n, expected, { timeout: T });
+    await patient.page.getByRole("status").filter({ hasText: "Decrypting" }).waitFor({ state: "detached", timeout: T });
+    const all = performance.now();
+    const stages = (await patient.page.evaluate(
+      `Object.fromEntries(performance.getEntriesByType("measure").filter((m) => m.name.startsWith("carechain:")).map((m) => [m.name.slice(10), Math.round(m.duration)]))`,
+    )) as Record<string, number>;
+    figures["portal.firstRecord.ms"] = Math.round(first - c0);
+    figures.firstRecord = { ms: Math.round(first - c0), breakdownMs: stages, allRecordsMs: Math.round(all - c0), records: expected };
+    const groups = await patient.page.locator(".group h3").allTextContents();
+    await patient.page.locator(".records li button", { hasText: "Blood pressure panel" }).click();
+    const badge = await patient.page.getByTestId("verification").textContent();
+    assert(badge?.includes("Verified") && badge.includes("block"), `badge: ${badge}`);
+    const view = await patient.page.locator(".clinical dl").textContent();
+    assert(/Systolic blood pressure: \d+ mm\[Hg\]/.test(view ?? ""), `clinical view: ${view}`);
+    await screenshot(patient.page, "patient-records");
+    return `${expected} records in ${groups.length} categories (${groups.join(", ")}); connect → first record ${figures.firstRecord && (figures.firstRecord as { ms: number }).ms} ms; ${await accessible(patient.page, "records")}`;
+  });
+
+  await check("patient grants the clinic read on Problems (scope picker); axe", async () => {
+    await goTo(patient.page, "Sharing");
+    await patient.page.locator("table.grants").waitFor({ timeout: T });
+    await patient.page.selectOption("#grantee", clinic.address);
+    await patient.page.getByRole("button", { name: "Grant", exact: true }).click();
+    await patient.page.getByText("Granted Riverside Family Clinic").waitFor({ timeout: T });
+    await patient.page.locator(`tr[data-grantee="${clinic.address}"]`).waitFor({ timeout: T });
+    await screenshot(patient.page, "patient-sharing");
+    return `grant row shown; ${await accessible(patient.page, "sharing")}`;
+  });
+
+  await check("clinic sees the patient and reads the Problems record; the read is in the patient's timeline within one poll; axe", async () => {
+    // The patient watches its activity while the clinic reads.
+    await goTo(patient.page, "Activity");
+    const section = patient.page.locator("section[data-polls]");
+    await patient.page.waitForFunction(() => Number(document.querySelector("section[data-polls]")?.getAttribute("data-polls")) > 0, undefined, { timeout: T });
+    await connectDev(provider.page, clinic.address);
+    const row = provider.page.locator(`li[data-patient="${patient1.address}"]`);
+    await row.waitFor({ timeout: T });
+    await row.getByRole("button", { name: "Demo patient 1" }).click();
+    await row.getByRole("button", { name: /^Read Problems record/ }).click();
+    await provider.page.getByTestId("read-result").waitFor({ timeout: T });
+    const readAt = Date.now();
+    const pollsAtRead = Number(await section.getAttribute("data-polls"));
+    await screenshot(provider.page, "provider-read");
+    const providerAxe = await accessible(provider.page, "provider patients");
+    const entry = patient.page.locator(`.timeline li[data-kind="RecordAccessed"][data-actor="${clinic.address}"]`);
+    await entry.waitFor({ timeout: T });
+    const seenAfter = Date.now() - readAt;
+    const pollsAtSeen = Number(await section.getAttribute("data-polls"));
+    figures.timeline = { seenAfterMs: seenAfter, pollMs: POLL_MS, pollsAfterRead: pollsAtSeen - pollsAtRead };
+    const text = await entry.textContent();
+    assert(text?.includes("Riverside Family Clinic read a record for treatment"), `entry: ${text}`);
+    // The poll in flight when the read landed may have missed it; the next one must show it.
+    assert(pollsAtSeen - pollsAtRead <= 2, `seen after ${pollsAtSeen - pollsAtRead} polls`);
+    await screenshot(patient.page, "patient-activity");
+    return `read shown to the clinic; "${text?.trim()}" in the patient's timeline ${seenAfter} ms and ${pollsAtSeen - pollsAtRead} poll(s) after the read; ${providerAxe}; ${await accessible(patient.page, "activity")}`;
+  });
+
+  await check("patient revokes; the clinic's next read is refused with the sentence", async () => {
+    await goTo(patient.page, "Sharing");
+    await patient.page.getByRole("button", { name: "Revoke Riverside Family Clinic" }).click();
+    await patient.page.getByText("Revoked Riverside Family Clinic").waitFor({ timeout: T });
+    const row = provider.page.locator(`li[data-patient="${patient1.address}"]`);
+    await row.getByRole("button", { name: /^Read Problems record/ }).click();
+    const notice = provider.page.locator('.notice.error[data-code="RecordReadConsentRequired"]');
+    await notice.waitFor({ timeout: T });
+    const sentence = await notice.locator(".sentence").textContent();
+    const action = await notice.locator(".action").textContent();
+    assert(sentence === "You have no consent to read Problems for treatment.", `sentence: ${sentence}`);
+    assert(action === "Ask the patient for access to Problems.", `action: ${action}`);
+    await screenshot(provider.page, "provider-refused");
+    return `"${sentence} ${action}"`;
+  });
+
+  await check("invalid FHIR upload: errors shown, nothing sent; axe", async () => {
+    await connectAgain(provider.page, lab.address);
+    await goTo(provider.page, "Add a record");
+    const invalid = { resourceType: "Observation", status: "finalised", valueQuantity: { value: "high" } };
+    provider.sent.length = 0;
+    await provider.page.setInputFiles("#fhir-file", { name: "invalid-observation.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(invalid)) });
+    await provider.page.getByRole("button", { name: "Validate and add" }).click();
+    await provider.page.locator("#fhir-issues li").first().waitFor({ timeout: T });
+    const issues = await provider.page.locator("#fhir-issues li").allTextContents();
+    const code = await provider.page.locator(".notice.error").getAttribute("data-code");
+    await provider.page.waitForTimeout(1000);
+    assert(provider.sent.length === 0, `sent: ${provider.sent.join(", ")}`);
+    assert(code === "FHIR_INVALID", `code ${code}`);
+    await screenshot(provider.page, "provider-add-invalid");
+    return `${issues.length} issues (${issues.slice(0, 2).join(" | ")}); 0 blob writes, 0 transactions; ${await accessible(provider.page, "add record")}`;
+  });
+
+  await check("a valid FHIR upload is anchored (same form)", async () => {
+    const valid = {
+      resourceType: "Observation",
+      status: "final",
+      category: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "laboratory" }] }],
+      code: { coding: [{ system: "http://loinc.org", code: "2345-7", display: "Glucose [Mass/volume] in Serum or Plasma" }] },
+      subject: { reference: "Patient/demo-1" },
+      effectiveDateTime: "2026-02-01T09:00:00Z",
+      valueQuantity: { value: 95, unit: "mg/dL", system: "http://unitsofmeasure.org", code: "mg/dL" },
+    };
+    await provider.page.selectOption("#add-patient", patient1.address);
+    await provider.page.setInputFiles("#fhir-file", { name: "glucose.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(valid)) });
+    await provider.page.getByRole("button", { name: "Validate and add" }).click();
+    await provider.page.getByText("Added: Observation anchored in block").waitFor({ timeout: T });
+    assert(provider.sent.includes("PUT /blobs") && provider.sent.includes("eth_sendTransaction"), `sent: ${provider.sent.join(", ")}`);
+    return `anchored by Northside Laboratory (${provider.sent.join(", ")})`;
+  });
+
+  await check("a wallet that rejects the signature leaves the state unchanged", async () => {
+    const { page, context } = await openPage(patient2.address);
+    // 1. Rejecting the key-derivation signature: not connected, nothing kept.
+    await page.evaluate(() => ((window as unknown as { __testWallet: { reject: boolean } }).__testWallet.reject = true));
+    await page.getByRole("button", { name: "Connect Test Wallet" }).click();
+    await page.locator('.notice.error[data-code="WALLET_REJECTED"]').waitFor({ timeout: T });
+    assert((await page.locator("nav").count()) === 0, "connected although the signature was rejected");
+    // 2. Connected, then rejecting a grant's transaction: no grant on chain, the list unchanged.
+    await page.evaluate(() => ((window as unknown as { __testWallet: { reject: boolean } }).__testWallet.reject = false));
+    await page.getByRole("button", { name: "Connect Test Wallet" }).click();
+    await page.locator("nav").waitFor({ timeout: T });
+    await goTo(page, "Sharing");
+    await page.locator("table.grants").waitFor({ timeout: T });
+    const rowsBefore = await page.locator("table.grants tbody tr").count();
+    const chain = new JsonRpcProvider(demo!.rpcUrl);
+    const consent = demo!.config.deployment.consentRegistry;
+    const logsBefore = (await chain.getLogs({ address: consent, fromBlock: 0 })).length;
+    await page.evaluate(() => ((window as unknown as { __testWallet: { reject: boolean } }).__testWallet.reject = true));
+    await page.selectOption("#grantee", clinic.address);
+    await page.getByRole("button", { name: "Grant", exact: true }).click();
+    const notice = page.locator('.notice.error[data-code="WALLET_REJECTED"]');
+    await notice.waitFor({ timeout: T });
+    const logsAfter = (await chain.getLogs({ address: consent, fromBlock: 0 })).length;
+    chain.destroy();
+    const rowsAfter = await page.locator("table.grants tbody tr").count();
+    assert(logsAfter === logsBefore, `consent logs ${logsBefore} → ${logsAfter}`);
+    assert(rowsAfter === rowsBefore, `grant rows ${rowsBefore} → ${rowsAfter}`);
+    const sentence = await notice.locator(".sentence").textContent();
+    await screenshot(page, "wallet-rejected");
+    await checkStorage(page, "rejecting wallet");
+    await context.close();
+    return `"${sentence}" twice (key derivation, grant); consent events ${logsBefore} → ${logsAfter}; grants shown ${rowsBefore} → ${rowsAfter}`;
+  });
+
+  await check("registrar suspends and reinstates a provider; axe", async () => {
+    await connectAgain(provider.page, registrar.address);
+    const row = provider.page.locator(`tr[data-provider="${lab.address}"]`);
+    await row.waitFor({ timeout: T });
+    await row.getByRole("button", { name: "Suspend Northside Laboratory" }).click();
+    await row.locator("td.suspended").waitFor({ timeout: T });
+    await screenshot(provider.page, "registrar");
+    const axe = await accessible(provider.page, "registrar");
+    await row.getByRole("button", { name: "Reinstate Northside Laboratory" }).click();
+    await row.locator("td.active").waitFor({ timeout: T });
+    return `Northside Laboratory suspended, then reinstated; ${axe}`;
+  });
+
+  await check("break-glass end to end: reason, countdown, read via the custodian, red in the timeline, close; axe", async () => {
+    await connectAgain(provider.page, emergency.address);
+    await goTo(provider.page, "Emergency access");
+    await provider.page.selectOption("#bg-patient", patient1.address);
+    await provider.page.fill("#bg-reason", "Unresponsive on arrival; allergy status needed before antibiotics");
+    await provider.page.getByRole("button", { name: "Open emergency access" }).click();
+    const countdown = provider.page.getByTestId("countdown");
+    await countdown.waitFor({ timeout: T });
+    const c1 = await countdown.textContent();
+    await provider.page.waitForTimeout(1500);
+    const c2 = await countdown.textContent();
+    assert(c1 !== c2, `countdown did not move (${c1})`);
+    await provider.page.locator(".episode").getByRole("button", { name: /^Read Allergies record/ }).click();
+    await provider.page.getByTestId("read-result").waitFor({ timeout: T });
+    const read = await provider.page.locator("[data-testid=read-result] .clinical h4").textContent();
+    await screenshot(provider.page, "provider-break-glass");
+    const axe = await accessible(provider.page, "emergency access");
+    await goTo(patient.page, "Activity");
+    await patient.page.locator('.timeline li.emergency[data-kind="EmergencyKeyReleased"]').waitFor({ timeout: T });
+    const red = await patient.page.locator(".timeline li.emergency").count();
+    await provider.page.getByRole("button", { name: "Close emergency access" }).click();
+    await provider.page.locator("#bg-reason").waitFor({ timeout: T });
+    await patient.page.locator('.timeline li.emergency[data-kind="BreakGlassClosed"]').waitFor({ timeout: T });
+    await screenshot(patient.page, "patient-activity-break-glass");
+    return `countdown ${c1} → ${c2}; read "${read?.trim()}" via the custodian; ${red} red entries in the patient's timeline; closed; ${axe}`;
+  });
+
+  await check("after the session: no PHI or secret key in storage, IndexedDB, URL or title", async () => {
+    return (await Promise.all([checkStorage(patient.page, "patient"), checkStorage(provider.page, "provider")])).join("; ");
+  });
+
+  async function checkStorage(page: Page, who: string): Promise<string> {
+    const s = await storageOf(page);
+    const phi = [0, 1].flatMap((i) => identifyingStrings([syntheticPatient(2026, i).records])).filter((x) => x.length >= 6);
+    const chain = new JsonRpcProvider(demo!.rpcUrl);
+    const secrets: string[] = [];
+    for (const a of [patient1, patient2, clinic, lab, emergency, registrar]) {
+      const signer = await chain.getSigner(a.address);
+      const id = await deriveIdentity(signer, { chainId: BigInt(demo!.config.chainId), directory: demo!.config.deployment.directory });
+      secrets.push(hexlify(id.secretKey).slice(2));
+    }
+    chain.destroy();
+    const haystack = [s.local, s.session, s.idb.join(","), s.url, s.title].join("\n").toLowerCase();
+    const leaks = [...phi, ...secrets].filter((x) => haystack.includes(x.toLowerCase()));
+    assert(leaks.length === 0, `${who}: found ${leaks.slice(0, 3).join(", ")}`);
+    assert(s.local === "{}" && s.session === "{}" && s.idb.length === 0, `${who}: storage not empty: ${JSON.stringify(s)}`);
+    assert(s.title === "Carechain portal" && new URL(s.url).search === "" && new URL(s.url).hash === "", `${who}: url ${s.url} title ${s.title}`);
+    return `${who}: storage empty, no IndexedDB, URL ${new URL(s.url).pathname}, title "${s.title}" (${phi.length} PHI strings and ${secrets.length} secret keys looked for)`;
+  }
+
+  /** Disconnects and connects another development-wallet account in the same page. */
+  async function connectAgain(page: Page, account: string): Promise<void> {
+    await page.getByRole("button", { name: "Disconnect" }).click();
+    await connectDev(page, account);
+  }
+} catch (error) {
+  failed++;
+  console.log(`FAIL test:portal: ${error instanceof Error ? error.stack : String(error)}`);
+} finally {
+  await cleanup();
+}
+figures.totalMs = Math.round(performance.now() - startedAt);
+mkdirSync(REPORTS, { recursive: true });
+writeFileSync(join(REPORTS, "figures.json"), `${JSON.stringify(figures, null, 2)}\n`);
+if (options["update-docs"]) {
+  mkdirSync(DOC_IMAGES, { recursive: true });
+  for (const file of shots) copyFileSync(file, join(DOC_IMAGES, file.split("/").pop()!));
+}
+console.log(`test:portal: ${(figures.totalMs as number) / 1000} s; figures in reports/portal/figures.json`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = failed > 0 ? 1 : 0;
