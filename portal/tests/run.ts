@@ -16,7 +16,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 
 import { deriveIdentity } from "../../sdk/index.js";
 import { identifyingStrings, syntheticPatient } from "../../scripts/pilot/synthetic.js";
-import { ROOT } from "../../scripts/package/consumer.mjs";
+import { cleanEnv, ROOT } from "../../scripts/package/consumer.mjs";
 import { buildPortal, PORTAL_DIR } from "../dev/build.js";
 import { startDemo, type Demo, type DemoAccount } from "../dev/demo.js";
 import { testWalletScript } from "./test-wallet.js";
@@ -139,6 +139,13 @@ async function storageOf(page: Page): Promise<{ local: string; session: string; 
 }
 
 try {
+  await check("every typed SDK error maps to a sentence and an action (portal/src/errors.ts)", async () => {
+    // In a child without the carechain-source condition: the portal's errors module imports the packed package.
+    const tsx = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+    const child = spawnSync(process.execPath, [tsx, join(PORTAL_DIR, "tests", "errors-coverage.ts")], { cwd: PORTAL_DIR, encoding: "utf8", env: cleanEnv() });
+    assert(child.status === 0, `errors-coverage exited with ${child.status}:\n${child.stdout}${child.stderr}`);
+    return child.stdout.trim();
+  });
   ensureChromium();
   mkdirSync(REPORTS, { recursive: true });
   const t0 = performance.now();
@@ -195,6 +202,8 @@ try {
     figures.firstRecord = { ms: Math.round(first - c0), breakdownMs: stages, allRecordsMs: Math.round(all - c0), records: expected };
     const groups = await patient.page.locator(".group h3").allTextContents();
     await patient.page.locator(".records li button", { hasText: "Blood pressure panel" }).click();
+    // The anchoring block and the version count arrive after the record (a receipt and a history lookup).
+    await patient.page.getByTestId("verification").filter({ hasText: /block \d+ .* version 1 of 1/ }).waitFor({ timeout: T });
     const badge = await patient.page.getByTestId("verification").textContent();
     assert(badge?.includes("Verified") && badge.includes("block"), `badge: ${badge}`);
     const view = await patient.page.locator(".clinical dl").textContent();

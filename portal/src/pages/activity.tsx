@@ -14,6 +14,8 @@ import { ErrorNotice, dateTime, downloadJson } from "../ui.js";
 export const POLL_MS = 2000;
 
 const EMERGENCY = new Set(["BreakGlassOpened", "BreakGlassClosed", "EmergencyKeyReleased"]);
+/** Break-glass entries, and reads made under it (purpose break-the-glass or emergency treatment), are shown in red. */
+const isEmergency = (e: AuditEntry) => EMERGENCY.has(e.kind) || (e.kind === "RecordAccessed" && (e.purpose === "BTG" || e.purpose === "ETREAT"));
 
 /** One entry as a sentence. */
 function describe(e: AuditEntry, name: NameOf): string {
@@ -39,7 +41,7 @@ function describe(e: AuditEntry, name: NameOf): string {
     case "BreakGlassOpened":
       return `${who} opened emergency (break-glass) access`;
     case "BreakGlassClosed":
-      return `${who} closed emergency (break-glass) access${other ? ` of ${other}` : ""}`;
+      return `${who} closed emergency (break-glass) access${other && e.counterpart !== e.actor ? ` of ${other}` : ""}`;
     case "KeyringPublished":
       return `${who} shared record keys${other ? ` with ${other}` : ""}`;
     case "EmergencyKeyReleased":
@@ -119,7 +121,7 @@ export function Activity({ session, name }: { session: Session; name: NameOf }) 
           .slice()
           .reverse()
           .map((e) => (
-            <li key={`${e.tx}-${e.kind}-${e.recordId ?? ""}-${e.counterpart ?? ""}`} class={EMERGENCY.has(e.kind) ? "emergency" : ""} data-kind={e.kind} data-actor={e.actor}>
+            <li key={`${e.tx}-${e.kind}-${e.recordId ?? ""}-${e.counterpart ?? ""}`} class={isEmergency(e) ? "emergency" : ""} data-kind={e.kind} data-actor={e.actor}>
               <span class="when">{dateTime(e.time)}</span> {describe(e, name)}
               <span class="muted"> · block {e.block}</span>
             </li>
