@@ -184,7 +184,7 @@ const TYPED: [new (...args: never[]) => Error, (e: never, name: NameOf) => [stri
     FhirValidationError,
     (e: FhirValidationError) => [
       `The FHIR resource is not valid (${e.issues.length} problem${e.issues.length === 1 ? "" : "s"}).`,
-      "Fix the fields listed below; nothing was sent.",
+      "Fix the problems listed next to the FHIR JSON; nothing was sent.",
     ],
   ],
   [SizeLimitError, () => ["The data is larger than Carechain accepts.", "Use a smaller file."]],

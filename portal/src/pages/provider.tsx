@@ -70,7 +70,6 @@ export function AddRecord({ session, config, name }: { session: Session; config:
   const patients = config.accounts.filter((a) => a.role === "patient");
   const [patient, setPatient] = useState(patients[0]?.address ?? "");
   const [text, setText] = useState("");
-  const [fileName, setFileName] = useState<string | undefined>();
   const [issues, setIssues] = useState<{ path: string; message: string }[]>([]);
   const add = useAction(async () => {
     setIssues([]);
@@ -93,7 +92,6 @@ export function AddRecord({ session, config, name }: { session: Session; config:
   const onFile = async (input: HTMLInputElement) => {
     const file = input.files?.[0];
     if (!file) return;
-    setFileName(file.name);
     setText(await file.text());
     setIssues([]);
     add.reset();
@@ -120,7 +118,6 @@ export function AddRecord({ session, config, name }: { session: Session; config:
         <p>
           <label for="fhir-file">Upload FHIR JSON (a resource or a Bundle) </label>
           <input id="fhir-file" type="file" accept=".json,application/json,application/fhir+json" onChange={(e) => void onFile(e.target as HTMLInputElement)} />
-          {fileName && <span class="muted"> {fileName}</span>}
         </p>
         <p>
           <label for="fhir-json">FHIR JSON</label>
