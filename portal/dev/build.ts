@@ -11,8 +11,13 @@ export const PORTAL_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
 export function buildPortal(): void {
   const vite = join(PORTAL_DIR, "node_modules", "vite", "bin", "vite.js");
   if (!existsSync(vite) || !existsSync(join(PORTAL_DIR, "node_modules", "carechain"))) {
-    throw new Error("portal/ is not installed: run `npm run portal:install` first (packs carechain, npm ci in portal/)");
+    throw new Error(
+      "portal/ is not installed: run `npm run portal:install` first (packs carechain, npm ci in portal/)",
+    );
   }
-  const result = spawnSync(process.execPath, [vite, "build", "--logLevel", "warn"], { cwd: PORTAL_DIR, stdio: "inherit" });
+  const result = spawnSync(process.execPath, [vite, "build", "--logLevel", "warn"], {
+    cwd: PORTAL_DIR,
+    stdio: "inherit",
+  });
   if (result.status !== 0) throw new Error(`vite build exited with ${result.status}`);
 }

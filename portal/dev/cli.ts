@@ -9,7 +9,10 @@ import { PORTAL_DIR, buildPortal } from "./build.js";
 
 const started = performance.now();
 buildPortal();
-const demo = await startDemo({ distDir: join(PORTAL_DIR, "dist"), onProgress: (line) => console.log(`portal: ${line}`) });
+const demo = await startDemo({
+  distDir: join(PORTAL_DIR, "dist"),
+  onProgress: (line) => console.log(`portal: ${line}`),
+});
 const stopping = async (signal: string) => {
   console.log(`\nportal: ${signal}, stopping the node, the custodian service and the server`);
   await demo.stop();

@@ -56,7 +56,15 @@ export interface Demo {
 
 /** The categories a treating hospital reads and writes (as in the pilot's episodes). */
 const CLINICAL: CategoryName[] = [
-  "VitalSigns", "Laboratory", "Problems", "Medications", "Allergies", "Immunizations", "Encounters", "Procedures", "Documents",
+  "VitalSigns",
+  "Laboratory",
+  "Problems",
+  "Medications",
+  "Allergies",
+  "Immunizations",
+  "Encounters",
+  "Procedures",
+  "Documents",
 ];
 const DAY = 86_400;
 const HARDHAT = join(ROOT, "node_modules", ".bin", "hardhat");
@@ -148,7 +156,9 @@ export async function startDemo(options: {
         identity: await deriveIdentity(signer, { chainId: deployment.chainId, directory: deployment.directory }),
       });
 
-    const accounts: DemoAccount[] = [{ address: registrarSigner.address, name: "Consortium Registrar", role: "registrar" }];
+    const accounts: DemoAccount[] = [
+      { address: registrarSigner.address, name: "Consortium Registrar", role: "registrar" },
+    ];
     const registrar = await connect(registrarSigner);
     const orgs: Carechain[] = [];
     say("credentialing providers");
@@ -171,8 +181,18 @@ export async function startDemo(options: {
       const patient = await connect(signer);
       await patient.registerPatient();
       const now = (await provider.getBlock("latest"))!.timestamp;
-      await patient.grant(await hospital.address(), { read: CLINICAL, write: CLINICAL, purposes: ["TREAT"], expiresAt: now + 365 * DAY });
-      await patient.grant(await lab.address(), { read: ["Laboratory"], write: ["Laboratory"], purposes: ["TREAT"], expiresAt: now + 90 * DAY });
+      await patient.grant(await hospital.address(), {
+        read: CLINICAL,
+        write: CLINICAL,
+        purposes: ["TREAT"],
+        expiresAt: now + 365 * DAY,
+      });
+      await patient.grant(await lab.address(), {
+        read: ["Laboratory"],
+        write: ["Laboratory"],
+        purposes: ["TREAT"],
+        expiresAt: now + 90 * DAY,
+      });
       const ids: string[] = [];
       for (const resource of syntheticPatient(SEED, i).records) {
         const labOnly = categoriesOf(resource as { resourceType: string }).every((c) => c === Category.Laboratory);
@@ -198,7 +218,12 @@ export async function startDemo(options: {
       accounts,
     };
     say("serving the portal");
-    const server: PortalServer = await startPortalServer({ distDir: options.distDir, store, config, custodianUrl: service.url });
+    const server: PortalServer = await startPortalServer({
+      distDir: options.distDir,
+      store,
+      config,
+      custodianUrl: service.url,
+    });
     stops.push(() => server.close());
     return { url: server.url, rpcUrl: node.url, config, records, stop: stopAll };
   } catch (error) {

@@ -27,7 +27,9 @@ mkdirSync(VENDOR, { recursive: true });
 run("npx", ["-y", "-p", "node@22.23.3", "npm", "pack", "--silent", "--pack-destination", VENDOR], ROOT);
 const packed = readdirSync(VENDOR).filter((f) => f.endsWith(".tgz"));
 if (packed.length !== 1 || packed[0] !== `carechain-${version}.tgz`) {
-  console.error(`portal:install: expected .carechain/carechain-${version}.tgz, found ${packed.join(", ") || "nothing"}`);
+  console.error(
+    `portal:install: expected .carechain/carechain-${version}.tgz, found ${packed.join(", ") || "nothing"}`,
+  );
   process.exit(1);
 }
 
@@ -37,7 +39,9 @@ const entry = lock.packages?.["node_modules/carechain"];
 if (entry?.integrity) {
   delete entry.integrity;
   writeFileSync(lockPath, `${JSON.stringify(lock, null, 2)}\n`);
-  console.log("portal:install: removed the tarball's integrity from portal/package-lock.json (it changes with the SDK)");
+  console.log(
+    "portal:install: removed the tarball's integrity from portal/package-lock.json (it changes with the SDK)",
+  );
 }
 run("npx", ["-y", "-p", "node@22.23.3", "npm", "ci", "--no-audit", "--no-fund"], PORTAL);
 console.log(`portal:install: done (carechain ${version} from portal/.carechain/carechain-${version}.tgz)`);

@@ -80,8 +80,8 @@ export function App() {
         {config && !session && <Connect config={config} onConnected={setSession} />}
         {config && session && session.roles.keyMismatch && (
           <p class="notice error" role="alert">
-            Your wallet derived a different encryption key than the one registered for this account, so records cannot be
-            decrypted here. Connect the wallet you registered with.
+            Your wallet derived a different encryption key than the one registered for this account, so records cannot
+            be decrypted here. Connect the wallet you registered with.
           </p>
         )}
         {config && session && current === "records" && <PatientRecords session={session} name={name} />}
@@ -163,7 +163,11 @@ function Connect({ config, onConnected }: { config: PortalConfig; onConnected: (
           </p>
           <p>
             <label for="dev-account">Account </label>
-            <select id="dev-account" value={devAccount} onChange={(e) => setDevAccount((e.target as HTMLSelectElement).value)}>
+            <select
+              id="dev-account"
+              value={devAccount}
+              onChange={(e) => setDevAccount((e.target as HTMLSelectElement).value)}
+            >
               {dev.accounts.map((a) => {
                 const known = byAddress.get(a.toLowerCase());
                 return (

@@ -77,7 +77,10 @@ const REVERTS: Record<string, Revert> = {
     `You have no consent to add records in ${category(a.category)} for this patient.`,
     `Ask the patient for write access to ${category(a.category)}.`,
   ],
-  ConsentPatientNotRegistered: (a, n) => [`${n(String(a.account))} is not registered as a patient.`, "Register as a patient first."],
+  ConsentPatientNotRegistered: (a, n) => [
+    `${n(String(a.account))} is not registered as a patient.`,
+    "Register as a patient first.",
+  ],
   ConsentGranteeNotRegistered: (a, n) => [
     `${n(String(a.grantee))} is not a credentialed provider.`,
     "Check the address, or ask the registrar to credential the provider.",
@@ -97,7 +100,10 @@ const REVERTS: Record<string, Revert> = {
     `The signed consent expired at ${when(a.deadline)}.`,
     "Ask the patient to sign a new one.",
   ],
-  ConsentSignatureWrongChain: () => ["The signed consent was made for another chain.", "Ask the patient to sign it on this network."],
+  ConsentSignatureWrongChain: () => [
+    "The signed consent was made for another chain.",
+    "Ask the patient to sign it on this network.",
+  ],
   ConsentSignatureWrongContract: () => [
     "The signed consent was made for another deployment.",
     "Ask the patient to sign it for this portal's deployment.",
@@ -119,8 +125,14 @@ const REVERTS: Record<string, Revert> = {
     `The emergency access may last at most ${Math.round(Number(a.maxDuration) / 3600)} hours.`,
     "Choose a shorter duration.",
   ],
-  ConsentBreakGlassNotOpen: () => ["No emergency access is open for this patient.", "Open emergency access first (with a reason)."],
-  ConsentBreakGlassJustificationRequired: () => ["Emergency access needs a written reason.", "Write the reason, then open."],
+  ConsentBreakGlassNotOpen: () => [
+    "No emergency access is open for this patient.",
+    "Open emergency access first (with a reason).",
+  ],
+  ConsentBreakGlassJustificationRequired: () => [
+    "Emergency access needs a written reason.",
+    "Write the reason, then open.",
+  ],
   ConsentBreakGlassCooldown: (a) => [
     `Emergency access on this patient just ended; it can be opened again at ${when(a.availableAt)}.`,
     "Wait until then, or ask the patient for consent.",
@@ -136,12 +148,24 @@ const REVERTS: Record<string, Revert> = {
   ConsentTooManyDelegates: (a) => [`The patient already has ${String(a.max)} delegates.`, "Remove a delegate first."],
   ConsentDelegateAlreadyConfirmed: () => ["That delegate is already confirmed.", "Nothing to do."],
   DirectoryAlreadyRegistered: () => ["This account is already registered.", "Reload the page to continue."],
-  DirectoryPatientNotRegistered: (a, n) => [`${n(String(a.account))} is not a registered patient.`, "Register as a patient first."],
-  DirectoryProviderNotRegistered: (a, n) => [`${n(String(a.account))} is not a credentialed provider.`, "Check the address."],
+  DirectoryPatientNotRegistered: (a, n) => [
+    `${n(String(a.account))} is not a registered patient.`,
+    "Register as a patient first.",
+  ],
+  DirectoryProviderNotRegistered: (a, n) => [
+    `${n(String(a.account))} is not a credentialed provider.`,
+    "Check the address.",
+  ],
   DirectoryZeroAddress: () => ["The address is empty (zero).", "Enter the account's address."],
   DirectoryInvalidEncryptionKey: () => ["The encryption key is empty.", "Derive the identity key again."],
-  DirectoryNonCanonicalEncryptionKey: () => ["The encryption key is not a valid X25519 key.", "Derive the identity key again."],
-  DirectoryLowOrderEncryptionKey: () => ["The encryption key is unsafe (a small-order point).", "Derive the identity key again."],
+  DirectoryNonCanonicalEncryptionKey: () => [
+    "The encryption key is not a valid X25519 key.",
+    "Derive the identity key again.",
+  ],
+  DirectoryLowOrderEncryptionKey: () => [
+    "The encryption key is unsafe (a small-order point).",
+    "Derive the identity key again.",
+  ],
   DirectoryInvalidProviderKind: () => ["That provider kind does not exist.", "Choose a kind from the list."],
   DirectoryProviderSuspensionUnchanged: (a, n) => [
     `${n(String(a.provider))} is already ${a.suspended ? "suspended" : "active"}.`,
@@ -150,8 +174,14 @@ const REVERTS: Record<string, Revert> = {
   DirectoryInvalidCustodian: () => ["That account cannot be the emergency custodian.", "Choose an emergency provider."],
   DirectoryInvalidBreakGlassDuration: () => ["That break-glass duration is not allowed.", "Choose another duration."],
   DirectoryInvalidBreakGlassLimits: () => ["Those break-glass limits are not allowed.", "Choose other limits."],
-  AccessControlUnauthorizedAccount: () => ["This account lacks the role this needs (e.g. registrar).", "Connect the registrar's wallet."],
-  AccessControlBadConfirmation: () => ["The role change was not confirmed by the account itself.", "Connect that account and retry."],
+  AccessControlUnauthorizedAccount: () => [
+    "This account lacks the role this needs (e.g. registrar).",
+    "Connect the registrar's wallet.",
+  ],
+  AccessControlBadConfirmation: () => [
+    "The role change was not confirmed by the account itself.",
+    "Connect that account and retry.",
+  ],
   InvalidAccountNonce: () => ["The signed request was already used or is out of order.", "Sign it again."],
   InvalidShortString: () => ["A text field is too long for the contract.", "Shorten it."],
   StringTooLong: () => ["A text field is too long for the contract.", "Shorten it."],
@@ -160,13 +190,22 @@ const REVERTS: Record<string, Revert> = {
   RecordEmptyCategories: () => ["The record falls in no category.", "Check the resource type."],
   RecordNotFound: () => ["No such record on the chain.", "Refresh the list of records."],
   RecordAlreadyAmended: () => ["A newer version of this record exists.", "Open the newest version and amend that."],
-  RecordAmendmentMismatch: () => ["The amendment does not match the record it amends.", "Amend with the same patient and categories."],
-  RecordUnauthorizedAmender: () => ["Only the original author, the patient or a delegate may amend this record.", "Add a new record instead."],
+  RecordAmendmentMismatch: () => [
+    "The amendment does not match the record it amends.",
+    "Amend with the same patient and categories.",
+  ],
+  RecordUnauthorizedAmender: () => [
+    "Only the original author, the patient or a delegate may amend this record.",
+    "Add a new record instead.",
+  ],
   RecordBatchAlreadyAnchored: () => ["This batch is already on the chain.", "Nothing to do: it is saved."],
   RecordBatchNotFound: () => ["No such batch on the chain.", "Refresh the list of records."],
   RecordEmptyBatch: () => ["The batch is empty.", "Add at least one record."],
   RecordCategoryNotInBatch: () => ["The record is not in a category the batch declared.", "Report it to the author."],
-  RecordUnauthorizedPublisher: () => ["Only the patient or a delegate may share this record's keys.", "Connect the patient's wallet."],
+  RecordUnauthorizedPublisher: () => [
+    "Only the patient or a delegate may share this record's keys.",
+    "Connect the patient's wallet.",
+  ],
   RecordLengthMismatch: () => ["The request's lists do not match in length.", "Retry; report it if it happens again."],
   RecordNotEmergencyCustodian: () => ["Only the emergency custodian may release keys.", "Use the custodian service."],
   RecordBreakGlassRequired: () => [
@@ -196,18 +235,45 @@ const TYPED: [new (...args: never[]) => Error, (e: never, name: NameOf) => [stri
       "Check that emergency access is open and covers this record.",
     ],
   ],
-  [ScopeError, (e: ScopeError) => [`The scope "${e.scope}" is not a valid SMART scope.`, "Choose scopes from the picker."]],
-  [IntegrityError, () => ["The stored data does not match what the chain anchored: it was altered.", "Do not use it; tell the author."]],
-  [RecordCategoryMismatchError, () => ["The record holds data outside the categories it was filed under.", "Do not use it; tell the author."]],
+  [
+    ScopeError,
+    (e: ScopeError) => [`The scope "${e.scope}" is not a valid SMART scope.`, "Choose scopes from the picker."],
+  ],
+  [
+    IntegrityError,
+    () => [
+      "The stored data does not match what the chain anchored: it was altered.",
+      "Do not use it; tell the author.",
+    ],
+  ],
+  [
+    RecordCategoryMismatchError,
+    () => ["The record holds data outside the categories it was filed under.", "Do not use it; tell the author."],
+  ],
   [RecordAnchorConflictError, () => ["A different record is already anchored under this id.", "Reload and retry."]],
-  [BatchCategoryNotDeclaredError, () => ["A batch lists a record in a category it did not declare.", "Tell the author."]],
-  [NotARecipientError, () => ["This record's key was not shared with your key.", "Ask the patient to share it again (grant)."]],
-  [DecryptionError, () => ["The record could not be decrypted with your key.", "Ask the patient to share it again (grant)."]],
+  [
+    BatchCategoryNotDeclaredError,
+    () => ["A batch lists a record in a category it did not declare.", "Tell the author."],
+  ],
+  [
+    NotARecipientError,
+    () => ["This record's key was not shared with your key.", "Ask the patient to share it again (grant)."],
+  ],
+  [
+    DecryptionError,
+    () => ["The record could not be decrypted with your key.", "Ask the patient to share it again (grant)."],
+  ],
   [FormatError, () => ["Stored data is malformed.", "Tell the author; retry later."]],
-  [BlobNotFoundError, () => ["The encrypted record is missing from the store.", "Retry later; it may have been erased."]],
+  [
+    BlobNotFoundError,
+    () => ["The encrypted record is missing from the store.", "Retry later; it may have been erased."],
+  ],
   [StoreUnavailableError, () => ["The record store cannot be reached.", "Check your connection and retry."]],
   [InvalidPublicKeyError, () => ["That encryption key cannot be used.", "Derive the identity key again."]],
-  [DeploymentError, () => ["The Carechain contracts are not on this chain.", "Switch the wallet to the portal's network."]],
+  [
+    DeploymentError,
+    () => ["The Carechain contracts are not on this chain.", "Switch the wallet to the portal's network."],
+  ],
   [LogQueryError, () => ["The chain's history could not be read.", "Retry in a moment."]],
   [IndexSourceError, () => ["The index could not answer.", "Retry; the portal reads the chain instead."]],
   [
@@ -217,7 +283,10 @@ const TYPED: [new (...args: never[]) => Error, (e: never, name: NameOf) => [stri
       "Retry; nothing was anchored unless the activity shows it.",
     ],
   ],
-  [TransactionError, () => ["The transaction did not go through.", "Check the wallet's network and balance, then retry."]],
+  [
+    TransactionError,
+    () => ["The transaction did not go through.", "Check the wallet's network and balance, then retry."],
+  ],
 ];
 
 /** Whether `error` (or a cause) is the wallet refusing to sign: EIP-1193 4001 or ethers ACTION_REJECTED. */
@@ -237,7 +306,11 @@ export function isWalletRejection(error: unknown): boolean {
  */
 export function explain(error: unknown, name: NameOf = (a) => a): Explained {
   if (isWalletRejection(error)) {
-    return { sentence: "You rejected the request in your wallet.", action: "Nothing was changed; try again when ready.", code: "WALLET_REJECTED" };
+    return {
+      sentence: "You rejected the request in your wallet.",
+      action: "Nothing was changed; try again when ready.",
+      code: "WALLET_REJECTED",
+    };
   }
   if (error instanceof WrongNetworkError) {
     return {
@@ -252,7 +325,11 @@ export function explain(error: unknown, name: NameOf = (a) => a): Explained {
       const [sentence, action] = revert(error.args as Record<string, unknown>, name);
       return { sentence, action, code: error.errorName };
     }
-    return { sentence: "The contract refused the request.", action: "Check the details below; retry.", code: error.errorName };
+    return {
+      sentence: "The contract refused the request.",
+      action: "Check the details below; retry.",
+      code: error.errorName,
+    };
   }
   // A write or transaction that failed because the contract refused it: explain the refusal.
   const revert = error instanceof CarechainError ? error.walk((e) => e instanceof ContractRevertError) : undefined;
@@ -263,12 +340,17 @@ export function explain(error: unknown, name: NameOf = (a) => a): Explained {
       return { sentence, action, code: (error as CarechainError).code };
     }
   }
-  if (error instanceof CarechainError) return { sentence: error.shortMessage, action: "Retry; contact support if it persists.", code: error.code };
+  if (error instanceof CarechainError)
+    return { sentence: error.shortMessage, action: "Retry; contact support if it persists.", code: error.code };
   const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
   if (error instanceof RangeError || error instanceof TypeError) {
     return { sentence: `The input was refused: ${message}`, action: "Correct the field and retry.", code: "INPUT" };
   }
-  return { sentence: `Something went wrong: ${message}`, action: "Retry; contact support if it persists.", code: "UNKNOWN" };
+  return {
+    sentence: `Something went wrong: ${message}`,
+    action: "Retry; contact support if it persists.",
+    code: "UNKNOWN",
+  };
 }
 
 /** Solidity error names this module explains (for the coverage test). */

@@ -25,7 +25,10 @@ function observationValue(r: Json): string | undefined {
   if (r.valueString) return r.valueString;
   if (r.component) {
     return (r.component as Json[])
-      .map((c) => `${conceptText(c.code) ?? "?"}: ${quantity(c.valueQuantity) ?? conceptText(c.valueCodeableConcept) ?? "—"}`)
+      .map(
+        (c) =>
+          `${conceptText(c.code) ?? "?"}: ${quantity(c.valueQuantity) ?? conceptText(c.valueCodeableConcept) ?? "—"}`,
+      )
       .join("; ");
   }
   return undefined;
@@ -45,61 +48,104 @@ export function summarize(r: Json): { title: string; date?: string; rows: [strin
       return {
         title: conceptText(r.code) ?? "Condition",
         date: r.onsetDateTime ?? r.recordedDate,
-        rows: [["Clinical status", status(r.clinicalStatus)], ["Verification", status(r.verificationStatus)], ["Onset", day(r.onsetDateTime)]],
+        rows: [
+          ["Clinical status", status(r.clinicalStatus)],
+          ["Verification", status(r.verificationStatus)],
+          ["Onset", day(r.onsetDateTime)],
+        ],
       };
     case "Observation":
       return {
         title: conceptText(r.code) ?? "Observation",
         date: r.effectiveDateTime ?? r.issued,
-        rows: [["Value", observationValue(r)], ["Status", r.status], ["Category", r.category?.map(conceptText).join(", ")], ["When", day(r.effectiveDateTime)]],
+        rows: [
+          ["Value", observationValue(r)],
+          ["Status", r.status],
+          ["Category", r.category?.map(conceptText).join(", ")],
+          ["When", day(r.effectiveDateTime)],
+        ],
       };
     case "MedicationRequest":
       return {
         title: conceptText(r.medicationCodeableConcept) ?? r.medicationReference?.display ?? "Medication request",
         date: r.authoredOn,
-        rows: [["Dosage", r.dosageInstruction?.map((d: Json) => d.text).join("; ")], ["Status", r.status], ["Intent", r.intent], ["Prescribed", day(r.authoredOn)]],
+        rows: [
+          ["Dosage", r.dosageInstruction?.map((d: Json) => d.text).join("; ")],
+          ["Status", r.status],
+          ["Intent", r.intent],
+          ["Prescribed", day(r.authoredOn)],
+        ],
       };
     case "AllergyIntolerance":
       return {
         title: conceptText(r.code) ?? "Allergy",
         date: r.recordedDate ?? r.onsetDateTime,
-        rows: [["Clinical status", status(r.clinicalStatus)], ["Criticality", r.criticality], ["Reactions", r.reaction?.map((x: Json) => x.manifestation?.map(conceptText).join(", ")).join("; ")]],
+        rows: [
+          ["Clinical status", status(r.clinicalStatus)],
+          ["Criticality", r.criticality],
+          ["Reactions", r.reaction?.map((x: Json) => x.manifestation?.map(conceptText).join(", ")).join("; ")],
+        ],
       };
     case "Immunization":
       return {
         title: conceptText(r.vaccineCode) ?? "Immunization",
         date: r.occurrenceDateTime,
-        rows: [["Status", r.status], ["Given", day(r.occurrenceDateTime)], ["Lot", r.lotNumber]],
+        rows: [
+          ["Status", r.status],
+          ["Given", day(r.occurrenceDateTime)],
+          ["Lot", r.lotNumber],
+        ],
       };
     case "DiagnosticReport":
       return {
         title: conceptText(r.code) ?? "Diagnostic report",
         date: r.effectiveDateTime ?? r.issued,
-        rows: [["Conclusion", r.conclusion], ["Status", r.status], ["Results", r.result?.length ? `${r.result.length} linked result(s)` : undefined], ["When", day(r.effectiveDateTime)]],
+        rows: [
+          ["Conclusion", r.conclusion],
+          ["Status", r.status],
+          ["Results", r.result?.length ? `${r.result.length} linked result(s)` : undefined],
+          ["When", day(r.effectiveDateTime)],
+        ],
       };
     case "Encounter":
       return {
         title: conceptText(r.type?.[0]) ?? r.class?.display ?? "Encounter",
         date: r.period?.start,
-        rows: [["Class", r.class?.display ?? r.class?.code], ["Status", r.status], ["From", day(r.period?.start)], ["To", day(r.period?.end)]],
+        rows: [
+          ["Class", r.class?.display ?? r.class?.code],
+          ["Status", r.status],
+          ["From", day(r.period?.start)],
+          ["To", day(r.period?.end)],
+        ],
       };
     case "Procedure":
       return {
         title: conceptText(r.code) ?? "Procedure",
         date: r.performedDateTime ?? r.performedPeriod?.start,
-        rows: [["Status", r.status], ["Performed", day(r.performedDateTime ?? r.performedPeriod?.start)], ["Outcome", conceptText(r.outcome)]],
+        rows: [
+          ["Status", r.status],
+          ["Performed", day(r.performedDateTime ?? r.performedPeriod?.start)],
+          ["Outcome", conceptText(r.outcome)],
+        ],
       };
     case "DocumentReference":
       return {
         title: r.description ?? conceptText(r.type) ?? "Document",
         date: r.date,
-        rows: [["Type", conceptText(r.type)], ["Status", r.status], ["Files", r.content?.map((c: Json) => c.attachment?.title ?? c.attachment?.contentType).join(", ")]],
+        rows: [
+          ["Type", conceptText(r.type)],
+          ["Status", r.status],
+          ["Files", r.content?.map((c: Json) => c.attachment?.title ?? c.attachment?.contentType).join(", ")],
+        ],
       };
     case "Media":
       return {
         title: conceptText(r.type) ?? r.content?.title ?? "Media",
         date: r.createdDateTime,
-        rows: [["Status", r.status], ["File", r.content?.title ?? r.content?.contentType]],
+        rows: [
+          ["Status", r.status],
+          ["File", r.content?.title ?? r.content?.contentType],
+        ],
       };
     default:
       return { title: r.resourceType ?? "Resource", rows: [["Type", r.resourceType]] };
@@ -108,7 +154,8 @@ export function summarize(r: Json): { title: string; date?: string; rows: [strin
 
 /** Inline attachments (base64 `data`) of a DocumentReference or Media. */
 function attachments(r: Json): Json[] {
-  if (r.resourceType === "DocumentReference") return (r.content ?? []).map((c: Json) => c.attachment).filter((a: Json) => a?.data);
+  if (r.resourceType === "DocumentReference")
+    return (r.content ?? []).map((c: Json) => c.attachment).filter((a: Json) => a?.data);
   if (r.resourceType === "Media" && r.content?.data) return [r.content];
   return [];
 }

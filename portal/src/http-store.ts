@@ -11,7 +11,11 @@ export class HttpBlobStore implements BlobStore {
 
   async #call(method: string, cid: CID, body?: Uint8Array): Promise<Response> {
     try {
-      return await fetch(`${this.base}/${cid.toString()}`, { method, body: body as BodyInit | undefined, cache: "no-store" });
+      return await fetch(`${this.base}/${cid.toString()}`, {
+        method,
+        body: body as BodyInit | undefined,
+        cache: "no-store",
+      });
     } catch (error) {
       throw new StoreUnavailableError("The blob store could not be reached.", { details: this.base, cause: error });
     }

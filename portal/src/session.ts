@@ -93,19 +93,23 @@ export async function connectSession(
   if (chainId !== expected) throw new WrongNetworkError(chainId, expected);
   const address = getAddress(await signer.getAddress());
   onStep("Deriving your encryption key (sign the request in your wallet)");
-  const identity = await timed("derive-identity", () => deriveIdentity(signer, { chainId, directory: config.deployment.directory }));
+  const identity = await timed("derive-identity", () =>
+    deriveIdentity(signer, { chainId, directory: config.deployment.directory }),
+  );
   onStep("Loading the FHIR validator");
   const validator = await timed("fhir-validator", fhirValidator);
   onStep("Connecting to the Carechain contracts");
-  const client = await timed("connect-contracts", () => Carechain.connect({
-    deployment: { ...config.deployment, chainId },
-    signer,
-    identity,
-    store: new HttpBlobStore(`${location.origin}/blobs`),
-    validator,
-    fromBlock: config.fromBlock,
-    custodianUrl: location.origin,
-  }));
+  const client = await timed("connect-contracts", () =>
+    Carechain.connect({
+      deployment: { ...config.deployment, chainId },
+      signer,
+      identity,
+      store: new HttpBlobStore(`${location.origin}/blobs`),
+      validator,
+      fromBlock: config.fromBlock,
+      custodianUrl: location.origin,
+    }),
+  );
   const roles = await timed("roles", () => readRoles(client, address));
   return { address, client, validator, chainId, wallet, roles };
 }

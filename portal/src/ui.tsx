@@ -100,7 +100,14 @@ export function ActionButton({
   label?: string;
 }) {
   return (
-    <button type="button" class={kind} onClick={onClick} disabled={action.busy} aria-busy={action.busy} aria-label={label}>
+    <button
+      type="button"
+      class={kind}
+      onClick={onClick}
+      disabled={action.busy}
+      aria-busy={action.busy}
+      aria-label={label}
+    >
       {children}
     </button>
   );

@@ -53,7 +53,10 @@ export async function injectedSigner(option: WalletOption): Promise<Signer> {
 
 /** Asks an injected wallet to switch to `chainId` (EIP-3326). */
 export async function switchChain(option: WalletOption, chainId: bigint): Promise<void> {
-  await option.provider.request({ method: "wallet_switchEthereumChain", params: [{ chainId: `0x${chainId.toString(16)}` }] });
+  await option.provider.request({
+    method: "wallet_switchEthereumChain",
+    params: [{ chainId: `0x${chainId.toString(16)}` }],
+  });
 }
 
 /**
@@ -61,7 +64,11 @@ export async function switchChain(option: WalletOption, chainId: bigint): Promis
  * local chain (chain id other than 31337).
  */
 export async function devAccounts(rpcUrl: string): Promise<{ provider: JsonRpcProvider; accounts: string[] }> {
-  const provider = new JsonRpcProvider(rpcUrl, undefined, { pollingInterval: 500, staticNetwork: true, batchMaxCount: 1 });
+  const provider = new JsonRpcProvider(rpcUrl, undefined, {
+    pollingInterval: 500,
+    staticNetwork: true,
+    batchMaxCount: 1,
+  });
   const { chainId } = await provider.getNetwork();
   if (chainId !== LOCAL_CHAIN_ID) return { provider, accounts: [] };
   return { provider, accounts: ((await provider.send("eth_accounts", [])) as string[]).map((a) => getAddress(a)) };

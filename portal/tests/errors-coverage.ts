@@ -12,7 +12,11 @@ const classes = Object.entries(carechain).filter(
     typeof entry[1] === "function" && entry[1].prototype instanceof carechain.CarechainError,
 );
 // Bases that only say "the contract refused" or "the index could not answer": explained generically.
-const generic = new Set<unknown>([carechain.ContractRevertError, carechain.UnknownRevertError, carechain.IndexSourceError]);
+const generic = new Set<unknown>([
+  carechain.ContractRevertError,
+  carechain.UnknownRevertError,
+  carechain.IndexSourceError,
+]);
 const missing: string[] = [];
 let reverts = 0;
 for (const [name, cls] of classes) {
@@ -25,10 +29,17 @@ for (const [name, cls] of classes) {
     missing.push(name);
   }
 }
-const refusal = explain(new carechain.RecordReadConsentRequiredError({ patient: "0x1", reader: "0x2", category: 6n, purpose: 0n }));
-const expected = { sentence: "You have no consent to read Laboratory for treatment.", action: "Ask the patient for access to Laboratory." };
+const refusal = explain(
+  new carechain.RecordReadConsentRequiredError({ patient: "0x1", reader: "0x2", category: 6n, purpose: 0n }),
+);
+const expected = {
+  sentence: "You have no consent to read Laboratory for treatment.",
+  action: "Ask the patient for access to Laboratory.",
+};
 if (missing.length > 0 || refusal.sentence !== expected.sentence || refusal.action !== expected.action) {
   console.log(`no sentence for: ${missing.join(", ") || "-"}; refusal: ${JSON.stringify(refusal)}`);
   process.exit(1);
 }
-console.log(`${classes.length} error classes exported (${reverts} contract reverts), each with its own sentence and action`);
+console.log(
+  `${classes.length} error classes exported (${reverts} contract reverts), each with its own sentence and action`,
+);

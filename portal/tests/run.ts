@@ -23,7 +23,15 @@ import { testWalletScript } from "./test-wallet.js";
 
 const { values: options } = parseArgs({ options: { "update-docs": { type: "boolean", default: false } } });
 const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 const REPORTS = join(ROOT, "reports", "portal");
 const DOC_IMAGES = join(ROOT, "docs", "images");
 const POLL_MS = 2000; // the Activity page's polling interval (portal/src/pages/activity.tsx)
@@ -46,7 +54,12 @@ async function check(name: string, body: () => Promise<string>): Promise<boolean
     return true;
   } catch (error) {
     failed++;
-    console.log(`FAIL ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`.replaceAll("\n", "\n     "));
+    console.log(
+      `FAIL ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`.replaceAll(
+        "\n",
+        "\n     ",
+      ),
+    );
     return false;
   }
 }
@@ -61,7 +74,10 @@ async function cleanup() {
   await demo?.stop();
   demo = undefined;
 }
-for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+] as const) {
   process.once(signal, () => {
     console.log(`test:portal: ${signal}, stopping what it started`);
     void cleanup().finally(() => process.exit(code));
@@ -72,7 +88,8 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
 function ensureChromium(): void {
   if (existsSync(CHROMIUM)) return;
   if (process.getuid?.() !== 0) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium, then rerun`);
-  const apt = (...args: string[]) => spawnSync("apt-get", args, { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  const apt = (...args: string[]) =>
+    spawnSync("apt-get", args, { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
   if (apt("install", "-y", "--no-install-recommends", "chromium").status !== 0) {
     apt("update");
     apt("install", "-y", "--no-install-recommends", "chromium");
@@ -122,14 +139,22 @@ async function accessible(page: Page, what: string): Promise<string> {
   const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
   const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   if (bad.length > 0) {
-    const lines = bad.map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")})`);
+    const lines = bad.map(
+      (v) =>
+        `${v.impact} ${v.id}: ${v.help} (${v.nodes
+          .map((n) => n.target.join(" "))
+          .slice(0, 3)
+          .join(", ")})`,
+    );
     throw new Error(`axe on ${what}:\n${lines.join("\n")}`);
   }
   return `${what}: 0 serious/critical (${results.violations.length} minor/moderate, ${results.passes.length} rules passed)`;
 }
 
 /** Every key and value of local and session storage, and the IndexedDB database names, of a page. */
-async function storageOf(page: Page): Promise<{ local: string; session: string; idb: string[]; url: string; title: string }> {
+async function storageOf(
+  page: Page,
+): Promise<{ local: string; session: string; idb: string[]; url: string; title: string }> {
   // A string, not a function: tsx's transform would add helpers (__name) the page does not have.
   return page.evaluate(`(async () => {
     const dump = (s) => JSON.stringify(Object.fromEntries(Array.from({ length: s.length }, (_, i) => [s.key(i), s.getItem(s.key(i))])));
@@ -142,7 +167,11 @@ try {
   await check("every typed SDK error maps to a sentence and an action (portal/src/errors.ts)", async () => {
     // In a child without the carechain-source condition: the portal's errors module imports the packed package.
     const tsx = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
-    const child = spawnSync(process.execPath, [tsx, join(PORTAL_DIR, "tests", "errors-coverage.ts")], { cwd: PORTAL_DIR, encoding: "utf8", env: cleanEnv() });
+    const child = spawnSync(process.execPath, [tsx, join(PORTAL_DIR, "tests", "errors-coverage.ts")], {
+      cwd: PORTAL_DIR,
+      encoding: "utf8",
+      env: cleanEnv(),
+    });
     assert(child.status === 0, `errors-coverage exited with ${child.status}:\n${child.stdout}${child.stderr}`);
     return child.stdout.trim();
   });
@@ -192,18 +221,28 @@ try {
     await patient.page.locator(".records li").first().waitFor({ timeout: T });
     const first = performance.now();
     const expected = demo!.records.get(patient1.address)!.length;
-    await patient.page.waitForFunction((n) => document.querySelectorAll(".records li").length === n, expected, { timeout: T });
+    await patient.page.waitForFunction((n) => document.querySelectorAll(".records li").length === n, expected, {
+      timeout: T,
+    });
     await patient.page.getByRole("status").filter({ hasText: "Decrypting" }).waitFor({ state: "detached", timeout: T });
     const all = performance.now();
     const stages = (await patient.page.evaluate(
       `Object.fromEntries(performance.getEntriesByType("measure").filter((m) => m.name.startsWith("carechain:")).map((m) => [m.name.slice(10), Math.round(m.duration)]))`,
     )) as Record<string, number>;
     figures["portal.firstRecord.ms"] = Math.round(first - c0);
-    figures.firstRecord = { ms: Math.round(first - c0), breakdownMs: stages, allRecordsMs: Math.round(all - c0), records: expected };
+    figures.firstRecord = {
+      ms: Math.round(first - c0),
+      breakdownMs: stages,
+      allRecordsMs: Math.round(all - c0),
+      records: expected,
+    };
     const groups = await patient.page.locator(".group h3").allTextContents();
     await patient.page.locator(".records li button", { hasText: "Blood pressure panel" }).click();
     // The anchoring block and the version count arrive after the record (a receipt and a history lookup).
-    await patient.page.getByTestId("verification").filter({ hasText: /block \d+ .* version 1 of 1/ }).waitFor({ timeout: T });
+    await patient.page
+      .getByTestId("verification")
+      .filter({ hasText: /block \d+ .* version 1 of 1/ })
+      .waitFor({ timeout: T });
     const badge = await patient.page.getByTestId("verification").textContent();
     assert(badge?.includes("Verified") && badge.includes("block"), `badge: ${badge}`);
     const view = await patient.page.locator(".clinical dl").textContent();
@@ -223,33 +262,40 @@ try {
     return `grant row shown; ${await accessible(patient.page, "sharing")}`;
   });
 
-  await check("clinic sees the patient and reads the Problems record; the read is in the patient's timeline within one poll; axe", async () => {
-    // The patient watches its activity while the clinic reads.
-    await goTo(patient.page, "Activity");
-    const section = patient.page.locator("section[data-polls]");
-    await patient.page.waitForFunction(() => Number(document.querySelector("section[data-polls]")?.getAttribute("data-polls")) > 0, undefined, { timeout: T });
-    await connectDev(provider.page, clinic.address);
-    const row = provider.page.locator(`li[data-patient="${patient1.address}"]`);
-    await row.waitFor({ timeout: T });
-    await row.getByRole("button", { name: "Demo patient 1" }).click();
-    await row.getByRole("button", { name: /^Read Problems record/ }).click();
-    await provider.page.getByTestId("read-result").waitFor({ timeout: T });
-    const readAt = Date.now();
-    const pollsAtRead = Number(await section.getAttribute("data-polls"));
-    await screenshot(provider.page, "provider-read");
-    const providerAxe = await accessible(provider.page, "provider patients");
-    const entry = patient.page.locator(`.timeline li[data-kind="RecordAccessed"][data-actor="${clinic.address}"]`);
-    await entry.waitFor({ timeout: T });
-    const seenAfter = Date.now() - readAt;
-    const pollsAtSeen = Number(await section.getAttribute("data-polls"));
-    figures.timeline = { seenAfterMs: seenAfter, pollMs: POLL_MS, pollsAfterRead: pollsAtSeen - pollsAtRead };
-    const text = await entry.textContent();
-    assert(text?.includes("Riverside Family Clinic read a record for treatment"), `entry: ${text}`);
-    // The poll in flight when the read landed may have missed it; the next one must show it.
-    assert(pollsAtSeen - pollsAtRead <= 2, `seen after ${pollsAtSeen - pollsAtRead} polls`);
-    await screenshot(patient.page, "patient-activity");
-    return `read shown to the clinic; "${text?.trim()}" in the patient's timeline ${seenAfter} ms and ${pollsAtSeen - pollsAtRead} poll(s) after the read; ${providerAxe}; ${await accessible(patient.page, "activity")}`;
-  });
+  await check(
+    "clinic sees the patient and reads the Problems record; the read is in the patient's timeline within one poll; axe",
+    async () => {
+      // The patient watches its activity while the clinic reads.
+      await goTo(patient.page, "Activity");
+      const section = patient.page.locator("section[data-polls]");
+      await patient.page.waitForFunction(
+        () => Number(document.querySelector("section[data-polls]")?.getAttribute("data-polls")) > 0,
+        undefined,
+        { timeout: T },
+      );
+      await connectDev(provider.page, clinic.address);
+      const row = provider.page.locator(`li[data-patient="${patient1.address}"]`);
+      await row.waitFor({ timeout: T });
+      await row.getByRole("button", { name: "Demo patient 1" }).click();
+      await row.getByRole("button", { name: /^Read Problems record/ }).click();
+      await provider.page.getByTestId("read-result").waitFor({ timeout: T });
+      const readAt = Date.now();
+      const pollsAtRead = Number(await section.getAttribute("data-polls"));
+      await screenshot(provider.page, "provider-read");
+      const providerAxe = await accessible(provider.page, "provider patients");
+      const entry = patient.page.locator(`.timeline li[data-kind="RecordAccessed"][data-actor="${clinic.address}"]`);
+      await entry.waitFor({ timeout: T });
+      const seenAfter = Date.now() - readAt;
+      const pollsAtSeen = Number(await section.getAttribute("data-polls"));
+      figures.timeline = { seenAfterMs: seenAfter, pollMs: POLL_MS, pollsAfterRead: pollsAtSeen - pollsAtRead };
+      const text = await entry.textContent();
+      assert(text?.includes("Riverside Family Clinic read a record for treatment"), `entry: ${text}`);
+      // The poll in flight when the read landed may have missed it; the next one must show it.
+      assert(pollsAtSeen - pollsAtRead <= 2, `seen after ${pollsAtSeen - pollsAtRead} polls`);
+      await screenshot(patient.page, "patient-activity");
+      return `read shown to the clinic; "${text?.trim()}" in the patient's timeline ${seenAfter} ms and ${pollsAtSeen - pollsAtRead} poll(s) after the read; ${providerAxe}; ${await accessible(patient.page, "activity")}`;
+    },
+  );
 
   await check("patient revokes; the clinic's next read is refused with the sentence", async () => {
     await goTo(patient.page, "Sharing");
@@ -272,7 +318,11 @@ try {
     await goTo(provider.page, "Add a record");
     const invalid = { resourceType: "Observation", status: "finalised", valueQuantity: { value: "high" } };
     provider.sent.length = 0;
-    await provider.page.setInputFiles("#fhir-file", { name: "invalid-observation.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(invalid)) });
+    await provider.page.setInputFiles("#fhir-file", {
+      name: "invalid-observation.json",
+      mimeType: "application/json",
+      buffer: Buffer.from(JSON.stringify(invalid)),
+    });
     await provider.page.getByRole("button", { name: "Validate and add" }).click();
     await provider.page.locator("#fhir-issues li").first().waitFor({ timeout: T });
     const issues = await provider.page.locator("#fhir-issues li").allTextContents();
@@ -288,29 +338,44 @@ try {
     const valid = {
       resourceType: "Observation",
       status: "final",
-      category: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "laboratory" }] }],
-      code: { coding: [{ system: "http://loinc.org", code: "2345-7", display: "Glucose [Mass/volume] in Serum or Plasma" }] },
+      category: [
+        { coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "laboratory" }] },
+      ],
+      code: {
+        coding: [{ system: "http://loinc.org", code: "2345-7", display: "Glucose [Mass/volume] in Serum or Plasma" }],
+      },
       subject: { reference: "Patient/demo-1" },
       effectiveDateTime: "2026-02-01T09:00:00Z",
       valueQuantity: { value: 95, unit: "mg/dL", system: "http://unitsofmeasure.org", code: "mg/dL" },
     };
     await provider.page.selectOption("#add-patient", patient1.address);
-    await provider.page.setInputFiles("#fhir-file", { name: "glucose.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(valid)) });
+    await provider.page.setInputFiles("#fhir-file", {
+      name: "glucose.json",
+      mimeType: "application/json",
+      buffer: Buffer.from(JSON.stringify(valid)),
+    });
     await provider.page.getByRole("button", { name: "Validate and add" }).click();
     await provider.page.getByText("Added: Observation anchored in block").waitFor({ timeout: T });
-    assert(provider.sent.includes("PUT /blobs") && provider.sent.includes("eth_sendTransaction"), `sent: ${provider.sent.join(", ")}`);
+    assert(
+      provider.sent.includes("PUT /blobs") && provider.sent.includes("eth_sendTransaction"),
+      `sent: ${provider.sent.join(", ")}`,
+    );
     return `anchored by Northside Laboratory (${provider.sent.join(", ")})`;
   });
 
   await check("a wallet that rejects the signature leaves the state unchanged", async () => {
     const { page, context } = await openPage(patient2.address);
     // 1. Rejecting the key-derivation signature: not connected, nothing kept.
-    await page.evaluate(() => ((window as unknown as { __testWallet: { reject: boolean } }).__testWallet.reject = true));
+    await page.evaluate(
+      () => ((window as unknown as { __testWallet: { reject: boolean } }).__testWallet.reject = true),
+    );
     await page.getByRole("button", { name: "Connect Test Wallet" }).click();
     await page.locator('.notice.error[data-code="WALLET_REJECTED"]').waitFor({ timeout: T });
     assert((await page.locator("nav").count()) === 0, "connected although the signature was rejected");
     // 2. Connected, then rejecting a grant's transaction: no grant on chain, the list unchanged.
-    await page.evaluate(() => ((window as unknown as { __testWallet: { reject: boolean } }).__testWallet.reject = false));
+    await page.evaluate(
+      () => ((window as unknown as { __testWallet: { reject: boolean } }).__testWallet.reject = false),
+    );
     await page.getByRole("button", { name: "Connect Test Wallet" }).click();
     await page.locator("nav").waitFor({ timeout: T });
     await goTo(page, "Sharing");
@@ -319,7 +384,9 @@ try {
     const chain = new JsonRpcProvider(demo!.rpcUrl);
     const consent = demo!.config.deployment.consentRegistry;
     const logsBefore = (await chain.getLogs({ address: consent, fromBlock: 0 })).length;
-    await page.evaluate(() => ((window as unknown as { __testWallet: { reject: boolean } }).__testWallet.reject = true));
+    await page.evaluate(
+      () => ((window as unknown as { __testWallet: { reject: boolean } }).__testWallet.reject = true),
+    );
     await page.selectOption("#grantee", clinic.address);
     await page.getByRole("button", { name: "Grant", exact: true }).click();
     const notice = page.locator('.notice.error[data-code="WALLET_REJECTED"]');
@@ -349,53 +416,72 @@ try {
     return `Northside Laboratory suspended, then reinstated; ${axe}`;
   });
 
-  await check("break-glass end to end: reason, countdown, read via the custodian, red in the timeline, close; axe", async () => {
-    await connectAgain(provider.page, emergency.address);
-    await goTo(provider.page, "Emergency access");
-    await provider.page.selectOption("#bg-patient", patient1.address);
-    await provider.page.fill("#bg-reason", "Unresponsive on arrival; allergy status needed before antibiotics");
-    await provider.page.getByRole("button", { name: "Open emergency access" }).click();
-    const countdown = provider.page.getByTestId("countdown");
-    await countdown.waitFor({ timeout: T });
-    const c1 = await countdown.textContent();
-    await provider.page.waitForTimeout(1500);
-    const c2 = await countdown.textContent();
-    assert(c1 !== c2, `countdown did not move (${c1})`);
-    await provider.page.locator(".episode").getByRole("button", { name: /^Read Allergies record/ }).click();
-    await provider.page.getByTestId("read-result").waitFor({ timeout: T });
-    const read = await provider.page.locator("[data-testid=read-result] .clinical h4").textContent();
-    await screenshot(provider.page, "provider-break-glass");
-    const axe = await accessible(provider.page, "emergency access");
-    await goTo(patient.page, "Activity");
-    await patient.page.locator('.timeline li.emergency[data-kind="EmergencyKeyReleased"]').waitFor({ timeout: T });
-    const red = await patient.page.locator(".timeline li.emergency").count();
-    await provider.page.getByRole("button", { name: "Close emergency access" }).click();
-    await provider.page.locator("#bg-reason").waitFor({ timeout: T });
-    await patient.page.locator('.timeline li.emergency[data-kind="BreakGlassClosed"]').waitFor({ timeout: T });
-    await screenshot(patient.page, "patient-activity-break-glass");
-    return `countdown ${c1} → ${c2}; read "${read?.trim()}" via the custodian; ${red} red entries in the patient's timeline; closed; ${axe}`;
-  });
+  await check(
+    "break-glass end to end: reason, countdown, read via the custodian, red in the timeline, close; axe",
+    async () => {
+      await connectAgain(provider.page, emergency.address);
+      await goTo(provider.page, "Emergency access");
+      await provider.page.selectOption("#bg-patient", patient1.address);
+      await provider.page.fill("#bg-reason", "Unresponsive on arrival; allergy status needed before antibiotics");
+      await provider.page.getByRole("button", { name: "Open emergency access" }).click();
+      const countdown = provider.page.getByTestId("countdown");
+      await countdown.waitFor({ timeout: T });
+      const c1 = await countdown.textContent();
+      await provider.page.waitForTimeout(1500);
+      const c2 = await countdown.textContent();
+      assert(c1 !== c2, `countdown did not move (${c1})`);
+      await provider.page
+        .locator(".episode")
+        .getByRole("button", { name: /^Read Allergies record/ })
+        .click();
+      await provider.page.getByTestId("read-result").waitFor({ timeout: T });
+      const read = await provider.page.locator("[data-testid=read-result] .clinical h4").textContent();
+      await screenshot(provider.page, "provider-break-glass");
+      const axe = await accessible(provider.page, "emergency access");
+      await goTo(patient.page, "Activity");
+      await patient.page.locator('.timeline li.emergency[data-kind="EmergencyKeyReleased"]').waitFor({ timeout: T });
+      const red = await patient.page.locator(".timeline li.emergency").count();
+      await provider.page.getByRole("button", { name: "Close emergency access" }).click();
+      await provider.page.locator("#bg-reason").waitFor({ timeout: T });
+      await patient.page.locator('.timeline li.emergency[data-kind="BreakGlassClosed"]').waitFor({ timeout: T });
+      await screenshot(patient.page, "patient-activity-break-glass");
+      return `countdown ${c1} → ${c2}; read "${read?.trim()}" via the custodian; ${red} red entries in the patient's timeline; closed; ${axe}`;
+    },
+  );
 
   await check("after the session: no PHI or secret key in storage, IndexedDB, URL or title", async () => {
-    return (await Promise.all([checkStorage(patient.page, "patient"), checkStorage(provider.page, "provider")])).join("; ");
+    return (await Promise.all([checkStorage(patient.page, "patient"), checkStorage(provider.page, "provider")])).join(
+      "; ",
+    );
   });
 
   async function checkStorage(page: Page, who: string): Promise<string> {
     const s = await storageOf(page);
-    const phi = [0, 1].flatMap((i) => identifyingStrings([syntheticPatient(2026, i).records])).filter((x) => x.length >= 6);
+    const phi = [0, 1]
+      .flatMap((i) => identifyingStrings([syntheticPatient(2026, i).records]))
+      .filter((x) => x.length >= 6);
     const chain = new JsonRpcProvider(demo!.rpcUrl);
     const secrets: string[] = [];
     for (const a of [patient1, patient2, clinic, lab, emergency, registrar]) {
       const signer = await chain.getSigner(a.address);
-      const id = await deriveIdentity(signer, { chainId: BigInt(demo!.config.chainId), directory: demo!.config.deployment.directory });
+      const id = await deriveIdentity(signer, {
+        chainId: BigInt(demo!.config.chainId),
+        directory: demo!.config.deployment.directory,
+      });
       secrets.push(hexlify(id.secretKey).slice(2));
     }
     chain.destroy();
     const haystack = [s.local, s.session, s.idb.join(","), s.url, s.title].join("\n").toLowerCase();
     const leaks = [...phi, ...secrets].filter((x) => haystack.includes(x.toLowerCase()));
     assert(leaks.length === 0, `${who}: found ${leaks.slice(0, 3).join(", ")}`);
-    assert(s.local === "{}" && s.session === "{}" && s.idb.length === 0, `${who}: storage not empty: ${JSON.stringify(s)}`);
-    assert(s.title === "Carechain portal" && new URL(s.url).search === "" && new URL(s.url).hash === "", `${who}: url ${s.url} title ${s.title}`);
+    assert(
+      s.local === "{}" && s.session === "{}" && s.idb.length === 0,
+      `${who}: storage not empty: ${JSON.stringify(s)}`,
+    );
+    assert(
+      s.title === "Carechain portal" && new URL(s.url).search === "" && new URL(s.url).hash === "",
+      `${who}: url ${s.url} title ${s.title}`,
+    );
     return `${who}: storage empty, no IndexedDB, URL ${new URL(s.url).pathname}, title "${s.title}" (${phi.length} PHI strings and ${secrets.length} secret keys looked for)`;
   }
 

@@ -15,7 +15,8 @@ export const POLL_MS = 2000;
 
 const EMERGENCY = new Set(["BreakGlassOpened", "BreakGlassClosed", "EmergencyKeyReleased"]);
 /** Break-glass entries, and reads made under it (purpose break-the-glass or emergency treatment), are shown in red. */
-const isEmergency = (e: AuditEntry) => EMERGENCY.has(e.kind) || (e.kind === "RecordAccessed" && (e.purpose === "BTG" || e.purpose === "ETREAT"));
+const isEmergency = (e: AuditEntry) =>
+  EMERGENCY.has(e.kind) || (e.kind === "RecordAccessed" && (e.purpose === "BTG" || e.purpose === "ETREAT"));
 
 /** One entry as a sentence. */
 function describe(e: AuditEntry, name: NameOf): string {
@@ -106,7 +107,8 @@ export function Activity({ session, name }: { session: Session; name: NameOf }) 
     <section aria-labelledby="activity-title" data-polls={polls}>
       <h2 id="activity-title">Activity</h2>
       <p class="muted" aria-live="off">
-        Updated every {POLL_MS / 1000} s from the chain{polledAt ? `; last at ${new Date(polledAt).toLocaleTimeString()}` : ""}.{" "}
+        Updated every {POLL_MS / 1000} s from the chain
+        {polledAt ? `; last at ${new Date(polledAt).toLocaleTimeString()}` : ""}.{" "}
         <button type="button" onClick={exportAudit} disabled={!entries}>
           Export as FHIR AuditEvent bundle
         </button>{" "}
@@ -121,7 +123,12 @@ export function Activity({ session, name }: { session: Session; name: NameOf }) 
           .slice()
           .reverse()
           .map((e) => (
-            <li key={`${e.tx}-${e.kind}-${e.recordId ?? ""}-${e.counterpart ?? ""}`} class={isEmergency(e) ? "emergency" : ""} data-kind={e.kind} data-actor={e.actor}>
+            <li
+              key={`${e.tx}-${e.kind}-${e.recordId ?? ""}-${e.counterpart ?? ""}`}
+              class={isEmergency(e) ? "emergency" : ""}
+              data-kind={e.kind}
+              data-actor={e.actor}
+            >
               <span class="when">{dateTime(e.time)}</span> {describe(e, name)}
               <span class="muted"> · block {e.block}</span>
             </li>

@@ -50,12 +50,17 @@ export function MyPatients({ session, name }: { session: Session; name: NameOf }
       <ul class="patients">
         {grants.result?.map((g) => (
           <li key={g.patient} data-patient={g.patient}>
-            <button type="button" class="link" aria-expanded={open === g.patient} onClick={() => setOpen(open === g.patient ? undefined : g.patient)}>
+            <button
+              type="button"
+              class="link"
+              aria-expanded={open === g.patient}
+              onClick={() => setOpen(open === g.patient ? undefined : g.patient)}
+            >
               {name(g.patient)}
             </button>{" "}
             <span class="muted">
-              read {names(g.read)} · write {names(g.write)} · for {g.purposes.map((p) => PURPOSE_DISPLAY[p]).join(", ")} · until{" "}
-              {dateTime(g.expiresAt)}
+              read {names(g.read)} · write {names(g.write)} · for {g.purposes.map((p) => PURPOSE_DISPLAY[p]).join(", ")}{" "}
+              · until {dateTime(g.expiresAt)}
             </span>
             {open === g.patient && <ProviderRecords session={session} patient={g.patient} name={name} />}
           </li>
@@ -117,7 +122,12 @@ export function AddRecord({ session, config, name }: { session: Session; config:
         </p>
         <p>
           <label for="fhir-file">Upload FHIR JSON (a resource or a Bundle) </label>
-          <input id="fhir-file" type="file" accept=".json,application/json,application/fhir+json" onChange={(e) => void onFile(e.target as HTMLInputElement)} />
+          <input
+            id="fhir-file"
+            type="file"
+            accept=".json,application/json,application/fhir+json"
+            onChange={(e) => void onFile(e.target as HTMLInputElement)}
+          />
         </p>
         <p>
           <label for="fhir-json">FHIR JSON</label>
@@ -168,7 +178,10 @@ export function BreakGlass({ session, config, name }: { session: Session; config
   }, []);
   const open = useAction(async () => {
     open.setProgress("Opening emergency access (confirm in your wallet)…");
-    const result = await session.client.openBreakGlass(patient, { justification: reason, durationSeconds: hours * 3600 });
+    const result = await session.client.openBreakGlass(patient, {
+      justification: reason,
+      durationSeconds: hours * 3600,
+    });
     const block = await session.client.contracts.consent.runner!.provider!.getBlock(result.blockNumber);
     setEpisode({ patient, expiresAt: result.expiresAt, offset: block!.timestamp - Math.floor(Date.now() / 1000) });
     return result;
@@ -207,11 +220,21 @@ export function BreakGlass({ session, config, name }: { session: Session; config
           </p>
           <p>
             <label for="bg-reason">Reason (required)</label>
-            <textarea id="bg-reason" rows={3} required value={reason} onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)} />
+            <textarea
+              id="bg-reason"
+              rows={3}
+              required
+              value={reason}
+              onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)}
+            />
           </p>
           <p>
             <label for="bg-hours">Duration </label>
-            <select id="bg-hours" value={hours} onChange={(e) => setHours(Number((e.target as HTMLSelectElement).value))}>
+            <select
+              id="bg-hours"
+              value={hours}
+              onChange={(e) => setHours(Number((e.target as HTMLSelectElement).value))}
+            >
               {[1, 2, 4, 8].map((h) => (
                 <option key={h} value={h}>
                   {h} hour{h === 1 ? "" : "s"}

@@ -30,7 +30,10 @@ export function VerificationBadge({ session, read, name }: { session: Session; r
   }, [read]);
   return (
     <p class="badge" data-testid="verification">
-      <span class="ok-mark" aria-hidden="true">✓</span> <strong>Verified</strong>: content CID{" "}
+      <span class="ok-mark" aria-hidden="true">
+        ✓
+      </span>{" "}
+      <strong>Verified</strong>: content CID{" "}
       <code title={read.contentCid.toString()}>{read.contentCid.toString().slice(0, 14)}…</code> matches the chain
       {block !== undefined && <> · anchored in block {block}</>} · {dateTime(read.anchor.anchoredAt)} · author{" "}
       {name(read.anchor.author)} · version {read.anchor.version}
@@ -46,7 +49,9 @@ export function PatientRecords({ session, name }: { session: Session; name: Name
   const [reads, setReads] = useState<ReadRecord[]>([]);
   const [open, setOpen] = useState<string | undefined>();
   const load = useAction(async () => {
-    const anchors = (await timed("list-records", () => session.client.listRecords(session.address))).filter((a) => !a.amended);
+    const anchors = (await timed("list-records", () => session.client.listRecords(session.address))).filter(
+      (a) => !a.amended,
+    );
     const done: ReadRecord[] = [];
     for (const [i, anchor] of anchors.entries()) {
       load.setProgress(`Decrypting and verifying record ${i + 1} of ${anchors.length}…`);
@@ -84,12 +89,19 @@ export function PatientRecords({ session, name }: { session: Session; name: Name
                   const id = r.anchor.recordId;
                   return (
                     <li key={id}>
-                      <button type="button" class="link" aria-expanded={open === id} onClick={() => setOpen(open === id ? undefined : id)}>
+                      <button
+                        type="button"
+                        class="link"
+                        aria-expanded={open === id}
+                        onClick={() => setOpen(open === id ? undefined : id)}
+                      >
                         {s.title}
                       </button>{" "}
                       <span class="muted">
-                        {s.date ? new Date(s.date).toLocaleDateString(undefined, { dateStyle: "medium" }) : dateTime(r.anchor.anchoredAt)} ·{" "}
-                        {name(r.anchor.author)}
+                        {s.date
+                          ? new Date(s.date).toLocaleDateString(undefined, { dateStyle: "medium" })
+                          : dateTime(r.anchor.anchoredAt)}{" "}
+                        · {name(r.anchor.author)}
                       </span>
                       {open === id && (
                         <div class="detail">
@@ -128,7 +140,10 @@ export function ProviderRecords({
   const read = useAction(async (anchor: RecordAnchor) => {
     setShown(undefined);
     read.setProgress("Checking consent, fetching, verifying and decrypting; the read is logged on chain…");
-    const r = await session.client.readRecord(anchor.recordId, { purpose, ...(anchor.batch ? { batch: anchor.batch } : {}) });
+    const r = await session.client.readRecord(anchor.recordId, {
+      purpose,
+      ...(anchor.batch ? { batch: anchor.batch } : {}),
+    });
     setShown(r);
     return r;
   });
@@ -142,7 +157,11 @@ export function ProviderRecords({
     <div class="provider-records">
       <p>
         <label for={selectId}>Purpose of this read </label>
-        <select id={selectId} value={purpose} onChange={(e) => setPurpose((e.target as HTMLSelectElement).value as PurposeCode)}>
+        <select
+          id={selectId}
+          value={purpose}
+          onChange={(e) => setPurpose((e.target as HTMLSelectElement).value as PurposeCode)}
+        >
           {READ_PURPOSES.map((p) => (
             <option value={p} key={p}>
               {PURPOSE_DISPLAY[p]} ({p})
@@ -159,10 +178,18 @@ export function ProviderRecords({
           .sort((a, b) => b.anchoredAt - a.anchoredAt)
           .map((a) => (
             <li key={a.recordId}>
-              <button type="button" onClick={() => void read.run(a)} disabled={read.busy} aria-label={`Read ${categoriesText(a)} record of ${dateTime(a.anchoredAt)}`}>
+              <button
+                type="button"
+                onClick={() => void read.run(a)}
+                disabled={read.busy}
+                aria-label={`Read ${categoriesText(a)} record of ${dateTime(a.anchoredAt)}`}
+              >
                 Read
               </button>{" "}
-              {categoriesText(a)} <span class="muted">· {dateTime(a.anchoredAt)} · by {name(a.author)}</span>
+              {categoriesText(a)}{" "}
+              <span class="muted">
+                · {dateTime(a.anchoredAt)} · by {name(a.author)}
+              </span>
             </li>
           ))}
       </ul>

@@ -30,7 +30,9 @@ async function listProviders(session: Session): Promise<ProviderRow[]> {
 export function Registrar({ session, name }: { session: Session; name: NameOf }) {
   const list = useAction(() => listProviders(session));
   const change = useAction(async (row: ProviderRow) => {
-    change.setProgress(`${row.suspended ? "Reinstating" : "Suspending"} ${name(row.address)} (confirm in your wallet)…`);
+    change.setProgress(
+      `${row.suspended ? "Reinstating" : "Suspending"} ${name(row.address)} (confirm in your wallet)…`,
+    );
     if (row.suspended) await session.client.reinstateProvider(row.address);
     else await session.client.suspendProvider(row.address);
     await list.run();
@@ -66,7 +68,12 @@ export function Registrar({ session, name }: { session: Session; name: NameOf })
                 <td>{row.kind}</td>
                 <td class={row.suspended ? "suspended" : "active"}>{row.suspended ? "Suspended" : "Active"}</td>
                 <td>
-                  <ActionButton action={change} kind={row.suspended ? undefined : "danger"} onClick={() => void change.run(row)} label={`${row.suspended ? "Reinstate" : "Suspend"} ${name(row.address)}`}>
+                  <ActionButton
+                    action={change}
+                    kind={row.suspended ? undefined : "danger"}
+                    onClick={() => void change.run(row)}
+                    label={`${row.suspended ? "Reinstate" : "Suspend"} ${name(row.address)}`}
+                  >
                     {row.suspended ? "Reinstate" : "Suspend"}
                   </ActionButton>
                 </td>

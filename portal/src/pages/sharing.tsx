@@ -66,7 +66,12 @@ export function Sharing({ session, config, name }: { session: Session; config: P
                 <td>{g.purposes.map((p) => PURPOSE_DISPLAY[p]).join(", ")}</td>
                 <td>{dateTime(g.expiresAt)}</td>
                 <td>
-                  <ActionButton action={revoke} kind="danger" onClick={() => void revoke.run(g.grantee)} label={`Revoke ${name(g.grantee)}`}>
+                  <ActionButton
+                    action={revoke}
+                    kind="danger"
+                    onClick={() => void revoke.run(g.grantee)}
+                    label={`Revoke ${name(g.grantee)}`}
+                  >
                     Revoke
                   </ActionButton>
                 </td>
@@ -84,7 +89,17 @@ export function Sharing({ session, config, name }: { session: Session; config: P
 }
 
 /** The grant form: grantee, categories × read/write, purposes, expiry. */
-function GrantForm({ session, config, name, onGranted }: { session: Session; config: PortalConfig; name: NameOf; onGranted: () => void }) {
+function GrantForm({
+  session,
+  config,
+  name,
+  onGranted,
+}: {
+  session: Session;
+  config: PortalConfig;
+  name: NameOf;
+  onGranted: () => void;
+}) {
   const providers = config.accounts.filter((a) => a.role === "provider");
   const [grantee, setGrantee] = useState(providers[0]?.address ?? "");
   const [read, setRead] = useState<Set<CategoryName>>(new Set(["Problems"]));
@@ -92,7 +107,9 @@ function GrantForm({ session, config, name, onGranted }: { session: Session; con
   const [purposes, setPurposes] = useState<Set<PurposeCode>>(new Set(["TREAT"]));
   const [days, setDays] = useState(30);
   const grant = useAction(async () => {
-    grant.setProgress(`Granting ${name(grantee)} access and sharing the keys of existing records (confirm in your wallet)…`);
+    grant.setProgress(
+      `Granting ${name(grantee)} access and sharing the keys of existing records (confirm in your wallet)…`,
+    );
     const chainNow = (await session.client.contracts.records.runner!.provider!.getBlock("latest"))!.timestamp;
     const result = await session.client.grant(grantee, {
       read: [...read],
@@ -150,10 +167,20 @@ function GrantForm({ session, config, name, onGranted }: { session: Session; con
               <tr key={c}>
                 <th scope="row">{c}</th>
                 <td>
-                  <input type="checkbox" aria-label={`Read ${c}`} checked={read.has(c)} onChange={() => toggle(read, c, setRead)} />
+                  <input
+                    type="checkbox"
+                    aria-label={`Read ${c}`}
+                    checked={read.has(c)}
+                    onChange={() => toggle(read, c, setRead)}
+                  />
                 </td>
                 <td>
-                  <input type="checkbox" aria-label={`Write ${c}`} checked={write.has(c)} onChange={() => toggle(write, c, setWrite)} />
+                  <input
+                    type="checkbox"
+                    aria-label={`Write ${c}`}
+                    checked={write.has(c)}
+                    onChange={() => toggle(write, c, setWrite)}
+                  />
                 </td>
               </tr>
             ))}
@@ -164,13 +191,21 @@ function GrantForm({ session, config, name, onGranted }: { session: Session; con
         <legend>Purposes of use</legend>
         {PURPOSES.map((p) => (
           <label key={p} class="inline">
-            <input type="checkbox" checked={purposes.has(p)} onChange={() => toggle(purposes, p, setPurposes)} /> {PURPOSE_DISPLAY[p]}
+            <input type="checkbox" checked={purposes.has(p)} onChange={() => toggle(purposes, p, setPurposes)} />{" "}
+            {PURPOSE_DISPLAY[p]}
           </label>
         ))}
       </fieldset>
       <p>
         <label for="expiry-days">Expires after (days) </label>
-        <input id="expiry-days" type="number" min={1} max={3650} value={days} onInput={(e) => setDays(Number((e.target as HTMLInputElement).value))} />
+        <input
+          id="expiry-days"
+          type="number"
+          min={1}
+          max={3650}
+          value={days}
+          onInput={(e) => setDays(Number((e.target as HTMLInputElement).value))}
+        />
       </p>
       {scopes.length > 0 && (
         <p class="muted">
