@@ -16,7 +16,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 
 import { deriveIdentity } from "../../sdk/index.js";
 import { identifyingStrings, syntheticPatient } from "../../scripts/pilot/synthetic.js";
-import { cleanEnv, ROOT } from "../../scripts/package/consumer.mjs";
+import { cleanEnv, ROOT, stopAll } from "../../scripts/package/consumer.mjs";
 import { buildPortal, PORTAL_DIR } from "../dev/build.js";
 import { startDemo, type Demo, type DemoAccount } from "../dev/demo.js";
 import { testWalletScript } from "./test-wallet.js";
@@ -73,6 +73,7 @@ async function cleanup() {
   browser = undefined;
   await demo?.stop();
   demo = undefined;
+  await stopAll(); // a node started by a demo that had not finished starting
 }
 for (const [signal, code] of [
   ["SIGINT", 130],
