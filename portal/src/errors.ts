@@ -34,6 +34,8 @@ import {
   type PurposeCode,
 } from "carechain";
 
+import { SignedGrantFormatError } from "./signed-grant.js";
+
 /** What the page shows for a failure. */
 export interface Explained {
   /** What happened, in one sentence. */
@@ -310,6 +312,13 @@ export function explain(error: unknown, name: NameOf = (a) => a): Explained {
       sentence: "You rejected the request in your wallet.",
       action: "Nothing was changed; try again when ready.",
       code: "WALLET_REJECTED",
+    };
+  }
+  if (error instanceof SignedGrantFormatError) {
+    return {
+      sentence: error.message,
+      action: "Paste the whole text the patient sent, unchanged.",
+      code: "SIGNED_GRANT_FORMAT",
     };
   }
   if (error instanceof WrongNetworkError) {

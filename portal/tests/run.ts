@@ -450,6 +450,34 @@ try {
     },
   );
 
+  await check(
+    "gasless: a patient signs a grant (no transaction), the clinic relays it and sees the patient",
+    async () => {
+      const { page, context, sent } = await openPage(patient2.address);
+      await connectDev(page, patient2.address);
+      await goTo(page, "Sharing");
+      await page.locator("table.grants").waitFor({ timeout: T });
+      await page.selectOption("#grantee", clinic.address);
+      sent.length = 0;
+      await page.getByRole("button", { name: "Sign for the provider to relay (no gas)" }).click();
+      const text = await page.locator("#signed-grant-text").inputValue({ timeout: T });
+      // Keyrings for the clinic go to the blob store; no transaction leaves the patient's page.
+    assert(!sent.some((m) => m.startsWith("eth_send")), `the patient sent ${sent.join(", ")}`);
+      await checkStorage(page, "signing patient");
+      await context.close();
+      await connectAgain(provider.page, clinic.address);
+      await provider.page.getByText("Relay a signed grant").click();
+      await provider.page.fill("#relay-text", "{ not a signed grant");
+      await provider.page.getByRole("button", { name: "Relay", exact: true }).click();
+      await provider.page.locator('.notice.error[data-code="SIGNED_GRANT_FORMAT"]').waitFor({ timeout: T });
+      await provider.page.fill("#relay-text", text);
+      await provider.page.getByRole("button", { name: "Relay", exact: true }).click();
+      await provider.page.getByText("Relayed: Demo patient 2 granted you access.").waitFor({ timeout: T });
+      await provider.page.locator(`li[data-patient="${patient2.address}"]`).waitFor({ timeout: T });
+      return `${text.length} characters signed by the patient with no transaction (${sent.length} keyring blobs stored); garbage refused with a sentence; relayed by the clinic, which now lists Demo patient 2`;
+    },
+  );
+
   await check("after the session: no PHI or secret key in storage, IndexedDB, URL or title", async () => {
     return (await Promise.all([checkStorage(patient.page, "patient"), checkStorage(provider.page, "provider")])).join(
       "; ",

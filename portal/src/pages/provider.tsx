@@ -11,6 +11,7 @@ import { getAddress } from "ethers";
 import type { PortalConfig } from "../config.js";
 import type { NameOf } from "../errors.js";
 import type { Session } from "../session.js";
+import { decodeSignedGrant } from "../signed-grant.js";
 import { ActionButton, ErrorNotice, Status, dateTime, useAction } from "../ui.js";
 import { ProviderRecords } from "./records.js";
 
@@ -47,6 +48,7 @@ export function MyPatients({ session, name }: { session: Session; name: NameOf }
       {grants.busy && <Status>Loading the grants you hold…</Status>}
       <ErrorNotice error={grants.error} name={name} />
       {grants.result?.length === 0 && <p>No patient has granted you access.</p>}
+      <RelayGrant session={session} name={name} onRelayed={() => void grants.run()} />
       <ul class="patients">
         {grants.result?.map((g) => (
           <li key={g.patient} data-patient={g.patient}>
@@ -67,6 +69,46 @@ export function MyPatients({ session, name }: { session: Session; name: NameOf }
         ))}
       </ul>
     </section>
+  );
+}
+
+/** Relaying a patient's signed grant: this provider sends it (and pays the gas), then publishes its keyrings. */
+function RelayGrant({ session, name, onRelayed }: { session: Session; name: NameOf; onRelayed: () => void }) {
+  const [text, setText] = useState("");
+  const relay = useAction(async () => {
+    const signed = decodeSignedGrant(text);
+    relay.setProgress(
+      `Relaying ${name(signed.request.patient)}'s signed grant (confirm in your wallet; you pay the gas)…`,
+    );
+    await session.client.relayGrant(signed);
+    setText("");
+    onRelayed();
+    return signed.request.patient;
+  });
+  return (
+    <details class="relay">
+      <summary>Relay a signed grant</summary>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void relay.run();
+        }}
+      >
+        <label for="relay-text">Signed grant (the text the patient sent)</label>
+        <textarea
+          id="relay-text"
+          rows={6}
+          value={text}
+          onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
+        />
+        <button type="submit" disabled={relay.busy || text.trim() === ""}>
+          Relay
+        </button>
+      </form>
+      {relay.busy && <Status>{relay.progress}</Status>}
+      {relay.result && <Status kind="ok">Relayed: {name(relay.result)} granted you access.</Status>}
+      <ErrorNotice error={relay.error} name={name} />
+    </details>
   );
 }
 

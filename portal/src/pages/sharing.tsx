@@ -16,6 +16,7 @@ import {
 import type { PortalConfig } from "../config.js";
 import type { NameOf } from "../errors.js";
 import type { Session } from "../session.js";
+import { encodeSignedGrant } from "../signed-grant.js";
 import { ActionButton, ErrorNotice, Status, dateTime, useAction } from "../ui.js";
 
 const CATEGORIES = Object.keys(Category) as CategoryName[];
@@ -106,19 +107,24 @@ function GrantForm({
   const [write, setWrite] = useState<Set<CategoryName>>(new Set());
   const [purposes, setPurposes] = useState<Set<PurposeCode>>(new Set(["TREAT"]));
   const [days, setDays] = useState(30);
+  const terms = async () => {
+    const chainNow = (await session.client.contracts.records.runner!.provider!.getBlock("latest"))!.timestamp;
+    return { read: [...read], write: [...write], purposes: [...purposes], expiresAt: chainNow + days * 86_400 };
+  };
   const grant = useAction(async () => {
+    sign.reset();
     grant.setProgress(
       `Granting ${name(grantee)} access and sharing the keys of existing records (confirm in your wallet)…`,
     );
-    const chainNow = (await session.client.contracts.records.runner!.provider!.getBlock("latest"))!.timestamp;
-    const result = await session.client.grant(grantee, {
-      read: [...read],
-      write: [...write],
-      purposes: [...purposes],
-      expiresAt: chainNow + days * 86_400,
-    });
+    const result = await session.client.grant(grantee, await terms());
     onGranted();
     return result;
+  });
+  // Gasless: the patient signs (EIP-712), the provider relays and pays; valid for the SDK's default deadline.
+  const sign = useAction(async () => {
+    grant.reset();
+    sign.setProgress(`Signing a grant for ${name(grantee)} (sign in your wallet; no transaction, no gas)…`);
+    return encodeSignedGrant(await session.client.signGrant(grantee, await terms()));
   });
   const toggle = <T,>(set: Set<T>, value: T, update: (s: Set<T>) => void) => {
     const next = new Set(set);
@@ -212,8 +218,11 @@ function GrantForm({
           SMART v2 scopes: <code>{scopes.join(" ")}</code>
         </p>
       )}
-      <button type="submit" class="primary" disabled={grant.busy}>
+      <button type="submit" class="primary" disabled={grant.busy || sign.busy}>
         Grant
+      </button>{" "}
+      <button type="button" disabled={grant.busy || sign.busy} onClick={() => void sign.run()}>
+        Sign for the provider to relay (no gas)
       </button>
       {grant.busy && <Status>{grant.progress}</Status>}
       {grant.result && (
@@ -222,6 +231,20 @@ function GrantForm({
         </Status>
       )}
       <ErrorNotice error={grant.error} name={name} />
+      {sign.busy && <Status>{sign.progress}</Status>}
+      {sign.result && (
+        <div class="signed-grant">
+          <Status kind="ok">
+            Signed. Send this text to {name(grantee)}; it grants nothing until they relay it (Relay a signed grant).
+          </Status>
+          <label for="signed-grant-text">Signed grant</label>
+          <textarea id="signed-grant-text" rows={6} readOnly value={sign.result} />
+          <button type="button" onClick={() => void navigator.clipboard?.writeText(sign.result!)}>
+            Copy
+          </button>
+        </div>
+      )}
+      <ErrorNotice error={sign.error} name={name} />
     </form>
   );
 }
