@@ -324,7 +324,7 @@ try {
       mimeType: "application/json",
       buffer: Buffer.from(JSON.stringify(invalid)),
     });
-    await provider.page.getByRole("button", { name: "Validate and add" }).click();
+    await provider.page.getByRole("button", { name: "Validate and add", exact: true }).click();
     await provider.page.locator("#fhir-issues li").first().waitFor({ timeout: T });
     const issues = await provider.page.locator("#fhir-issues li").allTextContents();
     const code = await provider.page.locator(".notice.error").getAttribute("data-code");
@@ -355,7 +355,7 @@ try {
       mimeType: "application/json",
       buffer: Buffer.from(JSON.stringify(valid)),
     });
-    await provider.page.getByRole("button", { name: "Validate and add" }).click();
+    await provider.page.getByRole("button", { name: "Validate and add", exact: true }).click();
     await provider.page.getByText("Added: Observation anchored in block").waitFor({ timeout: T });
     assert(
       provider.sent.includes("PUT /blobs") && provider.sent.includes("eth_sendTransaction"),
@@ -363,6 +363,34 @@ try {
     );
     return `anchored by Northside Laboratory (${provider.sent.join(", ")})`;
   });
+
+  await check(
+    "form for common types: the problem shown under its field, nothing sent; then anchored; axe",
+    async () => {
+      const page = provider.page;
+      await page.selectOption("#form-type", "Observation");
+      await page.fill("#form-code", "Glucose [Mass/volume] in Serum or Plasma");
+      await page.fill("#form-value", "high");
+      await page.fill("#form-unit", "mg/dL");
+      provider.sent.length = 0;
+      await page.getByRole("button", { name: "Add from the form", exact: true }).click();
+      const problem = page.locator("#form-value-problems");
+      await problem.waitFor({ timeout: T });
+      const text = await problem.textContent();
+      assert(
+        (await page.locator("#form-value").getAttribute("aria-invalid")) === "true",
+        "the value field is not marked invalid",
+      );
+      await page.waitForTimeout(500);
+      assert(provider.sent.length === 0, `sent: ${provider.sent.join(", ")}`);
+      await screenshot(page, "provider-add-form");
+      const axe = await accessible(page, "add record (form)");
+      await page.fill("#form-value", "101");
+      await page.getByRole("button", { name: "Add from the form", exact: true }).click();
+      await page.locator(".record-form").getByText("Added: Observation anchored in block").waitFor({ timeout: T });
+      return `under "Value": "${text}"; nothing sent; with 101 the Observation is anchored; ${axe}`;
+    },
+  );
 
   await check("a wallet that rejects the signature leaves the state unchanged", async () => {
     const { page, context } = await openPage(patient2.address);
@@ -462,7 +490,7 @@ try {
       await page.getByRole("button", { name: "Sign for the provider to relay (no gas)" }).click();
       const text = await page.locator("#signed-grant-text").inputValue({ timeout: T });
       // Keyrings for the clinic go to the blob store; no transaction leaves the patient's page.
-    assert(!sent.some((m) => m.startsWith("eth_send")), `the patient sent ${sent.join(", ")}`);
+      assert(!sent.some((m) => m.startsWith("eth_send")), `the patient sent ${sent.join(", ")}`);
       await checkStorage(page, "signing patient");
       await context.close();
       await connectAgain(provider.page, clinic.address);

@@ -13,6 +13,7 @@ import type { NameOf } from "../errors.js";
 import type { Session } from "../session.js";
 import { decodeSignedGrant } from "../signed-grant.js";
 import { ActionButton, ErrorNotice, Status, dateTime, useAction } from "../ui.js";
+import { RecordForm } from "./record-form.js";
 import { ProviderRecords } from "./records.js";
 
 const names = (ids: readonly number[]) => (ids.length ? ids.map((c) => categoryName(c) ?? String(c)).join(", ") : "—");
@@ -146,22 +147,25 @@ export function AddRecord({ session, config, name }: { session: Session; config:
   return (
     <section aria-labelledby="add-title">
       <h2 id="add-title">Add a record</h2>
+      <p>
+        <label for="add-patient">Patient </label>
+        <select id="add-patient" value={patient} onChange={(e) => setPatient((e.target as HTMLSelectElement).value)}>
+          {patients.map((p) => (
+            <option key={p.address} value={p.address}>
+              {p.name}
+            </option>
+          ))}
+        </select>
+      </p>
+      <RecordForm session={session} patient={patient} name={name} />
       <form
+        aria-labelledby="upload-title"
         onSubmit={(e) => {
           e.preventDefault();
           void add.run();
         }}
       >
-        <p>
-          <label for="add-patient">Patient </label>
-          <select id="add-patient" value={patient} onChange={(e) => setPatient((e.target as HTMLSelectElement).value)}>
-            {patients.map((p) => (
-              <option key={p.address} value={p.address}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </p>
+        <h3 id="upload-title">Or upload FHIR JSON</h3>
         <p>
           <label for="fhir-file">Upload FHIR JSON (a resource or a Bundle) </label>
           <input
