@@ -225,7 +225,7 @@ const TYPED: [new (...args: never[]) => Error, (e: never, name: NameOf) => [stri
     FhirValidationError,
     (e: FhirValidationError) => [
       `The FHIR resource is not valid (${e.issues.length} problem${e.issues.length === 1 ? "" : "s"}).`,
-      "Fix the problems listed next to the FHIR JSON; nothing was sent.",
+      "Fix the problems shown with the fields; nothing was sent.",
     ],
   ],
   [SizeLimitError, () => ["The data is larger than Carechain accepts.", "Use a smaller file."]],

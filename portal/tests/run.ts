@@ -479,15 +479,26 @@ try {
   );
 
   await check(
-    "gasless: a patient signs a grant (no transaction), the clinic relays it and sees the patient",
+    "gasless, by keyboard: a patient signs a grant (no transaction), the clinic relays it and sees the patient",
     async () => {
       const { page, context, sent } = await openPage(patient2.address);
-      await connectDev(page, patient2.address);
-      await goTo(page, "Sharing");
+      // This patient uses the keyboard only: Tab to the next control, Enter to press it.
+      const focused = () => page.evaluate("document.activeElement?.textContent ?? ''") as Promise<string>;
+      await page.selectOption("#dev-account", patient2.address);
+      await page.focus("#dev-account");
+      await page.keyboard.press("Tab");
+      assert((await focused()).includes("Connect with the development wallet"), `focus on "${await focused()}"`);
+      await page.keyboard.press("Enter");
+      await page.locator("nav").waitFor({ timeout: T });
+      await page.locator("nav button").first().focus();
+      await page.keyboard.press("Tab");
+      assert((await focused()) === "Sharing", `focus on "${await focused()}"`);
+      await page.keyboard.press("Enter");
       await page.locator("table.grants").waitFor({ timeout: T });
       await page.selectOption("#grantee", clinic.address);
       sent.length = 0;
-      await page.getByRole("button", { name: "Sign for the provider to relay (no gas)" }).click();
+      await page.getByRole("button", { name: "Sign for the provider to relay (no gas)" }).focus();
+      await page.keyboard.press("Enter");
       const text = await page.locator("#signed-grant-text").inputValue({ timeout: T });
       // Keyrings for the clinic go to the blob store; no transaction leaves the patient's page.
       assert(!sent.some((m) => m.startsWith("eth_send")), `the patient sent ${sent.join(", ")}`);
@@ -502,7 +513,7 @@ try {
       await provider.page.getByRole("button", { name: "Relay", exact: true }).click();
       await provider.page.getByText("Relayed: Demo patient 2 granted you access.").waitFor({ timeout: T });
       await provider.page.locator(`li[data-patient="${patient2.address}"]`).waitFor({ timeout: T });
-      return `${text.length} characters signed by the patient with no transaction (${sent.length} keyring blobs stored); garbage refused with a sentence; relayed by the clinic, which now lists Demo patient 2`;
+      return `${text.length} characters signed (Tab and Enter only: connect, page, sign) with no transaction (${sent.length} keyring blobs stored); garbage refused with a sentence; relayed by the clinic, which now lists Demo patient 2`;
     },
   );
 

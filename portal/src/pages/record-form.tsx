@@ -125,6 +125,14 @@ const FORMS: Record<string, FormType> = {
   },
 };
 
+/** A validator message in a form's words (the FHIR path is the field itself). */
+function inFormWords(message: string): string {
+  if (/expected number/.test(message)) return "Enter a number.";
+  if (/Missing required property/.test(message)) return "Required.";
+  if (/dateTime|date format|Invalid date/i.test(message)) return `Enter a date (${message}).`;
+  return message;
+}
+
 /** Drops undefined members (the form leaves empty fields out). */
 function clean(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value));
@@ -150,7 +158,9 @@ export function RecordForm({ session, patient, name }: { session: Session; patie
         const byField: Record<string, string[]> = {};
         for (const issue of error.issues) {
           const field = form.paths.find(([prefix]) => issue.path.startsWith(prefix))?.[1] ?? "_other";
-          (byField[field] ??= []).push(field === "_other" ? `${issue.path}: ${issue.message}` : issue.message);
+          (byField[field] ??= []).push(
+            field === "_other" ? `${issue.path}: ${issue.message}` : inFormWords(issue.message),
+          );
         }
         setProblems(byField);
       }
