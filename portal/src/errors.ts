@@ -287,7 +287,10 @@ const TYPED: [new (...args: never[]) => Error, (e: never, name: NameOf) => [stri
   ],
   [
     TransactionError,
-    () => ["The transaction did not go through.", "Check the wallet's network and balance, then retry."],
+    (e: TransactionError) =>
+      e.causeCode === "INVALID_ARGUMENT"
+        ? ["The request had a malformed value (an address or a number).", "Check the fields and retry."]
+        : ["The transaction did not go through.", "Check the wallet's network and balance, then retry."],
   ],
 ];
 

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 
 import AxeBuilder from "@axe-core/playwright";
-import { hexlify, JsonRpcProvider } from "ethers";
+import { getAddress, hexlify, JsonRpcProvider } from "ethers";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 
 import { deriveIdentity } from "../../sdk/index.js";
@@ -516,6 +516,28 @@ try {
       return `${text.length} characters signed (Tab and Enter only: connect, page, sign) with no transaction (${sent.length} keyring blobs stored); garbage refused with a sentence; relayed by the clinic, which now lists Demo patient 2`;
     },
   );
+
+  await check("delegates: a malformed address refused with a sentence; a proxy named, then removed", async () => {
+    const chain = new JsonRpcProvider(demo!.rpcUrl);
+    const proxy = getAddress(((await chain.send("eth_accounts", [])) as string[])[15]!);
+    chain.destroy();
+    const page = patient.page;
+    await goTo(page, "Sharing");
+    await page.fill("#delegate-address", "0x1234");
+    await page.getByRole("button", { name: "Name delegate", exact: true }).click();
+    const refused = page.locator(".delegates .notice.error .sentence");
+    await refused.waitFor({ timeout: T });
+    const sentence = await refused.textContent();
+    assert(sentence?.includes("not an account address"), `sentence: ${sentence}`);
+    await page.fill("#delegate-address", proxy);
+    await page.getByRole("button", { name: "Name delegate", exact: true }).click();
+    const row = page.locator(`li[data-delegate="${proxy}"]`);
+    await row.waitFor({ timeout: T });
+    const shown = await row.textContent();
+    await row.getByRole("button", { name: /^Remove delegate/ }).click();
+    await row.waitFor({ state: "detached", timeout: T });
+    return `"${sentence}"; named "${shown?.replace("Remove", "").trim()}", then removed`;
+  });
 
   await check("after the session: no PHI or secret key in storage, IndexedDB, URL or title", async () => {
     return (await Promise.all([checkStorage(patient.page, "patient"), checkStorage(provider.page, "provider")])).join(

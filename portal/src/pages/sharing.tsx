@@ -17,6 +17,7 @@ import type { PortalConfig } from "../config.js";
 import type { NameOf } from "../errors.js";
 import type { Session } from "../session.js";
 import { encodeSignedGrant } from "../signed-grant.js";
+import { Delegates } from "./delegates.js";
 import { ActionButton, ErrorNotice, Status, dateTime, useAction } from "../ui.js";
 
 const CATEGORIES = Object.keys(Category) as CategoryName[];
@@ -85,6 +86,7 @@ export function Sharing({ session, config, name }: { session: Session; config: P
       {revoke.result && <Status kind="ok">Revoked {name(revoke.result)}'s access.</Status>}
       <ErrorNotice error={revoke.error} name={name} />
       <GrantForm session={session} config={config} name={name} onGranted={() => void grants.run()} />
+      <Delegates session={session} name={name} />
     </section>
   );
 }
