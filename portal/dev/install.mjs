@@ -1,8 +1,8 @@
-// `npm run portal:install`: packs the repository into portal/.carechain/carechain-0.2.0.tgz (npm pack; its prepack
-// builds the contracts and dist/) and installs portal/ from its lock file (npm ci under Node 22). The portal
-// depends on `carechain` through that tarball (`file:.carechain/carechain-<version>.tgz`), exactly as a dApp
-// depends on the published package. The lock file records no integrity for the tarball (it changes with every SDK
-// change); this script removes one that a local `npm install` in portal/ may have added.
+// `npm run portal:install`: packs the repository into portal/.carechain/carechain-<version>.tgz (npm pack; its
+// prepack builds the contracts and dist/) and installs portal/ under Node 22: every package as portal/package-lock.json
+// locks it, except `carechain`, read afresh from the tarball with its own dependencies. The portal depends on
+// `carechain` through that tarball (`file:.carechain/carechain-<version>.tgz`), exactly as a dApp depends on the
+// published package.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -33,15 +33,17 @@ if (packed.length !== 1 || packed[0] !== `carechain-${version}.tgz`) {
   process.exit(1);
 }
 
+// The lock's carechain entry is dropped before installing so that npm reads the new tarball's own dependencies
+// (an SDK dependency added or removed reaches the portal); every other package stays as locked. The tarball's
+// integrity is then removed again: it changes with every SDK change, and a hash would make `npm ci` refuse it.
 const lockPath = join(PORTAL, "package-lock.json");
-const lock = JSON.parse(readFileSync(lockPath, "utf8"));
-const entry = lock.packages?.["node_modules/carechain"];
-if (entry?.integrity) {
-  delete entry.integrity;
-  writeFileSync(lockPath, `${JSON.stringify(lock, null, 2)}\n`);
-  console.log(
-    "portal:install: removed the tarball's integrity from portal/package-lock.json (it changes with the SDK)",
-  );
-}
-run("npx", ["-y", "-p", "node@22.23.3", "npm", "ci", "--no-audit", "--no-fund"], PORTAL);
+const readLock = () => JSON.parse(readFileSync(lockPath, "utf8"));
+const writeLock = (lock) => writeFileSync(lockPath, `${JSON.stringify(lock, null, 2)}\n`);
+const before = readLock();
+delete before.packages?.["node_modules/carechain"];
+writeLock(before);
+run("npx", ["-y", "-p", "node@22.23.3", "npm", "install", "--no-audit", "--no-fund"], PORTAL);
+const after = readLock();
+delete after.packages?.["node_modules/carechain"]?.integrity;
+writeLock(after);
 console.log(`portal:install: done (carechain ${version} from portal/.carechain/carechain-${version}.tgz)`);
