@@ -10,6 +10,8 @@ import {
   CarechainError,
   categoryName,
   ContractRevertError,
+  CustodyShareMismatchError,
+  CustodyThresholdError,
   DecryptionError,
   DeploymentError,
   FhirSizeLimitError,
@@ -22,6 +24,7 @@ import {
   KeyReleaseTimeoutError,
   LogQueryError,
   NotARecipientError,
+  PqKeyDocumentError,
   PURPOSE_DISPLAY,
   PurposeOfUse,
   RecordAnchorConflictError,
@@ -216,6 +219,12 @@ const REVERTS: Record<string, Revert> = {
   ],
   RecordEmptyAccessBatch: () => ["No reads to log.", "Select at least one record."],
   RecordNotInBatch: () => ["The record is not in that batch.", "Refresh the list of records."],
+  DirectoryAccountNotRegistered: (a, n) => [
+    `${n(String(a.account))} is not registered.`,
+    "Check the address, or register first.",
+  ],
+  CategoryMaskOutOfRange: (a) => [`Category ${String(a.category)} does not exist.`, "Choose categories from the list."],
+  CategoryMaskEmpty: () => ["No category was chosen.", "Tick at least one category."],
 };
 
 /** Typed SDK errors that are not contract reverts, most specific first. */
@@ -271,6 +280,24 @@ const TYPED: [new (...args: never[]) => Error, (e: never, name: NameOf) => [stri
     () => ["The encrypted record is missing from the store.", "Retry later; it may have been erased."],
   ],
   [StoreUnavailableError, () => ["The record store cannot be reached.", "Check your connection and retry."]],
+  [
+    CustodyShareMismatchError,
+    () => [
+      "One emergency key custodian answered with a wrong key share.",
+      "Retry; report the custodian if it persists.",
+    ],
+  ],
+  [
+    CustodyThresholdError,
+    () => ["Too few emergency key custodians answered to rebuild the record key.", "Retry in a moment."],
+  ],
+  [
+    PqKeyDocumentError,
+    () => [
+      "The account's post-quantum key document is missing or does not match the Directory.",
+      "Ask its owner to publish it again.",
+    ],
+  ],
   [InvalidPublicKeyError, () => ["That encryption key cannot be used.", "Derive the identity key again."]],
   [
     DeploymentError,
