@@ -46,6 +46,7 @@ export default tseslint.config(
       "indexer/ponder-env.d.ts",
       "ignition/deployments/**",
       ".carechain/**",
+      "portal/dist/**",
     ],
   },
   { linterOptions: { reportUnusedDisableDirectives: "error" } },

@@ -8,11 +8,11 @@ import { stopAll } from "../../scripts/package/consumer.mjs";
 import { startDemo, type Demo } from "./demo.js";
 import { PORTAL_DIR, buildPortal } from "./build.js";
 
-let demo: Demo | undefined;
+const running: { demo?: Demo } = {};
 // Installed first: a Ctrl-C while the demo starts stops the node it has started too (its own process group).
 const stopping = async (signal: string) => {
   console.log(`\nportal: ${signal}, stopping the node, the custodian service and the server`);
-  await (demo ? demo.stop() : stopAll());
+  await (running.demo ? running.demo.stop() : stopAll());
   process.exit(0);
 };
 process.once("SIGINT", () => void stopping("SIGINT"));
@@ -20,10 +20,11 @@ process.once("SIGTERM", () => void stopping("SIGTERM"));
 
 const started = performance.now();
 buildPortal();
-demo = await startDemo({
+const demo = await startDemo({
   distDir: join(PORTAL_DIR, "dist"),
   onProgress: (line) => console.log(`portal: ${line}`),
 });
+running.demo = demo;
 console.log(`
 Carechain portal: ${demo.url}   (ready in ${((performance.now() - started) / 1000).toFixed(0)} s)
 Chain: ${demo.rpcUrl} (chain id ${demo.config.chainId}, a local hardhat node)

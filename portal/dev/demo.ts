@@ -93,6 +93,8 @@ async function freePort(): Promise<number> {
 async function startNode(): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const child = start(HARDHAT, ["node", "--hostname", "127.0.0.1", "--port", String(port)], { cwd: ROOT });
+  const { stdout, stderr } = child;
+  if (!stdout || !stderr) throw new Error("hardhat node: started without output pipes");
   let output = "";
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`hardhat node did not start in 90 s:\n${output}`)), 90_000);
@@ -103,15 +105,15 @@ async function startNode(): Promise<{ child: ChildProcess; url: string }> {
         resolve();
       }
     };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
+    stdout.on("data", onData);
+    stderr.on("data", onData);
     child.once("exit", (code) => {
       clearTimeout(timer);
       reject(new Error(`hardhat node exited with ${code}:\n${output}`));
     });
   });
-  child.stdout!.removeAllListeners("data").resume();
-  child.stderr!.removeAllListeners("data").resume();
+  stdout.removeAllListeners("data").resume();
+  stderr.removeAllListeners("data").resume();
   return { child, url: `http://127.0.0.1:${port}` };
 }
 
@@ -141,7 +143,12 @@ export async function startDemo(options: {
     const signers: JsonRpcSigner[] = await provider.listAccounts();
 
     say("deploying Directory, ConsentRegistry, RecordRegistry");
-    const registrarSigner = signers[0]!;
+    const signerAt = (i: number): JsonRpcSigner => {
+      const signer = signers[i];
+      if (!signer) throw new Error(`the node has no test account #${i}`);
+      return signer;
+    };
+    const registrarSigner = signerAt(0);
     const deployment = await deployCarechain(registrarSigner);
     const fromBlock = 0; // a fresh local chain: its history starts with this deployment
     const store = new MemoryBlobStore();
@@ -163,7 +170,7 @@ export async function startDemo(options: {
     const orgs: Carechain[] = [];
     say("credentialing providers");
     for (const [i, p] of PROVIDERS.entries()) {
-      const signer = signers[1 + i]!;
+      const signer = signerAt(1 + i);
       const client = await connect(signer);
       await registrar.registerProvider(signer.address, p.kind, client.identity.publicKey);
       orgs.push(client);
@@ -176,11 +183,13 @@ export async function startDemo(options: {
 
     const records = new Map<string, string[]>();
     for (let i = 0; i < patientCount; i++) {
-      const signer = signers[1 + PROVIDERS.length + i]!;
+      const signer = signerAt(1 + PROVIDERS.length + i);
       say(`patient ${i + 1}: registering, granting, adding records`);
       const patient = await connect(signer);
       await patient.registerPatient();
-      const now = (await provider.getBlock("latest"))!.timestamp;
+      const latest = await provider.getBlock("latest");
+      if (!latest) throw new Error("the node returned no latest block");
+      const now = latest.timestamp;
       await patient.grant(await hospital.address(), {
         read: CLINICAL,
         write: CLINICAL,
@@ -201,7 +210,8 @@ export async function startDemo(options: {
       }
       records.set(signer.address, ids);
       // Some history for the timeline: the hospital read the problem list for treatment.
-      await hospital.readRecord(ids[2]!, { purpose: "TREAT" });
+      const problem = ids[2]; // the Condition (the generator's third record)
+      if (problem) await hospital.readRecord(problem, { purpose: "TREAT" });
       accounts.push({ address: signer.address, name: `Demo patient ${i + 1}`, role: "patient" });
     }
 

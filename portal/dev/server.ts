@@ -64,8 +64,8 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
       return;
     }
     if (path === "/v1/release") return forward(req, res, options.custodianUrl);
-    const blob = /^\/blobs\/([a-z0-9]+)$/.exec(path);
-    if (blob) return blobRoute(req, res, options.store, blob[1]!);
+    const blob = /^\/blobs\/([a-z0-9]+)$/.exec(path)?.[1];
+    if (blob) return blobRoute(req, res, options.store, blob);
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405).end();
       return;

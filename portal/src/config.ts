@@ -26,7 +26,7 @@ export function namer(config: PortalConfig, me?: string): (address: string) => s
   const names = new Map(config.accounts.map((a) => [a.address.toLowerCase(), a.name]));
   return (address: string) => {
     const key = address.toLowerCase();
-    if (me && key === me.toLowerCase()) return `you (${names.get(key) ?? short(address)})`;
+    if (key === me?.toLowerCase()) return `you (${names.get(key) ?? short(address)})`;
     return names.get(key) ?? short(address);
   };
 }

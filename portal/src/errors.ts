@@ -308,7 +308,7 @@ const TYPED: [new (...args: never[]) => Error, (e: never, name: NameOf) => [stri
   [
     WriteError,
     (e: WriteError) => [
-      `The record could not be saved${e.stage ? ` (at ${e.stage})` : ""}.`,
+      `The record could not be saved (at ${e.stage}).`,
       "Retry; nothing was anchored unless the activity shows it.",
     ],
   ],
@@ -359,9 +359,9 @@ export function explain(error: unknown, name: NameOf = (a) => a): Explained {
     };
   }
   if (error instanceof ContractRevertError) {
-    const revert = REVERTS[error.errorName];
+    const revert = Object.hasOwn(REVERTS, error.errorName) ? REVERTS[error.errorName] : undefined;
     if (revert) {
-      const [sentence, action] = revert(error.args as Record<string, unknown>, name);
+      const [sentence, action] = revert(error.args, name);
       return { sentence, action, code: error.errorName };
     }
     return {
@@ -376,12 +376,12 @@ export function explain(error: unknown, name: NameOf = (a) => a): Explained {
   for (const [cls, say] of TYPED) {
     if (error instanceof cls) {
       const [sentence, action] = say(error as never, name);
-      return { sentence, action, code: (error as CarechainError).code };
+      return { sentence, action, code: error instanceof CarechainError ? error.code : "PORTAL" };
     }
   }
   if (error instanceof CarechainError)
     return { sentence: error.shortMessage, action: "Retry; contact support if it persists.", code: error.code };
-  const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+  const message = error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
   if (error instanceof RangeError || error instanceof TypeError) {
     return { sentence: `The input was refused: ${message}`, action: "Correct the field and retry.", code: "INPUT" };
   }

@@ -89,7 +89,9 @@ export async function connectSession(
 ): Promise<Session> {
   onStep("Checking the network");
   const expected = BigInt(config.deployment.chainId);
-  const { chainId } = await timed("network", () => signer.provider!.getNetwork());
+  const provider = signer.provider;
+  if (!provider) throw new TypeError("the wallet's signer has no provider");
+  const { chainId } = await timed("network", () => provider.getNetwork());
   if (chainId !== expected) throw new WrongNetworkError(chainId, expected);
   const address = getAddress(await signer.getAddress());
   onStep("Deriving your encryption key (sign the request in your wallet)");

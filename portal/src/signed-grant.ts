@@ -36,27 +36,34 @@ export function decodeSignedGrant(text: string): SignedGrant {
   let value: unknown;
   try {
     value = JSON.parse(text, (_key, v: unknown) => {
-      if (v && typeof v === "object" && "$bigint" in v) return BigInt(String((v as { $bigint: unknown }).$bigint));
-      if (v && typeof v === "object" && "$bytes" in v) return getBytes(String((v as { $bytes: unknown }).$bytes));
+      if (v && typeof v === "object" && "$bigint" in v) return BigInt(String(v.$bigint));
+      if (v && typeof v === "object" && "$bytes" in v) return getBytes(String(v.$bytes));
       return v;
     });
   } catch {
     throw new SignedGrantFormatError("the text is not JSON");
   }
-  const signed = value as { carechainSignedGrant?: unknown } & Partial<SignedGrant>;
-  if (signed?.carechainSignedGrant !== 1) throw new SignedGrantFormatError("no carechainSignedGrant marker");
-  const r = signed.request as unknown as Record<string, unknown> | undefined;
+  if (typeof value !== "object" || value === null) throw new SignedGrantFormatError("the text is not a JSON object");
+  const { carechainSignedGrant, request, signature, keyrings } = value as {
+    carechainSignedGrant?: unknown;
+    request?: SignedGrant["request"];
+    signature?: unknown;
+    keyrings?: SignedGrant["keyrings"];
+  };
+  if (carechainSignedGrant !== 1) throw new SignedGrantFormatError("no carechainSignedGrant marker");
+  const fields = request as Record<string, unknown> | undefined;
   const bigints = ["readMask", "writeMask", "expiresAt", "epoch", "nonce", "deadline", "chainId"];
   if (
-    !r ||
-    bigints.some((k) => typeof r[k] !== "bigint") ||
-    typeof r.patient !== "string" ||
-    typeof r.grantee !== "string"
+    !request ||
+    !fields ||
+    bigints.some((k) => typeof fields[k] !== "bigint") ||
+    typeof fields.patient !== "string" ||
+    typeof fields.grantee !== "string"
   ) {
     throw new SignedGrantFormatError("the request is incomplete");
   }
-  if (typeof signed.signature !== "string" || !Array.isArray(signed.keyrings?.recordIds)) {
+  if (typeof signature !== "string" || !keyrings || !Array.isArray(keyrings.recordIds)) {
     throw new SignedGrantFormatError("the signature or the keyrings are missing");
   }
-  return { request: signed.request!, signature: signed.signature, keyrings: signed.keyrings! };
+  return { request, signature, keyrings };
 }

@@ -7,7 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 
 import AxeBuilder from "@axe-core/playwright";
@@ -68,6 +68,13 @@ function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(message);
 }
 
+/** `value`, or a failure naming what was missing. */
+function need<T>(value: T | null | undefined, what: string): T {
+  if (value === null || value === undefined) throw new Error(`missing: ${what}`);
+  return value;
+}
+const liveDemo = (): Demo => need(demo, "the demo (not started)");
+
 async function cleanup() {
   await browser?.close().catch(() => {});
   browser = undefined;
@@ -100,20 +107,20 @@ function ensureChromium(): void {
 
 /** A page in a context of its own (its own storage), with the test wallet installed for `account`. */
 async function openPage(account: string): Promise<{ context: BrowserContext; page: Page; sent: string[] }> {
-  const context = await browser!.newContext({ viewport: { width: 1100, height: 900 } });
-  await context.addInitScript(testWalletScript(demo!.rpcUrl, account));
+  const context = await need(browser, "the browser").newContext({ viewport: { width: 1100, height: 900 } });
+  await context.addInitScript(testWalletScript(liveDemo().rpcUrl, account));
   const page = await context.newPage();
   const sent: string[] = []; // blob writes and transactions the page sent, for the "nothing sent" checks
   page.on("request", (request) => {
     const url = request.url();
     if (request.method() === "PUT" && url.includes("/blobs/")) sent.push("PUT /blobs");
-    if (request.method() === "POST" && url.startsWith(demo!.rpcUrl)) {
+    if (request.method() === "POST" && url.startsWith(liveDemo().rpcUrl)) {
       const body = request.postData() ?? "";
       for (const m of ["eth_sendTransaction", "eth_sendRawTransaction"]) if (body.includes(m)) sent.push(m);
     }
   });
   page.on("pageerror", (error) => console.log(`     (page error: ${error.message})`));
-  await page.goto(`${demo!.url}/`);
+  await page.goto(`${liveDemo().url}/`);
   return { context, page, sent };
 }
 
@@ -184,7 +191,7 @@ try {
   await check("production build: initial JS within the budget (gzip ≤ 300 KiB), FHIR pack a lazy chunk", async () => {
     const dist = join(PORTAL_DIR, "dist");
     const html = readFileSync(join(dist, "index.html"), "utf8");
-    const initial = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]!);
+    const initial = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)].flatMap((m) => (m[1] ? [m[1]] : []));
     const gz = initial.reduce((n, file) => n + gzipSync(readFileSync(join(dist, file)), { level: 9 }).length, 0);
     const kib = Math.round((gz / 1024) * 10) / 10;
     figures["portal.initialJs.gzKiB"] = kib;
@@ -196,7 +203,10 @@ try {
   demo = await startDemo({ distDir: join(PORTAL_DIR, "dist"), patients: 2 });
   figures.demoStartMs = Math.round(performance.now() - t0 - (figures.buildMs as number));
   const byRole = (role: DemoAccount["role"], name?: string) =>
-    demo!.config.accounts.find((a) => a.role === role && (name === undefined || a.name === name))!;
+    need(
+      liveDemo().config.accounts.find((a) => a.role === role && (name === undefined || a.name === name)),
+      `the demo's ${role} ${name ?? ""}`,
+    );
   const patient1 = byRole("patient", "Demo patient 1");
   const patient2 = byRole("patient", "Demo patient 2");
   const clinic = byRole("provider", "Riverside Family Clinic");
@@ -221,15 +231,15 @@ try {
     await connectDev(patient.page, patient1.address);
     await patient.page.locator(".records li").first().waitFor({ timeout: T });
     const first = performance.now();
-    const expected = demo!.records.get(patient1.address)!.length;
+    const expected = need(liveDemo().records.get(patient1.address), "patient 1's records").length;
     await patient.page.waitForFunction((n) => document.querySelectorAll(".records li").length === n, expected, {
       timeout: T,
     });
     await patient.page.getByRole("status").filter({ hasText: "Decrypting" }).waitFor({ state: "detached", timeout: T });
     const all = performance.now();
-    const stages = (await patient.page.evaluate(
+    const stages = await patient.page.evaluate<Record<string, number>>(
       `Object.fromEntries(performance.getEntriesByType("measure").filter((m) => m.name.startsWith("carechain:")).map((m) => [m.name.slice(10), Math.round(m.duration)]))`,
-    )) as Record<string, number>;
+    );
     figures["portal.firstRecord.ms"] = Math.round(first - c0);
     figures.firstRecord = {
       ms: Math.round(first - c0),
@@ -249,7 +259,7 @@ try {
     const view = await patient.page.locator(".clinical dl").textContent();
     assert(/Systolic blood pressure: \d+ mm\[Hg\]/.test(view ?? ""), `clinical view: ${view}`);
     await screenshot(patient.page, "patient-records");
-    return `${expected} records in ${groups.length} categories (${groups.join(", ")}); connect → first record ${figures.firstRecord && (figures.firstRecord as { ms: number }).ms} ms; ${await accessible(patient.page, "records")}`;
+    return `${expected} records in ${groups.length} categories (${groups.join(", ")}); connect → first record ${Math.round(first - c0)} ms; ${await accessible(patient.page, "records")}`;
   });
 
   await check("patient grants the clinic read on Problems (scope picker); axe", async () => {
@@ -410,8 +420,8 @@ try {
     await goTo(page, "Sharing");
     await page.locator("table.grants").waitFor({ timeout: T });
     const rowsBefore = await page.locator("table.grants tbody tr").count();
-    const chain = new JsonRpcProvider(demo!.rpcUrl);
-    const consent = demo!.config.deployment.consentRegistry;
+    const chain = new JsonRpcProvider(liveDemo().rpcUrl);
+    const consent = liveDemo().config.deployment.consentRegistry;
     const logsBefore = (await chain.getLogs({ address: consent, fromBlock: 0 })).length;
     await page.evaluate(
       () => ((window as unknown as { __testWallet: { reject: boolean } }).__testWallet.reject = true),
@@ -483,7 +493,7 @@ try {
     async () => {
       const { page, context, sent } = await openPage(patient2.address);
       // This patient uses the keyboard only: Tab to the next control, Enter to press it.
-      const focused = () => page.evaluate("document.activeElement?.textContent ?? ''") as Promise<string>;
+      const focused = () => page.evaluate<string>("document.activeElement?.textContent ?? ''");
       await page.selectOption("#dev-account", patient2.address);
       await page.focus("#dev-account");
       await page.keyboard.press("Tab");
@@ -518,8 +528,8 @@ try {
   );
 
   await check("delegates: a malformed address refused with a sentence; a proxy named, then removed", async () => {
-    const chain = new JsonRpcProvider(demo!.rpcUrl);
-    const proxy = getAddress(((await chain.send("eth_accounts", [])) as string[])[15]!);
+    const chain = new JsonRpcProvider(liveDemo().rpcUrl);
+    const proxy = getAddress(need(((await chain.send("eth_accounts", [])) as string[])[15], "test account #15"));
     chain.destroy();
     const page = patient.page;
     await goTo(page, "Sharing");
@@ -550,13 +560,13 @@ try {
     const phi = [0, 1]
       .flatMap((i) => identifyingStrings([syntheticPatient(2026, i).records]))
       .filter((x) => x.length >= 6);
-    const chain = new JsonRpcProvider(demo!.rpcUrl);
+    const chain = new JsonRpcProvider(liveDemo().rpcUrl);
     const secrets: string[] = [];
     for (const a of [patient1, patient2, clinic, lab, emergency, registrar]) {
       const signer = await chain.getSigner(a.address);
       const id = await deriveIdentity(signer, {
-        chainId: BigInt(demo!.config.chainId),
-        directory: demo!.config.deployment.directory,
+        chainId: BigInt(liveDemo().config.chainId),
+        directory: liveDemo().config.deployment.directory,
       });
       secrets.push(hexlify(id.secretKey).slice(2));
     }
@@ -591,7 +601,7 @@ mkdirSync(REPORTS, { recursive: true });
 writeFileSync(join(REPORTS, "figures.json"), `${JSON.stringify(figures, null, 2)}\n`);
 if (options["update-docs"]) {
   mkdirSync(DOC_IMAGES, { recursive: true });
-  for (const file of shots) copyFileSync(file, join(DOC_IMAGES, file.split("/").pop()!));
+  for (const file of shots) copyFileSync(file, join(DOC_IMAGES, basename(file)));
 }
 console.log(`test:portal: ${(figures.totalMs as number) / 1000} s; figures in reports/portal/figures.json`);
 console.log(`${passed} passed, ${failed} failed`);
