@@ -87,30 +87,37 @@ export function encodeManifest(manifest: BatchManifest): Uint8Array {
  */
 export function decodeManifest(bytes: Uint8Array): BatchManifest {
   checkLimit("manifestBytes", bytes.length, "batch manifest");
-  let m: Partial<BatchManifest>;
+  let parsed: unknown;
   try {
-    m = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) as Partial<BatchManifest>;
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch (cause) {
     throw new FormatError("The batch manifest is not valid UTF-8 JSON.", { cause });
   }
-  const isAddress = (a: unknown) => typeof a === "string" && /^0x[0-9a-fA-F]{40}$/.test(a);
+  const m = fieldsOf(parsed);
+  const isAddress = (a: unknown): a is string => typeof a === "string" && /^0x[0-9a-fA-F]{40}$/.test(a);
   if (m?.v !== 2 || !isAddress(m.patient) || !isAddress(m.author) || !Array.isArray(m.records) || m.records.length === 0) {
     throw new FormatError("Not a v2 batch manifest.");
   }
-  checkLimit("manifestEntries", m.records.length, "batch manifest");
+  const { patient, author } = m;
+  const records: readonly unknown[] = m.records;
+  checkLimit("manifestEntries", records.length, "batch manifest");
   const known = new Set<number>(Object.values(Category));
-  for (const r of m.records) {
-    const ok =
-      typeof r?.recordId === "string" &&
-      /^0x[0-9a-f]{64}$/.test(r.recordId) &&
-      Array.isArray(r.categories) &&
-      r.categories.length > 0 &&
-      r.categories.every((c: unknown) => typeof c === "number" && known.has(c)) &&
-      typeof r.content === "string" &&
-      typeof r.keyring === "string";
-    if (!ok) throw new FormatError("A batch manifest entry is malformed.");
+  for (const entry of records) {
+    const r = fieldsOf(entry);
+    const categories: unknown = r?.categories;
+    if (
+      typeof r?.recordId !== "string" ||
+      !/^0x[0-9a-f]{64}$/.test(r.recordId) ||
+      !Array.isArray(categories) ||
+      categories.length === 0 ||
+      !categories.every((c: unknown) => typeof c === "number" && known.has(c)) ||
+      typeof r.content !== "string" ||
+      typeof r.keyring !== "string"
+    ) {
+      throw new FormatError("A batch manifest entry is malformed.");
+    }
     try {
-      if (recordIdOf(m.patient!, m.author!, CID.parse(r.content)) !== r.recordId) {
+      if (recordIdOf(patient, author, CID.parse(r.content)) !== r.recordId) {
         throw new Error("the record id is not the one of this patient, author and content CID");
       }
       CID.parse(r.keyring);
@@ -118,5 +125,10 @@ export function decodeManifest(bytes: Uint8Array): BatchManifest {
       throw new FormatError("A batch manifest entry has a bad CID.", { cause });
     }
   }
-  return m as BatchManifest;
+  return parsed as BatchManifest; // every field checked above
+}
+
+/** The fields of a JSON object, or `undefined` for anything else (null, a number, a string...). */
+function fieldsOf(value: unknown): Readonly<Record<string, unknown>> | undefined {
+  return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
 }

@@ -2,7 +2,6 @@
 import { LogReader } from "../chain/logs.js";
 import { queuedSigner } from "../chain/sender.js";
 import type { IdentityKeyPair } from "../crypto/identity.js";
-import { CarechainError } from "../errors/base.js";
 import type { CarechainContext, CarechainOptions } from "./context.js";
 import { IndexedReads } from "./index-reads.js";
 import { DEFAULT_RETRY, MemoryJournal } from "./journal.js";
@@ -12,7 +11,7 @@ import { getRecord } from "./actions/records-read.js";
 /**
  * Builds a client context. The contracts are bound again to the signer behind its account's send queue (see
  * {@link QueuedSigner}), so every transaction of the context, and of `ctx.contracts.*`, goes out one at a time with
- * managed nonces. The provider is checked here, once.
+ * managed nonces. The provider is checked here, once (by {@link queuedSigner}, which refuses a signer without one).
  * @param options - Bound contracts, signer, identity, store, validator and settings.
  * @returns The context every action takes.
  * @throws {CarechainError} `CHAIN` when the signer has no provider.
@@ -20,7 +19,6 @@ import { getRecord } from "./actions/records-read.js";
 export function createCarechainContext(options: CarechainOptions): CarechainContext {
   const sender = queuedSigner(options.signer);
   const provider = sender.provider;
-  if (!provider) throw new CarechainError("CHAIN", "The signer has no provider to reach the chain.");
   const contracts = {
     directory: options.contracts.directory.connect(sender),
     consent: options.contracts.consent.connect(sender),

@@ -309,18 +309,21 @@ export class IndexedReads {
           continue;
         }
         if (!(error instanceof IndexUnavailableError || error instanceof IndexBehindError)) throw error;
-        return this.#fallback(query, error.code);
+        this.#fallback(query, error.code);
+        return undefined;
       }
     }
-    if (value === undefined) return this.#fallback(query, "INCOMPLETE");
+    if (value === undefined) {
+      this.#fallback(query, "INCOMPLETE");
+      return undefined;
+    }
     this.#index[query]++;
     return value;
   }
 
-  #fallback(query: IndexedQuery, reason: string): undefined {
+  #fallback(query: IndexedQuery, reason: string): void {
     this.#rpc[query]++;
     this.#lastFallback = { query, reason };
-    return undefined;
   }
 }
 

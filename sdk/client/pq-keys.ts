@@ -47,7 +47,8 @@ export async function publishPqKey(
   const bytes = encodePqKeyDocument(await ctx.signer.getAddress(), keyPair.publicKey);
   const { digest, cid } = pqKeyCommitment(bytes);
   const stored = await ctx.store.put(bytes);
-  if (!stored.equals(cid))
+  // Compared as strings (one string per CID): `CID.equals` is typed as a type guard, which would make `cid` `never` below.
+  if (stored.toString() !== cid.toString())
     throw new PqKeyDocumentError("The store filed the key document under an unexpected CID.", {
       details: `${stored} ≠ ${cid}`,
     });

@@ -77,7 +77,7 @@ async function verifiedManifest(
   if (
     getAddress(manifest.patient) !== batch.patient ||
     getAddress(manifest.author) !== batch.author ||
-    BigInt(manifest.records.length) !== BigInt(batch.count) ||
+    BigInt(manifest.records.length) !== batch.count ||
     batchTree(manifest).root !== batch.root
   ) {
     throw new IntegrityError("The batch manifest does not match the anchored batch.", { details: batchId });
@@ -143,10 +143,11 @@ export async function batchProof(
   const { manifest, batch } = await batchManifest(ctx, batchId);
   const tree = batchTree(manifest);
   const index = manifest.records.findIndex((r) => r.recordId === recordId);
-  if (index < 0)
+  const entry = manifest.records[index];
+  if (!entry)
     throw new IntegrityError("The record is not in this batch's manifest.", { details: `${batchId} ${recordId}` });
   const proof = tree.getProof(index);
-  const leaf = batchLeaf(manifest.records[index]!);
+  const leaf = batchLeaf(entry);
   const verifiedOnChain = await ctx.contracts.records.verifyBatchRecord(batchId, leaf[0], leaf[1], leaf[2], proof);
   if (!verifiedOnChain || !StandardMerkleTree.verify(batch.root, BATCH_LEAF_ENCODING, leaf, proof)) {
     throw new IntegrityError("The batch inclusion proof does not verify.", { details: `${batchId} ${recordId}` });

@@ -5,6 +5,7 @@ import type { PurposeCode } from "../../chain/purpose.js";
 import { fromHex, toHex } from "../../crypto/bytes.js";
 import { verifyEnvelopeKey } from "../../crypto/envelope.js";
 import { decodeKeyring, openKeyring, type Keyring } from "../../crypto/keyring.js";
+import type { CarechainError } from "../../errors/base.js";
 import { FormatError, NotARecipientError } from "../../errors/data.js";
 import { checkLimit } from "../../limits.js";
 import type { CarechainContext } from "../context.js";
@@ -71,26 +72,27 @@ export async function openRecordKey(ctx: CarechainContext, query: RecordKeyQuery
   };
   const mine = toHex(ctx.identity.publicKey);
   const skipped: SkippedObject[] = [];
-  let firstError: unknown;
-  const skip = (source: string | undefined, error: unknown): undefined => {
-    firstError ??= error;
+  let firstError: CarechainError | undefined;
+  const skip = (source: string | undefined, error: unknown): void => {
     if (!isObjectFault(error)) throw error;
+    firstError ??= error;
     skipped.push(source ? { recordId, keyringCid: source, error } : { recordId, error });
-    return undefined;
   };
   const attempt = async (source: string | undefined, load: () => Promise<Keyring>): Promise<Uint8Array | undefined> => {
     let keyring: Keyring;
     try {
       keyring = await load();
     } catch (error) {
-      return skip(source, error);
+      skip(source, error);
+      return undefined;
     }
     if (!keyring.recipients.some((e) => e.key === mine)) return undefined;
     const sealed = await loadEnvelope();
     try {
       return await openKeyring(keyring, contentCid, ctx.identity, (dek) => verifyEnvelopeKey(dek, sealed, context));
     } catch (error) {
-      return skip(source, error);
+      skip(source, error);
+      return undefined;
     }
   };
   const found = async (): Promise<Uint8Array | undefined> => {

@@ -58,14 +58,16 @@ export function isObjectFault(error: unknown): error is CarechainError {
  * @throws {SizeLimitError} When it is too large.
  */
 export function checkRecordSize(resource: unknown): void {
-  let json: string | undefined;
+  let json: unknown;
   try {
     json = JSON.stringify(resource);
   } catch {
     return; // not JSON at all: the validator says why
   }
-  if (json !== undefined && json.length > MAX_RECORD_BYTES) checkLimit("recordBytes", json.length, "record");
-  else if (json !== undefined) checkLimit("recordBytes", utf8(json).length, "record");
+  // `undefined` (which the lib's `string` return type leaves out) for undefined, a function or a symbol.
+  if (typeof json !== "string") return;
+  if (json.length > MAX_RECORD_BYTES) checkLimit("recordBytes", json.length, "record");
+  else checkLimit("recordBytes", utf8(json).length, "record");
 }
 
 /**
@@ -90,6 +92,7 @@ export function checkedReads(reads: readonly LoggedRead[]): { recordId: string; 
   return reads.map((read, i) => {
     const purpose = read.purpose ?? "TREAT";
     if (!Object.hasOwn(PurposeOfUse, purpose))
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- a JavaScript caller may pass a symbol, which a template literal throws on
       throw new RangeError(`reads[${i}].purpose: unknown purpose ${String(purpose)}`);
     return { recordId: toHex(fromHex(`reads[${i}].recordId`, read.recordId, 32)), purpose: PurposeOfUse[purpose] };
   });

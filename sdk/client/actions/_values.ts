@@ -20,6 +20,7 @@ export function categoryIdOf(ref: CategoryRef): CategoryId {
     return ref;
   }
   if (typeof ref !== "string" || !Object.hasOwn(Category, ref)) {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- a JavaScript caller may pass a symbol, which a template literal throws on
     throw new RangeError(`category: unknown category ${String(ref)}`);
   }
   return Category[ref];
@@ -71,8 +72,15 @@ export function consentTerms(terms: GrantTerms) {
  */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
+    if (signal?.aborted) {
+      resolve();
+      return;
+    }
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+    const abort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    signal?.addEventListener("abort", abort, { once: true });
   });
 }

@@ -127,10 +127,11 @@ export async function importBundle(
   ctx: CarechainContext,
   params: ImportBundleParameters,
 ): Promise<ImportBundleReturnType> {
-  const b = params.bundle as { resourceType?: unknown; entry?: { resource?: unknown }[] };
-  if (typeof b !== "object" || b === null || b.resourceType !== "Bundle") {
+  const given: unknown = params.bundle;
+  if (typeof given !== "object" || given === null || !("resourceType" in given) || given.resourceType !== "Bundle") {
     throw new TypeError("bundle: expected a FHIR Bundle");
   }
+  const b = given as { entry?: { resource?: unknown }[] };
   const resources = (b.entry ?? []).map((e) => e.resource).filter((r) => r !== undefined);
   const size = params.batchSize ?? 250;
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`batchSize: expected a positive integer, got ${size}`);

@@ -34,7 +34,9 @@ export async function addDelegate(
   params: AddDelegateParameters,
 ): Promise<AddDelegateReturnType> {
   const index = DELEGATE_KINDS.indexOf(params.kind);
-  if (index <= 0) throw new RangeError(`kind: expected guardian or proxy, got ${String(params.kind)}`);
+  if (index <= 0)
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- a JavaScript caller may pass a symbol, which a template literal throws on
+    throw new RangeError(`kind: expected guardian or proxy, got ${String(params.kind)}`);
   const patient = params.patient ?? (await getAccountAddress(ctx));
   return sendTx(ctx, "addDelegate", () => ctx.contracts.consent.addDelegate(patient, params.delegate, index));
 }
