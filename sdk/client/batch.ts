@@ -68,7 +68,12 @@ export function encodeManifest(manifest: BatchManifest): Uint8Array {
       v: 2,
       patient: manifest.patient,
       author: manifest.author,
-      records: manifest.records.map((r) => ({ recordId: r.recordId, categories: r.categories, content: r.content, keyring: r.keyring })),
+      records: manifest.records.map((r) => ({
+        recordId: r.recordId,
+        categories: r.categories,
+        content: r.content,
+        keyring: r.keyring,
+      })),
     }),
   );
   checkLimit("manifestBytes", bytes.length, "batch manifest");
@@ -95,7 +100,13 @@ export function decodeManifest(bytes: Uint8Array): BatchManifest {
   }
   const m = fieldsOf(parsed);
   const isAddress = (a: unknown): a is string => typeof a === "string" && /^0x[0-9a-fA-F]{40}$/.test(a);
-  if (m?.v !== 2 || !isAddress(m.patient) || !isAddress(m.author) || !Array.isArray(m.records) || m.records.length === 0) {
+  if (
+    m?.v !== 2 ||
+    !isAddress(m.patient) ||
+    !isAddress(m.author) ||
+    !Array.isArray(m.records) ||
+    m.records.length === 0
+  ) {
     throw new FormatError("Not a v2 batch manifest.");
   }
   const { patient, author } = m;

@@ -63,7 +63,9 @@ type ReadOptions = Omit<recordsRead.ReadRecordParameters, "recordId">;
 /** How {@link Carechain.openBreakGlass} opens: the justification and the duration. */
 type BreakGlassOptions = Omit<breakGlass.OpenBreakGlassParameters, "patient">;
 /** For a batch record's {@link Carechain.releaseEmergencyKey}: its batch and proof. */
-interface ReleaseOptions { batch?: KeyReleaseBatch }
+interface ReleaseOptions {
+  batch?: KeyReleaseBatch;
+}
 /** What {@link Carechain.releaseEmergencyKey} returns. */
 type KeyRelease = breakGlass.ReleaseEmergencyKeyReturnType;
 /** Read or write. */

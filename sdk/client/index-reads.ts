@@ -11,6 +11,7 @@ import { CID } from "multiformats/cid";
 import type { CarechainContracts } from "../chain/deployment.js";
 import type { IndexSource, IndexedAnchor } from "../chain/index-source.js";
 import { fromHex, toHex } from "../crypto/bytes.js";
+import { CarechainError } from "../errors/base.js";
 import { RecordNotFoundError } from "../errors/contract.js";
 import { IndexBehindError, IndexContradictedError, IndexUnavailableError } from "../errors/index-source.js";
 import type { AuditEntry, GrantInfo } from "./types.js";
@@ -66,7 +67,15 @@ const ZERO_HASH = `0x${"00".repeat(32)}`;
 /** How long a read waits for an index that is at most {@link CATCH_UP_BLOCKS} blocks behind, in ms. */
 const CATCH_UP_MS = 1_000;
 const CATCH_UP_BLOCKS = 3;
-const QUERIES: readonly IndexedQuery[] = ["listGrants", "auditTrail", "listRecords", "history", "readers", "anchor", "keyrings"];
+const QUERIES: readonly IndexedQuery[] = [
+  "listGrants",
+  "auditTrail",
+  "listRecords",
+  "history",
+  "readers",
+  "anchor",
+  "keyrings",
+];
 
 /**
  * The index side of the client's reads. Each method returns the answer, or `undefined` when the client must read
@@ -104,7 +113,9 @@ export class IndexedReads {
    */
   async grants(patient: string): Promise<GrantInfo[] | undefined> {
     return this.#attempt("listGrants", async () => {
-      const at = (await this.#ctx.provider.getBlock("latest"))!.timestamp;
+      const latest = await this.#ctx.provider.getBlock("latest");
+      if (!latest) throw new CarechainError("CHAIN", "The provider returned no such block.", { details: "latest" });
+      const at = latest.timestamp;
       return this.#ctx.index.grants(patient, { at, minBlock: await this.#head() });
     });
   }
@@ -146,9 +157,13 @@ export class IndexedReads {
       if (BigInt(indexed.length) !== count) return undefined;
       const single = await Promise.all(indexed.map((a) => this.#confirmed(a, patient)));
       for (const b of batches) {
-        if (b.patient !== patient) throw contradiction("The index lists another patient's batch.", `batch=${b.batchId}`);
+        if (b.patient !== patient)
+          throw contradiction("The index lists another patient's batch.", `batch=${b.batchId}`);
       }
-      return { single, batches: batches.map((b) => ({ batchId: b.batchId, manifestCid: b.manifestCid, anchorTx: b.tx })) };
+      return {
+        single,
+        batches: batches.map((b) => ({ batchId: b.batchId, manifestCid: b.manifestCid, anchorTx: b.tx })),
+      };
     });
   }
 
@@ -162,12 +177,14 @@ export class IndexedReads {
   async history(recordId: string): Promise<RecordAnchor[] | undefined> {
     return this.#attempt("history", async () => {
       const indexed = await this.#ctx.index.history(recordId, { minBlock: await this.#head() });
-      if (!indexed.some((a) => a.recordId === recordId)) return undefined;
-      const chain = await Promise.all(indexed.map((a) => this.#confirmed(a, indexed[0]!.patient)));
+      const [first] = indexed;
+      if (!first || !indexed.some((a) => a.recordId === recordId)) return undefined;
+      const chain = await Promise.all(indexed.map((a) => this.#confirmed(a, first.patient)));
+      const last = chain.at(-1);
       const linked =
-        chain[0]!.previous === ZERO_HASH &&
-        chain.every((a, i) => i === 0 || a.previous === chain[i - 1]!.recordId) &&
-        !chain.at(-1)!.amended;
+        last !== undefined &&
+        chain.every((a, i) => a.previous === (i === 0 ? ZERO_HASH : chain[i - 1]?.recordId)) &&
+        !last.amended;
       return linked ? chain : undefined;
     });
   }
@@ -190,7 +207,11 @@ export class IndexedReads {
         .filter((log) => getAddress(log.address) === registry)
         .map((log) => records.interface.parseLog(log))
         .find((parsed) => parsed?.name === "RecordAnchored" && parsed.args.recordId === recordId);
-      if (!event) throw contradiction("The transaction the index names did not anchor this record.", `record=${recordId} tx=${a.tx}`);
+      if (!event)
+        throw contradiction(
+          "The transaction the index names did not anchor this record.",
+          `record=${recordId} tx=${a.tx}`,
+        );
       const contentCid = CID.decode(fromHex("contentCid", event.args.contentCid as string));
       const keyringCid = CID.decode(fromHex("keyringCid", event.args.keyringCid as string));
       const same =
@@ -201,7 +222,8 @@ export class IndexedReads {
         getAddress(event.args.patient as string) === a.patient &&
         getAddress(event.args.author as string) === a.author &&
         recordIdOf(a.patient, a.author, contentCid) === recordId;
-      if (!same) throw contradiction("The index's anchor differs from the one on chain.", `record=${recordId} tx=${a.tx}`);
+      if (!same)
+        throw contradiction("The index's anchor differs from the one on chain.", `record=${recordId} tx=${a.tx}`);
       return { contentCid, keyringCid, anchorTx: a.tx, categoryMask: a.categoryMask, previous: a.previous };
     });
   }
@@ -220,7 +242,14 @@ export class IndexedReads {
     return this.#attempt("keyrings", async () => {
       const rings = await this.#ctx.index.keyrings(recordId, { minBlock: this.#ctx.minBlock() });
       return rings
-        .map((k, order) => ({ publisher: k.publisher, patient: k.patient, keyringCid: k.keyringCid, block: k.block, order, source: k.source }))
+        .map((k, order) => ({
+          publisher: k.publisher,
+          patient: k.patient,
+          keyringCid: k.keyringCid,
+          block: k.block,
+          order,
+          source: k.source,
+        }))
         .filter((k) => k.source === "published")
         .map(({ source: _, ...k }) => k);
     });
@@ -262,8 +291,13 @@ export class IndexedReads {
    */
   async #head(): Promise<number> {
     // Asked of the node itself (as the LogReader does): ethers' getBlockNumber may answer from a cache.
-    const provider = this.#ctx.provider as Provider & { send?: (method: string, params: unknown[]) => Promise<unknown> };
-    const head = typeof provider.send === "function" ? Number(await provider.send("eth_blockNumber", [])) : await provider.getBlockNumber();
+    const provider = this.#ctx.provider as Provider & {
+      send?: (method: string, params: unknown[]) => Promise<unknown>;
+    };
+    const head =
+      typeof provider.send === "function"
+        ? Number(await provider.send("eth_blockNumber", []))
+        : await provider.getBlockNumber();
     return Math.max(head, this.#ctx.minBlock());
   }
 
@@ -273,7 +307,8 @@ export class IndexedReads {
     try {
       chain = await this.#ctx.getRecord(indexed.recordId);
     } catch (error) {
-      if (error instanceof RecordNotFoundError) throw contradiction("The index lists a record the chain does not hold.", `record=${indexed.recordId}`);
+      if (error instanceof RecordNotFoundError)
+        throw contradiction("The index lists a record the chain does not hold.", `record=${indexed.recordId}`);
       throw error;
     }
     const same =
@@ -303,7 +338,8 @@ export class IndexedReads {
         value = await read();
         break;
       } catch (error) {
-        const catchingUp = error instanceof IndexBehindError && error.wanted - error.head <= CATCH_UP_BLOCKS && Date.now() < deadline;
+        const catchingUp =
+          error instanceof IndexBehindError && error.wanted - error.head <= CATCH_UP_BLOCKS && Date.now() < deadline;
         if (catchingUp) {
           await new Promise((resolve) => setTimeout(resolve, 100));
           continue;

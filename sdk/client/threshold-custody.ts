@@ -23,6 +23,7 @@ import {
   type CustodyDocument,
 } from "../crypto/custody.js";
 import type { IdentityKeyPair } from "../crypto/identity.js";
+import { CarechainError } from "../errors/base.js";
 import { DecryptionError, FormatError } from "../errors/data.js";
 import { CustodyThresholdError } from "../errors/privacy.js";
 import { postToCustodian, type RequestKeyReleaseOptions } from "./custodian.js";
@@ -198,6 +199,7 @@ export async function findCustodyDocuments(
 /** Options of {@link readCustodiedKey}. */
 export interface ReadCustodiedKeyOptions extends RequestKeyReleaseOptions {
   /** Checks a rebuilt key (e.g. that it opens the record's envelope); throw or return false to refuse it. */
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- a check that returns nothing (only throws) is a valid `accept`; `undefined` would refuse such a function at compile time
   readonly accept?: (dek: Uint8Array) => boolean | void;
 }
 
@@ -241,10 +243,14 @@ export async function readCustodiedKey(
   const urls = new Map(params.set.nodes.map((n) => [toHex(n.key), n.url]));
   const { sent, receipt } = await withRevertDecoding("logAccess", async () => {
     const tx = await ctx.contracts.records.logAccess(recordId, PurposeOfUse[params.purpose]);
-    return { sent: tx, receipt: (await tx.wait())! };
+    const mined = await tx.wait();
+    if (!mined) throw new CarechainError("CHAIN", "The access log transaction has no receipt.", { details: tx.hash });
+    return { sent: tx, receipt: mined };
   });
+  const provider = ctx.signer.provider;
+  if (!provider) throw new CarechainError("CHAIN", "The signer has no provider to reach the chain.");
   const unsigned: UnsignedShareRelease = {
-    chainId: (await ctx.signer.provider!.getNetwork()).chainId.toString(),
+    chainId: (await provider.getNetwork()).chainId.toString(),
     registry: await ctx.contracts.records.getAddress(),
     recordId,
     reader: getAddress(await ctx.signer.getAddress()),
@@ -283,10 +289,11 @@ export async function readCustodiedKey(
   });
   if (valid.size < document.threshold)
     throw new CustodyThresholdError(document.threshold, valid.size, new Map(failures));
-  const used = [...valid.keys()].slice(0, document.threshold);
+  const chosen = [...valid].slice(0, document.threshold);
+  const used = chosen.map(([index]) => index);
   const dek = await combineShares(
     document,
-    used.map((i) => valid.get(i)!),
+    chosen.map(([, part]) => part),
   );
   try {
     if (options.accept?.(dek) === false) throw new DecryptionError("The rebuilt key is not this record's key.");

@@ -18,14 +18,19 @@ export async function blockAt(ctx: CarechainContext, tag: number | "latest"): Pr
 }
 
 /**
- * The timestamp of each of `blocks` (each fetched once).
+ * The timestamp of each of `blocks` (each fetched once), as a lookup.
  * @param ctx - The client context.
  * @param blocks - Block numbers, repeats allowed.
- * @returns Unix seconds by block number.
+ * @returns Unix seconds of a block number; it throws {@link CarechainError} `CHAIN` for a block not in `blocks`.
  * @throws {CarechainError} `CHAIN` when a block is missing.
  */
-export async function blockTimes(ctx: CarechainContext, blocks: readonly number[]): Promise<Map<number, number>> {
+export async function blockTimes(ctx: CarechainContext, blocks: readonly number[]): Promise<(block: number) => number> {
   const times = new Map<number, number>();
   for (const n of new Set(blocks)) times.set(n, (await blockAt(ctx, n)).timestamp);
-  return times;
+  return (block) => {
+    const time = times.get(block);
+    if (time === undefined)
+      throw new CarechainError("CHAIN", "No timestamp was fetched for this block.", { details: String(block) });
+    return time;
+  };
 }

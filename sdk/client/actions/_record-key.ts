@@ -105,15 +105,17 @@ export async function openRecordKey(ctx: CarechainContext, query: RecordKeyQuery
     // ago by another client) the chain's events, each keyring tried once.
     const tried = new Set<string>();
     const indexed = await ctx.indexed?.publishedKeyrings(recordId);
-    for (const fromIndex of indexed ? [true, false] : [false]) {
-      const published: PublishedKeyring[] = fromIndex ? indexed! : await publishedKeyringEvents(ctx, recordId);
+    for (const fromIndex of indexed ? [indexed, undefined] : [undefined]) {
+      const published: PublishedKeyring[] = fromIndex ?? (await publishedKeyringEvents(ctx, recordId));
       // The patient's own keyrings first (its shares and rotations), then everyone else's; newest first in each.
       const rank = (e: PublishedKeyring) => (e.publisher === e.patient ? 0 : 1);
       published.sort((a, b) => rank(a) - rank(b) || b.order - a.order);
       for (const event of published) {
         let cid: CID;
         try {
-          cid = event.keyringCid ?? CID.decode(fromHex("keyringCid", event.rawCid!));
+          if (event.keyringCid) cid = event.keyringCid;
+          else if (event.rawCid !== undefined) cid = CID.decode(fromHex("keyringCid", event.rawCid));
+          else throw new FormatError("The published keyring event carries no CID.");
         } catch (cause) {
           skipped.push({ recordId, error: new FormatError("A published keyring CID does not decode.", { cause }) });
           continue;

@@ -32,8 +32,10 @@ export type LogReadsReturnType = TxResult | undefined;
 export async function logReads(ctx: CarechainContext, params: LogReadsParameters): Promise<LogReadsReturnType> {
   const checked = checkedReads(params.reads);
   const me = await getAccountAddress(ctx);
-  const anchors = await Promise.all(checked.map((read) => getRecord(ctx, { recordId: read.recordId })));
-  const logged = checked.filter((_, i) => anchors[i]!.patient !== me);
+  const anchored = await Promise.all(
+    checked.map(async (read) => ({ read, anchor: await getRecord(ctx, { recordId: read.recordId }) })),
+  );
+  const logged = anchored.filter(({ anchor }) => anchor.patient !== me).map(({ read }) => read);
   if (logged.length === 0) return undefined;
   return sendTx(ctx, "logAccessBatch", () => ctx.contracts.records.logAccessBatch(logged));
 }
@@ -67,8 +69,12 @@ export async function logBatchReads(
 ): Promise<LogBatchReadsReturnType> {
   const batchId = toHex(fromHex("batch", params.batch, 32));
   const checked = checkedReads(params.reads);
-  const located = await Promise.all(checked.map((read) => locateInBatch(ctx, batchId, read.recordId)));
-  if (located[0]!.anchor.patient === (await getAccountAddress(ctx))) return undefined;
-  const logged = checked.map((read, i) => ({ ...read, categories: located[i]!.anchor.categoryMask }));
+  const located = await Promise.all(
+    checked.map(async (read) => ({ read, anchor: (await locateInBatch(ctx, batchId, read.recordId)).anchor })),
+  );
+  // `checkedReads` refused an empty list, so there is a first read; every read is of the batch's one patient.
+  const [first] = located;
+  if (first?.anchor.patient === (await getAccountAddress(ctx))) return undefined;
+  const logged = located.map(({ read, anchor }) => ({ ...read, categories: anchor.categoryMask }));
   return sendTx(ctx, "logBatchAccesses", () => ctx.contracts.records.logBatchAccesses(batchId, logged));
 }

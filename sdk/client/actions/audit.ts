@@ -71,7 +71,7 @@ export async function listGrants(ctx: CarechainContext, params: ListGrantsParame
   const granted = await ctx.logs.query(consent, consent.filters.ConsentGranted(p), ctx.fromBlock);
   const revoked = await ctx.logs.query(consent, consent.filters.ConsentRevoked(p), ctx.fromBlock);
   const now = (await blockAt(ctx, "latest")).timestamp;
-  const times = await blockTimes(
+  const timeOf = await blockTimes(
     ctx,
     [...granted, ...revoked].map((e) => e.blockNumber),
   );
@@ -90,7 +90,7 @@ export async function listGrants(ctx: CarechainContext, params: ListGrantsParame
       read: categoriesOfMask(t.readMask),
       write: categoriesOfMask(t.writeMask),
       purposes: purposesOf(Number(t.purposes)),
-      grantedAt: times.get(e.blockNumber)!,
+      grantedAt: timeOf(e.blockNumber),
       expiresAt,
       active: lastChange.get(e.args.grantee) === order(e) && expiresAt > now,
       tx: e.transactionHash,
@@ -142,7 +142,7 @@ export async function auditTrail(ctx: CarechainContext, params: AuditTrailParame
     ])
   ).flat() as unknown as EventLike[];
   events.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
-  const times = await blockTimes(
+  const timeOf = await blockTimes(
     ctx,
     events.map((l) => l.blockNumber),
   );
@@ -158,7 +158,7 @@ export async function auditTrail(ctx: CarechainContext, params: AuditTrailParame
       ...(counterpart ? { counterpart } : {}),
       ...(recordId ? { recordId } : {}),
       ...(purpose ? { purpose } : {}),
-      time: times.get(log.blockNumber)!,
+      time: timeOf(log.blockNumber),
       block: log.blockNumber,
       tx: log.transactionHash,
       contract: log.address,

@@ -48,12 +48,12 @@ export async function addRecords(ctx: CarechainContext, params: AddRecordsParame
   checkLimit("manifestEntries", resources.length, "batch manifest");
   for (const r of resources) checkRecordSize(r);
   const valid = resources.map((r) => ctx.validator.validate(r));
-  const plaintexts = valid.map((r) => utf8(canonicalJson(r)));
-  for (const p of plaintexts) checkLimit("recordBytes", p.length, "record");
+  const plaintexts = valid.map((resource) => ({ resource, plaintext: utf8(canonicalJson(resource)) }));
+  for (const { plaintext } of plaintexts) checkLimit("recordBytes", plaintext.length, "record");
   const patient = getAddress(params.patient);
   const me = await getAccountAddress(ctx);
-  const perRecord = valid.map(categoriesOf);
-  const categories = [...new Set(perRecord.flat())].sort((a, b) => a - b);
+  const perRecord = plaintexts.map(({ resource, plaintext }) => ({ plaintext, set: categoriesOf(resource) }));
+  const categories = [...new Set(perRecord.flatMap((r) => r.set))].sort((a, b) => a - b);
   const denied = await firstDenied(ctx, { patient, grantee: me, categories, action: "write" });
   if (denied !== undefined) {
     throw new RecordWriteConsentRequiredError({ patient, author: me, category: BigInt(denied) });
@@ -71,10 +71,10 @@ export async function addRecords(ctx: CarechainContext, params: AddRecordsParame
   };
   const entries: BatchEntry[] = [];
   const skippedRecipients = new Map<string, SkippedRecipient>();
-  for (const [i, set] of perRecord.entries()) {
+  for (const { plaintext, set } of perRecord) {
     const dek = generateDek();
     const context = recordContext(patient, me, categoryMask(set));
-    const contentCid = await ctx.store.put(encryptEnvelope(dek, plaintexts[i]!, context));
+    const contentCid = await ctx.store.put(encryptEnvelope(dek, plaintext, context));
     const { keyring, skipped } = await sealKeyring(contentCid, dek, await readersOf(set));
     for (const s of skipped) skippedRecipients.set(s.key, s);
     const keyringCid = await ctx.store.put(encodeKeyring(keyring));

@@ -78,8 +78,8 @@ export async function addRecord(ctx: CarechainContext, params: AddRecordParamete
   });
   const envelope = encryptEnvelope(dek, plaintext, recordContext(patient, me, mask), { noncePrefix });
   const contentCid = await cidOf(envelope);
-  const write = new RecordWrite(recordIdOf(patient, me, contentCid));
-  const recordId = write.recordId!;
+  const recordId = recordIdOf(patient, me, contentCid);
+  const write = new RecordWrite(recordId);
   try {
     let pending = await write.step("journal", () => journaled(ctx, recordId));
     let sealed: { recipients: number; skipped: SkippedRecipient[] } | undefined;
