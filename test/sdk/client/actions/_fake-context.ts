@@ -113,7 +113,6 @@ export class FakeChain {
 
   /** The contracts as `account` sees them (its calls come from it). */
   contracts(account: string): CarechainContracts {
-    const chain = this;
     const filter =
       (eventName: string, fields: string[]) =>
       (...values: unknown[]): FakeFilter => ({
@@ -122,9 +121,9 @@ export class FakeChain {
       });
     const consent = {
       grant: async (grantee: string, terms: Terms) =>
-        chain.send("grant", account, [grantee, terms], (hash, block) => {
-          chain.grants.set(`${account}|${getAddress(grantee)}`, terms);
-          chain.emit(
+        this.send("grant", account, [grantee, terms], (hash, block) => {
+          this.grants.set(`${account}|${getAddress(grantee)}`, terms);
+          this.emit(
             "ConsentGranted",
             { patient: account, grantee: getAddress(grantee), actor: account, terms },
             hash,
@@ -132,19 +131,19 @@ export class FakeChain {
           );
         }),
       grantFor: async (patient: string, grantee: string, terms: Terms) =>
-        chain.send("grantFor", account, [patient, grantee, terms]),
+        this.send("grantFor", account, [patient, grantee, terms]),
       revoke: async (grantee: string) =>
-        chain.send("revoke", account, [grantee], (hash, block) => {
-          chain.grants.delete(`${account}|${getAddress(grantee)}`);
-          chain.emit("ConsentRevoked", { patient: account, grantee: getAddress(grantee), actor: account }, hash, block);
+        this.send("revoke", account, [grantee], (hash, block) => {
+          this.grants.delete(`${account}|${getAddress(grantee)}`);
+          this.emit("ConsentRevoked", { patient: account, grantee: getAddress(grantee), actor: account }, hash, block);
         }),
-      revokeFor: async (patient: string, grantee: string) => chain.send("revokeFor", account, [patient, grantee]),
+      revokeFor: async (patient: string, grantee: string) => this.send("revokeFor", account, [patient, grantee]),
       canAccess: async (patient: string, grantee: string, category: number, action: number) =>
-        chain.allows(patient, grantee, category, action),
+        this.allows(patient, grantee, category, action),
       canAccessForPurpose: async (patient: string, grantee: string, category: number, action: number) =>
-        chain.allows(patient, grantee, category, action),
+        this.allows(patient, grantee, category, action),
       consentOf: async (patient: string, grantee: string) =>
-        chain.grants.get(`${getAddress(patient)}|${getAddress(grantee)}`) ?? {
+        this.grants.get(`${getAddress(patient)}|${getAddress(grantee)}`) ?? {
           readMask: 0n,
           writeMask: 0n,
           purposes: 0n,
@@ -156,10 +155,10 @@ export class FakeChain {
       emergencyCategoriesOf: async () => 0n,
       isPatientOrDelegate: async (patient: string, account_: string) => getAddress(patient) === getAddress(account_),
       addDelegate: async (patient: string, delegate: string, kind: number) =>
-        chain.send("addDelegate", account, [patient, delegate, kind]),
+        this.send("addDelegate", account, [patient, delegate, kind]),
       openBreakGlass: async (patient: string, justificationHash: string, duration: bigint) =>
-        chain.send("openBreakGlass", account, [patient, justificationHash, duration]),
-      breakGlassExpiry: async () => BigInt(chain.now + 3600),
+        this.send("openBreakGlass", account, [patient, justificationHash, duration]),
+      breakGlassExpiry: async () => BigInt(this.now + 3600),
       filters: {
         ConsentGranted: filter("ConsentGranted", ["patient", "grantee"]),
         ConsentRevoked: filter("ConsentRevoked", ["patient", "grantee"]),
@@ -174,17 +173,17 @@ export class FakeChain {
         previous: string,
       ) => {
         const recordId = recordIdOf(patient, account, CID.decode(contentCid));
-        if (chain.anchors.has(recordId)) throw new RecordAlreadyAnchoredError({ recordId });
-        return chain.send("anchor", account, [patient, categories, contentCid, keyringCid, previous], (hash, block) => {
-          chain.anchors.set(recordId, {
+        if (this.anchors.has(recordId)) throw new RecordAlreadyAnchoredError({ recordId });
+        return this.send("anchor", account, [patient, categories, contentCid, keyringCid, previous], (hash, block) => {
+          this.anchors.set(recordId, {
             patient: getAddress(patient),
             author: account,
             categories,
             previous,
-            anchoredAt: BigInt(chain.now),
+            anchoredAt: BigInt(this.now),
           });
           const toHex = (b: Uint8Array) => `0x${Buffer.from(b).toString("hex")}`;
-          chain.emit(
+          this.emit(
             "RecordAnchored",
             {
               recordId,
@@ -201,19 +200,19 @@ export class FakeChain {
         });
       },
       record: async (recordId: string) => {
-        const a = chain.anchors.get(recordId);
+        const a = this.anchors.get(recordId);
         if (!a) throw new RecordNotFoundError({ recordId });
         return { ...a, originalAuthor: a.author, version: 1n, amended: false };
       },
       recordCount: async (patient: string) =>
-        BigInt([...chain.anchors.values()].filter((a) => a.patient === getAddress(patient)).length),
+        BigInt([...this.anchors.values()].filter((a) => a.patient === getAddress(patient)).length),
       recordsOf: async (patient: string, offset: number, limit: number) =>
-        [...chain.anchors.entries()]
+        [...this.anchors.entries()]
           .filter(([, a]) => a.patient === getAddress(patient))
           .map(([id]) => id)
           .slice(offset, offset + limit),
-      logAccess: async (recordId: string, purpose: number) => chain.send("logAccess", account, [recordId, purpose]),
-      logAccessBatch: async (reads: unknown[]) => chain.send("logAccessBatch", account, [reads]),
+      logAccess: async (recordId: string, purpose: number) => this.send("logAccess", account, [recordId, purpose]),
+      logAccessBatch: async (reads: unknown[]) => this.send("logAccessBatch", account, [reads]),
       getAddress: async () => "0x00000000000000000000000000000000000000r0",
       filters: {
         RecordAnchored: filter("RecordAnchored", ["recordId", "patient"]),
@@ -222,13 +221,13 @@ export class FakeChain {
       },
     };
     const directory = {
-      encryptionKeyOf: async (who: string) => chain.keys.get(getAddress(who)) ?? ZERO_HASH,
+      encryptionKeyOf: async (who: string) => this.keys.get(getAddress(who)) ?? ZERO_HASH,
       emergencyCustodian: async () => ZERO_ADDRESS,
       isActiveProvider: async () => false,
       registerProvider: async (who: string, kind: number, key: string) =>
-        chain.send("registerProvider", account, [who, kind, key], () => chain.keys.set(getAddress(who), key)),
+        this.send("registerProvider", account, [who, kind, key], () => this.keys.set(getAddress(who), key)),
       registerPatient: async (key: string) =>
-        chain.send("registerPatient", account, [key], () => chain.keys.set(account, key)),
+        this.send("registerPatient", account, [key], () => this.keys.set(account, key)),
     };
     return { consent, records, directory } as unknown as CarechainContracts;
   }

@@ -21,7 +21,7 @@ describe("openBreakGlass", () => {
     expect(hash).toBe(result.justificationHash);
     const salted = new Uint8Array([...Buffer.from(result.salt.slice(2), "hex"), ...Buffer.from(justification, "utf8")]);
     expect(keccak256(salted)).toBe(hash);
-    expect(JSON.stringify(chain.sent, (_, v) => (typeof v === "bigint" ? v.toString() : v))).not.toContain(
+    expect(JSON.stringify(chain.sent, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v))).not.toContain(
       "unconscious",
     );
     expect(result.expiresAt).toBe(chain.now + 3600);

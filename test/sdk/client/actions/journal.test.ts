@@ -3,7 +3,7 @@
  * adding it again or by `resumeWrites`; a foreign anchor under its id is a conflict, never taken as done.
  */
 import { CID } from "multiformats/cid";
-import { describe, expect, it } from "vitest";
+import { assert, describe, expect, it } from "vitest";
 
 import { grantConsent } from "../../../../sdk/client/actions/consent.js";
 import { pendingWrites, resumeWrites } from "../../../../sdk/client/actions/journal.js";
@@ -23,7 +23,10 @@ async function failedWrite(landed: boolean) {
   const hospital = fakeAccount(chain, { store: patient.ctx.store });
   await grantConsent(patient.ctx, { grantee: hospital.address, terms: LAB });
   chain.failNext = { method: "anchor", landed };
-  const error = await addRecord(hospital.ctx, { patient: patient.address, resource: labObservation() }).catch((e) => e);
+  const error = await addRecord(hospital.ctx, { patient: patient.address, resource: labObservation() }).catch(
+    (e: unknown) => e,
+  );
+  assert.instanceOf(error, WriteError);
   return { chain, patient, hospital, error };
 }
 

@@ -2,7 +2,7 @@
  * Record actions against a fake chain: argument checks, consent refusals before anything is fetched or stored,
  * verified and authenticated reads (a hostile store's bytes never decrypt), and exactly-once writes.
  */
-import { describe, expect, it } from "vitest";
+import { assert, describe, expect, it } from "vitest";
 import type { CID } from "multiformats/cid";
 
 import { grantConsent, revokeConsent } from "../../../../sdk/client/actions/consent.js";
@@ -91,9 +91,9 @@ describe("addRecord", () => {
     const patient = fakeAccount(chain, { store });
     const stranger = fakeAccount(chain, { store });
     const error = await addRecord(stranger.ctx, { patient: patient.address, resource: labObservation() }).catch(
-      (e) => e,
+      (e: unknown) => e,
     );
-    expect(error).toBeInstanceOf(RecordWriteConsentRequiredError);
+    assert.instanceOf(error, RecordWriteConsentRequiredError);
     expect(error.args).toMatchObject({ patient: patient.address, author: stranger.address });
     expect(store.puts).toBe(0);
     expect(chain.sent).toEqual([]);
@@ -106,9 +106,9 @@ describe("addRecord", () => {
       patient: patient.address,
       resource: labObservation(6),
       previous: "0x1234",
-    }).catch((e) => e);
-    expect(error).toBeInstanceOf(RangeError);
-    expect(String(error.message)).toMatch(/previous/);
+    }).catch((e: unknown) => e);
+    assert.instanceOf(error, RangeError);
+    expect(error.message).toMatch(/previous/);
     await expect(amendRecord(hospital.ctx, { previous: "0xzz", resource: labObservation(6) })).rejects.toThrow(
       WriteError,
     );
@@ -136,8 +136,8 @@ describe("readRecord", () => {
     const { chain, store, patient, added } = await written();
     const lab = fakeAccount(chain, { store });
     store.gets = 0;
-    const error = await readRecord(lab.ctx, { recordId: added.recordId }).catch((e) => e);
-    expect(error).toBeInstanceOf(RecordReadConsentRequiredError);
+    const error = await readRecord(lab.ctx, { recordId: added.recordId }).catch((e: unknown) => e);
+    assert.instanceOf(error, RecordReadConsentRequiredError);
     expect(error.args).toMatchObject({ patient: patient.address, reader: lab.address });
     expect(store.gets).toBe(0);
     expect(chain.sent.map((s) => s.method)).not.toContain("logAccess");
