@@ -15,7 +15,7 @@ import {
 
 import type { PortalConfig } from "../config.js";
 import type { NameOf } from "../errors.js";
-import type { Session } from "../session.js";
+import { chainBlock, type Session } from "../session.js";
 import { encodeSignedGrant } from "../signed-grant.js";
 import { Delegates } from "./delegates.js";
 import { ActionButton, ErrorNotice, Status, dateTime, useAction } from "../ui.js";
@@ -110,7 +110,7 @@ function GrantForm({
   const [purposes, setPurposes] = useState<Set<PurposeCode>>(new Set(["TREAT"]));
   const [days, setDays] = useState(30);
   const terms = async () => {
-    const chainNow = (await session.client.contracts.records.runner!.provider!.getBlock("latest"))!.timestamp;
+    const chainNow = (await chainBlock(session, "latest")).timestamp;
     return { read: [...read], write: [...write], purposes: [...purposes], expiresAt: chainNow + days * 86_400 };
   };
   const grant = useAction(async () => {
@@ -134,7 +134,7 @@ function GrantForm({
     else next.add(value);
     update(next);
   };
-  let scopes: string[] = [];
+  let scopes: string[];
   try {
     scopes = toScopes({ read: [...read].map((c) => Category[c]), write: [...write].map((c) => Category[c]) });
   } catch {
