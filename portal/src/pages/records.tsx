@@ -170,7 +170,7 @@ export function ProviderRecords({
       </p>
       {list.busy && <Status>Loading the record list…</Status>}
       <ErrorNotice error={list.error} name={name} />
-      {list.result && list.result.length === 0 && <p>This patient has no records.</p>}
+      {list.result?.length === 0 && <p>This patient has no records.</p>}
       <ul class="records">
         {list.result
           ?.slice()
