@@ -122,7 +122,8 @@ function Connect({ config, onConnected }: { config: PortalConfig; onConnected: (
       const signer = await injectedSigner(how.wallet);
       onConnected(await connectSession(signer, config, how.wallet.name, step));
     } else {
-      const signer = await dev!.provider.getSigner(how.dev);
+      if (!dev) throw new Error("The development wallet is not available (its node did not answer).");
+      const signer = await dev.provider.getSigner(how.dev);
       onConnected(await connectSession(signer, config, "Development wallet", step));
     }
   });

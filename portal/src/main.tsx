@@ -3,4 +3,6 @@ import { render } from "preact";
 
 import { App } from "./app.js";
 
-render(<App />, document.getElementById("app")!);
+const root = document.getElementById("app");
+if (!root) throw new Error('index.html has no element with id "app" to mount the portal in.');
+render(<App />, root);

@@ -12,7 +12,7 @@ import {
   type ProviderKind,
   PROVIDER_KINDS,
 } from "carechain";
-import { getAddress, type Signer } from "ethers";
+import { getAddress, type Block, type Provider, type Signer } from "ethers";
 
 import type { PortalConfig } from "./config.js";
 import { WrongNetworkError } from "./errors.js";
@@ -32,10 +32,25 @@ export interface Roles {
 export interface Session {
   readonly address: string;
   readonly client: Carechain;
+  /** The wallet's connection to the chain (checked to be on the deployment's chain). */
+  readonly provider: Provider;
   readonly validator: FhirValidator;
   readonly chainId: bigint;
   readonly wallet: string;
   roles: Roles;
+}
+
+/**
+ * A block of the session's chain.
+ * @param session The connected session.
+ * @param tag The block number, or "latest".
+ * @returns The block.
+ * @throws {Error} When the node does not have the block.
+ */
+export async function chainBlock(session: Session, tag: number | "latest"): Promise<Block> {
+  const block = await session.provider.getBlock(tag);
+  if (!block) throw new Error(`The node has no block ${tag}.`);
+  return block;
 }
 
 /** Runs one stage of the connection under a User Timing measure (`carechain:<name>`), for the first-record figure. */
@@ -113,5 +128,5 @@ export async function connectSession(
     }),
   );
   const roles = await timed("roles", () => readRoles(client, address));
-  return { address, client, validator, chainId, wallet, roles };
+  return { address, client, provider, validator, chainId, wallet, roles };
 }

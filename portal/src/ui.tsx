@@ -4,11 +4,22 @@ import type { ComponentChildren } from "preact";
 
 import { explain, type NameOf } from "./errors.js";
 
+/** An error as text: an Error's name and message, a primitive as itself, any other value as JSON. */
+function technicalDetails(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  if (typeof error !== "object" || error === null) return String(error);
+  try {
+    return JSON.stringify(error, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value));
+  } catch {
+    return Object.prototype.toString.call(error);
+  }
+}
+
 /** The error notice: what happened, what to do, and the technical details one click away. */
 export function ErrorNotice({ error, name }: { error: unknown; name?: NameOf }) {
   if (error === undefined || error === null) return null;
   const { sentence, action, code } = explain(error, name);
-  const details = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const details = technicalDetails(error);
   return (
     <div class="notice error" role="alert" data-code={code}>
       <p class="sentence">{sentence}</p>

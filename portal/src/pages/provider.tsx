@@ -10,7 +10,7 @@ import { getAddress } from "ethers";
 
 import type { PortalConfig } from "../config.js";
 import type { NameOf } from "../errors.js";
-import type { Session } from "../session.js";
+import { chainBlock, type Session } from "../session.js";
 import { decodeSignedGrant } from "../signed-grant.js";
 import { ActionButton, ErrorNotice, Status, dateTime, useAction } from "../ui.js";
 import { RecordForm } from "./record-form.js";
@@ -123,7 +123,7 @@ export function AddRecord({ session, config, name }: { session: Session; config:
     setIssues([]);
     let resource: { resourceType?: string };
     try {
-      resource = session.validator.validateJson(text) as { resourceType?: string };
+      resource = session.validator.validateJson(text);
     } catch (error) {
       if (error instanceof FhirValidationError) setIssues([...error.issues]);
       throw error;
@@ -228,8 +228,8 @@ export function BreakGlass({ session, config, name }: { session: Session; config
       justification: reason,
       durationSeconds: hours * 3600,
     });
-    const block = await session.client.contracts.consent.runner!.provider!.getBlock(result.blockNumber);
-    setEpisode({ patient, expiresAt: result.expiresAt, offset: block!.timestamp - Math.floor(Date.now() / 1000) });
+    const block = await chainBlock(session, result.blockNumber);
+    setEpisode({ patient, expiresAt: result.expiresAt, offset: block.timestamp - Math.floor(Date.now() / 1000) });
     return result;
   });
   const close = useAction(async () => {

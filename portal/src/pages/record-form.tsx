@@ -11,12 +11,10 @@ import type { Session } from "../session.js";
 import { ErrorNotice, Status, useAction } from "../ui.js";
 
 type Values = Record<string, string>;
-interface Field {
-  readonly id: string;
-  readonly label: string;
-  readonly kind?: "date" | "select";
-  readonly options?: readonly string[];
-}
+/** A form field: free text, a date, or one of a list of options. */
+type Field =
+  | { readonly id: string; readonly label: string; readonly kind?: "date" }
+  | { readonly id: string; readonly label: string; readonly kind: "select"; readonly options: readonly string[] };
 interface FormType {
   readonly fields: readonly Field[];
   readonly build: (v: Values, patient: string) => Record<string, unknown>;
@@ -31,7 +29,7 @@ const numberOrText = (value: string | undefined) =>
   value?.trim() && Number.isFinite(Number(value)) ? Number(value) : value?.trim() || undefined;
 const subject = (patient: string) => ({ reference: `Patient/${patient}` });
 
-const FORMS: Record<string, FormType> = {
+const FORMS = {
   Observation: {
     fields: [
       { id: "code", label: "What was measured" },
@@ -123,12 +121,18 @@ const FORMS: Record<string, FormType> = {
       ["Immunization.occurrence", "date"],
     ],
   },
-};
+} satisfies Record<string, FormType>;
+type FormName = keyof typeof FORMS;
+
+/** Whether the name is one of the forms (the type picker offers only these). */
+function isFormName(name: string): name is FormName {
+  return Object.hasOwn(FORMS, name);
+}
 
 /** A validator message in a form's words (the FHIR path is the field itself). */
 function inFormWords(message: string): string {
-  if (/expected number/.test(message)) return "Enter a number.";
-  if (/Missing required property/.test(message)) return "Required.";
+  if (message.includes("expected number")) return "Enter a number.";
+  if (message.includes("Missing required property")) return "Required.";
   if (/dateTime|date format|Invalid date/i.test(message)) return `Enter a date (${message}).`;
   return message;
 }
@@ -140,14 +144,15 @@ function clean(value: unknown): unknown {
 
 /** The form. */
 export function RecordForm({ session, patient, name }: { session: Session; patient: string; name: NameOf }) {
-  const [type, setType] = useState("Observation");
+  const [type, setType] = useState<FormName>("Observation");
   const [values, setValues] = useState<Values>({
     category: "laboratory",
     clinicalStatus: "active",
     criticality: "high",
   });
   const [problems, setProblems] = useState<Record<string, string[]>>({});
-  const form = FORMS[type]!;
+  const form: FormType = FORMS[type];
+  const otherProblems = problems._other ?? [];
   const add = useAction(async () => {
     setProblems({});
     const resource = clean(form.build(values, patient));
@@ -190,7 +195,8 @@ export function RecordForm({ session, patient, name }: { session: Session; patie
           id="form-type"
           value={type}
           onChange={(e) => {
-            setType((e.target as HTMLSelectElement).value);
+            const picked = (e.target as HTMLSelectElement).value;
+            if (isFormName(picked)) setType(picked);
             setProblems({});
             add.reset();
           }}
@@ -220,7 +226,7 @@ export function RecordForm({ session, patient, name }: { session: Session; patie
                 value={values[f.id]}
                 onChange={(e) => set(f.id, (e.target as HTMLSelectElement).value)}
               >
-                {f.options!.map((o) => (
+                {f.options.map((o) => (
                   <option key={o} value={o}>
                     {o}
                   </option>
@@ -249,9 +255,9 @@ export function RecordForm({ session, patient, name }: { session: Session; patie
           </p>
         );
       })}
-      {(problems._other ?? []).length > 0 && (
+      {otherProblems.length > 0 && (
         <ul class="issues" aria-label="Other validation problems">
-          {problems._other!.map((p, i) => (
+          {otherProblems.map((p, i) => (
             <li key={i}>{p}</li>
           ))}
         </ul>

@@ -18,8 +18,7 @@ export function VerificationBadge({ session, read, name }: { session: Session; r
   const [versions, setVersions] = useState<number | undefined>();
   useEffect(() => {
     let live = true;
-    const provider = session.client.contracts.records.runner!.provider!;
-    void provider.getTransactionReceipt(read.anchorTx).then((r) => live && setBlock(r?.blockNumber));
+    void session.provider.getTransactionReceipt(read.anchorTx).then((r) => live && setBlock(r?.blockNumber));
     void session.client.history(read.anchor.recordId).then(
       (h) => live && setVersions(h.length),
       () => {},
@@ -69,7 +68,7 @@ export function PatientRecords({ session, name }: { session: Session; name: Name
     const key = categoriesText(r.anchor);
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  const dateOf = (r: ReadRecord) => Date.parse(summarize(r.resource as never).date ?? "") || r.anchor.anchoredAt * 1000;
+  const dateOf = (r: ReadRecord) => Date.parse(summarize(r.resource).date ?? "") || r.anchor.anchoredAt * 1000;
   return (
     <section aria-labelledby="records-title">
       <h2 id="records-title">My records</h2>
@@ -85,7 +84,7 @@ export function PatientRecords({ session, name }: { session: Session; name: Name
               {items
                 .sort((a, b) => dateOf(b) - dateOf(a))
                 .map((r) => {
-                  const s = summarize(r.resource as never);
+                  const s = summarize(r.resource);
                   const id = r.anchor.recordId;
                   return (
                     <li key={id}>
@@ -106,7 +105,7 @@ export function PatientRecords({ session, name }: { session: Session; name: Name
                       {open === id && (
                         <div class="detail">
                           <VerificationBadge session={session} read={r} name={name} />
-                          <ClinicalView resource={r.resource as never} />
+                          <ClinicalView resource={r.resource} />
                         </div>
                       )}
                     </li>
@@ -171,7 +170,7 @@ export function ProviderRecords({
       </p>
       {list.busy && <Status>Loading the record list…</Status>}
       <ErrorNotice error={list.error} name={name} />
-      {list.result && list.result.length === 0 && <p>This patient has no records.</p>}
+      {list.result?.length === 0 && <p>This patient has no records.</p>}
       <ul class="records">
         {list.result
           ?.slice()
@@ -199,7 +198,7 @@ export function ProviderRecords({
         <div class="detail" data-testid="read-result">
           <Status kind="ok">Read for {PURPOSE_DISPLAY[purpose]}; the access is in the patient's activity.</Status>
           <VerificationBadge session={session} read={shown} name={name} />
-          <ClinicalView resource={shown.resource as never} />
+          <ClinicalView resource={shown.resource} />
         </div>
       )}
     </div>

@@ -15,7 +15,7 @@ import {
 
 import type { PortalConfig } from "../config.js";
 import type { NameOf } from "../errors.js";
-import type { Session } from "../session.js";
+import { chainBlock, type Session } from "../session.js";
 import { encodeSignedGrant } from "../signed-grant.js";
 import { Delegates } from "./delegates.js";
 import { ActionButton, ErrorNotice, Status, dateTime, useAction } from "../ui.js";
@@ -25,6 +25,11 @@ const PURPOSES: PurposeCode[] = ["TREAT", "HPAYMT", "HOPERAT", "HRESCH", "ETREAT
 const names = (ids: readonly number[]) => (ids.length ? ids.map((c) => categoryName(c) ?? String(c)).join(", ") : "—");
 
 /** The sharing page of a patient. */
+/** Copies the text to the clipboard where the page may use it (the API is absent outside a secure context). */
+function copyText(text: string): void {
+  if ("clipboard" in navigator) void navigator.clipboard.writeText(text);
+}
+
 export function Sharing({ session, config, name }: { session: Session; config: PortalConfig; name: NameOf }) {
   const grants = useAction(() => session.client.listGrants(session.address));
   const revoke = useAction(async (grantee: string) => {
@@ -110,7 +115,7 @@ function GrantForm({
   const [purposes, setPurposes] = useState<Set<PurposeCode>>(new Set(["TREAT"]));
   const [days, setDays] = useState(30);
   const terms = async () => {
-    const chainNow = (await session.client.contracts.records.runner!.provider!.getBlock("latest"))!.timestamp;
+    const chainNow = (await chainBlock(session, "latest")).timestamp;
     return { read: [...read], write: [...write], purposes: [...purposes], expiresAt: chainNow + days * 86_400 };
   };
   const grant = useAction(async () => {
@@ -134,7 +139,8 @@ function GrantForm({
     else next.add(value);
     update(next);
   };
-  let scopes: string[] = [];
+  const signed = sign.result;
+  let scopes: string[];
   try {
     scopes = toScopes({ read: [...read].map((c) => Category[c]), write: [...write].map((c) => Category[c]) });
   } catch {
@@ -234,14 +240,14 @@ function GrantForm({
       )}
       <ErrorNotice error={grant.error} name={name} />
       {sign.busy && <Status>{sign.progress}</Status>}
-      {sign.result && (
+      {signed && (
         <div class="signed-grant">
           <Status kind="ok">
             Signed. Send this text to {name(grantee)}; it grants nothing until they relay it (Relay a signed grant).
           </Status>
           <label for="signed-grant-text">Signed grant</label>
-          <textarea id="signed-grant-text" rows={6} readOnly value={sign.result} />
-          <button type="button" onClick={() => void navigator.clipboard?.writeText(sign.result!)}>
+          <textarea id="signed-grant-text" rows={6} readOnly value={signed} />
+          <button type="button" onClick={() => copyText(signed)}>
             Copy
           </button>
         </div>
