@@ -143,18 +143,18 @@ export function parseShareRequest(body: string): ShareReleaseRequest | undefined
       typeof share.wrapped === "string" &&
       /^0x[0-9a-f]{2,512}$/.test(share.wrapped);
     if (!ok) return undefined;
-    getAddress(r.registry!);
-    getAddress(r.reader!);
+    getAddress(r.registry);
+    getAddress(r.reader);
     return {
-      chainId: r.chainId!,
-      registry: r.registry!,
-      recordId: r.recordId!,
-      reader: r.reader!,
-      purpose: r.purpose as PurposeCode,
-      accessTx: r.accessTx!,
+      chainId: r.chainId,
+      registry: r.registry,
+      recordId: r.recordId,
+      reader: r.reader,
+      purpose: r.purpose,
+      accessTx: r.accessTx,
       issuedAt: r.issuedAt!,
-      share: { index: share!.index!, enc: share!.enc!, wrapped: share!.wrapped! },
-      signature: r.signature!,
+      share: { index: share.index!, enc: share.enc, wrapped: share.wrapped },
+      signature: r.signature,
     };
   } catch {
     return undefined;

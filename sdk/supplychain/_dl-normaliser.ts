@@ -53,7 +53,7 @@ function raw12(uri: string, prefixStart: number, partition: number): string {
 const DL = "https://id.gs1.org/";
 
 /** EPC URI / Class URI / ID Pattern URI conversions, in the reference's order. */
-const EPC_RULES: ReadonlyArray<readonly [RegExp, (uri: string, partition: number) => string]> = [
+const EPC_RULES: readonly (readonly [RegExp, (uri: string, partition: number) => string])[] = [
   [P.SGTIN, (u, p) => withCheck("01/", rawGtin(u, 17, p)) + "/21/" + percentEncode(py(u, 32))],
   [P.SSCC, (u, p) => withCheck("00/", py(u, p + 1, p + 2) + py(u, 16, p) + py(u, p + 2))],
   [
@@ -105,7 +105,7 @@ function withCheck(aiPath: string, digits: string): string {
 }
 
 /** Short names of keys and key qualifiers in Digital Link paths and their AIs. */
-const SHORT_NAMES: ReadonlyArray<readonly [string, string]> = [
+const SHORT_NAMES: readonly (readonly [string, string])[] = [
   ["/gtin/", "/01/"],
   ["/itip/", "/8006/"],
   ["/cpid/", "/8010/"],

@@ -18,7 +18,7 @@ export type EpcisNode = Triple | Pair;
 export const isPair = (node: EpcisNode): node is Pair => Array.isArray(node[0]);
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
+type JsonObject = Record<string, Json>;
 
 const isObject = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -146,7 +146,7 @@ function vocabularyIris(doc: Json, prefixes: ReadonlyMap<string, string>): Set<s
       if (parentKey === "type") out.add(expandCurie(json, prefixes));
       return;
     }
-    if (Array.isArray(json)) return json.forEach((j) => walk(j, parentKey));
+    if (Array.isArray(json)) { json.forEach((j) => walk(j, parentKey)); return; }
     if (!isObject(json)) return;
     vocab(json.bizStep, CBV_TERMS.bizStep!);
     vocab(json.disposition, CBV_TERMS.disposition!);
@@ -206,7 +206,7 @@ export function eventTrees(document: unknown): Triple[] {
     if (isObject(c)) for (const [k, v] of Object.entries(c)) if (typeof v === "string") docPrefixes.set(k, v);
   }
   const doc = expandBareStrings({ ...document, "@context": context ?? null }, [
-    ...vocabularyIris(document as Json, docPrefixes),
+    ...vocabularyIris(document, docPrefixes),
   ]) as JsonObject;
 
   const builder = new TreeBuilder();

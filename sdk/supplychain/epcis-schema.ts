@@ -59,7 +59,7 @@ function toIssue(error: ErrorObject, where: ReadonlyMap<object, string>): EpcisS
     message += `: ${params.additionalProperty}`;
   }
   // Ajv's schemaPath is relative to the last `$ref` target; locate the failing rule in the whole schema.
-  const parent = error.parentSchema === undefined ? undefined : where.get(error.parentSchema as object);
+  const parent = error.parentSchema === undefined ? undefined : where.get(error.parentSchema);
   const schemaPath = parent === undefined ? error.schemaPath : `${parent}/${error.keyword}`;
   return { instancePath: error.instancePath, schemaPath, message };
 }

@@ -10,7 +10,7 @@ import { canonicalTimestamp, canonicalValue } from "./_epcis-values.js";
 import { eventTrees, isPair, type EpcisNode, type Triple } from "./_epcis-tree.js";
 
 /** A property order: element names in canonical sequence, each with the order of its children. */
-type Order = ReadonlyArray<readonly [name: string | null, children: Order | null]>;
+type Order = readonly (readonly [name: string | null, children: Order | null])[];
 
 const QUANTITY: Order = [["quantityElement", [["epcClass", null], ["quantity", null], ["uom", null]]]];
 const EPC: Order = [["epc", null]];

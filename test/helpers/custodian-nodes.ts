@@ -79,12 +79,12 @@ export async function startCustodianNodes(
             resolve(match[1]!);
           }
         };
-        child.stdout!.on("data", onData);
-        child.stderr!.on("data", onData);
+        child.stdout.on("data", onData);
+        child.stderr.on("data", onData);
         child.once("exit", (code) => reject(new Error(`custodian node ${i} exited with ${code}:\n${output}`)));
       });
-      child.stdout!.resume();
-      child.stderr!.resume();
+      child.stdout.resume();
+      child.stderr.resume();
       return { child, url, identity, liar, logPath };
     }),
   );

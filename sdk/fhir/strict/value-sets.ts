@@ -124,7 +124,7 @@ export function indexValueSets(bundles: readonly Bundle[]): ValueSetIndex {
         result = new Set();
         const walk = (list: Concept[]) => {
           for (const c of list) {
-            if (c.code) result!.add(pair(system, c.code!));
+            if (c.code) result!.add(pair(system, c.code));
             walk(c.concept ?? []);
           }
         };

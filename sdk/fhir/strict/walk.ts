@@ -218,7 +218,7 @@ class Walker {
         this.report(path, "an empty object is not allowed (leave the property out)");
         return;
       }
-      const contained = element.path === "DomainResource.contained" || /\.contained$/.test(element.path);
+      const contained = element.path === "DomainResource.contained" || element.path.endsWith(".contained");
       this.resource(obj, path, element, context, contained);
       return;
     }

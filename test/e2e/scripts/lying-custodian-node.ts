@@ -19,7 +19,7 @@ import {
 import { parseShareRequest } from "../../../sdk/node.js";
 
 const raw = JSON.parse(process.env.DEPLOYMENT!) as Record<string, unknown>;
-const provider = new JsonRpcProvider(process.env.RPC_URL!, undefined, { staticNetwork: true });
+const provider = new JsonRpcProvider(process.env.RPC_URL, undefined, { staticNetwork: true });
 const contracts = await connectContracts(parseDeployment(raw, BigInt(String(raw.chainId))), provider);
 const identity = identityFromSecretKey(process.env.NODE_SECRET!);
 

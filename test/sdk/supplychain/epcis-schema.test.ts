@@ -11,7 +11,7 @@ import { sharedData } from "../_support.js";
 const schemaFile = sharedData("epcis/schema/EPCIS-JSON-Schema.json");
 const examples = sharedData("epcis/examples");
 
-type Doc = { [key: string]: any };
+type Doc = Record<string, any>;
 
 describe.skipIf(!schemaFile.exists || !examples.exists)("EPCIS 2.0 JSON Schema validation", () => {
   const validate = schemaFile.exists

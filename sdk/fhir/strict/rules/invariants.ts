@@ -65,7 +65,7 @@ function constraintsFor(
       }
     }
   }
-  const onElement = new Set((node.element as InternalSchemaElement | undefined)?.constraints?.map((c) => c.key));
+  const onElement = new Set((node.element)?.constraints?.map((c) => c.key));
   const seen = new Set<string>();
   return all.filter((c) => {
     if (c.severity !== "error" || NOT_EVALUATED.has(c.key) || onElement.has(c.key) || seen.has(c.key)) return false;

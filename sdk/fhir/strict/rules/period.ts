@@ -33,7 +33,7 @@ export function parseDateTime(value: string): ParsedDateTime | undefined {
   }
   const utc = new Date(0);
   // setUTCFullYear, not Date.UTC: Date.UTC maps the years 0-99 to 1900-1999.
-  utc.setUTCFullYear(date[0]!, date[1]! - 1, date[2]!);
+  utc.setUTCFullYear(date[0]!, date[1]! - 1, date[2]);
   utc.setUTCHours(Number(hh), Number(mm) - offset, Number(ss), 0);
   const ms = utc.getTime();
   return { date, instant: { seconds: ms / 1000, fraction } };
