@@ -38,7 +38,7 @@ const cidOf = (seed: string) => Uint8Array.of(0x01, 0x55, 0x12, 0x20, ...digestO
  * the contracts).
  */
 export async function measureGas(): Promise<GasFigures> {
-  const connection = await network.connect();
+  const connection = await network.create();
   try {
     const signers = await connection.ethers.getSigners();
     const [
@@ -55,7 +55,7 @@ export async function measureGas(): Promise<GasFigures> {
     const out: GasFigures = {};
     const record = async (name: string, tx: Promise<ContractTransactionResponse>): Promise<TransactionReceipt> => {
       const receipt = await (await tx).wait();
-      if (!receipt || receipt.status !== 1) throw new Error(`${name}: the transaction failed`);
+      if (receipt?.status !== 1) throw new Error(`${name}: the transaction failed`);
       if (name in out) throw new Error(`${name}: measured twice`);
       out[name] = Number(receipt.gasUsed);
       return receipt;
@@ -73,7 +73,7 @@ export async function measureGas(): Promise<GasFigures> {
       out[`${name}.deploy`] = Number(receipt.gasUsed);
     }
     const as = (signer: (typeof signers)[number]) => connectContracts(deployment, signer);
-    const [a, patient, hospital, lab, ems, custodian, guardian, proxy, relayer] = await Promise.all(
+    const [a, patient, hospital, _lab, ems, custodian, guardian, proxy, relayer] = await Promise.all(
       [
         admin,
         patientSigner,

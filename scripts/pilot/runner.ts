@@ -231,12 +231,12 @@ export class Pilot {
    * Runs a step that the scenario expects to be refused with `errorClass`. Being refused that way is ok;
    * succeeding or failing otherwise is a failed step (and throws).
    */
-  async refused(
+  async refused<E extends Error>(
     name: string,
     actor: string,
-    errorClass: abstract new (...args: never[]) => Error,
+    errorClass: abstract new (...args: never[]) => E,
     run: () => Promise<unknown>,
-  ): Promise<Error> {
+  ): Promise<E> {
     const started = performance.now();
     let outcome: unknown;
     try {

@@ -29,7 +29,7 @@ export interface Partner extends SupplyChainActor {
 
 /** GS1 check digit (mod 10, weights 3/1 from the right). */
 function withCheckDigit(digits: string): string {
-  const sum = [...digits].reverse().reduce((n, d, i) => n + Number(d) * (i % 2 === 0 ? 3 : 1), 0);
+  const sum = digits.split("").reverse().reduce((n, d, i) => n + Number(d) * (i % 2 === 0 ? 3 : 1), 0);
   return digits + String((10 - (sum % 10)) % 10);
 }
 

@@ -263,7 +263,7 @@ async function runSupplyChain(pilot: Pilot, scale: SupplyChainScale): Promise<vo
   const alerts: SealedDocument[] = [];
   const refusedDispense = async (entry: { refusedOnChain: string }, by: Partner, held: Held) => {
     const error = await pilot.refused("dispense it anyway", by.name, SupplyChainRevertError, () => dispense(by, held.id, held.passport, { readers: keys(by) }));
-    entry.refusedOnChain = (error as SupplyChainRevertError).errorName;
+    entry.refusedOnChain = error.errorName;
   };
 
   // 1. A counterfeit: a serial never commissioned, offered with a passport copied from a genuine unit.

@@ -10,7 +10,7 @@ import { supplyChainScenario } from "../../scripts/scenarios/supply-chain.js";
 
 describe("pilot scenario supply-chain (small scale)", () => {
   it("catches every planted fault and reports events, verification, suspects, gas and privacy", async () => {
-    const connection = await network.connect();
+    const connection = await network.create();
     try {
       const scenario = supplyChainScenario({ lots: 4, unitsPerLot: 250, pharmacies: 5, unitsPerPharmacy: 30, dispensesPerPharmacy: 4 });
       const { report, passed, failure } = await runPilot({ scenario, connection, store: new MemoryBlobStore(), log: () => {} });

@@ -40,7 +40,7 @@ const GTIN = "09501101530003";
 const schemaFile = sharedData("epcis/schema/EPCIS-JSON-Schema.json");
 
 async function setUp() {
-  const connection = await network.connect();
+  const connection = await network.create();
   const signers = await connection.ethers.getSigners();
   const deployment = await deployCarechain(signers[0]!);
   const addresses = await deploySupplyChain(signers[0]!, deployment.directory);

@@ -29,6 +29,7 @@ import {
 } from "../../sdk/index.js";
 import { custodyWorld, startCustodianNodes, type NodeProcess } from "../helpers/custodian-nodes.js";
 import { stop } from "../helpers/processes.js";
+import { ifAssigned } from "../helpers/teardown.js";
 
 /** The record's AEAD context (as the client builds it): "carechain/record/v2" ‖ patient ‖ author ‖ mask (8 bytes BE). */
 function recordContext(patient: string, author: string, mask: bigint): Uint8Array {
@@ -50,7 +51,7 @@ describe("threshold custody: k-of-n custodian node processes", () => {
 
   afterAll(async () => {
     for (const s of started) await s.stopAll();
-    await world?.close();
+    await ifAssigned(world)?.close();
   });
 
   /** Opens the record's envelope with `dek` (throws unless it is the key). */

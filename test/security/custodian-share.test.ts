@@ -87,7 +87,10 @@ async function ask(
   };
   return postToCustodian(url, "/v1/share", request).then(
     (bytes) => ({ status: 200, code: "RELEASED", bytes }),
-    (e: KeyReleaseError) => ({ status: e.status, code: e.reason }),
+    (e: unknown) => {
+      if (!(e instanceof KeyReleaseError)) throw e;
+      return { status: e.status, code: e.reason };
+    },
   );
 }
 
@@ -131,7 +134,7 @@ describe("a share-holding custodian node against a hostile reader", () => {
       expect(log().map((e) => e.code)).toEqual(answers.map((a) => a.code));
       expect(log()[0]!.tx).toBe(tx);
       // This mode serves no single-custodian release.
-      const release = await postToCustodian(service.url, "/v1/release", {}).catch((e: KeyReleaseError) => e);
+      const release = await postToCustodian(service.url, "/v1/release", {}).catch((e: unknown) => e);
       expect((release as KeyReleaseError).status).toBe(404);
     } finally {
       await service.close();

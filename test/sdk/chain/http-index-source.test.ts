@@ -23,7 +23,7 @@ const tx = "0x" + "11".repeat(32);
 function stub(answer: (url: string) => { status?: number; body: unknown }, options = {}) {
   const asked: string[] = [];
   const fetch = (async (input: string | URL | Request) => {
-    const url = String(input);
+    const url = input instanceof Request ? input.url : String(input);
     asked.push(url);
     const { status = 200, body } = answer(url);
     return new Response(typeof body === "string" ? body : JSON.stringify(body), { status });

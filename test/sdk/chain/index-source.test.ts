@@ -8,7 +8,7 @@ import type { IndexedAnchor, RecordAnchor } from "../../../sdk/index.js";
 
 describe("IndexedAnchor", () => {
   it("is a RecordAnchor with the anchor's CIDs, block and transaction", () => {
-    expectTypeOf<IndexedAnchor>().toMatchTypeOf<RecordAnchor>();
+    expectTypeOf<IndexedAnchor>().toExtend<RecordAnchor>();
     expectTypeOf<Omit<IndexedAnchor, "contentCid" | "keyringCid" | "block" | "tx">>().toEqualTypeOf<
       Omit<RecordAnchor, "batch">
     >();

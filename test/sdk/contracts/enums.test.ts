@@ -39,8 +39,9 @@ import {
   type CarechainContracts,
 } from "../../../sdk/index.js";
 import { toHex } from "../../../sdk/crypto/bytes.js";
+import { ifAssigned } from "../../helpers/teardown.js";
 
-type Connection = Awaited<ReturnType<typeof network.connect>>;
+type Connection = Awaited<ReturnType<typeof network.create>>;
 type Signer = Awaited<ReturnType<Connection["ethers"]["getSigners"]>>[number];
 
 let connection: Connection;
@@ -68,7 +69,7 @@ const farFuture = async () =>
   BigInt((await connection.ethers.provider.getBlock("latest"))!.timestamp + 365 * 24 * 3600);
 
 beforeAll(async () => {
-  connection = await network.connect();
+  connection = await network.create();
   signers = await connection.ethers.getSigners();
   const deployment = await deployCarechain(signers[0]!);
   registrar = await connectContracts(deployment, signers[0]!);
@@ -82,7 +83,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await connection?.close();
+  await ifAssigned(connection)?.close();
 });
 
 describe("enumValue / enumName", () => {

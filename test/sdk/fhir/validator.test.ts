@@ -14,11 +14,11 @@ const base = loadFhirDefinitions();
 
 /** The pack with Patient.gender made required (min 1) and without value sets: a second, different definition set. */
 function strictGenderDefinitions(): FhirDefinitions {
-  const resources = structuredClone(base.resources) as Bundle;
+  const resources = structuredClone<Bundle>(base.resources);
   const patient = resources.entry?.find(
     (e) => (e.resource as StructureDefinition | undefined)?.url === "http://hl7.org/fhir/StructureDefinition/Patient",
-  )?.resource as StructureDefinition;
-  const gender = patient.snapshot?.element?.find((e) => e.path === "Patient.gender");
+  )?.resource as StructureDefinition | undefined;
+  const gender = patient?.snapshot?.element.find((e) => e.path === "Patient.gender");
   if (!gender) throw new Error("the pack has no Patient.gender element");
   gender.min = 1;
   return { source: "test: gender required", types: base.types, resources };
@@ -63,7 +63,7 @@ describe("each validator owns its definitions", () => {
   });
 
   it("a resource type the validator's definitions lack is refused even when another validator knows it", () => {
-    const resources = structuredClone(base.resources) as Bundle;
+    const resources = structuredClone<Bundle>(base.resources);
     resources.entry = resources.entry?.filter((e) => (e.resource as StructureDefinition | undefined)?.type !== "Basic");
     const withoutBasic = createFhirValidator({ types: base.types, resources });
     const standard = createFhirValidator(base);

@@ -32,7 +32,7 @@ describe("sealDocument / openDocument", () => {
     const altered = Uint8Array.from(bytes);
     altered[altered.length - 1]! ^= 1;
     // a hostile store returns other bytes under the same CID
-    const hostile = { ...store, get: async (cid: typeof sealed.ciphertext) => (cid.equals(sealed.ciphertext) ? altered : store.get(cid)), put: store.put.bind(store), has: store.has.bind(store), delete: store.delete.bind(store) };
+    const hostile = { get: async (cid: typeof sealed.ciphertext) => (cid.equals(sealed.ciphertext) ? altered : store.get(cid)), put: store.put.bind(store), has: store.has.bind(store), delete: store.delete.bind(store) };
     await expect(openDocument(hostile, "epcis", sealed, alice)).rejects.toBeInstanceOf(IntegrityError);
   });
 });

@@ -42,8 +42,8 @@ describe.skipIf(!vectors.exists || !examples.exists)("scripts/epcis.ts", () => {
 
   it("validate: FILE: valid / FILE: invalid: REASON, exit 1 when any is invalid", async () => {
     const good = join(examples.path, "Example_9.6.1-ObjectEvent.jsonld");
-    const doc = JSON.parse(readFileSync(good, "utf8"));
-    doc.epcisBody.eventList[0].action = "JUMP";
+    const doc = JSON.parse(readFileSync(good, "utf8")) as { epcisBody: { eventList: Record<string, unknown>[] } };
+    doc.epcisBody.eventList[0]!.action = "JUMP";
     const bad = join(dir, "bad.jsonld");
     writeFileSync(bad, JSON.stringify(doc));
     const broken = join(dir, "broken.jsonld");

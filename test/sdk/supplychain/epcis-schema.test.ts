@@ -11,7 +11,11 @@ import { sharedData } from "../_support.js";
 const schemaFile = sharedData("epcis/schema/EPCIS-JSON-Schema.json");
 const examples = sharedData("epcis/examples");
 
-type Doc = Record<string, any>;
+/** An EPCIS document as the tests mutate it: any property, and the event list under epcisBody. */
+interface Doc {
+  [key: string]: unknown;
+  epcisBody: { eventList: Record<string, unknown>[] };
+}
 
 describe.skipIf(!schemaFile.exists || !examples.exists)("EPCIS 2.0 JSON Schema validation", () => {
   const validate = schemaFile.exists
@@ -29,7 +33,7 @@ describe.skipIf(!schemaFile.exists || !examples.exists)("EPCIS 2.0 JSON Schema v
     expect(result.valid ? "valid" : formatEpcisSchemaIssue(result.reason)).toBe("valid");
   });
 
-  const event = (d: Doc): Doc => d.epcisBody.eventList[0];
+  const event = (d: Doc): Record<string, unknown> => d.epcisBody.eventList[0]!;
   it.each([
     ["an unknown action", (d: Doc) => (event(d).action = "JUMP"), "/epcisBody/eventList/0/action", "#/definitions/action/enum"],
     ["no eventTime", (d: Doc) => delete event(d).eventTime, "/epcisBody/eventList/0", "#/definitions/Event/required"],

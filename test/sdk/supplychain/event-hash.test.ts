@@ -26,7 +26,7 @@ function loadVectors(): Vector[] {
     .sort()
     .map((f) => {
       const base = join(vectors.path, f.replace(/\.jsonld$/, ""));
-      let preHashes: string[] = [];
+      let preHashes: string[];
       try {
         preHashes = lines(`${base}.prehashes`);
       } catch {
@@ -34,7 +34,7 @@ function loadVectors(): Vector[] {
       }
       return {
         name: f,
-        document: JSON.parse(readFileSync(`${base}.jsonld`, "utf8")),
+        document: JSON.parse(readFileSync(`${base}.jsonld`, "utf8")) as unknown,
         hashes: lines(`${base}.hashes`),
         preHashes,
       };
