@@ -17,7 +17,7 @@ export type Json = Record<string, unknown>;
 /** The `error.code` of an error answer, if it has one. */
 export function errorCode(text: string): string | undefined {
   try {
-    const code = (JSON.parse(text) as { error?: { code?: unknown } })?.error?.code;
+    const code = (JSON.parse(text) as { error?: { code?: unknown } } | null)?.error?.code;
     return typeof code === "string" ? code : undefined;
   } catch {
     return undefined;
@@ -26,7 +26,7 @@ export function errorCode(text: string): string | undefined {
 
 export function invalid(field: string, value: unknown): never {
   throw new IndexResponseError("The indexer's answer has a malformed value.", {
-    details: `${field}: ${JSON.stringify(value)?.slice(0, 120)}`,
+    details: `${field}: ${(JSON.stringify(value) as string | undefined)?.slice(0, 120) ?? "undefined"}`,
   });
 }
 

@@ -31,7 +31,7 @@ export async function getIndexJson(
       headers: { accept: "application/json" },
     });
   } catch (cause) {
-    const timedOut = (cause as { name?: string })?.name === "TimeoutError";
+    const timedOut = (cause as { name?: string } | null | undefined)?.name === "TimeoutError";
     throw new IndexUnavailableError(
       timedOut ? "The indexer did not answer in time." : "The indexer could not be reached.",
       {
@@ -78,7 +78,7 @@ export async function getIndexJson(
 }
 
 function messageOf(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  const cause = (error as { cause?: { code?: string; message?: string } } | null | undefined)?.cause;
   const base = error instanceof Error ? error.message : String(error);
   return cause?.code ? `${base} (${cause.code})` : base;
 }

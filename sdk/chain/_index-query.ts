@@ -13,14 +13,14 @@ export function atQuery(options: IndexTimeOptions): string {
 }
 
 /** A checksummed address argument. */
-export function argAddress(name: string, value: string): string {
+export function argAddress(name: string, value: unknown): string {
   if (typeof value !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(value))
     throw new TypeError(`${name}: expected a 0x address, got ${String(value)}`);
   return getAddress(value);
 }
 
 /** A 32-byte hex argument, lower-cased. */
-export function argBytes32(name: string, value: string): string {
+export function argBytes32(name: string, value: unknown): string {
   if (typeof value !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(value))
     throw new TypeError(`${name}: expected 32 bytes of 0x hex, got ${String(value)}`);
   return value.toLowerCase();

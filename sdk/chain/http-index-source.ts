@@ -81,7 +81,7 @@ export class HttpIndexSource implements IndexSource {
     try {
       parsed = new URL(url);
     } catch {
-      throw new TypeError(`url: not a URL: ${String(url)}`);
+      throw new TypeError(`url: not a URL: ${url}`);
     }
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
       throw new TypeError(`url: expected an http(s) URL, got ${parsed.protocol}`);
@@ -107,7 +107,7 @@ export class HttpIndexSource implements IndexSource {
    * @throws {IndexResponseError} When the answer is not the expected JSON.
    */
   async info(): Promise<IndexInfo> {
-    const body = (await this.#get("/v1/info"))!;
+    const body = await this.#get("/v1/info");
     const contracts = object(body.contracts, "contracts");
     return {
       chainId: BigInt(integer(body.chainId, "chainId")),
@@ -165,7 +165,9 @@ export class HttpIndexSource implements IndexSource {
     options: IndexTimeOptions = {},
   ): Promise<IndexedReader[]> {
     const p = argAddress("patient", patient);
-    if (!Array.isArray(categories) || categories.length === 0)
+    // A caller in plain JavaScript may pass anything.
+    const list: unknown = categories;
+    if (!Array.isArray(list) || categories.length === 0)
       throw new RangeError("categories: expected at least one category");
     let mask = 0n;
     for (const c of categories) {
@@ -326,8 +328,8 @@ export class HttpIndexSource implements IndexSource {
   }
 
   /** A query: the deployment checked once, the answer's head checked against `minBlock`. */
-  async #query(path: string, options: IndexReadOptions, flags?: { notFound: true }): Promise<Json>;
   async #query(path: string, options: IndexReadOptions, flags: { notFound: true }): Promise<Json | undefined>;
+  async #query(path: string, options: IndexReadOptions): Promise<Json>;
   async #query(path: string, options: IndexReadOptions, flags?: { notFound: true }): Promise<Json | undefined> {
     if (options.minBlock !== undefined) argInteger("minBlock", options.minBlock);
     await this.#checkDeployment();
@@ -358,13 +360,15 @@ export class HttpIndexSource implements IndexSource {
       }
     })();
     // A failed check (indexer down) is retried on the next query; a mismatch stays a mismatch.
-    this.#checked.catch((error) => {
+    this.#checked.catch((error: unknown) => {
       if (!(error instanceof IndexMismatchError)) this.#checked = undefined;
     });
     return this.#checked;
   }
 
   /** GET `path` from the indexer; undefined only for a 404 when `notFoundIsUndefined`. */
+  #get(path: string): Promise<Json>;
+  #get(path: string, notFoundIsUndefined: boolean): Promise<Json | undefined>;
   #get(path: string, notFoundIsUndefined = false): Promise<Json | undefined> {
     return getIndexJson(this.#fetch, `${this.#base}${path}`, this.#timeoutMs, notFoundIsUndefined);
   }

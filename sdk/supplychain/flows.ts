@@ -145,7 +145,7 @@ export async function transfer(
   const result = await step(actor, doc, options.readers, (id) =>
     actor.ledger.ship(id, recipientCommitment(to.address, recipientSalt), tree.root as Bytes32),
   );
-  const shipment = `0x${result.eventHashId.slice(14, 78)}`;
+  const shipment: Bytes32 = `0x${result.eventHashId.slice(14, 78)}`;
   return {
     ...result,
     recipient: to.address,
