@@ -109,9 +109,7 @@ function isBatch(value: unknown): boolean {
  * @returns `append` (resolves once the line is written) and `close`.
  * @throws {Error} When the file cannot be opened.
  */
-export async function openLog<E extends object>(
-  path: string,
-): Promise<{ append(entry: E): Promise<void>; close(): Promise<void> }> {
+export async function openLog(path: string): Promise<{ append(entry: object): Promise<void>; close(): Promise<void> }> {
   const handle: FileHandle = await open(path, "a", 0o600);
   let queue: Promise<void> = Promise.resolve();
   return {

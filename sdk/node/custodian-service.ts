@@ -17,12 +17,12 @@ import { getAddress } from "ethers";
 import { CONTRACT_ERROR_NAMES } from "../chain/revert.js";
 import { enumValue, PROVIDER_KINDS } from "../contracts/enums.js";
 import type { Carechain } from "../client/carechain.js";
-import { keyReleaseDigest, keyReleaseSigner, type KeyReleaseRequest } from "../client/custodian.js";
+import { keyReleaseDigest, keyReleaseSigner } from "../client/custodian.js";
 import { CarechainError } from "../errors/base.js";
 import { ContractRevertError } from "../errors/contract.js";
 import { openLog, parseRequest, readBody } from "./_custodian-io.js";
 import { decideShareRequest, parseShareRequest, type ShareHolderOptions } from "./custodian-share.js";
-import { shareReleaseDigest, shareReleaseSigner, type ShareReleaseRequest } from "../client/threshold-custody.js";
+import { shareReleaseDigest, shareReleaseSigner } from "../client/threshold-custody.js";
 
 /** A running custodian service. */
 export interface CustodianService {
@@ -157,7 +157,7 @@ export async function startCustodianService(options: CustodianServiceOptions): P
   const chainId = (await provider.getNetwork()).chainId.toString();
   const registry = getAddress(await custodian.contracts.records.getAddress());
   const logPath = options.logPath ?? join(tmpdir(), `carechain-custodian-${Date.now()}-${process.pid}.jsonl`);
-  const log = await openLog<LogEntry>(logPath);
+  const log = await openLog(logPath);
 
   const used = new Map<string, number>(); // request digest → issuedAt
   const recent = new Map<string, number[]>(); // provider → request times (ms)
@@ -247,9 +247,11 @@ export async function startCustodianService(options: CustodianServiceOptions): P
     // (`provider` is also the name of the contract runner's provider: the function is reached by name.)
     const record = (await directory.getFunction("provider").staticCall(provider)) as { kind: bigint; suspended: boolean };
     if (record.kind !== EMERGENCY_KIND || record.suspended) return refuse(res, req, "NOT_EMERGENCY_PROVIDER", context);
+    // Checked at start-up for a service that serves /v1/release; a client without the method serves no release.
+    if (!custodian.releaseEmergencyKey) return refuse(res, req, "NOT_FOUND", context);
     let released: Awaited<ReturnType<Carechain["releaseEmergencyKey"]>>;
     try {
-      released = await custodian.releaseEmergencyKey!(request.recordId, provider, {
+      released = await custodian.releaseEmergencyKey(request.recordId, provider, {
         ...(request.batch ? { batch: request.batch } : {}),
       });
     } catch (error) {

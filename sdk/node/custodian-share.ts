@@ -6,12 +6,14 @@
  * node's key for this record; only then is it sealed for the reader's Directory key. The node sends no transaction.
  * @module
  */
-import { getAddress, Interface } from "ethers";
+import { getAddress, Interface, type EventFragment } from "ethers";
 
 import { PurposeOfUse, type PurposeCode } from "../chain/purpose.js";
 import type { CarechainContracts } from "../chain/deployment.js";
 import type { ShareReleaseRequest } from "../client/threshold-custody.js";
 import { fromHex, toHex } from "../crypto/bytes.js";
+import { CarechainError } from "../errors/base.js";
+import { DeploymentError } from "../errors/data.js";
 import { openCustodyShare, sealShareForReader } from "../crypto/custody.js";
 import type { IdentityKeyPair } from "../crypto/identity.js";
 import { isX25519PublicKey } from "../crypto/public-key.js";
@@ -34,8 +36,15 @@ export type ShareDecision =
   { readonly answer: Uint8Array } | { readonly refused: ShareRefusal; readonly detail?: string };
 
 const RECORDS = new Interface(RECORD_REGISTRY_ABI);
-const ACCESSED = RECORDS.getEvent("RecordAccessed")!;
+const ACCESSED = requiredEvent("RecordAccessed");
 const READ = 0; // contracts/types/Access.sol: Action.Read
+
+/** An event of the RecordRegistry ABI; its absence means the generated ABI is out of date with this module. */
+function requiredEvent(name: string): EventFragment {
+  const event = RECORDS.getEvent(name);
+  if (!event) throw new DeploymentError(`The RecordRegistry ABI has no ${name} event.`);
+  return event;
+}
 
 /**
  * Decides a share request whose signature, freshness and deployment the service has already checked.
@@ -50,15 +59,17 @@ export async function decideShareRequest(
   holder: ShareHolderOptions,
   request: ShareReleaseRequest,
 ): Promise<ShareDecision> {
-  const provider = contracts.records.runner!.provider!;
+  const provider = contracts.records.runner?.provider;
+  if (!provider) throw new CarechainError("CHAIN", "The custodian's contracts have no provider to reach the chain.");
   const registry = getAddress(await contracts.records.getAddress());
   const reader = getAddress(request.reader);
   const receipt = await provider.getTransactionReceipt(request.accessTx);
-  if (!receipt || receipt.status !== 1) return { refused: "ACCESS_NOT_LOGGED", detail: "no successful transaction" };
+  if (receipt?.status !== 1) return { refused: "ACCESS_NOT_LOGGED", detail: "no successful transaction" };
   const logged = receipt.logs.some((log) => {
     if (getAddress(log.address) !== registry || log.topics[0] !== ACCESSED.topicHash) return false;
-    const event = RECORDS.parseLog(log)!;
+    const event = RECORDS.parseLog(log);
     return (
+      event !== null &&
       event.args.recordId === request.recordId &&
       getAddress(event.args.accessor as string) === reader &&
       Number(event.args.purpose) === PurposeOfUse[request.purpose]
@@ -66,11 +77,12 @@ export async function decideShareRequest(
   });
   if (!logged) return { refused: "ACCESS_NOT_LOGGED", detail: "no matching RecordAccessed event" };
   const [logBlock, latest] = await Promise.all([provider.getBlock(receipt.blockNumber), provider.getBlock("latest")]);
-  const age = latest!.timestamp - logBlock!.timestamp;
+  if (!logBlock || !latest) throw new CarechainError("CHAIN", "The node did not return the access log's block.");
+  const age = latest.timestamp - logBlock.timestamp;
   if (age > (holder.maxAccessAgeSeconds ?? 300)) return { refused: "ACCESS_LOG_STALE", detail: `${age} s old` };
   // Independently of the log: the chain must say now that the reader may read every category of the record.
   const record = await contracts.records.record(request.recordId);
-  for (let rest = BigInt(record.categories); rest !== 0n; rest &= rest - 1n) {
+  for (let rest = record.categories; rest !== 0n; rest &= rest - 1n) {
     const category = lowestBit(rest);
     const may = await contracts.consent.canAccessForPurpose(
       record.patient,
@@ -105,6 +117,17 @@ function lowestBit(value: bigint): number {
 }
 
 const HEX32 = /^0x[0-9a-f]{64}$/;
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+/** Whether `value` is a string that `pattern` matches. */
+function matches(value: unknown, pattern: RegExp): value is string {
+  return typeof value === "string" && pattern.test(value);
+}
+
+/** Whether `value` names a purpose of use. */
+function isPurposeCode(value: string): value is PurposeCode {
+  return Object.hasOwn(PurposeOfUse, value);
+}
 
 /**
  * Parses a share request body; checks every field's shape (the service and the chain check the rest).
@@ -113,48 +136,44 @@ const HEX32 = /^0x[0-9a-f]{64}$/;
  */
 export function parseShareRequest(body: string): ShareReleaseRequest | undefined {
   try {
-    const r = JSON.parse(body) as Partial<ShareReleaseRequest>;
-    const share = r?.share as Partial<ShareReleaseRequest["share"]> | undefined;
+    const r = JSON.parse(body) as Partial<Record<keyof ShareReleaseRequest, unknown>> | null;
+    if (typeof r !== "object" || r === null) return undefined;
+    const { chainId, registry, recordId, reader, purpose, accessTx, issuedAt, signature, share } = r;
     const ok =
-      typeof r === "object" &&
-      r !== null &&
-      typeof r.chainId === "string" &&
-      /^[0-9]{1,20}$/.test(r.chainId) &&
-      typeof r.registry === "string" &&
-      /^0x[0-9a-fA-F]{40}$/.test(r.registry) &&
-      typeof r.recordId === "string" &&
-      HEX32.test(r.recordId) &&
-      typeof r.reader === "string" &&
-      /^0x[0-9a-fA-F]{40}$/.test(r.reader) &&
-      typeof r.purpose === "string" &&
-      Object.hasOwn(PurposeOfUse, r.purpose) &&
-      typeof r.accessTx === "string" &&
-      HEX32.test(r.accessTx) &&
-      Number.isSafeInteger(r.issuedAt) &&
-      typeof r.signature === "string" &&
-      /^0x[0-9a-fA-F]{128,130}$/.test(r.signature) &&
+      matches(chainId, /^[0-9]{1,20}$/) &&
+      matches(registry, ADDRESS) &&
+      matches(recordId, HEX32) &&
+      matches(reader, ADDRESS) &&
+      typeof purpose === "string" &&
+      isPurposeCode(purpose) &&
+      matches(accessTx, HEX32) &&
+      typeof issuedAt === "number" &&
+      Number.isSafeInteger(issuedAt) &&
+      matches(signature, /^0x[0-9a-fA-F]{128,130}$/) &&
       typeof share === "object" &&
-      share !== null &&
-      Number.isInteger(share.index) &&
-      share.index! >= 0 &&
-      share.index! < 256 &&
-      typeof share.enc === "string" &&
-      HEX32.test(share.enc) &&
-      typeof share.wrapped === "string" &&
-      /^0x[0-9a-f]{2,512}$/.test(share.wrapped);
+      share !== null;
     if (!ok) return undefined;
-    getAddress(r.registry);
-    getAddress(r.reader);
+    const { index, enc, wrapped } = share as Partial<Record<keyof ShareReleaseRequest["share"], unknown>>;
+    const shareOk =
+      typeof index === "number" &&
+      Number.isInteger(index) &&
+      index >= 0 &&
+      index < 256 &&
+      matches(enc, HEX32) &&
+      matches(wrapped, /^0x[0-9a-f]{2,512}$/);
+    if (!shareOk) return undefined;
+    getAddress(registry);
+    getAddress(reader);
     return {
-      chainId: r.chainId,
-      registry: r.registry,
-      recordId: r.recordId,
-      reader: r.reader,
-      purpose: r.purpose,
-      accessTx: r.accessTx,
-      issuedAt: r.issuedAt!,
-      share: { index: share.index!, enc: share.enc, wrapped: share.wrapped },
-      signature: r.signature,
+      chainId,
+      registry,
+      recordId,
+      reader,
+      purpose,
+      accessTx,
+      issuedAt,
+      share: { index, enc, wrapped },
+      signature,
     };
   } catch {
     return undefined;
