@@ -26,7 +26,7 @@ export class ChunkSealer {
     this.#subkey = hchacha20(dek, prefix.subarray(0, SUBKEY_NONCE_LENGTH));
     const backend = getChunkCipher();
     this.#cipher = backend.withKey(this.#subkey);
-    this.#allocate = backend.allocate ? (n) => backend.allocate!(n) : (n) => new Uint8Array(n);
+    this.#allocate = backend.allocate?.bind(backend) ?? ((n) => new Uint8Array(n));
     this.#nonce.set(prefix.subarray(SUBKEY_NONCE_LENGTH), 4);
   }
 

@@ -84,13 +84,14 @@ export function checkCounter(counter: number): number {
   return counter;
 }
 
+/** The error for an envelope of `length` bytes, shorter than its header. */
+export function shorterThanHeader(length: number): FormatError {
+  return new FormatError("Not a Carechain envelope: shorter than its header.", { details: `length=${length}` });
+}
+
 /** Reads and checks an envelope header. */
 export function parseHeader(envelope: Uint8Array): { header: Uint8Array; chunkSize: number } {
-  if (envelope.length < ENVELOPE_HEADER_LENGTH) {
-    throw new FormatError("Not a Carechain envelope: shorter than its header.", {
-      details: `length=${envelope.length}`,
-    });
-  }
+  if (envelope.length < ENVELOPE_HEADER_LENGTH) throw shorterThanHeader(envelope.length);
   const header = envelope.subarray(0, ENVELOPE_HEADER_LENGTH);
   if (header[0] !== ENVELOPE_MAGIC[0] || header[1] !== ENVELOPE_MAGIC[1] || header[2] !== ENVELOPE_MAGIC[2]) {
     throw new FormatError("Not a Carechain envelope: bad magic bytes.");
@@ -101,8 +102,8 @@ export function parseHeader(envelope: Uint8Array): { header: Uint8Array; chunkSi
   if (header[4] !== SUITE_XCHACHA20POLY1305_STREAM) {
     throw new FormatError("Unknown envelope cipher suite.", { details: `suite=${header[4]}` });
   }
-  const log2 = header[5]!;
-  if (log2 < MIN_CHUNK_LOG2 || log2 > MAX_CHUNK_LOG2) {
+  const log2 = header[5];
+  if (log2 === undefined || log2 < MIN_CHUNK_LOG2 || log2 > MAX_CHUNK_LOG2) {
     throw new FormatError("Envelope chunk size out of range.", { details: `log2=${log2}` });
   }
   return { header, chunkSize: 2 ** log2 };

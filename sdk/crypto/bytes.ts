@@ -46,7 +46,8 @@ export function fromHex(name: string, hex: string, length?: number): Uint8Array 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  // In bounds (equal lengths); `?? 0` only satisfies the index type (`undefined ^ x` is `x` too).
+  for (let i = 0; i < a.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
   return diff === 0;
 }
 

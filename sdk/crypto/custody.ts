@@ -118,12 +118,15 @@ export async function splitRecordKey(params: {
   if (new Set(keys).size !== n) throw new RangeError("custodians: a custodian key is listed twice");
   const parts = await split(params.dek, n, params.threshold);
   const shares = await Promise.all(
-    parts.map(async (part, index): Promise<CustodyShare> => {
+    params.custodians.map(async (key, index): Promise<CustodyShare> => {
+      const part = parts[index];
+      const custodian = keys[index];
+      if (!part || custodian === undefined) throw new RangeError(`split: ${parts.length} parts for ${n} custodians`);
       const payload = concatBytes(part, globalThis.crypto.getRandomValues(new Uint8Array(32)));
-      const sealed = await wrapKey(params.custodians[index]!, payload, nodeInfo(recordId, index));
+      const sealed = await wrapKey(key, payload, nodeInfo(recordId, index));
       return {
         index,
-        custodian: keys[index]!,
+        custodian,
         enc: toHex(sealed.enc),
         wrapped: toHex(sealed.ciphertext),
         commitment: toHex(shareCommitment(recordId, index, payload)),
@@ -200,7 +203,7 @@ export async function openReleasedShare(
   released: WrappedKey,
 ): Promise<Uint8Array> {
   const entry = document.shares[index];
-  if (!entry || entry.index !== index) throw new RangeError(`index: the custody document has no share ${index}`);
+  if (entry?.index !== index) throw new RangeError(`index: the custody document has no share ${index}`);
   const recordId = fromHex("recordId", document.recordId, 32);
   let payload: Uint8Array;
   try {
@@ -276,7 +279,7 @@ export function decodeCustodyDocument(bytes: Uint8Array): CustodyDocument {
     throw new FormatError("The custody document is not valid UTF-8 JSON.", { cause });
   }
   const d = value as Partial<CustodyDocument> | null;
-  if (typeof d !== "object" || d === null || d.v !== 1 || d.kind !== "carechain/custody") {
+  if (typeof d !== "object" || d?.v !== 1 || d.kind !== "carechain/custody") {
     throw new FormatError("Not a version 1 custody document.");
   }
   if (typeof d.recordId !== "string" || !HEX32.test(d.recordId))
@@ -290,7 +293,7 @@ export function decodeCustodyDocument(bytes: Uint8Array): CustodyDocument {
   if (!Array.isArray(shares) || shares.length < 2 || shares.length > MAX_CUSTODIANS) {
     throw new FormatError("The custody document's share list is missing or of the wrong size.");
   }
-  if (!Number.isInteger(d.threshold) || d.threshold! < 2 || d.threshold! > shares.length) {
+  if (typeof d.threshold !== "number" || !Number.isInteger(d.threshold) || d.threshold < 2 || d.threshold > shares.length) {
     throw new FormatError("The custody document's threshold is out of range.", {
       details: `threshold=${String(d.threshold)}`,
     });

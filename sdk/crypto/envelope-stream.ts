@@ -13,6 +13,7 @@ import {
   ENVELOPE_HEADER_LENGTH,
   newHeader,
   parseHeader,
+  shorterThanHeader,
   type EncryptOptions,
 } from "./_envelope-format.js";
 import { checkBytes } from "./bytes.js";
@@ -147,13 +148,13 @@ async function* decryptChunks(
         at += n;
       }
     }
-    if (!sealer) parseHeader(header.subarray(0, headerFilled)); // throws: shorter than its header
+    if (!sealer) throw shorterThanHeader(headerFilled);
     if (filled < TAG_LENGTH) {
       throw new DecryptionError(
         counter === 0 ? "The envelope is truncated: no final chunk." : "The envelope's final chunk is truncated.",
       );
     }
-    yield sealer!.opened(counter, true, pending.subarray(0, filled), `chunk ${counter} (final)`);
+    yield sealer.opened(counter, true, pending.subarray(0, filled), `chunk ${counter} (final)`);
   } finally {
     sealer?.dispose();
     dek.fill(0);

@@ -66,6 +66,8 @@ export interface ReaderKeys {
 
 const ENC_BYTES: Record<KeyringSuite, number> = { x25519: 32, xwing: XWING_ENC_BYTES };
 const WRAPPED_HEX_LENGTH = 2 + 2 * (32 + 16);
+/** A recipient skipped by {@link sealKeyringV2}: an X25519 key that is not usable. */
+type SkippedX25519 = SkippedRecipient & { readonly error: InvalidPublicKeyError };
 const MAX_TRIES_PER_KEY = 8;
 
 /** HPKE info of a v2 entry of `suite` for the record ciphertext `record`. */
@@ -105,15 +107,15 @@ export async function sealKeyringV2(
   checkBytes("dek", dek, 32);
   const unique = new Map<string, KeyringRecipient>();
   for (const r of recipients) {
-    if (r.suite !== "x25519" && r.suite !== "xwing")
-      throw new RangeError(`recipient.suite: unknown suite ${String(r.suite)}`);
+    const suite: unknown = r.suite; // a caller in plain JavaScript may pass anything
+    if (suite !== "x25519" && suite !== "xwing") throw new RangeError(`recipient.suite: unknown suite ${String(suite)}`);
     checkBytes("recipient.publicKey", r.publicKey, r.suite === "x25519" ? 32 : XWING_PUBLIC_KEY_BYTES);
     unique.set(`${r.suite}:${toHex(r.publicKey)}`, r);
   }
   if (unique.size === 0) throw new RangeError("recipients: a keyring needs at least one recipient");
   checkLimit("keyringRecipients", unique.size, "keyring");
   const results = await Promise.all(
-    [...unique.values()].map(async (r): Promise<KeyringV2Entry | SkippedRecipient> => {
+    [...unique.values()].map(async (r): Promise<KeyringV2Entry | SkippedX25519> => {
       const info = infoV2(r.suite, record);
       if (r.suite === "xwing") {
         const w = await wrapKeyXWing(r.publicKey, dek, info);
@@ -130,10 +132,11 @@ export async function sealKeyringV2(
     }),
   );
   const entries = results.filter((r): r is KeyringV2Entry => !("error" in r));
-  const skipped = results.filter((r): r is SkippedRecipient => "error" in r);
-  if (entries.length === 0) {
-    const first = skipped[0]!.error as InvalidPublicKeyError;
-    throw new InvalidPublicKeyError(first.problem, "No recipient key could be wrapped for.", { cause: first });
+  const skipped = results.filter((r): r is SkippedX25519 => "error" in r);
+  // With no entry, every (at least one) recipient was skipped.
+  const [first] = skipped;
+  if (entries.length === 0 && first) {
+    throw new InvalidPublicKeyError(first.error.problem, "No recipient key could be wrapped for.", { cause: first.error });
   }
   return { keyring: { v: 2, record: record.toString(), recipients: entries }, skipped };
 }
@@ -153,7 +156,7 @@ export async function openKeyringV2(
   keyring: KeyringV2,
   record: CID,
   keys: ReaderKeys,
-  accept?: (key: Uint8Array) => boolean | void,
+  accept?: (key: Uint8Array) => unknown,
 ): Promise<Uint8Array> {
   if (keyring.record !== record.toString()) {
     throw new FormatError("The keyring belongs to another record.", {
@@ -179,10 +182,12 @@ export async function openKeyringV2(
         ciphertext: fromHex("wrapped", entry.wrapped),
       };
       const info = infoV2(entry.suite, record);
+      // `mine` holds an entry of a suite only when the reader has that suite's key.
       const key =
         entry.suite === "xwing"
-          ? await unwrapKeyXWing(keys.xwing!.secretKey, wrapped, info)
-          : await unwrapKey(keys.identity!.secretKey, wrapped, info);
+          ? keys.xwing && (await unwrapKeyXWing(keys.xwing.secretKey, wrapped, info))
+          : keys.identity && (await unwrapKey(keys.identity.secretKey, wrapped, info));
+      if (!key) continue;
       if (accept?.(key) === false) throw new DecryptionError("The wrapped key is not this record's key.");
       return key;
     } catch (error) {
@@ -236,7 +241,8 @@ export function decodeAnyKeyring(bytes: Uint8Array): Keyring | KeyringV2 {
   if (k.v !== 2)
     throw new FormatError("Unsupported keyring version.", { details: `v=${String((k as { v?: unknown }).v)}` });
   try {
-    CID.parse(String(k.record));
+    if (typeof k.record !== "string") throw new TypeError("record: not a string");
+    CID.parse(k.record);
   } catch (cause) {
     throw new FormatError("The keyring names no valid record CID.", { cause });
   }
@@ -244,7 +250,7 @@ export function decodeAnyKeyring(bytes: Uint8Array): Keyring | KeyringV2 {
     throw new FormatError("The keyring's recipient list is missing or empty.");
   checkLimit("keyringRecipients", k.recipients.length, "keyring");
   const hex = /^0x[0-9a-f]+$/;
-  for (const e of k.recipients as Partial<KeyringV2Entry>[]) {
+  for (const e of k.recipients as (Partial<KeyringV2Entry> | null | undefined)[]) {
     const ok =
       typeof e === "object" &&
       e !== null &&
@@ -260,7 +266,7 @@ export function decodeAnyKeyring(bytes: Uint8Array): Keyring | KeyringV2 {
       hex.test(e.wrapped);
     if (!ok) throw new FormatError("A keyring entry is malformed.");
   }
-  return { v: 2, record: k.record!, recipients: k.recipients as KeyringV2Entry[] };
+  return { v: 2, record: k.record, recipients: k.recipients as KeyringV2Entry[] };
 }
 
 /**
@@ -276,7 +282,7 @@ export async function openAnyKeyring(
   keyring: Keyring | KeyringV2,
   record: CID,
   keys: ReaderKeys,
-  accept?: (key: Uint8Array) => boolean | void,
+  accept?: (key: Uint8Array) => unknown,
 ): Promise<Uint8Array> {
   if (keyring.v === 2) return openKeyringV2(keyring, record, keys, accept);
   if (!keys.identity) throw new NotARecipientError("A version 1 keyring opens with an X25519 identity only.");

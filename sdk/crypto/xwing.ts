@@ -36,10 +36,16 @@ export interface XWingKeyPair {
   readonly secretKey: Uint8Array;
 }
 
+let kem: XWing | undefined;
 let suite: CipherSuite | undefined;
+/** The X-Wing KEM (created on first use: no work at import). */
+function xwingKem(): XWing {
+  kem ??= new XWing();
+  return kem;
+}
 /** The X-Wing HPKE suite (created on first use: no work at import). */
 function xwingSuite(): CipherSuite {
-  suite ??= new CipherSuite({ kem: new XWing(), kdf: new HkdfSha256(), aead: new Chacha20Poly1305() });
+  suite ??= new CipherSuite({ kem: xwingKem(), kdf: new HkdfSha256(), aead: new Chacha20Poly1305() });
   return suite;
 }
 
@@ -59,7 +65,7 @@ export async function generateXWingKeyPair(): Promise<XWingKeyPair> {
  */
 export async function xwingKeyPairFromSeed(seed: Uint8Array): Promise<XWingKeyPair> {
   checkBytes("seed", seed, XWING_SECRET_KEY_BYTES);
-  const kem = xwingSuite().kem as XWing;
+  const kem = xwingKem();
   const publicKey = new Uint8Array(await kem.serializePublicKey((await kem.generateKeyPairDerand(seed)).publicKey));
   return Object.freeze({ publicKey, secretKey: seed.slice() });
 }
@@ -200,8 +206,7 @@ export function verifyPqKeyDocument(bytes: Uint8Array, expected: { digest: strin
   }
   if (
     typeof d !== "object" ||
-    d === null ||
-    d.v !== 1 ||
+    d?.v !== 1 ||
     d.kind !== "carechain/pq-key" ||
     d.suite !== XWING_SUITE_NAME
   ) {
