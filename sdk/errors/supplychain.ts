@@ -36,7 +36,7 @@ export function supplyChainRevertOf(error: unknown): ContractRevertError | undef
   const parsed = SUPPLY_CHAIN_ERRORS.parseError(data);
   if (!parsed) return revert;
   const args: Record<string, unknown> = {};
-  parsed.fragment.inputs.forEach((input, i) => (args[input.name || String(i)] = parsed.args[i]));
+  for (const [i, input] of parsed.fragment.inputs.entries()) args[input.name || String(i)] = parsed.args[i] as unknown;
   return new SupplyChainRevertError(parsed.name, args, { cause: error });
 }
 

@@ -1,7 +1,19 @@
 /** CBV 2.0 vocabulary terms of the GS1 EPCIS 2.0 JSON-LD context (https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld), by the field whose bare-string values they expand. */
 
+/** The EPCIS fields whose bare-string values expand through a CBV vocabulary. */
+export type CbvField =
+  | "bizStep"
+  | "disposition"
+  | "persistentDisposition"
+  | "bizTransactionType"
+  | "sourceOrDestinationType"
+  | "errorReason"
+  | "measurementType"
+  | "sensorException"
+  | "component";
+
 /** Term → compact IRI (`cbv:` or `gs1:` prefix), per vocabulary-typed EPCIS field. */
-export const CBV_TERMS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+export const CBV_TERMS: Readonly<Record<CbvField, Readonly<Record<string, string>>>> = {
   bizStep: {
     accepting: "cbv:BizStep-accepting",
     arriving: "cbv:BizStep-arriving",

@@ -30,7 +30,7 @@ function percentEncode(input: string): string {
  */
 export function gs1CheckDigit(digits: string): number {
   let sum = 0;
-  const reversed = [...digits].reverse();
+  const reversed = Array.from(digits).reverse();
   reversed.forEach((d, i) => {
     sum += Number(d) * (i % 2 === 0 ? 3 : 1);
   });

@@ -135,7 +135,8 @@ function vocabularyIris(doc: Json, prefixes: ReadonlyMap<string, string>): Set<s
   const vocab = (value: Json | undefined, terms: Readonly<Record<string, string>>): void => {
     for (const v of Array.isArray(value) ? value : [value]) {
       if (typeof v !== "string") continue;
-      out.add(expandCurie(Object.hasOwn(terms, v) ? terms[v]! : v, prefixes));
+      const term = Object.hasOwn(terms, v) ? terms[v] : undefined;
+      out.add(expandCurie(term ?? v, prefixes));
     }
   };
   const objects = (value: Json | undefined): JsonObject[] =>
@@ -146,24 +147,27 @@ function vocabularyIris(doc: Json, prefixes: ReadonlyMap<string, string>): Set<s
       if (parentKey === "type") out.add(expandCurie(json, prefixes));
       return;
     }
-    if (Array.isArray(json)) { json.forEach((j) => walk(j, parentKey)); return; }
+    if (Array.isArray(json)) {
+      json.forEach((j) => walk(j, parentKey));
+      return;
+    }
     if (!isObject(json)) return;
-    vocab(json.bizStep, CBV_TERMS.bizStep!);
-    vocab(json.disposition, CBV_TERMS.disposition!);
+    vocab(json.bizStep, CBV_TERMS.bizStep);
+    vocab(json.disposition, CBV_TERMS.disposition);
     for (const pd of objects(json.persistentDisposition)) {
-      vocab(pd.set, CBV_TERMS.persistentDisposition!);
-      vocab(pd.unset, CBV_TERMS.persistentDisposition!);
+      vocab(pd.set, CBV_TERMS.persistentDisposition);
+      vocab(pd.unset, CBV_TERMS.persistentDisposition);
     }
-    for (const bt of objects(json.bizTransactionList)) vocab(bt.type, CBV_TERMS.bizTransactionType!);
+    for (const bt of objects(json.bizTransactionList)) vocab(bt.type, CBV_TERMS.bizTransactionType);
     for (const sd of [...objects(json.sourceList), ...objects(json.destinationList)]) {
-      vocab(sd.type, CBV_TERMS.sourceOrDestinationType!);
+      vocab(sd.type, CBV_TERMS.sourceOrDestinationType);
     }
-    for (const ed of objects(json.errorDeclaration)) vocab(ed.reason, CBV_TERMS.errorReason!);
+    for (const ed of objects(json.errorDeclaration)) vocab(ed.reason, CBV_TERMS.errorReason);
     for (const se of objects(json.sensorElementList)) {
       for (const report of objects(se.sensorReport)) {
-        vocab(report.type, CBV_TERMS.measurementType!);
-        vocab(report.exception, CBV_TERMS.sensorException!);
-        vocab(report.component, CBV_TERMS.component!);
+        vocab(report.type, CBV_TERMS.measurementType);
+        vocab(report.exception, CBV_TERMS.sensorException);
+        vocab(report.component, CBV_TERMS.component);
       }
     }
     for (const [key, value] of Object.entries(json)) walk(value, key);
@@ -176,7 +180,7 @@ function vocabularyIris(doc: Json, prefixes: ReadonlyMap<string, string>): Set<s
 function expandBareStrings(json: Json, iris: readonly string[]): Json {
   if (typeof json === "string") {
     const matches = iris.filter((iri) => iri.endsWith(`-${json}`) || iri.endsWith(`/${json}`));
-    return matches.length === 1 ? matches[0]! : json;
+    return matches.length === 1 ? (matches[0] ?? json) : json;
   }
   if (Array.isArray(json)) return json.map((j) => expandBareStrings(j, iris));
   if (isObject(json)) {
@@ -233,8 +237,8 @@ export function eventTrees(document: unknown): Triple[] {
     const results = body.queryResults;
     events = asArray(isObject(results.resultsBody) ? results.resultsBody.eventList : undefined);
     ignore = results[ignoreKey];
-  } else if ("event" in body) {
-    events = [body.event!];
+  } else if (body.event !== undefined) {
+    events = [body.event];
     ignore = doc[ignoreKey];
   } else {
     throw new TypeError("EPCIS document: `epcisBody` has no `eventList`, `queryResults` or `event`");

@@ -49,7 +49,9 @@ export function unitCommitment(id: ProductIdentifier, salt: Bytes32): Bytes32 {
  */
 function encodeCommitment(salt: Uint8Array, strings: readonly string[]): Uint8Array {
   const data = strings.map(utf8);
-  const tails = data.map((d) => 32 + Math.ceil(d.length / 32) * 32);
+  // Each string's tail: its length word and its bytes padded to 32.
+  const tailOf = (d: Uint8Array): number => 32 + Math.ceil(d.length / 32) * 32;
+  const tails = data.map(tailOf);
   const out = new Uint8Array(32 * (1 + strings.length) + tails.reduce((a, b) => a + b, 0));
   const view = new DataView(out.buffer);
   out.set(salt, 0);
@@ -58,7 +60,7 @@ function encodeCommitment(salt: Uint8Array, strings: readonly string[]): Uint8Ar
     view.setUint32(32 * (i + 1) + 28, offset);
     view.setUint32(offset + 28, d.length);
     out.set(d, offset + 32);
-    offset += tails[i]!;
+    offset += tailOf(d);
   });
   return out;
 }

@@ -91,7 +91,11 @@ function elementString(child: Triple, order: Order | null): string {
 /** Removes and returns the user extensions of a standard field with an extension point (step 19). */
 function takeUserExtensions(children: EpcisNode[]): EpcisNode[] {
   if (children.length <= 1) return [];
-  if (children.some((c) => nameOf(c)?.includes("eventTime") || nameOf(c)?.includes("action"))) return [];
+  const isCore = (c: EpcisNode): boolean => {
+    const name = nameOf(c) ?? "";
+    return name.includes("eventTime") || name.includes("action");
+  };
+  if (children.some(isCore)) return [];
   const extensions = children.filter((c) => {
     const name = nameOf(c);
     return name !== undefined && name.includes("{") && name.includes("/}");

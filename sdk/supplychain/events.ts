@@ -181,7 +181,10 @@ export function recallDocument(gtin: string, lot: string, at: StepContext): Epci
  * The Event Hash ID of a single-event document.
  * @param doc - A document from this module.
  * @returns `ni:///sha-256;…?ver=CBV2.0`.
+ * @throws {TypeError} When the document holds no event.
  */
 export function eventHashIdOfDocument(doc: EpcisDocument): string {
-  return epcisEventHashIds(doc)[0]!;
+  const [id] = epcisEventHashIds(doc);
+  if (id === undefined) throw new TypeError("EPCIS document: no event");
+  return id;
 }

@@ -78,8 +78,12 @@ export class CommissionedLot {
     if (new Set(plan.serials).size !== plan.serials.length) {
       throw new RangeError("CommissionedLot.create: serials must be distinct");
     }
-    const salts = plan.serials.map((serial) => unitSalt(plan.secret, serial));
-    const commitments = plan.serials.map((serial, i) => unitCommitment(this.identifier(plan, serial), salts[i]!));
+    const units = plan.serials.map((serial) => {
+      const salt = unitSalt(plan.secret, serial);
+      return { salt, commitment: unitCommitment(this.identifier(plan, serial), salt) };
+    });
+    const salts = units.map((unit) => unit.salt);
+    const commitments = units.map((unit) => unit.commitment);
     return new CommissionedLot(plan, lotIdOf(plan.secret, plan.gtin, plan.lot), commitments, salts, unitTree(commitments));
   }
 
@@ -114,7 +118,7 @@ export class CommissionedLot {
    * @throws {RangeError} When the serial is not in the lot.
    */
   commitment(serial: string): Bytes32 {
-    return this.commitments[this.position(serial)]!;
+    return this.at(this.commitments, serial);
   }
 
   /**
@@ -125,12 +129,19 @@ export class CommissionedLot {
    */
   passport(serial: string): UnitPassport {
     const i = this.position(serial);
-    return { lotId: this.lotId, salt: this.salts[i]!, lotProof: this.tree.getProof(i) as Bytes32[], custody: [] };
+    return { lotId: this.lotId, salt: this.at(this.salts, serial), lotProof: this.tree.getProof(i) as Bytes32[], custody: [] };
   }
 
   private position(serial: string): number {
     const i = this.#index.get(serial);
     if (i === undefined) throw new RangeError(`serial ${serial} is not in lot ${this.plan.lot}`);
     return i;
+  }
+
+  /** The entry of a per-unit list (salts, commitments) for `serial`. */
+  private at<T>(list: readonly T[], serial: string): T {
+    const value = list[this.position(serial)];
+    if (value === undefined) throw new RangeError(`serial ${serial} has no entry in lot ${this.plan.lot}`);
+    return value;
   }
 }

@@ -45,8 +45,9 @@ function parseBracketed(text: string): Record<string, string> {
   const re = /\((\d{2,4})\)([^(]*)/g;
   let consumed = 0;
   for (const m of text.matchAll(re)) {
-    if (m.index !== consumed) break;
-    parts[m[1]!] = m[2]!;
+    const [, ai, value] = m;
+    if (m.index !== consumed || ai === undefined || value === undefined) break;
+    parts[ai] = value;
     consumed += m[0].length;
   }
   if (consumed !== text.length) throw new TypeError(`product identifier: malformed element string: ${text}`);
@@ -87,7 +88,9 @@ function parseDigitalLink(text: string): Record<string, string> {
   const parts: Record<string, string> = {};
   const names: Record<string, string> = { gtin: "01", lot: "10", ser: "21", exp: "17" };
   for (let i = start; i + 1 < segments.length; i += 2) {
-    parts[names[segments[i]!] ?? segments[i]!] = decodeURIComponent(segments[i + 1]!);
+    const [name, value] = segments.slice(i, i + 2);
+    if (name === undefined || value === undefined) break;
+    parts[names[name] ?? name] = decodeURIComponent(value);
   }
   for (const [key, value] of url.searchParams) parts[names[key] ?? key] = value;
   if (/^\d{13}$/.test(parts["01"] ?? "")) parts["01"] = `0${parts["01"]}`;
