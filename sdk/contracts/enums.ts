@@ -69,7 +69,7 @@ export const RECORD_CID_CODECS = { raw: 0x55, dagPb: 0x70 } as const;
  */
 export function enumValue<const T extends readonly string[]>(argument: string, values: T, name: T[number]): number {
   const index = values.indexOf(name);
-  if (index < 0) throw new RangeError(`${argument}: expected one of ${values.join(", ")}, got ${String(name)}`);
+  if (index < 0) throw new RangeError(`${argument}: expected one of ${values.join(", ")}, got ${name}`);
   return index;
 }
 
@@ -89,8 +89,9 @@ export function enumName<const T extends readonly string[]>(
   value: number | bigint,
 ): T[number] {
   const index = typeof value === "bigint" ? Number(value) : value;
-  if (!Number.isInteger(index) || index < 0 || index >= values.length) {
+  const name: T[number] | undefined = Number.isInteger(index) ? values[index] : undefined;
+  if (name === undefined) {
     throw new RangeError(`${argument}: expected an on-chain value 0 to ${values.length - 1}, got ${String(value)}`);
   }
-  return values[index]!;
+  return name;
 }

@@ -90,7 +90,8 @@ const REPORT_CATEGORY: Readonly<Record<string, CategoryName>> = {
 };
 
 interface Coded {
-  category?: { coding?: { code?: string }[] }[];
+  // Elements are what the JSON holds: null where a hostile record puts null.
+  category?: ({ coding?: ({ code?: unknown } | null)[] } | null)[];
 }
 
 /**

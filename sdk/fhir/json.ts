@@ -24,7 +24,9 @@ export const MAX_JSON_DEPTH = MAX_FHIR_JSON_DEPTH;
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
-const ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
+const ESCAPES: ReadonlyMap<string, string> = new Map(
+  Object.entries({ '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" }),
+);
 
 class Parser {
   private i = 0;
@@ -155,8 +157,8 @@ class Parser {
           }
           out += String.fromCharCode(parseInt(hex, 16));
           i += 6;
-        } else if (e !== undefined && Object.hasOwn(ESCAPES, e)) {
-          out += ESCAPES[e];
+        } else if (e !== undefined && ESCAPES.has(e)) {
+          out += ESCAPES.get(e) ?? "";
           i += 2;
         } else {
           this.i = i;

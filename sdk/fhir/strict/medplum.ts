@@ -23,7 +23,8 @@ export function medplumIssues(resource: Resource): { issues: FhirIssue[]; cause?
     if (!(error instanceof OperationOutcomeError)) {
       return { issues: [{ path: resource.resourceType, message: String(error) }], cause: error };
     }
-    outcome = error.outcome.issue ?? [];
+    // Typed as required, but an outcome built by hand may lack it.
+    outcome = Array.isArray(error.outcome.issue) ? error.outcome.issue : [];
     cause = error;
   }
   const errors = outcome.filter(
@@ -58,14 +59,14 @@ function valueAt(resource: object, path: string): unknown {
     const match = /^([A-Za-z0-9_]+)(\[x\])?(?:\[(\d+)\])?$/.exec(part);
     if (!match || typeof current !== "object" || current === null) return undefined;
     const obj = current as Record<string, unknown>;
-    const name = match[1]!;
-    if (match[2]) {
+    const [, name = "", choice, index] = match;
+    if (choice) {
       const key = Object.keys(obj).find((k) => k.startsWith(name) && /^[A-Z]/.test(k.slice(name.length)));
       current = key === undefined ? undefined : obj[key];
     } else {
       current = Object.hasOwn(obj, name) ? obj[name] : undefined;
     }
-    if (match[3] !== undefined) current = Array.isArray(current) ? current[Number(match[3])] : undefined;
+    if (index !== undefined) current = Array.isArray(current) ? current[Number(index)] : undefined;
   }
   return current;
 }

@@ -36,8 +36,8 @@ export function readNarrativeHtml(xhtml: string): NarrativeElement {
   for (const node of fragment.childNodes) convert(node, roots, false, 0);
   const elements = roots.filter((n): n is NarrativeElement => n.kind === "element");
   const strayText = roots.some((n) => n.kind === "text" && /\S/.test(n.value));
-  if (elements.length !== 1 || strayText) throw new XhtmlProblem("an HTML parser reads more than the one <div>");
-  const root = elements[0]!;
+  const [root] = elements;
+  if (!root || elements.length !== 1 || strayText) throw new XhtmlProblem("an HTML parser reads more than the one <div>");
   checkElement(root.name, root.attributes, false, true);
   return root;
 }

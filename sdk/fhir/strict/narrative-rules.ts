@@ -71,6 +71,7 @@ export type NarrativeNode = NarrativeElement | NarrativeText;
 /** Why a URL in the narrative is unsafe, or undefined. */
 export function unsafeUrl(element: string, attribute: string, value: string): string | undefined {
   // Browsers ignore whitespace and control characters inside a scheme ("java\tscript:").
+  // eslint-disable-next-line no-control-regex -- matching control characters is this line's purpose
   const normalized = value.replace(/[\u0000-\u0020\u007f]+/g, "").toLowerCase();
   const scheme = /^([^/?#]*?):/.exec(normalized)?.[1];
   if (scheme === undefined) return undefined; // relative, or a fragment

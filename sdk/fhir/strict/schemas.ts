@@ -34,7 +34,7 @@ export function indexSchemas(bundles: readonly Bundle[]): OwnedSchemaIndex {
     for (const entry of bundle.entry ?? []) {
       const sd = entry.resource as StructureDefinition | undefined;
       if (sd?.resourceType !== "StructureDefinition" || !sd.name || !sd.type) continue;
-      const special = sd.url === undefined ? undefined : TYPE_SPECIAL_CASES[sd.url];
+      const special = TYPE_SPECIAL_CASES[sd.url];
       if (special === undefined && sd.url !== `http://hl7.org/fhir/StructureDefinition/${sd.type}`) continue;
       const schema = parseStructureDefinition(sd);
       types.set(special ?? sd.type, schema);
@@ -48,7 +48,7 @@ export function indexSchemas(bundles: readonly Bundle[]): OwnedSchemaIndex {
     type: (name) => types.get(name),
     isResourceType: (name) => {
       const schema = types.get(name);
-      return schema !== undefined && schema.kind === "resource" && name !== "Resource" && name !== "DomainResource";
+      return schema?.kind === "resource" && name !== "Resource" && name !== "DomainResource";
     },
     install: () => {
       const global = getAllDataTypes();

@@ -14,6 +14,9 @@ import {
   NarrativeBudget,
 } from "../limits.js";
 
+/** `JSON.stringify` typed as it behaves: undefined for undefined, a function or a symbol. */
+const stringify: (value: unknown) => string | undefined = JSON.stringify;
+
 /**
  * Checks a record object against the limits.
  * @throws {FhirSizeLimitError} Over {@link MAX_FHIR_JSON_VALUES} values, {@link MAX_FHIR_RESOURCES} resources,
@@ -25,8 +28,8 @@ export function checkSizeLimits(value: unknown): void {
   let resources = 0;
   const narratives = new NarrativeBudget();
   const stack: (readonly [unknown, number])[] = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
+  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
+    const [v, depth] = entry;
     if (++values > MAX_FHIR_JSON_VALUES) throw new FhirSizeLimitError("fhirJsonValues", values, MAX_FHIR_JSON_VALUES);
     if (typeof v !== "object" || v === null) continue;
     const level = depth + 1;
@@ -47,9 +50,7 @@ export function checkSizeLimits(value: unknown): void {
       ) {
         throw new FhirSizeLimitError("fhirResources", resources, MAX_FHIR_RESOURCES);
       }
-      const keys = Object.keys(v);
-      for (let k = keys.length - 1; k >= 0; k--) {
-        const key = keys[k]!;
+      for (const key of Object.keys(v).reverse()) {
         const item = (v as Record<string, unknown>)[key];
         // What JSON.stringify leaves out of an object is not a value of the record.
         if (item !== undefined && typeof item !== "function" && typeof item !== "symbol") stack.push([item, level]);
@@ -59,7 +60,7 @@ export function checkSizeLimits(value: unknown): void {
   }
   let text: string | undefined;
   try {
-    text = JSON.stringify(value);
+    text = stringify(value);
   } catch {
     return; // not JSON (a bigint, a getter that throws): the validation reports what is wrong
   }

@@ -49,6 +49,12 @@ const SEPARATOR = "\u0000"; // in neither a system URI nor a code
 /** The key of a (system, code) pair in {@link Expansion.pairs}. */
 export const pair = (system: string, code: string) => `${system}${SEPARATOR}${code}`;
 
+/** A canonical URL without its `|version`. */
+function unversioned(url: string): string {
+  const bar = url.indexOf("|");
+  return bar < 0 ? url : url.slice(0, bar);
+}
+
 /**
  * Builds the index from ValueSet/CodeSystem bundles (valuesets.json, v3-codesystems.json, …).
  * @param bundles - The bundles (the first ValueSet or CodeSystem with a URL wins).
@@ -71,7 +77,7 @@ export function indexValueSets(bundles: readonly Bundle[]): ValueSetIndex {
 
   /** All (system, code) pairs of a value set, or null when not enumerable. */
   function pairsOf(url: string, visiting: Set<string>): Set<string> | null {
-    const key = url.split("|")[0]!;
+    const key = unversioned(url);
     const cached = cache.get(key);
     if (cached !== undefined) return cached;
     if (visiting.has(key)) return null;
@@ -117,14 +123,15 @@ export function indexValueSets(bundles: readonly Bundle[]): ValueSetIndex {
     if (component.system) {
       const system = component.system;
       if (component.concept) {
-        result = new Set(component.concept.filter((c) => c.code).map((c) => pair(system, c.code!)));
+        result = new Set(component.concept.flatMap((c) => (c.code ? [pair(system, c.code)] : [])));
       } else {
         const cs = codeSystems.get(system);
-        if (!cs || cs.content !== "complete") return null;
-        result = new Set();
+        if (cs?.content !== "complete") return null;
+        const all = new Set<string>();
+        result = all;
         const walk = (list: Concept[]) => {
           for (const c of list) {
-            if (c.code) result!.add(pair(system, c.code));
+            if (c.code) all.add(pair(system, c.code));
             walk(c.concept ?? []);
           }
         };
@@ -142,7 +149,7 @@ export function indexValueSets(bundles: readonly Bundle[]): ValueSetIndex {
   const expansions = new Map<string, Expansion | null>();
   return {
     expand(url) {
-      const key = url.split("|")[0]!;
+      const key = unversioned(url);
       let expansion = expansions.get(key);
       if (expansion === undefined) {
         const pairs = pairsOf(key, new Set());

@@ -59,7 +59,7 @@ class Walker {
       return;
     }
     const schema = this.schemas.type(type);
-    if (!schema || schema.kind !== "resource") {
+    if (schema?.kind !== "resource") {
       this.report(`${path}.resourceType`, `unknown resource type "${type}"`);
       return;
     }

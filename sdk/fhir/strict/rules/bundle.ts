@@ -54,11 +54,12 @@ function visit(node: FhirNode, report: Report): void {
       } else if (fullUrl.startsWith("urn:oid:") && !OID.test(fullUrl)) {
         report(at, `"${fullUrl}" is not a valid urn:oid`);
       } else if (/^https?:/.test(fullUrl) && type !== undefined && id !== undefined) {
-        if (!restful || restful[2] !== type || restful[3] !== id) {
+        if (restful?.[2] !== type || restful[3] !== id) {
           report(at, `"${fullUrl}" disagrees with the resource (${type}/${id}): it must end with /${type}/${id}`);
         }
       }
-      if (restful) base = restful[1]!;
+      const restfulBase = restful?.[1];
+      if (restfulBase !== undefined) base = restfulBase;
       const key = `${fullUrl}|${version}`;
       const first = fullUrls.get(key);
       if (first !== undefined && !history) {

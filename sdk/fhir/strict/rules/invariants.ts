@@ -15,7 +15,6 @@ import {
   parseFhirPath,
   toTypedValue,
   UCUM,
-  type InternalSchemaElement,
   type TypedValue,
 } from "@medplum/core";
 
@@ -103,7 +102,7 @@ function visit(schemas: SchemaIndex, atoms: Map<string, Atom | null>, node: Fhir
     } catch {
       continue; // not evaluable here: not reported
     }
-    const ok = result.length === 1 && result[0]!.value === true;
+    const ok = result.length === 1 && result[0]?.value === true;
     if (!ok) report(node.path, `Constraint ${constraint.key} not met: ${constraint.description}`);
   }
 }

@@ -20,20 +20,22 @@ interface ParsedDateTime {
 /** Parses an R4 dateTime (undefined when it is not one: the format rule reports that). */
 export function parseDateTime(value: string): ParsedDateTime | undefined {
   if (!DATE_TIME.test(value)) return undefined;
-  const [datePart, timePart] = value.split("T");
-  const date = datePart!.split("-").map(Number);
+  const [datePart = "", timePart] = value.split("T");
+  const date = datePart.split("-").map(Number);
   if (timePart === undefined) return { date };
   const m = /^(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(timePart);
   if (!m) return undefined;
-  const [, hh, mm, ss, fraction = "", zone] = m;
+  const [, hh, mm, ss, fraction = "", zone = "Z"] = m;
   let offset = 0;
   if (zone !== "Z") {
-    const sign = zone!.startsWith("-") ? -1 : 1;
-    offset = sign * (Number(zone!.slice(1, 3)) * 60 + Number(zone!.slice(4, 6)));
+    const sign = zone.startsWith("-") ? -1 : 1;
+    offset = sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
   }
   const utc = new Date(0);
   // setUTCFullYear, not Date.UTC: Date.UTC maps the years 0-99 to 1900-1999.
-  utc.setUTCFullYear(date[0]!, date[1]! - 1, date[2]);
+  // With a time the date is complete (DATE_TIME), so the defaults never apply.
+  const [year = 0, month = 1, day = 1] = date;
+  utc.setUTCFullYear(year, month - 1, day);
   utc.setUTCHours(Number(hh), Number(mm) - offset, Number(ss), 0);
   const ms = utc.getTime();
   return { date, instant: { seconds: ms / 1000, fraction } };
@@ -56,7 +58,9 @@ export function compareDateTimes(a: string, b: string): number | undefined {
   }
   const shared = Math.min(x.date.length, y.date.length);
   for (let i = 0; i < shared; i++) {
-    if (x.date[i] !== y.date[i]) return x.date[i]! - y.date[i]!;
+    const dx = x.date[i] ?? 0;
+    const dy = y.date[i] ?? 0; // i < shared: both present
+    if (dx !== dy) return dx - dy;
   }
   return 0;
 }

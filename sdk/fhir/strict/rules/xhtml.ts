@@ -25,7 +25,7 @@ import type { FhirNode, Report, RuleVisitor, StrictRule } from "../rule.js";
 
 export { unsafeStyle, unsafeUrl, XHTML_NS } from "../narrative-rules.js";
 
-const XML_ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
+const XML_ENTITIES: Readonly<Partial<Record<string, string>>> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
 const NAME = /^[A-Za-z_:][A-Za-z0-9_:.-]*/;
 
 interface OpenElement {
@@ -38,7 +38,8 @@ interface OpenElement {
 function decodeEntities(text: string): string {
   return text.replace(/&([^;&\s]*);?/g, (match, name: string) => {
     if (!match.endsWith(";")) throw new XhtmlProblem(`"&" must start an entity reference such as &amp;`);
-    if (Object.hasOwn(XML_ENTITIES, name)) return XML_ENTITIES[name]!;
+    const entity = Object.hasOwn(XML_ENTITIES, name) ? XML_ENTITIES[name] : undefined;
+    if (entity !== undefined) return entity;
     const numeric = /^#(?:x([0-9A-Fa-f]+)|([0-9]+))$/.exec(name);
     if (numeric) {
       const code = numeric[1] !== undefined ? parseInt(numeric[1], 16) : Number(numeric[2]);
@@ -99,9 +100,10 @@ function readXml(xhtml: string): NarrativeElement {
   let rootClosed = false;
   let rootSeen = false;
   let content = false;
-  const fail = (message: string): never => {
+  // A declaration with a `never` return type, so that the checker narrows after each call.
+  function fail(message: string): never {
     throw new XhtmlProblem(`${message} (at character ${i})`);
-  };
+  }
   const addText = (children: NarrativeNode[], value: string) => {
     const last = children.at(-1);
     if (last?.kind === "text") children[children.length - 1] = { kind: "text", value: last.value + value };
@@ -131,11 +133,11 @@ function readXml(xhtml: string): NarrativeElement {
     if (xhtml.startsWith("</", i)) {
       const name = NAME.exec(xhtml.slice(i + 2, i + 66))?.[0];
       if (!name) fail("a malformed end tag");
-      let j = i + 2 + name!.length;
+      let j = i + 2 + name.length;
       while (/\s/.test(xhtml[j] ?? "")) j++;
       if (xhtml[j] !== ">") fail(`a malformed end tag </${name}`);
       const open = stack.pop();
-      if (!open || open.name !== name) fail(`</${name}> does not close ${open ? `<${open.name}>` : "anything"}`);
+      if (open?.name !== name) fail(`</${name}> does not close ${open ? `<${open.name}>` : "anything"}`);
       if (stack.length === 0) rootClosed = true;
       i = j + 1;
       continue;
@@ -144,51 +146,52 @@ function readXml(xhtml: string): NarrativeElement {
     if (rootClosed) fail("content after the closing </div>");
     const name = NAME.exec(xhtml.slice(i + 1, i + 65))?.[0];
     if (!name) fail('"<" must start a tag (write &lt; in text)');
-    let j = i + 1 + name!.length;
+    let j = i + 1 + name.length;
     const attributes: [string, string][] = [];
     const names = new Set<string>();
     for (;;) {
-      const space = /^\s*/.exec(xhtml.slice(j, j + 1000))![0].length;
+      const space = /^\s*/.exec(xhtml.slice(j, j + 1000))?.[0].length ?? 0;
       j += space;
       if (xhtml.startsWith("/>", j) || xhtml[j] === ">") break;
       if (space === 0) fail(`a malformed tag <${name}`);
       const attribute = NAME.exec(xhtml.slice(j, j + 64))?.[0];
       if (!attribute) fail(`a malformed attribute in <${name}>`);
-      j += attribute!.length;
+      j += attribute.length;
       while (/\s/.test(xhtml[j] ?? "")) j++;
       if (xhtml[j] !== "=") fail(`the attribute ${attribute} needs a quoted value`);
       j++;
       while (/\s/.test(xhtml[j] ?? "")) j++;
       const quote = xhtml[j];
       if (quote !== '"' && quote !== "'") fail(`the value of ${attribute} must be quoted`);
-      const end = xhtml.indexOf(quote!, j + 1);
+      const end = xhtml.indexOf(quote, j + 1);
       if (end === -1) fail(`unterminated value of ${attribute}`);
       const raw = xhtml.slice(j + 1, end);
       if (raw.includes("<")) fail(`"<" in the value of ${attribute}`);
-      if (names.has(attribute!)) fail(`the attribute ${attribute} appears twice on <${name}>`);
-      names.add(attribute!);
+      if (names.has(attribute)) fail(`the attribute ${attribute} appears twice on <${name}>`);
+      names.add(attribute);
       // XML attribute-value normalisation: a literal tab or line break reads as a space (a reference does not).
-      attributes.push([attribute!, decodeEntities(raw.replace(/\r\n?|[\n\t]/g, " "))]);
+      attributes.push([attribute, decodeEntities(raw.replace(/\r\n?|[\n\t]/g, " "))]);
       j = end + 1;
     }
     const selfClosing = xhtml.startsWith("/>", j);
     const parent = stack.at(-1);
     if (!parent && rootSeen) fail("more than one root element");
     const inParagraph = parent ? parent.inParagraph || parent.name === "p" : false;
-    checkElement(name!, attributes, inParagraph, !parent);
+    checkElement(name, attributes, inParagraph, !parent);
     rootSeen = true;
     if (name === "img") content = true;
-    const element: NarrativeElement = { kind: "element", name: name!, attributes, children: [] };
+    const element: NarrativeElement = { kind: "element", name, attributes, children: [] };
     (parent ? parent.children : top).push(element);
     if (selfClosing) {
       if (!parent) rootClosed = true;
     } else {
       if (stack.length >= MAX_NARRATIVE_DEPTH) fail(`nested deeper than ${MAX_NARRATIVE_DEPTH} levels`);
-      stack.push({ name: name!, inParagraph, children: element.children });
+      stack.push({ name, inParagraph, children: element.children });
     }
     i = j + (selfClosing ? 2 : 1);
   }
-  if (stack.length > 0) fail(`<${stack.at(-1)!.name}> is not closed`);
+  const unclosed = stack.at(-1);
+  if (unclosed) fail(`<${unclosed.name}> is not closed`);
   if (!rootSeen) fail(`the narrative must be a <div xmlns="${XHTML_NS}">`);
   if (!content) throw new XhtmlProblem("the narrative has no content (txt-2)");
   return top[0] as NarrativeElement;
