@@ -181,13 +181,19 @@ export class Pilot {
    */
   indexUsage(): PilotIndexUsage | undefined {
     if (!this.options.index) return undefined;
-    const sum = { index: {} as Record<string, number>, rpc: {} as Record<string, number>, refusedReaders: 0, fallbackReasons: {} as Record<string, number> };
+    const sum = {
+      index: {} as Record<string, number>,
+      rpc: {} as Record<string, number>,
+      refusedReaders: 0,
+      fallbackReasons: {} as Record<string, number>,
+    };
     for (const client of this.#clients) {
       const usage = client.indexUsage()!;
       for (const [query, n] of Object.entries(usage.index)) sum.index[query] = (sum.index[query] ?? 0) + n;
       for (const [query, n] of Object.entries(usage.rpc)) sum.rpc[query] = (sum.rpc[query] ?? 0) + n;
       sum.refusedReaders += usage.refusedReaders;
-      if (usage.lastFallback) sum.fallbackReasons[usage.lastFallback.reason] = (sum.fallbackReasons[usage.lastFallback.reason] ?? 0) + 1;
+      if (usage.lastFallback)
+        sum.fallbackReasons[usage.lastFallback.reason] = (sum.fallbackReasons[usage.lastFallback.reason] ?? 0) + 1;
     }
     return sum as PilotIndexUsage;
   }
@@ -197,7 +203,9 @@ export class Pilot {
     if (done % every !== 0 && done !== total) return;
     const width = 30;
     const filled = Math.round((done / total) * width);
-    (this.options.log ?? console.log)(`  [${"#".repeat(filled)}${".".repeat(width - filled)}] ${label} ${done}/${total}`);
+    (this.options.log ?? console.log)(
+      `  [${"#".repeat(filled)}${".".repeat(width - filled)}] ${label} ${done}/${total}`,
+    );
   }
 
   /**
@@ -222,7 +230,15 @@ export class Pilot {
       });
       return result;
     } catch (error) {
-      this.#record({ name, actor, ok: false, gasUsed: 0, transactions: 0, ms: performance.now() - started, error: describe(error) });
+      this.#record({
+        name,
+        actor,
+        ok: false,
+        gasUsed: 0,
+        transactions: 0,
+        ms: performance.now() - started,
+        error: describe(error),
+      });
       throw error;
     }
   }
@@ -264,8 +280,15 @@ export class Pilot {
     this.steps.push(step);
     if (this.quiet && step.ok) return;
     const log = this.options.log ?? console.log;
-    const status = step.ok ? (step.refusedWith ? `refused as expected (${step.refusedWith})` : "ok") : `FAILED: ${step.error}`;
-    const perRecord = step.records && step.records > 1 ? ` (${step.records} records, ${step.gasPerRecord!.toLocaleString("en-US")} gas/record)` : "";
+    const status = step.ok
+      ? step.refusedWith
+        ? `refused as expected (${step.refusedWith})`
+        : "ok"
+      : `FAILED: ${step.error}`;
+    const perRecord =
+      step.records && step.records > 1
+        ? ` (${step.records} records, ${step.gasPerRecord!.toLocaleString("en-US")} gas/record)`
+        : "";
     const gas = step.gasUsed > 0 ? `${step.gasUsed.toLocaleString("en-US")} gas${perRecord}` : "";
     log(`  ${step.ok ? "✓" : "✗"} ${step.actor}: ${step.name} ${gas ? `— ${gas} ` : ""}— ${status}`);
   }
@@ -281,7 +304,15 @@ export class Pilot {
 
   async #actor(name: string, role: Actor["role"], signer: Signer, custodianUrl?: string): Promise<Actor> {
     const { deployment, store, validator, index } = this.options;
-    const client = await Carechain.connect({ deployment, signer, identity: generateIdentity(), store, validator, custodianUrl, index });
+    const client = await Carechain.connect({
+      deployment,
+      signer,
+      identity: generateIdentity(),
+      store,
+      validator,
+      custodianUrl,
+      index,
+    });
     this.#clients.push(client);
     return { name, role, address: await client.address(), client };
   }
@@ -291,7 +322,9 @@ function txResultsIn(value: unknown): TxResult[] {
   if (!value || typeof value !== "object") return [];
   if ("gasUsed" in value && "hash" in value) return [value as TxResult];
   if (Array.isArray(value)) return value.flatMap(txResultsIn);
-  return Object.values(value).flatMap((v) => (v && typeof v === "object" && "gasUsed" in v && "hash" in v ? [v as TxResult] : []));
+  return Object.values(value).flatMap((v) =>
+    v && typeof v === "object" && "gasUsed" in v && "hash" in v ? [v as TxResult] : [],
+  );
 }
 
 /** Records a transaction result anchored: one for an added record, the batch size for a batch. */

@@ -29,7 +29,10 @@ export interface Partner extends SupplyChainActor {
 
 /** GS1 check digit (mod 10, weights 3/1 from the right). */
 function withCheckDigit(digits: string): string {
-  const sum = digits.split("").reverse().reduce((n, d, i) => n + Number(d) * (i % 2 === 0 ? 3 : 1), 0);
+  const sum = digits
+    .split("")
+    .reverse()
+    .reduce((n, d, i) => n + Number(d) * (i % 2 === 0 ? 3 : 1), 0);
   return digits + String((10 - (sum % 10)) % 10);
 }
 
@@ -59,8 +62,10 @@ export async function credentialPartner(
   const licence = `State Board of Pharmacy licence ${role}-${String(7000 + n)}`;
   pilot.input({ partner: name, gln, licence });
   const salt = `0x${randomBytes(32).toString("hex")}` as const;
-  await pilot.step(`credential trading partner (${Object.keys(PartnerRole)[role - 1]})`, "Credentialing authority", () =>
-    registrar.credential(actor.address, role, glnCommitment(gln, salt), licenceCommitment(licence, salt)),
+  await pilot.step(
+    `credential trading partner (${Object.keys(PartnerRole)[role - 1]})`,
+    "Credentialing authority",
+    () => registrar.credential(actor.address, role, glnCommitment(gln, salt), licenceCommitment(licence, salt)),
   );
   return {
     name,
@@ -86,7 +91,13 @@ export function serialNumbers(count: number): string[] {
 
 /** Builds lot `i` of the run: GTIN, lot number, expiry, serials and a fresh secret. */
 export function buildLot(i: number, units: number, expiry: string): CommissionedLot {
-  return CommissionedLot.create({ gtin: GTIN, lot: `NW${24101 + i}A`, expiry, serials: serialNumbers(units), secret: randomBytes(32) });
+  return CommissionedLot.create({
+    gtin: GTIN,
+    lot: `NW${24101 + i}A`,
+    expiry,
+    serials: serialNumbers(units),
+    secret: randomBytes(32),
+  });
 }
 
 /** Figures the report sections are written from. */

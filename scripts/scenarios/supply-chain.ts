@@ -56,9 +56,25 @@ export interface SupplyChainScale {
 }
 
 /** 100,000 units in four lots, five pharmacies. */
-export const FULL_SCALE: SupplyChainScale = { lots: 4, unitsPerLot: 25_000, pharmacies: 5, unitsPerPharmacy: 200, dispensesPerPharmacy: 20 };
+export const FULL_SCALE: SupplyChainScale = {
+  lots: 4,
+  unitsPerLot: 25_000,
+  pharmacies: 5,
+  unitsPerPharmacy: 200,
+  dispensesPerPharmacy: 20,
+};
 
-const SCHEMA = join(import.meta.dirname, "..", "..", "..", "shared", "data", "epcis", "schema", "EPCIS-JSON-Schema.json");
+const SCHEMA = join(
+  import.meta.dirname,
+  "..",
+  "..",
+  "..",
+  "shared",
+  "data",
+  "epcis",
+  "schema",
+  "EPCIS-JSON-Schema.json",
+);
 const DAY = 86_400_000;
 
 /** A unit at a holder: its identifier and passport. */
@@ -82,9 +98,12 @@ export function supplyChainScenario(scale: SupplyChainScale = FULL_SCALE): Scena
 export default supplyChainScenario();
 
 async function runSupplyChain(pilot: Pilot, scale: SupplyChainScale): Promise<void> {
-  if (scale.lots < 4 || scale.pharmacies < 5) throw new RangeError("the supply-chain scenario needs 4 lots and 5 pharmacies");
+  if (scale.lots < 4 || scale.pharmacies < 5)
+    throw new RangeError("the supply-chain scenario needs 4 lots and 5 pharmacies");
   const tally = new Tally();
-  const validate = existsSync(SCHEMA) ? createEpcisSchemaValidator(JSON.parse(readFileSync(SCHEMA, "utf8"))) : undefined;
+  const validate = existsSync(SCHEMA)
+    ? createEpcisSchemaValidator(JSON.parse(readFileSync(SCHEMA, "utf8")))
+    : undefined;
   const checkSchema = (doc: EpcisDocument) => {
     if (!validate) return;
     const result = validate(doc);
@@ -93,27 +112,39 @@ async function runSupplyChain(pilot: Pilot, scale: SupplyChainScale): Promise<vo
   };
   const registrarActor = await pilot.registrar();
   const addresses = await pilot.step("deploy TradingPartners and ProductLedger", registrarActor.name, () =>
-    deploySupplyChain((registrarActor.client.contracts.directory.runner as Signer), pilot.options.deployment.directory),
+    deploySupplyChain(registrarActor.client.contracts.directory.runner as Signer, pilot.options.deployment.directory),
   );
-  const registrar = new SupplyChainLedger(addresses, (registrarActor.client.contracts.directory.runner as Signer));
-  const partner = (name: string, role: PartnerRole, n: number) => credentialPartner(pilot, addresses, registrar, name, role, n);
+  const registrar = new SupplyChainLedger(addresses, registrarActor.client.contracts.directory.runner as Signer);
+  const partner = (name: string, role: PartnerRole, n: number) =>
+    credentialPartner(pilot, addresses, registrar, name, role, n);
   const maker = await partner("Northwind Pharmaceuticals", PartnerRole.Manufacturer, 1);
   const wholesaler = await partner("Contoso Drug Distribution", PartnerRole.Wholesaler, 2);
   const rogue = await partner("Quickmeds Trading", PartnerRole.Wholesaler, 3);
   const pharmacies: Partner[] = [];
-  for (let i = 0; i < scale.pharmacies; i++) pharmacies.push(await partner(`Pharmacy ${i + 1} (Main Street)`, PartnerRole.Dispenser, 10 + i));
+  for (let i = 0; i < scale.pharmacies; i++)
+    pharmacies.push(await partner(`Pharmacy ${i + 1} (Main Street)`, PartnerRole.Dispenser, 10 + i));
   const keys = (...ps: Partner[]) => ps.map((p) => p.identity.publicKey);
 
   // Lots: the last one expires early (31 Jan 2027) — the expired-unit plant.
   const lots: CommissionedLot[] = [];
   for (let i = 0; i < scale.lots; i++) {
     const expiry = i === scale.lots - 1 ? "270131" : "281231";
-    const lot = await pilot.step(`build lot ${i + 1}: ${scale.unitsPerLot.toLocaleString("en-US")} salted commitments and their Merkle tree`, maker.name, async () =>
-      buildLot(i, scale.unitsPerLot, expiry),
+    const lot = await pilot.step(
+      `build lot ${i + 1}: ${scale.unitsPerLot.toLocaleString("en-US")} salted commitments and their Merkle tree`,
+      maker.name,
+      async () => buildLot(i, scale.unitsPerLot, expiry),
     );
-    pilot.input({ gtin: GTIN, lot: lot.plan.lot, expiry: lot.plan.expiry, serials: lot.plan.serials, quantity: lot.size });
+    pilot.input({
+      gtin: GTIN,
+      lot: lot.plan.lot,
+      expiry: lot.plan.expiry,
+      serials: lot.plan.serials,
+      quantity: lot.size,
+    });
     lots.push(lot);
-    const done = await pilot.step(`commission lot ${i + 1} (one transaction)`, maker.name, () => commission(maker, lot, { readers: keys(maker) }));
+    const done = await pilot.step(`commission lot ${i + 1} (one transaction)`, maker.name, () =>
+      commission(maker, lot, { readers: keys(maker) }),
+    );
     checkSchema(done.document);
     tally.event("commissioning", lot.size);
     tally.spend("commission", done.anchored.gasUsed, lot.size);
@@ -130,12 +161,22 @@ async function runSupplyChain(pilot: Pilot, scale: SupplyChainScale): Promise<vo
     checkSchema(shipment.document);
     tally.event("shipping", lot.size);
     tally.spend("ship (manufacturer → wholesaler)", shipment.anchored.gasUsed, lot.size);
-    handOns.push((serial) => ({ id: lot.identifier(serial), passport: shipment.handOn(lot.passport(serial), lot.commitment(serial)) }));
+    handOns.push((serial) => ({
+      id: lot.identifier(serial),
+      passport: shipment.handOn(lot.passport(serial), lot.commitment(serial)),
+    }));
   }
   const secrets = await pilot.step("seal the lot secrets for the wholesaler", maker.name, () =>
-    sealDocument(maker.store, "passports", lots.map((l) => ({ lot: l.plan.lot, secret: Buffer.from(l.plan.secret).toString("hex") })), keys(maker, wholesaler)),
+    sealDocument(
+      maker.store,
+      "passports",
+      lots.map((l) => ({ lot: l.plan.lot, secret: Buffer.from(l.plan.secret).toString("hex") })),
+      keys(maker, wholesaler),
+    ),
   );
-  await pilot.step("open the lot secrets", wholesaler.name, () => openDocument(wholesaler.store, "passports", secrets, wholesaler.identity));
+  await pilot.step("open the lot secrets", wholesaler.name, () =>
+    openDocument(wholesaler.store, "passports", secrets, wholesaler.identity),
+  );
   await pilot.refused("open the lot secrets (not shared with it)", rogue.name, NotARecipientError, () =>
     openDocument(rogue.store, "passports", secrets, rogue.identity),
   );
@@ -154,7 +195,11 @@ async function runSupplyChain(pilot: Pilot, scale: SupplyChainScale): Promise<vo
     const moving = units.map((u) => ({ identifier: u.id, commitment: commitmentOf(lots, u) }));
     const links = units.map((u) => toDigitalLink(u.id));
     const packed = await pilot.step(`pack ${units.length} units into case ${ssccOf(p + 1)}`, wholesaler.name, () =>
-      recordEvent(wholesaler, packingDocument(ssccOf(p + 1), links, { time: new Date(), siteGln: wholesaler.gln }), keys(wholesaler, pharmacy)),
+      recordEvent(
+        wholesaler,
+        packingDocument(ssccOf(p + 1), links, { time: new Date(), siteGln: wholesaler.gln }),
+        keys(wholesaler, pharmacy),
+      ),
     );
     checkSchema(packed.document);
     tally.event("packing", units.length);
@@ -166,15 +211,26 @@ async function runSupplyChain(pilot: Pilot, scale: SupplyChainScale): Promise<vo
     tally.spend("ship (wholesaler → pharmacy)", shipment.anchored.gasUsed, units.length);
     const handed = units.map((u, i) => ({ id: u.id, passport: shipment.handOn(u.passport, moving[i]!.commitment) }));
     const sealed = await pilot.step(`seal the units' passports for ${pharmacy.name}`, wholesaler.name, () =>
-      sealDocument(wholesaler.store, "passports", handed.map((h) => ({ unit: toElementString(h.id), passport: h.passport })), keys(wholesaler, pharmacy)),
+      sealDocument(
+        wholesaler.store,
+        "passports",
+        handed.map((h) => ({ unit: toElementString(h.id), passport: h.passport })),
+        keys(wholesaler, pharmacy),
+      ),
     );
-    const opened = (await pilot.step("open the passports", pharmacy.name, () => openDocument(pharmacy.store, "passports", sealed, pharmacy.identity))) as {
+    const opened = (await pilot.step("open the passports", pharmacy.name, () =>
+      openDocument(pharmacy.store, "passports", sealed, pharmacy.identity),
+    )) as {
       unit: string;
       passport: UnitPassport;
     }[];
     stock.push(opened.map((o) => ({ id: parseProductIdentifier(o.unit), passport: o.passport })));
     const received = await pilot.step(`record receiving of ${units.length} units`, pharmacy.name, () =>
-      recordEvent(pharmacy, receivingDocument(links, wholesaler.gln, pharmacy.gln, { time: new Date(), siteGln: pharmacy.gln }), keys(wholesaler, pharmacy)),
+      recordEvent(
+        pharmacy,
+        receivingDocument(links, wholesaler.gln, pharmacy.gln, { time: new Date(), siteGln: pharmacy.gln }),
+        keys(wholesaler, pharmacy),
+      ),
     );
     checkSchema(received.document);
     tally.event("receiving", units.length);
@@ -204,12 +260,17 @@ async function runSupplyChain(pilot: Pilot, scale: SupplyChainScale): Promise<vo
   let checks = 0;
   while (performance.now() - started < 1000 || checks < proofs.length) {
     const { scanned, result, seller } = proofs[checks % proofs.length]!;
-    if (!checkVerificationProof(scanned, result.proof!, { seller, now: Date.UTC(2026, 11, 2) }).ok) throw new Error("offline check failed");
+    if (!checkVerificationProof(scanned, result.proof!, { seller, now: Date.UTC(2026, 11, 2) }).ok)
+      throw new Error("offline check failed");
     checks++;
   }
   tally.verifyPerSec = Math.round(checks / ((performance.now() - started) / 1000));
   const sample = stock[0]![0]!;
-  tally.itemStatusGas = await maker.ledger.ledger.itemStatus.estimateGas(sample.passport.lotId, commitmentOf(lots, sample), [...sample.passport.lotProof]);
+  tally.itemStatusGas = await maker.ledger.ledger.itemStatus.estimateGas(
+    sample.passport.lotId,
+    commitmentOf(lots, sample),
+    [...sample.passport.lotProof],
+  );
 
   // A saleable return: pharmacy 2 sends 10 units back; the wholesaler verifies them (seller: the pharmacy) first.
   const returning = stock[1]!.splice(0, 10);
@@ -223,7 +284,12 @@ async function runSupplyChain(pilot: Pilot, scale: SupplyChainScale): Promise<vo
     return undefined;
   });
   const back = await pilot.step("ship 10 saleable returns back to the wholesaler", pharmacies[1]!.name, () =>
-    transfer(pharmacies[1]!, wholesaler, returning.map((h) => ({ identifier: h.id, commitment: commitmentOf(lots, h) })), { readers: keys(pharmacies[1]!, wholesaler) }),
+    transfer(
+      pharmacies[1]!,
+      wholesaler,
+      returning.map((h) => ({ identifier: h.id, commitment: commitmentOf(lots, h) })),
+      { readers: keys(pharmacies[1]!, wholesaler) },
+    ),
   );
   tally.event("shipping", returning.length);
   tally.spend("ship (return to wholesaler)", back.anchored.gasUsed, returning.length);
@@ -235,7 +301,8 @@ async function runSupplyChain(pilot: Pilot, scale: SupplyChainScale): Promise<vo
       const sent = [];
       for (const held of units) {
         const result = await verify(pharmacy, held, toElementString(held.id), pharmacy.address);
-        if (!result.ok) throw new Error(`unit ${toElementString(held.id)} failed verification before dispensing: ${result.reason}`);
+        if (!result.ok)
+          throw new Error(`unit ${toElementString(held.id)} failed verification before dispensing: ${result.reason}`);
         const done = await dispense(pharmacy, held.id, held.passport, { readers: keys(pharmacy) });
         tally.event("dispensing", 1);
         tally.spend("dispense", done.anchored.gasUsed, 1);
@@ -247,22 +314,45 @@ async function runSupplyChain(pilot: Pilot, scale: SupplyChainScale): Promise<vo
   await medicationDispense(pilot, pharmacies[0]!, stock[0]![0]!);
 
   // Planted faults.
-  const plant = async (name: string, by: Partner, held: Held | undefined, id: ProductIdentifier, seller: string, expected: VerificationReason, options: { now?: number } = {}) => {
+  const plant = async (
+    name: string,
+    by: Partner,
+    held: Held | undefined,
+    id: ProductIdentifier,
+    seller: string,
+    expected: VerificationReason,
+    options: { now?: number } = {},
+  ) => {
     const scanned = toElementString(id);
     const result = await pilot.step(`${name}: verify`, by.name, async () => {
-      const r = await verifyProduct(by.ledger.reader(), scanned, held?.passport, { seller, now: options.now ?? Date.UTC(2026, 11, 2) });
+      const r = await verifyProduct(by.ledger.reader(), scanned, held?.passport, {
+        seller,
+        now: options.now ?? Date.UTC(2026, 11, 2),
+      });
       if (r.reason !== expected) throw new Error(`expected "${expected}", verification said "${r.reason}"`);
       return r;
     });
-    const alert = await pilot.step(`${name}: alert the partners concerned`, by.name, () => reportSuspect(by, id, seller, result, keys(by, maker, wholesaler)));
-    await pilot.step(`${name}: read the alert`, maker.name, () => openDocument(maker.store, "alert", alert.sealed, maker.identity));
-    tally.suspects.push({ plant: name, reason: result.reason, kind: alert.alert.kind, alertGas: alert.anchored.gasUsed, refusedOnChain: "" });
+    const alert = await pilot.step(`${name}: alert the partners concerned`, by.name, () =>
+      reportSuspect(by, id, seller, result, keys(by, maker, wholesaler)),
+    );
+    await pilot.step(`${name}: read the alert`, maker.name, () =>
+      openDocument(maker.store, "alert", alert.sealed, maker.identity),
+    );
+    tally.suspects.push({
+      plant: name,
+      reason: result.reason,
+      kind: alert.alert.kind,
+      alertGas: alert.anchored.gasUsed,
+      refusedOnChain: "",
+    });
     alerts.push(alert.sealed);
     return tally.suspects.at(-1)!;
   };
   const alerts: SealedDocument[] = [];
   const refusedDispense = async (entry: { refusedOnChain: string }, by: Partner, held: Held) => {
-    const error = await pilot.refused("dispense it anyway", by.name, SupplyChainRevertError, () => dispense(by, held.id, held.passport, { readers: keys(by) }));
+    const error = await pilot.refused("dispense it anyway", by.name, SupplyChainRevertError, () =>
+      dispense(by, held.id, held.passport, { readers: keys(by) }),
+    );
     entry.refusedOnChain = error.errorName;
   };
 
@@ -270,26 +360,55 @@ async function runSupplyChain(pilot: Pilot, scale: SupplyChainScale): Promise<vo
   const genuine = stock[3]![scale.dispensesPerPharmacy]!;
   const fake: ProductIdentifier = { ...genuine.id, serial: "FAKE7Q2M9X4K" };
   pilot.input({ counterfeit: toElementString(fake) });
-  const counterfeit = await plant("counterfeit", pharmacies[3]!, genuine, fake, pharmacies[3]!.address, "not-commissioned");
+  const counterfeit = await plant(
+    "counterfeit",
+    pharmacies[3]!,
+    genuine,
+    fake,
+    pharmacies[3]!.address,
+    "not-commissioned",
+  );
   await refusedDispense(counterfeit, pharmacies[3]!, { id: fake, passport: genuine.passport });
   // 2. A diversion: the rogue distributor offers a unit the wholesaler still holds (passport stolen).
   const diverted = atWholesaler.get("lot0")!;
   await plant("diverted unit", pharmacies[4]!, diverted, diverted.id, rogue.address, "diverted");
   // 3. A double dispense: a dispensed pack is presented again at the same pharmacy.
   const dispensed = stock[0]![0]!;
-  const twice = await plant("double dispense", pharmacies[0]!, dispensed, dispensed.id, pharmacies[0]!.address, "dispensed");
+  const twice = await plant(
+    "double dispense",
+    pharmacies[0]!,
+    dispensed,
+    dispensed.id,
+    pharmacies[0]!.address,
+    "dispensed",
+  );
   await refusedDispense(twice, pharmacies[0]!, dispensed);
   // 4. A recall of lot 3: pharmacy 3's stock of it can no longer be verified or dispensed.
-  const recalled = await pilot.step("recall lot 3", maker.name, () => recall(maker, { gtin: GTIN, lot: lots[2]!.plan.lot, lotId: lots[2]!.lotId }, { readers: keys(maker, wholesaler, ...pharmacies) }));
+  const recalled = await pilot.step("recall lot 3", maker.name, () =>
+    recall(
+      maker,
+      { gtin: GTIN, lot: lots[2]!.plan.lot, lotId: lots[2]!.lotId },
+      { readers: keys(maker, wholesaler, ...pharmacies) },
+    ),
+  );
   checkSchema(recalled.document);
   tally.event("recall", 0);
   tally.spend("recall", recalled.anchored.gasUsed, 0);
   const inRecalledLot = stock[2]![scale.dispensesPerPharmacy]!;
-  const recallPlant = await plant("recalled lot", pharmacies[2]!, inRecalledLot, inRecalledLot.id, pharmacies[2]!.address, "recalled");
+  const recallPlant = await plant(
+    "recalled lot",
+    pharmacies[2]!,
+    inRecalledLot,
+    inRecalledLot.id,
+    pharmacies[2]!.address,
+    "recalled",
+  );
   await refusedDispense(recallPlant, pharmacies[2]!, inRecalledLot);
   // 5. An expired unit: lot 4 expired on 31 Jan 2027; a pack found on the shelf is checked on 15 Feb 2027.
   const old = stock[3]![scale.dispensesPerPharmacy + 1]!;
-  const expired = await plant("expired unit", pharmacies[3]!, old, old.id, pharmacies[3]!.address, "expired", { now: Date.UTC(2027, 1, 15) });
+  const expired = await plant("expired unit", pharmacies[3]!, old, old.id, pharmacies[3]!.address, "expired", {
+    now: Date.UTC(2027, 1, 15),
+  });
   expired.refusedOnChain = "(verification refuses; expiry is not on chain)";
   await pilot.refused("read the diversion alert (not a partner concerned)", rogue.name, NotARecipientError, () =>
     openDocument(rogue.store, "alert", alerts[1]!, rogue.identity),
@@ -312,7 +431,12 @@ async function medicationDispense(pilot: Pilot, pharmacy: Partner, held: Held): 
   const patient = await pilot.patient("Patient 1");
   const now = Math.floor(Date.now() / 1000);
   await pilot.step("grant the pharmacy write access to medications", patient.name, () =>
-    patient.client.grant(pharmacy.address, { read: ["Medications"], write: ["Medications"], purposes: ["TREAT"], expiresAt: now + 30 * DAY / 1000 }),
+    patient.client.grant(pharmacy.address, {
+      read: ["Medications"],
+      write: ["Medications"],
+      purposes: ["TREAT"],
+      expiresAt: now + (30 * DAY) / 1000,
+    }),
   );
   const resource = pilot.input({
     resourceType: "MedicationDispense",
@@ -321,8 +445,14 @@ async function medicationDispense(pilot: Pilot, pharmacy: Partner, held: Held): 
       {
         resourceType: "Medication",
         id: "pack",
-        code: { coding: [{ system: "https://www.gs1.org/gtin", code: held.id.gtin }], text: "Amoxicillin 500 mg capsules, 21" },
-        batch: { lotNumber: held.id.lot, expirationDate: `20${held.id.expiry.slice(0, 2)}-${held.id.expiry.slice(2, 4)}-${held.id.expiry.slice(4, 6)}` },
+        code: {
+          coding: [{ system: "https://www.gs1.org/gtin", code: held.id.gtin }],
+          text: "Amoxicillin 500 mg capsules, 21",
+        },
+        batch: {
+          lotNumber: held.id.lot,
+          expirationDate: `20${held.id.expiry.slice(0, 2)}-${held.id.expiry.slice(2, 4)}-${held.id.expiry.slice(4, 6)}`,
+        },
       },
     ],
     identifier: [{ system: "https://id.gs1.org", value: toDigitalLink(held.id) }],
@@ -335,8 +465,11 @@ async function medicationDispense(pilot: Pilot, pharmacy: Partner, held: Held): 
   );
   pilot.anchored.push(added.recordId);
   await pilot.step("read the dispensed pack's identifier back", patient.name, async () => {
-    const read = (await patient.client.readRecord(added.recordId)) as unknown as { resource: { identifier: { value: string }[] } };
-    if (read.resource.identifier[0]!.value !== toDigitalLink(held.id)) throw new Error("the product identifier did not round-trip");
+    const read = (await patient.client.readRecord(added.recordId)) as unknown as {
+      resource: { identifier: { value: string }[] };
+    };
+    if (read.resource.identifier[0]!.value !== toDigitalLink(held.id))
+      throw new Error("the product identifier did not round-trip");
     return undefined;
   });
 }

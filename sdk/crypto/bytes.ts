@@ -6,7 +6,8 @@
 
 /** Throws a `TypeError` naming `name` unless `value` is a `Uint8Array` of `length` bytes (any length if omitted). */
 export function checkBytes(name: string, value: unknown, length?: number): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new TypeError(`${name}: expected Uint8Array, got ${value === null ? "null" : typeof value}`);
+  if (!(value instanceof Uint8Array))
+    throw new TypeError(`${name}: expected Uint8Array, got ${value === null ? "null" : typeof value}`);
   if (length !== undefined && value.length !== length) {
     throw new RangeError(`${name}: expected ${length} bytes, got ${value.length}`);
   }

@@ -293,7 +293,12 @@ export function decodeCustodyDocument(bytes: Uint8Array): CustodyDocument {
   if (!Array.isArray(shares) || shares.length < 2 || shares.length > MAX_CUSTODIANS) {
     throw new FormatError("The custody document's share list is missing or of the wrong size.");
   }
-  if (typeof d.threshold !== "number" || !Number.isInteger(d.threshold) || d.threshold < 2 || d.threshold > shares.length) {
+  if (
+    typeof d.threshold !== "number" ||
+    !Number.isInteger(d.threshold) ||
+    d.threshold < 2 ||
+    d.threshold > shares.length
+  ) {
     throw new FormatError("The custody document's threshold is out of range.", {
       details: `threshold=${String(d.threshold)}`,
     });

@@ -108,7 +108,8 @@ export async function sealKeyringV2(
   const unique = new Map<string, KeyringRecipient>();
   for (const r of recipients) {
     const suite: unknown = r.suite; // a caller in plain JavaScript may pass anything
-    if (suite !== "x25519" && suite !== "xwing") throw new RangeError(`recipient.suite: unknown suite ${String(suite)}`);
+    if (suite !== "x25519" && suite !== "xwing")
+      throw new RangeError(`recipient.suite: unknown suite ${String(suite)}`);
     checkBytes("recipient.publicKey", r.publicKey, r.suite === "x25519" ? 32 : XWING_PUBLIC_KEY_BYTES);
     unique.set(`${r.suite}:${toHex(r.publicKey)}`, r);
   }
@@ -136,7 +137,9 @@ export async function sealKeyringV2(
   // With no entry, every (at least one) recipient was skipped.
   const [first] = skipped;
   if (entries.length === 0 && first) {
-    throw new InvalidPublicKeyError(first.error.problem, "No recipient key could be wrapped for.", { cause: first.error });
+    throw new InvalidPublicKeyError(first.error.problem, "No recipient key could be wrapped for.", {
+      cause: first.error,
+    });
   }
   return { keyring: { v: 2, record: record.toString(), recipients: entries }, skipped };
 }

@@ -204,12 +204,7 @@ export function verifyPqKeyDocument(bytes: Uint8Array, expected: { digest: strin
   } catch (cause) {
     throw new FormatError("The key document is not valid UTF-8 JSON.", { cause });
   }
-  if (
-    typeof d !== "object" ||
-    d?.v !== 1 ||
-    d.kind !== "carechain/pq-key" ||
-    d.suite !== XWING_SUITE_NAME
-  ) {
+  if (typeof d !== "object" || d?.v !== 1 || d.kind !== "carechain/pq-key" || d.suite !== XWING_SUITE_NAME) {
     throw new FormatError("Not a version 1 X-Wing key document.");
   }
   if (typeof d.account !== "string" || d.account !== getAddress(expected.account)) {

@@ -4,7 +4,10 @@
 import { Interface } from "ethers";
 
 import { revertErrorOf } from "../chain/revert.js";
-import { ProductLedger__factory, TradingPartners__factory } from "../contracts/typechain/factories/supplychain/index.js";
+import {
+  ProductLedger__factory,
+  TradingPartners__factory,
+} from "../contracts/typechain/factories/supplychain/index.js";
 import { CarechainError } from "./base.js";
 import { ContractRevertError, UnknownRevertError } from "./contract.js";
 
@@ -53,6 +56,8 @@ export async function withSupplyChainReverts<T>(action: string, call: () => Prom
     return await call();
   } catch (error) {
     if (error instanceof CarechainError) throw error;
-    throw supplyChainRevertOf(error) ?? new CarechainError("CHAIN", `The chain call "${action}" failed.`, { cause: error });
+    throw (
+      supplyChainRevertOf(error) ?? new CarechainError("CHAIN", `The chain call "${action}" failed.`, { cause: error })
+    );
   }
 }

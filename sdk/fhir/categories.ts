@@ -129,7 +129,11 @@ export function categoriesOf(resource: { resourceType: string }): CategoryId[] {
 
 /** Whether `value` is an object with a string `resourceType`. */
 function isResource(value: unknown): value is { resourceType: string } {
-  return typeof value === "object" && value !== null && typeof (value as { resourceType?: unknown }).resourceType === "string";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { resourceType?: unknown }).resourceType === "string"
+  );
 }
 
 /**
@@ -181,10 +185,12 @@ export function categorySources(category: CategoryId): CategorySource[] {
     if (Category[name] === category) sources.push({ resourceType });
   }
   for (const [code, name] of Object.entries(OBSERVATION_CATEGORY)) {
-    if (Category[name] === category) sources.push({ resourceType: "Observation", coding: { system: OBSERVATION_CATEGORY_SYSTEM, code } });
+    if (Category[name] === category)
+      sources.push({ resourceType: "Observation", coding: { system: OBSERVATION_CATEGORY_SYSTEM, code } });
   }
   for (const [code, name] of Object.entries(REPORT_CATEGORY)) {
-    if (Category[name] === category) sources.push({ resourceType: "DiagnosticReport", coding: { system: DIAGNOSTIC_SERVICE_SYSTEM, code } });
+    if (Category[name] === category)
+      sources.push({ resourceType: "DiagnosticReport", coding: { system: DIAGNOSTIC_SERVICE_SYSTEM, code } });
   }
   return sources;
 }
@@ -194,11 +200,16 @@ export function categorySources(category: CategoryId): CategorySource[] {
  * @example possibleCategories("Observation") // VitalSigns, Laboratory, Imaging, SocialHistory, Procedures, Other
  */
 export function possibleCategories(resourceType: string, code?: string): CategoryId[] {
-  if (code !== undefined) return ownCategories({ resourceType, category: [{ coding: [{ code }] }] } as { resourceType: string });
+  if (code !== undefined)
+    return ownCategories({ resourceType, category: [{ coding: [{ code }] }] } as { resourceType: string });
   const direct = own(BY_RESOURCE_TYPE, resourceType);
   if (direct) return [Category[direct]];
   const table =
-    resourceType === "Observation" ? OBSERVATION_CATEGORY : resourceType === "DiagnosticReport" ? REPORT_CATEGORY : undefined;
+    resourceType === "Observation"
+      ? OBSERVATION_CATEGORY
+      : resourceType === "DiagnosticReport"
+        ? REPORT_CATEGORY
+        : undefined;
   if (!table) return [Category.Other];
   const fallback = resourceType === "DiagnosticReport" ? Category.Laboratory : Category.Other;
   return [...new Set([...Object.values(table).map((name) => Category[name]), fallback])];

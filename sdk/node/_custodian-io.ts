@@ -21,11 +21,7 @@ export type BodyRead = { stopped?: undefined; body: string } | { stopped: "too l
  * @returns The body as UTF-8 text, or why it was not read to its end.
  * @throws {Error} When the request stream fails.
  */
-export function readBody(
-  req: IncomingMessage,
-  max: number,
-  timeoutMs: number,
-): Promise<BodyRead> {
+export function readBody(req: IncomingMessage, max: number, timeoutMs: number): Promise<BodyRead> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let length = 0;

@@ -145,15 +145,25 @@ export async function startCustodianService(options: CustodianServiceOptions): P
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const rate = options.rateLimit ?? { requests: 30, windowSeconds: 60 };
   const maxAccessAge = options.shares?.maxAccessAgeSeconds ?? 300;
-  for (const [name, value] of Object.entries({ maxSkew, maxBody, headersTimeout, requestTimeout, maxAccessAge, ...rate })) {
-    if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name}: expected a positive number, got ${value}`);
+  for (const [name, value] of Object.entries({
+    maxSkew,
+    maxBody,
+    headersTimeout,
+    requestTimeout,
+    maxAccessAge,
+    ...rate,
+  })) {
+    if (!Number.isFinite(value) || value <= 0)
+      throw new RangeError(`${name}: expected a positive number, got ${value}`);
   }
   if (requestTimeout < headersTimeout) throw new RangeError("requestTimeoutMs must be at least headersTimeoutMs");
 
   const { custodian } = options;
-  if (!options.shares && !custodian.releaseEmergencyKey) throw new TypeError("custodian: a client with releaseEmergencyKey, or `shares`, is required");
+  if (!options.shares && !custodian.releaseEmergencyKey)
+    throw new TypeError("custodian: a client with releaseEmergencyKey, or `shares`, is required");
   const provider = custodian.contracts.directory.runner?.provider;
-  if (!provider) throw new CarechainError("CHAIN", "The custodian client's contracts have no provider to reach the chain.");
+  if (!provider)
+    throw new CarechainError("CHAIN", "The custodian client's contracts have no provider to reach the chain.");
   const chainId = (await provider.getNetwork()).chainId.toString();
   const registry = getAddress(await custodian.contracts.records.getAddress());
   const logPath = options.logPath ?? join(tmpdir(), `carechain-custodian-${Date.now()}-${process.pid}.jsonl`);
@@ -178,7 +188,10 @@ export async function startCustodianService(options: CustodianServiceOptions): P
       const context: Partial<LogEntry> = {};
       handle(req, res, context)
         .catch((error: unknown) =>
-          refuse(res, req, "INTERNAL", { ...context, detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
+          refuse(res, req, "INTERNAL", {
+            ...context,
+            detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+          }),
         )
         .catch(() => req.socket.destroy());
     },
@@ -199,7 +212,13 @@ export async function startCustodianService(options: CustodianServiceOptions): P
   });
   server.on("clientError", (error: Error & { code?: string }, socket: Socket) => {
     void log
-      .append({ time: new Date().toISOString(), remote: socket.remoteAddress, status: 400, code: "BAD_HTTP", detail: error.code })
+      .append({
+        time: new Date().toISOString(),
+        remote: socket.remoteAddress,
+        status: 400,
+        code: "BAD_HTTP",
+        detail: error.code,
+      })
       .finally(() => {
         if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
         else socket.destroy();
@@ -207,14 +226,21 @@ export async function startCustodianService(options: CustodianServiceOptions): P
   });
 
   /** Logs the refusal (the line is written before the answer goes out), then answers it. */
-  async function refuse(res: ServerResponse, req: IncomingMessage, code: ErrorCode, context: Partial<LogEntry> = {}): Promise<void> {
+  async function refuse(
+    res: ServerResponse,
+    req: IncomingMessage,
+    code: ErrorCode,
+    context: Partial<LogEntry> = {},
+  ): Promise<void> {
     const [status, message] = ERRORS[code];
     await log.append({ time: new Date().toISOString(), remote: req.socket.remoteAddress, status, code, ...context });
     if (res.headersSent) {
       req.socket.destroy();
       return;
     }
-    const body = JSON.stringify(code === "CHAIN_REFUSED" && context.reason ? { code, message, reason: context.reason } : { code, message });
+    const body = JSON.stringify(
+      code === "CHAIN_REFUSED" && context.reason ? { code, message, reason: context.reason } : { code, message },
+    );
     res.writeHead(status, {
       "content-type": "application/json",
       "content-length": Buffer.byteLength(body),
@@ -226,9 +252,11 @@ export async function startCustodianService(options: CustodianServiceOptions): P
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, context: Partial<LogEntry>): Promise<void> {
-    if (req.method !== "POST" || req.url !== (options.shares ? "/v1/share" : "/v1/release")) return refuse(res, req, "NOT_FOUND");
+    if (req.method !== "POST" || req.url !== (options.shares ? "/v1/share" : "/v1/release"))
+      return refuse(res, req, "NOT_FOUND");
     const declared = Number(req.headers["content-length"] ?? 0);
-    if (!(declared <= maxBody)) return refuse(res, req, "BODY_TOO_LARGE", { detail: `content-length ${req.headers["content-length"]}` });
+    if (!(declared <= maxBody))
+      return refuse(res, req, "BODY_TOO_LARGE", { detail: `content-length ${req.headers["content-length"]}` });
     const left = requestTimeout - (Date.now() - (connectedAt.get(req.socket) ?? Date.now()));
     const read = await readBody(req, maxBody, Math.max(0, left));
     if (read.stopped !== undefined) {
@@ -239,13 +267,22 @@ export async function startCustodianService(options: CustodianServiceOptions): P
     if (!request) return refuse(res, req, "MALFORMED");
     context.provider = request.provider;
     context.recordId = request.recordId;
-    const refusal = checkSigned(request, request.provider, () => keyReleaseDigest(request), () => keyReleaseSigner(request), context);
+    const refusal = checkSigned(
+      request,
+      request.provider,
+      () => keyReleaseDigest(request),
+      () => keyReleaseSigner(request),
+      context,
+    );
     if (refusal) return refuse(res, req, refusal, context);
     const provider = getAddress(request.provider);
     // A view call, never a transaction, for an address that is not an active emergency provider.
     const directory = custodian.contracts.directory;
     // (`provider` is also the name of the contract runner's provider: the function is reached by name.)
-    const record = (await directory.getFunction("provider").staticCall(provider)) as { kind: bigint; suspended: boolean };
+    const record = (await directory.getFunction("provider").staticCall(provider)) as {
+      kind: bigint;
+      suspended: boolean;
+    };
     if (record.kind !== EMERGENCY_KIND || record.suspended) return refuse(res, req, "NOT_EMERGENCY_PROVIDER", context);
     // Checked at start-up for a service that serves /v1/release; a client without the method serves no release.
     if (!custodian.releaseEmergencyKey) return refuse(res, req, "NOT_FOUND", context);
@@ -262,8 +299,19 @@ export async function startCustodianService(options: CustodianServiceOptions): P
       throw error;
     }
     const { keyring, tx } = released;
-    await log.append({ time: new Date().toISOString(), remote: req.socket.remoteAddress, status: 200, code: "RELEASED", ...context, tx: tx.hash });
-    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": keyring.length, connection: "close" });
+    await log.append({
+      time: new Date().toISOString(),
+      remote: req.socket.remoteAddress,
+      status: 200,
+      code: "RELEASED",
+      ...context,
+      tx: tx.hash,
+    });
+    res.writeHead(200, {
+      "content-type": "application/octet-stream",
+      "content-length": keyring.length,
+      connection: "close",
+    });
     res.end(keyring);
   }
 
@@ -280,7 +328,13 @@ export async function startCustodianService(options: CustodianServiceOptions): P
     context.provider = request.reader;
     context.recordId = request.recordId;
     context.tx = request.accessTx;
-    const refusal = checkSigned(request, request.reader, () => shareReleaseDigest(request), () => shareReleaseSigner(request), context);
+    const refusal = checkSigned(
+      request,
+      request.reader,
+      () => shareReleaseDigest(request),
+      () => shareReleaseSigner(request),
+      context,
+    );
     if (refusal) return refuse(res, req, refusal, context);
     // One release per node for each access logged on chain: a log can't be reused for more reads.
     const logged = `${request.accessTx}:${request.recordId}`;
@@ -289,8 +343,18 @@ export async function startCustodianService(options: CustodianServiceOptions): P
     used.set(logged, Math.floor(Date.now() / 1000) + maxAccessAge);
     const decision = await decideShareRequest(custodian.contracts, holder, request);
     if ("refused" in decision) return refuse(res, req, decision.refused, { ...context, detail: decision.detail });
-    await log.append({ time: new Date().toISOString(), remote: req.socket.remoteAddress, status: 200, code: "RELEASED", ...context });
-    res.writeHead(200, { "content-type": "application/json", "content-length": decision.answer.length, connection: "close" });
+    await log.append({
+      time: new Date().toISOString(),
+      remote: req.socket.remoteAddress,
+      status: 200,
+      code: "RELEASED",
+      ...context,
+    });
+    res.writeHead(200, {
+      "content-type": "application/json",
+      "content-length": decision.answer.length,
+      connection: "close",
+    });
     res.end(decision.answer);
   }
 
@@ -352,4 +416,3 @@ export async function startCustodianService(options: CustodianServiceOptions): P
     },
   };
 }
-

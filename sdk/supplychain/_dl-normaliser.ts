@@ -91,10 +91,7 @@ const EPC_RULES: readonly (readonly [RegExp, (uri: string, partition: number) =>
   [P.IDPAT_GRAI, (u, p) => withCheck("8003/", "0" + raw12(u, 19, p))],
   [P.IDPAT_GDTI, (u, p) => withCheck("253/", raw12(u, 19, p))],
   [P.IDPAT_SGCN, (u, p) => withCheck("255/", raw12(u, 19, p))],
-  [
-    P.IDPAT_CPI,
-    (u, p) => DL + "8010/" + percentEncode(py(u, 18, p) + py(u, p + 1, u.lastIndexOf("."))),
-  ],
+  [P.IDPAT_CPI, (u, p) => DL + "8010/" + percentEncode(py(u, 18, p) + py(u, p + 1, u.lastIndexOf(".")))],
   [P.IDPAT_ITIP, (u, p) => withCheck("8006/", rawGtin(u, 19, p)) + py(u, 34, 36) + py(u, 37, 39)],
   [P.IDPAT_UPUI, (u, p) => withCheck("01/", rawGtin(u, 19, p))],
 ];

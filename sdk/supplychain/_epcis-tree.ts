@@ -104,9 +104,7 @@ export function correctStructure(node: Triple): Triple {
   });
   if (childEpcs.length > 0) rest.push(["childEPCs", "", childEpcs]);
 
-  const corrected = rest.map((el) =>
-    isPair(el) || PAIR_LISTS.has(el[0]) ? el : correctStructure(el),
-  );
+  const corrected = rest.map((el) => (isPair(el) || PAIR_LISTS.has(el[0]) ? el : correctStructure(el)));
   const [name, value] = node;
   if (name === "inputEPC" || name === "outputEPC") return ["epc", value, corrected];
   const quantity = name === "inputQuantity" || name === "outputQuantity" || name === "childQuantity";
@@ -139,8 +137,7 @@ function vocabularyIris(doc: Json, prefixes: ReadonlyMap<string, string>): Set<s
       out.add(expandCurie(term ?? v, prefixes));
     }
   };
-  const objects = (value: Json | undefined): JsonObject[] =>
-    (Array.isArray(value) ? value : [value]).filter(isObject);
+  const objects = (value: Json | undefined): JsonObject[] => (Array.isArray(value) ? value : [value]).filter(isObject);
   const walk = (json: Json, parentKey: string): void => {
     if (typeof json === "string") {
       out.add(json);

@@ -30,9 +30,7 @@ export function canonicalTimestamp(text: string): string {
     offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || "0"));
   }
   const utc =
-    Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) +
-    millis -
-    offsetMinutes * 60_000;
+    Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) + millis - offsetMinutes * 60_000;
   if (Number.isNaN(utc)) return text;
   const iso = new Date(utc).toISOString();
   return iso.startsWith("+") || iso.startsWith("-") ? text : iso;

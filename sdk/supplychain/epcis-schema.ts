@@ -68,9 +68,7 @@ function toIssue(error: ErrorObject, where: ReadonlyMap<object, string>): EpcisS
 function mostSpecific(issues: readonly ErrorObject[]): ErrorObject {
   const leaves = issues.filter((e) => !WRAPPERS.has(e.keyword));
   const pool = leaves.length > 0 ? leaves : issues;
-  return pool.reduce((best, e) =>
-    e.instancePath.split("/").length > best.instancePath.split("/").length ? e : best,
-  );
+  return pool.reduce((best, e) => (e.instancePath.split("/").length > best.instancePath.split("/").length ? e : best));
 }
 
 /**

@@ -12,7 +12,16 @@ import { eventTrees, isPair, type EpcisNode, type Triple } from "./_epcis-tree.j
 /** A property order: element names in canonical sequence, each with the order of its children. */
 type Order = readonly (readonly [name: string | null, children: Order | null])[];
 
-const QUANTITY: Order = [["quantityElement", [["epcClass", null], ["quantity", null], ["uom", null]]]];
+const QUANTITY: Order = [
+  [
+    "quantityElement",
+    [
+      ["epcClass", null],
+      ["quantity", null],
+      ["uom", null],
+    ],
+  ],
+];
 const EPC: Order = [["epc", null]];
 
 /**
@@ -37,7 +46,13 @@ const PROPERTY_ORDER: Order = [
   ["transformationID", null],
   ["bizStep", null],
   ["disposition", null],
-  ["persistentDisposition", [["set", null], ["unset", null]]],
+  [
+    "persistentDisposition",
+    [
+      ["set", null],
+      ["unset", null],
+    ],
+  ],
   ["readPoint", [["id", null]]],
   ["bizLocation", [["id", null]]],
   ["bizTransactionList", [[null, null]]],
@@ -51,17 +66,43 @@ const PROPERTY_ORDER: Order = [
         [
           [
             "sensorMetadata",
-            ["time", "startTime", "endTime", "deviceID", "deviceMetadata", "rawData", "dataProcessingMethod", "bizRules"].map(
-              (n) => [n, null] as const,
-            ),
+            [
+              "time",
+              "startTime",
+              "endTime",
+              "deviceID",
+              "deviceMetadata",
+              "rawData",
+              "dataProcessingMethod",
+              "bizRules",
+            ].map((n) => [n, null] as const),
           ],
           [
             "sensorReport",
             [
-              "type", "exception", "deviceID", "deviceMetadata", "rawData", "dataProcessingMethod", "time",
-              "microorganism", "chemicalSubstance", "value", "component", "stringValue", "booleanValue",
-              "hexBinaryValue", "uriValue", "minValue", "maxValue", "meanValue", "sDev", "percRank", "percValue",
-              "uom", "coordinateReferenceSystem",
+              "type",
+              "exception",
+              "deviceID",
+              "deviceMetadata",
+              "rawData",
+              "dataProcessingMethod",
+              "time",
+              "microorganism",
+              "chemicalSubstance",
+              "value",
+              "component",
+              "stringValue",
+              "booleanValue",
+              "hexBinaryValue",
+              "uriValue",
+              "minValue",
+              "maxValue",
+              "meanValue",
+              "sDev",
+              "percRank",
+              "percValue",
+              "uom",
+              "coordinateReferenceSystem",
             ].map((n) => [n, null] as const),
           ],
         ],

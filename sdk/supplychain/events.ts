@@ -32,7 +32,9 @@ function document(time: Date, event: Record<string, unknown>): EpcisDocument {
     type: "EPCISDocument",
     schemaVersion: "2.0",
     creationDate: time.toISOString(),
-    epcisBody: { eventList: [{ type: "ObjectEvent", eventTime: time.toISOString(), eventTimeZoneOffset: "+00:00", ...event }] },
+    epcisBody: {
+      eventList: [{ type: "ObjectEvent", eventTime: time.toISOString(), eventTimeZoneOffset: "+00:00", ...event }],
+    },
   };
 }
 

@@ -59,7 +59,10 @@ async function step(
   return { document, eventHashId, sealed, anchored: await anchor(eventHashId) };
 }
 
-const at = (actor: SupplyChainActor, options: StepOptions) => ({ time: options.time ?? new Date(), siteGln: actor.gln });
+const at = (actor: SupplyChainActor, options: StepOptions) => ({
+  time: options.time ?? new Date(),
+  siteGln: actor.gln,
+});
 
 /**
  * Records an event that anchors nothing (receiving, packing): identified by its Event Hash ID and sealed for the

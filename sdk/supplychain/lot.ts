@@ -84,7 +84,13 @@ export class CommissionedLot {
     });
     const salts = units.map((unit) => unit.salt);
     const commitments = units.map((unit) => unit.commitment);
-    return new CommissionedLot(plan, lotIdOf(plan.secret, plan.gtin, plan.lot), commitments, salts, unitTree(commitments));
+    return new CommissionedLot(
+      plan,
+      lotIdOf(plan.secret, plan.gtin, plan.lot),
+      commitments,
+      salts,
+      unitTree(commitments),
+    );
   }
 
   private static identifier(plan: LotPlan, serial: string): ProductIdentifier {
@@ -129,7 +135,12 @@ export class CommissionedLot {
    */
   passport(serial: string): UnitPassport {
     const i = this.position(serial);
-    return { lotId: this.lotId, salt: this.at(this.salts, serial), lotProof: this.tree.getProof(i) as Bytes32[], custody: [] };
+    return {
+      lotId: this.lotId,
+      salt: this.at(this.salts, serial),
+      lotProof: this.tree.getProof(i) as Bytes32[],
+      custody: [],
+    };
   }
 
   private position(serial: string): number {

@@ -12,8 +12,19 @@ describe("pilot scenario supply-chain (small scale)", () => {
   it("catches every planted fault and reports events, verification, suspects, gas and privacy", async () => {
     const connection = await network.create();
     try {
-      const scenario = supplyChainScenario({ lots: 4, unitsPerLot: 250, pharmacies: 5, unitsPerPharmacy: 30, dispensesPerPharmacy: 4 });
-      const { report, passed, failure } = await runPilot({ scenario, connection, store: new MemoryBlobStore(), log: () => {} });
+      const scenario = supplyChainScenario({
+        lots: 4,
+        unitsPerLot: 250,
+        pharmacies: 5,
+        unitsPerPharmacy: 30,
+        dispensesPerPharmacy: 4,
+      });
+      const { report, passed, failure } = await runPilot({
+        scenario,
+        connection,
+        store: new MemoryBlobStore(),
+        log: () => {},
+      });
       expect(failure).toBeUndefined();
       expect(report.steps.filter((s) => !s.ok)).toEqual([]);
       expect(report.privacy.findings).toEqual([]);

@@ -95,7 +95,11 @@ describe("supply chain end to end", () => {
     });
     expect(result).toMatchObject({ ok: true, reason: "genuine" });
     expect(result.proof!.custody).toHaveLength(2);
-    expect(checkVerificationProof(toDigitalLink(lot.identifier(serials[0]!)) + `?17=${expiry}&10=LOT-A1`, result.proof!, { seller: f.pharmacy.address })).toEqual({ ok: true, reason: "genuine" });
+    expect(
+      checkVerificationProof(toDigitalLink(lot.identifier(serials[0]!)) + `?17=${expiry}&10=LOT-A1`, result.proof!, {
+        seller: f.pharmacy.address,
+      }),
+    ).toEqual({ ok: true, reason: "genuine" });
     // tampering with any part of the proof fails the offline check
     const forged = { ...result.proof!, lotProof: [...result.proof!.lotProof].reverse() };
     expect(checkVerificationProof(scan(serials[0]!), forged, { seller: f.pharmacy.address }).ok).toBe(false);
@@ -104,29 +108,47 @@ describe("supply chain end to end", () => {
   it("a counterfeit (never commissioned) is caught, with or without a forged passport", async () => {
     const fake = `(01)${GTIN}(17)${expiry}(10)LOT-A1(21)FAKE0001`;
     const reader = f.pharmacy.ledger.reader();
-    expect(await verifyProduct(reader, fake, undefined, { seller: f.wholesaler.address })).toEqual({ ok: false, reason: "not-commissioned" });
+    expect(await verifyProduct(reader, fake, undefined, { seller: f.wholesaler.address })).toEqual({
+      ok: false,
+      reason: "not-commissioned",
+    });
     const borrowed = passports.get(serials[1]!)!;
     const forged = await verifyProduct(reader, fake, borrowed, { seller: f.pharmacy.address });
     expect(forged).toMatchObject({ ok: false, reason: "not-commissioned" });
-    const { alert, sealed } = await reportSuspect(f.pharmacy, parseProductIdentifier(fake), f.wholesaler.address, forged, [
-      f.pharmacy.identity.publicKey,
-      f.manufacturer.identity.publicKey,
-    ]);
+    const { alert, sealed } = await reportSuspect(
+      f.pharmacy,
+      parseProductIdentifier(fake),
+      f.wholesaler.address,
+      forged,
+      [f.pharmacy.identity.publicKey, f.manufacturer.identity.publicKey],
+    );
     expect(alert.kind).toBe("counterfeit");
-    expect(await openDocument(f.store, "alert", sealed, f.manufacturer.identity)).toMatchObject({ kind: "counterfeit", product: fake });
+    expect(await openDocument(f.store, "alert", sealed, f.manufacturer.identity)).toMatchObject({
+      kind: "counterfeit",
+      product: fake,
+    });
     await expect(openDocument(f.store, "alert", sealed, f.rogue.identity)).rejects.toBeInstanceOf(NotARecipientError);
   });
 
   it("a diverted unit (offered by a partner that never received it) is caught", async () => {
     const serial = serials[20]!; // at the wholesaler, not shipped to the rogue
-    const result = await verifyProduct(f.pharmacy2.ledger.reader(), scan(serial), passports.get(serial), { seller: f.rogue.address });
+    const result = await verifyProduct(f.pharmacy2.ledger.reader(), scan(serial), passports.get(serial), {
+      seller: f.rogue.address,
+    });
     expect(result).toMatchObject({ ok: false, reason: "diverted" });
     // the rogue anchors its own shipment of the unit: the custody chain still does not reach it
-    const hijack = await transfer(f.rogue, f.pharmacy2, [{ identifier: lot.identifier(serial), commitment: lot.commitment(serial) }], {
-      readers: [f.rogue.identity.publicKey],
-    });
+    const hijack = await transfer(
+      f.rogue,
+      f.pharmacy2,
+      [{ identifier: lot.identifier(serial), commitment: lot.commitment(serial) }],
+      {
+        readers: [f.rogue.identity.publicKey],
+      },
+    );
     const stolen = hijack.handOn(passports.get(serial)!, lot.commitment(serial));
-    const again = await verifyProduct(f.pharmacy2.ledger.reader(), scan(serial), stolen, { seller: f.pharmacy2.address });
+    const again = await verifyProduct(f.pharmacy2.ledger.reader(), scan(serial), stolen, {
+      seller: f.pharmacy2.address,
+    });
     expect(again).toMatchObject({ ok: false, reason: "diverted" });
   });
 
@@ -137,21 +159,31 @@ describe("supply chain end to end", () => {
     const second = dispense(f.pharmacy2, id, passports.get(serial)!, { readers: [f.pharmacy2.identity.publicKey] });
     await expect(second).rejects.toBeInstanceOf(SupplyChainRevertError);
     await expect(second).rejects.toMatchObject({ errorName: "ProductLedgerAlreadySpent" });
-    const result = await verifyProduct(f.pharmacy.ledger.reader(), scan(serial), passports.get(serial), { seller: f.pharmacy.address });
+    const result = await verifyProduct(f.pharmacy.ledger.reader(), scan(serial), passports.get(serial), {
+      seller: f.pharmacy.address,
+    });
     expect(result).toMatchObject({ ok: false, reason: "dispensed" });
   });
 
   it("a decommissioned unit verifies as such and can be neither dispensed nor decommissioned again", async () => {
     const serial = serials[4]!;
     const id = lot.identifier(serial);
-    const done = await decommission(f.pharmacy, id, passports.get(serial)!, { readers: [f.pharmacy.identity.publicKey] });
+    const done = await decommission(f.pharmacy, id, passports.get(serial)!, {
+      readers: [f.pharmacy.identity.publicKey],
+    });
     expect(done.document.epcisBody.eventList[0]).toMatchObject({ action: "DELETE", bizStep: "decommissioning" });
-    const result = await verifyProduct(f.pharmacy.ledger.reader(), scan(serial), passports.get(serial), { seller: f.pharmacy.address });
+    const result = await verifyProduct(f.pharmacy.ledger.reader(), scan(serial), passports.get(serial), {
+      seller: f.pharmacy.address,
+    });
     expect(result).toMatchObject({ ok: false, reason: "decommissioned" });
-    await expect(dispense(f.pharmacy, id, passports.get(serial)!, { readers: [f.pharmacy.identity.publicKey] })).rejects.toMatchObject({
+    await expect(
+      dispense(f.pharmacy, id, passports.get(serial)!, { readers: [f.pharmacy.identity.publicKey] }),
+    ).rejects.toMatchObject({
       errorName: "ProductLedgerAlreadySpent",
     });
-    await expect(decommission(f.wholesaler, id, passports.get(serial)!, { readers: [f.wholesaler.identity.publicKey] })).rejects.toMatchObject({
+    await expect(
+      decommission(f.wholesaler, id, passports.get(serial)!, { readers: [f.wholesaler.identity.publicKey] }),
+    ).rejects.toMatchObject({
       errorName: "ProductLedgerAlreadySpent",
     });
   });
@@ -166,10 +198,20 @@ describe("supply chain end to end", () => {
 
   it("a recall stops verification and dispensing of the lot", async () => {
     const serial = serials[3]!;
-    await recall(f.manufacturer, { gtin: GTIN, lot: "LOT-A1", lotId: lot.lotId }, { readers: [f.manufacturer.identity.publicKey] });
-    const result = await verifyProduct(f.pharmacy.ledger.reader(), scan(serial), passports.get(serial), { seller: f.pharmacy.address });
+    await recall(
+      f.manufacturer,
+      { gtin: GTIN, lot: "LOT-A1", lotId: lot.lotId },
+      { readers: [f.manufacturer.identity.publicKey] },
+    );
+    const result = await verifyProduct(f.pharmacy.ledger.reader(), scan(serial), passports.get(serial), {
+      seller: f.pharmacy.address,
+    });
     expect(result).toMatchObject({ ok: false, reason: "recalled" });
-    await expect(dispense(f.pharmacy, lot.identifier(serial), passports.get(serial)!, { readers: [f.pharmacy.identity.publicKey] })).rejects.toMatchObject({
+    await expect(
+      dispense(f.pharmacy, lot.identifier(serial), passports.get(serial)!, {
+        readers: [f.pharmacy.identity.publicKey],
+      }),
+    ).rejects.toMatchObject({
       errorName: "ProductLedgerLotRecalled",
     });
   });
@@ -194,8 +236,15 @@ describe("supply chain end to end", () => {
 
   it.skipIf(!schemaFile.exists)("every EPCIS document the flows build is valid against GS1's schema", async () => {
     const validate = createEpcisSchemaValidator(JSON.parse(readFileSync(schemaFile.path, "utf8")));
-    const { commissioningDocument, shippingDocument, dispensingDocument, decommissioningDocument, recallDocument, receivingDocument, packingDocument } =
-      await import("../../sdk/supplychain.js");
+    const {
+      commissioningDocument,
+      shippingDocument,
+      dispensingDocument,
+      decommissioningDocument,
+      recallDocument,
+      receivingDocument,
+      packingDocument,
+    } = await import("../../sdk/supplychain.js");
     const at = { time: new Date("2026-12-02T10:00:00Z"), siteGln: "9501101000002" };
     const units = serials.slice(0, 3).map((s) => toDigitalLink(lot.identifier(s)));
     for (const doc of [
@@ -216,7 +265,12 @@ describe("supply chain end to end", () => {
     const id = lot.identifier(serials[5]!);
     const { salt } = lot.passport(serials[5]!);
     const base = unitCommitment(id, salt);
-    for (const change of [{ gtin: "09501101530010" }, { serial: "S000005Y" }, { lot: "LOT-A2" }, { expiry: "301230" }]) {
+    for (const change of [
+      { gtin: "09501101530010" },
+      { serial: "S000005Y" },
+      { lot: "LOT-A2" },
+      { expiry: "301230" },
+    ]) {
       expect(unitCommitment({ ...id, ...change }, salt)).not.toBe(base);
     }
   });

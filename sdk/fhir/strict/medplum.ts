@@ -47,7 +47,7 @@ function toIssue(issue: OperationOutcomeIssue): FhirIssue {
  * groups of four, correct padding).
  */
 function isValidR4Base64(resource: object, issue: OperationOutcomeIssue): boolean {
-  if (!diagnostic(issue).includes('base64Binary format')) return false;
+  if (!diagnostic(issue).includes("base64Binary format")) return false;
   const value = valueAt(resource, issue.expression?.[0] ?? "");
   return typeof value === "string" && base64Problem(value) === undefined;
 }

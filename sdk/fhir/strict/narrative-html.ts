@@ -37,7 +37,8 @@ export function readNarrativeHtml(xhtml: string): NarrativeElement {
   const elements = roots.filter((n): n is NarrativeElement => n.kind === "element");
   const strayText = roots.some((n) => n.kind === "text" && /\S/.test(n.value));
   const [root] = elements;
-  if (!root || elements.length !== 1 || strayText) throw new XhtmlProblem("an HTML parser reads more than the one <div>");
+  if (!root || elements.length !== 1 || strayText)
+    throw new XhtmlProblem("an HTML parser reads more than the one <div>");
   checkElement(root.name, root.attributes, false, true);
   return root;
 }

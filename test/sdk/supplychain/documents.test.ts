@@ -1,7 +1,13 @@
 // Sealed supply-chain documents: readable by the recipients only, bound to their kind, and refused when altered.
 import { describe, expect, it } from "vitest";
 
-import { DecryptionError, generateIdentity, IntegrityError, MemoryBlobStore, NotARecipientError } from "../../../sdk/index.js";
+import {
+  DecryptionError,
+  generateIdentity,
+  IntegrityError,
+  MemoryBlobStore,
+  NotARecipientError,
+} from "../../../sdk/index.js";
 import { openDocument, sealDocument, sealedDigest } from "../../../sdk/supplychain.js";
 
 describe("sealDocument / openDocument", () => {
@@ -32,7 +38,12 @@ describe("sealDocument / openDocument", () => {
     const altered = Uint8Array.from(bytes);
     altered[altered.length - 1]! ^= 1;
     // a hostile store returns other bytes under the same CID
-    const hostile = { get: async (cid: typeof sealed.ciphertext) => (cid.equals(sealed.ciphertext) ? altered : store.get(cid)), put: store.put.bind(store), has: store.has.bind(store), delete: store.delete.bind(store) };
+    const hostile = {
+      get: async (cid: typeof sealed.ciphertext) => (cid.equals(sealed.ciphertext) ? altered : store.get(cid)),
+      put: store.put.bind(store),
+      has: store.has.bind(store),
+      delete: store.delete.bind(store),
+    };
     await expect(openDocument(hostile, "epcis", sealed, alice)).rejects.toBeInstanceOf(IntegrityError);
   });
 });

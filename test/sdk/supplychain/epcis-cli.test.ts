@@ -59,7 +59,9 @@ describe.skipIf(!vectors.exists || !examples.exists)("scripts/epcis.ts", () => {
   });
 
   it("validate: exit 0 when every file is valid", async () => {
-    const files = ["Example_9.6.2-ObjectEvent.jsonld", "Example_9.6.3-AggregationEvent.jsonld"].map((f) => join(examples.path, f));
+    const files = ["Example_9.6.2-ObjectEvent.jsonld", "Example_9.6.3-AggregationEvent.jsonld"].map((f) =>
+      join(examples.path, f),
+    );
     const { code, output } = await cli(["validate", ...files]);
     expect(code).toBe(0);
     expect(output.trim().split("\n")).toEqual(files.map((f) => `${f}: valid`));

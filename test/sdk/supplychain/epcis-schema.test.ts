@@ -21,7 +21,11 @@ describe.skipIf(!schemaFile.exists || !examples.exists)("EPCIS 2.0 JSON Schema v
   const validate = schemaFile.exists
     ? createEpcisSchemaValidator(JSON.parse(readFileSync(schemaFile.path, "utf8")))
     : () => ({ valid: true as const });
-  const files = examples.exists ? readdirSync(examples.path).filter((f) => f.endsWith(".jsonld")).sort() : [];
+  const files = examples.exists
+    ? readdirSync(examples.path)
+        .filter((f) => f.endsWith(".jsonld"))
+        .sort()
+    : [];
   const read = (file: string): Doc => JSON.parse(readFileSync(join(examples.path, file), "utf8")) as Doc;
 
   it("has all 29 GS1 examples", () => {
@@ -35,14 +39,39 @@ describe.skipIf(!schemaFile.exists || !examples.exists)("EPCIS 2.0 JSON Schema v
 
   const event = (d: Doc): Record<string, unknown> => d.epcisBody.eventList[0]!;
   it.each([
-    ["an unknown action", (d: Doc) => (event(d).action = "JUMP"), "/epcisBody/eventList/0/action", "#/definitions/action/enum"],
+    [
+      "an unknown action",
+      (d: Doc) => (event(d).action = "JUMP"),
+      "/epcisBody/eventList/0/action",
+      "#/definitions/action/enum",
+    ],
     ["no eventTime", (d: Doc) => delete event(d).eventTime, "/epcisBody/eventList/0", "#/definitions/Event/required"],
-    ["a time that is not a date-time", (d: Doc) => (event(d).eventTime = "yesterday"), "/epcisBody/eventList/0/eventTime", "#/definitions/time/format"],
-    ["epcList as a string", (d: Doc) => (event(d).epcList = "urn:epc:id:sgtin:1"), "/epcisBody/eventList/0/epcList", "#/definitions/epcList/type"],
-    ["an EPC that is not a URI", (d: Doc) => (event(d).epcList = ["not a uri"]), "/epcisBody/eventList/0/epcList/0", "#/definitions/uri/format"],
+    [
+      "a time that is not a date-time",
+      (d: Doc) => (event(d).eventTime = "yesterday"),
+      "/epcisBody/eventList/0/eventTime",
+      "#/definitions/time/format",
+    ],
+    [
+      "epcList as a string",
+      (d: Doc) => (event(d).epcList = "urn:epc:id:sgtin:1"),
+      "/epcisBody/eventList/0/epcList",
+      "#/definitions/epcList/type",
+    ],
+    [
+      "an EPC that is not a URI",
+      (d: Doc) => (event(d).epcList = ["not a uri"]),
+      "/epcisBody/eventList/0/epcList/0",
+      "#/definitions/uri/format",
+    ],
     ["no schemaVersion", (d: Doc) => delete d.schemaVersion, "", "#/definitions/epcisDocument/required"],
     ["no @context", (d: Doc) => delete d["@context"], "", "#/definitions/epcisDocument/required"],
-    ["a numeric bizStep", (d: Doc) => (event(d).bizStep = 7), "/epcisBody/eventList/0/bizStep", "#/definitions/vocab-other-uri/type"],
+    [
+      "a numeric bizStep",
+      (d: Doc) => (event(d).bizStep = 7),
+      "/epcisBody/eventList/0/bizStep",
+      "#/definitions/vocab-other-uri/type",
+    ],
     [
       "a malformed time zone offset",
       (d: Doc) => (event(d).eventTimeZoneOffset = "1 hour"),
@@ -51,7 +80,8 @@ describe.skipIf(!schemaFile.exists || !examples.exists)("EPCIS 2.0 JSON Schema v
     ],
     [
       "a quantity that is not a number",
-      (d: Doc) => (event(d).quantityList = [{ epcClass: "urn:epc:class:lgtin:4012345.012345.998877", quantity: "many" }]),
+      (d: Doc) =>
+        (event(d).quantityList = [{ epcClass: "urn:epc:class:lgtin:4012345.012345.998877", quantity: "many" }]),
       "/epcisBody/eventList/0/quantityList/0/quantity",
       "#/definitions/decimal/type",
     ],

@@ -5,7 +5,12 @@ import { join } from "node:path";
 
 import { describe, expect, it } from "vitest";
 
-import { epcisEventHashIds, epcisPreHashStrings, eventHashDigest, eventHashIdOf } from "../../../sdk/supplychain/event-hash.js";
+import {
+  epcisEventHashIds,
+  epcisPreHashStrings,
+  eventHashDigest,
+  eventHashIdOf,
+} from "../../../sdk/supplychain/event-hash.js";
 import { gs1CheckDigit, normaliseGs1Uri } from "../../../sdk/supplychain/_dl-normaliser.js";
 import { canonicalTimestamp, pythonFloatRepr } from "../../../sdk/supplychain/_epcis-values.js";
 import { sharedData } from "../_support.js";
@@ -20,7 +25,10 @@ interface Vector {
 }
 
 function loadVectors(): Vector[] {
-  const lines = (file: string): string[] => readFileSync(file, "utf8").split("\n").filter((l) => l.length > 0);
+  const lines = (file: string): string[] =>
+    readFileSync(file, "utf8")
+      .split("\n")
+      .filter((l) => l.length > 0);
   return readdirSync(vectors.path)
     .filter((f) => f.endsWith(".jsonld"))
     .sort()
@@ -104,7 +112,10 @@ describe("EPCIS Event Hash ID: representation independence", () => {
         epcList: ["https://example.com/01/04012345111118/21/1001", "https://id.gs1.org/01/04012345111118/21/1002?x=1"],
       },
     ],
-    ["CBV 1.x URNs", { ...event, bizStep: "urn:epcglobal:cbv:bizstep:commissioning", disposition: "urn:epcglobal:cbv:disp:active" }],
+    [
+      "CBV 1.x URNs",
+      { ...event, bizStep: "urn:epcglobal:cbv:bizstep:commissioning", disposition: "urn:epcglobal:cbv:disp:active" },
+    ],
     ["another time zone and precision", { ...event, eventTime: "2026-03-04T10:00:30.0000Z" }],
     ["recordTime and eventID (ignored)", { ...event, recordTime: "2026-03-05T00:00:00Z", eventID: "urn:uuid:1" }],
   ])("the same event with %s has the same hash", (_what, variant) => {
@@ -112,7 +123,10 @@ describe("EPCIS Event Hash ID: representation independence", () => {
   });
 
   it.each([
-    ["another serial", { ...event, epcList: ["urn:epc:id:sgtin:4012345.011111.1001", "urn:epc:id:sgtin:4012345.011111.1003"] }],
+    [
+      "another serial",
+      { ...event, epcList: ["urn:epc:id:sgtin:4012345.011111.1001", "urn:epc:id:sgtin:4012345.011111.1003"] },
+    ],
     ["another action", { ...event, action: "OBSERVE" }],
     ["another time", { ...event, eventTime: "2026-03-04T11:00:30.001+01:00" }],
     ["a user extension", { ...event, "example:x": "1", "@context": undefined }],

@@ -10,13 +10,7 @@
  * sdf-19 are skipped as @medplum/core skips them. An invariant the engine cannot evaluate is not reported.
  * @internal
  */
-import {
-  evalFhirPathTyped,
-  parseFhirPath,
-  toTypedValue,
-  UCUM,
-  type TypedValue,
-} from "@medplum/core";
+import { evalFhirPathTyped, parseFhirPath, toTypedValue, UCUM, type TypedValue } from "@medplum/core";
 
 import type { FhirNode, Report, SchemaIndex, StrictRule } from "../rule.js";
 
@@ -64,7 +58,7 @@ function constraintsFor(
       }
     }
   }
-  const onElement = new Set((node.element)?.constraints?.map((c) => c.key));
+  const onElement = new Set(node.element?.constraints?.map((c) => c.key));
   const seen = new Set<string>();
   return all.filter((c) => {
     if (c.severity !== "error" || NOT_EVALUATED.has(c.key) || onElement.has(c.key) || seen.has(c.key)) return false;
