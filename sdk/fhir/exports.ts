@@ -2,7 +2,7 @@ import type { AuditEvent, Consent, Provenance } from "@medplum/fhirtypes";
 
 import type { AuditEntry, GrantInfo } from "../chain/facts.js";
 import { PURPOSE_DISPLAY, type PurposeCode } from "../chain/purpose.js";
-import { categoryName, categorySources, type CategoryId } from "./categories.js";
+import { categoryName, categorySources } from "./categories.js";
 
 /**
  * Exports that FHIR systems understand: grants as R4 `Consent`, chain events as R4 `AuditEvent`. Accounts are
