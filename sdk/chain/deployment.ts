@@ -1,3 +1,7 @@
+/**
+ * Where the Carechain contracts live on a chain: reading deployment files and connecting to the three contracts, refusing another chain or an address without code.
+ * @module
+ */
 import { Contract, getAddress, isError, type ContractRunner } from "ethers";
 
 import { CONSENT_REGISTRY_ABI, DIRECTORY_ABI, RECORD_REGISTRY_ABI } from "../contracts/generated/abi.js";

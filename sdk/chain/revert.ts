@@ -1,3 +1,7 @@
+/**
+ * Revert decoding: turns a failed call's revert data into the SDK error class named after the Solidity custom error.
+ * @module
+ */
 import { Interface, isError, type ErrorDescription } from "ethers";
 
 import { CONSENT_REGISTRY_ABI, DIRECTORY_ABI, RECORD_REGISTRY_ABI } from "../contracts/generated/abi.js";

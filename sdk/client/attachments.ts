@@ -1,3 +1,7 @@
+/**
+ * Large files as FHIR `Attachment`s: streamed encryption under their own key, stored by CID, with a SHA-1 and size the Attachment carries.
+ * @module
+ */
 import type { Attachment } from "@medplum/fhirtypes";
 import { sha1 } from "@noble/hashes/legacy.js";
 import { CID } from "multiformats/cid";

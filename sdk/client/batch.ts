@@ -1,3 +1,7 @@
+/**
+ * Batch manifests: the records anchored under one Merkle root, encoded, decoded with every field checked, and their leaves.
+ * @module
+ */
 import { StandardMerkleTree } from "../content/merkle.js";
 import { CID } from "multiformats/cid";
 

@@ -1,3 +1,7 @@
+/**
+ * SMART App Launch v2 scopes mapped to Carechain's on-chain category × action bits, both ways.
+ * @module
+ */
 import {
   Category,
   categorySources,

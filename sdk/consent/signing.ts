@@ -1,3 +1,7 @@
+/**
+ * The EIP-712 typed data of signed consent (grantBySig / revokeBySig): domain, types and messages.
+ * @module
+ */
 import type { TypedDataDomain, TypedDataField } from "ethers";
 
 /**

@@ -1,3 +1,7 @@
+/**
+ * The `BlobStore` interface: content-addressed storage for ciphertext and keyrings, never trusted.
+ * @module
+ */
 import type { CID } from "multiformats/cid";
 
 /**

@@ -1,3 +1,7 @@
+/**
+ * CIDs of Carechain objects (CIDv1, sha2-256, raw) and their verification against the bytes they name.
+ * @module
+ */
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";

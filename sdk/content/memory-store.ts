@@ -1,3 +1,7 @@
+/**
+ * An in-memory `BlobStore`, for tests and short-lived tools.
+ * @module
+ */
 import type { CID } from "multiformats/cid";
 
 import { BlobNotFoundError } from "../errors/data.js";

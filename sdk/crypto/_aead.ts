@@ -1,3 +1,7 @@
+/**
+ * Internal: XChaCha20-Poly1305 over the chosen chunk cipher (HChaCha20 subkeys), with up-front argument checks.
+ * @module
+ */
 import { hchacha } from "@noble/ciphers/chacha.js";
 import { DEFAULT_CHUNK_CIPHER } from "#chunk-cipher";
 

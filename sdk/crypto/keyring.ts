@@ -1,3 +1,7 @@
+/**
+ * Keyrings v1: a record key wrapped with HPKE for each recipient, bound to the record's content CID.
+ * @module
+ */
 import { CID } from "multiformats/cid";
 
 import { CarechainError } from "../errors/base.js";

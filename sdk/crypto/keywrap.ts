@@ -1,3 +1,7 @@
+/**
+ * HPKE (RFC 9180) base-mode key wrap: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305.
+ * @module
+ */
 import { CipherSuite, DhkemX25519HkdfSha256 as NativeDhkemX25519, HkdfSha256 } from "@hpke/core";
 import { Chacha20Poly1305 } from "@hpke/chacha20poly1305";
 import { DhkemX25519HkdfSha256 } from "@hpke/dhkem-x25519";

@@ -1,3 +1,7 @@
+/**
+ * Revert errors: one class per Solidity custom error of the contracts, carrying its arguments by name.
+ * @module
+ */
 import { CarechainError, type CarechainErrorOptions } from "./base.js";
 
 /**

@@ -1,3 +1,7 @@
+/**
+ * Errors about data: integrity, decryption, format, size limits, FHIR validation, missing blobs, deployments.
+ * @module
+ */
 import { CarechainError, type CarechainErrorOptions } from "./base.js";
 
 /** Bytes read from a store do not hash to the CID they were asked for (a tampered or corrupted blob). */

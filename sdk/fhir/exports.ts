@@ -1,3 +1,7 @@
+/**
+ * Exports that FHIR systems understand: grants as R4 `Consent`, chain events as R4 `AuditEvent`, anchors as `Provenance`.
+ * @module
+ */
 import type { AuditEvent, Consent, Provenance } from "@medplum/fhirtypes";
 
 import type { AuditEntry, GrantInfo } from "../chain/facts.js";

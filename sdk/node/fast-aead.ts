@@ -1,3 +1,7 @@
+/**
+ * Node only: the node:crypto ChaCha20-Poly1305 chunk cipher (same wire format as the portable one).
+ * @module
+ */
 import { createCipheriv, createDecipheriv, getCiphers } from "node:crypto";
 
 import type { ChunkCipher, KeyedChunkCipher } from "../crypto/_chunk-cipher.js";

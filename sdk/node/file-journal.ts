@@ -1,3 +1,7 @@
+/**
+ * Node only: a write journal kept in a file, so pending record writes survive a restart.
+ * @module
+ */
 import { randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";

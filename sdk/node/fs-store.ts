@@ -1,3 +1,7 @@
+/**
+ * Node only: a `BlobStore` on the filesystem, one file per CID, written atomically.
+ * @module
+ */
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";

@@ -1,3 +1,7 @@
+/**
+ * Node only: reading deployment files — a Hardhat Ignition deployment (deployed_addresses.json) or a plain address file — as a Carechain deployment.
+ * @module
+ */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 
