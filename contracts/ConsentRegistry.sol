@@ -113,7 +113,12 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
         _useCheckedNonce(request.signer, request.nonce);
         _checkSignature(request.signer, keccak256(abi.encode(GRANT_TYPEHASH, request)), signature);
         _checkEpoch(request.patient, request.grantee, request.epoch);
-        ConsentTerms memory terms = ConsentTerms(request.readMask, request.writeMask, request.purposes, request.expiresAt);
+        ConsentTerms memory terms = ConsentTerms(
+            request.readMask,
+            request.writeMask,
+            request.purposes,
+            request.expiresAt
+        );
         _grant(request.patient, request.grantee, terms, request.signer);
     }
 
@@ -260,18 +265,23 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
     }
 
     /// @inheritdoc IConsentRegistry
-    function canAccessForPurpose(address patient, address grantee, uint8 category, Action action, Purpose purpose)
-        external
-        view
-        returns (bool)
-    {
+    function canAccessForPurpose(
+        address patient,
+        address grantee,
+        uint8 category,
+        Action action,
+        Purpose purpose
+    ) external view returns (bool) {
         return _canAccess(patient, grantee, category, action, purpose.bit());
     }
 
     /// @inheritdoc IConsentRegistry
     function breakGlassCovers(address patient, address provider, uint64 categories) public view returns (bool) {
-        return categories != 0 && _breakGlass[patient][provider] > block.timestamp &&
-            emergencyCategoriesOf(patient).covers(categories) && directory.isActiveProvider(provider);
+        return
+            categories != 0 &&
+            _breakGlass[patient][provider] > block.timestamp &&
+            emergencyCategoriesOf(patient).covers(categories) &&
+            directory.isActiveProvider(provider);
     }
 
     // ── Internals ────────────────────────────────────────────────────────────────────────────────────────────
@@ -345,17 +355,21 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
     /// @dev The consent rule: the patient itself; a live grant of `grantee` allowing `action` on `category` for
     /// one of `purposes`, unless `grantee` is suspended; or, for a read for an emergency purpose, an open break-glass
     /// of `grantee` covering `category` ({breakGlassCovers}, which has its own suspension check).
-    function _canAccess(address patient, address grantee, uint8 category, Action action, uint32 purposes)
-        private
-        view
-        returns (bool)
-    {
+    function _canAccess(
+        address patient,
+        address grantee,
+        uint8 category,
+        Action action,
+        uint32 purposes
+    ) private view returns (bool) {
         if (category > MAX_CATEGORY) return false;
         if (grantee == patient) return directory.isPatient(patient);
         if (_consents[patient][grantee].allows(category, action, purposes, block.timestamp)) {
             return !directory.isSuspended(grantee);
         }
-        return action == Action.Read && purposes & EMERGENCY_PURPOSES != 0 &&
+        return
+            action == Action.Read &&
+            purposes & EMERGENCY_PURPOSES != 0 &&
             breakGlassCovers(patient, grantee, CategoryMask.bit(category));
     }
 

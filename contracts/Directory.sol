@@ -88,10 +88,11 @@ contract Directory is IDirectory, AccessControl {
     }
 
     /// @inheritdoc IDirectory
-    function registerProvider(address account, ProviderKind kind, bytes32 encryptionKey)
-        external
-        onlyRole(REGISTRAR_ROLE)
-    {
+    function registerProvider(
+        address account,
+        ProviderKind kind,
+        bytes32 encryptionKey
+    ) external onlyRole(REGISTRAR_ROLE) {
         if (account == address(0)) revert DirectoryZeroAddress();
         if (kind == ProviderKind.None) revert DirectoryInvalidProviderKind();
         _requireKey(encryptionKey);
@@ -144,11 +145,18 @@ contract Directory is IDirectory, AccessControl {
     /// @inheritdoc IDirectory
     function setBreakGlassLimits(BreakGlassLimits calldata limits) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (
-            limits.maxPerProvider == 0 || limits.maxPerPatient == 0 || limits.window < _MIN_RATE_WINDOW
-                || limits.window > _MAX_RATE_WINDOW || limits.cooldown < _MIN_COOLDOWN || limits.cooldown > _MAX_COOLDOWN
+            limits.maxPerProvider == 0 ||
+            limits.maxPerPatient == 0 ||
+            limits.window < _MIN_RATE_WINDOW ||
+            limits.window > _MAX_RATE_WINDOW ||
+            limits.cooldown < _MIN_COOLDOWN ||
+            limits.cooldown > _MAX_COOLDOWN
         ) {
             revert DirectoryInvalidBreakGlassLimits(
-                limits.maxPerProvider, limits.maxPerPatient, limits.window, limits.cooldown
+                limits.maxPerProvider,
+                limits.maxPerPatient,
+                limits.window,
+                limits.cooldown
             );
         }
         _breakGlassLimits = limits;

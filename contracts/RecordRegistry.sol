@@ -71,10 +71,13 @@ contract RecordRegistry is IRecordRegistry {
     }
 
     /// @inheritdoc IRecordRegistry
-    function anchorBatch(address patient, bytes32 root, uint64 categories, uint32 count, bytes calldata manifestCid)
-        external
-        returns (bytes32 batchId)
-    {
+    function anchorBatch(
+        address patient,
+        bytes32 root,
+        uint64 categories,
+        uint32 count,
+        bytes calldata manifestCid
+    ) external returns (bytes32 batchId) {
         if (count == 0 || categories == 0) revert RecordEmptyBatch();
         _parseCid(manifestCid);
         _requireWriteConsent(patient, categories);
@@ -198,7 +201,8 @@ contract RecordRegistry is IRecordRegistry {
     ) external {
         _requireCustodian();
         Batch storage entry = _requireBatch(batchId);
-        if (!_isBatchLeaf(entry, recordId, categories, keyringDigest, proof)) revert RecordNotInBatch(batchId, recordId);
+        if (!_isBatchLeaf(entry, recordId, categories, keyringDigest, proof))
+            revert RecordNotInBatch(batchId, recordId);
         address patient = entry.patient;
         if (!consent.breakGlassCovers(patient, provider, categories)) {
             revert RecordBreakGlassRequired(recordId, provider);
@@ -255,10 +259,12 @@ contract RecordRegistry is IRecordRegistry {
 
     /// @dev Links the new version `entry` to `previous` (same patient and categories, not yet amended, amended by its
     /// original author, the patient or a delegate) and marks `previous` amended; returns the new version number.
-    function _amend(RecordVersion storage entry, address patient, uint64 categories, bytes32 previous)
-        private
-        returns (uint32 version)
-    {
+    function _amend(
+        RecordVersion storage entry,
+        address patient,
+        uint64 categories,
+        bytes32 previous
+    ) private returns (uint32 version) {
         RecordVersion storage prior = _requireRecord(previous);
         if (prior.patient != patient || prior.categories != categories) {
             revert RecordAmendmentMismatch(previous, patient, categories);
@@ -363,8 +369,10 @@ contract RecordRegistry is IRecordRegistry {
     /// @dev Checks that `cid` is a CIDv1 sha2-256 with a raw or dag-pb codec; returns its digest and codec.
     function _parseCid(bytes calldata cid) private pure returns (bytes32 digest, uint8 codec) {
         if (
-            cid.length != _CID_LENGTH || cid[0] != _CID_VERSION_1 || cid[2] != _MULTIHASH_SHA2_256
-                || cid[3] != _SHA2_256_LENGTH
+            cid.length != _CID_LENGTH ||
+            cid[0] != _CID_VERSION_1 ||
+            cid[2] != _MULTIHASH_SHA2_256 ||
+            cid[3] != _SHA2_256_LENGTH
         ) {
             revert RecordInvalidCid(cid);
         }

@@ -15,7 +15,10 @@ for (const name of CONTRACTS) {
   const artifact = JSON.parse(await readFile(join("artifacts", "contracts", `${name}.sol`, `${name}.json`), "utf8"));
   const constant = name.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
   abi += `\n/** ABI of ${name}. */\nexport const ${constant}_ABI = ${JSON.stringify(artifact.abi)} as const;\n`;
-  if (!/^0x[0-9a-f]+$/.test(artifact.bytecode) || artifact.linkReferences && Object.keys(artifact.linkReferences).length) {
+  if (
+    !/^0x[0-9a-f]+$/.test(artifact.bytecode) ||
+    (artifact.linkReferences && Object.keys(artifact.linkReferences).length)
+  ) {
     throw new Error(`${name}: expected unlinked-free creation bytecode`);
   }
   bytecode += `\n/** Creation bytecode of ${name} (solc ${artifact.solcVersion ?? ""}). */\nexport const ${constant}_BYTECODE = "${artifact.bytecode}";\n`;

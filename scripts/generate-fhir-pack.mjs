@@ -54,9 +54,7 @@ function stripElement(element) {
   const constraints = (element.constraint ?? [])
     .filter((c) => (c.severity ?? "error") === "error" && !NEVER_EVALUATED.has(c.key))
     .map((c) => defined({ key: c.key, severity: c.severity, expression: c.expression, human: c.human }));
-  const values = Object.fromEntries(
-    Object.entries(element).filter(([key]) => /^_?(fixed|pattern)[A-Z]/.test(key)),
-  );
+  const values = Object.fromEntries(Object.entries(element).filter(([key]) => /^_?(fixed|pattern)[A-Z]/.test(key)));
   const binding = element.binding;
   return defined({
     // The parser only reads the id to tell slice elements (`Extension.extension:foo.url`) apart.
@@ -90,7 +88,11 @@ function stripStructureDefinition(sd) {
   };
 }
 
-const collection = (resources) => ({ resourceType: "Bundle", type: "collection", entry: resources.map((resource) => ({ resource })) });
+const collection = (resources) => ({
+  resourceType: "Bundle",
+  type: "collection",
+  entry: resources.map((resource) => ({ resource })),
+});
 
 function stripBundle(bundle) {
   const sds = (bundle.entry ?? []).map((e) => e.resource).filter((r) => r?.resourceType === "StructureDefinition");

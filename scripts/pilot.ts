@@ -68,7 +68,11 @@ let outcome: Awaited<ReturnType<typeof runPilot>>;
 const deploymentId = `pilot-${Date.now()}`;
 try {
   const connection = await network.create(
-    chain ? { network: "localhost", override: { url: chain.rpcUrl } } : values.network ? { network: values.network } : undefined,
+    chain
+      ? { network: "localhost", override: { url: chain.rpcUrl } }
+      : values.network
+        ? { network: values.network }
+        : undefined,
   );
   const chainId = (await connection.ethers.provider.getNetwork()).chainId;
   console.log(`Carechain pilot — scenario "${scenario.name}" on ${connection.networkName} (chain ${chainId})`);
@@ -78,7 +82,9 @@ try {
   if (source) console.log(`  patients from ${values.data}: ${source.size} FHIR bundles\n`);
   outcome = await runPilot({
     deploymentId,
-    ...(values.indexer ? { index: (deployment, startBlock, head) => chain!.indexFor(deployment, startBlock, head) } : {}),
+    ...(values.indexer
+      ? { index: (deployment, startBlock, head) => chain!.indexFor(deployment, startBlock, head) }
+      : {}),
     source,
     scenario,
     connection,
@@ -110,7 +116,11 @@ try {
   if (chain) {
     await chain.stop();
     // A node this run started is gone, and its Ignition deployment with it.
-    if (!values.network) await rm(join(import.meta.dirname, "..", "ignition", "deployments", deploymentId), { recursive: true, force: true });
+    if (!values.network)
+      await rm(join(import.meta.dirname, "..", "ignition", "deployments", deploymentId), {
+        recursive: true,
+        force: true,
+      });
   }
 }
 const { passed, failure } = outcome;

@@ -14,7 +14,8 @@ import { resolve } from "node:path";
 
 import type { FhirIssue } from "../sdk/index.js";
 
-const USAGE = "usage: npm run -s validate -- FILE...  (or: tsx --conditions=carechain-source scripts/validate.ts FILE...)";
+const USAGE =
+  "usage: npm run -s validate -- FILE...  (or: tsx --conditions=carechain-source scripts/validate.ts FILE...)";
 const SHOWN = 5;
 
 function parseArgs(argv: string[]): string[] | undefined {

@@ -6,7 +6,11 @@
  * @packageDocumentation
  */
 export { CONSENT_REGISTRY_ABI, DIRECTORY_ABI, RECORD_REGISTRY_ABI } from "./contracts/generated/abi.js";
-export { CONSENT_REGISTRY_BYTECODE, DIRECTORY_BYTECODE, RECORD_REGISTRY_BYTECODE } from "./contracts/generated/bytecode.js";
+export {
+  CONSENT_REGISTRY_BYTECODE,
+  DIRECTORY_BYTECODE,
+  RECORD_REGISTRY_BYTECODE,
+} from "./contracts/generated/bytecode.js";
 export { deployCarechain, type DeployCarechainOptions } from "./contracts/deploy.js";
 export {
   ACTIONS,

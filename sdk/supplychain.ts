@@ -4,12 +4,7 @@
  * verification with offline-checkable proofs, suspect-product alerts, and encrypted event documents.
  * @module
  */
-export {
-  epcisEventHashIds,
-  epcisPreHashStrings,
-  eventHashDigest,
-  eventHashIdOf,
-} from "./supplychain/event-hash.js";
+export { epcisEventHashIds, epcisPreHashStrings, eventHashDigest, eventHashIdOf } from "./supplychain/event-hash.js";
 export {
   createEpcisSchemaValidator,
   formatEpcisSchemaIssue,

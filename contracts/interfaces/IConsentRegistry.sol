@@ -255,8 +255,11 @@ interface IConsentRegistry {
     function breakGlassCovers(address patient, address provider, uint64 categories) external view returns (bool);
 
     /// @notice {canAccess} restricted to one purpose of use. Break-glass reads count for ETREAT and BTG only.
-    function canAccessForPurpose(address patient, address grantee, uint8 category, Action action, Purpose purpose)
-        external
-        view
-        returns (bool);
+    function canAccessForPurpose(
+        address patient,
+        address grantee,
+        uint8 category,
+        Action action,
+        Purpose purpose
+    ) external view returns (bool);
 }

@@ -61,9 +61,19 @@ interface IRecordRegistry {
     /// @notice Emitted when `publisher` (the patient, a delegate, the record's author, or a grantee that reads the
     /// record's category) publishes an extra keyring for `recordId`: the record key wrapped for readers added after
     /// the record was written (a new grantee, a rotated key).
-    event KeyringPublished(bytes32 indexed recordId, address indexed patient, address indexed publisher, bytes keyringCid);
+    event KeyringPublished(
+        bytes32 indexed recordId,
+        address indexed patient,
+        address indexed publisher,
+        bytes keyringCid
+    );
     /// @notice Emitted when the emergency custodian releases `recordId`'s key to `provider` during break-glass.
-    event EmergencyKeyReleased(bytes32 indexed recordId, address indexed patient, address indexed provider, address custodian);
+    event EmergencyKeyReleased(
+        bytes32 indexed recordId,
+        address indexed patient,
+        address indexed provider,
+        address custodian
+    );
 
     /// @notice One read for {logAccessBatch}: the record version read and the purpose it was read for.
     struct AccessRead {
@@ -167,9 +177,13 @@ interface IRecordRegistry {
     /// @param count Number of leaves.
     /// @param manifestCid CIDv1 (sha2-256) of the batch manifest.
     /// @return batchId {batchIdOf}(patient, caller, root).
-    function anchorBatch(address patient, bytes32 root, uint64 categories, uint32 count, bytes calldata manifestCid)
-        external
-        returns (bytes32 batchId);
+    function anchorBatch(
+        address patient,
+        bytes32 root,
+        uint64 categories,
+        uint32 count,
+        bytes calldata manifestCid
+    ) external returns (bytes32 batchId);
 
     /// @notice Whether a record version is a leaf of the anchored batch `batchId` (OpenZeppelin MerkleProof) whose
     /// categories are all among those the batch declared (the ones its author's write consent was checked for).

@@ -30,14 +30,18 @@ library X25519 {
     function u(bytes32 key) internal pure returns (uint256 value) {
         value = uint256(key);
         // Reverse the 32 bytes: swap adjacent bytes, then 2-byte, 4-byte, 8-byte and 16-byte halves.
-        value = ((value >> 8) & 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff)
-            | ((value & 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff) << 8);
-        value = ((value >> 16) & 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff)
-            | ((value & 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff) << 16);
-        value = ((value >> 32) & 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff)
-            | ((value & 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff) << 32);
-        value = ((value >> 64) & 0x0000000000000000ffffffffffffffff0000000000000000ffffffffffffffff)
-            | ((value & 0x0000000000000000ffffffffffffffff0000000000000000ffffffffffffffff) << 64);
+        value =
+            ((value >> 8) & 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff) |
+            ((value & 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff) << 8);
+        value =
+            ((value >> 16) & 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff) |
+            ((value & 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff) << 16);
+        value =
+            ((value >> 32) & 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff) |
+            ((value & 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff) << 32);
+        value =
+            ((value >> 64) & 0x0000000000000000ffffffffffffffff0000000000000000ffffffffffffffff) |
+            ((value & 0x0000000000000000ffffffffffffffff0000000000000000ffffffffffffffff) << 64);
         value = (value >> 128) | (value << 128);
     }
 

@@ -45,7 +45,8 @@ contract ProductLedger is IProductLedger {
 
     /// @inheritdoc IProductLedger
     function ship(bytes32 eventHash, bytes32 recipientCommitment, bytes32 itemsRoot) external {
-        if (_roleOf(msg.sender) == ITradingPartners.PartnerRole.None) revert ProductLedgerUnauthorizedPartner(msg.sender);
+        if (_roleOf(msg.sender) == ITradingPartners.PartnerRole.None)
+            revert ProductLedgerUnauthorizedPartner(msg.sender);
         if (eventHash == bytes32(0) || recipientCommitment == bytes32(0) || itemsRoot == bytes32(0)) {
             revert ProductLedgerZeroValue();
         }
@@ -70,7 +71,8 @@ contract ProductLedger is IProductLedger {
 
     /// @inheritdoc IProductLedger
     function decommission(bytes32 lotId, bytes32 commitment, bytes32[] calldata proof, bytes32 eventHash) external {
-        if (_roleOf(msg.sender) == ITradingPartners.PartnerRole.None) revert ProductLedgerUnauthorizedPartner(msg.sender);
+        if (_roleOf(msg.sender) == ITradingPartners.PartnerRole.None)
+            revert ProductLedgerUnauthorizedPartner(msg.sender);
         _commissioned(lotId, commitment, proof);
         _spend(commitment, SpendKind.Decommissioned, eventHash);
     }
@@ -90,7 +92,8 @@ contract ProductLedger is IProductLedger {
 
     /// @inheritdoc IProductLedger
     function reportSuspect(SuspectKind kind, bytes32 alertDigest) external {
-        if (_roleOf(msg.sender) == ITradingPartners.PartnerRole.None) revert ProductLedgerUnauthorizedPartner(msg.sender);
+        if (_roleOf(msg.sender) == ITradingPartners.PartnerRole.None)
+            revert ProductLedgerUnauthorizedPartner(msg.sender);
         if (kind == SuspectKind.None || alertDigest == bytes32(0)) revert ProductLedgerZeroValue();
         emit SuspectReported(msg.sender, kind, alertDigest);
     }
@@ -116,11 +119,11 @@ contract ProductLedger is IProductLedger {
     }
 
     /// @inheritdoc IProductLedger
-    function itemStatus(bytes32 lotId, bytes32 commitment, bytes32[] calldata proof)
-        external
-        view
-        returns (ItemStatus)
-    {
+    function itemStatus(
+        bytes32 lotId,
+        bytes32 commitment,
+        bytes32[] calldata proof
+    ) external view returns (ItemStatus) {
         Lot storage entry = _lots[lotId];
         if (entry.itemsRoot == bytes32(0) || !MerkleProof.verifyCalldata(proof, entry.itemsRoot, _leaf(commitment))) {
             return ItemStatus.NotCommissioned;
@@ -138,11 +141,11 @@ contract ProductLedger is IProductLedger {
     }
 
     /// @dev The lot, after checking that the unit is one of its units.
-    function _commissioned(bytes32 lotId, bytes32 commitment, bytes32[] calldata proof)
-        internal
-        view
-        returns (Lot storage entry)
-    {
+    function _commissioned(
+        bytes32 lotId,
+        bytes32 commitment,
+        bytes32[] calldata proof
+    ) internal view returns (Lot storage entry) {
         entry = _lots[lotId];
         if (entry.itemsRoot == bytes32(0)) revert ProductLedgerUnknownLot(lotId);
         if (!MerkleProof.verifyCalldata(proof, entry.itemsRoot, _leaf(commitment))) {

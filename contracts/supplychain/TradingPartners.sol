@@ -33,10 +33,12 @@ contract TradingPartners is ITradingPartners {
     }
 
     /// @inheritdoc ITradingPartners
-    function credential(address account, PartnerRole role, bytes32 glnCommitment, bytes32 licenceHash)
-        external
-        onlyRegistrar
-    {
+    function credential(
+        address account,
+        PartnerRole role,
+        bytes32 glnCommitment,
+        bytes32 licenceHash
+    ) external onlyRegistrar {
         if (account == address(0)) revert TradingPartnersZeroAddress();
         if (role == PartnerRole.None || glnCommitment == bytes32(0) || licenceHash == bytes32(0)) {
             revert TradingPartnersInvalidCredential();

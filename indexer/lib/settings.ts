@@ -59,7 +59,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): IndexerSetti
     startBlock,
     pollingIntervalMs: integer("CARECHAIN_POLLING_MS", env.CARECHAIN_POLLING_MS ?? 1000, 10),
     getLogsBlockRange: range === undefined || range === "" ? undefined : integer("CARECHAIN_GETLOGS_RANGE", range, 1),
-    disableRpcCache: cache === undefined || cache === "" ? LOCAL_CHAINS.has(chainId) : cache === "1" || cache === "true",
+    disableRpcCache:
+      cache === undefined || cache === "" ? LOCAL_CHAINS.has(chainId) : cache === "1" || cache === "true",
   };
 }
 

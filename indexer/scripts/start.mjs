@@ -11,9 +11,13 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 function deployment() {
-  const text = process.env.CARECHAIN_DEPLOYMENT_JSON || (process.env.CARECHAIN_DEPLOYMENT && readFileSync(process.env.CARECHAIN_DEPLOYMENT, "utf8"));
+  const text =
+    process.env.CARECHAIN_DEPLOYMENT_JSON ||
+    (process.env.CARECHAIN_DEPLOYMENT && readFileSync(process.env.CARECHAIN_DEPLOYMENT, "utf8"));
   if (!text) {
-    console.error("carechain-indexer: set CARECHAIN_DEPLOYMENT (path of a deployment JSON) or CARECHAIN_DEPLOYMENT_JSON");
+    console.error(
+      "carechain-indexer: set CARECHAIN_DEPLOYMENT (path of a deployment JSON) or CARECHAIN_DEPLOYMENT_JSON",
+    );
     process.exit(2);
   }
   return JSON.parse(text);
@@ -22,18 +26,26 @@ function deployment() {
 const json = deployment();
 const chainId = json.chainId ?? process.env.CARECHAIN_CHAIN_ID;
 const recordRegistry = json.recordRegistry ?? json["Carechain#RecordRegistry"];
-const schema = process.env.DATABASE_SCHEMA || `carechain_${chainId}_${String(recordRegistry).slice(2, 10).toLowerCase()}`;
+const schema =
+  process.env.DATABASE_SCHEMA || `carechain_${chainId}_${String(recordRegistry).slice(2, 10).toLowerCase()}`;
 const args = [
   "start",
-  "--schema", schema,
-  "--port", process.env.CARECHAIN_INDEXER_PORT || "42069",
-  "--hostname", process.env.CARECHAIN_INDEXER_HOST || "127.0.0.1",
+  "--schema",
+  schema,
+  "--port",
+  process.env.CARECHAIN_INDEXER_PORT || "42069",
+  "--hostname",
+  process.env.CARECHAIN_INDEXER_HOST || "127.0.0.1",
   ...process.argv.slice(2),
 ];
 // The same Node as this script (npm scripts run on the project's Node 22, which Ponder needs).
-const child = spawn(process.execPath, [join(root, "node_modules", "ponder", "dist", "esm", "bin", "ponder.js"), ...args], {
-  cwd: root,
-  stdio: "inherit",
-});
+const child = spawn(
+  process.execPath,
+  [join(root, "node_modules", "ponder", "dist", "esm", "bin", "ponder.js"), ...args],
+  {
+    cwd: root,
+    stdio: "inherit",
+  },
+);
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -29,7 +29,10 @@ ponder.on("ConsentRegistry:ConsentGranted", async ({ event, context }) => {
     block: at.block,
     logIndex: at.logIndex,
   };
-  await context.db.insert(consentGrant).values({ patient: p, grantee, ...current }).onConflictDoUpdate(current);
+  await context.db
+    .insert(consentGrant)
+    .values({ patient: p, grantee, ...current })
+    .onConflictDoUpdate(current);
   await context.db.insert(consentEvent).values({
     id: event.id,
     patient: p,
@@ -74,7 +77,10 @@ ponder.on("ConsentRegistry:DelegateAdded", async ({ event, context }) => {
     removedAt: null,
     removedBy: null,
   };
-  await context.db.insert(delegate).values({ patient: p, delegate: d, ...row }).onConflictDoUpdate(row);
+  await context.db
+    .insert(delegate)
+    .values({ patient: p, delegate: d, ...row })
+    .onConflictDoUpdate(row);
   await context.db.insert(auditEvent).values(auditRow(event, "DelegateAdded", p, actor, { counterpart: d }));
 });
 
@@ -87,7 +93,9 @@ ponder.on("ConsentRegistry:DelegateRemoved", async ({ event, context }) => {
 });
 
 ponder.on("ConsentRegistry:DelegateConfirmed", async ({ event, context }) => {
-  await context.db.update(delegate, { patient: event.args.patient, delegate: event.args.delegate }).set({ confirmed: true });
+  await context.db
+    .update(delegate, { patient: event.args.patient, delegate: event.args.delegate })
+    .set({ confirmed: true });
 });
 
 ponder.on("ConsentRegistry:NonceCancelled", async ({ event, context }) => {
@@ -100,7 +108,10 @@ ponder.on("ConsentRegistry:NonceCancelled", async ({ event, context }) => {
 ponder.on("ConsentRegistry:EmergencyCategoriesSet", async ({ event, context }) => {
   const { patient: p, actor, categories } = event.args;
   const policy = { categories, actor, block: Number(event.block.number) };
-  await context.db.insert(emergencyPolicy).values({ patient: p, ...policy }).onConflictDoUpdate(policy);
+  await context.db
+    .insert(emergencyPolicy)
+    .values({ patient: p, ...policy })
+    .onConflictDoUpdate(policy);
   await context.db.insert(auditEvent).values(auditRow(event, "EmergencyCategoriesSet", p, actor));
 });
 
@@ -118,7 +129,10 @@ ponder.on("ConsentRegistry:BreakGlassOpened", async ({ event, context }) => {
     tx: at.tx,
   });
   const state = { episode: event.id, expiresAt };
-  await context.db.insert(breakGlassState).values({ patient: p, provider, ...state }).onConflictDoUpdate(state);
+  await context.db
+    .insert(breakGlassState)
+    .values({ patient: p, provider, ...state })
+    .onConflictDoUpdate(state);
   await context.db.insert(auditEvent).values(auditRow(event, "BreakGlassOpened", p, provider));
 });
 

@@ -76,7 +76,11 @@ ponder.on("Directory:EmergencyCustodianSet", async ({ event, context }) => {
 });
 
 ponder.on("Directory:BreakGlassMaxDurationSet", async ({ event, context }) => {
-  const row = { name: "breakGlassMaxDuration", value: String(event.args.maxDuration), block: Number(event.block.number) };
+  const row = {
+    name: "breakGlassMaxDuration",
+    value: String(event.args.maxDuration),
+    block: Number(event.block.number),
+  };
   await context.db.insert(directorySetting).values(row).onConflictDoUpdate({ value: row.value, block: row.block });
 });
 

@@ -108,4 +108,3 @@ ponder.on("RecordRegistry:EmergencyKeyReleased", async ({ event, context }) => {
     .insert(auditEvent)
     .values(auditRow(event, "EmergencyKeyReleased", patient, custodian, { counterpart: provider, recordId }));
 });
-

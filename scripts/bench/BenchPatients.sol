@@ -12,9 +12,13 @@ interface IBenchDirectory {
 }
 
 interface IBenchRecordRegistry {
-    function anchor(address patient, uint64 categories, bytes calldata contentCid, bytes calldata keyringCid, bytes32 previous)
-        external
-        returns (bytes32 recordId);
+    function anchor(
+        address patient,
+        uint64 categories,
+        bytes calldata contentCid,
+        bytes calldata keyringCid,
+        bytes32 previous
+    ) external returns (bytes32 recordId);
 }
 
 /// @notice One patient: registers, then anchors `records` records of its own (CIDv1 raw sha2-256 of made-up digests).
@@ -32,9 +36,13 @@ contract BenchPatient {
 
 /// @notice Creates `count` patients per call.
 contract BenchPatientFactory {
-    function spawn(IBenchDirectory directory, IBenchRecordRegistry registry, uint256 count, uint256 records, bytes32 salt)
-        external
-    {
+    function spawn(
+        IBenchDirectory directory,
+        IBenchRecordRegistry registry,
+        uint256 count,
+        uint256 records,
+        bytes32 salt
+    ) external {
         for (uint256 i = 0; i < count; ++i) {
             new BenchPatient(directory, registry, records, keccak256(abi.encode(salt, i)));
         }

@@ -26,11 +26,21 @@ contract LogEmitter {
                 calldatacopy(0, p, len)
                 p := add(p, len)
                 switch n
-                case 1 { log1(0, len, t0) }
-                case 2 { log2(0, len, t0, t1) }
-                case 3 { log3(0, len, t0, t1, t2) }
-                case 4 { log4(0, len, t0, t1, t2, t3) }
-                default { revert(0, 0) }
+                case 1 {
+                    log1(0, len, t0)
+                }
+                case 2 {
+                    log2(0, len, t0, t1)
+                }
+                case 3 {
+                    log3(0, len, t0, t1, t2)
+                }
+                case 4 {
+                    log4(0, len, t0, t1, t2, t3)
+                }
+                default {
+                    revert(0, 0)
+                }
             }
         }
     }

@@ -6,11 +6,19 @@ import { fileURLToPath } from "node:url";
  * Runs `scripts/bench/<script>` in a fresh Node process that loads nothing but what the script imports (the SDK,
  * not Hardhat), so its heap is an application's, not the bench runner's.
  */
-export async function runChild<T>(script: string, args: readonly string[], nodeFlags: readonly string[] = []): Promise<T> {
+export async function runChild<T>(
+  script: string,
+  args: readonly string[],
+  nodeFlags: readonly string[] = [],
+): Promise<T> {
   const file = fileURLToPath(new URL(`./${script}`, import.meta.url));
-  const child = spawn(process.execPath, [...nodeFlags, "--conditions=carechain-source", "--import", "tsx", file, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags, "--conditions=carechain-source", "--import", "tsx", file, ...args],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));

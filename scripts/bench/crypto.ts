@@ -5,7 +5,6 @@
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes, randomFillSync } from "node:crypto";
 
-
 import {
   cidOf,
   decryptEnvelope,
@@ -95,7 +94,9 @@ export async function cryptoMetrics(options: CryptoOptions): Promise<Metric[]> {
   const encrypts: Metric[] = [];
   const decrypts: Metric[] = [];
   const cids: Metric[] = [];
-  const labels = Object.keys(SIZES).filter((l) => [options.encryptSizes, options.decryptSizes, options.cidSizes].some((s) => s.includes(l)));
+  const labels = Object.keys(SIZES).filter((l) =>
+    [options.encryptSizes, options.decryptSizes, options.cidSizes].some((s) => s.includes(l)),
+  );
   for (const label of labels) {
     const size = SIZES[label]!;
     const data = randomFillSync(new Uint8Array(size));
@@ -195,8 +196,13 @@ export async function cryptoMetrics(options: CryptoOptions): Promise<Metric[]> {
   const recipientKey = await HPKE_SUITE.kem.deserializePublicKey(recipient.publicKey);
   const portableSeal = () => HPKE_SUITE.seal({ recipientPublicKey: recipientKey, info }, dek);
   const sealed = await portableSeal();
-  const opened = await unwrapKey(recipient.secretKey, { enc: new Uint8Array(sealed.enc), ciphertext: new Uint8Array(sealed.ct) }, info);
-  if (Buffer.compare(opened, dek) !== 0) throw new Error("the portable HPKE suite's output does not open with unwrapKey");
+  const opened = await unwrapKey(
+    recipient.secretKey,
+    { enc: new Uint8Array(sealed.enc), ciphertext: new Uint8Array(sealed.ct) },
+    info,
+  );
+  if (Buffer.compare(opened, dek) !== 0)
+    throw new Error("the portable HPKE suite's output does not open with unwrapKey");
   out.push(
     metric(
       "crypto.hpkeWrap.portable.perSec",

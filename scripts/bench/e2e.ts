@@ -60,7 +60,9 @@ export async function e2eMetrics(options: E2eOptions): Promise<Metric[]> {
       return added;
     };
     const bareAnchor = async () =>
-      mined(hospital.contracts.records.anchor(patient.address, 1n << 5n, await randomCid(), await randomCid(), ZERO_HASH));
+      mined(
+        hospital.contracts.records.anchor(patient.address, 1n << 5n, await randomCid(), await randomCid(), ZERO_HASH),
+      );
 
     // addRecord vs bare anchor, in alternating rounds; both grow the same chain.
     const added: string[] = [];
@@ -96,7 +98,10 @@ export async function e2eMetrics(options: E2eOptions): Promise<Metric[]> {
         "Carechain.addRecord of a FHIR Observation (validate, consent check, encrypt, store, keyring, anchor) vs " +
           `bare RecordRegistry.anchor transactions from the same account. Per addRecord: ${addRecordMs.toFixed(1)} ms, ` +
           `of which ${(rpc.requests / count).toFixed(0)} JSON-RPC requests ${(rpc.ms / count).toFixed(1)} ms ` +
-          `(${[...rpc.methods].sort((a, b) => b[1] - a[1]).map(([m, k]) => `${m} ${(k / count).toFixed(1)}`).join(", ")}) ` +
+          `(${[...rpc.methods]
+            .sort((a, b) => b[1] - a[1])
+            .map(([m, k]) => `${m} ${(k / count).toFixed(1)}`)
+            .join(", ")}) ` +
           `and its keyring (${recipients} HPKE wraps) ~${keyringMs.toFixed(1)} ms; a bare anchor: ` +
           `${(anchorMs / count).toFixed(1)} ms`,
       ),

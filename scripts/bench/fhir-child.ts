@@ -33,7 +33,9 @@ const loaded = performance.now();
 const observation = {
   resourceType: "Observation",
   status: "final", // a required binding: its value set is expanded too
-  category: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "vital-signs" }] }],
+  category: [
+    { coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "vital-signs" }] },
+  ],
   code: { coding: [{ system: "http://loinc.org", code: "8867-4", display: "Heart rate" }] },
   subject: { reference: "Patient/example" },
   effectiveDateTime: "2024-01-02T10:00:00Z",

@@ -15,8 +15,10 @@ import { metric, type Metric } from "./metrics.js";
  * @returns The record (a JSON object).
  */
 export function hostileContainedRecord(bytes: number): Record<string, unknown> {
-  const per = JSON.stringify({ resourceType: "Observation", id: "o00000", status: "final", code: { text: "x" } }).length +
-    JSON.stringify({ reference: "#z-o00000" }).length + 2;
+  const per =
+    JSON.stringify({ resourceType: "Observation", id: "o00000", status: "final", code: { text: "x" } }).length +
+    JSON.stringify({ reference: "#z-o00000" }).length +
+    2;
   const count = Math.max(1, Math.ceil(bytes / per));
   const contained = Array.from({ length: count }, (_, i) => ({
     resourceType: "Observation",

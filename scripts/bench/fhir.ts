@@ -32,7 +32,8 @@ export async function fhirMetrics(options: { runs: number }): Promise<Metric[]> 
   // of machine load affects each alike.
   const runs: Record<ColdStart["mode"], ColdStart[]> = { pack: [], module: [], full: [] };
   for (let i = 0; i < options.runs; i++) {
-    for (const mode of ["pack", "full", "module"] as const) runs[mode].push(await runChild<ColdStart>("fhir-child.ts", [mode]));
+    for (const mode of ["pack", "full", "module"] as const)
+      runs[mode].push(await runChild<ColdStart>("fhir-child.ts", [mode]));
   }
   const ms = (mode: ColdStart["mode"], key: "ms" | "loadMs" = "ms") => median(runs[mode].map((r) => r[key]));
   const f = (n: number) => n.toFixed(0);

@@ -143,7 +143,11 @@ export async function anchorRandomBatch(chain: BenchChain, count: number, catego
   const index = count - 1;
   const [recordId, leafMask, keyringDigest] = tree.values[index]!;
   const proof = tree.getProof(index);
-  const batchId = await chain.hospital.contracts.records.batchIdOf(chain.patient.address, chain.hospital.address, tree.root);
+  const batchId = await chain.hospital.contracts.records.batchIdOf(
+    chain.patient.address,
+    chain.hospital.address,
+    tree.root,
+  );
   if (!(await chain.hospital.contracts.records.verifyBatchRecord(batchId, recordId, leafMask, keyringDigest, proof))) {
     throw new Error("anchorBatch: the on-chain proof check refused a leaf of the tree");
   }
@@ -179,7 +183,9 @@ export async function gasMetrics(options: {
     );
 
     const terms = await fullTerms(chain);
-    out.push(gasMetric("gas.grant", await mined(patient.contracts.consent.grant(hospital.address, terms)), NEW_SLOTS.grant));
+    out.push(
+      gasMetric("gas.grant", await mined(patient.contracts.consent.grant(hospital.address, terms)), NEW_SLOTS.grant),
+    );
 
     // grantBySig: the patient signs (EIP-712), the relayer pays. The patient's first signed request (nonce 0 → 1).
     const consentAddress = chain.deployment.consentRegistry;
@@ -213,7 +219,11 @@ export async function gasMetrics(options: {
       const tx = await mined(
         hospital.contracts.records.anchor(patient.address, 1n << 5n, content, await randomCid(), previous),
       );
-      const recordId = await hospital.contracts.records.recordIdOf(patient.address, hospital.address, hexlify(content.subarray(4)));
+      const recordId = await hospital.contracts.records.recordIdOf(
+        patient.address,
+        hospital.address,
+        hexlify(content.subarray(4)),
+      );
       return { tx, recordId };
     };
     const first = await anchor();
@@ -261,7 +271,9 @@ export async function gasMetrics(options: {
       );
       // logBatchAccesses: N reads of N records of that batch (Treatment), one transaction; per read = tx gas / N.
       for (const count of options.batchSizes.filter((n) => n <= last.leaves.length)) {
-        const reads = last.leaves.slice(0, count).map(([recordId, mask]) => ({ recordId, categories: mask, purpose: 0 }));
+        const reads = last.leaves
+          .slice(0, count)
+          .map(([recordId, mask]) => ({ recordId, categories: mask, purpose: 0 }));
         out.push(
           gasMetric(
             `gas.logBatchAccesses.perRead.${count}`,
@@ -290,7 +302,11 @@ export async function gasMetrics(options: {
       );
     }
     out.push(
-      gasMetric("gas.rotatePatientKey", await mined(patient.contracts.directory.rotatePatientKey(key())), NEW_SLOTS.rotatePatientKey),
+      gasMetric(
+        "gas.rotatePatientKey",
+        await mined(patient.contracts.directory.rotatePatientKey(key())),
+        NEW_SLOTS.rotatePatientKey,
+      ),
     );
 
     // logKeyRelease: an emergency provider opens break-glass, the named custodian logs releasing it the key of an
@@ -305,7 +321,11 @@ export async function gasMetrics(options: {
     await mined(emergency!.consent.openBreakGlass(patient.address, hexlify(randomBytes(32)), 3600n));
     const allergy = await randomCid();
     await mined(hospital.contracts.records.anchor(patient.address, 1n << 1n, allergy, await randomCid(), ZERO_HASH));
-    const allergyId = await hospital.contracts.records.recordIdOf(patient.address, hospital.address, hexlify(allergy.subarray(4)));
+    const allergyId = await hospital.contracts.records.recordIdOf(
+      patient.address,
+      hospital.address,
+      hexlify(allergy.subarray(4)),
+    );
     out.push(
       gasMetric(
         "gas.logKeyRelease",

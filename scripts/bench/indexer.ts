@@ -11,7 +11,13 @@ import { join } from "node:path";
 import { ContractFactory, Interface, JsonRpcProvider, getAddress, keccak256, toBeHex, type ParamType } from "ethers";
 
 import { CONSENT_REGISTRY_ABI, DIRECTORY_ABI, RECORD_REGISTRY_ABI } from "../../sdk/contracts/generated/abi.js";
-import { indexerMissing, postgresMissing, startIndexer, startPostgres, waitForBlock } from "../../test/helpers/indexer.js";
+import {
+  indexerMissing,
+  postgresMissing,
+  startIndexer,
+  startPostgres,
+  waitForBlock,
+} from "../../test/helpers/indexer.js";
 import { freePort, startHardhatNode, stop } from "../../test/helpers/processes.js";
 import { metric, type Metric } from "./metrics.js";
 import { compileBenchContract } from "./solc.js";
@@ -23,7 +29,10 @@ export interface IndexerBenchOptions {
   readonly patients: number;
 }
 
-interface Encoded { topics: string[]; data: string }
+interface Encoded {
+  topics: string[];
+  data: string;
+}
 
 /** Calldata of LogEmitter: [uint8 topicCount][topics][uint16 dataLength][data] per log. */
 function packLogs(logs: Encoded[]): string {
@@ -31,7 +40,12 @@ function packLogs(logs: Encoded[]): string {
   for (const log of logs) {
     const data = log.data.slice(2);
     if (data.length / 2 > 0xffff) throw new RangeError("log data too long for LogEmitter");
-    parts.push(toBeHex(log.topics.length, 1).slice(2), ...log.topics.map((t) => t.slice(2)), toBeHex(data.length / 2, 2).slice(2), data);
+    parts.push(
+      toBeHex(log.topics.length, 1).slice(2),
+      ...log.topics.map((t) => t.slice(2)),
+      toBeHex(data.length / 2, 2).slice(2),
+      data,
+    );
   }
   return `0x${parts.join("")}`;
 }
@@ -43,7 +57,10 @@ const cid = (n: number) => `0x01551220${n.toString(16).padStart(64, "0")}`;
 function word(type: string, value: unknown): string {
   if (type === "address") return (value as string).slice(2).toLowerCase().padStart(64, "0");
   if (type === "bytes32") return (value as string).slice(2);
-  if (/^u?int\d+$/.test(type) || type === "bool") return BigInt(value as bigint | number).toString(16).padStart(64, "0");
+  if (/^u?int\d+$/.test(type) || type === "bool")
+    return BigInt(value as bigint | number)
+      .toString(16)
+      .padStart(64, "0");
   throw new TypeError(`bench indexer: no fast encoding for ${type}`);
 }
 
@@ -73,7 +90,8 @@ class FastEventEncoder {
     const dataParams = event.inputs.filter((p) => !p.indexed);
     let tailOffset = dataParams.reduce((n, p) => n + (p.baseType === "tuple" ? p.components!.length : 1) * 32, 0);
     for (const param of event.inputs) {
-      if (!(param.name in values)) throw new Error(`bench indexer: no value for ${name}.${param.name} (the ABI changed?)`);
+      if (!(param.name in values))
+        throw new Error(`bench indexer: no value for ${name}.${param.name} (the ABI changed?)`);
       const value = values[param.name];
       if (param.indexed) {
         topics.push(`0x${word(param.type, value)}`);
@@ -95,11 +113,19 @@ class FastEventEncoder {
 }
 
 /** The generated history, as logs per watched contract. */
-function* history(options: IndexerBenchOptions, enc: { directory: FastEventEncoder; consent: FastEventEncoder; records: FastEventEncoder }) {
-  const patients = Array.from({ length: options.patients }, (_, i) => getAddress(keccak256(toBeHex(i + 1, 32)).slice(0, 42)));
+function* history(
+  options: IndexerBenchOptions,
+  enc: { directory: FastEventEncoder; consent: FastEventEncoder; records: FastEventEncoder },
+) {
+  const patients = Array.from({ length: options.patients }, (_, i) =>
+    getAddress(keccak256(toBeHex(i + 1, 32)).slice(0, 42)),
+  );
   const authors = Array.from({ length: 50 }, (_, i) => getAddress(keccak256(toBeHex(1_000_000 + i, 32)).slice(0, 42)));
   for (const [i, patient] of patients.entries()) {
-    yield { to: "directory" as const, log: enc.directory.encode("PatientRegistered", { patient, encryptionKey: keccak256(toBeHex(i, 32)) }) };
+    yield {
+      to: "directory" as const,
+      log: enc.directory.encode("PatientRegistered", { patient, encryptionKey: keccak256(toBeHex(i, 32)) }),
+    };
   }
   const zero = `0x${"00".repeat(32)}`;
   let recordId = zero;
@@ -113,19 +139,37 @@ function* history(options: IndexerBenchOptions, enc: { directory: FastEventEncod
       yield {
         to: "records" as const,
         log: enc.records.encode("RecordAnchored", {
-          recordId, patient, author, categories: 1n << BigInt(i % 16), version: 1, previous: zero, contentCid, keyringCid: cid(2 ** 40 + i),
+          recordId,
+          patient,
+          author,
+          categories: 1n << BigInt(i % 16),
+          version: 1,
+          previous: zero,
+          contentCid,
+          keyringCid: cid(2 ** 40 + i),
         }),
       };
     } else if (k < 16) {
-      yield { to: "records" as const, log: enc.records.encode("RecordAccessed", { recordId, patient, accessor: author, purpose: 0 }) };
+      yield {
+        to: "records" as const,
+        log: enc.records.encode("RecordAccessed", { recordId, patient, accessor: author, purpose: 0 }),
+      };
     } else if (k < 19) {
       yield {
         to: "records" as const,
-        log: enc.records.encode("KeyringPublished", { recordId, patient, publisher: patient, keyringCid: cid(2 ** 41 + i) }),
+        log: enc.records.encode("KeyringPublished", {
+          recordId,
+          patient,
+          publisher: patient,
+          keyringCid: cid(2 ** 41 + i),
+        }),
       };
     } else {
       const terms = { readMask: 0b1100000n, writeMask: 0b100000n, purposes: 1, expiresAt: 4_000_000_000n };
-      yield { to: "consent" as const, log: enc.consent.encode("ConsentGranted", { patient, grantee: author, actor: patient, terms }) };
+      yield {
+        to: "consent" as const,
+        log: enc.consent.encode("ConsentGranted", { patient, grantee: author, actor: patient, terms }),
+      };
     }
   }
 }
@@ -133,9 +177,21 @@ function* history(options: IndexerBenchOptions, enc: { directory: FastEventEncod
 /** Compares the fast encoder with ethers' encodeEventLog on one RecordAnchored log. */
 function checkEncoder(fast: FastEventEncoder, iface: Interface): void {
   const patient = getAddress(`0x${"12".repeat(20)}`);
-  const values = { recordId: `0x${"ab".repeat(32)}`, patient, author: patient, categories: 0b100001n, version: 2, previous: `0x${"cd".repeat(32)}`, contentCid: cid(7), keyringCid: cid(8) };
+  const values = {
+    recordId: `0x${"ab".repeat(32)}`,
+    patient,
+    author: patient,
+    categories: 0b100001n,
+    version: 2,
+    previous: `0x${"cd".repeat(32)}`,
+    contentCid: cid(7),
+    keyringCid: cid(8),
+  };
   const event = iface.getEvent("RecordAnchored")!;
-  const reference = iface.encodeEventLog(event, event.inputs.map((p) => (values as Record<string, unknown>)[p.name]));
+  const reference = iface.encodeEventLog(
+    event,
+    event.inputs.map((p) => (values as Record<string, unknown>)[p.name]),
+  );
   const got = fast.encode("RecordAnchored", values);
   if (JSON.stringify(got) !== JSON.stringify({ topics: reference.topics, data: reference.data })) {
     throw new Error("bench indexer: the fast event encoder disagrees with ethers on RecordAnchored");
@@ -216,7 +272,9 @@ export async function indexerMetrics(options: IndexerBenchOptions): Promise<Metr
     const head = await provider.getBlockNumber();
     const generatedSec = (performance.now() - generating) / 1000;
     const anchored = counts.get(encoders.records.topic("RecordAnchored")) ?? 0;
-    console.log(`  indexer: ${events} events (${anchored} records) in ${head - startBlock} blocks, generated in ${generatedSec.toFixed(0)} s`);
+    console.log(
+      `  indexer: ${events} events (${anchored} records) in ${head - startBlock} blocks, generated in ${generatedSec.toFixed(0)} s`,
+    );
 
     const deployment = {
       chainId: 31337n,
@@ -226,7 +284,14 @@ export async function indexerMetrics(options: IndexerBenchOptions): Promise<Metr
     };
     const catchUp = async (database: { pgliteDir?: string; databaseUrl?: string; schema?: string }) => {
       const started = performance.now();
-      const indexer = await startIndexer({ deployment, rpcUrl, startBlock, getLogsRange: 100, pollingMs: 1000, ...database });
+      const indexer = await startIndexer({
+        deployment,
+        rpcUrl,
+        startBlock,
+        getLogsRange: 100,
+        pollingMs: 1000,
+        ...database,
+      });
       try {
         await waitForBlock(indexer, head, 3 * 3600_000);
         return (performance.now() - started) / 1000;
@@ -243,10 +308,17 @@ export async function indexerMetrics(options: IndexerBenchOptions): Promise<Metr
     try {
       const seconds = await catchUp({ pgliteDir });
       const bytes = await du(pgliteDir);
-      metrics.push(metric("indexer.catchUp.eventsPerSec.pglite", events / seconds, "events/s", undefined, note("PGlite")));
       metrics.push(
-        metric("indexer.storage.perMillionRecords.pglite", perMillion(bytes), "MiB", undefined,
-          `PGlite data directory after indexing (${(bytes / 2 ** 20).toFixed(0)} MiB for ${anchored} records and their share of the other events)`),
+        metric("indexer.catchUp.eventsPerSec.pglite", events / seconds, "events/s", undefined, note("PGlite")),
+      );
+      metrics.push(
+        metric(
+          "indexer.storage.perMillionRecords.pglite",
+          perMillion(bytes),
+          "MiB",
+          undefined,
+          `PGlite data directory after indexing (${(bytes / 2 ** 20).toFixed(0)} MiB for ${anchored} records and their share of the other events)`,
+        ),
       );
       console.log(`  indexer: PGlite caught up in ${seconds.toFixed(1)} s, ${(bytes / 2 ** 20).toFixed(0)} MiB`);
     } finally {
@@ -270,17 +342,34 @@ export async function indexerMetrics(options: IndexerBenchOptions): Promise<Metr
           );
         const tables = sizeOf(schema);
         const sync = sizeOf("ponder_sync");
-        metrics.push(metric("indexer.catchUp.eventsPerSec.postgres", events / seconds, "events/s", undefined, note("PostgreSQL (local, fsync off)")));
         metrics.push(
-          metric("indexer.storage.perMillionRecords.postgres", perMillion(tables), "MiB", undefined,
-            `tables and indexes of the indexer's schema (${(tables / 2 ** 20).toFixed(0)} MiB); Ponder's RPC cache (ponder_sync, off for local chains) another ${(sync / 2 ** 20).toFixed(0)} MiB`),
+          metric(
+            "indexer.catchUp.eventsPerSec.postgres",
+            events / seconds,
+            "events/s",
+            undefined,
+            note("PostgreSQL (local, fsync off)"),
+          ),
         );
-        console.log(`  indexer: PostgreSQL caught up in ${seconds.toFixed(1)} s, schema ${(tables / 2 ** 20).toFixed(0)} MiB`);
+        metrics.push(
+          metric(
+            "indexer.storage.perMillionRecords.postgres",
+            perMillion(tables),
+            "MiB",
+            undefined,
+            `tables and indexes of the indexer's schema (${(tables / 2 ** 20).toFixed(0)} MiB); Ponder's RPC cache (ponder_sync, off for local chains) another ${(sync / 2 ** 20).toFixed(0)} MiB`,
+          ),
+        );
+        console.log(
+          `  indexer: PostgreSQL caught up in ${seconds.toFixed(1)} s, schema ${(tables / 2 ** 20).toFixed(0)} MiB`,
+        );
       } finally {
         await postgres.stop();
       }
     }
-    metrics.push(metric("indexer.history.events", events, "events", undefined, `generated in ${generatedSec.toFixed(0)} s`));
+    metrics.push(
+      metric("indexer.history.events", events, "events", undefined, `generated in ${generatedSec.toFixed(0)} s`),
+    );
     return metrics;
   } finally {
     provider.destroy();

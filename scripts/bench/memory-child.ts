@@ -9,7 +9,8 @@ import { encryptStream, generateDek, getChunkCipher } from "../../sdk/index.js";
 import "../../sdk/node.js";
 
 const total = Number(process.argv[2]);
-if (!Number.isSafeInteger(total) || total < 0) throw new RangeError(`bytes: expected a byte count, got ${process.argv[2]}`);
+if (!Number.isSafeInteger(total) || total < 0)
+  throw new RangeError(`bytes: expected a byte count, got ${process.argv[2]}`);
 const PIECE = 64 * 1024; // what a file read stream hands over
 
 /** Fresh pieces of plaintext, like reading a file: nothing is kept once it has been handed over. */

@@ -42,7 +42,15 @@ async function scaleChain(compiled: Compiled, ownRecords: number) {
   await setUpCare(chain);
   const { hospital, patient, deployment } = chain;
   for (let i = 0; i < ownRecords; i++) {
-    await mined(hospital.contracts.records.anchor(patient.address, 1n << BigInt(i % 16), await randomCid(), await randomCid(), ZERO_HASH));
+    await mined(
+      hospital.contracts.records.anchor(
+        patient.address,
+        1n << BigInt(i % 16),
+        await randomCid(),
+        await randomCid(),
+        ZERO_HASH,
+      ),
+    );
   }
   const deployed = await new ContractFactory(compiled.abi as never, compiled.bytecode, chain.signers[0]).deploy();
   await deployed.waitForDeployment();
@@ -65,7 +73,8 @@ async function scaleChain(compiled: Compiled, ownRecords: number) {
       }
       // The last patient made (contract nonces start at 1) is registered and has its record.
       const last = getCreateAddress({ from: factoryAddress, nonce: others });
-      if ((await hospital.contracts.records.recordCount(last)) !== 1n) throw new Error("scale: a patient lacks its record");
+      if ((await hospital.contracts.records.recordCount(last)) !== 1n)
+        throw new Error("scale: a patient lacks its record");
     },
     /** Lists the patient's records, as the patient's client does; returns the milliseconds it took. */
     async list(): Promise<number> {

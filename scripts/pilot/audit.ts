@@ -21,9 +21,7 @@ export async function auditEvents(contracts: CarechainContracts, fromBlock = 0):
     block: log.blockNumber,
     tx: log.transactionHash,
     event: log.eventName,
-    args: Object.fromEntries(
-      log.fragment.inputs.map((input, i) => [input.name, formatArg(log.args[i])]),
-    ),
+    args: Object.fromEntries(log.fragment.inputs.map((input, i) => [input.name, formatArg(log.args[i])])),
   }));
 }
 

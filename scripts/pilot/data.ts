@@ -7,12 +7,18 @@ import type { SyntheticPatient } from "./synthetic.js";
 /** The kinds of record a pilot patient gets, in order (the same as the synthetic generator's). */
 const KINDS: { label: string; match: (r: Record<string, unknown>) => boolean }[] = [
   { label: "Encounter", match: (r) => r.resourceType === "Encounter" },
-  { label: "Observation", match: (r) => r.resourceType === "Observation" && JSON.stringify(r.category ?? "").includes("vital-signs") },
+  {
+    label: "Observation",
+    match: (r) => r.resourceType === "Observation" && JSON.stringify(r.category ?? "").includes("vital-signs"),
+  },
   { label: "Condition", match: (r) => r.resourceType === "Condition" },
   { label: "MedicationRequest", match: (r) => r.resourceType === "MedicationRequest" },
   { label: "AllergyIntolerance", match: (r) => r.resourceType === "AllergyIntolerance" },
   { label: "Immunization", match: (r) => r.resourceType === "Immunization" },
-  { label: "lab Observation", match: (r) => r.resourceType === "Observation" && JSON.stringify(r.category ?? "").includes("laboratory") },
+  {
+    label: "lab Observation",
+    match: (r) => r.resourceType === "Observation" && JSON.stringify(r.category ?? "").includes("laboratory"),
+  },
   { label: "DiagnosticReport", match: (r) => r.resourceType === "DiagnosticReport" },
 ];
 

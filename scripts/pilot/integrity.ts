@@ -44,17 +44,28 @@ export async function verifyBatchRecords(
 }
 
 /** A batch's manifest entries by record id, fetched by the manifest CID anchored on chain (verified by the store). */
-async function loadManifest(client: Carechain, batchId: string, fromBlock: number): Promise<Map<string, ManifestEntry>> {
+async function loadManifest(
+  client: Carechain,
+  batchId: string,
+  fromBlock: number,
+): Promise<Map<string, ManifestEntry>> {
   const records = client.contracts.records;
   const reader = new LogReader(records.runner!.provider!);
   const [event] = await reader.query(records, records.filters.BatchAnchored(batchId), fromBlock);
   if (!event) throw new Error(`no BatchAnchored event for ${batchId}`);
-  const manifest = JSON.parse(new TextDecoder().decode(await client.store.get(CID.decode(bytes(event.args.manifestCid))))) as {
+  const manifest = JSON.parse(
+    new TextDecoder().decode(await client.store.get(CID.decode(bytes(event.args.manifestCid)))),
+  ) as {
     patient: string;
     author: string;
     records: { recordId: string; content: string; keyring: string }[];
   };
-  return new Map(manifest.records.map((r) => [r.recordId.toLowerCase(), { ...r, patient: manifest.patient, author: manifest.author }]));
+  return new Map(
+    manifest.records.map((r) => [
+      r.recordId.toLowerCase(),
+      { ...r, patient: manifest.patient, author: manifest.author },
+    ]),
+  );
 }
 
 /** A manifest entry with its batch's patient and author. */

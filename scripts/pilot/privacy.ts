@@ -65,7 +65,9 @@ export async function privacyScan(
   // Final value of every storage slot written in the range, per contract (debug_traceTransaction, prestate diff).
   const storage = new Map<string, Map<string, string>>();
   let storageSkipped: string | undefined;
-  const send = (provider as unknown as { send?: (method: string, params: unknown[]) => Promise<unknown> }).send?.bind(provider);
+  const send = (provider as unknown as { send?: (method: string, params: unknown[]) => Promise<unknown> }).send?.bind(
+    provider,
+  );
   for (let n = fromBlock; n <= last; n++) {
     const block = await provider.getBlock(n, true);
     for (const tx of block?.prefetchedTransactions ?? []) {
@@ -74,7 +76,10 @@ export async function privacyScan(
       if (!storageSkipped) {
         try {
           if (!send) throw new Error("the provider has no raw JSON-RPC send");
-          const diff = (await send("debug_traceTransaction", [tx.hash, { tracer: "prestateTracer", tracerConfig: { diffMode: true } }])) as {
+          const diff = (await send("debug_traceTransaction", [
+            tx.hash,
+            { tracer: "prestateTracer", tracerConfig: { diffMode: true } },
+          ])) as {
             post?: Record<string, { storage?: Record<string, string> }>;
           };
           for (const [address, state] of Object.entries(diff.post ?? {})) {
@@ -96,11 +101,20 @@ export async function privacyScan(
   let storageSlots = 0;
   for (const [address, slots] of storage) {
     // Slots in key order, so strings spread over consecutive slots are found too.
-    const words = [...slots].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => Buffer.from(v.slice(2).padStart(64, "0"), "hex"));
+    const words = [...slots]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, v]) => Buffer.from(v.slice(2).padStart(64, "0"), "hex"));
     storageSlots += words.length;
     scan(Buffer.concat(words), `storage of ${address}`);
   }
-  return { scannedBytes, transactions, needles: needles.length, findings, storageSlots, ...(storageSkipped ? { storageSkipped } : {}) };
+  return {
+    scannedBytes,
+    transactions,
+    needles: needles.length,
+    findings,
+    storageSlots,
+    ...(storageSkipped ? { storageSkipped } : {}),
+  };
 }
 
 interface Pattern {
@@ -130,7 +144,11 @@ export function patternSearch(needles: readonly string[]): (haystack: Buffer) =>
       const candidates = byPrefix.get(haystack.readUInt32BE(i));
       if (!candidates) continue;
       for (const p of candidates) {
-        if (!found.has(p) && i + p.bytes.length <= haystack.length && haystack.compare(p.bytes, 0, p.bytes.length, i, i + p.bytes.length) === 0) {
+        if (
+          !found.has(p) &&
+          i + p.bytes.length <= haystack.length &&
+          haystack.compare(p.bytes, 0, p.bytes.length, i, i + p.bytes.length) === 0
+        ) {
           found.add(p);
         }
       }

@@ -35,10 +35,15 @@ export interface PilotReport {
 /** One line on which reads the index answered and which the chain answered (fallbacks), e.g. for the summary. */
 export function describeIndexUsage(usage: PilotIndexUsage): string {
   const list = (counts: Readonly<Record<string, number>>) =>
-    Object.entries(counts).filter(([, n]) => n > 0).map(([q, n]) => `${q} ${n}`).join(", ") || "none";
+    Object.entries(counts)
+      .filter(([, n]) => n > 0)
+      .map(([q, n]) => `${q} ${n}`)
+      .join(", ") || "none";
   const fromIndex = Object.values(usage.index).reduce((a, b) => a + b, 0);
   const fromChain = Object.values(usage.rpc).reduce((a, b) => a + b, 0);
-  const reasons = Object.entries(usage.fallbackReasons).map(([r, n]) => `${r} ×${n}`).join(", ");
+  const reasons = Object.entries(usage.fallbackReasons)
+    .map(([r, n]) => `${r} ×${n}`)
+    .join(", ");
   return (
     `${fromIndex} reads from the index (${list(usage.index)}), ${fromChain} from the chain (${list(usage.rpc)}` +
     `${reasons ? `; last fallback per client: ${reasons}` : ""}), ${usage.refusedReaders} indexed readers refused by the chain`
@@ -107,7 +112,10 @@ export function renderCharts(steps: readonly PilotStep[]): { gas: string; latenc
     ),
     latency: barChart(
       ops.map((op) => ({ label: op.name, value: op.ms / op.count })),
-      { title: "Mean latency per operation (ms)", format: (v) => `${v.toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 })} ms` },
+      {
+        title: "Mean latency per operation (ms)",
+        format: (v) => `${v.toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 })} ms`,
+      },
     ),
   };
 }
@@ -129,7 +137,9 @@ export function renderMarkdown(r: PilotReport): string {
     `- Steps: ${r.steps.filter((s) => s.ok).length} of ${r.steps.length} as expected.`,
     `- Privacy scan: ${r.privacy.findings.length} finding(s) in ${r.privacy.scannedBytes.toLocaleString("en-US")} bytes of ` +
       `calldata and events of ${r.privacy.transactions} transactions` +
-      (r.privacy.storageSkipped ? ` (contract storage not scanned: ${r.privacy.storageSkipped})` : ` and ${r.privacy.storageSlots.toLocaleString("en-US")} contract storage slots`) +
+      (r.privacy.storageSkipped
+        ? ` (contract storage not scanned: ${r.privacy.storageSkipped})`
+        : ` and ${r.privacy.storageSlots.toLocaleString("en-US")} contract storage slots`) +
       `, for ${r.privacy.needles} identifying strings.`,
     `- Integrity: ${r.integrity.checked} record(s) re-fetched and verified against their CIDs, ${r.integrity.failures.length} failure(s); ` +
       `${r.integrity.tamperCaught} planted tamper(s) caught.`,
@@ -178,7 +188,12 @@ export function renderMarkdown(r: PilotReport): string {
     "",
     "| block | event | details |",
     "|---:|---|---|",
-    ...r.audit.map((a) => `| ${a.block} | ${a.event} | ${Object.entries(a.args).map(([k, v]) => `${k}=${v}`).join(", ")} |`),
+    ...r.audit.map(
+      (a) =>
+        `| ${a.block} | ${a.event} | ${Object.entries(a.args)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(", ")} |`,
+    ),
     "",
   ];
   return lines.join("\n");

@@ -53,7 +53,8 @@ export async function runPilot(options: RunPilotOptions): Promise<PilotOutcome> 
   const chainId = (await provider.getNetwork()).chainId;
   const firstBlock = (await provider.getBlockNumber()) + 1;
   // Over JSON-RPC, Ignition keeps deployments on disk: a fresh id per run gives each run its own contracts.
-  const deploymentId = connection.networkConfig.type === "http" ? (options.deploymentId ?? `pilot-${Date.now()}`) : undefined;
+  const deploymentId =
+    connection.networkConfig.type === "http" ? (options.deploymentId ?? `pilot-${Date.now()}`) : undefined;
   const deployment = await deployWithIgnition(connection, { deploymentId });
   log(
     `  ✓ deployed Directory ${deployment.directory}, ConsentRegistry ${deployment.consentRegistry}, ` +
@@ -105,9 +106,6 @@ export async function runPilot(options: RunPilotOptions): Promise<PilotOutcome> 
     ...(pilot.sections.length > 0 ? { sections: pilot.sections } : {}),
   };
   const passed =
-    failure === undefined &&
-    pilot.steps.every((s) => s.ok) &&
-    privacy.findings.length === 0 &&
-    failures.length === 0;
+    failure === undefined && pilot.steps.every((s) => s.ok) && privacy.findings.length === 0 && failures.length === 0;
   return { report, failure, passed };
 }

@@ -15,8 +15,34 @@ export function rng(seed: number): () => number {
   };
 }
 
-const GIVEN = ["Amara", "Bohdan", "Chiara", "Dmitri", "Elif", "Farouk", "Greta", "Hiroshi", "Ingrid", "Jomo", "Kalani", "Lucía"];
-const FAMILY = ["Okafor", "Kowalczyk", "Esposito", "Volkov", "Yılmaz", "Haddad", "Lindqvist", "Tanaka", "Berg", "Mwangi", "Kahale", "Ordóñez"];
+const GIVEN = [
+  "Amara",
+  "Bohdan",
+  "Chiara",
+  "Dmitri",
+  "Elif",
+  "Farouk",
+  "Greta",
+  "Hiroshi",
+  "Ingrid",
+  "Jomo",
+  "Kalani",
+  "Lucía",
+];
+const FAMILY = [
+  "Okafor",
+  "Kowalczyk",
+  "Esposito",
+  "Volkov",
+  "Yılmaz",
+  "Haddad",
+  "Lindqvist",
+  "Tanaka",
+  "Berg",
+  "Mwangi",
+  "Kahale",
+  "Ordóñez",
+];
 const CONDITIONS = [
   ["44054006", "Diabetes mellitus type 2"],
   ["38341003", "Hypertensive disorder"],
@@ -75,7 +101,14 @@ export function syntheticPatient(seed: number, index: number): SyntheticPatient 
     telecom: [{ system: "phone", value: phone, use: "mobile" }],
     gender: r() < 0.5 ? "female" : "male",
     birthDate,
-    address: [{ line: [`${1 + Math.floor(r() * 999)} ${pick(["Linden", "Harbor", "Maple", "Cedar"])} Street`], city: pick(["Springfield", "Riverton", "Lakeside"]), postalCode: String(10000 + Math.floor(r() * 89999)), country: "US" }],
+    address: [
+      {
+        line: [`${1 + Math.floor(r() * 999)} ${pick(["Linden", "Harbor", "Maple", "Cedar"])} Street`],
+        city: pick(["Springfield", "Riverton", "Lakeside"]),
+        postalCode: String(10000 + Math.floor(r() * 89999)),
+        country: "US",
+      },
+    ],
   };
   const encounterId = `${id}-enc-1`;
   const [conditionCode, conditionText] = pick(CONDITIONS);
@@ -97,22 +130,42 @@ export function syntheticPatient(seed: number, index: number): SyntheticPatient 
       resourceType: "Observation",
       id: `${id}-obs-bp`,
       status: "final",
-      category: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "vital-signs" }] }],
+      category: [
+        { coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "vital-signs" }] },
+      ],
       code: { coding: [{ system: "http://loinc.org", code: "85354-9", display: "Blood pressure panel" }] },
       subject,
       encounter: { reference: `Encounter/${encounterId}` },
       effectiveDateTime: when(10),
       component: [
-        { code: { coding: [{ system: "http://loinc.org", code: "8480-6", display: "Systolic blood pressure" }] }, valueQuantity: { value: systolic, unit: "mm[Hg]", system: "http://unitsofmeasure.org", code: "mm[Hg]" } },
-        { code: { coding: [{ system: "http://loinc.org", code: "8462-4", display: "Diastolic blood pressure" }] }, valueQuantity: { value: 60 + Math.floor(r() * 35), unit: "mm[Hg]", system: "http://unitsofmeasure.org", code: "mm[Hg]" } },
+        {
+          code: { coding: [{ system: "http://loinc.org", code: "8480-6", display: "Systolic blood pressure" }] },
+          valueQuantity: { value: systolic, unit: "mm[Hg]", system: "http://unitsofmeasure.org", code: "mm[Hg]" },
+        },
+        {
+          code: { coding: [{ system: "http://loinc.org", code: "8462-4", display: "Diastolic blood pressure" }] },
+          valueQuantity: {
+            value: 60 + Math.floor(r() * 35),
+            unit: "mm[Hg]",
+            system: "http://unitsofmeasure.org",
+            code: "mm[Hg]",
+          },
+        },
       ],
     },
     {
       resourceType: "Condition",
       id: `${id}-cond-1`,
-      clinicalStatus: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/condition-clinical", code: "active" }] },
-      verificationStatus: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/condition-ver-status", code: "confirmed" }] },
-      code: { coding: [{ system: "http://snomed.info/sct", code: conditionCode, display: conditionText }], text: conditionText },
+      clinicalStatus: {
+        coding: [{ system: "http://terminology.hl7.org/CodeSystem/condition-clinical", code: "active" }],
+      },
+      verificationStatus: {
+        coding: [{ system: "http://terminology.hl7.org/CodeSystem/condition-ver-status", code: "confirmed" }],
+      },
+      code: {
+        coding: [{ system: "http://snomed.info/sct", code: conditionCode, display: conditionText }],
+        text: conditionText,
+      },
       subject,
       onsetDateTime: when(-400 - Math.floor(r() * 2000)),
     },
@@ -121,7 +174,10 @@ export function syntheticPatient(seed: number, index: number): SyntheticPatient 
       id: `${id}-med-1`,
       status: "active",
       intent: "order",
-      medicationCodeableConcept: { coding: [{ system: "http://www.nlm.nih.gov/research/umls/rxnorm", code: medCode, display: medText }], text: medText },
+      medicationCodeableConcept: {
+        coding: [{ system: "http://www.nlm.nih.gov/research/umls/rxnorm", code: medCode, display: medText }],
+        text: medText,
+      },
       subject,
       authoredOn: when(10),
       dosageInstruction: [{ text: "Take one tablet by mouth daily" }],
@@ -129,7 +185,9 @@ export function syntheticPatient(seed: number, index: number): SyntheticPatient 
     {
       resourceType: "AllergyIntolerance",
       id: `${id}-alg-1`,
-      clinicalStatus: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", code: "active" }] },
+      clinicalStatus: {
+        coding: [{ system: "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", code: "active" }],
+      },
       code: { coding: [{ system: "http://snomed.info/sct", code: allergyCode, display: allergyText }] },
       patient: subject,
     },
@@ -145,11 +203,20 @@ export function syntheticPatient(seed: number, index: number): SyntheticPatient 
       resourceType: "Observation",
       id: `${id}-obs-hba1c`,
       status: "final",
-      category: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "laboratory" }] }],
-      code: { coding: [{ system: "http://loinc.org", code: "4548-4", display: "Hemoglobin A1c/Hemoglobin.total in Blood" }] },
+      category: [
+        { coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "laboratory" }] },
+      ],
+      code: {
+        coding: [{ system: "http://loinc.org", code: "4548-4", display: "Hemoglobin A1c/Hemoglobin.total in Blood" }],
+      },
       subject,
       effectiveDateTime: when(12),
-      valueQuantity: { value: Math.round((5 + r() * 4) * 10) / 10, unit: "%", system: "http://unitsofmeasure.org", code: "%" },
+      valueQuantity: {
+        value: Math.round((5 + r() * 4) * 10) / 10,
+        unit: "%",
+        system: "http://unitsofmeasure.org",
+        code: "%",
+      },
     },
     {
       resourceType: "DiagnosticReport",

@@ -6,10 +6,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 
-import {
-  RecordReadConsentRequiredError,
-  RecordWriteConsentRequiredError,
-} from "../../sdk/index.js";
+import { RecordReadConsentRequiredError, RecordWriteConsentRequiredError } from "../../sdk/index.js";
 import { defineScenario } from "../pilot/scenario.js";
 import { ALL_CATEGORIES, bundleOf, DAY, now } from "./episodes.js";
 
@@ -41,13 +38,19 @@ export default defineScenario({
       }
       const t = await now(pilot);
       await pilot.step("grant hospital every category (treatment, 1 year)", name, () =>
-        patient.client.grant(hospital.address, { read: ALL_CATEGORIES, write: ALL_CATEGORIES, purposes: ["TREAT"], expiresAt: t + 365 * DAY }),
+        patient.client.grant(hospital.address, {
+          read: ALL_CATEGORIES,
+          write: ALL_CATEGORIES,
+          purposes: ["TREAT"],
+          expiresAt: t + 365 * DAY,
+        }),
       );
       const batches = await pilot.step(`import FHIR bundle (batches of up to ${BATCH_SIZE})`, hospital.name, () =>
         hospital.client.importBundle(patient.address, bundle, { batchSize: BATCH_SIZE }),
       );
       const imported = batches.flatMap((b) => b.records.map((r) => ({ batchId: b.batchId, recordId: r.recordId })));
-      if (imported.length !== resources.length) throw new Error(`${resources.length} resources in, ${imported.length} records anchored`);
+      if (imported.length !== resources.length)
+        throw new Error(`${resources.length} resources in, ${imported.length} records anchored`);
       // Batch records are checked by the runner's batch integrity check (manifest, Merkle proof on chain, blobs).
       pilot.batched.push(...imported);
 
@@ -55,14 +58,17 @@ export default defineScenario({
         for (const k of sample(imported.length, SAMPLE)) {
           const { batchId, recordId } = imported[k]!;
           const read = await patient.client.readRecord(recordId, { batch: batchId });
-          if (!isDeepStrictEqual(read.resource, resources[k])) throw new Error(`record ${k + 1} does not read back as imported`);
+          if (!isDeepStrictEqual(read.resource, resources[k]))
+            throw new Error(`record ${k + 1} does not read back as imported`);
         }
         return undefined;
       });
       if (i === 0) {
         const { batchId, recordId } = imported.at(-1)!;
-        await pilot.step("read a batch record (access logged)", hospital.name, async () =>
-          (await hospital.client.readRecord(recordId, { batch: batchId })).accessLog,
+        await pilot.step(
+          "read a batch record (access logged)",
+          hospital.name,
+          async () => (await hospital.client.readRecord(recordId, { batch: batchId })).accessLog,
         );
         await pilot.step("prove a record's inclusion (Merkle proof, checked on chain)", hospital.name, async () => {
           const { verifiedOnChain } = await hospital.client.proveBatchRecord(batchId, recordId);

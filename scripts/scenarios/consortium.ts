@@ -62,8 +62,13 @@ function consultFindings(patient: string) {
   return {
     resourceType: "Observation",
     status: "final",
-    category: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "vital-signs" }] }],
-    code: { coding: [{ system: "http://loinc.org", code: "8867-4", display: "Heart rate" }], text: "Resting heart rate at cardiology consult" },
+    category: [
+      { coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "vital-signs" }] },
+    ],
+    code: {
+      coding: [{ system: "http://loinc.org", code: "8867-4", display: "Heart rate" }],
+      text: "Resting heart rate at cardiology consult",
+    },
     subject: { reference: `Patient/${patient.slice(2, 10)}` },
     effectiveDateTime: "2026-03-02T10:15:00Z",
     valueQuantity: { value: 61, unit: "beats/minute", system: "http://unitsofmeasure.org", code: "/min" },

@@ -49,29 +49,47 @@ export default defineScenario({
       const { cooldown } = await emergency.client.contracts.directory.breakGlassLimits();
       await pilot.advanceTime(Number(cooldown));
       await pilot.step("open break-glass again (1 h)", emergency.name, () =>
-        emergency.client.openBreakGlass(patient.address, { justification: "Syncope in the waiting room; recent vitals needed", durationSeconds: 3600 }),
+        emergency.client.openBreakGlass(patient.address, {
+          justification: "Syncope in the waiting room; recent vitals needed",
+          durationSeconds: 3600,
+        }),
       );
-      await pilot.step("read new vital signs via the custodian", emergency.name, async () =>
-        (await emergency.client.readRecord(added.recordId, { purpose: "ETREAT" })).accessLog,
+      await pilot.step(
+        "read new vital signs via the custodian",
+        emergency.name,
+        async () => (await emergency.client.readRecord(added.recordId, { purpose: "ETREAT" })).accessLog,
       );
-      await pilot.step("read medications via the custodian", emergency.name, async () =>
-        (await emergency.client.readRecord(record("MedicationRequest"), { purpose: "ETREAT" })).accessLog,
+      await pilot.step(
+        "read medications via the custodian",
+        emergency.name,
+        async () => (await emergency.client.readRecord(record("MedicationRequest"), { purpose: "ETREAT" })).accessLog,
       );
-      await pilot.refused("read problems (no longer an emergency category)", emergency.name, RecordReadConsentRequiredError, () =>
-        emergency.client.readRecord(record("Condition"), { purpose: "ETREAT" }),
+      await pilot.refused(
+        "read problems (no longer an emergency category)",
+        emergency.name,
+        RecordReadConsentRequiredError,
+        () => emergency.client.readRecord(record("Condition"), { purpose: "ETREAT" }),
       );
-      await pilot.refused("read allergies for treatment (break-glass is ETREAT/BTG only)", emergency.name, RecordReadConsentRequiredError, () =>
-        emergency.client.readRecord(record("AllergyIntolerance"), { purpose: "TREAT" }),
+      await pilot.refused(
+        "read allergies for treatment (break-glass is ETREAT/BTG only)",
+        emergency.name,
+        RecordReadConsentRequiredError,
+        () => emergency.client.readRecord(record("AllergyIntolerance"), { purpose: "TREAT" }),
       );
       await pilot.step("see the categories change and both episodes in the audit trail", patient.name, async () => {
         const trail = await patient.client.auditTrail(patient.address);
         const count = (kind: string) => trail.filter((e) => e.kind === kind).length;
-        if (count("EmergencyCategoriesSet") !== 1) throw new Error("the emergency categories change is not in the audit trail");
-        if (count("BreakGlassOpened") !== 2) throw new Error(`expected 2 break-glass episodes, found ${count("BreakGlassOpened")}`);
-        if (count("EmergencyKeyReleased") !== 3) throw new Error(`expected 3 key releases, found ${count("EmergencyKeyReleased")}`);
+        if (count("EmergencyCategoriesSet") !== 1)
+          throw new Error("the emergency categories change is not in the audit trail");
+        if (count("BreakGlassOpened") !== 2)
+          throw new Error(`expected 2 break-glass episodes, found ${count("BreakGlassOpened")}`);
+        if (count("EmergencyKeyReleased") !== 3)
+          throw new Error(`expected 3 key releases, found ${count("EmergencyKeyReleased")}`);
         return undefined;
       });
-      await pilot.step("close the second break-glass", patient.name, () => patient.client.closeBreakGlass(emergency.address));
+      await pilot.step("close the second break-glass", patient.name, () =>
+        patient.client.closeBreakGlass(emergency.address),
+      );
       await pilot.refused("read vital signs after it closed", emergency.name, RecordReadConsentRequiredError, () =>
         emergency.client.readRecord(added.recordId, { purpose: "ETREAT" }),
       );
@@ -86,8 +104,13 @@ function triageHeartRate(patientId: string, at: number) {
   return {
     resourceType: "Observation",
     status: "final",
-    category: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "vital-signs" }] }],
-    code: { coding: [{ system: "http://loinc.org", code: "8867-4", display: "Heart rate" }], text: "Heart rate at emergency triage" },
+    category: [
+      { coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "vital-signs" }] },
+    ],
+    code: {
+      coding: [{ system: "http://loinc.org", code: "8867-4", display: "Heart rate" }],
+      text: "Heart rate at emergency triage",
+    },
     subject: { reference: `Patient/${patientId}` },
     effectiveDateTime: new Date(at).toISOString().replace(".000", ""),
     valueQuantity: { value: 118, unit: "beats/minute", system: "http://unitsofmeasure.org", code: "/min" },

@@ -20,7 +20,15 @@ import { tamperBlob } from "../pilot/tamper.js";
 export const DAY = 86_400;
 /** The clinical categories a treating hospital reads and writes. */
 export const CLINICAL: CategoryName[] = [
-  "VitalSigns", "Laboratory", "Problems", "Medications", "Allergies", "Immunizations", "Encounters", "Procedures", "Documents",
+  "VitalSigns",
+  "Laboratory",
+  "Problems",
+  "Medications",
+  "Allergies",
+  "Immunizations",
+  "Encounters",
+  "Procedures",
+  "Documents",
 ];
 
 /** Every record category (a bulk import may hold any). */
@@ -43,7 +51,9 @@ export interface Consortium {
 export async function credentialConsortium(pilot: Pilot): Promise<Consortium> {
   const custodian = await pilot.provider("Metro Emergency Key Custodian", "emergency");
   const registrar = await pilot.registrar();
-  await pilot.step("name the emergency custodian", registrar.name, () => registrar.client.setEmergencyCustodian(custodian.address));
+  await pilot.step("name the emergency custodian", registrar.name, () =>
+    registrar.client.setEmergencyCustodian(custodian.address),
+  );
   const service = await startCustodianService({ custodian: custodian.client });
   return {
     hospital: await pilot.provider("St. Elsewhere General Hospital", "hospital"),
@@ -65,13 +75,19 @@ export async function credentialConsortium(pilot: Pilot): Promise<Consortium> {
 export async function emergencyCustodian(pilot: Pilot): Promise<{ custodian: Actor; service: CustodianService }> {
   const custodian = await pilot.provider("Metro Emergency Key Custodian", "emergency");
   const registrar = await pilot.registrar();
-  await pilot.step("name the emergency custodian", registrar.name, () => registrar.client.setEmergencyCustodian(custodian.address));
+  await pilot.step("name the emergency custodian", registrar.name, () =>
+    registrar.client.setEmergencyCustodian(custodian.address),
+  );
   return { custodian, service: await startCustodianService({ custodian: custodian.client }) };
 }
 
 /** A patient's data as one FHIR `collection` Bundle: the Patient resource, then its records. */
 export function bundleOf(data: SyntheticPatient): FhirBundle {
-  return { resourceType: "Bundle", type: "collection", entry: [data.patient, ...data.records].map((resource) => ({ resource })) };
+  return {
+    resourceType: "Bundle",
+    type: "collection",
+    entry: [data.patient, ...data.records].map((resource) => ({ resource })),
+  };
 }
 
 /** The current chain time. */
@@ -83,22 +99,40 @@ export async function now(pilot: Pilot): Promise<number> {
  * Registers patient `index` of `data`, grants the hospital treatment access, and has the hospital add the
  * patient's records (and the lab its lab results). Returns the patient and its record ids by resource type.
  */
-export async function treatmentEpisode(pilot: Pilot, c: Pick<Consortium, "hospital" | "lab">, data: PatientSource, index: number, name: string) {
+export async function treatmentEpisode(
+  pilot: Pilot,
+  c: Pick<Consortium, "hospital" | "lab">,
+  data: PatientSource,
+  index: number,
+  name: string,
+) {
   const { patient: demographics, records } = data.patient(index);
   pilot.input(demographics);
   const patient = await pilot.patient(name);
   const t = await now(pilot);
   await pilot.step("grant hospital treatment access", name, () =>
-    patient.client.grant(c.hospital.address, { read: CLINICAL, write: CLINICAL, purposes: ["TREAT"], expiresAt: t + 365 * DAY }),
+    patient.client.grant(c.hospital.address, {
+      read: CLINICAL,
+      write: CLINICAL,
+      purposes: ["TREAT"],
+      expiresAt: t + 365 * DAY,
+    }),
   );
   await pilot.step("grant lab lab results", name, () =>
-    patient.client.grant(c.lab.address, { read: ["Laboratory"], write: ["Laboratory"], purposes: ["TREAT"], expiresAt: t + 90 * DAY }),
+    patient.client.grant(c.lab.address, {
+      read: ["Laboratory"],
+      write: ["Laboratory"],
+      purposes: ["TREAT"],
+      expiresAt: t + 90 * DAY,
+    }),
   );
   const ids = new Map<string, string>();
   for (const resource of records) {
     pilot.input(resource);
     const author = isLab(resource) ? c.lab : c.hospital;
-    const added = await pilot.step(`add ${label(resource)}`, author.name, () => author.client.addRecord(patient.address, resource));
+    const added = await pilot.step(`add ${label(resource)}`, author.name, () =>
+      author.client.addRecord(patient.address, resource),
+    );
     pilot.anchored.push(added.recordId);
     ids.set(label(resource), added.recordId);
   }
@@ -118,18 +152,37 @@ export async function readBack(pilot: Pilot, patient: Actor, recordId: string, w
  * (paying the gas and publishing the keyrings the patient prepared), reads the patient's problem list, and adds
  * its consult findings.
  */
-export async function referralBySignature(pilot: Pilot, patient: Actor, specialist: Actor, problemId: string | undefined, findings: object) {
+export async function referralBySignature(
+  pilot: Pilot,
+  patient: Actor,
+  specialist: Actor,
+  problemId: string | undefined,
+  findings: object,
+) {
   const drained = await pilot.drain(patient);
   const t = await now(pilot);
   const signed = await pilot.step(`sign referral grant${drained ? " (patient holds no ETH)" : ""}`, patient.name, () =>
-    patient.client.signGrant(specialist.address, { read: ["Problems", "VitalSigns", "Procedures"], write: ["Procedures", "VitalSigns"], purposes: ["TREAT"], expiresAt: t + 30 * DAY }),
+    patient.client.signGrant(specialist.address, {
+      read: ["Problems", "VitalSigns", "Procedures"],
+      write: ["Procedures", "VitalSigns"],
+      purposes: ["TREAT"],
+      expiresAt: t + 30 * DAY,
+    }),
   );
-  await pilot.step("relay the signed grant and shared keyrings", specialist.name, () => specialist.client.relayGrant(signed));
+  await pilot.step("relay the signed grant and shared keyrings", specialist.name, () =>
+    specialist.client.relayGrant(signed),
+  );
   if (problemId) {
-    await pilot.step("read the referred problem", specialist.name, async () => (await specialist.client.readRecord(problemId)).accessLog);
+    await pilot.step(
+      "read the referred problem",
+      specialist.name,
+      async () => (await specialist.client.readRecord(problemId)).accessLog,
+    );
   }
   pilot.input(findings);
-  const added = await pilot.step("add consult findings", specialist.name, () => specialist.client.addRecord(patient.address, findings));
+  const added = await pilot.step("add consult findings", specialist.name, () =>
+    specialist.client.addRecord(patient.address, findings),
+  );
   pilot.anchored.push(added.recordId);
 }
 
@@ -137,10 +190,20 @@ export async function referralBySignature(pilot: Pilot, patient: Actor, speciali
 export async function insurerEpisode(pilot: Pilot, patient: Actor, insurer: Actor, problemId: string) {
   const t = await now(pilot);
   await pilot.step("grant insurer payment access to problems", patient.name, () =>
-    patient.client.grant(insurer.address, { read: ["Problems", "Financial"], purposes: ["HPAYMT"], expiresAt: t + 30 * DAY }),
+    patient.client.grant(insurer.address, {
+      read: ["Problems", "Financial"],
+      purposes: ["HPAYMT"],
+      expiresAt: t + 30 * DAY,
+    }),
   );
-  await pilot.step("read problem for payment", insurer.name, async () => (await insurer.client.readRecord(problemId, { purpose: "HPAYMT" })).accessLog);
-  await pilot.refused("read problem for treatment", insurer.name, RecordReadConsentRequiredError, () => insurer.client.readRecord(problemId, { purpose: "TREAT" }));
+  await pilot.step(
+    "read problem for payment",
+    insurer.name,
+    async () => (await insurer.client.readRecord(problemId, { purpose: "HPAYMT" })).accessLog,
+  );
+  await pilot.refused("read problem for treatment", insurer.name, RecordReadConsentRequiredError, () =>
+    insurer.client.readRecord(problemId, { purpose: "TREAT" }),
+  );
 }
 
 /** A researcher with research consent on lab results reads them; other categories are refused. */
@@ -149,36 +212,66 @@ export async function researchEpisode(pilot: Pilot, patient: Actor, research: Ac
   await pilot.step("grant research access to lab results", patient.name, () =>
     patient.client.grant(research.address, { read: ["Laboratory"], purposes: ["HRESCH"], expiresAt: t + 180 * DAY }),
   );
-  await pilot.step("read lab result for research", research.name, async () => (await research.client.readRecord(labId, { purpose: "HRESCH" })).accessLog);
-  await pilot.refused("read problem list for research", research.name, RecordReadConsentRequiredError, () => research.client.readRecord(problemId, { purpose: "HRESCH" }));
+  await pilot.step(
+    "read lab result for research",
+    research.name,
+    async () => (await research.client.readRecord(labId, { purpose: "HRESCH" })).accessLog,
+  );
+  await pilot.refused("read problem list for research", research.name, RecordReadConsentRequiredError, () =>
+    research.client.readRecord(problemId, { purpose: "HRESCH" }),
+  );
 }
 
 /** Revocation: after the patient revokes, the grantee can neither read nor write. */
 export async function revocationEpisode(pilot: Pilot, patient: Actor, grantee: Actor, recordId: string, next: object) {
   await pilot.step(`revoke ${grantee.role}`, patient.name, () => patient.client.revoke(grantee.address));
-  await pilot.refused("read after revoke", grantee.name, RecordReadConsentRequiredError, () => grantee.client.readRecord(recordId));
-  await pilot.refused("add record after revoke", grantee.name, RecordWriteConsentRequiredError, () => grantee.client.addRecord(patient.address, pilot.input(next)));
+  await pilot.refused("read after revoke", grantee.name, RecordReadConsentRequiredError, () =>
+    grantee.client.readRecord(recordId),
+  );
+  await pilot.refused("add record after revoke", grantee.name, RecordWriteConsentRequiredError, () =>
+    grantee.client.addRecord(patient.address, pilot.input(next)),
+  );
 }
 
 /**
  * Break-glass: the emergency service opens time-boxed access, reads the patient's allergies through the custodian,
  * is refused outside the emergency categories; the patient sees the episode in its audit trail and closes it.
  */
-export async function breakGlassEpisode(pilot: Pilot, patient: Actor, emergency: Actor, allergyId: string, otherId: string) {
-  await pilot.refused("read allergies without consent", emergency.name, RecordReadConsentRequiredError, () => emergency.client.readRecord(allergyId, { purpose: "BTG" }));
-  await pilot.step("open break-glass (4 h, justification hashed)", emergency.name, () =>
-    emergency.client.openBreakGlass(patient.address, { justification: "Unresponsive on arrival; allergy status needed before antibiotics", durationSeconds: 4 * 3600 }),
+export async function breakGlassEpisode(
+  pilot: Pilot,
+  patient: Actor,
+  emergency: Actor,
+  allergyId: string,
+  otherId: string,
+) {
+  await pilot.refused("read allergies without consent", emergency.name, RecordReadConsentRequiredError, () =>
+    emergency.client.readRecord(allergyId, { purpose: "BTG" }),
   );
-  await pilot.step("read allergies via the custodian", emergency.name, async () => (await emergency.client.readRecord(allergyId, { purpose: "BTG" })).accessLog);
-  await pilot.refused("read a non-emergency category", emergency.name, RecordReadConsentRequiredError, () => emergency.client.readRecord(otherId, { purpose: "BTG" }));
+  await pilot.step("open break-glass (4 h, justification hashed)", emergency.name, () =>
+    emergency.client.openBreakGlass(patient.address, {
+      justification: "Unresponsive on arrival; allergy status needed before antibiotics",
+      durationSeconds: 4 * 3600,
+    }),
+  );
+  await pilot.step(
+    "read allergies via the custodian",
+    emergency.name,
+    async () => (await emergency.client.readRecord(allergyId, { purpose: "BTG" })).accessLog,
+  );
+  await pilot.refused("read a non-emergency category", emergency.name, RecordReadConsentRequiredError, () =>
+    emergency.client.readRecord(otherId, { purpose: "BTG" }),
+  );
   await pilot.step("see the break-glass in the audit trail", patient.name, async () => {
     const trail = await patient.client.auditTrail(patient.address);
-    if (!trail.some((e) => e.kind === "BreakGlassOpened" && e.actor === emergency.address)) throw new Error("break-glass not in the audit trail");
+    if (!trail.some((e) => e.kind === "BreakGlassOpened" && e.actor === emergency.address))
+      throw new Error("break-glass not in the audit trail");
     if (!trail.some((e) => e.kind === "EmergencyKeyReleased")) throw new Error("key release not in the audit trail");
     return undefined;
   });
   await pilot.step("close break-glass", patient.name, () => patient.client.closeBreakGlass(emergency.address));
-  await pilot.refused("read after break-glass closed", emergency.name, RecordReadConsentRequiredError, () => emergency.client.readRecord(allergyId, { purpose: "BTG" }));
+  await pilot.refused("read after break-glass closed", emergency.name, RecordReadConsentRequiredError, () =>
+    emergency.client.readRecord(allergyId, { purpose: "BTG" }),
+  );
 }
 
 /**
@@ -192,22 +285,36 @@ export async function guardianEpisode(pilot: Pilot, c: Pick<Consortium, "clinic"
   const guardian = await pilot.account("Guardian");
   await pilot.refused("grant before being a delegate", guardian.name, ConsentUnauthorizedActorError, async () => {
     const t = await now(pilot);
-    return guardian.client.grant(c.clinic.address, { read: ["Immunizations"], expiresAt: t + DAY }, { patient: minor.address });
+    return guardian.client.grant(
+      c.clinic.address,
+      { read: ["Immunizations"], expiresAt: t + DAY },
+      { patient: minor.address },
+    );
   });
-  await pilot.step("name guardian as delegate", minor.name, () => minor.client.addDelegate(guardian.address, "guardian"));
+  await pilot.step("name guardian as delegate", minor.name, () =>
+    minor.client.addDelegate(guardian.address, "guardian"),
+  );
   const t = await now(pilot);
   await pilot.step("grant clinic for the minor", guardian.name, () =>
-    guardian.client.grant(c.clinic.address, { read: ["Immunizations", "VitalSigns"], write: ["Immunizations", "VitalSigns"], expiresAt: t + 30 * DAY }, { patient: minor.address }),
+    guardian.client.grant(
+      c.clinic.address,
+      { read: ["Immunizations", "VitalSigns"], write: ["Immunizations", "VitalSigns"], expiresAt: t + 30 * DAY },
+      { patient: minor.address },
+    ),
   );
   const immunization = records.find((r) => r.resourceType === "Immunization");
   let immunizationId: string | undefined;
   if (immunization) {
     pilot.input(immunization);
-    const added = await pilot.step("add immunization", c.clinic.name, () => c.clinic.client.addRecord(minor.address, immunization));
+    const added = await pilot.step("add immunization", c.clinic.name, () =>
+      c.clinic.client.addRecord(minor.address, immunization),
+    );
     pilot.anchored.push(added.recordId);
     immunizationId = added.recordId;
   }
-  await pilot.step("revoke clinic for the minor", guardian.name, () => guardian.client.revoke(c.clinic.address, { patient: minor.address }));
+  await pilot.step("revoke clinic for the minor", guardian.name, () =>
+    guardian.client.revoke(c.clinic.address, { patient: minor.address }),
+  );
   return { minor, guardian, immunizationId };
 }
 
@@ -232,7 +339,10 @@ export async function auditReview(pilot: Pilot, patient: Actor) {
 
 function isLab(resource: Record<string, unknown>): boolean {
   const categories = JSON.stringify(resource.category ?? "");
-  return (resource.resourceType === "Observation" && categories.includes("laboratory")) || resource.resourceType === "DiagnosticReport";
+  return (
+    (resource.resourceType === "Observation" && categories.includes("laboratory")) ||
+    resource.resourceType === "DiagnosticReport"
+  );
 }
 
 /** A short label for a resource: its type, and its Observation category. */

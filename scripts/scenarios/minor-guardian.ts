@@ -4,10 +4,7 @@
  * pharmacy, which records a prescription) but may not name delegates; every act is attributed in the minor's audit
  * trail; the guardian removes the proxy, whose next grant is refused.
  */
-import {
-  ConsentUnauthorizedActorError,
-  RecordWriteConsentRequiredError,
-} from "../../sdk/index.js";
+import { ConsentUnauthorizedActorError, RecordWriteConsentRequiredError } from "../../sdk/index.js";
 import { defineScenario } from "../pilot/scenario.js";
 import { DAY, guardianEpisode, now } from "./episodes.js";
 
@@ -22,15 +19,20 @@ export default defineScenario({
     const pharmacy = await pilot.provider("Harbor Pharmacy", "pharmacy");
     const { records } = data.patient(0);
     const find = (type: string, category?: string) => {
-      const found = records.find((r) => r.resourceType === type && (!category || JSON.stringify(r.category ?? "").includes(category)));
+      const found = records.find(
+        (r) => r.resourceType === type && (!category || JSON.stringify(r.category ?? "").includes(category)),
+      );
       if (!found) throw new Error(`the minor-guardian scenario needs a patient with a ${type} record`);
       return pilot.input(found);
     };
 
     // The guardian episode: refused before being named, then grants the clinic, which adds an immunization; revoked.
     const { minor, guardian, immunizationId } = await guardianEpisode(pilot, { clinic }, data, 0);
-    await pilot.refused("add vital signs after the guardian revoked the clinic", clinic.name, RecordWriteConsentRequiredError, () =>
-      clinic.client.addRecord(minor.address, find("Observation", "vital-signs")),
+    await pilot.refused(
+      "add vital signs after the guardian revoked the clinic",
+      clinic.name,
+      RecordWriteConsentRequiredError,
+      () => clinic.client.addRecord(minor.address, find("Observation", "vital-signs")),
     );
 
     // A proxy: may grant and revoke for the minor, but may not name or remove other delegates.
@@ -50,11 +52,18 @@ export default defineScenario({
       return undefined;
     });
     const t = await now(pilot);
-    const pharmacyTerms = { read: ["Medications", "Allergies"], write: ["Medications"], purposes: ["TREAT"], expiresAt: t + 30 * DAY } as const;
+    const pharmacyTerms = {
+      read: ["Medications", "Allergies"],
+      write: ["Medications"],
+      purposes: ["TREAT"],
+      expiresAt: t + 30 * DAY,
+    } as const;
     await pilot.step("grant pharmacy for the minor (by the proxy)", proxy.name, () =>
       proxy.client.grant(pharmacy.address, pharmacyTerms, { patient: minor.address }),
     );
-    const added = await pilot.step("add MedicationRequest", pharmacy.name, () => pharmacy.client.addRecord(minor.address, find("MedicationRequest")));
+    const added = await pilot.step("add MedicationRequest", pharmacy.name, () =>
+      pharmacy.client.addRecord(minor.address, find("MedicationRequest")),
+    );
     pilot.anchored.push(added.recordId);
     await pilot.refused("name another delegate (a proxy may not)", proxy.name, ConsentUnauthorizedActorError, () =>
       proxy.client.addDelegate(another.address, "proxy", { patient: minor.address }),
@@ -64,7 +73,9 @@ export default defineScenario({
     await pilot.step("see guardian and proxy acts in the audit trail", minor.name, async () => {
       const trail = await minor.client.auditTrail(minor.address);
       const by = (kind: string, actor: string, counterpart?: string) =>
-        trail.some((e) => e.kind === kind && same(e.actor, actor) && (!counterpart || same(e.counterpart, counterpart)));
+        trail.some(
+          (e) => e.kind === kind && same(e.actor, actor) && (!counterpart || same(e.counterpart, counterpart)),
+        );
       const expected: [string, string, string][] = [
         ["DelegateAdded", minor.address, guardian.address],
         ["ConsentGranted", guardian.address, clinic.address],
@@ -73,7 +84,8 @@ export default defineScenario({
         ["ConsentGranted", proxy.address, pharmacy.address],
       ];
       for (const [kind, actor, counterpart] of expected) {
-        if (!by(kind, actor, counterpart)) throw new Error(`${kind} by ${actor} for ${counterpart} is not in the audit trail`);
+        if (!by(kind, actor, counterpart))
+          throw new Error(`${kind} by ${actor} for ${counterpart} is not in the audit trail`);
       }
       return undefined;
     });
@@ -85,7 +97,11 @@ export default defineScenario({
       proxy.client.grant(clinic.address, { read: ["Immunizations"], expiresAt: t + DAY }, { patient: minor.address }),
     );
     if (immunizationId) {
-      await pilot.step("read back the immunization", minor.name, async () => (await minor.client.readRecord(immunizationId)).accessLog);
+      await pilot.step(
+        "read back the immunization",
+        minor.name,
+        async () => (await minor.client.readRecord(immunizationId)).accessLog,
+      );
     }
   },
 });

@@ -13,7 +13,11 @@ const n = (value: number | bigint): string => Math.round(Number(value)).toLocale
  * @param scale - The run's size.
  * @param options - Whether GS1's schema was available to validate the events.
  */
-export function supplyChainSections(tally: Tally, scale: SupplyChainScale, options: { schema: boolean }): PilotSection[] {
+export function supplyChainSections(
+  tally: Tally,
+  scale: SupplyChainScale,
+  options: { schema: boolean },
+): PilotSection[] {
   const units = scale.lots * scale.unitsPerLot;
   const commission = tally.gas.get("commission")!;
   const perUnit = Number(commission.gas) / commission.units;
@@ -47,7 +51,9 @@ export function supplyChainSections(tally: Tally, scale: SupplyChainScale, optio
       lines: [
         "| plant | verification said | alert kind | alert gas | on chain |",
         "|---|---|---|---:|---|",
-        ...tally.suspects.map((s) => `| ${s.plant} | ${s.reason} | ${s.kind} | ${n(s.alertGas)} | ${s.refusedOnChain || "—"} |`),
+        ...tally.suspects.map(
+          (s) => `| ${s.plant} | ${s.reason} | ${s.kind} | ${n(s.alertGas)} | ${s.refusedOnChain || "—"} |`,
+        ),
         "",
         `All ${tally.suspects.length} planted faults caught; each alert is sealed for the reporter, the manufacturer and the ` +
           "wholesaler, and a partner not concerned cannot open it.",

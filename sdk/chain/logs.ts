@@ -8,11 +8,7 @@
  */
 import { EventLog, type BaseContract, type Log, type Provider } from "ethers";
 
-import type {
-  TypedContractEvent,
-  TypedDeferredTopicFilter,
-  TypedEventLog,
-} from "../contracts/typechain/common.js";
+import type { TypedContractEvent, TypedDeferredTopicFilter, TypedEventLog } from "../contracts/typechain/common.js";
 import { TimeoutError } from "../errors/_signals.js";
 import { LogQueryError } from "../errors/chain.js";
 
@@ -314,7 +310,10 @@ function isTooLarge(error: unknown): boolean {
 /** A refusal because of the block range (rather than the number of results). */
 function isRangeCap(error: unknown): boolean {
   const text = textOf(error);
-  return /block range|range (is )?too|max(imum)? (block )?range/.test(text) && !/results|logs/.test(text.replace(/eth_getlogs/g, ""));
+  return (
+    /block range|range (is )?too|max(imum)? (block )?range/.test(text) &&
+    !/results|logs/.test(text.replace(/eth_getlogs/g, ""))
+  );
 }
 
 /** The cap a refusal states, e.g. "max 2000 blocks", "maximum block range: 10000". */

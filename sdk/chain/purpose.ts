@@ -29,7 +29,8 @@ export const PURPOSE_DISPLAY: Readonly<Record<PurposeCode, string>> = {
 export function purposeMask(codes: Iterable<PurposeCode>): number {
   let mask = 0;
   for (const code of codes) {
-    if (typeof code !== "string" || !Object.hasOwn(PurposeOfUse, code)) throw new RangeError(`purposes: unknown PurposeOfUse code ${JSON.stringify(code)}`);
+    if (typeof code !== "string" || !Object.hasOwn(PurposeOfUse, code))
+      throw new RangeError(`purposes: unknown PurposeOfUse code ${JSON.stringify(code)}`);
     mask |= 1 << PurposeOfUse[code];
   }
   return mask;

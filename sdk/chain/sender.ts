@@ -28,7 +28,14 @@ import { CarechainError } from "../errors/base.js";
 import { UnknownRevertError } from "../errors/contract.js";
 import { waitForReceipt } from "./receipts.js";
 import { revertErrorOf } from "./revert.js";
-import { certainlyRefused, codeOf, isNonceError, nodeMessageOf, nonceOfRequest, transactionError } from "./send-errors.js";
+import {
+  certainlyRefused,
+  codeOf,
+  isNonceError,
+  nodeMessageOf,
+  nonceOfRequest,
+  transactionError,
+} from "./send-errors.js";
 
 /**
  * Who picks a transaction's nonce.
@@ -171,7 +178,11 @@ export class QueuedSigner extends AbstractSigner<Provider> {
         if (!isNonceError(error)) throw error;
         // Another sender used the account, a transaction was dropped, or the chain was reset: ask the node again.
         const counted = await this.#pendingCount();
-        return await this.#sendWithNonce(queue, tx, codeOf(error) === "NONCE_EXPIRED" ? Math.max(counted, nonce + 1) : counted);
+        return await this.#sendWithNonce(
+          queue,
+          tx,
+          codeOf(error) === "NONCE_EXPIRED" ? Math.max(counted, nonce + 1) : counted,
+        );
       }
     });
   }
@@ -213,7 +224,10 @@ export class QueuedSigner extends AbstractSigner<Provider> {
       try {
         return await provider.broadcastTransaction(signed);
       } catch (error) {
-        if (attempt > 1 && (codeOf(error) === "NONCE_EXPIRED" || /already known|known transaction/i.test(nodeMessageOf(error) ?? ""))) {
+        if (
+          attempt > 1 &&
+          (codeOf(error) === "NONCE_EXPIRED" || /already known|known transaction/i.test(nodeMessageOf(error) ?? ""))
+        ) {
           const known = await provider.getTransaction(hash).catch(() => null);
           if (known) return known;
         }
@@ -230,7 +244,10 @@ export class QueuedSigner extends AbstractSigner<Provider> {
     if (provider instanceof JsonRpcApiProvider) {
       const count: unknown = await provider.send("eth_getTransactionCount", [address, "pending"]);
       if (typeof count !== "string" || !/^0x[0-9a-f]+$/i.test(count)) {
-        throw new CarechainError("CHAIN", `The node answered eth_getTransactionCount with ${JSON.stringify(count)}, not a quantity.`);
+        throw new CarechainError(
+          "CHAIN",
+          `The node answered eth_getTransactionCount with ${JSON.stringify(count)}, not a quantity.`,
+        );
       }
       return Number(BigInt(count));
     }
@@ -306,7 +323,11 @@ export async function sendAndConfirm(
   try {
     const receipt = await waitForReceipt(sender.provider, response.hash, { timeoutMs: minedTimeoutMs });
     if (receipt.status === 0) {
-      throw new UnknownRevertError("Unknown", {}, { cause: new Error(`${action} reverted in block ${receipt.blockNumber}`) });
+      throw new UnknownRevertError(
+        "Unknown",
+        {},
+        { cause: new Error(`${action} reverted in block ${receipt.blockNumber}`) },
+      );
     }
     return { hash: receipt.hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber };
   } catch (error) {

@@ -87,13 +87,23 @@ export async function encryptAttachment(
  * @throws {FormatError} When the Attachment has no Carechain URL or key.
  * @throws {DecryptionError | IntegrityError | BlobNotFoundError}
  */
-export async function* decryptAttachment(store: BlobStore, patient: string, attachment: Attachment): AsyncGenerator<Uint8Array> {
+export async function* decryptAttachment(
+  store: BlobStore,
+  patient: string,
+  attachment: Attachment,
+): AsyncGenerator<Uint8Array> {
   const { cid, key } = parseAttachment(attachment);
-  const source = store.getStream ? store.getStream(cid) : (async function* () { yield await store.get(cid); })();
+  const source = store.getStream
+    ? store.getStream(cid)
+    : (async function* () {
+        yield await store.get(cid);
+      })();
   const stats = { size: 0, hash: sha1.create() };
   yield* measured(decryptStream(key, source, attachmentContext(patient)), stats);
   if (attachment.size !== undefined && attachment.size !== stats.size) {
-    throw new IntegrityError("The attachment's size differs from the decrypted bytes.", { details: `${attachment.size} ≠ ${stats.size}` });
+    throw new IntegrityError("The attachment's size differs from the decrypted bytes.", {
+      details: `${attachment.size} ≠ ${stats.size}`,
+    });
   }
   if (attachment.hash !== undefined && attachment.hash !== toBase64(stats.hash.digest())) {
     throw new IntegrityError("The attachment's SHA-1 hash differs from the decrypted bytes.");

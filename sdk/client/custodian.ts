@@ -73,7 +73,10 @@ export class KeyReleaseTimeoutError extends KeyReleaseError {
    * @param options - Details and cause.
    */
   constructor(timeoutMs: number, options?: { details?: string; cause?: unknown }) {
-    super(0, `The emergency custodian did not answer within ${timeoutMs} ms.`, { ...options, code: "KEY_RELEASE_TIMEOUT" });
+    super(0, `The emergency custodian did not answer within ${timeoutMs} ms.`, {
+      ...options,
+      code: "KEY_RELEASE_TIMEOUT",
+    });
     this.timeoutMs = timeoutMs;
   }
 }
@@ -169,7 +172,8 @@ export async function postToCustodian(
   options: RequestKeyReleaseOptions = {},
 ): Promise<Uint8Array> {
   const timeoutMs = options.timeoutMs ?? KEY_RELEASE_TIMEOUT_MS;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`timeoutMs: expected a positive number, got ${timeoutMs}`);
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+    throw new RangeError(`timeoutMs: expected a positive number, got ${timeoutMs}`);
   const fetchImpl = options.fetch ?? fetch;
   const signal = AbortSignal.timeout(timeoutMs);
   const timedOut = (cause: unknown) =>
@@ -185,7 +189,10 @@ export async function postToCustodian(
       signal,
     });
   } catch (cause) {
-    throw timedOut(cause) ?? new KeyReleaseError(0, "The emergency custodian service is unreachable.", { details: url, cause });
+    throw (
+      timedOut(cause) ??
+      new KeyReleaseError(0, "The emergency custodian service is unreachable.", { details: url, cause })
+    );
   }
   let body: Uint8Array;
   try {

@@ -21,7 +21,10 @@ const coder = AbiCoder.defaultAbiCoder();
  */
 export function recordIdOf(patient: string, author: string, contentCid: CID): string {
   return keccak256(
-    coder.encode(["address", "address", "bytes32"], [getAddress(patient), getAddress(author), toHex(contentCid.multihash.digest)]),
+    coder.encode(
+      ["address", "address", "bytes32"],
+      [getAddress(patient), getAddress(author), toHex(contentCid.multihash.digest)],
+    ),
   );
 }
 

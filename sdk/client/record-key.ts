@@ -38,7 +38,10 @@ export interface RecordKeyInput {
  * @returns `dek` (32 bytes) and `noncePrefix` (19 bytes) for `encryptEnvelope`.
  * @throws {RangeError} When the secret key is not 32 bytes or `previous` not 32 bytes of hex.
  */
-export function deriveRecordKey(secretKey: Uint8Array, input: RecordKeyInput): { dek: Uint8Array; noncePrefix: Uint8Array } {
+export function deriveRecordKey(
+  secretKey: Uint8Array,
+  input: RecordKeyInput,
+): { dek: Uint8Array; noncePrefix: Uint8Array } {
   if (secretKey.length !== 32) throw new RangeError(`secretKey: expected 32 bytes, got ${secretKey.length}`);
   const mask = fromHex("categoryMask", input.categoryMask.toString(16).padStart(64, "0"), 32);
   const info = concatBytes(

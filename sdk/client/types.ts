@@ -47,7 +47,6 @@ export interface TxResult {
   readonly blockNumber: number;
 }
 
-
 /** A category by name (`"Laboratory"`) or by on-chain index. */
 export type CategoryRef = CategoryName | CategoryId;
 
@@ -180,7 +179,6 @@ export interface SignedRevoke {
   readonly request: import("../consent/signing.js").RevokeRequest;
   readonly signature: string;
 }
-
 
 /** A current delegate of a patient, as `ConsentRegistry.delegatesOf` lists it. */
 export interface DelegateInfo {

@@ -45,7 +45,8 @@ export class RecordWrite {
    * @param error - The send's error.
    */
   sendFailed(error: unknown): void {
-    if ((error instanceof TransactionError && error.mayHaveLanded) || error instanceof UnknownRevertError) this.mayHaveLanded = true;
+    if ((error instanceof TransactionError && error.mayHaveLanded) || error instanceof UnknownRevertError)
+      this.mayHaveLanded = true;
   }
 
   /**
@@ -60,8 +61,14 @@ export class RecordWrite {
     if (error instanceof WriteError) return error;
     if (error instanceof RecordAnchorConflictError) return error;
     if (error instanceof ContractRevertError && !(error instanceof UnknownRevertError)) return error;
-    const mayHaveLanded = this.mayHaveLanded || (error instanceof TransactionError && error.mayHaveLanded && this.stage === "anchor");
-    const what = error instanceof CarechainError ? error.shortMessage : error instanceof Error ? error.message.split("\n")[0] : String(error);
+    const mayHaveLanded =
+      this.mayHaveLanded || (error instanceof TransactionError && error.mayHaveLanded && this.stage === "anchor");
+    const what =
+      error instanceof CarechainError
+        ? error.shortMessage
+        : error instanceof Error
+          ? error.message.split("\n")[0]
+          : String(error);
     return new WriteError(
       `The record write failed at the ${this.stage} stage${mayHaveLanded ? " and may have been anchored" : ""}: ${what}`,
       { recordId: this.recordId, mayHaveLanded, stage: this.stage },

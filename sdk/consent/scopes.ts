@@ -94,7 +94,10 @@ function actionsOf(scope: string, permissions: string): { canRead: boolean; canW
   if (permissions === "write") return { canRead: false, canWrite: true };
   if (permissions === "*") return { canRead: true, canWrite: true };
   if (!/^c?r?u?d?s?$/.test(permissions) || permissions.length === 0) {
-    throw new ScopeError(scope, `permissions must be a subset of "cruds" in that order, or read/write/*; got "${permissions}"`);
+    throw new ScopeError(
+      scope,
+      `permissions must be a subset of "cruds" in that order, or read/write/*; got "${permissions}"`,
+    );
   }
   return { canRead: /[rs]/.test(permissions), canWrite: /[cud]/.test(permissions) };
 }
@@ -104,7 +107,10 @@ function categoriesOf(scope: string, resourceType: string, query: string | undef
   const param = /^category=([^|&]+)\|([^|&]+)$/.exec(query);
   if (!param) throw new ScopeError(scope, "only a single category=system|code parameter is supported");
   if (resourceType !== "Observation" && resourceType !== "DiagnosticReport") {
-    throw new ScopeError(scope, `a category parameter applies to Observation and DiagnosticReport, not ${resourceType}`);
+    throw new ScopeError(
+      scope,
+      `a category parameter applies to Observation and DiagnosticReport, not ${resourceType}`,
+    );
   }
   return possibleCategories(resourceType, param[2]);
 }

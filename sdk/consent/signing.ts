@@ -93,10 +93,18 @@ export interface TypedDataSigner {
 
 /** Signs a grant request (EIP-712 `Grant`). */
 export function signGrantRequest(signer: TypedDataSigner, request: GrantRequest): Promise<string> {
-  return signer.signTypedData(consentDomain(request.chainId, request.registry), { Grant: [...CONSENT_TYPES.Grant] }, { ...request });
+  return signer.signTypedData(
+    consentDomain(request.chainId, request.registry),
+    { Grant: [...CONSENT_TYPES.Grant] },
+    { ...request },
+  );
 }
 
 /** Signs a revoke request (EIP-712 `Revoke`). */
 export function signRevokeRequest(signer: TypedDataSigner, request: RevokeRequest): Promise<string> {
-  return signer.signTypedData(consentDomain(request.chainId, request.registry), { Revoke: [...CONSENT_TYPES.Revoke] }, { ...request });
+  return signer.signTypedData(
+    consentDomain(request.chainId, request.registry),
+    { Revoke: [...CONSENT_TYPES.Revoke] },
+    { ...request },
+  );
 }

@@ -78,7 +78,8 @@ export class StandardMerkleTree<T extends readonly unknown[]> {
       tree[tree.length - 1 - i] = leaf.hash;
       treeIndex[leaf.index] = tree.length - 1 - i;
     });
-    for (let i = tree.length - 1 - hashed.length; i >= 0; i--) tree[i] = nodeHash(nodeAt(tree, 2 * i + 1), nodeAt(tree, 2 * i + 2));
+    for (let i = tree.length - 1 - hashed.length; i >= 0; i--)
+      tree[i] = nodeHash(nodeAt(tree, 2 * i + 1), nodeAt(tree, 2 * i + 2));
     return new StandardMerkleTree(tree, treeIndex, values, encoding);
   }
 
@@ -86,7 +87,12 @@ export class StandardMerkleTree<T extends readonly unknown[]> {
    * Checks a proof of `values` against `root`, without the tree.
    * @returns Whether the proof leads from the leaf to the root.
    */
-  static verify(root: string, encoding: readonly string[], values: readonly unknown[], proof: readonly string[]): boolean {
+  static verify(
+    root: string,
+    encoding: readonly string[],
+    values: readonly unknown[],
+    proof: readonly string[],
+  ): boolean {
     return proof.reduce(nodeHash, standardLeafHash(encoding, values)) === root.toLowerCase();
   }
 

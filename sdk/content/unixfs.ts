@@ -88,7 +88,9 @@ export function unixfsParams(profile: UnixfsProfileName | UnixfsParams = DEFAULT
   // Unknown until checked: JavaScript callers may pass an unknown profile name or a non-object.
   const params: unknown = typeof profile === "string" ? UNIXFS_PROFILES[profile] : profile;
   if (params === undefined || params === null || typeof params !== "object") {
-    throw new TypeError(`unixfs: unknown profile ${JSON.stringify(profile)} (expected ${Object.keys(UNIXFS_PROFILES).join(", ")})`);
+    throw new TypeError(
+      `unixfs: unknown profile ${JSON.stringify(profile)} (expected ${Object.keys(UNIXFS_PROFILES).join(", ")})`,
+    );
   }
   const { cidVersion, rawLeaves, chunkSize, maxChildrenPerNode } = params as UnixfsParams;
   if (![0, 1].includes(cidVersion)) throw new TypeError(`unixfs: cidVersion must be 0 or 1, got ${String(cidVersion)}`);
@@ -125,9 +127,7 @@ function importerOptions(params: UnixfsParams, options: UnixfsImportOptions): Im
 function checkSource(source: unknown): void {
   const ok =
     source instanceof Uint8Array ||
-    (source !== null &&
-      typeof source === "object" &&
-      (Symbol.asyncIterator in (source) || Symbol.iterator in (source)));
+    (source !== null && typeof source === "object" && (Symbol.asyncIterator in source || Symbol.iterator in source));
   if (!ok) throw new TypeError("unixfs: expected a Uint8Array or an (async) iterable of Uint8Array chunks");
 }
 

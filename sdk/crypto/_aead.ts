@@ -8,13 +8,7 @@ import { DEFAULT_CHUNK_CIPHER } from "#chunk-cipher";
 import { checkBytes, equalBytes, fromHex, utf8 } from "./bytes.js";
 import { PORTABLE_CHUNK_CIPHER, TAG_LENGTH, type ChunkCipher } from "./_chunk-cipher.js";
 
-export {
-  PORTABLE_CHUNK_CIPHER,
-  TAG_LENGTH,
-  type ChunkCipher,
-  type KeyedChunkCipher,
-} from "./_chunk-cipher.js";
-
+export { PORTABLE_CHUNK_CIPHER, TAG_LENGTH, type ChunkCipher, type KeyedChunkCipher } from "./_chunk-cipher.js";
 
 /** The platform default (node:crypto in Node when OpenSSL has ChaCha20-Poly1305, else portable) until changed. */
 let current: ChunkCipher = DEFAULT_CHUNK_CIPHER;

@@ -82,7 +82,8 @@ export function identityTypedData(params: IdentityKeyParams): {
   if (!Number.isInteger(version) || version < 1 || version > 0xffffffff) {
     throw new RangeError(`version: expected an integer from 1 to 2^32-1, got ${version}`);
   }
-  if (typeof params.chainId !== "bigint" || params.chainId <= 0n) throw new RangeError("chainId: expected a positive bigint");
+  if (typeof params.chainId !== "bigint" || params.chainId <= 0n)
+    throw new RangeError("chainId: expected a positive bigint");
   let directory: string;
   try {
     directory = getAddress(params.directory);
@@ -90,7 +91,12 @@ export function identityTypedData(params: IdentityKeyParams): {
     throw new TypeError(`directory: expected an address, got ${JSON.stringify(params.directory)}`);
   }
   return {
-    domain: { name: IDENTITY_DOMAIN_NAME, version: IDENTITY_DOMAIN_VERSION, chainId: params.chainId, verifyingContract: directory },
+    domain: {
+      name: IDENTITY_DOMAIN_NAME,
+      version: IDENTITY_DOMAIN_VERSION,
+      chainId: params.chainId,
+      verifyingContract: directory,
+    },
     types: { IdentityKey: IDENTITY_TYPES.IdentityKey.map((f) => ({ ...f })) },
     message: { purpose: IDENTITY_KEY_PURPOSE, directory, version },
   };
@@ -142,7 +148,8 @@ export async function deriveIdentity(signer: IdentitySigner, params: IdentityKey
   } catch {
     recovered = undefined;
   }
-  if (recovered !== address) throw new TypeError("signature: the wallet's EIP-712 signature does not verify for its address");
+  if (recovered !== address)
+    throw new TypeError("signature: the wallet's EIP-712 signature does not verify for its address");
   return identityFromSignature(signature, params);
 }
 

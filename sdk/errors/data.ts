@@ -106,7 +106,11 @@ export class FhirSizeLimitError extends FhirValidationError {
   readonly max: number;
 
   constructor(limit: string, actual: number, max: number, options?: CarechainErrorOptions) {
-    super(`The FHIR record is too large: over the ${limit} limit.`, [{ path: "$", message: `${limit}: ${actual} > ${max}` }], options);
+    super(
+      `The FHIR record is too large: over the ${limit} limit.`,
+      [{ path: "$", message: `${limit}: ${actual} > ${max}` }],
+      options,
+    );
     this.limit = limit;
     this.actual = actual;
     this.max = max;

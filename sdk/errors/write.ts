@@ -42,7 +42,11 @@ export class WriteError extends CarechainError implements WriteErrorFields {
    * @param options - `cause`: the underlying error.
    */
   constructor(shortMessage: string, fields: WriteErrorFields, options: { cause?: unknown } = {}) {
-    const details = [fields.recordId && `record=${fields.recordId}`, `stage=${fields.stage}`, `mayHaveLanded=${fields.mayHaveLanded}`];
+    const details = [
+      fields.recordId && `record=${fields.recordId}`,
+      `stage=${fields.stage}`,
+      `mayHaveLanded=${fields.mayHaveLanded}`,
+    ];
     super("WRITE", shortMessage, { details: details.filter(Boolean).join("; "), cause: options.cause });
     this.recordId = fields.recordId;
     this.mayHaveLanded = fields.mayHaveLanded;

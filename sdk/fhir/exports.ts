@@ -36,7 +36,9 @@ export function grantToConsent(grant: GrantInfo, context: ChainContext): Consent
   const ref = (address: string) => ({ identifier: { system: URI, value: accountDid(context.chainId, address) } });
   const categories = [...new Set([...grant.read, ...grant.write])];
   const classes = categories
-    .flatMap((c) => categorySources(c).map((s) => ({ system: "http://hl7.org/fhir/resource-types", code: s.resourceType })))
+    .flatMap((c) =>
+      categorySources(c).map((s) => ({ system: "http://hl7.org/fhir/resource-types", code: s.resourceType })),
+    )
     .filter((c, i, all) => all.findIndex((d) => d.code === c.code) === i);
   const actions = [
     ...(grant.read.length > 0 ? [{ code: "access", display: "Access" }] : []),
@@ -61,19 +63,35 @@ export function grantToConsent(grant: GrantInfo, context: ChainContext): Consent
       },
       actor: [
         {
-          role: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", code: "IRCP", display: "information recipient" }] },
+          role: {
+            coding: [
+              {
+                system: "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+                code: "IRCP",
+                display: "information recipient",
+              },
+            ],
+          },
           reference: ref(grant.grantee),
         },
       ],
       ...(actions.length > 0
-        ? { action: actions.map((a) => ({ coding: [{ system: "http://terminology.hl7.org/CodeSystem/consentaction", ...a }] })) }
+        ? {
+            action: actions.map((a) => ({
+              coding: [{ system: "http://terminology.hl7.org/CodeSystem/consentaction", ...a }],
+            })),
+          }
         : {}),
       ...(grant.purposes.length > 0
         ? { purpose: grant.purposes.map((code) => ({ system: ACT_REASON, code, display: PURPOSE_DISPLAY[code] })) }
         : {}),
       ...(classes.length > 0 ? { class: classes } : {}),
       ...(categories.length > 0
-        ? { code: categories.map((c) => ({ coding: [{ system: "urn:carechain:category", code: String(c), display: categoryName(c) }] })) }
+        ? {
+            code: categories.map((c) => ({
+              coding: [{ system: "urn:carechain:category", code: String(c), display: categoryName(c) }],
+            })),
+          }
         : {}),
     },
   };
@@ -106,12 +124,16 @@ export function auditEntryToFhir(entry: AuditEntry, chainId: bigint): AuditEvent
     action: ACTIONS[entry.kind] ?? "E",
     recorded: new Date(entry.time * 1000).toISOString(),
     outcome: "0",
-    ...(purpose ? { purposeOfEvent: [{ coding: [{ system: ACT_REASON, code: purpose, display: PURPOSE_DISPLAY[purpose] }] }] } : {}),
+    ...(purpose
+      ? { purposeOfEvent: [{ coding: [{ system: ACT_REASON, code: purpose, display: PURPOSE_DISPLAY[purpose] }] }] }
+      : {}),
     agent: [
       { who: did(entry.actor), requestor: true },
       ...(entry.counterpart ? [{ who: did(entry.counterpart), requestor: false }] : []),
     ],
-    source: { observer: { identifier: { system: URI, value: accountDid(chainId, entry.contract) }, display: "Carechain" } },
+    source: {
+      observer: { identifier: { system: URI, value: accountDid(chainId, entry.contract) }, display: "Carechain" },
+    },
     entity: [
       {
         what: did(entry.patient),
@@ -165,17 +187,34 @@ export function anchorToProvenance(input: ProvenanceInput, context: ChainContext
     },
     agent: [
       {
-        type: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/provenance-participant-type", code: "author" }] },
+        type: {
+          coding: [{ system: "http://terminology.hl7.org/CodeSystem/provenance-participant-type", code: "author" }],
+        },
         who: { identifier: { system: URI, value: accountDid(context.chainId, input.author) } },
       },
       {
-        type: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/provenance-participant-type", code: "custodian" }] },
+        type: {
+          coding: [{ system: "http://terminology.hl7.org/CodeSystem/provenance-participant-type", code: "custodian" }],
+        },
         who: { identifier: { system: URI, value: accountDid(context.chainId, context.registry) } },
       },
     ],
     entity: [
-      { role: "source", what: { identifier: { system: URI, value: `ipfs://${input.contentCid}` }, display: `version ${input.version} ciphertext (sha2-256 CID)` } },
-      ...(zero ? [] : [{ role: "revision" as const, what: { identifier: { system: URI, value: `urn:carechain:record:${input.previous}` } } }]),
+      {
+        role: "source",
+        what: {
+          identifier: { system: URI, value: `ipfs://${input.contentCid}` },
+          display: `version ${input.version} ciphertext (sha2-256 CID)`,
+        },
+      },
+      ...(zero
+        ? []
+        : [
+            {
+              role: "revision" as const,
+              what: { identifier: { system: URI, value: `urn:carechain:record:${input.previous}` } },
+            },
+          ]),
     ],
   };
 }

@@ -64,9 +64,11 @@ export class NarrativeBudget {
    */
   add(div: string): void {
     this.#chars += div.length;
-    if (this.#chars > MAX_NARRATIVE_CHARS) throw new FhirSizeLimitError("narrativeChars", this.#chars, MAX_NARRATIVE_CHARS);
+    if (this.#chars > MAX_NARRATIVE_CHARS)
+      throw new FhirSizeLimitError("narrativeChars", this.#chars, MAX_NARRATIVE_CHARS);
     for (let i = div.indexOf("<"); i !== -1; i = div.indexOf("<", i + 1)) {
-      if (++this.#tags > MAX_NARRATIVE_TAGS) throw new FhirSizeLimitError("narrativeTags", this.#tags, MAX_NARRATIVE_TAGS);
+      if (++this.#tags > MAX_NARRATIVE_TAGS)
+        throw new FhirSizeLimitError("narrativeTags", this.#tags, MAX_NARRATIVE_TAGS);
     }
   }
 }

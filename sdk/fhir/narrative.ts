@@ -33,7 +33,9 @@ export function sanitizeNarrative(div: string): string {
     tree = readNarrative(div);
   } catch (error) {
     if (!(error instanceof XhtmlProblem)) throw error;
-    throw new FhirValidationError("The narrative is not safe to display.", [{ path: "Narrative.div", message: error.message }]);
+    throw new FhirValidationError("The narrative is not safe to display.", [
+      { path: "Narrative.div", message: error.message },
+    ]);
   }
   return serializeNarrative(tree);
 }

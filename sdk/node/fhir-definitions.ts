@@ -27,9 +27,12 @@ export function loadFhirDefinitions(): FhirDefinitions {
   try {
     text = readFileSync(PACK, "utf8");
   } catch (error) {
-    throw new Error(`The FHIR definitions pack ${fileURLToPath(PACK)} is missing: run \`npm run build\` to generate it.`, {
-      cause: error,
-    });
+    throw new Error(
+      `The FHIR definitions pack ${fileURLToPath(PACK)} is missing: run \`npm run build\` to generate it.`,
+      {
+        cause: error,
+      },
+    );
   }
   cached = JSON.parse(text) as FhirDefinitions;
   return cached;

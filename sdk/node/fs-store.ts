@@ -88,15 +88,19 @@ export class FileSystemBlobStore implements BlobStore {
 
   /** @inheritDoc */
   async *getStream(cid: CID): AsyncIterable<Uint8Array> {
-    if (!(await this.has(cid))) throw new BlobNotFoundError("The store holds no blob for this CID.", { details: `cid=${cid}` });
-    if (cid.multihash.code !== sha256.code) throw new IntegrityError("Only sha2-256 CIDs can be verified.", { details: `cid=${cid}` });
+    if (!(await this.has(cid)))
+      throw new BlobNotFoundError("The store holds no blob for this CID.", { details: `cid=${cid}` });
+    if (cid.multihash.code !== sha256.code)
+      throw new IntegrityError("Only sha2-256 CIDs can be verified.", { details: `cid=${cid}` });
     const hash = createHash("sha256");
     for await (const piece of createReadStream(this.pathOf(cid), { highWaterMark: 1 << 20 })) {
       hash.update(piece as Buffer);
       yield new Uint8Array(piece as Buffer);
     }
     if (!equalBytes(new Uint8Array(hash.digest()), cid.multihash.digest)) {
-      throw new IntegrityError("The bytes a store returned do not match their CID: the blob was altered.", { details: `cid=${cid}` });
+      throw new IntegrityError("The bytes a store returned do not match their CID: the blob was altered.", {
+        details: `cid=${cid}`,
+      });
     }
   }
 

@@ -94,7 +94,9 @@ function localOnlyContentRouting(): ContentRouting {
     },
     put: async () => {},
     get: async (key) => {
-      throw Object.assign(new Error(`no routing record for ${String(key)} (local-only routing)`), { name: "NotFoundError" });
+      throw Object.assign(new Error(`no routing record for ${String(key)} (local-only routing)`), {
+        name: "NotFoundError",
+      });
     },
   };
 }
@@ -118,20 +120,23 @@ export async function createHeliaNode(options: HeliaNodeOptions = {}): Promise<C
   const listen = options.listen ?? ["/ip4/127.0.0.1/tcp/0"];
   for (const address of listen) {
     if (!isLoopbackMultiaddr(address)) {
-      throw new TypeError(`helia: refusing to listen on ${address}: only loopback addresses (127.0.0.0/8, ::1) are allowed`);
+      throw new TypeError(
+        `helia: refusing to listen on ${address}: only loopback addresses (127.0.0.0/8, ::1) are allowed`,
+      );
     }
   }
   // Loaded on first use: the `helia` package pulls in libp2p's whole default stack (WebRTC, DHT, HTTP…) at import
   // time, which costs seconds; none of it is configured below, but importing carechain/node must stay cheap.
-  const [{ noise }, { yamux }, { withBitswap }, { withLibp2pLight }, { identify }, { tcp }, { createHeliaLight }] = await Promise.all([
-    import("@chainsafe/libp2p-noise"),
-    import("@chainsafe/libp2p-yamux"),
-    import("@helia/bitswap"),
-    import("@helia/libp2p"),
-    import("@libp2p/identify"),
-    import("@libp2p/tcp"),
-    import("helia"),
-  ]);
+  const [{ noise }, { yamux }, { withBitswap }, { withLibp2pLight }, { identify }, { tcp }, { createHeliaLight }] =
+    await Promise.all([
+      import("@chainsafe/libp2p-noise"),
+      import("@chainsafe/libp2p-yamux"),
+      import("@helia/bitswap"),
+      import("@helia/libp2p"),
+      import("@libp2p/identify"),
+      import("@libp2p/tcp"),
+      import("helia"),
+    ]);
   const libp2p: CreateLibp2pOptions<{ identify: Identify }> = {
     addresses: { listen },
     transports: [tcp()],
@@ -210,7 +215,8 @@ export class HeliaBlobStore implements BlobStore {
    */
   constructor(helia: Helia, options: HeliaBlobStoreOptions = {}) {
     const timeout = options.fetchTimeoutMs ?? 15_000;
-    if (!Number.isFinite(timeout) || timeout <= 0) throw new TypeError("helia: fetchTimeoutMs must be a positive number");
+    if (!Number.isFinite(timeout) || timeout <= 0)
+      throw new TypeError("helia: fetchTimeoutMs must be a positive number");
     this.helia = helia;
     this.#pin = options.pin ?? true;
     this.#fetchTimeoutMs = timeout;
@@ -251,7 +257,9 @@ export class HeliaBlobStore implements BlobStore {
     } catch (cause) {
       if (options.signal?.aborted) throw options.signal.reason;
       if (NOT_FOUND_ERRORS.has((cause as Error).name) || deadline.aborted) {
-        const how = offline ? "this node holds no blob for this CID" : `no connected peer provided this CID within ${timeout} ms`;
+        const how = offline
+          ? "this node holds no blob for this CID"
+          : `no connected peer provided this CID within ${timeout} ms`;
         throw new BlobNotFoundError(`The store holds no blob for this CID (${how}).`, { details: `cid=${cid}`, cause });
       }
       throw cause;

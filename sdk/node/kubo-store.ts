@@ -181,7 +181,9 @@ export class KuboBlobStore implements BlobStore {
         });
       }
       if (entry.Error && !NOT_FOUND.test(entry.Error)) {
-        throw new StoreUnavailableError("The store refused to delete the blob.", { details: `cid=${cid}; ${entry.Error}` });
+        throw new StoreUnavailableError("The store refused to delete the blob.", {
+          details: `cid=${cid}; ${entry.Error}`,
+        });
       }
     }
   }

@@ -7,7 +7,10 @@
 import type { ContractRunner, Signer, TransactionResponse } from "ethers";
 
 import type { ProductLedger, TradingPartners } from "../contracts/typechain/supplychain/index.js";
-import { ProductLedger__factory, TradingPartners__factory } from "../contracts/typechain/factories/supplychain/index.js";
+import {
+  ProductLedger__factory,
+  TradingPartners__factory,
+} from "../contracts/typechain/factories/supplychain/index.js";
 import { withSupplyChainReverts } from "../errors/supplychain.js";
 import type { Bytes32 } from "./commitments.js";
 import { eventHashDigest } from "./event-hash.js";

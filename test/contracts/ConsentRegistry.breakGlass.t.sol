@@ -125,9 +125,7 @@ contract ConsentRegistryBreakGlassTest is CarechainTest {
     function test_OpenBreakGlass_RevertWhen_NotEmergencyProvider() public {
         address[6] memory accounts = [hospital, lab, alice, STRANGER, ADMIN, REGISTRAR];
         for (uint256 i = 0; i < accounts.length; ++i) {
-            vm.expectRevert(
-                abi.encodeWithSelector(IConsentRegistry.ConsentNotEmergencyProvider.selector, accounts[i])
-            );
+            vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentNotEmergencyProvider.selector, accounts[i]));
             _open(accounts[i], alice, HOUR);
             assertEq(consent.breakGlassExpiry(alice, accounts[i]), 0, "nothing opened");
         }
@@ -157,9 +155,7 @@ contract ConsentRegistryBreakGlassTest is CarechainTest {
     function test_OpenBreakGlass_RevertWhen_PatientNotRegistered() public {
         address[4] memory accounts = [STRANGER, hospital, ems2, address(0)];
         for (uint256 i = 0; i < accounts.length; ++i) {
-            vm.expectRevert(
-                abi.encodeWithSelector(IConsentRegistry.ConsentPatientNotRegistered.selector, accounts[i])
-            );
+            vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentPatientNotRegistered.selector, accounts[i]));
             _open(ems, accounts[i], HOUR);
         }
     }
@@ -174,14 +170,18 @@ contract ConsentRegistryBreakGlassTest is CarechainTest {
 
         vm.expectRevert(
             abi.encodeWithSelector(
-                IConsentRegistry.ConsentBreakGlassInvalidDuration.selector, DEFAULT_MAX + 1, DEFAULT_MAX
+                IConsentRegistry.ConsentBreakGlassInvalidDuration.selector,
+                DEFAULT_MAX + 1,
+                DEFAULT_MAX
             )
         );
         _open(ems, alice, DEFAULT_MAX + 1);
 
         vm.expectRevert(
             abi.encodeWithSelector(
-                IConsentRegistry.ConsentBreakGlassInvalidDuration.selector, type(uint64).max, DEFAULT_MAX
+                IConsentRegistry.ConsentBreakGlassInvalidDuration.selector,
+                type(uint64).max,
+                DEFAULT_MAX
             )
         );
         _open(ems, alice, type(uint64).max);
@@ -243,14 +243,20 @@ contract ConsentRegistryBreakGlassTest is CarechainTest {
         vm.warp(START + HOUR);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IConsentRegistry.ConsentBreakGlassCooldown.selector, alice, ems, uint64(START + HOUR + COOLDOWN)
+                IConsentRegistry.ConsentBreakGlassCooldown.selector,
+                alice,
+                ems,
+                uint64(START + HOUR + COOLDOWN)
             )
         );
         _open(ems, alice, HOUR);
         vm.warp(START + HOUR + COOLDOWN);
         vm.expectEmit(true, true, true, true, address(consent));
         emit IConsentRegistry.BreakGlassOpened(
-            alice, ems, keccak256("second episode"), uint64(START + 3 * HOUR + COOLDOWN)
+            alice,
+            ems,
+            keccak256("second episode"),
+            uint64(START + 3 * HOUR + COOLDOWN)
         );
         vm.prank(ems);
         consent.openBreakGlass(alice, keccak256("second episode"), 2 * HOUR);
@@ -325,7 +331,8 @@ contract ConsentRegistryBreakGlassTest is CarechainTest {
         assertTrue(consent.canAccess(alice, ems, notes, Action.Write), "write by grant");
         assertTrue(consent.canAccessForPurpose(alice, ems, notes, Action.Read, Purpose.Treatment), "grant read");
         assertFalse(
-            consent.canAccessForPurpose(alice, ems, notes, Action.Read, Purpose.BreakTheGlass), "grant is TREAT only"
+            consent.canAccessForPurpose(alice, ems, notes, Action.Read, Purpose.BreakTheGlass),
+            "grant is TREAT only"
         );
         assertTrue(consent.canAccessForPurpose(alice, ems, 1, Action.Read, Purpose.BreakTheGlass), "BTG read");
         assertFalse(consent.canAccessForPurpose(alice, ems, 1, Action.Read, Purpose.Treatment), "no TREAT by BTG");
@@ -349,9 +356,13 @@ contract ConsentRegistryBreakGlassTest is CarechainTest {
     /// `recordId` (also leaf of batch `batchId`): canAccess/canAccessForPurpose and breakGlassCovers (the consent
     /// registry), logAccess and logBatchAccess (reads, through canAccessForPurpose), logKeyRelease and
     /// logBatchKeyRelease (the custodian, through breakGlassCovers).
-    function _assertEveryPath(bytes32 recordId, bytes32 batchId, bytes32 keyringDigest, address custodian, bool allowed)
-        internal
-    {
+    function _assertEveryPath(
+        bytes32 recordId,
+        bytes32 batchId,
+        bytes32 keyringDigest,
+        address custodian,
+        bool allowed
+    ) internal {
         uint64 categories = _bit(ALLERGIES);
         assertEq(consent.breakGlassCovers(alice, ems, categories), allowed, "breakGlassCovers");
         assertEq(consent.canAccess(alice, ems, ALLERGIES, Action.Read), allowed, "canAccess");
@@ -364,7 +375,11 @@ contract ConsentRegistryBreakGlassTest is CarechainTest {
         if (!allowed) {
             vm.expectRevert(
                 abi.encodeWithSelector(
-                    IRecordRegistry.RecordReadConsentRequired.selector, alice, ems, ALLERGIES, Purpose.EmergencyTreatment
+                    IRecordRegistry.RecordReadConsentRequired.selector,
+                    alice,
+                    ems,
+                    ALLERGIES,
+                    Purpose.EmergencyTreatment
                 )
             );
         }
@@ -374,7 +389,11 @@ contract ConsentRegistryBreakGlassTest is CarechainTest {
         if (!allowed) {
             vm.expectRevert(
                 abi.encodeWithSelector(
-                    IRecordRegistry.RecordReadConsentRequired.selector, alice, ems, ALLERGIES, Purpose.BreakTheGlass
+                    IRecordRegistry.RecordReadConsentRequired.selector,
+                    alice,
+                    ems,
+                    ALLERGIES,
+                    Purpose.BreakTheGlass
                 )
             );
         }
@@ -434,9 +453,12 @@ contract ConsentRegistryBreakGlassTest is CarechainTest {
 
     /// @dev For any categories, emergency mask, elapsed time and suspension: covered exactly when the categories
     /// are non-empty, all emergency categories, the episode still open and the provider not suspended.
-    function testFuzz_BreakGlassCovers_MatchesModel(uint64 categories, uint64 mask, uint256 elapsed, bool suspended)
-        public
-    {
+    function testFuzz_BreakGlassCovers_MatchesModel(
+        uint64 categories,
+        uint64 mask,
+        uint256 elapsed,
+        bool suspended
+    ) public {
         elapsed = bound(elapsed, 0, 2 * HOUR);
         vm.prank(alice);
         consent.setEmergencyCategories(alice, mask);
@@ -579,9 +601,7 @@ contract ConsentRegistryBreakGlassTest is CarechainTest {
 
         uint64[4] memory invalid = [uint64(0), 1 minutes - 1, 7 days + 1, type(uint64).max];
         for (uint256 i = 0; i < invalid.length; ++i) {
-            vm.expectRevert(
-                abi.encodeWithSelector(IDirectory.DirectoryInvalidBreakGlassDuration.selector, invalid[i])
-            );
+            vm.expectRevert(abi.encodeWithSelector(IDirectory.DirectoryInvalidBreakGlassDuration.selector, invalid[i]));
             vm.prank(ADMIN);
             directory.setBreakGlassMaxDuration(invalid[i]);
         }
@@ -693,7 +713,11 @@ contract ConsentRegistryBreakGlassTest is CarechainTest {
         bool valid = duration != 0 && duration <= DEFAULT_MAX;
         if (!valid) {
             vm.expectRevert(
-                abi.encodeWithSelector(IConsentRegistry.ConsentBreakGlassInvalidDuration.selector, duration, DEFAULT_MAX)
+                abi.encodeWithSelector(
+                    IConsentRegistry.ConsentBreakGlassInvalidDuration.selector,
+                    duration,
+                    DEFAULT_MAX
+                )
             );
         }
         _open(ems, alice, duration);

@@ -25,7 +25,11 @@ contract ConsentRegistryBreakGlassLimitsTest is CarechainTest {
         vm.startPrank(REGISTRAR);
         for (uint256 i = 0; i < ems.length; ++i) {
             ems[i] = address(uint160(0xE3E300 + i));
-            directory.registerProvider(ems[i], IDirectory.ProviderKind.Emergency, _x25519(string(abi.encode("ems", i))));
+            directory.registerProvider(
+                ems[i],
+                IDirectory.ProviderKind.Emergency,
+                _x25519(string(abi.encode("ems", i)))
+            );
         }
         vm.stopPrank();
         patients[0] = alice;
@@ -47,11 +51,12 @@ contract ConsentRegistryBreakGlassLimitsTest is CarechainTest {
         consent.closeBreakGlass(patient, provider);
     }
 
-    function _limits(uint8 perProvider, uint8 perPatient, uint64 window, uint64 cooldown)
-        internal
-        pure
-        returns (IDirectory.BreakGlassLimits memory)
-    {
+    function _limits(
+        uint8 perProvider,
+        uint8 perPatient,
+        uint64 window,
+        uint64 cooldown
+    ) internal pure returns (IDirectory.BreakGlassLimits memory) {
         return IDirectory.BreakGlassLimits(perProvider, perPatient, window, cooldown);
     }
 
@@ -85,7 +90,10 @@ contract ConsentRegistryBreakGlassLimitsTest is CarechainTest {
         _close(ems[0], alice, ems[0]);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IConsentRegistry.ConsentBreakGlassCooldown.selector, alice, ems[0], uint64(START + 23 hours + 15 minutes)
+                IConsentRegistry.ConsentBreakGlassCooldown.selector,
+                alice,
+                ems[0],
+                uint64(START + 23 hours + 15 minutes)
             )
         );
         _open(ems[0], alice, 24 hours);
@@ -117,7 +125,12 @@ contract ConsentRegistryBreakGlassLimitsTest is CarechainTest {
         vm.warp(end + wait);
         if (wait < cooldown) {
             vm.expectRevert(
-                abi.encodeWithSelector(IConsentRegistry.ConsentBreakGlassCooldown.selector, alice, ems[0], end + cooldown)
+                abi.encodeWithSelector(
+                    IConsentRegistry.ConsentBreakGlassCooldown.selector,
+                    alice,
+                    ems[0],
+                    end + cooldown
+                )
             );
             _open(ems[0], alice, HOUR);
         } else {
@@ -142,7 +155,10 @@ contract ConsentRegistryBreakGlassLimitsTest is CarechainTest {
         vm.warp(START + 3 hours);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IConsentRegistry.ConsentBreakGlassProviderRateLimited.selector, ems[0], uint8(3), uint64(START + 24 hours)
+                IConsentRegistry.ConsentBreakGlassProviderRateLimited.selector,
+                ems[0],
+                uint8(3),
+                uint64(START + 24 hours)
             )
         );
         _open(ems[0], patients[3], HOUR);
@@ -153,7 +169,10 @@ contract ConsentRegistryBreakGlassLimitsTest is CarechainTest {
         vm.warp(START + 24 hours - 1);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IConsentRegistry.ConsentBreakGlassProviderRateLimited.selector, ems[0], uint8(3), uint64(START + 24 hours)
+                IConsentRegistry.ConsentBreakGlassProviderRateLimited.selector,
+                ems[0],
+                uint8(3),
+                uint64(START + 24 hours)
             )
         );
         _open(ems[0], patients[3], HOUR);
@@ -177,7 +196,10 @@ contract ConsentRegistryBreakGlassLimitsTest is CarechainTest {
         _open(ems[1], alice, HOUR);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IConsentRegistry.ConsentBreakGlassPatientRateLimited.selector, alice, uint8(2), uint64(START + 24 hours)
+                IConsentRegistry.ConsentBreakGlassPatientRateLimited.selector,
+                alice,
+                uint8(2),
+                uint64(START + 24 hours)
             )
         );
         _open(ems[2], alice, HOUR);
@@ -200,7 +222,10 @@ contract ConsentRegistryBreakGlassLimitsTest is CarechainTest {
         _setLimits(_limits(2, 5, 24 hours, 15 minutes));
         vm.expectRevert(
             abi.encodeWithSelector(
-                IConsentRegistry.ConsentBreakGlassProviderRateLimited.selector, ems[0], uint8(2), uint64(START + 24 hours)
+                IConsentRegistry.ConsentBreakGlassProviderRateLimited.selector,
+                ems[0],
+                uint8(2),
+                uint64(START + 24 hours)
             )
         );
         _open(ems[0], patients[2], HOUR);
@@ -239,7 +264,11 @@ contract ConsentRegistryBreakGlassLimitsTest is CarechainTest {
             IDirectory.BreakGlassLimits memory l = invalid[i];
             vm.expectRevert(
                 abi.encodeWithSelector(
-                    IDirectory.DirectoryInvalidBreakGlassLimits.selector, l.maxPerProvider, l.maxPerPatient, l.window, l.cooldown
+                    IDirectory.DirectoryInvalidBreakGlassLimits.selector,
+                    l.maxPerProvider,
+                    l.maxPerPatient,
+                    l.window,
+                    l.cooldown
                 )
             );
             _setLimits(l);
@@ -251,7 +280,11 @@ contract ConsentRegistryBreakGlassLimitsTest is CarechainTest {
         address[4] memory accounts = [REGISTRAR, STRANGER, alice, ems[0]];
         for (uint256 i = 0; i < accounts.length; ++i) {
             vm.expectRevert(
-                abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, accounts[i], ADMIN_ROLE)
+                abi.encodeWithSelector(
+                    IAccessControl.AccessControlUnauthorizedAccount.selector,
+                    accounts[i],
+                    ADMIN_ROLE
+                )
             );
             vm.prank(accounts[i]);
             directory.setBreakGlassLimits(_limits(1, 1, 1 hours, 1 hours));
@@ -271,7 +304,12 @@ contract ConsentRegistryBreakGlassLimitsTest is CarechainTest {
     /// @dev Per (patient, provider): when the last episode ends or ended (0: never opened), in the model.
     mapping(uint256 patient => mapping(uint256 provider => uint256)) internal _modelEnd;
 
-    function _countInWindow(bool byProvider, uint256 index, uint256 from, uint256 to) internal view returns (uint256 n) {
+    function _countInWindow(
+        bool byProvider,
+        uint256 index,
+        uint256 from,
+        uint256 to
+    ) internal view returns (uint256 n) {
         for (uint256 i = 0; i < _openedAt.length; ++i) {
             uint256 who = byProvider ? _openedProvider[i] : _openedPatient[i];
             if (who == index && _openedAt[i] > from && _openedAt[i] <= to) ++n;
@@ -280,11 +318,11 @@ contract ConsentRegistryBreakGlassLimitsTest is CarechainTest {
 
     /// @dev A model of openBreakGlass's bounds: allowed when no episode is open, the cooldown since the last one
     /// passed, and fewer than max openings by the provider and on the patient in the last `window` seconds.
-    function _modelAllows(uint256 provider, uint256 patient, IDirectory.BreakGlassLimits memory limits)
-        internal
-        view
-        returns (bool)
-    {
+    function _modelAllows(
+        uint256 provider,
+        uint256 patient,
+        IDirectory.BreakGlassLimits memory limits
+    ) internal view returns (bool) {
         uint256 end = _modelEnd[patient][provider];
         if (end > block.timestamp) return false;
         if (end != 0 && block.timestamp < end + limits.cooldown) return false;

@@ -44,9 +44,12 @@ contract ConsentRegistryDelegatesTest is CarechainTest {
         return _terms(_bit(LABS) | _bit(IMAGING), _bit(LABS), _purposeBit(Purpose.Treatment), expiry);
     }
 
-    function _addDelegate(address actor, address patient, address delegate, IConsentRegistry.DelegateKind kind)
-        internal
-    {
+    function _addDelegate(
+        address actor,
+        address patient,
+        address delegate,
+        IConsentRegistry.DelegateKind kind
+    ) internal {
         vm.prank(actor);
         consent.addDelegate(patient, delegate, kind);
     }
@@ -548,9 +551,7 @@ contract ConsentRegistryDelegatesTest is CarechainTest {
         assertEq(consent.emergencyCategoriesOf(alice), 0, "none");
         for (uint8 category = 0; category <= 63; ++category) {
             assertFalse(consent.canAccess(alice, ems, category, Action.Read), "nothing readable");
-            assertFalse(
-                consent.canAccessForPurpose(alice, ems, category, Action.Read, Purpose.BreakTheGlass), "BTG"
-            );
+            assertFalse(consent.canAccessForPurpose(alice, ems, category, Action.Read, Purpose.BreakTheGlass), "BTG");
         }
 
         vm.prank(alice);

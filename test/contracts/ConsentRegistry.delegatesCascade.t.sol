@@ -62,7 +62,8 @@ contract ConsentRegistryDelegatesCascadeTest is CarechainTest {
             for (uint256 j = i + 1; j < list.length; ++j) {
                 assertTrue(list[i].delegate != list[j].delegate, "listed once");
             }
-            if (!list[i].confirmed) assertTrue(_isDelegate(list[i].namedBy), "an unconfirmed delegate's namer is a delegate");
+            if (!list[i].confirmed)
+                assertTrue(_isDelegate(list[i].namedBy), "an unconfirmed delegate's namer is a delegate");
         }
     }
 
@@ -143,7 +144,11 @@ contract ConsentRegistryDelegatesCascadeTest is CarechainTest {
         for (uint256 i = 0; i < gone.length; ++i) {
             vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentUnauthorizedActor.selector, alice, gone[i]));
             vm.prank(gone[i]);
-            consent.grantFor(alice, hospital, _terms(_bit(3), 0, _purposeBit(Purpose.Treatment), uint64(START + 1 days)));
+            consent.grantFor(
+                alice,
+                hospital,
+                _terms(_bit(3), 0, _purposeBit(Purpose.Treatment), uint64(START + 1 days))
+            );
             assertEq(consent.nonces(gone[i]), 1, "its nonce is used up");
         }
     }
@@ -266,7 +271,9 @@ contract ConsentRegistryDelegatesCascadeTest is CarechainTest {
                 _add(alice, target, (r >> 24) % 2 == 0 ? GUARDIAN_KIND : PROXY_KIND);
             } else if (action == 1) {
                 // Named by a guardian (a new delegate only: changing one is the patient's).
-                if (consent.delegateOf(alice, actorPick) != GUARDIAN_KIND || _isDelegate(target) || target == actorPick) {
+                if (
+                    consent.delegateOf(alice, actorPick) != GUARDIAN_KIND || _isDelegate(target) || target == actorPick
+                ) {
                     continue;
                 }
                 _add(actorPick, target, (r >> 24) % 2 == 0 ? GUARDIAN_KIND : PROXY_KIND);

@@ -269,7 +269,12 @@ contract ConsentRegistryRevocationTest is SignedConsentBase {
     Held[] internal _held;
 
     function _signers(uint256 i) internal view returns (address) {
-        return i % 3 == 0 ? alice : i % 3 == 1 ? guardian : proxy;
+        return
+            i % 3 == 0
+                ? alice
+                : i % 3 == 1
+                    ? guardian
+                    : proxy;
     }
 
     function _grantees(uint256 i) internal view returns (address) {

@@ -211,7 +211,9 @@ contract ConsentRegistrySignedConsentTest is SignedConsentBase {
         request.chainId = block.chainid + 1;
         vm.expectRevert(
             abi.encodeWithSelector(
-                IConsentRegistry.ConsentSignatureWrongChain.selector, block.chainid + 1, block.chainid
+                IConsentRegistry.ConsentSignatureWrongChain.selector,
+                block.chainid + 1,
+                block.chainid
             )
         );
         _relayGrant(request, _signGrant(ALICE_PK, request));
@@ -228,9 +230,7 @@ contract ConsentRegistrySignedConsentTest is SignedConsentBase {
         uint256 other = original + 1000;
         vm.chainId(other);
         assertEq(block.chainid, other, "chain switched");
-        vm.expectRevert(
-            abi.encodeWithSelector(IConsentRegistry.ConsentSignatureWrongChain.selector, original, other)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentSignatureWrongChain.selector, original, other));
         _relayGrant(request, signature);
 
         request.chainId = other;
@@ -247,7 +247,9 @@ contract ConsentRegistrySignedConsentTest is SignedConsentBase {
         request.registry = address(records);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IConsentRegistry.ConsentSignatureWrongContract.selector, address(records), address(consent)
+                IConsentRegistry.ConsentSignatureWrongContract.selector,
+                address(records),
+                address(consent)
             )
         );
         _relayGrant(request, _signGrant(ALICE_PK, request));
@@ -262,7 +264,9 @@ contract ConsentRegistrySignedConsentTest is SignedConsentBase {
 
         vm.expectRevert(
             abi.encodeWithSelector(
-                IConsentRegistry.ConsentSignatureWrongContract.selector, address(consent), address(other)
+                IConsentRegistry.ConsentSignatureWrongContract.selector,
+                address(consent),
+                address(other)
             )
         );
         vm.prank(STRANGER);
@@ -275,7 +279,10 @@ contract ConsentRegistrySignedConsentTest is SignedConsentBase {
         other.grantBySig(request, signature);
 
         // Signed in the other deployment's domain, it works there and only there.
-        bytes memory otherSignature = _sign(ALICE_PK, _digest712(block.chainid, address(other), _grantStructHash(request)));
+        bytes memory otherSignature = _sign(
+            ALICE_PK,
+            _digest712(block.chainid, address(other), _grantStructHash(request))
+        );
         vm.prank(STRANGER);
         other.grantBySig(request, otherSignature);
         _assertTerms(other.consentOf(alice, hospital), _termsOf(request));
@@ -377,7 +384,10 @@ contract ConsentRegistrySignedConsentTest is SignedConsentBase {
         _relayGrant(request, flipped);
 
         // The high-s twin of a valid signature (malleability) is refused.
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(ALICE_PK, _digest712(block.chainid, address(consent), _grantStructHash(request)));
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(
+            ALICE_PK,
+            _digest712(block.chainid, address(consent), _grantStructHash(request))
+        );
         bytes memory twin = abi.encodePacked(r, bytes32(SECP256K1_N - uint256(s)), v == 27 ? uint8(28) : uint8(27));
         _expectInvalidSignature(alice);
         _relayGrant(request, twin);
@@ -397,7 +407,9 @@ contract ConsentRegistrySignedConsentTest is SignedConsentBase {
         request.expiresAt = uint64(block.timestamp);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IConsentRegistry.ConsentExpiryNotInFuture.selector, uint64(block.timestamp), block.timestamp
+                IConsentRegistry.ConsentExpiryNotInFuture.selector,
+                uint64(block.timestamp),
+                block.timestamp
             )
         );
         _relayGrant(request, _signGrant(ALICE_PK, request));
@@ -463,16 +475,16 @@ contract ConsentRegistrySignedConsentTest is SignedConsentBase {
         _grant(alice, hospital, _standardTerms());
         IConsentRegistry.RevokeRequest memory request = _revokeRequest(alice, hospital, alice);
         request.chainId = 1;
-        vm.expectRevert(
-            abi.encodeWithSelector(IConsentRegistry.ConsentSignatureWrongChain.selector, 1, block.chainid)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentSignatureWrongChain.selector, 1, block.chainid));
         _relayRevoke(request, _signRevoke(ALICE_PK, request));
 
         request = _revokeRequest(alice, hospital, alice);
         request.registry = address(directory);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IConsentRegistry.ConsentSignatureWrongContract.selector, address(directory), address(consent)
+                IConsentRegistry.ConsentSignatureWrongContract.selector,
+                address(directory),
+                address(consent)
             )
         );
         _relayRevoke(request, _signRevoke(ALICE_PK, request));
@@ -549,7 +561,11 @@ contract ConsentRegistrySignedConsentTest is SignedConsentBase {
         _assertTerms(consent.consentOf(address(wallet), hospital), _termsOf(request));
         assertEq(consent.nonces(address(wallet)), 1, "wallet nonce");
 
-        IConsentRegistry.RevokeRequest memory revokeRequest = _revokeRequest(address(wallet), hospital, address(wallet));
+        IConsentRegistry.RevokeRequest memory revokeRequest = _revokeRequest(
+            address(wallet),
+            hospital,
+            address(wallet)
+        );
         _relayRevoke(revokeRequest, _signRevoke(WALLET_OWNER_PK, revokeRequest));
         _assertNoGrant(address(wallet), hospital);
     }
@@ -627,12 +643,21 @@ contract ConsentRegistrySignedConsentTest is SignedConsentBase {
         vm.prank(alice);
         consent.addDelegate(alice, proxy, IConsentRegistry.DelegateKind.Proxy);
         uint256 choice = signerChoice % 3;
-        uint256 pk = choice == 0 ? ALICE_PK : choice == 1 ? GUARDIAN_PK : PROXY_PK;
+        uint256 pk =
+            choice == 0
+                ? ALICE_PK
+                : choice == 1
+                    ? GUARDIAN_PK
+                    : PROXY_PK;
         address signer = vm.addr(pk);
 
         IConsentRegistry.GrantRequest memory request = _grantRequest(alice, hospital, signer);
-        (request.readMask, request.writeMask, request.purposes, request.expiresAt) =
-            (readMask, writeMask, purposes, expiresAt);
+        (request.readMask, request.writeMask, request.purposes, request.expiresAt) = (
+            readMask,
+            writeMask,
+            purposes,
+            expiresAt
+        );
         bytes memory signature = _signGrant(pk, request);
 
         vm.expectEmit(true, true, true, true, address(consent));

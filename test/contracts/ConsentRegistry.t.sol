@@ -19,12 +19,13 @@ contract ConsentRegistryTest is CarechainTest {
 
     /// @dev Read LABS and IMAGING, write LABS, for Treatment and EmergencyTreatment, until {expiry}.
     function _standardTerms() internal view returns (ConsentTerms memory) {
-        return _terms(
-            _bit(LABS) | _bit(IMAGING),
-            _bit(LABS),
-            _purposeBit(Purpose.Treatment) | _purposeBit(Purpose.EmergencyTreatment),
-            expiry
-        );
+        return
+            _terms(
+                _bit(LABS) | _bit(IMAGING),
+                _bit(LABS),
+                _purposeBit(Purpose.Treatment) | _purposeBit(Purpose.EmergencyTreatment),
+                expiry
+            );
     }
 
     function _assertTerms(ConsentTerms memory actual, ConsentTerms memory expected) internal pure {
@@ -78,7 +79,8 @@ contract ConsentRegistryTest is CarechainTest {
         assertFalse(consent.canAccess(alice, hospital, LABS, Action.Write), "labs write gone");
         assertTrue(consent.canAccess(alice, hospital, IMAGING, Action.Read), "imaging read kept");
         assertFalse(
-            consent.canAccessForPurpose(alice, hospital, IMAGING, Action.Read, Purpose.Treatment), "treatment gone"
+            consent.canAccessForPurpose(alice, hospital, IMAGING, Action.Read, Purpose.Treatment),
+            "treatment gone"
         );
         assertTrue(consent.canAccessForPurpose(alice, hospital, IMAGING, Action.Read, Purpose.Payment), "payment");
     }
@@ -143,16 +145,15 @@ contract ConsentRegistryTest is CarechainTest {
         _grant(alice, hospital, _terms(_bit(LABS), 0, ALL_PURPOSES, expiry));
         _grant(alice, hospital, _terms(_bit(LABS), 0, _purposeBit(Purpose.BreakTheGlass), expiry));
         assertTrue(
-            consent.canAccessForPurpose(alice, hospital, LABS, Action.Read, Purpose.BreakTheGlass), "break the glass"
+            consent.canAccessForPurpose(alice, hospital, LABS, Action.Read, Purpose.BreakTheGlass),
+            "break the glass"
         );
     }
 
     function test_Grant_RevertWhen_ExpiryNotInFuture() public {
         uint64[3] memory past = [uint64(START), uint64(START - 1), uint64(0)];
         for (uint256 i = 0; i < past.length; ++i) {
-            vm.expectRevert(
-                abi.encodeWithSelector(IConsentRegistry.ConsentExpiryNotInFuture.selector, past[i], START)
-            );
+            vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentExpiryNotInFuture.selector, past[i], START));
             _grant(alice, hospital, _terms(_bit(LABS), 0, ALL_PURPOSES, past[i]));
         }
         // One second ahead is enough.
@@ -278,7 +279,8 @@ contract ConsentRegistryTest is CarechainTest {
         assertFalse(consent.canAccess(alice, hospital, LABS, Action.Read), "suspended: read");
         assertFalse(consent.canAccess(alice, hospital, LABS, Action.Write), "suspended: write");
         assertFalse(
-            consent.canAccessForPurpose(alice, hospital, LABS, Action.Read, Purpose.Treatment), "suspended: purpose"
+            consent.canAccessForPurpose(alice, hospital, LABS, Action.Read, Purpose.Treatment),
+            "suspended: purpose"
         );
 
         vm.prank(REGISTRAR);
@@ -306,7 +308,8 @@ contract ConsentRegistryTest is CarechainTest {
             assertFalse(consent.canAccess(alice, hospital, beyond[i], Action.Read), "grantee read");
             assertFalse(consent.canAccess(alice, hospital, beyond[i], Action.Write), "grantee write");
             assertFalse(
-                consent.canAccessForPurpose(alice, hospital, beyond[i], Action.Read, Purpose.Treatment), "purpose"
+                consent.canAccessForPurpose(alice, hospital, beyond[i], Action.Read, Purpose.Treatment),
+                "purpose"
             );
             assertFalse(consent.canAccess(alice, alice, beyond[i], Action.Read), "patient itself");
         }
@@ -316,14 +319,16 @@ contract ConsentRegistryTest is CarechainTest {
         _grant(alice, hospital, _standardTerms());
         assertTrue(consent.canAccessForPurpose(alice, hospital, LABS, Action.Read, Purpose.Treatment), "TREAT");
         assertTrue(
-            consent.canAccessForPurpose(alice, hospital, LABS, Action.Read, Purpose.EmergencyTreatment), "ETREAT"
+            consent.canAccessForPurpose(alice, hospital, LABS, Action.Read, Purpose.EmergencyTreatment),
+            "ETREAT"
         );
         assertFalse(consent.canAccessForPurpose(alice, hospital, LABS, Action.Read, Purpose.Payment), "HPAYMT");
         assertFalse(consent.canAccessForPurpose(alice, hospital, LABS, Action.Read, Purpose.Operations), "HOPERAT");
         assertFalse(consent.canAccessForPurpose(alice, hospital, LABS, Action.Read, Purpose.Research), "HRESCH");
         assertFalse(consent.canAccessForPurpose(alice, hospital, LABS, Action.Read, Purpose.BreakTheGlass), "BTG");
         assertFalse(
-            consent.canAccessForPurpose(alice, hospital, IMAGING, Action.Write, Purpose.Treatment), "not in scope"
+            consent.canAccessForPurpose(alice, hospital, IMAGING, Action.Write, Purpose.Treatment),
+            "not in scope"
         );
         // canAccess asks for any purpose.
         assertTrue(consent.canAccess(alice, hospital, LABS, Action.Read), "any purpose");
@@ -385,9 +390,10 @@ contract ConsentRegistryTest is CarechainTest {
         c.action = write ? Action.Write : Action.Read;
         c.purpose = Purpose(bound(purposeSeed, 0, PURPOSE_COUNT - 1));
         // Either anywhere from now to well past expiry, or within two seconds of expiresAt.
-        c.time = nearExpiry
-            ? c.expiresAt - 2 + bound(timeSeed, 0, 4)
-            : START + bound(timeSeed, 0, uint256(c.expiresAt) - START + 30 days);
+        c.time =
+            nearExpiry
+                ? c.expiresAt - 2 + bound(timeSeed, 0, 4)
+                : START + bound(timeSeed, 0, uint256(c.expiresAt) - START + 30 days);
         if (c.time < START) c.time = START;
     }
 
@@ -405,7 +411,15 @@ contract ConsentRegistryTest is CarechainTest {
     ) public {
         vm.assume(readMask | writeMask != 0);
         FuzzCase memory c = _fuzzCase(
-            readMask, writeMask, purposes, lifetime, categorySeed, write, purposeSeed, timeSeed, nearExpiry
+            readMask,
+            writeMask,
+            purposes,
+            lifetime,
+            categorySeed,
+            write,
+            purposeSeed,
+            timeSeed,
+            nearExpiry
         );
         c.suspended = suspended;
 
@@ -449,7 +463,15 @@ contract ConsentRegistryTest is CarechainTest {
     ) public {
         vm.assume(readMask | writeMask != 0);
         FuzzCase memory c = _fuzzCase(
-            readMask, writeMask, purposes, lifetime, categorySeed, write, purposeSeed, timeSeed, nearExpiry
+            readMask,
+            writeMask,
+            purposes,
+            lifetime,
+            categorySeed,
+            write,
+            purposeSeed,
+            timeSeed,
+            nearExpiry
         );
         _grant(alice, bob, _terms(c.readMask, c.writeMask, c.purposes, c.expiresAt));
         vm.warp(c.time);
@@ -494,7 +516,10 @@ contract ConsentRegistryTest is CarechainTest {
     function testFuzz_Grant_StoresTerms(uint64 readMask, uint64 writeMask, uint32 purposes, uint64 expiresAt) public {
         vm.assume(readMask | writeMask != 0);
         ConsentTerms memory terms = _terms(
-            readMask, writeMask, uint32(bound(purposes, 1, ALL_PURPOSES)), uint64(bound(expiresAt, START + 1, type(uint64).max))
+            readMask,
+            writeMask,
+            uint32(bound(purposes, 1, ALL_PURPOSES)),
+            uint64(bound(expiresAt, START + 1, type(uint64).max))
         );
         vm.expectEmit(true, true, true, true, address(consent));
         emit IConsentRegistry.ConsentGranted(alice, lab, alice, terms);

@@ -66,7 +66,8 @@ contract DirectoryKeysTest is CarechainTest {
         if (_uOf(key) >= P) {
             return abi.encodeWithSelector(IDirectory.DirectoryNonCanonicalEncryptionKey.selector, key);
         }
-        if (!_isUsableX25519(key)) return abi.encodeWithSelector(IDirectory.DirectoryLowOrderEncryptionKey.selector, key);
+        if (!_isUsableX25519(key))
+            return abi.encodeWithSelector(IDirectory.DirectoryLowOrderEncryptionKey.selector, key);
         return "";
     }
 
@@ -100,9 +101,10 @@ contract DirectoryKeysTest is CarechainTest {
     function test_Keys_RevertWhen_SmallOrderPoint_EverySetter() public {
         bytes32[7] memory small = _smallOrderKeys();
         for (uint256 i = 1; i < small.length; ++i) {
-            bytes memory expected = i < 5
-                ? abi.encodeWithSelector(IDirectory.DirectoryLowOrderEncryptionKey.selector, small[i])
-                : abi.encodeWithSelector(IDirectory.DirectoryNonCanonicalEncryptionKey.selector, small[i]);
+            bytes memory expected =
+                i < 5
+                    ? abi.encodeWithSelector(IDirectory.DirectoryLowOrderEncryptionKey.selector, small[i])
+                    : abi.encodeWithSelector(IDirectory.DirectoryNonCanonicalEncryptionKey.selector, small[i]);
             assertEq(_expectedError(small[i]), expected, "model");
             _assertEverySetter(small[i]);
         }
@@ -159,7 +161,8 @@ contract DirectoryKeysTest is CarechainTest {
         uint256 u;
         if (region % 4 == 0) u = P - 1 - offset;
         else if (region % 4 == 1) u = P + (offset % 19);
-        else if (region % 4 == 2) u = offset; // 0, 1 and small values
+        else if (region % 4 == 2)
+            u = offset; // 0, 1 and small values
         else u = (P - 1 - offset) | (1 << 255);
         _assertEverySetter(_encode(u));
     }

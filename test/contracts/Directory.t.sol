@@ -183,7 +183,9 @@ contract DirectoryTest is CarechainTest {
         for (uint256 i = 0; i < callers.length; ++i) {
             vm.expectRevert(
                 abi.encodeWithSelector(
-                    IAccessControl.AccessControlUnauthorizedAccount.selector, callers[i], registrarRole
+                    IAccessControl.AccessControlUnauthorizedAccount.selector,
+                    callers[i],
+                    registrarRole
                 )
             );
             vm.prank(callers[i]);
@@ -512,7 +514,10 @@ contract DirectoryTest is CarechainTest {
         assertTrue(entry.suspended, "provider(): suspended");
         assertEq(entry.registeredAt, START, "provider(): registeredAt");
         assertEq(directory.provider(newPatient).encryptionKey, bytes32(0), "provider() of a patient is empty");
-        assertTrue(directory.provider(newPatient).kind == IDirectory.ProviderKind.None, "provider() of a patient: None");
+        assertTrue(
+            directory.provider(newPatient).kind == IDirectory.ProviderKind.None,
+            "provider() of a patient: None"
+        );
         assertFalse(directory.isActiveProvider(newPatient), "a patient is no provider");
         assertFalse(directory.isSuspended(newPatient), "a patient is not suspended");
 

@@ -115,8 +115,8 @@ contract RecordRegistryBatchesTest is CarechainTest {
         for (uint256 i = 0; i < count; ++i) {
             leaves[i] = Leaf(
                 keccak256(abi.encode(seed, i, "record")),
-                _bit(uint8(uint256(keccak256(abi.encode(seed, i, "category"))) % 64))
-                    | (i % 3 == 0 ? _bit(uint8(uint256(keccak256(abi.encode(seed, i, "second"))) % 64)) : 0),
+                _bit(uint8(uint256(keccak256(abi.encode(seed, i, "category"))) % 64)) |
+                    (i % 3 == 0 ? _bit(uint8(uint256(keccak256(abi.encode(seed, i, "second"))) % 64)) : 0),
                 keccak256(abi.encode(seed, i, "keyring"))
             );
         }
@@ -129,7 +129,11 @@ contract RecordRegistryBatchesTest is CarechainTest {
     function test_LogBatchAccess_LogsARead() public {
         Leaf[] memory leaves = _referenceLeaves();
         bytes32 root = _tree(leaves)[0];
-        _grant(alice, hospital, _terms(REFERENCE_MASK, REFERENCE_MASK, _purposeBit(Purpose.Treatment), uint64(START + 1 days)));
+        _grant(
+            alice,
+            hospital,
+            _terms(REFERENCE_MASK, REFERENCE_MASK, _purposeBit(Purpose.Treatment), uint64(START + 1 days))
+        );
         bytes32 id = _anchorBatch(hospital, alice, root, REFERENCE_MASK, 5);
         vm.expectEmit(true, true, true, true, address(records));
         emit IRecordRegistry.RecordAccessed(leaves[2].recordId, alice, hospital, Purpose.Treatment);
@@ -140,7 +144,11 @@ contract RecordRegistryBatchesTest is CarechainTest {
     function test_LogBatchAccess_RevertWhen_NoReadConsent() public {
         Leaf[] memory leaves = _referenceLeaves();
         bytes32 root = _tree(leaves)[0];
-        _grant(alice, hospital, _terms(REFERENCE_MASK, REFERENCE_MASK, _purposeBit(Purpose.Treatment), uint64(START + 1 days)));
+        _grant(
+            alice,
+            hospital,
+            _terms(REFERENCE_MASK, REFERENCE_MASK, _purposeBit(Purpose.Treatment), uint64(START + 1 days))
+        );
         bytes32 id = _anchorBatch(hospital, alice, root, REFERENCE_MASK, 5);
         vm.expectRevert(
             abi.encodeWithSelector(IRecordRegistry.RecordReadConsentRequired.selector, alice, lab, 1, Purpose.Treatment)
@@ -149,7 +157,13 @@ contract RecordRegistryBatchesTest is CarechainTest {
         records.logBatchAccess(id, leaves[0].recordId, leaves[0].categories, Purpose.Treatment);
         // A purpose the grant does not name is refused too.
         vm.expectRevert(
-            abi.encodeWithSelector(IRecordRegistry.RecordReadConsentRequired.selector, alice, hospital, 1, Purpose.Research)
+            abi.encodeWithSelector(
+                IRecordRegistry.RecordReadConsentRequired.selector,
+                alice,
+                hospital,
+                1,
+                Purpose.Research
+            )
         );
         vm.prank(hospital);
         records.logBatchAccess(id, leaves[0].recordId, leaves[0].categories, Purpose.Research);
@@ -159,10 +173,20 @@ contract RecordRegistryBatchesTest is CarechainTest {
     function test_LogBatchAccess_RevertWhen_ReadConsentForOnlyOneOfTheLeafsCategories() public {
         Leaf[] memory leaves = _referenceLeaves();
         bytes32 root = _tree(leaves)[0];
-        _grant(alice, hospital, _terms(_bit(2), REFERENCE_MASK, _purposeBit(Purpose.Treatment), uint64(START + 1 days)));
+        _grant(
+            alice,
+            hospital,
+            _terms(_bit(2), REFERENCE_MASK, _purposeBit(Purpose.Treatment), uint64(START + 1 days))
+        );
         bytes32 id = _anchorBatch(hospital, alice, root, REFERENCE_MASK, 5);
         vm.expectRevert(
-            abi.encodeWithSelector(IRecordRegistry.RecordReadConsentRequired.selector, alice, hospital, 3, Purpose.Treatment)
+            abi.encodeWithSelector(
+                IRecordRegistry.RecordReadConsentRequired.selector,
+                alice,
+                hospital,
+                3,
+                Purpose.Treatment
+            )
         );
         vm.prank(hospital);
         records.logBatchAccess(id, leaves[2].recordId, leaves[2].categories, Purpose.Treatment);
@@ -173,16 +197,24 @@ contract RecordRegistryBatchesTest is CarechainTest {
     function test_LogBatchAccess_RevertWhen_CategoryNotInBatchOrUnknownBatch() public {
         Leaf[] memory leaves = _referenceLeaves();
         bytes32 root = _tree(leaves)[0];
-        _grant(alice, hospital, _terms(REFERENCE_MASK | _bit(9), REFERENCE_MASK, _purposeBit(Purpose.Treatment), uint64(START + 1 days)));
+        _grant(
+            alice,
+            hospital,
+            _terms(REFERENCE_MASK | _bit(9), REFERENCE_MASK, _purposeBit(Purpose.Treatment), uint64(START + 1 days))
+        );
         bytes32 id = _anchorBatch(hospital, alice, root, REFERENCE_MASK, 5);
         for (uint8 category = 0; category < 64; category += 9) {
             if (category >= 1 && category <= 3) continue;
-            vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordCategoryNotInBatch.selector, id, _bit(category)));
+            vm.expectRevert(
+                abi.encodeWithSelector(IRecordRegistry.RecordCategoryNotInBatch.selector, id, _bit(category))
+            );
             vm.prank(hospital);
             records.logBatchAccess(id, leaves[0].recordId, _bit(category), Purpose.Treatment);
         }
         // A declared category with an undeclared one, and the empty mask.
-        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordCategoryNotInBatch.selector, id, _bit(1) | _bit(9)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IRecordRegistry.RecordCategoryNotInBatch.selector, id, _bit(1) | _bit(9))
+        );
         vm.prank(hospital);
         records.logBatchAccess(id, leaves[0].recordId, _bit(1) | _bit(9), Purpose.Treatment);
         vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordCategoryNotInBatch.selector, id, uint64(0)));
@@ -198,10 +230,13 @@ contract RecordRegistryBatchesTest is CarechainTest {
     // Helpers
     // ---------------------------------------------------------------------------------------------------------
 
-    function _anchorBatch(address author, address patient, bytes32 root, uint64 categories, uint32 count)
-        internal
-        returns (bytes32 batchId)
-    {
+    function _anchorBatch(
+        address author,
+        address patient,
+        bytes32 root,
+        uint64 categories,
+        uint32 count
+    ) internal returns (bytes32 batchId) {
         bytes memory manifestCid = manifest;
         vm.prank(author);
         batchId = records.anchorBatch(patient, root, categories, count, manifestCid);
@@ -294,7 +329,15 @@ contract RecordRegistryBatchesTest is CarechainTest {
         bytes memory manifestCid = _cidDagPb(_digest("manifest.dag-pb"));
         bytes32 root = keccak256("root");
         vm.expectEmit(true, true, true, true, address(records));
-        emit IRecordRegistry.BatchAnchored(records.batchIdOf(alice, alice, root), alice, alice, root, 1, 3, manifestCid);
+        emit IRecordRegistry.BatchAnchored(
+            records.batchIdOf(alice, alice, root),
+            alice,
+            alice,
+            root,
+            1,
+            3,
+            manifestCid
+        );
         vm.prank(alice);
         records.anchorBatch(alice, root, 1, 3, manifestCid);
     }
@@ -330,8 +373,14 @@ contract RecordRegistryBatchesTest is CarechainTest {
         bytes32[] memory proof = _proof(tree, leaf);
         assertTrue(_verify(id, leaf, proof), "the right leaf and proof");
 
-        assertFalse(_verify(id, Leaf(leaf.recordId ^ bytes32(uint256(1)), leaf.categories, leaf.keyringDigest), proof), "recordId");
-        assertFalse(_verify(id, Leaf(leaf.recordId, leaf.categories | _bit(3), leaf.keyringDigest), proof), "categories");
+        assertFalse(
+            _verify(id, Leaf(leaf.recordId ^ bytes32(uint256(1)), leaf.categories, leaf.keyringDigest), proof),
+            "recordId"
+        );
+        assertFalse(
+            _verify(id, Leaf(leaf.recordId, leaf.categories | _bit(3), leaf.keyringDigest), proof),
+            "categories"
+        );
         assertFalse(_verify(id, Leaf(leaf.recordId, leaf.categories, bytes32(0)), proof), "keyringDigest");
         // Another leaf's proof.
         assertFalse(_verify(id, leaf, _proof(tree, leaves[0])), "leaf 0's proof");
@@ -352,7 +401,8 @@ contract RecordRegistryBatchesTest is CarechainTest {
         }
         // The leaf hash itself, or an internal node, is not a leaf (double hashing).
         assertFalse(
-            records.verifyBatchRecord(id, _leafHash(leaf), leaf.categories, leaf.keyringDigest, proof), "leaf hash as id"
+            records.verifyBatchRecord(id, _leafHash(leaf), leaf.categories, leaf.keyringDigest, proof),
+            "leaf hash as id"
         );
     }
 
@@ -527,7 +577,13 @@ contract RecordRegistryBatchesTest is CarechainTest {
         vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordBatchNotFound.selector, id));
         records.batch(id);
         vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordBatchNotFound.selector, id));
-        records.verifyBatchRecord(id, leaves[0].recordId, leaves[0].categories, leaves[0].keyringDigest, _proof(tree, leaves[0]));
+        records.verifyBatchRecord(
+            id,
+            leaves[0].recordId,
+            leaves[0].categories,
+            leaves[0].keyringDigest,
+            _proof(tree, leaves[0])
+        );
         vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordBatchNotFound.selector, bytes32(0)));
         records.batch(bytes32(0));
 
@@ -562,13 +618,18 @@ contract RecordRegistryBatchesTest is CarechainTest {
         assertFalse(_verify(id, Leaf(leaf.recordId, leaf.categories, ~leaf.keyringDigest), proof), "keyring");
         // Another mask within the batch's (when there is one) does not verify either.
         uint64 other = leaf.categories ^ (mask & ~leaf.categories);
-        if (other != leaf.categories) assertFalse(_verify(id, Leaf(leaf.recordId, other, leaf.keyringDigest), proof), "categories");
+        if (other != leaf.categories)
+            assertFalse(_verify(id, Leaf(leaf.recordId, other, leaf.keyringDigest), proof), "categories");
     }
 
     /// @dev A leaf verifies only when every one of its categories is among those the batch declared on chain (the
     /// ones its author's write consent was checked for): a hostile writer's undeclared entry is never a record of
     /// the batch (issue 11, item 1), whatever the masks.
-    function testFuzz_BatchLeaf_VerifiesOnlyInDeclaredCategories(uint64 declared, uint64 leafMask, uint256 seed) public {
+    function testFuzz_BatchLeaf_VerifiesOnlyInDeclaredCategories(
+        uint64 declared,
+        uint64 leafMask,
+        uint256 seed
+    ) public {
         if (declared == 0) declared = 1;
         if (leafMask == 0) leafMask = 1;
         Leaf[] memory leaves = _randomLeaves(seed, 4);
@@ -576,6 +637,10 @@ contract RecordRegistryBatchesTest is CarechainTest {
         bytes32[] memory tree = _tree(leaves);
         bytes32 id = _anchorBatch(alice, alice, tree[0], declared, 4);
         bool declaredOnly = leafMask & ~declared == 0;
-        assertEq(_verify(id, leaves[1], _proof(tree, leaves[1])), declaredOnly, "verifies iff within the declared mask");
+        assertEq(
+            _verify(id, leaves[1], _proof(tree, leaves[1])),
+            declaredOnly,
+            "verifies iff within the declared mask"
+        );
     }
 }

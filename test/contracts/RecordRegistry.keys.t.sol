@@ -197,7 +197,9 @@ contract RecordRegistryKeysTest is CarechainTest {
             abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, aliceMeds, hospital)
         );
         _publish(hospital, _ids(aliceImaging, aliceMeds), _cids(k, k));
-        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, bobMeds, hospital));
+        vm.expectRevert(
+            abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, bobMeds, hospital)
+        );
         _publish(hospital, _ids(bobMeds), _cids(k));
 
         // Not once suspended, ...
@@ -237,7 +239,9 @@ contract RecordRegistryKeysTest is CarechainTest {
         assertTrue(consent.canAccessForPurpose(alice, ems, MEDICATIONS, Action.Read, Purpose.BreakTheGlass), "reads");
         vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, aliceMeds, ems));
         _publish(ems, _ids(aliceMeds), _cids(k));
-        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, aliceImaging, ems));
+        vm.expectRevert(
+            abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, aliceImaging, ems)
+        );
         _publish(ems, _ids(aliceImaging), _cids(k));
     }
 
@@ -286,7 +290,9 @@ contract RecordRegistryKeysTest is CarechainTest {
             if (consent.breakGlassExpiry(alice, account) <= block.timestamp) _openBreakGlass(account, alice);
         }
         bytes memory k = _cid(_digest("k"));
-        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, aliceMeds, account));
+        vm.expectRevert(
+            abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedPublisher.selector, aliceMeds, account)
+        );
         _publish(account, _ids(aliceMeds), _cids(k));
     }
 
@@ -378,9 +384,7 @@ contract RecordRegistryKeysTest is CarechainTest {
         // The provider itself, the patient, an admin, the registrar, another emergency provider.
         address[6] memory callers = [ems, ems2, alice, ADMIN, REGISTRAR, STRANGER];
         for (uint256 i = 0; i < callers.length; ++i) {
-            vm.expectRevert(
-                abi.encodeWithSelector(IRecordRegistry.RecordNotEmergencyCustodian.selector, callers[i])
-            );
+            vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordNotEmergencyCustodian.selector, callers[i]));
             _release(callers[i], aliceMeds, ems);
         }
     }

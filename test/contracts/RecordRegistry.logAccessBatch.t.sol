@@ -43,11 +43,12 @@ contract RecordRegistryLogAccessBatchTest is CarechainTest {
         return records.anchor(patient, categories, content, keyring, bytes32(0));
     }
 
-    function _reads(bytes32 id0, Purpose p0, bytes32 id1, Purpose p1)
-        internal
-        pure
-        returns (IRecordRegistry.AccessRead[] memory reads)
-    {
+    function _reads(
+        bytes32 id0,
+        Purpose p0,
+        bytes32 id1,
+        Purpose p1
+    ) internal pure returns (IRecordRegistry.AccessRead[] memory reads) {
         reads = new IRecordRegistry.AccessRead[](2);
         reads[0] = IRecordRegistry.AccessRead(id0, p0);
         reads[1] = IRecordRegistry.AccessRead(id1, p1);
@@ -145,7 +146,13 @@ contract RecordRegistryLogAccessBatchTest is CarechainTest {
         records.logAccessBatch(_reads(ids[0], Purpose.Research, ids[2], Purpose.Payment));
 
         vm.expectRevert(
-            abi.encodeWithSelector(IRecordRegistry.RecordReadConsentRequired.selector, bob, alice, LABS, Purpose.Research)
+            abi.encodeWithSelector(
+                IRecordRegistry.RecordReadConsentRequired.selector,
+                bob,
+                alice,
+                LABS,
+                Purpose.Research
+            )
         );
         vm.prank(alice);
         records.logAccessBatch(_reads(ids[0], Purpose.Research, ids[3], Purpose.Research));
@@ -154,7 +161,11 @@ contract RecordRegistryLogAccessBatchTest is CarechainTest {
     function _expectReadRefused(address patient, uint8 category, Purpose purpose) internal {
         vm.expectRevert(
             abi.encodeWithSelector(
-                IRecordRegistry.RecordReadConsentRequired.selector, patient, hospital, category, purpose
+                IRecordRegistry.RecordReadConsentRequired.selector,
+                patient,
+                hospital,
+                category,
+                purpose
             )
         );
     }
@@ -181,8 +192,10 @@ contract RecordRegistryLogAccessBatchTest is CarechainTest {
         uint64 fixture = _bit(LABS) | _bit(IMAGING) | _bit(VITALS);
         if (flags & 1 != 0) (aliceRead, alicePurposes) = (aliceRead | fixture, ALL_PURPOSES);
         if (flags & 2 != 0) (bobRead, bobPurposes) = (bobRead | fixture, ALL_PURPOSES);
-        if (aliceRead != 0) _grant(alice, hospital, _terms(aliceRead, 0, uint32(bound(alicePurposes, 1, ALL_PURPOSES)), expiry));
-        if (bobRead != 0) _grant(bob, hospital, _terms(bobRead, 0, uint32(bound(bobPurposes, 1, ALL_PURPOSES)), expiry));
+        if (aliceRead != 0)
+            _grant(alice, hospital, _terms(aliceRead, 0, uint32(bound(alicePurposes, 1, ALL_PURPOSES)), expiry));
+        if (bobRead != 0)
+            _grant(bob, hospital, _terms(bobRead, 0, uint32(bound(bobPurposes, 1, ALL_PURPOSES)), expiry));
         if (flags & 12 == 12) {
             vm.prank(REGISTRAR);
             directory.suspendProvider(hospital);
@@ -199,8 +212,7 @@ contract RecordRegistryLogAccessBatchTest is CarechainTest {
         bool failed;
         for (uint256 i = 0; i < reads.length && !failed; ++i) {
             vm.prank(hospital);
-            try records.logAccess(reads[i].recordId, reads[i].purpose) {}
-            catch (bytes memory err) {
+            try records.logAccess(reads[i].recordId, reads[i].purpose) {} catch (bytes memory err) {
                 (failed, firstError) = (true, err);
             }
         }
@@ -228,11 +240,12 @@ contract RecordRegistryLogAccessBatchTest is CarechainTest {
     // logBatchAccesses
     // ---------------------------------------------------------------------------------------------------------
 
-    function _batchReads(uint64 c0, Purpose p0, uint64 c1, Purpose p1)
-        internal
-        pure
-        returns (IRecordRegistry.BatchAccessRead[] memory reads)
-    {
+    function _batchReads(
+        uint64 c0,
+        Purpose p0,
+        uint64 c1,
+        Purpose p1
+    ) internal pure returns (IRecordRegistry.BatchAccessRead[] memory reads) {
         reads = new IRecordRegistry.BatchAccessRead[](2);
         reads[0] = IRecordRegistry.BatchAccessRead(keccak256("leaf/0"), c0, p0);
         reads[1] = IRecordRegistry.BatchAccessRead(keccak256("leaf/1"), c1, p1);
@@ -243,7 +256,10 @@ contract RecordRegistryLogAccessBatchTest is CarechainTest {
         _expectAccessed(keccak256("leaf/0"), alice, hospital, Purpose.Treatment);
         _expectAccessed(keccak256("leaf/1"), alice, hospital, Purpose.Payment);
         vm.prank(hospital);
-        records.logBatchAccesses(batchId, _batchReads(_bit(LABS), Purpose.Treatment, _bit(LABS) | _bit(IMAGING), Purpose.Payment));
+        records.logBatchAccesses(
+            batchId,
+            _batchReads(_bit(LABS), Purpose.Treatment, _bit(LABS) | _bit(IMAGING), Purpose.Payment)
+        );
     }
 
     function test_LogBatchAccesses_RevertWhen_EmptyOrBatchNotFound() public {
@@ -260,7 +276,9 @@ contract RecordRegistryLogAccessBatchTest is CarechainTest {
     /// @dev A later read in a category the batch did not declare, or without consent, fails the whole call.
     function test_LogBatchAccesses_RevertWhen_LaterReadUndeclaredOrUnconsented() public {
         _grant(alice, hospital, _terms(_bit(LABS), 0, _purposeBit(Purpose.Treatment), expiry));
-        vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordCategoryNotInBatch.selector, batchId, _bit(VITALS)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IRecordRegistry.RecordCategoryNotInBatch.selector, batchId, _bit(VITALS))
+        );
         vm.prank(hospital);
         records.logBatchAccesses(batchId, _batchReads(_bit(LABS), Purpose.Treatment, _bit(VITALS), Purpose.Treatment));
 
@@ -289,7 +307,8 @@ contract RecordRegistryLogAccessBatchTest is CarechainTest {
         uint8 count
     ) public {
         if (flags & 1 != 0) (readMask, purposes) = (readMask | _bit(LABS) | _bit(IMAGING), ALL_PURPOSES);
-        if (readMask != 0) _grant(alice, hospital, _terms(readMask, 0, uint32(bound(purposes, 1, ALL_PURPOSES)), expiry));
+        if (readMask != 0)
+            _grant(alice, hospital, _terms(readMask, 0, uint32(bound(purposes, 1, ALL_PURPOSES)), expiry));
         if (flags & 6 == 6) {
             vm.prank(REGISTRAR);
             directory.suspendProvider(hospital);
@@ -298,7 +317,7 @@ contract RecordRegistryLogAccessBatchTest is CarechainTest {
         IRecordRegistry.BatchAccessRead[] memory reads = new IRecordRegistry.BatchAccessRead[](bound(count, 1, 8));
         for (uint256 i = 0; i < reads.length; ++i) {
             uint256 r = uint256(keccak256(abi.encode(readSeed, i)));
-            uint64 mask = masks[flags & 8 != 0 && r % 8 == 0 ? 3 + (r >> 3) % 2 : (r >> 8) % 3];
+            uint64 mask = masks[flags & 8 != 0 && r % 8 == 0 ? 3 + ((r >> 3) % 2) : (r >> 8) % 3];
             reads[i] = IRecordRegistry.BatchAccessRead(bytes32(r), mask, Purpose((r >> 16) % PURPOSE_COUNT));
         }
 
@@ -307,8 +326,9 @@ contract RecordRegistryLogAccessBatchTest is CarechainTest {
         bool failed;
         for (uint256 i = 0; i < reads.length && !failed; ++i) {
             vm.prank(hospital);
-            try records.logBatchAccess(batchId, reads[i].recordId, reads[i].categories, reads[i].purpose) {}
-            catch (bytes memory err) {
+            try records.logBatchAccess(batchId, reads[i].recordId, reads[i].categories, reads[i].purpose) {} catch (
+                bytes memory err
+            ) {
                 (failed, firstError) = (true, err);
             }
         }

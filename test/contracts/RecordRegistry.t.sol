@@ -39,17 +39,16 @@ contract RecordRegistryTest is CarechainTest {
 
     /// @dev alice grants hospital read+write on LABS (read on IMAGING) for Treatment until {expiry}.
     function _grantHospitalLabs() internal {
-        _grant(
-            alice,
-            hospital,
-            _terms(_bit(LABS) | _bit(IMAGING), _bit(LABS), _purposeBit(Purpose.Treatment), expiry)
-        );
+        _grant(alice, hospital, _terms(_bit(LABS) | _bit(IMAGING), _bit(LABS), _purposeBit(Purpose.Treatment), expiry));
     }
 
-    function _anchor(address author, address patient, uint8 category, bytes32 digest, bytes32 previous)
-        internal
-        returns (bytes32)
-    {
+    function _anchor(
+        address author,
+        address patient,
+        uint8 category,
+        bytes32 digest,
+        bytes32 previous
+    ) internal returns (bytes32) {
         vm.prank(author);
         return records.anchor(patient, _bit(category), _cid(digest), keyring, previous);
     }
@@ -69,7 +68,11 @@ contract RecordRegistryTest is CarechainTest {
     function _expectReadRefused(address patient, address reader, uint8 category, Purpose purpose) internal {
         vm.expectRevert(
             abi.encodeWithSelector(
-                IRecordRegistry.RecordReadConsentRequired.selector, patient, reader, category, purpose
+                IRecordRegistry.RecordReadConsentRequired.selector,
+                patient,
+                reader,
+                category,
+                purpose
             )
         );
     }
@@ -151,7 +154,16 @@ contract RecordRegistryTest is CarechainTest {
         _grantHospitalLabs();
         bytes memory content = _cid(d1);
         vm.expectEmit(true, true, true, true, address(records));
-        emit IRecordRegistry.RecordAnchored(_id(alice, hospital, d1), alice, hospital, _bit(LABS), 1, bytes32(0), content, keyring);
+        emit IRecordRegistry.RecordAnchored(
+            _id(alice, hospital, d1),
+            alice,
+            hospital,
+            _bit(LABS),
+            1,
+            bytes32(0),
+            content,
+            keyring
+        );
         vm.prank(hospital);
         bytes32 id = records.anchor(alice, _bit(LABS), content, keyring, bytes32(0));
 
@@ -680,11 +692,23 @@ contract RecordRegistryTest is CarechainTest {
     ) public {
         category = uint8(bound(category, 0, 63));
         bytes memory content = dagPb ? _cidDagPb(digest) : _cid(digest);
-        assertEq(content, abi.encodePacked(bytes1(0x01), bytes1(dagPb ? 0x70 : 0x55), bytes1(0x12), bytes1(0x20), digest));
+        assertEq(
+            content,
+            abi.encodePacked(bytes1(0x01), bytes1(dagPb ? 0x70 : 0x55), bytes1(0x12), bytes1(0x20), digest)
+        );
         bytes32 expected = _id(bob, bob, digest);
 
         vm.expectEmit(true, true, true, true, address(records));
-        emit IRecordRegistry.RecordAnchored(expected, bob, bob, _bit(category), 1, bytes32(0), content, _cid(keyringSeed));
+        emit IRecordRegistry.RecordAnchored(
+            expected,
+            bob,
+            bob,
+            _bit(category),
+            1,
+            bytes32(0),
+            content,
+            _cid(keyringSeed)
+        );
         vm.prank(bob);
         bytes32 id = records.anchor(bob, _bit(category), content, _cid(keyringSeed), bytes32(0));
 
@@ -703,8 +727,12 @@ contract RecordRegistryTest is CarechainTest {
     }
 
     function testFuzz_Anchor_RevertWhen_InvalidCidBytes(bytes calldata cid) public {
-        bool valid = cid.length == 36 && cid[0] == 0x01 && (cid[1] == 0x55 || cid[1] == 0x70) && cid[2] == 0x12
-            && cid[3] == 0x20;
+        bool valid =
+            cid.length == 36 &&
+                cid[0] == 0x01 &&
+                (cid[1] == 0x55 || cid[1] == 0x70) &&
+                cid[2] == 0x12 &&
+                cid[3] == 0x20;
         vm.assume(!valid);
         _expectInvalidCid(cid);
         vm.prank(alice);
@@ -776,9 +804,11 @@ contract RecordRegistryTest is CarechainTest {
     /// @dev Amendment author rule: for any writer with write consent, amending hospital's record succeeds iff the
     /// writer is hospital (the original author), alice (the patient) or a delegate of alice; otherwise it reverts
     /// with RecordUnauthorizedAmender and the record stays unamended.
-    function testFuzz_Amend_OnlyOriginalAuthorPatientOrDelegate(uint256 writerSeed, bool delegate, bool patientFirst)
-        public
-    {
+    function testFuzz_Amend_OnlyOriginalAuthorPatientOrDelegate(
+        uint256 writerSeed,
+        bool delegate,
+        bool patientFirst
+    ) public {
         address[4] memory writers = [hospital, lab, bob, alice];
         address writer = writers[bound(writerSeed, 0, 3)];
         _grantHospitalLabs();
@@ -792,7 +822,9 @@ contract RecordRegistryTest is CarechainTest {
 
         bool allowed = writer == hospital || writer == alice || delegate;
         if (!allowed) {
-            vm.expectRevert(abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedAmender.selector, previous, writer));
+            vm.expectRevert(
+                abi.encodeWithSelector(IRecordRegistry.RecordUnauthorizedAmender.selector, previous, writer)
+            );
         }
         bytes32 id = _anchor(writer, alice, LABS, d3, previous);
         assertEq(records.record(previous).amended, allowed, "amended iff allowed");

@@ -57,7 +57,12 @@ export async function sealRecord(
   const context = recordContext(patient, author, categories);
   const contentCid = await store.put(encryptEnvelope(dek, utf8(canonicalJson(resource)), context));
   const keyringCid = await store.put(encodeKeyring(await createKeyring(contentCid, dek, readers)));
-  const entry = { recordId: recordIdOf(patient, author, contentCid), categories, content: contentCid.toString(), keyring: keyringCid.toString() };
+  const entry = {
+    recordId: recordIdOf(patient, author, contentCid),
+    categories,
+    content: contentCid.toString(),
+    keyring: keyringCid.toString(),
+  };
   return { entry, contentCid, keyringCid, dek };
 }
 
@@ -76,7 +81,9 @@ export async function anchorRawBatch(
   const manifest = { v: 2 as const, patient, author, records: entries };
   const manifestCid = await store.put(encodeManifest(manifest));
   const root = batchTree(manifest).root;
-  await (await writer.contracts.records.anchorBatch(patient, root, categoryMask(declared), entries.length, manifestCid.bytes)).wait();
+  await (
+    await writer.contracts.records.anchorBatch(patient, root, categoryMask(declared), entries.length, manifestCid.bytes)
+  ).wait();
   return batchIdOf(patient, author, root);
 }
 
@@ -89,7 +96,9 @@ export async function anchorBatchWithManifest(
   manifestCid: CID,
 ): Promise<string> {
   const root = `0x${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex")}`;
-  await (await writer.contracts.records.anchorBatch(patient, root, categoryMask(declared), count, manifestCid.bytes)).wait();
+  await (
+    await writer.contracts.records.anchorBatch(patient, root, categoryMask(declared), count, manifestCid.bytes)
+  ).wait();
   return batchIdOf(patient, await writer.address(), root);
 }
 
@@ -102,7 +111,9 @@ export async function anchorRaw(
   keyringCid: CID,
 ): Promise<string> {
   const mask = categoryMask(categories);
-  await (await writer.contracts.records.anchor(patient, mask, contentCid.bytes, keyringCid.bytes, `0x${"00".repeat(32)}`)).wait();
+  await (
+    await writer.contracts.records.anchor(patient, mask, contentCid.bytes, keyringCid.bytes, `0x${"00".repeat(32)}`)
+  ).wait();
   return recordIdOf(patient, await writer.address(), contentCid);
 }
 
@@ -139,7 +150,8 @@ export async function plantDirectoryKey(f: Fixture, account: string, key: Uint8A
       if (stored !== 0n && (stored & ~PROVIDER_MARK) === BigInt(current)) {
         const hex = `0x${Buffer.from(key).toString("hex")}`;
         await provider.send("hardhat_setStorageAt", [directory, at, toBeHex(BigInt(zeroPadValue(hex, 32)) | role, 32)]);
-        if ((await f.registrar.contracts.directory.encryptionKeyOf(account)) !== hex) throw new Error("key not planted");
+        if ((await f.registrar.contracts.directory.encryptionKeyOf(account)) !== hex)
+          throw new Error("key not planted");
         return;
       }
     }

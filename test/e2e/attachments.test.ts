@@ -35,10 +35,17 @@ describe("large attachments referenced from FHIR DocumentReference and Media", (
     const store = new FileSystemBlobStore(dir);
     const f = await registeredFixture(store);
     const [patient, hospital] = [await f.patient.address(), await f.hospital.address()];
-    await f.patient.grant(hospital, { read: ["Documents", "Imaging"], write: ["Documents", "Imaging"], expiresAt: (await f.now()) + 3600 });
+    await f.patient.grant(hospital, {
+      read: ["Documents", "Imaging"],
+      write: ["Documents", "Imaging"],
+      expiresAt: (await f.now()) + 3600,
+    });
 
     const size = 5 * 1024 * 1024 + 123;
-    const attachment = await f.hospital.addAttachment(patient, scan(size), { contentType: "application/dicom", title: "CT chest" });
+    const attachment = await f.hospital.addAttachment(patient, scan(size), {
+      contentType: "application/dicom",
+      title: "CT chest",
+    });
     expect(attachment.size).toBe(size);
     expect(attachment.url).toMatch(/^ipfs:\/\/bafk/);
     const document: DocumentReference = {
@@ -52,14 +59,18 @@ describe("large attachments referenced from FHIR DocumentReference and Media", (
       resourceType: "Media",
       status: "completed",
       subject: { reference: "Patient/example" },
-      content: await f.hospital.addAttachment(patient, new TextEncoder().encode("tiny image"), { contentType: "image/png" }),
+      content: await f.hospital.addAttachment(patient, new TextEncoder().encode("tiny image"), {
+        contentType: "image/png",
+      }),
     });
 
     const read = await f.patient.readRecord<DocumentReference>(added.recordId);
     const bytes = await collect(f.patient.readAttachmentStream(patient, read.resource.content[0]!.attachment));
     expect(bytes.equals(await collect(scan(size)))).toBe(true);
     const readMedia = await f.patient.readRecord<Media>(media.recordId);
-    expect(new TextDecoder().decode(await f.patient.readAttachment(patient, readMedia.resource.content))).toBe("tiny image");
+    expect(new TextDecoder().decode(await f.patient.readAttachment(patient, readMedia.resource.content))).toBe(
+      "tiny image",
+    );
 
     // The stored ciphertext holds none of the plaintext, and is bound to its patient.
     const cid = toCid(attachment.url!.slice("ipfs://".length));

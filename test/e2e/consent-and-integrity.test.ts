@@ -109,17 +109,34 @@ describe("what the store holds", () => {
     const store = new MemoryBlobStore();
     const f = await registeredFixture(store);
     const patient = await f.patient.address();
-    const { canonicalJson, createKeyring, encodeKeyring, encryptEnvelope, generateDek, Category, recordIdOf, RecordCategoryMismatchError } =
-      await import("./_sdk.js");
+    const {
+      canonicalJson,
+      createKeyring,
+      encodeKeyring,
+      encryptEnvelope,
+      generateDek,
+      Category,
+      recordIdOf,
+      RecordCategoryMismatchError,
+    } = await import("./_sdk.js");
     const { concatBytes, fromHex, utf8 } = await import("../../sdk/crypto/bytes.js");
     const dek = generateDek();
     const mask = new Uint8Array(8);
     new DataView(mask.buffer).setBigUint64(0, 1n << BigInt(Category.Allergies));
-    const context = concatBytes(utf8("carechain/record/v2"), fromHex("patient", patient, 20), fromHex("author", patient, 20), mask);
+    const context = concatBytes(
+      utf8("carechain/record/v2"),
+      fromHex("patient", patient, 20),
+      fromHex("author", patient, 20),
+      mask,
+    );
     const content = await store.put(encryptEnvelope(dek, utf8(canonicalJson(heartRate(99))), context));
     const keyring = await store.put(encodeKeyring(await createKeyring(content, dek, [f.patient.identity.publicKey])));
     const allergies = 1n << BigInt(Category.Allergies);
-    await (await f.patient.contracts.records.anchor(patient, allergies, content.bytes, keyring.bytes, `0x${"00".repeat(32)}`)).wait();
-    await expect(f.patient.readRecord(recordIdOf(patient, patient, content))).rejects.toBeInstanceOf(RecordCategoryMismatchError);
+    await (
+      await f.patient.contracts.records.anchor(patient, allergies, content.bytes, keyring.bytes, `0x${"00".repeat(32)}`)
+    ).wait();
+    await expect(f.patient.readRecord(recordIdOf(patient, patient, content))).rejects.toBeInstanceOf(
+      RecordCategoryMismatchError,
+    );
   });
 });

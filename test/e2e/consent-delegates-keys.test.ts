@@ -15,13 +15,21 @@ describe("delegates", () => {
   it("a guardian manages a minor's consent, and every act is attributed to the guardian", async () => {
     const f = await registeredFixture();
     const [guardian] = await extraClients(f, 1);
-    const [minor, hospital, guardianAddress] = [await f.patient.address(), await f.hospital.address(), await guardian!.address()];
+    const [minor, hospital, guardianAddress] = [
+      await f.patient.address(),
+      await f.hospital.address(),
+      await guardian!.address(),
+    ];
     await expect(
       guardian!.grant(hospital, { read: ["VitalSigns"], expiresAt: (await f.now()) + 600 }, { patient: minor }),
     ).rejects.toBeInstanceOf(ConsentUnauthorizedActorError);
 
     await f.patient.addDelegate(guardianAddress, "guardian");
-    await guardian!.grant(hospital, { read: ["VitalSigns"], write: ["VitalSigns"], expiresAt: (await f.now()) + 600 }, { patient: minor });
+    await guardian!.grant(
+      hospital,
+      { read: ["VitalSigns"], write: ["VitalSigns"], expiresAt: (await f.now()) + 600 },
+      { patient: minor },
+    );
     expect(await f.patient.canAccess(minor, hospital, "VitalSigns", "write")).toBe(true);
     await f.hospital.addRecord(minor, heartRate(95));
     await guardian!.revoke(hospital, { patient: minor });
@@ -101,7 +109,12 @@ describe("FHIR exports", () => {
   it("every grant is a valid R4 Consent and every audit entry a valid R4 AuditEvent", async () => {
     const f = await registeredFixture();
     const [patient, hospital] = [await f.patient.address(), await f.hospital.address()];
-    await f.patient.grant(hospital, { read: ["VitalSigns", "Problems"], write: ["VitalSigns"], purposes: ["TREAT", "HPAYMT"], expiresAt: (await f.now()) + 3600 });
+    await f.patient.grant(hospital, {
+      read: ["VitalSigns", "Problems"],
+      write: ["VitalSigns"],
+      purposes: ["TREAT", "HPAYMT"],
+      expiresAt: (await f.now()) + 3600,
+    });
     const added = await f.hospital.addRecord(patient, heartRate(80));
     await f.hospital.readRecord(added.recordId);
     await f.patient.revoke(hospital);

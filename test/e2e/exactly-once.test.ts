@@ -74,7 +74,7 @@ describe("writes exactly once behind a chaos proxy, against a hardhat node", () 
     const deployer = await direct.getSigner(0);
     const directory = await new Directory__factory(deployer).deploy(
       await deployer.getAddress(),
-      await deployer.getAddress()
+      await deployer.getAddress(),
     );
     const consent = await new ConsentRegistry__factory(deployer).deploy(await directory.getAddress());
     const records = await new RecordRegistry__factory(deployer).deploy(await consent.getAddress());
@@ -101,7 +101,7 @@ describe("writes exactly once behind a chaos proxy, against a hardhat node", () 
   async function clientOf(
     signer: Wallet | Awaited<ReturnType<JsonRpcProvider["getSigner"]>>,
     identity: IdentityKeyPair,
-    blobs: BlobStore = store
+    blobs: BlobStore = store,
   ) {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -116,7 +116,7 @@ describe("writes exactly once behind a chaos proxy, against a hardhat node", () 
   function connectOnce(
     signer: Wallet | Awaited<ReturnType<JsonRpcProvider["getSigner"]>>,
     identity: IdentityKeyPair,
-    blobs: BlobStore
+    blobs: BlobStore,
   ) {
     return Carechain.connect({
       deployment,
@@ -220,7 +220,7 @@ describe("writes exactly once behind a chaos proxy, against a hardhat node", () 
           stats: proxy.stats,
           pending: await writer.pendingWrites(),
         };
-      })
+      }),
     );
     const seconds = (Date.now() - started) / 1000;
 
@@ -252,7 +252,7 @@ describe("writes exactly once behind a chaos proxy, against a hardhat node", () 
           delays: total("delays"),
           droppedAnswers: total("droppedAnswers"),
           droppedMinedSends: total("droppedMinedSends"),
-        })}`
+        })}`,
     );
   });
 
@@ -280,7 +280,7 @@ describe("writes exactly once behind a chaos proxy, against a hardhat node", () 
           cwd: ROOT,
           env: childEnv({ ...common, ...extra }),
           stdio: ["ignore", "pipe", "pipe"],
-        }
+        },
       );
       const lines: string[] = [];
       let stderr = "";
@@ -343,7 +343,7 @@ describe("writes exactly once behind a chaos proxy, against a hardhat node", () 
     console.log(
       `exactly-once kill -9: ${before.size} confirmed before the kill, resume ${JSON.stringify(resumed)}, ${
         errors.length
-      } typed errors`
+      } typed errors`,
     );
   });
 });

@@ -22,7 +22,11 @@ import {
   type CarechainDeployment,
 } from "./_sdk.js";
 import { FileJournal, loadFhirDefinitions } from "../../sdk/node.js";
-import { ConsentRegistry__factory, Directory__factory, RecordRegistry__factory } from "../../sdk/contracts/typechain/index.js";
+import {
+  ConsentRegistry__factory,
+  Directory__factory,
+  RecordRegistry__factory,
+} from "../../sdk/contracts/typechain/index.js";
 import { heartRate } from "../helpers/fixtures.js";
 import { freePort, startHardhatNode, stop } from "../helpers/processes.js";
 import { RpcProxy } from "../helpers/proxy.js";
@@ -53,7 +57,11 @@ describe("faults without loss, against a real hardhat node", () => {
     node = await startHardhatNode(nodePort);
     proxy = new RpcProxy(await freePort(), nodePort);
     await proxy.start();
-    direct = new JsonRpcProvider(`http://127.0.0.1:${nodePort}`, undefined, { staticNetwork: true, polling: true, pollingInterval: 50 });
+    direct = new JsonRpcProvider(`http://127.0.0.1:${nodePort}`, undefined, {
+      staticNetwork: true,
+      polling: true,
+      pollingInterval: 50,
+    });
     const admin = await direct.getSigner(0);
     const directory = await new Directory__factory(admin).deploy(await admin.getAddress(), await admin.getAddress());
     const consent = await new ConsentRegistry__factory(admin).deploy(await directory.getAddress());
@@ -80,8 +88,17 @@ describe("faults without loss, against a real hardhat node", () => {
   const identityOf = (index: number) => identities.get(index) ?? identities.set(index, generateIdentity()).get(index)!;
 
   /** A client over the proxy (so the test can cut its RPC) with a journal on disk. */
-  async function client(index: number, store: BlobStore, identity = identityOf(index), journal = new FileJournal(join(journalDir, String(index)))) {
-    const provider = new JsonRpcProvider(proxy.url, undefined, { staticNetwork: true, polling: true, pollingInterval: 50 });
+  async function client(
+    index: number,
+    store: BlobStore,
+    identity = identityOf(index),
+    journal = new FileJournal(join(journalDir, String(index))),
+  ) {
+    const provider = new JsonRpcProvider(proxy.url, undefined, {
+      staticNetwork: true,
+      polling: true,
+      pollingInterval: 50,
+    });
     const signer: Signer = await provider.getSigner(index);
     return new Carechain({
       contracts: await connectContracts(deployment, signer),
@@ -98,10 +115,16 @@ describe("faults without loss, against a real hardhat node", () => {
     const admin = await client(0, store);
     const hospital = await client(1, store);
     const patient = await client(2, store);
-    await admin.registerProvider(await hospital.address(), "hospital", hospital.identity.publicKey).catch(() => undefined);
+    await admin
+      .registerProvider(await hospital.address(), "hospital", hospital.identity.publicKey)
+      .catch(() => undefined);
     await patient.registerPatient().catch(() => undefined);
     const now = (await direct.getBlock("latest"))!.timestamp;
-    await patient.grant(await hospital.address(), { read: ["VitalSigns"], write: ["VitalSigns"], expiresAt: now + 86_400 });
+    await patient.grant(await hospital.address(), {
+      read: ["VitalSigns"],
+      write: ["VitalSigns"],
+      expiresAt: now + 86_400,
+    });
     return { admin, hospital, patient, patientAddress: await patient.address() };
   }
 
@@ -189,7 +212,11 @@ describe("faults without loss, against a real hardhat node", () => {
     store.failPuts = true;
     const failed = await hospital.addRecord(patientAddress, heartRate(104)).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(WriteError);
-    expect(failed).toMatchObject({ stage: "store", mayHaveLanded: false, recordId: expect.stringMatching(/^0x[0-9a-f]{64}$/) as unknown });
+    expect(failed).toMatchObject({
+      stage: "store",
+      mayHaveLanded: false,
+      recordId: expect.stringMatching(/^0x[0-9a-f]{64}$/) as unknown,
+    });
     expect((failed as WriteError).cause).toBeInstanceOf(StoreUnavailableError);
     store.failPuts = false;
     expect(await hospital.pendingWrites()).toEqual([]);
@@ -208,14 +235,20 @@ describe("faults without loss, against a real hardhat node", () => {
         await patient.revoke(await hospital.address()); // consent withdrawn between the check and the anchor
       }
     };
-    await expect(hospital.addRecord(patientAddress, heartRate(106))).rejects.toBeInstanceOf(RecordWriteConsentRequiredError);
+    await expect(hospital.addRecord(patientAddress, heartRate(106))).rejects.toBeInstanceOf(
+      RecordWriteConsentRequiredError,
+    );
     store.afterPut = undefined;
     const [pending] = await hospital.pendingWrites();
     expect(pending?.lastError).toContain("RecordWriteConsentRequired");
     const refused = await hospital.resume();
     expect(refused.failed.map((f) => f.error)).toEqual([expect.any(RecordWriteConsentRequiredError)]);
     const now = (await direct.getBlock("latest"))!.timestamp;
-    await patient.grant(await hospital.address(), { read: ["VitalSigns"], write: ["VitalSigns"], expiresAt: now + 3600 });
+    await patient.grant(await hospital.address(), {
+      read: ["VitalSigns"],
+      write: ["VitalSigns"],
+      expiresAt: now + 3600,
+    });
     expect((await hospital.resume()).anchored).toEqual([pending!.recordId]);
   });
 
@@ -227,10 +260,16 @@ describe("faults without loss, against a real hardhat node", () => {
     const now = (await direct.getBlock("latest"))!.timestamp;
     await patient.grant(await lab.address(), { read: ["VitalSigns"], write: ["VitalSigns"], expiresAt: now + 3600 });
     const before = (await patient.listRecords(patientAddress)).length;
-    const [a, b] = await Promise.all([hospital.addRecord(patientAddress, heartRate(110)), lab.addRecord(patientAddress, heartRate(111))]);
+    const [a, b] = await Promise.all([
+      hospital.addRecord(patientAddress, heartRate(110)),
+      lab.addRecord(patientAddress, heartRate(111)),
+    ]);
     expect((await patient.listRecords(patientAddress)).length - before).toBe(2);
     // Only the original author or the patient may amend (docs/records.md): those two race.
-    const outcomes = await Promise.allSettled([hospital.amendRecord(a.recordId, heartRate(112)), patient.amendRecord(a.recordId, heartRate(113))]);
+    const outcomes = await Promise.allSettled([
+      hospital.amendRecord(a.recordId, heartRate(112)),
+      patient.amendRecord(a.recordId, heartRate(113)),
+    ]);
     expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
     const loser = outcomes.find((o) => o.status === "rejected")!;
     expect(loser.reason).toBeInstanceOf(RecordAlreadyAmendedError);

@@ -31,7 +31,15 @@ describe("a separately started hardhat node", () => {
   it("an Ignition deployment loads into the SDK, which then works against the node", async () => {
     await run(
       "hardhat",
-      ["ignition", "deploy", "ignition/modules/Carechain.ts", "--network", "localhost", "--deployment-id", deploymentId],
+      [
+        "ignition",
+        "deploy",
+        "ignition/modules/Carechain.ts",
+        "--network",
+        "localhost",
+        "--deployment-id",
+        deploymentId,
+      ],
       { CARECHAIN_LOCALHOST_URL: url },
     );
     const deployment = await loadIgnitionDeployment(31337n, { ignitionDir, deploymentId });
@@ -54,11 +62,28 @@ describe("a separately started hardhat node", () => {
     const started = Date.now();
     const out = await mkdtemp(join(tmpdir(), "carechain-pilot-"));
     try {
-      const output = await run("tsx", ["--conditions=carechain-source", "scripts/pilot.ts", "--network", "localhost", "--out", out, "--store", join(out, "store")], {
-        CARECHAIN_LOCALHOST_URL: url,
-      });
+      const output = await run(
+        "tsx",
+        [
+          "--conditions=carechain-source",
+          "scripts/pilot.ts",
+          "--network",
+          "localhost",
+          "--out",
+          out,
+          "--store",
+          join(out, "store"),
+        ],
+        {
+          CARECHAIN_LOCALHOST_URL: url,
+        },
+      );
       expect(output).toContain("on localhost (chain 31337)");
-      const report = JSON.parse(await readFile(join(out, "pilot-report.json"), "utf8")) as { network: string; steps: { ok: boolean }[]; privacy: { findings: unknown[] } };
+      const report = JSON.parse(await readFile(join(out, "pilot-report.json"), "utf8")) as {
+        network: string;
+        steps: { ok: boolean }[];
+        privacy: { findings: unknown[] };
+      };
       expect(report.network).toBe("localhost");
       expect(report.steps.every((s: { ok: boolean }) => s.ok)).toBe(true);
       expect(report.privacy.findings).toEqual([]);

@@ -37,7 +37,11 @@ async function setup(journal = new MemoryJournal()) {
     journal,
   });
   const alice = await f.patient.address();
-  await f.patient.grant(await hospital.address(), { read: ["VitalSigns"], write: ["VitalSigns"], expiresAt: (await f.now()) + 3600 });
+  await f.patient.grant(await hospital.address(), {
+    read: ["VitalSigns"],
+    write: ["VitalSigns"],
+    expiresAt: (await f.now()) + 3600,
+  });
   return { f, hospital, alice, signers };
 }
 
@@ -154,8 +158,12 @@ describe("deriveRecordKey", () => {
   it("gives the same envelope for the same content, which encryptEnvelope checks the prefix length of", () => {
     const { dek, noncePrefix } = deriveRecordKey(secret, input);
     const context = utf8("ctx");
-    expect(encryptEnvelope(dek, input.plaintext, context, { noncePrefix })).toEqual(encryptEnvelope(dek, input.plaintext, context, { noncePrefix }));
-    expect(() => encryptEnvelope(dek, input.plaintext, context, { noncePrefix: noncePrefix.subarray(1) })).toThrow(RangeError);
+    expect(encryptEnvelope(dek, input.plaintext, context, { noncePrefix })).toEqual(
+      encryptEnvelope(dek, input.plaintext, context, { noncePrefix }),
+    );
+    expect(() => encryptEnvelope(dek, input.plaintext, context, { noncePrefix: noncePrefix.subarray(1) })).toThrow(
+      RangeError,
+    );
     expect(() => deriveRecordKey(new Uint8Array(31), input)).toThrow(RangeError);
   });
 });

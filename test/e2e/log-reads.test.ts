@@ -21,7 +21,12 @@ async function twoPatients() {
   const patient2 = await second!.address();
   const hospital = await f.hospital.address();
   const expiresAt = (await f.now()) + 3600;
-  await f.patient.grant(hospital, { read: ["VitalSigns"], write: ["VitalSigns"], purposes: ["TREAT", "HPAYMT"], expiresAt });
+  await f.patient.grant(hospital, {
+    read: ["VitalSigns"],
+    write: ["VitalSigns"],
+    purposes: ["TREAT", "HPAYMT"],
+    expiresAt,
+  });
   await second!.grant(hospital, { read: ["VitalSigns"], write: ["VitalSigns"], purposes: ["TREAT"], expiresAt });
   const r1 = (await f.hospital.addRecord(patient, heartRate(71))).recordId;
   const r2 = (await f.hospital.addRecord(patient, heartRate(72))).recordId;
@@ -30,7 +35,9 @@ async function twoPatients() {
 }
 
 const reads = (trail: { kind: string; actor: string; recordId?: string; purpose?: string; tx: string }[]) =>
-  trail.filter((e) => e.kind === "RecordAccessed").map(({ actor, recordId, purpose, tx }) => ({ actor, recordId, purpose, tx }));
+  trail
+    .filter((e) => e.kind === "RecordAccessed")
+    .map(({ actor, recordId, purpose, tx }) => ({ actor, recordId, purpose, tx }));
 
 describe("logReads", () => {
   it("logs reads of several patients and purposes in one transaction, one audit entry per read, in order", async () => {
@@ -133,9 +140,9 @@ describe("logReads", () => {
     await expect(f.lab.logBatchReads(batch.batchId, [{ recordId: b0! }])).rejects.toBeInstanceOf(
       RecordReadConsentRequiredError,
     );
-    await expect(f.hospital.logBatchReads(batch.batchId, [{ recordId: `0x${"cd".repeat(32)}` }])).rejects.toBeInstanceOf(
-      IntegrityError,
-    );
+    await expect(
+      f.hospital.logBatchReads(batch.batchId, [{ recordId: `0x${"cd".repeat(32)}` }]),
+    ).rejects.toBeInstanceOf(IntegrityError);
     await expect(f.hospital.logBatchReads(`0x${"ef".repeat(32)}`, [{ recordId: b0! }])).rejects.toBeInstanceOf(
       RecordBatchNotFoundError,
     );

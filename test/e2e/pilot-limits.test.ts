@@ -20,31 +20,46 @@ describe("the pilot through hosted-provider limits, with the indexer", () => {
   it("npm run pilot -- --rpc-limits --indexer: every step as expected, reads answered by the index and paged through the proxy", async () => {
     const out = await mkdtemp(join(tmpdir(), "carechain-pilot-limits-"));
     try {
-      const args = ["--conditions=carechain-source", "scripts/pilot.ts", "--rpc-limits", "--out", out, "--store", join(out, "store")];
+      const args = [
+        "--conditions=carechain-source",
+        "scripts/pilot.ts",
+        "--rpc-limits",
+        "--out",
+        out,
+        "--store",
+        join(out, "store"),
+      ];
       if (!missing) args.push("--indexer");
       const output = await run("tsx", args);
       expect(output).toContain("clients through the limiting proxy");
       const report = JSON.parse(await readFile(join(out, "pilot-report.json"), "utf8")) as {
-      network: string;
-      steps: { ok: boolean }[];
-      privacy: { findings: unknown[] };
-      integrity: { failures: unknown[]; tamperCaught: number };
-      index: unknown;
-    };
+        network: string;
+        steps: { ok: boolean }[];
+        privacy: { findings: unknown[] };
+        integrity: { failures: unknown[]; tamperCaught: number };
+        index: unknown;
+      };
       expect(report.network).toBe("localhost");
       expect(report.steps.filter((s: { ok: boolean }) => !s.ok)).toEqual([]);
       expect(report.privacy.findings).toEqual([]);
       expect(report.integrity.failures).toEqual([]);
       expect(report.integrity.tamperCaught).toBe(1);
       // The proxy refused and rate-limited for real, and the run still passed.
-      const limits = /RPC limits: (\d+) requests through the proxy, (\d+) eth_getLogs, (\d+) range and (\d+) result-count refusals, (\d+) answered 429/.exec(output);
+      const limits =
+        /RPC limits: (\d+) requests through the proxy, (\d+) eth_getLogs, (\d+) range and (\d+) result-count refusals, (\d+) answered 429/.exec(
+          output,
+        );
       expect(limits).not.toBeNull();
       const [, , getLogs, ranges, , tooMany] = limits!.map(Number);
       expect(getLogs).toBeGreaterThan(10);
       expect(ranges).toBeGreaterThan(0);
       expect(tooMany).toBeGreaterThan(0);
       if (!missing) {
-        const index = report.index as { index: Record<string, number>; rpc: Record<string, number>; refusedReaders: number };
+        const index = report.index as {
+          index: Record<string, number>;
+          rpc: Record<string, number>;
+          refusedReaders: number;
+        };
         const n = (query: string) => index.index[query] ?? 0;
         expect(output).toMatch(/Index: \d+ reads from the index/);
         expect(n("anchor")).toBeGreaterThan(0);

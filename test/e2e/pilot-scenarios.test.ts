@@ -40,7 +40,9 @@ function expectWellFormedSvg(svg: string): { width: number; height: number; rect
   const stack: string[] = [];
   let rects = 0;
   let tags = 0;
-  for (const [tag, close, name, , selfClosing] of svg.matchAll(/<(\/?)([a-zA-Z][\w:-]*)((?:\s+[\w:-]+="[^"<>]*")*)\s*(\/?)>/g)) {
+  for (const [tag, close, name, , selfClosing] of svg.matchAll(
+    /<(\/?)([a-zA-Z][\w:-]*)((?:\s+[\w:-]+="[^"<>]*")*)\s*(\/?)>/g,
+  )) {
     tags++;
     if (name === "rect") rects++;
     if (close) expect(stack.pop(), `closing ${tag}`).toBe(name);
@@ -52,8 +54,8 @@ function expectWellFormedSvg(svg: string): { width: number; height: number; rect
   const text = svg.replace(/<[^>]*>/g, "");
   expect(text).not.toMatch(/[<>]|&(?!(amp|lt|gt|quot|apos);)/);
   const root = /^<svg\b[^>]*>/.exec(svg)![0];
-  const width = Number((/\swidth="(\d+(?:\.\d+)?)"/.exec(root))?.[1]);
-  const height = Number((/\sheight="(\d+(?:\.\d+)?)"/.exec(root))?.[1]);
+  const width = Number(/\swidth="(\d+(?:\.\d+)?)"/.exec(root)?.[1]);
+  const height = Number(/\sheight="(\d+(?:\.\d+)?)"/.exec(root)?.[1]);
   expect(width).toBeGreaterThan(100);
   expect(height).toBeGreaterThan(20);
   return { width, height, rects };
@@ -87,7 +89,9 @@ describe("focused pilot scenarios", () => {
     expect(outcome("set emergency categories: Allergies, Medications, VitalSigns").transactions).toBe(1);
     expect(outcome("read new vital signs via the custodian").transactions).toBe(1); // the access log
     expect(outcome("read medications via the custodian").ok).toBe(true);
-    expect(outcome("read problems (no longer an emergency category)").refusedWith).toBe("RecordReadConsentRequiredError");
+    expect(outcome("read problems (no longer an emergency category)").refusedWith).toBe(
+      "RecordReadConsentRequiredError",
+    );
     expect(outcome("read vital signs after it closed").refusedWith).toBe("RecordReadConsentRequiredError");
     expect(events(report, "EmergencyCategoriesSet")).toBe(1);
     expect(events(report, "BreakGlassOpened")).toBe(2);
@@ -106,7 +110,9 @@ describe("focused pilot scenarios", () => {
     expect(outcome("grant before being a delegate").refusedWith).toBe("ConsentUnauthorizedActorError");
     expect(outcome("grant clinic for the minor").ok).toBe(true);
     expect(outcome("add immunization").records).toBe(1);
-    expect(outcome("add vital signs after the guardian revoked the clinic").refusedWith).toBe("RecordWriteConsentRequiredError");
+    expect(outcome("add vital signs after the guardian revoked the clinic").refusedWith).toBe(
+      "RecordWriteConsentRequiredError",
+    );
     expect(outcome("name a proxy (by the guardian)").transactions).toBe(1);
     expect(outcome("grant pharmacy for the minor (by the proxy)").transactions).toBe(1);
     expect(outcome("add MedicationRequest").ok).toBe(true);
@@ -157,7 +163,9 @@ describe("focused pilot scenarios", () => {
         const records = (await pilot.registrar()).client.contracts.records;
         const [event] = await records.queryFilter(records.filters.BatchAnchored(batchId));
         const manifest = JSON.parse(
-          new TextDecoder().decode(await pilot.options.store.get(CID.decode(Buffer.from(event!.args.manifestCid.slice(2), "hex")))),
+          new TextDecoder().decode(
+            await pilot.options.store.get(CID.decode(Buffer.from(event!.args.manifestCid.slice(2), "hex"))),
+          ),
         ) as { records: { recordId: string; content: string }[] };
         const content = CID.parse(manifest.records.find((r) => r.recordId === recordId)!.content);
         await tamperBlob(pilot.options.store, content); // not restored
@@ -207,7 +215,11 @@ describe("report charts", () => {
     expect(svg).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &apos;more&apos;");
     expect(svg).toContain("A &amp; B &lt;chart&gt;");
     const order = [...svg.matchAll(/<title>([^<:]*):/g)].map((m) => m[1]);
-    expect(order).toEqual(["&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &apos;more&apos;", "small", "zero"]);
+    expect(order).toEqual([
+      "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &apos;more&apos;",
+      "small",
+      "zero",
+    ]);
     expect(expectWellFormedSvg(barChart([], { title: "empty" })).rects).toBe(0);
   });
 });

@@ -38,14 +38,26 @@ describe("the foundation pilot", () => {
     expect(report.privacy.findings).toEqual([]);
     expect(report.integrity).toEqual({ checked: 3, failures: [], tamperCaught: 0 });
     expect(report.audit.map((a) => a.event)).toEqual(
-      expect.arrayContaining(["ProviderRegistered", "PatientRegistered", "ConsentGranted", "RecordAnchored", "ConsentRevoked"]),
+      expect.arrayContaining([
+        "ProviderRegistered",
+        "PatientRegistered",
+        "ConsentGranted",
+        "RecordAnchored",
+        "ConsentRevoked",
+      ]),
     );
     await connection.close();
   });
 
   it("the default consortium pilot: every episode as expected, the planted tamper caught, no PHI on chain", async () => {
     const connection = await network.create();
-    const { report, passed, failure } = await runPilot({ scenario: consortium, connection, store: new MemoryBlobStore(), log: () => {}, patients: 2 });
+    const { report, passed, failure } = await runPilot({
+      scenario: consortium,
+      connection,
+      store: new MemoryBlobStore(),
+      log: () => {},
+      patients: 2,
+    });
     expect(failure).toBeUndefined();
     expect(passed).toBe(true);
     const outcome = (name: string) => report.steps.find((s) => s.name === name);
@@ -111,7 +123,14 @@ describe("the pilot on real Synthea patients (--data)", () => {
     const connection = await network.create();
     const source = await fhirBundleSource(dir);
     expect(source.size).toBe(16);
-    const { report, passed, failure } = await runPilot({ scenario: consortium, connection, store: new MemoryBlobStore(), log: () => {}, patients: 3, source });
+    const { report, passed, failure } = await runPilot({
+      scenario: consortium,
+      connection,
+      store: new MemoryBlobStore(),
+      log: () => {},
+      patients: 3,
+      source,
+    });
     expect(failure).toBeUndefined();
     expect(passed).toBe(true);
     expect(report.privacy.needles).toBeGreaterThan(100);

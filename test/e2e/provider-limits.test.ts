@@ -33,7 +33,12 @@ describe("the client under hosted-provider limits, on a long chain", () => {
   let deployment: CarechainDeployment;
   const store = new MemoryBlobStore();
   const validator = createFhirValidator(loadFhirDefinitions());
-  const identities = { registrar: generateIdentity(), hospital: generateIdentity(), lab: generateIdentity(), patient: generateIdentity() };
+  const identities = {
+    registrar: generateIdentity(),
+    hospital: generateIdentity(),
+    lab: generateIdentity(),
+    patient: generateIdentity(),
+  };
   const logs = { baseDelayMs: 5, maxDelayMs: 40, timeoutMs: 500 };
 
   /** A client of node account `index`, straight to the node or through the limiting proxy. */
@@ -79,13 +84,20 @@ describe("the client under hosted-provider limits, on a long chain", () => {
     const p = await patient.address();
     await mine();
     const expiresAt = new Date(Date.now() + 365 * 86_400_000); // the mined gaps move the chain's clock by days
-    await patient.grant(await hospital.address(), { read: ["VitalSigns", "Allergies"], write: ["VitalSigns", "Allergies"], expiresAt });
+    await patient.grant(await hospital.address(), {
+      read: ["VitalSigns", "Allergies"],
+      write: ["VitalSigns", "Allergies"],
+      expiresAt,
+    });
     await patient.grant(await lab.address(), { read: ["VitalSigns"], write: ["VitalSigns"], expiresAt });
     await mine();
     const first = await hospital.addRecord(p, heartRate(71, `Patient/${p}`));
     const allergy = await hospital.addRecord(p, penicillinAllergy(`Patient/${p}`));
     await mine();
-    const batch = await lab.addRecords(p, [72, 73, 74, 75, 76].map((bpm) => heartRate(bpm, `Patient/${p}`)));
+    const batch = await lab.addRecords(
+      p,
+      [72, 73, 74, 75, 76].map((bpm) => heartRate(bpm, `Patient/${p}`)),
+    );
     const amended = await hospital.amendRecord(first.recordId, heartRate(70, `Patient/${p}`));
     await mine();
     await hospital.readRecord(allergy.recordId);
@@ -100,13 +112,20 @@ describe("the client under hosted-provider limits, on a long chain", () => {
       ["listRecords", (c) => c.listRecords(p)],
       ["history", (c) => c.history(amended.recordId)],
       ["readRecord", async (c) => (await c.readRecord(first.recordId)).resource],
-      ["readRecord (batch)", async (c) => (await c.readRecord(batch.records[2]!.recordId, { batch: batch.batchId })).resource],
+      [
+        "readRecord (batch)",
+        async (c) => (await c.readRecord(batch.records[2]!.recordId, { batch: batch.batchId })).resource,
+      ],
     ];
     for (const [name, ask] of comparisons) {
-      expect(JSON.parse(JSON.stringify(await ask(patient), bigints)), name).toEqual(JSON.parse(JSON.stringify(await ask(straight), bigints)));
+      expect(JSON.parse(JSON.stringify(await ask(patient), bigints)), name).toEqual(
+        JSON.parse(JSON.stringify(await ask(straight), bigints)),
+      );
     }
     const trail = await patient.auditTrail(p);
-    expect(trail.map((e) => e.kind)).toEqual(expect.arrayContaining(["ConsentGranted", "RecordAnchored", "BatchAnchored", "RecordAccessed", "ConsentRevoked"]));
+    expect(trail.map((e) => e.kind)).toEqual(
+      expect.arrayContaining(["ConsentGranted", "RecordAnchored", "BatchAnchored", "RecordAccessed", "ConsentRevoked"]),
+    );
     // The limits were in the way, and the client went around every one of them.
     const { rangeRefusals, resultRefusals, tooMany, held } = proxy.stats;
     expect({ rangeRefusals, resultRefusals, tooMany, held }).not.toMatchObject({ rangeRefusals: 0 });

@@ -32,9 +32,7 @@ describe("one encrypted record, end to end", () => {
 
     await f.patient.revoke(hospital);
     await expect(f.hospital.readRecord(added.recordId)).rejects.toBeInstanceOf(RecordReadConsentRequiredError);
-    await expect(f.hospital.addRecord(patient, heartRate(90))).rejects.toBeInstanceOf(
-      RecordWriteConsentRequiredError,
-    );
+    await expect(f.hospital.addRecord(patient, heartRate(90))).rejects.toBeInstanceOf(RecordWriteConsentRequiredError);
     expect((await f.patient.listRecords(patient)).map((r) => r.recordId)).toEqual([added.recordId]);
   });
 

@@ -13,12 +13,18 @@ describe("versions and amendments", () => {
   it("an amendment links to the version it corrects; history lists every version; nothing is overwritten", async () => {
     const f = await registeredFixture();
     const [patient, hospital] = [await f.patient.address(), await f.hospital.address()];
-    await f.patient.grant(hospital, { read: ["VitalSigns", "Allergies"], write: ["VitalSigns", "Allergies"], expiresAt: (await f.now()) + 3600 });
+    await f.patient.grant(hospital, {
+      read: ["VitalSigns", "Allergies"],
+      write: ["VitalSigns", "Allergies"],
+      expiresAt: (await f.now()) + 3600,
+    });
     const v1 = await f.hospital.addRecord(patient, heartRate(120));
     const v2 = await f.hospital.amendRecord(v1.recordId, heartRate(72));
     const v3 = await f.patient.amendRecord(v2.recordId, heartRate(73));
     await expect(f.hospital.amendRecord(v1.recordId, heartRate(74))).rejects.toBeInstanceOf(RecordAlreadyAmendedError);
-    await expect(f.hospital.amendRecord(v3.recordId, penicillinAllergy())).rejects.toBeInstanceOf(RecordAmendmentMismatchError);
+    await expect(f.hospital.amendRecord(v3.recordId, penicillinAllergy())).rejects.toBeInstanceOf(
+      RecordAmendmentMismatchError,
+    );
 
     const history = await f.patient.history(v2.recordId);
     expect(history.map((r) => [r.recordId, r.version, r.author, r.amended])).toEqual([
@@ -37,7 +43,11 @@ describe("batch anchoring", () => {
   it("many records in one transaction under one Merkle root; each proof verifies on chain and reads back", async () => {
     const f = await registeredFixture();
     const [patient, hospital] = [await f.patient.address(), await f.hospital.address()];
-    await f.patient.grant(hospital, { read: ["VitalSigns", "Allergies"], write: ["VitalSigns", "Allergies"], expiresAt: (await f.now()) + 3600 });
+    await f.patient.grant(hospital, {
+      read: ["VitalSigns", "Allergies"],
+      write: ["VitalSigns", "Allergies"],
+      expiresAt: (await f.now()) + 3600,
+    });
     const resources = [...Array.from({ length: 9 }, (_, i) => heartRate(60 + i)), penicillinAllergy()];
     const batch = await f.hospital.addRecords(patient, resources);
     expect(batch.records).toHaveLength(10);
@@ -58,7 +68,9 @@ describe("batch anchoring", () => {
 
     const listed = await f.patient.listRecords(patient);
     expect(listed.map((r) => r.recordId).sort()).toEqual(batch.records.map((r) => r.recordId).sort());
-    await expect(f.lab.readRecord(batch.records[0]!.recordId, { batch: batch.batchId })).rejects.toBeInstanceOf(RecordReadConsentRequiredError);
+    await expect(f.lab.readRecord(batch.records[0]!.recordId, { batch: batch.batchId })).rejects.toBeInstanceOf(
+      RecordReadConsentRequiredError,
+    );
     await expect(f.lab.addRecords(patient, [heartRate(1)])).rejects.toBeInstanceOf(RecordWriteConsentRequiredError);
   });
 });
@@ -86,7 +98,11 @@ describe("real-time feed and provenance", () => {
     // Resuming from a block replays what was missed, in order.
     const resumed: string[] = [];
     const again = new AbortController();
-    for await (const entry of f.patient.watch(patient, { fromBlock: start + 2, intervalMs: 10, signal: again.signal })) {
+    for await (const entry of f.patient.watch(patient, {
+      fromBlock: start + 2,
+      intervalMs: 10,
+      signal: again.signal,
+    })) {
       resumed.push(entry.kind);
       if (resumed.length === 2) again.abort();
     }

@@ -24,7 +24,13 @@ async function patientWithoutEth() {
   const f = await registeredFixture();
   const wallet = Wallet.createRandom().connect(f.connection.ethers.provider);
   await f.connection.networkHelpers.setBalance(wallet.address, 10n ** 18n);
-  const patient = await Carechain.connect({ deployment: f.deployment, signer: wallet, identity: generateIdentity(), store: f.store, validator: f.validator });
+  const patient = await Carechain.connect({
+    deployment: f.deployment,
+    signer: wallet,
+    identity: generateIdentity(),
+    store: f.store,
+    validator: f.validator,
+  });
   await patient.registerPatient();
   await f.connection.networkHelpers.setBalance(wallet.address, 0n);
   return { f, wallet, patient };
@@ -44,7 +50,12 @@ function typedData(request: GrantRequest) {
       Grant: [...CONSENT_TYPES.Grant],
     },
     primaryType: "Grant" as const,
-    domain: { name: domain.name!, version: domain.version!, chainId: Number(domain.chainId), verifyingContract: domain.verifyingContract! },
+    domain: {
+      name: domain.name!,
+      version: domain.version!,
+      chainId: Number(domain.chainId),
+      verifyingContract: domain.verifyingContract!,
+    },
     message: Object.fromEntries(Object.entries(request).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : v])),
   };
 }
@@ -54,7 +65,11 @@ describe("gasless consent by EIP-712 signature", () => {
     const { f, wallet, patient } = await patientWithoutEth();
     const hospital = await f.hospital.address();
     const before = await f.connection.ethers.provider.getTransactionCount(wallet.address);
-    const signed = await patient.signGrant(hospital, { read: ["VitalSigns"], write: ["VitalSigns"], expiresAt: (await f.now()) + 3600 });
+    const signed = await patient.signGrant(hospital, {
+      read: ["VitalSigns"],
+      write: ["VitalSigns"],
+      expiresAt: (await f.now()) + 3600,
+    });
     const relayed = await f.hospital.relayGrant(signed);
     expect(relayed.gasUsed).toBeGreaterThan(0n);
     expect(await patient.canAccess(wallet.address, hospital, "VitalSigns", "write")).toBe(true);
@@ -77,7 +92,11 @@ describe("gasless consent by EIP-712 signature", () => {
     const { f, wallet, patient } = await patientWithoutEth();
     const hospital = await f.hospital.address();
     const signed = await patient.signGrant(hospital, { read: ["Problems"], expiresAt: (await f.now()) + 3600 });
-    const recovered = recoverTypedSignature({ data: typedData(signed.request), signature: signed.signature, version: SignTypedDataVersion.V4 });
+    const recovered = recoverTypedSignature({
+      data: typedData(signed.request),
+      signature: signed.signature,
+      version: SignTypedDataVersion.V4,
+    });
     expect(recovered.toLowerCase()).toBe(wallet.address.toLowerCase());
 
     const request: GrantRequest = { ...signed.request, grantee: await f.lab.address() };
@@ -111,7 +130,9 @@ describe("gasless consent by EIP-712 signature", () => {
 
     const base = (await patient.signGrant(hospital, terms)).request;
     expect(await relay(await resign({ ...base, chainId: 1n }))).toBeInstanceOf(ConsentSignatureWrongChainError);
-    expect(await relay(await resign({ ...base, registry: f.deployment.directory }))).toBeInstanceOf(ConsentSignatureWrongContractError);
+    expect(await relay(await resign({ ...base, registry: f.deployment.directory }))).toBeInstanceOf(
+      ConsentSignatureWrongContractError,
+    );
 
     const genuine = await patient.signGrant(hospital, terms);
     for (const altered of [

@@ -18,15 +18,30 @@ describe("bundle import", () => {
     async () => {
       const f = await registeredFixture();
       const hospital = await f.hospital.address();
-      const reader = new Carechain({ contracts: f.hospital.contracts, signer: (await f.connection.ethers.getSigners())[1]!, identity: f.hospital.identity, store: f.store, validator: f.validator, logAccess: false });
+      const reader = new Carechain({
+        contracts: f.hospital.contracts,
+        signer: (await f.connection.ethers.getSigners())[1]!,
+        identity: f.hospital.identity,
+        store: f.store,
+        validator: f.validator,
+        logAccess: false,
+      });
       const files = (await readdir(dir)).filter((name) => name.endsWith(".json")).sort();
       expect(files).toHaveLength(16);
       let imported = 0;
       for (const file of files) {
-        const bundle = JSON.parse(await readFile(join(dir, file), "utf8")) as { entry: { resource: { resourceType: string } }[] };
+        const bundle = JSON.parse(await readFile(join(dir, file), "utf8")) as {
+          entry: { resource: { resourceType: string } }[];
+        };
         const wallet = Wallet.createRandom().connect(f.connection.ethers.provider);
         await f.connection.networkHelpers.setBalance(wallet.address, 10n ** 18n);
-        const patient = await Carechain.connect({ deployment: f.deployment, signer: wallet, identity: generateIdentity(), store: f.store, validator: f.validator });
+        const patient = await Carechain.connect({
+          deployment: f.deployment,
+          signer: wallet,
+          identity: generateIdentity(),
+          store: f.store,
+          validator: f.validator,
+        });
         await patient.registerPatient();
         const all = Object.values(Category);
         await patient.grant(hospital, { read: all, write: all, expiresAt: (await f.now()) + 3600 });

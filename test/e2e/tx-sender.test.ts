@@ -1,7 +1,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 
-import { BrowserProvider, JsonRpcProvider, NonceManager, parseEther, Wallet, type Eip1193Provider, type Signer } from "ethers";
+import {
+  BrowserProvider,
+  JsonRpcProvider,
+  NonceManager,
+  parseEther,
+  Wallet,
+  type Eip1193Provider,
+  type Signer,
+} from "ethers";
 import { network } from "hardhat";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -29,11 +37,15 @@ const RUNS = 20;
 /** Runs the roundtrip script on Node 22 (node_modules/.bin first on PATH) as a new user would, unhandled rejections fatal. */
 async function runScript(url: string, keys: string[]): Promise<{ code: number | null; output: string; ms: number }> {
   const started = Date.now();
-  const child = spawn("node", ["--conditions=carechain-source", "--unhandled-rejections=strict", "--import", "tsx", SCRIPT], {
-    cwd: ROOT,
-    env: childEnv({ CARECHAIN_RPC_URL: url, DEPLOYER_KEY: keys[0]!, HOSPITAL_KEY: keys[1]!, PATIENT_KEY: keys[2]! }),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    "node",
+    ["--conditions=carechain-source", "--unhandled-rejections=strict", "--import", "tsx", SCRIPT],
+    {
+      cwd: ROOT,
+      env: childEnv({ CARECHAIN_RPC_URL: url, DEPLOYER_KEY: keys[0]!, HOSPITAL_KEY: keys[1]!, PATIENT_KEY: keys[2]! }),
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   child.stdout.on("data", (c: Buffer) => (output += c.toString()));
   child.stderr.on("data", (c: Buffer) => (output += c.toString()));
@@ -110,7 +122,9 @@ describe("transactions from ethers Wallets on a default JsonRpcProvider, against
     const deployment = await deployCarechain(deployer);
     const store = new MemoryBlobStore();
     const registrar = await client(deployer, deployment, store);
-    const clinics = await Promise.all([0, 1, 2, 3, 4].map(() => client(Wallet.createRandom().connect(deployer.provider), deployment, store)));
+    const clinics = await Promise.all(
+      [0, 1, 2, 3, 4].map(() => client(Wallet.createRandom().connect(deployer.provider), deployment, store)),
+    );
     // 5 concurrent registrations from the registrar's one Wallet.
     const registered = await Promise.all(
       clinics.map(async (p) => registrar.registerProvider(await p.address(), "hospital", p.identity.publicKey)),
@@ -125,7 +139,11 @@ describe("transactions from ethers Wallets on a default JsonRpcProvider, against
     const expiresAt = Math.floor(Date.now() / 1000) + 86_400;
     const grants = await Promise.all(
       clinics.map(async (p, i) =>
-        (i % 2 === 0 ? patientA : patientB).grant(await p.address(), { read: ["VitalSigns"], write: ["VitalSigns"], expiresAt }),
+        (i % 2 === 0 ? patientA : patientB).grant(await p.address(), {
+          read: ["VitalSigns"],
+          write: ["VitalSigns"],
+          expiresAt,
+        }),
       ),
     );
     const grantNonces = await noncesOf(grants.map((g) => g.hash));
@@ -133,14 +151,18 @@ describe("transactions from ethers Wallets on a default JsonRpcProvider, against
 
     // 5 concurrent record writes by one provider (each: store, wrap, anchor).
     const hospital = clinics[0]!;
-    await (await (await direct.getSigner(0)).sendTransaction({ to: await hospital.address(), value: parseEther("1") })).wait();
+    await (
+      await (await direct.getSigner(0)).sendTransaction({ to: await hospital.address(), value: parseEther("1") })
+    ).wait();
     const patient = await patientA.address();
     const added = await Promise.all([60, 61, 62, 63, 64].map((bpm) => hospital.addRecord(patient, heartRate(bpm))));
     expect(new Set(added.map((a) => a.recordId)).size).toBe(5);
     expect(await noncesOf(added.map((a) => a.hash))).toEqual([0, 1, 2, 3, 4]);
     // 5 concurrent reads, each logging the access on chain from the patient's account.
     const read = await Promise.all(added.map((a) => patientA.readRecord(a.recordId)));
-    expect(read.map((r) => (r.resource as { valueQuantity: { value: number } }).valueQuantity.value)).toEqual([60, 61, 62, 63, 64]);
+    expect(read.map((r) => (r.resource as { valueQuantity: { value: number } }).valueQuantity.value)).toEqual([
+      60, 61, 62, 63, 64,
+    ]);
   });
 
   it("a nonce used behind the SDK's back: the client reads the count again and sends once more", async () => {
@@ -155,7 +177,10 @@ describe("transactions from ethers Wallets on a default JsonRpcProvider, against
     const registrar = await client(new Wallet(deployerKey!, defaultProvider()), deployment);
     const grantee = Wallet.createRandom();
     await registrar.registerProvider(grantee.address, "lab", generateIdentity().publicKey);
-    const granted = await patient.grant(grantee.address, { read: ["Laboratory"], expiresAt: Math.floor(Date.now() / 1000) + 3600 });
+    const granted = await patient.grant(grantee.address, {
+      read: ["Laboratory"],
+      expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    });
     expect((await direct.getTransaction(granted.hash))!.nonce).toBe(2);
     expect(await patient.canAccess(await patient.address(), grantee.address, "Laboratory", "read")).toBe(true);
   });
@@ -212,7 +237,9 @@ describe("transactions from ethers Wallets on a default JsonRpcProvider, against
     const deployment = await deployCarechain(new Wallet(deployerKey!, defaultProvider()));
     const registrar = await client(new Wallet(deployerKey!, defaultProvider()), deployment);
     const grantees = [Wallet.createRandom(), Wallet.createRandom(), Wallet.createRandom()];
-    await Promise.all(grantees.map((g) => registrar.registerProvider(g.address, "clinic", generateIdentity().publicKey)));
+    await Promise.all(
+      grantees.map((g) => registrar.registerProvider(g.address, "clinic", generateIdentity().publicKey)),
+    );
     const patient = await client(signer, deployment);
     await patient.registerPatient();
     const expiresAt = Math.floor(Date.now() / 1000) + 3600;
@@ -250,19 +277,24 @@ describe("transactions from ethers Wallets on a default JsonRpcProvider, against
         const deployment = await deployCarechain(new Wallet(deployerKey!, defaultProvider()));
         const registrar = await client(new Wallet(deployerKey!, defaultProvider()), deployment);
         const grantees = [0, 1, 2].map(() => Wallet.createRandom());
-        await Promise.all(grantees.map((g) => registrar.registerProvider(g.address, "clinic", generateIdentity().publicKey)));
+        await Promise.all(
+          grantees.map((g) => registrar.registerProvider(g.address, "clinic", generateIdentity().publicKey)),
+        );
         // One JSON-RPC call per HTTP request, so a cut hits the broadcast alone.
         const flaky = new JsonRpcProvider(proxy.url, undefined, { batchMaxCount: 1 });
         providers.push(flaky);
         const patient = await client(new Wallet(patientKey!, flaky), deployment);
         await patient.registerPatient();
         const expiresAt = Math.floor(Date.now() / 1000) + 3600;
-        const grants = await Promise.all(grantees.map((g) => patient.grant(g.address, { read: ["Problems"], expiresAt })));
+        const grants = await Promise.all(
+          grantees.map((g) => patient.grant(g.address, { read: ["Problems"], expiresAt })),
+        );
         expect(proxy.cuts).toBe(3);
         // Nothing lost, nothing sent twice: four transactions from the account, the grants on nonces 1-3.
         expect(await direct.getTransactionCount(await patient.address())).toBe(4);
         expect(await noncesOf(grants.map((g) => g.hash))).toEqual([1, 2, 3]);
-        for (const g of grantees) expect(await patient.canAccess(await patient.address(), g.address, "Problems", "read")).toBe(true);
+        for (const g of grantees)
+          expect(await patient.canAccess(await patient.address(), g.address, "Problems", "read")).toBe(true);
       } finally {
         await proxy.stop();
       }

@@ -147,7 +147,7 @@ function forward(target: string, body: string): Promise<string> {
       { method: "POST", headers: { "content-type": "application/json" } },
       (response) => {
         readBody(response).then(resolve, reject);
-      }
+      },
     );
     upstream.on("error", reject);
     upstream.end(body);

@@ -47,7 +47,10 @@ export class CuttingProxy {
       };
       client.on("data", (chunk: Buffer) => {
         if (chunk.toString("latin1").includes(this.#method) && ++this.#seen % this.#every === 0) {
-          if (this.#cut === "request") { cut(); return; }
+          if (this.#cut === "request") {
+            cut();
+            return;
+          }
           cutOnAnswer = true;
         }
         upstream.write(chunk);

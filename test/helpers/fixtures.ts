@@ -57,9 +57,7 @@ export function heartRate(value: number, patientRef = "Patient/example") {
     status: "final",
     category: [
       {
-        coding: [
-          { system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "vital-signs" },
-        ],
+        coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "vital-signs" }],
       },
     ],
     code: { coding: [{ system: "http://loinc.org", code: "8867-4", display: "Heart rate" }] },

@@ -81,7 +81,8 @@ export async function startIndexer(options: {
 export async function waitForBlock(indexer: RunningIndexer, block: number, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (indexer.child.exitCode !== null) throw new Error(`the indexer exited with ${indexer.child.exitCode}:\n${indexer.output().slice(-4000)}`);
+    if (indexer.child.exitCode !== null)
+      throw new Error(`the indexer exited with ${indexer.child.exitCode}:\n${indexer.output().slice(-4000)}`);
     try {
       const response = await fetch(`${indexer.url}/v1/info`, { signal: AbortSignal.timeout(2_000) });
       if (response.ok) {
@@ -91,7 +92,8 @@ export async function waitForBlock(indexer: RunningIndexer, block: number, timeo
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`the indexer did not reach block ${block}:\n${indexer.output().slice(-4000)}`);
+    if (Date.now() > deadline)
+      throw new Error(`the indexer did not reach block ${block}:\n${indexer.output().slice(-4000)}`);
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
 }
@@ -107,16 +109,25 @@ export interface TestPostgres {
 /** The directory of Debian's PostgreSQL binaries (initdb, postgres), installing the package when root and missing. */
 function postgresBin(): string | undefined {
   const find = () => {
-    const out = spawnSync("sh", ["-c", "ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1"], { encoding: "utf8" });
+    const out = spawnSync("sh", ["-c", "ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1"], {
+      encoding: "utf8",
+    });
     const dir = out.stdout.trim();
     return dir && existsSync(join(dir, "initdb")) ? dir : undefined;
   };
   let dir = find();
   if (!dir && process.getuid?.() === 0) {
-    spawnSync("sh", ["-c", "DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql >/dev/null 2>&1)"], {
-      stdio: "ignore",
-      timeout: 300_000,
-    });
+    spawnSync(
+      "sh",
+      [
+        "-c",
+        "DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql >/dev/null 2>&1)",
+      ],
+      {
+        stdio: "ignore",
+        timeout: 300_000,
+      },
+    );
     dir = find();
   }
   return dir;
@@ -124,7 +135,9 @@ function postgresBin(): string | undefined {
 
 /** Why PostgreSQL can't be started here, or undefined when it can. */
 export function postgresMissing(): string | undefined {
-  return postgresBin() ? undefined : "PostgreSQL is not installed (apt-get install -y postgresql) and this user can't install it";
+  return postgresBin()
+    ? undefined
+    : "PostgreSQL is not installed (apt-get install -y postgresql) and this user can't install it";
 }
 
 /**
@@ -141,17 +154,33 @@ export async function startPostgres(): Promise<TestPostgres> {
   const wrap = (cmd: string[]): [string, string[]] =>
     asRoot ? ["runuser", ["-u", "postgres", "--", ...cmd]] : [cmd[0]!, cmd.slice(1)];
   if (asRoot) spawnSync("chown", ["-R", "postgres:postgres", dir]);
-  const [initCmd, initArgs] = wrap([join(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
+  const [initCmd, initArgs] = wrap([
+    join(bin, "initdb"),
+    "-D",
+    data,
+    "-U",
+    "postgres",
+    "--auth=trust",
+    "-E",
+    "UTF8",
+    "--no-sync",
+  ]);
   const init = spawnSync(initCmd, initArgs, { encoding: "utf8" });
   if (init.status !== 0) throw new Error(`initdb failed:\n${init.stdout}\n${init.stderr}`);
   const [cmd, args] = wrap([
     join(bin, "postgres"),
-    "-D", data,
-    "-p", String(port),
-    "-c", "listen_addresses=127.0.0.1",
-    "-c", `unix_socket_directories=${dir}`,
-    "-c", "fsync=off",
-    "-c", "max_connections=100",
+    "-D",
+    data,
+    "-p",
+    String(port),
+    "-c",
+    "listen_addresses=127.0.0.1",
+    "-c",
+    `unix_socket_directories=${dir}`,
+    "-c",
+    "fsync=off",
+    "-c",
+    "max_connections=100",
   ]);
   const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";

@@ -1,4 +1,10 @@
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 
 /** What a hosted RPC provider refuses or does to a client, as {@link LimitingRpcProxy} imitates it. */
 export interface ProviderLimits {
@@ -35,7 +41,15 @@ export class LimitingRpcProxy {
   #httpRequests = 0;
   #inFlight = 0;
   /** Counters for assertions. */
-  readonly stats = { httpRequests: 0, getLogs: 0, rangeRefusals: 0, resultRefusals: 0, tooMany: 0, held: 0, maxInFlight: 0 };
+  readonly stats = {
+    httpRequests: 0,
+    getLogs: 0,
+    rangeRefusals: 0,
+    resultRefusals: 0,
+    tooMany: 0,
+    held: 0,
+    maxInFlight: 0,
+  };
 
   constructor(targetUrl: string, limits: ProviderLimits) {
     this.#target = targetUrl;

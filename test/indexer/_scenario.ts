@@ -73,7 +73,12 @@ export async function runScenario(w: World) {
 
   const allergy = await w.patient.addRecord(patient, penicillinAllergy());
   await w.patient.grant(hospital, { read: ["VitalSigns", "Allergies"], write: ["VitalSigns"], expiresAt: now + YEAR });
-  await w.patient.grant(lab, { read: ["Laboratory"], write: ["VitalSigns"], purposes: ["TREAT", "HPAYMT"], expiresAt: now + YEAR });
+  await w.patient.grant(lab, {
+    read: ["Laboratory"],
+    write: ["VitalSigns"],
+    purposes: ["TREAT", "HPAYMT"],
+    expiresAt: now + YEAR,
+  });
   const vitals = await w.hospital.addRecord(patient, heartRate(61));
   const amended = await w.hospital.amendRecord(vitals.recordId, heartRate(62));
   await w.hospital.amendRecord(amended.recordId, heartRate(63));
@@ -81,7 +86,11 @@ export async function runScenario(w: World) {
   await w.hospital.readRecord(vitals.recordId);
   await w.hospital.readRecord(allergy.recordId);
   await w.patient.addDelegate(proxy, "proxy");
-  await w.proxy.grant(lab, { read: ["Laboratory", "VitalSigns"], write: ["VitalSigns"], expiresAt: now + 2 * YEAR }, { patient });
+  await w.proxy.grant(
+    lab,
+    { read: ["Laboratory", "VitalSigns"], write: ["VitalSigns"], expiresAt: now + 2 * YEAR },
+    { patient },
+  );
   await w.patient.removeDelegate(proxy);
   await w.patient.setEmergencyCategories(["Allergies", "VitalSigns"]);
   await w.er.openBreakGlass(patient, { justification: "Unconscious on arrival", durationSeconds: 3600 });
@@ -102,13 +111,41 @@ export async function runScenario(w: World) {
   await w.er.openBreakGlass(patient2, { justification: "Road accident", durationSeconds: 3600 });
   await w.patient2.grant(custodian, { read: ["Allergies"], expiresAt: now + YEAR });
   await w.registrar.suspendProvider(custodian);
-  return { patients: [patient, patient2], er, custodian, records: [allergy.recordId, vitals.recordId, amended.recordId], batch };
+  return {
+    patients: [patient, patient2],
+    er,
+    custodian,
+    records: [allergy.recordId, vitals.recordId, amended.recordId],
+    batch,
+  };
 }
 
 /** The fields of a {@link RecordAnchor} (an indexed anchor carries more). */
 export function anchorFields(a: RecordAnchor | IndexedAnchor): RecordAnchor {
-  const { recordId, patient, author, originalAuthor, categories, categoryMask, version, previous, anchoredAt, amended } = a;
-  return { recordId, patient, author, originalAuthor, categories, categoryMask, version, previous, anchoredAt, amended };
+  const {
+    recordId,
+    patient,
+    author,
+    originalAuthor,
+    categories,
+    categoryMask,
+    version,
+    previous,
+    anchoredAt,
+    amended,
+  } = a;
+  return {
+    recordId,
+    patient,
+    author,
+    originalAuthor,
+    categories,
+    categoryMask,
+    version,
+    previous,
+    anchoredAt,
+    amended,
+  };
 }
 
 /**
@@ -148,7 +185,11 @@ async function rpcKeyrings(client: Carechain, recordId: string): Promise<string[
  * category, and the keyrings of every version.
  * @returns How many comparisons were made.
  */
-export async function expectIndexEqualsRpc(index: HttpIndexSource, reader: Carechain, patients: string[]): Promise<number> {
+export async function expectIndexEqualsRpc(
+  index: HttpIndexSource,
+  reader: Carechain,
+  patients: string[],
+): Promise<number> {
   let checks = 0;
   const head = (await index.info()).head!;
   for (const patient of patients) {
@@ -164,15 +205,21 @@ export async function expectIndexEqualsRpc(index: HttpIndexSource, reader: Carec
     for (const r of indexed) {
       expect((await index.history(r.recordId)).map(anchorFields)).toEqual(await reader.history(r.recordId));
       const rpc = await rpcKeyrings(reader, r.recordId);
-      const got = (await index.keyrings(r.recordId)).map((k) => `${k.source}:${k.publisher}:${toHex(k.keyringCid.bytes)}`);
+      const got = (await index.keyrings(r.recordId)).map(
+        (k) => `${k.source}:${k.publisher}:${toHex(k.keyringCid.bytes)}`,
+      );
       expect(got).toEqual(rpc);
       checks += 2;
     }
     // Every single category, and sets of several (a record in several categories is read by those who may read all).
     const sets = [...Array.from({ length: 16 }, (_, c) => [c]), [1, 5], [5, 6], [1, 2, 3, 4], [1, 7]];
     for (const categories of sets) {
-      const got = (await index.readers(patient, categories as never)).map((r) => `${r.account}:${toHex(r.publicKey)}`).sort();
-      expect(got, `readers of categories ${categories.join(",")} at block ${head.block}`).toEqual(await rpcReaderKeys(reader, patient, categories));
+      const got = (await index.readers(patient, categories as never))
+        .map((r) => `${r.account}:${toHex(r.publicKey)}`)
+        .sort();
+      expect(got, `readers of categories ${categories.join(",")} at block ${head.block}`).toEqual(
+        await rpcReaderKeys(reader, patient, categories),
+      );
       checks++;
     }
     checks += 4;

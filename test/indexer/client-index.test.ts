@@ -32,7 +32,17 @@ import { ifAssigned } from "../helpers/teardown.js";
 const missing = indexerMissing();
 if (missing) console.warn(`skipping the client-with-index tests: ${missing}`);
 
-const METHODS = ["info", "grants", "readers", "records", "batches", "record", "history", "auditTrail", "keyrings"] as const;
+const METHODS = [
+  "info",
+  "grants",
+  "readers",
+  "records",
+  "batches",
+  "record",
+  "history",
+  "auditTrail",
+  "keyrings",
+] as const;
 
 /** An index source that answers as `real` does, except for `overrides` (a hostile or broken indexer). */
 function lying(real: IndexSource, overrides: Partial<IndexSource>): IndexSource {
@@ -92,7 +102,15 @@ describe.skipIf(missing !== undefined)("the client with an index source", () => 
     }
     expect((await indexed.listRecords(patients[0]!)).filter((r) => r.batch)).toHaveLength(3); // expanded from the manifest
     const usage = indexed.indexUsage()!;
-    expect(usage.rpc).toEqual({ listGrants: 0, auditTrail: 0, listRecords: 0, history: 0, readers: 0, anchor: 0, keyrings: 0 });
+    expect(usage.rpc).toEqual({
+      listGrants: 0,
+      auditTrail: 0,
+      listRecords: 0,
+      history: 0,
+      readers: 0,
+      anchor: 0,
+      keyrings: 0,
+    });
     expect(usage.index).toMatchObject({ listGrants: 2, auditTrail: 2, listRecords: 3 });
     expect(usage.index.history).toBeGreaterThanOrEqual(5);
     expect(world.patient.indexUsage()).toBeUndefined();
@@ -133,7 +151,10 @@ describe.skipIf(missing !== undefined)("the client with an index source", () => 
     const me = await withIndex(world.patient, 3, liar);
     await waitForBlock(indexer, await world.provider.getBlockNumber()); // readers come from an index at the chain's head
     // New content: the same content by the same author would be the same record (idempotent writes), keyring and all.
-    const added = await me.addRecord(patient, { ...penicillinAllergy(), note: [{ text: "written through a lying index" }] });
+    const added = await me.addRecord(patient, {
+      ...penicillinAllergy(),
+      note: [{ text: "written through a lying index" }],
+    });
     const keyring = decodeKeyring(await world.patient.store.get(added.keyringCid));
     const recipients = keyring.recipients.map((r) => r.key);
     expect(recipients).not.toContain(toHex(attacker.publicKey));
@@ -142,8 +163,12 @@ describe.skipIf(missing !== undefined)("the client with an index source", () => 
     // The proxy may read Allergies: it gets the key the Directory holds for it.
     expect(recipients).toContain(toHex(world.proxy.identity.publicKey));
     expect(me.indexUsage()!.refusedReaders).toBe(3);
-    expect((await world.proxy.readRecord(added.recordId)).resource).toMatchObject({ resourceType: "AllergyIntolerance" });
-    await expect(world.lab.readRecord(added.recordId)).rejects.toMatchObject({ name: "RecordReadConsentRequiredError" });
+    expect((await world.proxy.readRecord(added.recordId)).resource).toMatchObject({
+      resourceType: "AllergyIntolerance",
+    });
+    await expect(world.lab.readRecord(added.recordId)).rejects.toMatchObject({
+      name: "RecordReadConsentRequiredError",
+    });
   });
 
   it("a lying index: an anchor with other CIDs or categories is refused with IndexContradictedError", async () => {
@@ -161,7 +186,10 @@ describe.skipIf(missing !== undefined)("the client with an index source", () => 
     expect(hospital.indexUsage()!.index.anchor).toBe(0);
 
     const otherCategories = lying(index, {
-      records: async (p, options) => (await index.records(p, options)).map((a, i) => (i === 0 ? { ...a, categoryMask: 1n << 5n, categories: [5] } : a)),
+      records: async (p, options) =>
+        (await index.records(p, options)).map((a, i) =>
+          i === 0 ? { ...a, categoryMask: 1n << 5n, categories: [5] } : a,
+        ),
       history: async (id, options) => (await index.history(id, options)).map((a) => ({ ...a, author: patient })),
     });
     const reader = await withIndex(world.patient, 3, otherCategories);
@@ -172,7 +200,15 @@ describe.skipIf(missing !== undefined)("the client with an index source", () => 
     const bogus = lying(index, {
       keyrings: async (id, options) => [
         ...(await index.keyrings(id, options)),
-        { recordId: id, patient, publisher: patient, keyringCid: second!.contentCid, source: "published", block: 1, tx: `0x${"11".repeat(32)}` },
+        {
+          recordId: id,
+          patient,
+          publisher: patient,
+          keyringCid: second!.contentCid,
+          source: "published",
+          block: 1,
+          tx: `0x${"11".repeat(32)}`,
+        },
       ],
     });
     const reading = await withIndex(world.hospital, 1, bogus);
@@ -194,12 +230,22 @@ describe.skipIf(missing !== undefined)("the client with an index source", () => 
       if (source === down) {
         expect(await client.auditTrail(patient)).toEqual(await world.patient.auditTrail(patient));
         expect(await client.listRecords(patient)).toEqual(await world.patient.listRecords(patient));
-        const single = (await world.patient.listRecords(patient)).find((r) => !r.batch && r.version === 1 && r.amended)!;
+        const single = (await world.patient.listRecords(patient)).find(
+          (r) => !r.batch && r.version === 1 && r.amended,
+        )!;
         expect(await client.history(single.recordId)).toEqual(await world.patient.history(single.recordId));
         const added = await client.addRecord(patient, heartRate(77));
         expect((await world.hospital.readRecord(added.recordId)).anchor.recordId).toBe(added.recordId);
         const usage = client.indexUsage()!;
-        expect(usage.index).toEqual({ listGrants: 0, auditTrail: 0, listRecords: 0, history: 0, readers: 0, anchor: 0, keyrings: 0 });
+        expect(usage.index).toEqual({
+          listGrants: 0,
+          auditTrail: 0,
+          listRecords: 0,
+          history: 0,
+          readers: 0,
+          anchor: 0,
+          keyrings: 0,
+        });
         expect(usage.rpc).toMatchObject({ listGrants: 1, auditTrail: 1, readers: 1 });
         expect(usage.lastFallback?.reason).toBe("INDEX_UNAVAILABLE");
       } else {

@@ -63,8 +63,17 @@ describe.skipIf(missing !== undefined)("the indexer (PGlite)", () => {
     const trail = await index.auditTrail(patients[0]!);
     expect(new Set(trail.map((e) => e.kind))).toEqual(
       new Set([
-        "RecordAnchored", "ConsentGranted", "KeyringPublished", "BatchAnchored", "RecordAccessed", "DelegateAdded",
-        "DelegateRemoved", "EmergencyCategoriesSet", "BreakGlassOpened", "EmergencyKeyReleased", "BreakGlassClosed",
+        "RecordAnchored",
+        "ConsentGranted",
+        "KeyringPublished",
+        "BatchAnchored",
+        "RecordAccessed",
+        "DelegateAdded",
+        "DelegateRemoved",
+        "EmergencyCategoriesSet",
+        "BreakGlassOpened",
+        "EmergencyKeyReleased",
+        "BreakGlassClosed",
         "ConsentRevoked",
       ]),
     );
@@ -73,7 +82,9 @@ describe.skipIf(missing !== undefined)("the indexer (PGlite)", () => {
     expect(grants.filter((g) => !g.active).length).toBeGreaterThan(0);
     const records = await index.records(patients[0]!);
     expect(records.map((r) => r.version)).toEqual([1, 1, 2, 3]);
-    expect((await index.history(records[3]!.recordId)).map((r) => r.recordId)).toEqual(records.slice(1).map((r) => r.recordId));
+    expect((await index.history(records[3]!.recordId)).map((r) => r.recordId)).toEqual(
+      records.slice(1).map((r) => r.recordId),
+    );
     expect(await index.batches(patients[0]!)).toHaveLength(1);
     expect(await index.record(`0x${"ab".repeat(32)}`)).toBeUndefined();
     // The reader index: break-glass reads an emergency category without a grant for it; a suspended grantee is out.
@@ -87,7 +98,8 @@ describe.skipIf(missing !== undefined)("the indexer (PGlite)", () => {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
-        query: "{ delegates { items { patient delegate kind confirmed active } } cancelledNonces { items { signer nonce } } }",
+        query:
+          "{ delegates { items { patient delegate kind confirmed active } } cancelledNonces { items { signer nonce } } }",
       }),
     });
     const { data } = (await response.json()) as {
@@ -149,17 +161,40 @@ describe.skipIf(missing !== undefined)("the indexer (PGlite)", () => {
       new HttpIndexSource("http://indexer.invalid", {
         fetch: async () => new Response(typeof body === "string" ? body : JSON.stringify(body), { status }),
       });
-  const headJson = { block: 5, timestamp: 1 };
+    const headJson = { block: 5, timestamp: 1 };
     await expect(lying("<html>").grants(patients[0]!)).rejects.toBeInstanceOf(IndexResponseError);
-    await expect(lying({ head: headJson, items: [{ account: "0x1234", key: "0x00", role: "patient" }] }).readers(patients[0]!, [1]))
-      .rejects.toMatchObject({ code: "INDEX_RESPONSE", details: expect.stringContaining("account") as unknown });
-    await expect(lying({ head: headJson, items: [{ keyringCid: "0xdeadbeef", recordId: `0x${"00".repeat(32)}`, patient: patients[0], publisher: patients[0], source: "anchor", block: 1, tx: `0x${"00".repeat(32)}` }] }).keyrings(`0x${"00".repeat(32)}`))
-      .rejects.toMatchObject({ code: "INDEX_RESPONSE", details: expect.stringContaining("keyringCid") as unknown });
+    await expect(
+      lying({ head: headJson, items: [{ account: "0x1234", key: "0x00", role: "patient" }] }).readers(
+        patients[0]!,
+        [1],
+      ),
+    ).rejects.toMatchObject({ code: "INDEX_RESPONSE", details: expect.stringContaining("account") as unknown });
+    await expect(
+      lying({
+        head: headJson,
+        items: [
+          {
+            keyringCid: "0xdeadbeef",
+            recordId: `0x${"00".repeat(32)}`,
+            patient: patients[0],
+            publisher: patients[0],
+            source: "anchor",
+            block: 1,
+            tx: `0x${"00".repeat(32)}`,
+          },
+        ],
+      }).keyrings(`0x${"00".repeat(32)}`),
+    ).rejects.toMatchObject({ code: "INDEX_RESPONSE", details: expect.stringContaining("keyringCid") as unknown });
     await expect(lying({ error: "x" }, 503).grants(patients[0]!)).rejects.toBeInstanceOf(IndexUnavailableError);
     const notYet = lying({ error: { code: "NOT_INDEXED", message: "no block yet" } }, 404);
     await expect(notYet.record(`0x${"00".repeat(32)}`)).rejects.toBeInstanceOf(IndexUnavailableError);
-    expect(await lying({ error: { code: "RECORD_NOT_INDEXED", message: "none" } }, 404).record(`0x${"00".repeat(32)}`)).toBeUndefined();
-    await expect(lying({ error: "x" }, 400).grants(patients[0]!)).rejects.toMatchObject({ code: "INDEX_RESPONSE", status: 400 });
+    expect(
+      await lying({ error: { code: "RECORD_NOT_INDEXED", message: "none" } }, 404).record(`0x${"00".repeat(32)}`),
+    ).toBeUndefined();
+    await expect(lying({ error: "x" }, 400).grants(patients[0]!)).rejects.toMatchObject({
+      code: "INDEX_RESPONSE",
+      status: 400,
+    });
 
     expect(() => new HttpIndexSource("ftp://x")).toThrow(TypeError);
     await expect(index.grants("0x1234")).rejects.toThrow(TypeError);

@@ -9,7 +9,9 @@ import { indexerMissing } from "../helpers/indexer.js";
 const missing = indexerMissing();
 
 describe.skipIf(missing !== undefined)("indexer settings", async () => {
-  const { readSettings } = missing ? ({} as typeof import("../../indexer/lib/settings.js")) : await import("../../indexer/lib/settings.js");
+  const { readSettings } = missing
+    ? ({} as typeof import("../../indexer/lib/settings.js"))
+    : await import("../../indexer/lib/settings.js");
   const deployment = {
     chainId: 31337,
     directory: "0x5fbdb2315678afecb367f032d93f642f64180aa3",
@@ -45,17 +47,32 @@ describe.skipIf(missing !== undefined)("indexer settings", async () => {
       CARECHAIN_START_BLOCK: "123",
       CARECHAIN_GETLOGS_RANGE: "2000",
     });
-    expect(s).toMatchObject({ chainId: 11155111, rpcUrl: "https://rpc.example", startBlock: 123, getLogsBlockRange: 2000, disableRpcCache: false });
+    expect(s).toMatchObject({
+      chainId: 11155111,
+      rpcUrl: "https://rpc.example",
+      startBlock: 123,
+      getLogsBlockRange: 2000,
+      disableRpcCache: false,
+    });
   });
 
   it.each([
     [{}, /set CARECHAIN_DEPLOYMENT/],
     [{ CARECHAIN_DEPLOYMENT_JSON: "{not json" }, /CARECHAIN_DEPLOYMENT_JSON is not JSON/],
     [{ CARECHAIN_DEPLOYMENT_JSON: "[]" }, /must hold a JSON object/],
-    [{ CARECHAIN_DEPLOYMENT_JSON: JSON.stringify({ ...deployment, directory: "0x12" }) }, /directory must be a 0x address/],
+    [
+      { CARECHAIN_DEPLOYMENT_JSON: JSON.stringify({ ...deployment, directory: "0x12" }) },
+      /directory must be a 0x address/,
+    ],
     [{ CARECHAIN_DEPLOYMENT_JSON: JSON.stringify({ ...deployment, chainId: "x" }) }, /chainId must be an integer/],
-    [{ CARECHAIN_DEPLOYMENT_JSON: JSON.stringify(deployment), CARECHAIN_START_BLOCK: "-1" }, /CARECHAIN_START_BLOCK must be an integer/],
-    [{ CARECHAIN_DEPLOYMENT_JSON: JSON.stringify(deployment), CARECHAIN_POLLING_MS: "0" }, /CARECHAIN_POLLING_MS must be an integer >= 10/],
+    [
+      { CARECHAIN_DEPLOYMENT_JSON: JSON.stringify(deployment), CARECHAIN_START_BLOCK: "-1" },
+      /CARECHAIN_START_BLOCK must be an integer/,
+    ],
+    [
+      { CARECHAIN_DEPLOYMENT_JSON: JSON.stringify(deployment), CARECHAIN_POLLING_MS: "0" },
+      /CARECHAIN_POLLING_MS must be an integer >= 10/,
+    ],
   ])("refuses %j", (env, message) => {
     expect(() => readSettings(env as NodeJS.ProcessEnv)).toThrow(message);
   });

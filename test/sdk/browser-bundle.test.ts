@@ -7,7 +7,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Every Node built-in module name, bare and with the `node:` scheme (fs, fs/promises, crypto, …). */
-const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => (m.startsWith("node:") ? [m, m.slice(5)] : [m, `node:${m}`])));
+const NODE_BUILTINS = new Set(
+  builtinModules.flatMap((m) => (m.startsWith("node:") ? [m, m.slice(5)] : [m, `node:${m}`])),
+);
 const isNodeBuiltin = (path: string) => path.startsWith("node:") || NODE_BUILTINS.has(path);
 
 /** The chain of inputs from the entry point to `target` (breadth-first over the metafile's import graph). */
@@ -97,7 +99,9 @@ describe("the SDK's main entry point bundles for the browser", () => {
       input.imports.filter((im) => isNodeBuiltin(im.path)).map((im) => `${file} → ${im.kind} "${im.path}"`),
     );
     const unexpected = offenders.filter((o) => !ALLOWED_DYNAMIC.has(o));
-    const explained = unexpected.map((o) => `${importChain(metafile, "sdk/index.ts", o.split(" → ")[0]!).join(" → ")}: ${o}`);
+    const explained = unexpected.map(
+      (o) => `${importChain(metafile, "sdk/index.ts", o.split(" → ")[0]!).join(" → ")}: ${o}`,
+    );
     expect(explained).toEqual([]);
   });
 

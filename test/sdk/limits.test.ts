@@ -90,7 +90,12 @@ describe("the limits", () => {
     const every = (Object.values(Category) as CategoryId[]).sort((a, b) => a - b);
     for (let i = 0; i < MAX_MANIFEST_ENTRIES; i++) {
       const content = await cidOf(utf8(`record ${i}`));
-      entries.push({ recordId: recordIdOf(PATIENT, AUTHOR, content), categories: every, content: content.toString(), keyring: content.toString() });
+      entries.push({
+        recordId: recordIdOf(PATIENT, AUTHOR, content),
+        categories: every,
+        content: content.toString(),
+        keyring: content.toString(),
+      });
     }
     const manifest = { v: 2 as const, patient: PATIENT, author: AUTHOR, records: entries };
     const wire = encodeManifest(manifest);
@@ -113,7 +118,12 @@ describe("the reader: size first, before any parsing", () => {
     expect(parse).not.toHaveBeenCalled();
     expect(error).toBeInstanceOf(SizeLimitError);
     expect(error).toBeInstanceOf(FormatError); // still a FormatError for callers that catch those
-    expect(error).toMatchObject({ code: "SIZE_LIMIT", limit: "keyringBytes", actual: MAX_KEYRING_BYTES + 1, max: MAX_KEYRING_BYTES });
+    expect(error).toMatchObject({
+      code: "SIZE_LIMIT",
+      limit: "keyringBytes",
+      actual: MAX_KEYRING_BYTES + 1,
+      max: MAX_KEYRING_BYTES,
+    });
     // One byte less and it is an ordinary keyring.
     parse.mockRestore();
     expect(decodeKeyring(padded(encodeKeyring(genuine), MAX_KEYRING_BYTES)).recipients).toHaveLength(1);
@@ -125,7 +135,14 @@ describe("the reader: size first, before any parsing", () => {
       v: 2 as const,
       patient: PATIENT,
       author: AUTHOR,
-      records: [{ recordId: recordIdOf(PATIENT, AUTHOR, content), categories: [Category.Laboratory], content: content.toString(), keyring: content.toString() }],
+      records: [
+        {
+          recordId: recordIdOf(PATIENT, AUTHOR, content),
+          categories: [Category.Laboratory],
+          content: content.toString(),
+          keyring: content.toString(),
+        },
+      ],
     };
     const wire = padded(encodeManifest(manifest), MAX_MANIFEST_BYTES + 1);
     const parse = vi.spyOn(JSON, "parse");
@@ -153,13 +170,18 @@ describe("the writer refuses to make what a reader would refuse", () => {
       k[31] = 0x80;
       return k;
     });
-    await expect(createKeyring(record, dek, keys)).rejects.toMatchObject({ code: "SIZE_LIMIT", limit: "keyringRecipients" });
+    await expect(createKeyring(record, dek, keys)).rejects.toMatchObject({
+      code: "SIZE_LIMIT",
+      limit: "keyringRecipients",
+    });
     await expect(sealKeyring(record, dek, keys)).rejects.toBeInstanceOf(SizeLimitError);
     // At the limit the same keys are looked at (and all refused as keys).
     await expect(sealKeyring(record, dek, keys.slice(1))).rejects.toMatchObject({ code: "INVALID_PUBLIC_KEY" });
   });
 
   it("encodeKeyring: a keyring object over the recipient limit → SizeLimitError", () => {
-    expect(thrown(() => encodeKeyring(keyringOf(MAX_KEYRING_RECIPIENTS + 1)))).toMatchObject({ limit: "keyringRecipients" });
+    expect(thrown(() => encodeKeyring(keyringOf(MAX_KEYRING_RECIPIENTS + 1)))).toMatchObject({
+      limit: "keyringRecipients",
+    });
   });
 });

@@ -163,7 +163,11 @@ const byteMutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant("set" as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
   fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
   fc.record({ kind: fc.constant("drop" as const), at: fc.nat(), length: fc.integer({ min: 1, max: 64 }) }),
-  fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 40 }) }),
+  fc.record({
+    kind: fc.constant("insert" as const),
+    at: fc.nat(),
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 40 }),
+  }),
   fc.record({ kind: fc.constant("append" as const), bytes: fc.uint8Array({ minLength: 1, maxLength: 2_100 }) }),
 );
 
@@ -242,7 +246,13 @@ function mutate(bytes: Uint8Array, m: Mutation, other?: Uint8Array): Uint8Array 
       const [s1, e1] = chunkRange(bytes, Math.min(m.i, m.j));
       const [s2, e2] = chunkRange(bytes, Math.max(m.i, m.j));
       if (s1 === s2 || e1 > s2) return bytes;
-      return concat(bytes.subarray(0, s1), bytes.subarray(s2, e2), bytes.subarray(e1, s2), bytes.subarray(s1, e1), bytes.subarray(e2));
+      return concat(
+        bytes.subarray(0, s1),
+        bytes.subarray(s2, e2),
+        bytes.subarray(e1, s2),
+        bytes.subarray(s1, e1),
+        bytes.subarray(e2),
+      );
     }
     case "otherHeader":
       if (!other || n < ENVELOPE_HEADER_LENGTH) return bytes;
@@ -261,7 +271,10 @@ const applyAll = (bytes: Uint8Array, ms: readonly Mutation[], other?: Uint8Array
 
 /** 0 to 3 mutations; the empty list (the identity) is drawn often enough to check the accepting side too. */
 const mutations = (arb: fc.Arbitrary<Mutation>) =>
-  fc.oneof({ arbitrary: fc.constant([] as Mutation[]), weight: 1 }, { arbitrary: fc.array(arb, { minLength: 1, maxLength: 3 }), weight: 12 });
+  fc.oneof(
+    { arbitrary: fc.constant([] as Mutation[]), weight: 1 },
+    { arbitrary: fc.array(arb, { minLength: 1, maxLength: 3 }), weight: 12 },
+  );
 
 // ---------------------------------------------------------------------------------------------------------------
 // (a) Envelopes
@@ -299,7 +312,8 @@ describe("(a) envelopes: any mutation → the original plaintext (identity only)
    * Whether `bytes` is one of the two genuine envelopes of the fixture: mutations may rebuild `other` exactly (its
    * header, then its chunks spliced in), which is a real envelope of the same plaintext and must decrypt.
    */
-  const genuine = (bytes: Uint8Array, sealed: Uint8Array, other: Uint8Array) => sameBytes(bytes, sealed) || sameBytes(bytes, other);
+  const genuine = (bytes: Uint8Array, sealed: Uint8Array, other: Uint8Array) =>
+    sameBytes(bytes, sealed) || sameBytes(bytes, other);
 
   for (const backend of backends) {
     it(`decryptEnvelope, ${backend.name} backend (3,000 runs)`, () => {
@@ -351,7 +365,8 @@ describe("(a) envelopes: any mutation → the original plaintext (identity only)
               if (genuine(altered, sealed, other)) throw new PropertyViolation("a genuine envelope did not decrypt");
               return;
             }
-            if (!genuine(altered, sealed, other)) throw new PropertyViolation("an altered envelope decrypted as a stream");
+            if (!genuine(altered, sealed, other))
+              throw new PropertyViolation("an altered envelope decrypted as a stream");
             if (!sameBytes(concat(...got), plaintext)) throw new PropertyViolation("decrypted to other bytes");
           },
         ),
@@ -363,15 +378,20 @@ describe("(a) envelopes: any mutation → the original plaintext (identity only)
   it("a random key or a random context → DecryptionError (300 runs)", () => {
     const { sealed } = fixtures[0]!;
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 120 }), fc.boolean(), (key, ctx, wrongKey) => {
-        try {
-          decryptEnvelope(wrongKey ? key : dek, sealed, wrongKey ? context : ctx);
-        } catch (error) {
-          expectTyped(error, [DecryptionError], "decryptEnvelope");
-          return;
-        }
-        throw new PropertyViolation("decrypted with a wrong key or context");
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ maxLength: 120 }),
+        fc.boolean(),
+        (key, ctx, wrongKey) => {
+          try {
+            decryptEnvelope(wrongKey ? key : dek, sealed, wrongKey ? context : ctx);
+          } catch (error) {
+            expectTyped(error, [DecryptionError], "decryptEnvelope");
+            return;
+          }
+          throw new PropertyViolation("decrypted with a wrong key or context");
+        },
+      ),
       params(300, 2),
     );
   });
@@ -443,17 +463,28 @@ describe("(b) keyrings: decodeKeyring → FormatError, or a keyring that opens r
       fc.stringMatching(/^0x[0-9a-fA-F]{64}$/),
       fc.string({ maxLength: 70 }),
     );
-    const field = <T>(arb: fc.Arbitrary<T>) => fc.oneof({ arbitrary: arb, weight: 4 }, { arbitrary: fc.jsonValue({ maxDepth: 1 }), weight: 1 });
+    const field = <T>(arb: fc.Arbitrary<T>) =>
+      fc.oneof({ arbitrary: arb, weight: 4 }, { arbitrary: fc.jsonValue({ maxDepth: 1 }), weight: 1 });
     const entry = fc.oneof(
       { arbitrary: fc.constantFrom(...genuine), weight: 10 },
       // A genuine entry with one field replaced (or dropped).
       {
         arbitrary: fc
-          .tuple(fc.constantFrom(...genuine), fc.constantFrom("key", "enc", "wrapped"), fc.option(field(hexString), { nil: undefined }))
+          .tuple(
+            fc.constantFrom(...genuine),
+            fc.constantFrom("key", "enc", "wrapped"),
+            fc.option(field(hexString), { nil: undefined }),
+          )
           .map(([e, k, v]) => ({ ...e, [k]: v })),
         weight: 3,
       },
-      { arbitrary: fc.record({ key: field(hexString), enc: field(hexString), wrapped: field(hexString) }, { requiredKeys: [] }), weight: 1 },
+      {
+        arbitrary: fc.record(
+          { key: field(hexString), enc: field(hexString), wrapped: field(hexString) },
+          { requiredKeys: [] },
+        ),
+        weight: 1,
+      },
       { arbitrary: fc.jsonValue({ maxDepth: 1 }), weight: 1 },
     );
     // Mostly well-formed (so that many decode and reach openKeyring), each field sometimes wrong or missing.
@@ -461,19 +492,35 @@ describe("(b) keyrings: decodeKeyring → FormatError, or a keyring that opens r
       v: fc.oneof({ arbitrary: fc.constant(1), weight: 12 }, { arbitrary: fc.jsonValue({ maxDepth: 1 }), weight: 1 }),
       suite: fc.oneof(
         { arbitrary: fc.constant(HPKE_SUITE_NAME), weight: 12 },
-        { arbitrary: fc.constantFrom("HPKE-Base-X25519-SHA256-AES128GCM", HPKE_SUITE_NAME.toLowerCase(), ""), weight: 1 },
+        {
+          arbitrary: fc.constantFrom("HPKE-Base-X25519-SHA256-AES128GCM", HPKE_SUITE_NAME.toLowerCase(), ""),
+          weight: 1,
+        },
         { arbitrary: fc.jsonValue({ maxDepth: 1 }), weight: 1 },
       ),
       record: fc.oneof(
-        { arbitrary: fc.constantFrom(recordCid.toString(), "RECORD:other", "QmatYkNGZnELf8cAGdyJpUca2PyY4szai3RHyyWofNY1pY"), weight: 10 },
-        { arbitrary: fc.constantFrom(recordCid.toString().toUpperCase(), recordCid.toString().slice(0, -2), "bafy"), weight: 1 },
+        {
+          arbitrary: fc.constantFrom(
+            recordCid.toString(),
+            "RECORD:other",
+            "QmatYkNGZnELf8cAGdyJpUca2PyY4szai3RHyyWofNY1pY",
+          ),
+          weight: 10,
+        },
+        {
+          arbitrary: fc.constantFrom(recordCid.toString().toUpperCase(), recordCid.toString().slice(0, -2), "bafy"),
+          weight: 1,
+        },
         { arbitrary: fc.jsonValue({ maxDepth: 1 }), weight: 1 },
       ),
       recipients: fc.oneof(
         { arbitrary: fc.array(entry, { minLength: 1, maxLength: 3 }), weight: 10 },
         { arbitrary: fc.jsonValue({ maxDepth: 2 }), weight: 1 },
       ),
-      drop: fc.oneof({ arbitrary: fc.constant([] as string[]), weight: 8 }, { arbitrary: fc.subarray(["v", "suite", "record", "recipients"]), weight: 1 }),
+      drop: fc.oneof(
+        { arbitrary: fc.constant([] as string[]), weight: 8 },
+        { arbitrary: fc.subarray(["v", "suite", "record", "recipients"]), weight: 1 },
+      ),
     });
     await fc.assert(
       fc.asyncProperty(shaped, fc.boolean(), ({ drop, ...value }, shuffleKeys) => {
@@ -514,7 +561,8 @@ describe("(c) parseScopes: ScopeError or category ids within 0..63", () => {
     for (const list of [grant.read, grant.write]) {
       if (!Array.isArray(list)) throw new PropertyViolation("not a list");
       list.forEach((c, i) => {
-        if (!Number.isInteger(c) || c < 0 || c > 63 || !known.has(c)) throw new PropertyViolation(`category ${c} out of range`);
+        if (!Number.isInteger(c) || c < 0 || c > 63 || !known.has(c))
+          throw new PropertyViolation(`category ${c} out of range`);
         if (i > 0 && list[i - 1]! >= c) throw new PropertyViolation("categories not distinct and ascending");
       });
     }
@@ -527,9 +575,21 @@ describe("(c) parseScopes: ScopeError or category ids within 0..63", () => {
     fc.oneof({ arbitrary: good, weight }, { arbitrary: bad, weight: 1 });
   const scopeLike = fc
     .tuple(
-      often(fc.constant("patient"), fc.oneof(fc.constantFrom("user", "system", "Patient", "patient ", ""), fc.string({ maxLength: 8 }))),
       often(
-        fc.constantFrom("*", "Observation", "Condition", "DiagnosticReport", "MedicationRequest", "AllergyIntolerance", "Immunization", "Encounter"),
+        fc.constant("patient"),
+        fc.oneof(fc.constantFrom("user", "system", "Patient", "patient ", ""), fc.string({ maxLength: 8 })),
+      ),
+      often(
+        fc.constantFrom(
+          "*",
+          "Observation",
+          "Condition",
+          "DiagnosticReport",
+          "MedicationRequest",
+          "AllergyIntolerance",
+          "Immunization",
+          "Encounter",
+        ),
         fc.oneof(
           fc.constantFrom("Constructor", "Object", "Proto", "Observation*", "observation", ...protoNames),
           fc.stringMatching(/^[A-Z][A-Za-z]{0,12}$/),
@@ -547,7 +607,11 @@ describe("(c) parseScopes: ScopeError or category ids within 0..63", () => {
           arbitrary: fc
             .tuple(
               often(fc.constant(OBS), fc.constantFrom("x", "", "a|b", "http://loinc.org")),
-              often(fc.constantFrom("laboratory", "vital-signs", "imaging", "exam", "social-history", "procedure"), fc.oneof(fc.constantFrom(...protoNames), fc.string({ maxLength: 10 })), 2),
+              often(
+                fc.constantFrom("laboratory", "vital-signs", "imaging", "exam", "social-history", "procedure"),
+                fc.oneof(fc.constantFrom(...protoNames), fc.string({ maxLength: 10 })),
+                2,
+              ),
             )
             .map(([system, code]) => `category=${system}|${code}`),
           weight: 3,
@@ -555,7 +619,10 @@ describe("(c) parseScopes: ScopeError or category ids within 0..63", () => {
         { arbitrary: fc.string({ maxLength: 30 }), weight: 1 },
       ),
     )
-    .map(([context, type, permissions, query]) => `${context}/${type}.${permissions}${query === undefined ? "" : `?${query}`}`);
+    .map(
+      ([context, type, permissions, query]) =>
+        `${context}/${type}.${permissions}${query === undefined ? "" : `?${query}`}`,
+    );
 
   it("arbitrary strings and string lists (500 + 300 runs)", () => {
     fc.assert(fc.property(fc.oneof(fc.string(), fc.string({ unit: "binary", maxLength: 80 })), check), params(500, 20));
@@ -564,7 +631,9 @@ describe("(c) parseScopes: ScopeError or category ids within 0..63", () => {
 
   it("scope-shaped strings, alone, in lists and space-separated (800 runs)", () => {
     fc.assert(
-      fc.property(fc.array(scopeLike, { minLength: 1, maxLength: 3 }), fc.boolean(), (scopes, joined) => check(joined ? scopes.join(" ") : scopes)),
+      fc.property(fc.array(scopeLike, { minLength: 1, maxLength: 3 }), fc.boolean(), (scopes, joined) =>
+        check(joined ? scopes.join(" ") : scopes),
+      ),
       params(800, 22),
     );
   });
@@ -590,14 +659,24 @@ describe("(d) toCid / verifyCid: a CID, the verified bytes, TypeError or Integri
     if (!(cid instanceof CID)) throw new PropertyViolation("toCid returned something that is not a CID");
     // Well-formed CIDs round-trip through their string form (malformed v0 ones are refused: see below).
     const wellFormed = cid.version === 1 || (cid.multihash.code === 0x12 && cid.multihash.size === 32);
-    if (wellFormed && !toCid(cid.toString()).equals(cid)) throw new PropertyViolation("the CID does not round-trip through its string");
+    if (wellFormed && !toCid(cid.toString()).equals(cid))
+      throw new PropertyViolation("the CID does not round-trip through its string");
     return cid;
   };
 
-  const cidString = fc.constantFrom(knownCid.toString(), v0.toString(), knownCid.toString(), knownCid.toV1().toString());
-  const mutatedString = fc.tuple(cidString, fc.nat(), fc.oneof(fc.string({ minLength: 1, maxLength: 1 }), fc.constantFrom("", "0", "l", "I", "O", "=", "b", "Q"))).map(
-    ([s, at, c]) => s.slice(0, at % (s.length + 1)) + c + s.slice((at % (s.length + 1)) + 1),
+  const cidString = fc.constantFrom(
+    knownCid.toString(),
+    v0.toString(),
+    knownCid.toString(),
+    knownCid.toV1().toString(),
   );
+  const mutatedString = fc
+    .tuple(
+      cidString,
+      fc.nat(),
+      fc.oneof(fc.string({ minLength: 1, maxLength: 1 }), fc.constantFrom("", "0", "l", "I", "O", "=", "b", "Q")),
+    )
+    .map(([s, at, c]) => s.slice(0, at % (s.length + 1)) + c + s.slice((at % (s.length + 1)) + 1));
   const cidBytes = fc.constantFrom(knownCid.bytes, v0.bytes);
 
   it("toCid on arbitrary strings, bytes and values; mutated CID strings and bytes (1,500 runs)", () => {
@@ -610,7 +689,13 @@ describe("(d) toCid / verifyCid: a CID, the verified bytes, TypeError or Integri
           fc.tuple(cidBytes, fc.array(byteMutation, { minLength: 1, maxLength: 2 })).map(([b, ms]) => applyAll(b, ms)),
           // A well-formed CIDv1 prefix (version, codec, multihash code and length) around random digests.
           fc
-            .tuple(fc.constantFrom(0x01, 0x00, 0x02), fc.constantFrom(0x55, 0x70, 0x71, 0xff), fc.constantFrom(0x12, 0x13, 0x00), fc.integer({ min: 0, max: 70 }), fc.uint8Array({ maxLength: 70 }))
+            .tuple(
+              fc.constantFrom(0x01, 0x00, 0x02),
+              fc.constantFrom(0x55, 0x70, 0x71, 0xff),
+              fc.constantFrom(0x12, 0x13, 0x00),
+              fc.integer({ min: 0, max: 70 }),
+              fc.uint8Array({ maxLength: 70 }),
+            )
             .map(([version, codec, hash, length, digest]) => new Uint8Array([version, codec, hash, length, ...digest])),
           fc.anything(),
         ),
@@ -644,7 +729,8 @@ describe("(d) toCid / verifyCid: a CID, the verified bytes, TypeError or Integri
             out = await verifyCid(cid, input);
           } catch (error) {
             expectTyped(error, [IntegrityError], "verifyCid");
-            if (code === 0x12 && sameBytes(input, of)) throw new PropertyViolation("refused the bytes of a sha2-256 CID");
+            if (code === 0x12 && sameBytes(input, of))
+              throw new PropertyViolation("refused the bytes of a sha2-256 CID");
             return;
           }
           if (code !== 0x12) throw new PropertyViolation("verified a non-sha2-256 CID");
@@ -672,7 +758,7 @@ describe("(d) toCid / verifyCid: a CID, the verified bytes, TypeError or Integri
 
   // Regression (fixed): verifyCid does not check its arguments. A non-Uint8Array `bytes` reaches multiformats'
   // sha256 and escapes as a plain `Error: Unknown type, must be binary type`; expected a TypeError naming the
-  // argument (as checkBytes gives elsewhere) — or IntegrityError. 
+  // argument (as checkBytes gives elsewhere) — or IntegrityError.
   it.each([
     { name: "a string", bytes: "hello" },
     { name: "null", bytes: null },
@@ -699,7 +785,12 @@ describe("(d) toCid / verifyCid: a CID, the verified bytes, TypeError or Integri
   // `@ipld/js-cid/CID` marker, e.g. from another copy of the library) with a malformed multihash escapes as a plain
   // `Error: Incorrect length` instead of the documented TypeError.
   it("FIXED: toCid(CID-like object with a malformed multihash) → TypeError", () => {
-    const value = { [Symbol.for("@ipld/js-cid/CID")]: true, version: 1, code: 0x55, multihash: new Uint8Array([1, 2, 3]) };
+    const value = {
+      [Symbol.for("@ipld/js-cid/CID")]: true,
+      version: 1,
+      code: 0x55,
+      multihash: new Uint8Array([1, 2, 3]),
+    };
     expect(() => toCid(value as never)).toThrow(TypeError);
   });
 });
@@ -711,8 +802,19 @@ describe("(d) toCid / verifyCid: a CID, the verified bytes, TypeError or Integri
 describe("(e) FHIR validator: a resource or FhirValidationError", () => {
   const validator = createFhirValidator(loadFhirDefinitions());
   const valid = [
-    { resourceType: "Observation", status: "final", code: { text: "Heart rate" }, valueQuantity: { value: 72, unit: "/min" } },
-    { resourceType: "Patient", id: "p1", gender: "female", birthDate: "1980-02-29", name: [{ family: "Doe", given: ["Jane"] }] },
+    {
+      resourceType: "Observation",
+      status: "final",
+      code: { text: "Heart rate" },
+      valueQuantity: { value: 72, unit: "/min" },
+    },
+    {
+      resourceType: "Patient",
+      id: "p1",
+      gender: "female",
+      birthDate: "1980-02-29",
+      name: [{ family: "Doe", given: ["Jane"] }],
+    },
     { resourceType: "Condition", subject: { reference: "Patient/p1" }, code: { text: "Asthma" } },
   ];
   const run = (fn: () => unknown) => {
@@ -728,7 +830,10 @@ describe("(e) FHIR validator: a resource or FhirValidationError", () => {
   });
 
   it("validate(arbitrary JSON value) (60 runs)", () => {
-    fc.assert(fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => run(() => validator.validate(value))), params(60, 40));
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => run(() => validator.validate(value))),
+      params(60, 40),
+    );
   });
 
   it("a valid resource with a random member set to a random JSON value, or deleted (120 runs)", () => {
@@ -740,17 +845,22 @@ describe("(e) FHIR validator: a resource or FhirValidationError", () => {
           })
         : [];
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: valid.length - 1 }), fc.nat(), fc.option(fc.jsonValue({ maxDepth: 2 }), { nil: undefined }), (r, p, value) => {
-        const copy = structuredClone(valid[r]!) as Record<string, unknown>;
-        const all = paths(copy);
-        const path = all[p % all.length]!;
-        let parent: Record<string | number, unknown> = copy;
-        for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
-        const last = path[path.length - 1]!;
-        if (value === undefined) Reflect.deleteProperty(parent, last);
-        else parent[last] = value;
-        run(() => validator.validate(copy));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: valid.length - 1 }),
+        fc.nat(),
+        fc.option(fc.jsonValue({ maxDepth: 2 }), { nil: undefined }),
+        (r, p, value) => {
+          const copy = structuredClone(valid[r]!) as Record<string, unknown>;
+          const all = paths(copy);
+          const path = all[p % all.length]!;
+          let parent: Record<string | number, unknown> = copy;
+          for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
+          const last = path[path.length - 1]!;
+          if (value === undefined) Reflect.deleteProperty(parent, last);
+          else parent[last] = value;
+          run(() => validator.validate(copy));
+        },
+      ),
       params(120, 41),
     );
   });
@@ -758,8 +868,10 @@ describe("(e) FHIR validator: a resource or FhirValidationError", () => {
   it("validateJson(a valid resource's text with random byte mutations) (120 runs)", () => {
     const texts = valid.map((r) => utf8(JSON.stringify(r)));
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: texts.length - 1 }), fc.array(byteMutation, { minLength: 1, maxLength: 3 }), (t, ms) =>
-        run(() => validator.validateJson(applyAll(texts[t]!, ms))),
+      fc.property(
+        fc.integer({ min: 0, max: texts.length - 1 }),
+        fc.array(byteMutation, { minLength: 1, maxLength: 3 }),
+        (t, ms) => run(() => validator.validateJson(applyAll(texts[t]!, ms))),
       ),
       params(120, 42),
     );
@@ -769,7 +881,7 @@ describe("(e) FHIR validator: a resource or FhirValidationError", () => {
   // array, pass validation. sdk/fhir/_strict-walk.ts `value()` returns early on `typeof value === "object"` for a
   // primitive type ("@medplum/core: Invalid JSON type"), and the object loop skips non-array values of array
   // elements ("@medplum/core: Expected array of values"), but @medplum/core only reports those for non-empty
-  // objects and arrays. The HL7 validator refuses all of these. 
+  // objects and arrays. The HL7 validator refuses all of these.
   it.each([
     { name: "Patient.id = {}", json: '{"resourceType":"Patient","id":{}}' },
     { name: "Patient.id = []", json: '{"resourceType":"Patient","id":[]}' },
@@ -803,7 +915,12 @@ describe("(f) oversized inputs", () => {
     const genuine = await createKeyring(record, dek, [reader.publicKey]);
     const decoy = (await createKeyring(record, dek, [generateIdentity().publicKey])).recipients[0]!;
     const wire = (count: number) =>
-      utf8(JSON.stringify({ ...genuine, recipients: [...Array<typeof decoy>(count - 1).fill(decoy), genuine.recipients[0]!] }));
+      utf8(
+        JSON.stringify({
+          ...genuine,
+          recipients: [...Array<typeof decoy>(count - 1).fill(decoy), genuine.recipients[0]!],
+        }),
+      );
     expect(() => decodeKeyring(wire(MAX_KEYRING_RECIPIENTS + 1))).toThrow(FormatError);
     expect(() => decodeKeyring(wire(MAX_KEYRING_RECIPIENTS + 1))).toThrow(/too long/);
     const decoded = decodeKeyring(wire(MAX_KEYRING_RECIPIENTS));
@@ -879,7 +996,7 @@ describe("(g) deployments: DeploymentError", () => {
       fc.asyncProperty(fc.bigInt({ min: 0n, max: 2n ** 64n }), async (chainId) => {
         if (chainId === deployment.chainId) return;
         const error = await deploymentError(connectContracts({ ...deployment, chainId }, provider));
-        if (!error.shortMessage.includes('another chain')) throw new PropertyViolation(error.shortMessage);
+        if (!error.shortMessage.includes("another chain")) throw new PropertyViolation(error.shortMessage);
       }),
       params(25, 60),
     );
@@ -889,10 +1006,14 @@ describe("(g) deployments: DeploymentError", () => {
     const keys = ["directory", "consentRegistry", "recordRegistry"] as const;
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...keys), fc.uint8Array({ minLength: 20, maxLength: 20 }), async (key, raw) => {
-        const address = parseDeployment({ ...deployment, [key]: `0x${Buffer.from(raw).toString("hex")}` }, deployment.chainId)[key];
+        const address = parseDeployment(
+          { ...deployment, [key]: `0x${Buffer.from(raw).toString("hex")}` },
+          deployment.chainId,
+        )[key];
         if ((await provider.getCode(address)) !== "0x") return; // one of the deployed contracts, or a precompile-free hit
         const error = await deploymentError(connectContracts({ ...deployment, [key]: address }, provider));
-        if (!error.shortMessage.includes(`deployment's ${key} address`)) throw new PropertyViolation(error.shortMessage);
+        if (!error.shortMessage.includes(`deployment's ${key} address`))
+          throw new PropertyViolation(error.shortMessage);
       }),
       params(30, 61),
     );
@@ -903,7 +1024,12 @@ describe("(g) deployments: DeploymentError", () => {
   });
 
   it("Carechain.connect with a deployment for another chain → DeploymentError", async () => {
-    const options = { signer, identity: generateIdentity(), store: new MemoryBlobStore(), validator: createFhirValidator(loadFhirDefinitions()) };
+    const options = {
+      signer,
+      identity: generateIdentity(),
+      store: new MemoryBlobStore(),
+      validator: createFhirValidator(loadFhirDefinitions()),
+    };
     await deploymentError(Carechain.connect({ ...options, deployment: { ...deployment, chainId: 11_155_111n } }));
   });
 
@@ -919,8 +1045,18 @@ describe("(g) deployments: DeploymentError", () => {
 
   it("parseDeployment(arbitrary values and deployment-shaped objects) → DeploymentError or checksummed addresses (600 runs)", () => {
     const address = fc.oneof(
-      { arbitrary: fc.constantFrom(deployment.directory, deployment.directory.toLowerCase(), "0x" + deployment.consentRegistry.slice(2).toUpperCase()), weight: 6 },
-      { arbitrary: fc.constantFrom("", deployment.consentRegistry.toUpperCase(), deployment.directory.slice(0, -1)), weight: 1 },
+      {
+        arbitrary: fc.constantFrom(
+          deployment.directory,
+          deployment.directory.toLowerCase(),
+          "0x" + deployment.consentRegistry.slice(2).toUpperCase(),
+        ),
+        weight: 6,
+      },
+      {
+        arbitrary: fc.constantFrom("", deployment.consentRegistry.toUpperCase(), deployment.directory.slice(0, -1)),
+        weight: 1,
+      },
       { arbitrary: fc.stringMatching(/^0x[0-9a-fA-F]{38,42}$/), weight: 1 },
       { arbitrary: fc.string({ maxLength: 44 }), weight: 1 },
       { arbitrary: fc.jsonValue({ maxDepth: 1 }), weight: 1 },
@@ -947,7 +1083,10 @@ describe("(g) deployments: DeploymentError", () => {
         }
         if (parsed.chainId !== chainId) throw new PropertyViolation("chain id changed");
         for (const a of [parsed.directory, parsed.consentRegistry, parsed.recordRegistry]) {
-          if (!/^0x[0-9a-fA-F]{40}$/.test(a) || parseDeployment({ directory: a, consentRegistry: a, recordRegistry: a }, 1n).directory !== a) {
+          if (
+            !/^0x[0-9a-fA-F]{40}$/.test(a) ||
+            parseDeployment({ directory: a, consentRegistry: a, recordRegistry: a }, 1n).directory !== a
+          ) {
             throw new PropertyViolation(`not a checksummed address: ${a}`);
           }
         }

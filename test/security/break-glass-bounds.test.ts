@@ -32,8 +32,12 @@ describe("break-glass from a hostile emergency provider", () => {
         (await er.contracts.consent.openBreakGlass(patient, ZERO_HASH, 3600)).wait(),
       );
       await expect(raw).rejects.toBeInstanceOf(ConsentBreakGlassJustificationRequiredError);
-      await expect(er.openBreakGlass(patient, { justification: "   ", durationSeconds: 3600 })).rejects.toBeInstanceOf(RangeError);
-      await expect(er.openBreakGlass(patient, { justification: "x", durationSeconds: 1.5 })).rejects.toBeInstanceOf(RangeError);
+      await expect(er.openBreakGlass(patient, { justification: "   ", durationSeconds: 3600 })).rejects.toBeInstanceOf(
+        RangeError,
+      );
+      await expect(er.openBreakGlass(patient, { justification: "x", durationSeconds: 1.5 })).rejects.toBeInstanceOf(
+        RangeError,
+      );
       expect(await f.patient.canAccess(patient, await er.address(), "Allergies", "read", "BTG")).toBe(false);
       expect((await f.patient.auditTrail(patient)).some((e) => e.kind === "BreakGlassOpened")).toBe(false);
     } finally {
@@ -68,8 +72,18 @@ describe("break-glass from a hostile emergency provider", () => {
   it("can't sweep patients over the provider's rate limit, nor flood one patient over its limit", async () => {
     const { f, er, service, patient } = await emergencyFixture();
     try {
-      await f.registrar.setBreakGlassLimits({ maxPerProvider: 2, maxPerPatient: 2, windowSeconds: 3600, cooldownSeconds: 60 });
-      expect(await er.breakGlassLimits()).toEqual({ maxPerProvider: 2, maxPerPatient: 2, windowSeconds: 3600, cooldownSeconds: 60 });
+      await f.registrar.setBreakGlassLimits({
+        maxPerProvider: 2,
+        maxPerPatient: 2,
+        windowSeconds: 3600,
+        cooldownSeconds: 60,
+      });
+      expect(await er.breakGlassLimits()).toEqual({
+        maxPerProvider: 2,
+        maxPerPatient: 2,
+        windowSeconds: 3600,
+        cooldownSeconds: 60,
+      });
       const others = await morePatients(f, 2);
       const [second, third] = await Promise.all(others.map((p) => p.address()));
       const erAddress = await er.address();
@@ -87,9 +101,9 @@ describe("break-glass from a hostile emergency provider", () => {
         await f.registrar.registerProvider(await ems.address(), "emergency", ems.identity.publicKey);
       }
       await ems2!.openBreakGlass(patient, { justification: "Second team", durationSeconds: 600 });
-      await expect(ems3!.openBreakGlass(patient, { justification: "Third team", durationSeconds: 600 })).rejects.toBeInstanceOf(
-        ConsentBreakGlassPatientRateLimitedError,
-      );
+      await expect(
+        ems3!.openBreakGlass(patient, { justification: "Third team", durationSeconds: 600 }),
+      ).rejects.toBeInstanceOf(ConsentBreakGlassPatientRateLimitedError);
       expect(await f.patient.canAccess(patient, await ems3!.address(), "Allergies", "read", "BTG")).toBe(false);
 
       // A window later, the provider may open again.
@@ -108,7 +122,10 @@ describe("break-glass reaches batch-imported records", () => {
       const batch = await f.patient.addRecords(patient, [penicillinAllergy(), heartRate(61)]);
       const [allergy, vitals] = batch.records;
       expect(allergy!.categories).not.toEqual(vitals!.categories);
-      await er.openBreakGlass(patient, { justification: "Unconscious, bulk-imported history only", durationSeconds: 3600 });
+      await er.openBreakGlass(patient, {
+        justification: "Unconscious, bulk-imported history only",
+        durationSeconds: 3600,
+      });
 
       const read = await er.readRecord(allergy!.recordId, { batch: batch.batchId, purpose: "BTG" });
       expect(read.resource).toEqual(penicillinAllergy());
@@ -136,7 +153,10 @@ describe("break-glass reaches batch-imported records", () => {
         return requestKeyRelease(service.url, { ...unsigned, signature }).catch((e: unknown) => e);
       };
       const { proof } = await er.proveBatchRecord(batch.batchId, allergy!.recordId);
-      const forged = await ask(allergy!.recordId, [...proof].reverse().map((p) => `0x${p.slice(2).replace(/^./, (c) => (c === "0" ? "1" : "0"))}`));
+      const forged = await ask(
+        allergy!.recordId,
+        [...proof].reverse().map((p) => `0x${p.slice(2).replace(/^./, (c) => (c === "0" ? "1" : "0"))}`),
+      );
       expect(forged).toBeInstanceOf(KeyReleaseError);
       expect((forged as KeyReleaseError).status).toBe(403);
       expect((forged as Error).message).toContain("RecordNotInBatch");

@@ -25,7 +25,14 @@ type Command =
 
 const mask = fc.array(fc.boolean(), { minLength: 3, maxLength: 3 });
 const command: fc.Arbitrary<Command> = fc.oneof(
-  fc.record({ kind: fc.constant("grant" as const), who: fc.integer({ min: 0, max: 1 }), read: mask, write: mask, purposes: mask, duration: fc.integer({ min: 1, max: 500 }) }),
+  fc.record({
+    kind: fc.constant("grant" as const),
+    who: fc.integer({ min: 0, max: 1 }),
+    read: mask,
+    write: mask,
+    purposes: mask,
+    duration: fc.integer({ min: 1, max: 500 }),
+  }),
   fc.record({ kind: fc.constant("revoke" as const), who: fc.integer({ min: 0, max: 1 }) }),
   fc.record({ kind: fc.constant("suspend" as const), who: fc.integer({ min: 0, max: 2 }) }),
   fc.record({ kind: fc.constant("reinstate" as const), who: fc.integer({ min: 0, max: 2 }) }),
@@ -47,7 +54,10 @@ describe("consent properties (fast-check, on chain)", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 8 }), async (commands) => {
         await snapshot.restore();
-        const grants = new Map<number, { read: Set<CategoryName>; write: Set<CategoryName>; purposes: Set<PurposeCode>; until: number }>();
+        const grants = new Map<
+          number,
+          { read: Set<CategoryName>; write: Set<CategoryName>; purposes: Set<PurposeCode>; until: number }
+        >();
         const suspended = new Set<number>();
         let breakGlassUntil = 0;
         for (const c of commands) {
@@ -60,7 +70,12 @@ describe("consent properties (fast-check, on chain)", () => {
               const purposes = pick(PURPOSES, c.purposes);
               if (read.length + write.length === 0 || purposes.length === 0) continue;
               await f.patient.grant(addresses[c.who]!, { read, write, purposes, expiresAt: now + 1 + c.duration });
-              grants.set(c.who, { read: new Set(read), write: new Set(write), purposes: new Set(purposes), until: now + 1 + c.duration });
+              grants.set(c.who, {
+                read: new Set(read),
+                write: new Set(write),
+                purposes: new Set(purposes),
+                until: now + 1 + c.duration,
+              });
             } else if (c.kind === "revoke") {
               if (!grants.has(c.who)) continue;
               await f.patient.revoke(addresses[c.who]!);
@@ -93,12 +108,23 @@ describe("consent properties (fast-check, on chain)", () => {
               for (const action of ["read", "write"] as const) {
                 for (const purpose of PURPOSES) {
                   const g = grants.get(who);
-                  const granted = !!g && t < g.until && g.purposes.has(purpose) && (action === "read" ? g.read : g.write).has(category);
-                  const glass = who === 2 && action === "read" && t < breakGlassUntil && IPS.has(category) && (purpose === "BTG" || purpose === "ETREAT");
+                  const granted =
+                    !!g &&
+                    t < g.until &&
+                    g.purposes.has(purpose) &&
+                    (action === "read" ? g.read : g.write).has(category);
+                  const glass =
+                    who === 2 &&
+                    action === "read" &&
+                    t < breakGlassUntil &&
+                    IPS.has(category) &&
+                    (purpose === "BTG" || purpose === "ETREAT");
                   const expected = (granted || glass) && !suspended.has(who);
                   const actual = await f.patient.canAccess(patient, address, category, action, purpose);
                   if (actual !== expected) {
-                    throw new Error(`canAccess(${who}, ${category}, ${action}, ${purpose}) = ${actual}, model says ${expected} at ${t}`);
+                    throw new Error(
+                      `canAccess(${who}, ${category}, ${action}, ${purpose}) = ${actual}, model says ${expected} at ${t}`,
+                    );
                   }
                 }
               }

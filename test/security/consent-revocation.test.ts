@@ -14,7 +14,11 @@ describe("consent that stays revoked (a hostile relay holding signed requests)",
   it("a signed grant withheld by the relay is refused after the patient revokes directly", async () => {
     const f = await registeredFixture();
     const [patient, hospital] = [await f.patient.address(), await f.hospital.address()];
-    const terms = { read: ["VitalSigns"] as const, write: ["VitalSigns"] as const, expiresAt: (await f.now()) + 30 * 86400 };
+    const terms = {
+      read: ["VitalSigns"] as const,
+      write: ["VitalSigns"] as const,
+      expiresAt: (await f.now()) + 30 * 86400,
+    };
     await f.patient.grant(hospital, terms);
     // A renewal signed and handed to a relay, which sits on it.
     const withheld = await f.patient.signGrant(hospital, terms);
@@ -56,16 +60,26 @@ describe("consent that stays revoked (a hostile relay holding signed requests)",
     expect(await f.patient.canAccess(patient, lab, "Laboratory", "read")).toBe(false);
     await expect(f.patient.cancelNonce(signed.request.nonce)).rejects.toBeInstanceOf(InvalidAccountNonceError);
     // A request signed now uses the next nonce and works.
-    await f.stranger.relayGrant(await f.patient.signGrant(lab, { read: ["Laboratory"], expiresAt: (await f.now()) + 3600 }));
+    await f.stranger.relayGrant(
+      await f.patient.signGrant(lab, { read: ["Laboratory"], expiresAt: (await f.now()) + 3600 }),
+    );
     expect(await f.patient.canAccess(patient, lab, "Laboratory", "read")).toBe(true);
   });
 
   it("a removed and re-named delegate's old unspent signature stays dead", async () => {
     const f = await registeredFixture();
     const [guardian] = await extraClients(f, 1);
-    const [patient, lab, guardianAddress] = [await f.patient.address(), await f.lab.address(), await guardian!.address()];
+    const [patient, lab, guardianAddress] = [
+      await f.patient.address(),
+      await f.lab.address(),
+      await guardian!.address(),
+    ];
     await f.patient.addDelegate(guardianAddress, "guardian");
-    const withheld = await guardian!.signGrant(lab, { read: ["Laboratory"], expiresAt: (await f.now()) + 3600 }, { patient });
+    const withheld = await guardian!.signGrant(
+      lab,
+      { read: ["Laboratory"], expiresAt: (await f.now()) + 3600 },
+      { patient },
+    );
     await f.patient.removeDelegate(guardianAddress);
     await expect(f.stranger.relayGrant(withheld)).rejects.toBeInstanceOf(ConsentUnauthorizedActorError);
     await f.patient.addDelegate(guardianAddress, "guardian");
@@ -94,7 +108,11 @@ describe("a hostile delegate named by a removed guardian", () => {
     expect(await hostile!.listDelegates(patient)).toHaveLength(2);
 
     // The hostile proxy prepares a signed grant for later, then the patient removes the guardian.
-    const withheld = await hostile!.signGrant(stranger, { read: ["VitalSigns"], expiresAt: (await f.now()) + 3600 }, { patient });
+    const withheld = await hostile!.signGrant(
+      stranger,
+      { read: ["VitalSigns"], expiresAt: (await f.now()) + 3600 },
+      { patient },
+    );
     await f.patient.removeDelegate(guardianAddress);
     expect(await f.patient.listDelegates()).toEqual([]);
 
@@ -107,7 +125,10 @@ describe("a hostile delegate named by a removed guardian", () => {
     );
     expect(await f.patient.canAccess(patient, stranger, "VitalSigns", "read")).toBe(false);
     const trail = await f.patient.auditTrail(patient);
-    expect(trail.filter((e) => e.kind === "DelegateRemoved").map((e) => e.counterpart)).toEqual([guardianAddress, hostileAddress]);
+    expect(trail.filter((e) => e.kind === "DelegateRemoved").map((e) => e.counterpart)).toEqual([
+      guardianAddress,
+      hostileAddress,
+    ]);
   });
 
   it("stays when the patient confirmed it; only the patient confirms", async () => {
@@ -124,7 +145,9 @@ describe("a hostile delegate named by a removed guardian", () => {
     await f.patient.confirmDelegate(proxyAddress);
     await expect(f.patient.confirmDelegate(proxyAddress)).rejects.toBeInstanceOf(ConsentDelegateAlreadyConfirmedError);
     await f.patient.removeDelegate(guardianAddress);
-    expect(await f.patient.listDelegates()).toEqual([{ delegate: proxyAddress, kind: "proxy", namedBy: guardianAddress, confirmed: true }]);
+    expect(await f.patient.listDelegates()).toEqual([
+      { delegate: proxyAddress, kind: "proxy", namedBy: guardianAddress, confirmed: true },
+    ]);
     await proxy!.grant(await f.lab.address(), { read: ["Laboratory"], expiresAt: (await f.now()) + 3600 }, { patient });
   });
 });

@@ -14,7 +14,13 @@ import { describe, expect, it } from "vitest";
 
 import { startCustodianService, type CustodianServiceOptions } from "../../sdk/node.js";
 import { extraClients, penicillinAllergy, registeredFixture } from "../helpers/fixtures.js";
-import { Carechain, keyReleaseMessage, MemoryBlobStore, requestKeyRelease, type KeyReleaseRequest } from "../e2e/_sdk.js";
+import {
+  Carechain,
+  keyReleaseMessage,
+  MemoryBlobStore,
+  requestKeyRelease,
+  type KeyReleaseRequest,
+} from "../e2e/_sdk.js";
 
 async function fixture(options: Partial<CustodianServiceOptions> = {}, custodianStore?: MemoryBlobStore) {
   const f = await registeredFixture();
@@ -24,7 +30,13 @@ async function fixture(options: Partial<CustodianServiceOptions> = {}, custodian
   await f.registrar.registerProvider(await er!.address(), "emergency", er!.identity.publicKey);
   await f.registrar.setEmergencyCustodian(await custodian!.address());
   const custodianClient = custodianStore
-    ? new Carechain({ contracts: custodian!.contracts, signer: signers[5]!, identity: custodian!.identity, store: custodianStore, validator: f.validator })
+    ? new Carechain({
+        contracts: custodian!.contracts,
+        signer: signers[5]!,
+        identity: custodian!.identity,
+        store: custodianStore,
+        validator: f.validator,
+      })
     : custodian!;
   const logPath = join(mkdtempSync(join(tmpdir(), "custodian-log-")), "releases.jsonl");
   const service = await startCustodianService({ custodian: custodianClient, logPath, ...options });
@@ -46,7 +58,9 @@ async function fixture(options: Partial<CustodianServiceOptions> = {}, custodian
     /** Transactions the custodian's account has sent so far. */
     custodianTxs: () => provider.getTransactionCount(custodianAddress),
     /** EmergencyKeyReleased events on chain. */
-    releases: async () => (await f.patient.contracts.records.queryFilter(f.patient.contracts.records.filters.EmergencyKeyReleased())).length,
+    releases: async () =>
+      (await f.patient.contracts.records.queryFilter(f.patient.contracts.records.filters.EmergencyKeyReleased()))
+        .length,
     log: () =>
       readFileSync(logPath, "utf8")
         .trim()
@@ -56,14 +70,28 @@ async function fixture(options: Partial<CustodianServiceOptions> = {}, custodian
   };
 }
 
-async function signed(signer: Signer, fields: Omit<KeyReleaseRequest, "signature" | "provider" | "issuedAt"> & { issuedAt?: number }): Promise<KeyReleaseRequest> {
-  const unsigned = { ...fields, provider: await signer.getAddress(), issuedAt: fields.issuedAt ?? Math.floor(Date.now() / 1000) };
+async function signed(
+  signer: Signer,
+  fields: Omit<KeyReleaseRequest, "signature" | "provider" | "issuedAt"> & { issuedAt?: number },
+): Promise<KeyReleaseRequest> {
+  const unsigned = {
+    ...fields,
+    provider: await signer.getAddress(),
+    issuedAt: fields.issuedAt ?? Math.floor(Date.now() / 1000),
+  };
   return { ...unsigned, signature: await signer.signMessage(keyReleaseMessage(unsigned)) };
 }
 
 /** POSTs a body as-is; returns the status and the parsed JSON (or bytes) of the answer. */
-async function post(url: string, body: unknown): Promise<{ status: number; json?: Record<string, unknown>; text: string }> {
-  const response = await fetch(new URL("/v1/release", url), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+async function post(
+  url: string,
+  body: unknown,
+): Promise<{ status: number; json?: Record<string, unknown>; text: string }> {
+  const response = await fetch(new URL("/v1/release", url), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   const text = await response.text();
   let json: Record<string, unknown> | undefined;
   try {
@@ -108,7 +136,8 @@ describe("custodian service: a hostile relay or provider", () => {
         sig.compactSerialized,
       ];
       // Every encoding is a valid signature of the same message by the same provider.
-      for (const signature of encodings) expect(verifyMessage(keyReleaseMessage(request), signature)).toBe(request.provider);
+      for (const signature of encodings)
+        expect(verifyMessage(keyReleaseMessage(request), signature)).toBe(request.provider);
       const txsBefore = await custodianTxs();
       const answers = [];
       for (const signature of encodings) answers.push(await post(service.url, { ...request, signature }));
@@ -127,8 +156,22 @@ describe("custodian service: a hostile relay or provider", () => {
     try {
       await er.openBreakGlass(patient, { justification: "Anaphylaxis suspected", durationSeconds: 600 });
       const txsBefore = await custodianTxs();
-      const otherRegistry = await post(service.url, await signed(erSigner, { chainId: "31337", registry: "0x000000000000000000000000000000000000dEaD", recordId: allergy.recordId }));
-      const otherChain = await post(service.url, await signed(erSigner, { chainId: "1", registry: await er.contracts.records.getAddress(), recordId: allergy.recordId }));
+      const otherRegistry = await post(
+        service.url,
+        await signed(erSigner, {
+          chainId: "31337",
+          registry: "0x000000000000000000000000000000000000dEaD",
+          recordId: allergy.recordId,
+        }),
+      );
+      const otherChain = await post(
+        service.url,
+        await signed(erSigner, {
+          chainId: "1",
+          registry: await er.contracts.records.getAddress(),
+          recordId: allergy.recordId,
+        }),
+      );
       expect([otherRegistry.status, otherRegistry.json?.code]).toEqual([400, "WRONG_REGISTRY"]);
       expect([otherChain.status, otherChain.json?.code]).toEqual([400, "WRONG_CHAIN"]);
       expect(await custodianTxs()).toBe(txsBefore);
@@ -143,8 +186,14 @@ describe("custodian service: a hostile relay or provider", () => {
     const { service, allergy, registry, hospitalSigner, strangerSigner, custodianTxs, releases, log } = await fixture();
     try {
       const txsBefore = await custodianTxs();
-      const hospital = await post(service.url, await signed(hospitalSigner, { chainId: "31337", registry, recordId: allergy.recordId }));
-      const stranger = await post(service.url, await signed(strangerSigner, { chainId: "31337", registry, recordId: allergy.recordId }));
+      const hospital = await post(
+        service.url,
+        await signed(hospitalSigner, { chainId: "31337", registry, recordId: allergy.recordId }),
+      );
+      const stranger = await post(
+        service.url,
+        await signed(strangerSigner, { chainId: "31337", registry, recordId: allergy.recordId }),
+      );
       for (const answer of [hospital, stranger]) {
         expect(answer.status).toBe(403);
         expect(answer.json).toMatchObject({ code: "NOT_EMERGENCY_PROVIDER" });
@@ -159,19 +208,29 @@ describe("custodian service: a hostile relay or provider", () => {
   });
 
   it("a provider past its rate gets 429 (and the flood costs no transaction)", async () => {
-    const { service, allergy, registry, hospitalSigner, custodianTxs, log } = await fixture({ rateLimit: { requests: 2, windowSeconds: 60 } });
+    const { service, allergy, registry, hospitalSigner, custodianTxs, log } = await fixture({
+      rateLimit: { requests: 2, windowSeconds: 60 },
+    });
     try {
       const txsBefore = await custodianTxs();
       const now = Math.floor(Date.now() / 1000);
       const statuses = [];
       for (let i = 0; i < 4; i++) {
-        const answer = await post(service.url, await signed(hospitalSigner, { chainId: "31337", registry, recordId: allergy.recordId, issuedAt: now - i }));
+        const answer = await post(
+          service.url,
+          await signed(hospitalSigner, { chainId: "31337", registry, recordId: allergy.recordId, issuedAt: now - i }),
+        );
         statuses.push(answer.status);
         if (answer.status === 429) expectNoInternals(answer.text);
       }
       expect(statuses).toEqual([403, 403, 429, 429]);
       expect(await custodianTxs()).toBe(txsBefore);
-      expect(log().map((e) => e.code)).toEqual(["NOT_EMERGENCY_PROVIDER", "NOT_EMERGENCY_PROVIDER", "RATE_LIMITED", "RATE_LIMITED"]);
+      expect(log().map((e) => e.code)).toEqual([
+        "NOT_EMERGENCY_PROVIDER",
+        "NOT_EMERGENCY_PROVIDER",
+        "RATE_LIMITED",
+        "RATE_LIMITED",
+      ]);
     } finally {
       await service.close();
     }
@@ -182,14 +241,18 @@ describe("custodian service: a hostile relay or provider", () => {
     try {
       // Declared: 50 MB. Sent: 16 KiB. The answer comes and the connection closes long before the rest.
       const declared = rawConnection(service.url);
-      declared.socket.write(`POST /v1/release HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 50000000\r\n\r\n`);
+      declared.socket.write(
+        `POST /v1/release HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 50000000\r\n\r\n`,
+      );
       declared.socket.write(Buffer.alloc(16 * 1024, 0x61));
       await declared.closed;
       expect(declared.received()).toMatch(/^HTTP\/1\.1 413 /);
       expectNoInternals(declared.received().split("\r\n\r\n")[1]!);
       // Chunked, no length: refused once the cap is passed.
       const chunked = rawConnection(service.url);
-      chunked.socket.write("POST /v1/release HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n");
+      chunked.socket.write(
+        "POST /v1/release HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n",
+      );
       for (let i = 0; i < 4; i++) chunked.socket.write(`800\r\n${"a".repeat(0x800)}\r\n`);
       await chunked.closed;
       expect(chunked.received()).toMatch(/^HTTP\/1\.1 413 /);
@@ -207,7 +270,10 @@ describe("custodian service: a hostile relay or provider", () => {
       const trickle = setInterval(() => {
         if (!slow.socket.destroyed) slow.socket.write("x-a: b\r\n");
       }, 100);
-      const closedAfter = await Promise.race([slow.closed, new Promise<number>((r) => setTimeout(() => r(Infinity), 5000))]);
+      const closedAfter = await Promise.race([
+        slow.closed,
+        new Promise<number>((r) => setTimeout(() => r(Infinity), 5000)),
+      ]);
       clearInterval(trickle);
       slow.socket.destroy();
       expect(closedAfter).toBeLessThan(2000);
@@ -217,7 +283,10 @@ describe("custodian service: a hostile relay or provider", () => {
       const drip = setInterval(() => {
         if (!slowBody.socket.destroyed) slowBody.socket.write(" ");
       }, 100);
-      const bodyClosedAfter = await Promise.race([slowBody.closed, new Promise<number>((r) => setTimeout(() => r(Infinity), 5000))]);
+      const bodyClosedAfter = await Promise.race([
+        slowBody.closed,
+        new Promise<number>((r) => setTimeout(() => r(Infinity), 5000)),
+      ]);
       clearInterval(drip);
       expect(bodyClosedAfter).toBeLessThan(2500);
       expect(log().map((e) => e.code)).toEqual(["HEADERS_TIMEOUT", "REQUEST_TIMEOUT"]);
@@ -231,15 +300,27 @@ describe("custodian service: a hostile relay or provider", () => {
     const { service, patient, allergy, registry, erSigner, er, log } = await fixture({}, new MemoryBlobStore());
     try {
       await er.openBreakGlass(patient, { justification: "Anaphylaxis suspected", durationSeconds: 600 });
-      const failed = await post(service.url, await signed(erSigner, { chainId: "31337", registry, recordId: allergy.recordId }));
+      const failed = await post(
+        service.url,
+        await signed(erSigner, { chainId: "31337", registry, recordId: allergy.recordId }),
+      );
       expect(failed.status).toBe(500);
       expect(failed.json).toEqual({ code: "INTERNAL", message: "The custodian could not complete the request." });
       const answers = [
         await post(service.url, { junk: true }),
         await post(service.url, "not an object"),
-        await post(service.url, await signed(erSigner, { chainId: "31337", registry, recordId: allergy.recordId, issuedAt: 1 })),
-        await post(service.url, { ...(await signed(erSigner, { chainId: "31337", registry, recordId: allergy.recordId })), signature: `0x${"11".repeat(65)}` }),
-        await post(service.url, await signed(erSigner, { chainId: "31337", registry, recordId: `0x${"ab".repeat(32)}` })),
+        await post(
+          service.url,
+          await signed(erSigner, { chainId: "31337", registry, recordId: allergy.recordId, issuedAt: 1 }),
+        ),
+        await post(service.url, {
+          ...(await signed(erSigner, { chainId: "31337", registry, recordId: allergy.recordId })),
+          signature: `0x${"11".repeat(65)}`,
+        }),
+        await post(
+          service.url,
+          await signed(erSigner, { chainId: "31337", registry, recordId: `0x${"ab".repeat(32)}` }),
+        ),
       ];
       expect(answers.map((a) => [a.status, a.json?.code])).toEqual([
         [400, "MALFORMED"],
@@ -251,7 +332,14 @@ describe("custodian service: a hostile relay or provider", () => {
       for (const answer of [failed, ...answers]) expectNoInternals(answer.text);
       expect(answers[4]!.json?.reason).toBe("RecordNotFound");
       const entries = log();
-      expect(entries.map((e) => e.code)).toEqual(["INTERNAL", "MALFORMED", "MALFORMED", "STALE", "BAD_SIGNATURE", "CHAIN_REFUSED"]);
+      expect(entries.map((e) => e.code)).toEqual([
+        "INTERNAL",
+        "MALFORMED",
+        "MALFORMED",
+        "STALE",
+        "BAD_SIGNATURE",
+        "CHAIN_REFUSED",
+      ]);
       // The log, not the answer, keeps what went wrong.
       expect(entries[0]!.detail).toMatch(/BlobNotFound/);
     } finally {
@@ -263,13 +351,27 @@ describe("custodian service: a hostile relay or provider", () => {
     const { service, patient, allergy, er, f } = await fixture();
     try {
       const signers = await f.connection.ethers.getSigners();
-      const client = new Carechain({ contracts: er.contracts, signer: signers[6]!, identity: er.identity, store: f.store, validator: f.validator, custodianUrl: service.url });
+      const client = new Carechain({
+        contracts: er.contracts,
+        signer: signers[6]!,
+        identity: er.identity,
+        store: f.store,
+        validator: f.validator,
+        custodianUrl: service.url,
+      });
       await client.openBreakGlass(patient, { justification: "Anaphylaxis suspected", durationSeconds: 600 });
       expect((await client.readRecord(allergy.recordId, { purpose: "BTG" })).resource).toEqual(penicillinAllergy());
       // A request of the same second says the same thing as the SDK's (a replay); one signed a minute earlier (inside
       // the 300 s skew window, and never the second the SDK signed in, however slow the read was) is new.
-      const again = { chainId: "31337", registry: await er.contracts.records.getAddress(), recordId: allergy.recordId, issuedAt: Math.floor(Date.now() / 1000) - 60 };
-      await expect(requestKeyRelease(service.url, await signed(signers[6]!, again))).resolves.toBeInstanceOf(Uint8Array);
+      const again = {
+        chainId: "31337",
+        registry: await er.contracts.records.getAddress(),
+        recordId: allergy.recordId,
+        issuedAt: Math.floor(Date.now() / 1000) - 60,
+      };
+      await expect(requestKeyRelease(service.url, await signed(signers[6]!, again))).resolves.toBeInstanceOf(
+        Uint8Array,
+      );
     } finally {
       await service.close();
     }

@@ -48,7 +48,9 @@ describe("keys that are keys (a hostile reader registering a key nothing can be 
 
     // A modified client sends them anyway.
     const register = (key: Uint8Array) =>
-      withRevertDecoding("registerPatient", async () => (await hostile!.contracts.directory.registerPatient(toHex(key))).wait());
+      withRevertDecoding("registerPatient", async () =>
+        (await hostile!.contracts.directory.registerPatient(toHex(key))).wait(),
+      );
     await expect(register(LOW_ORDER)).rejects.toBeInstanceOf(DirectoryLowOrderEncryptionKeyError);
     await expect(register(WITH_BIT_255)).rejects.toBeInstanceOf(DirectoryNonCanonicalEncryptionKeyError);
     await expect(register(encode((1n << 255n) - 19n))).rejects.toBeInstanceOf(DirectoryNonCanonicalEncryptionKeyError);
@@ -68,10 +70,14 @@ describe("keys that are keys (a hostile reader registering a key nothing can be 
     const f = await registeredFixture();
     const [clinic] = await extraClients(f, 1);
     const clinicAddress = await clinic!.address();
-    await expect(f.registrar.registerProvider(clinicAddress, "clinic", LOW_ORDER)).rejects.toBeInstanceOf(InvalidPublicKeyError);
+    await expect(f.registrar.registerProvider(clinicAddress, "clinic", LOW_ORDER)).rejects.toBeInstanceOf(
+      InvalidPublicKeyError,
+    );
     await expect(
       withRevertDecoding("registerProvider", async () =>
-        (await f.registrar.contracts.directory.registerProvider(clinicAddress, 2, toHex(encode((1n << 255n) - 20n)))).wait(),
+        (
+          await f.registrar.contracts.directory.registerProvider(clinicAddress, 2, toHex(encode((1n << 255n) - 20n)))
+        ).wait(),
       ),
     ).rejects.toBeInstanceOf(DirectoryLowOrderEncryptionKeyError);
 
@@ -81,10 +87,14 @@ describe("keys that are keys (a hostile reader registering a key nothing can be 
     await expect(f.patient.rotatePatientKey(bad)).rejects.toBeInstanceOf(InvalidPublicKeyError);
     await expect(f.hospital.rotateProviderKey(bad, [patient])).rejects.toBeInstanceOf(InvalidPublicKeyError);
     await expect(
-      withRevertDecoding("rotatePatientKey", async () => (await f.patient.contracts.directory.rotatePatientKey(toHex(LOW_ORDER))).wait()),
+      withRevertDecoding("rotatePatientKey", async () =>
+        (await f.patient.contracts.directory.rotatePatientKey(toHex(LOW_ORDER))).wait(),
+      ),
     ).rejects.toBeInstanceOf(DirectoryLowOrderEncryptionKeyError);
     await expect(
-      withRevertDecoding("rotateProviderKey", async () => (await f.hospital.contracts.directory.rotateProviderKey(toHex(WITH_BIT_255))).wait()),
+      withRevertDecoding("rotateProviderKey", async () =>
+        (await f.hospital.contracts.directory.rotateProviderKey(toHex(WITH_BIT_255))).wait(),
+      ),
     ).rejects.toBeInstanceOf(DirectoryNonCanonicalEncryptionKeyError);
     expect(await f.patient.contracts.directory.encryptionKeyOf(patient)).toBe(before);
   });

@@ -47,7 +47,9 @@ import {
 const utf8 = (text: string) => new TextEncoder().encode(text);
 const HOUR = 3600;
 /** An X25519 point of order 8 (libsodium's blocklist), canonical: a key anyone can "decrypt" for. */
-const SMALL_ORDER = Uint8Array.from(Buffer.from("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800", "hex"));
+const SMALL_ORDER = Uint8Array.from(
+  Buffer.from("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800", "hex"),
+);
 
 type Fixture = Awaited<ReturnType<typeof registeredFixture>>;
 
@@ -85,7 +87,11 @@ describe("issue 11.1: a hostile batch writer lists an entry in a category the ba
     const f = await registeredFixture();
     const [patient, hospital] = [await f.patient.address(), await f.hospital.address()];
     // The hospital may read allergies but only write vital signs.
-    await f.patient.grant(hospital, { read: ["VitalSigns", "Allergies"], write: ["VitalSigns"], expiresAt: (await f.now()) + HOUR });
+    await f.patient.grant(hospital, {
+      read: ["VitalSigns", "Allergies"],
+      write: ["VitalSigns"],
+      expiresAt: (await f.now()) + HOUR,
+    });
     const readers = [f.patient.identity.publicKey, f.hospital.identity.publicKey];
     const good = await sealRecord(f.store, patient, hospital, [Category.VitalSigns], heartRate(70), readers);
     const planted = await sealRecord(f.store, patient, hospital, [Category.Allergies], penicillinAllergy(), readers);
@@ -93,7 +99,11 @@ describe("issue 11.1: a hostile batch writer lists an entry in a category the ba
     const root = await anchorRawBatch(f.hospital, f.store, patient, [good.entry, planted.entry], [Category.VitalSigns]);
     const quiet = await quietHospital(f);
 
-    for (const [who, reader] of [["patient", f.patient], ["grantee, logging off", quiet], ["grantee, logging on", f.hospital]] as const) {
+    for (const [who, reader] of [
+      ["patient", f.patient],
+      ["grantee, logging off", quiet],
+      ["grantee, logging on", f.hospital],
+    ] as const) {
       const error = await reader.readRecord(planted.entry.recordId, { batch: root }).catch((e: unknown) => e);
       expect(error, who).toBeInstanceOf(BatchCategoryNotDeclaredError);
       expect((error as CarechainError).code, who).toBe("BATCH_CATEGORY_NOT_DECLARED");
@@ -121,7 +131,9 @@ describe("issue 11.4: keyrings can't lock readers out", () => {
   it("a consented reader publishes a wrong-key, a garbage and a missing keyring: the grantee still reads, all three reported", async () => {
     const f = await registeredFixture();
     const [clinic] = await extraClients(f, 1);
-    const [patient, hospital, lab, clinicAddress] = (await Promise.all([f.patient, f.hospital, f.lab, clinic!].map((c) => c.address()))) as [string, string, string, string];
+    const [patient, hospital, lab, clinicAddress] = (await Promise.all(
+      [f.patient, f.hospital, f.lab, clinic!].map((c) => c.address()),
+    )) as [string, string, string, string];
     await f.registrar.registerProvider(clinicAddress, "clinic", clinic!.identity.publicKey);
     const expiresAt = (await f.now()) + HOUR;
     await f.patient.grant(hospital, { read: ["VitalSigns"], write: ["VitalSigns"], expiresAt });
@@ -143,7 +155,9 @@ describe("issue 11.4: keyrings can't lock readers out", () => {
     // What the attack relied on: the wrong key opens, and does not decrypt.
     const bogus = await openKeyring(wrong, record.contentCid, f.lab.identity);
     const envelope = await f.store.get(record.contentCid);
-    expect(() => decryptEnvelope(bogus, envelope, recordContext(patient, hospital, [Category.VitalSigns]))).toThrow(DecryptionError);
+    expect(() => decryptEnvelope(bogus, envelope, recordContext(patient, hospital, [Category.VitalSigns]))).toThrow(
+      DecryptionError,
+    );
 
     // The lab checks each candidate against the envelope (newest keyring first) and falls through to its own.
     // (The clinic's keyrings are not the patient's, so they are tried among the others', newest first.)
@@ -159,7 +173,13 @@ describe("issue 11.4: keyrings can't lock readers out", () => {
     const [late] = await extraClients(f, 2).then((c) => c.slice(1));
     await f.registrar.registerProvider(await late!.address(), "clinic", late!.identity.publicKey);
     await f.patient.grant(await late!.address(), { read: ["VitalSigns"], expiresAt });
-    await publishRaw(clinic!, record.recordId, await f.store.put(encodeKeyring(await createKeyring(record.contentCid, generateDek(), [late!.identity.publicKey]))));
+    await publishRaw(
+      clinic!,
+      record.recordId,
+      await f.store.put(
+        encodeKeyring(await createKeyring(record.contentCid, generateDek(), [late!.identity.publicKey])),
+      ),
+    );
     expect((await late!.readRecord(record.recordId)).skipped).toEqual([]);
   });
 
@@ -172,7 +192,9 @@ describe("issue 11.4: keyrings can't lock readers out", () => {
     await ems!.openBreakGlass(patient, { justification: "unconscious, suspected anaphylaxis", durationSeconds: HOUR });
     expect(await ems!.canAccess(patient, emsAddress, "Allergies", "read", "BTG")).toBe(true);
 
-    const bogus = await f.store.put(encodeKeyring(await createKeyring(allergy.contentCid, generateDek(), [f.patient.identity.publicKey])));
+    const bogus = await f.store.put(
+      encodeKeyring(await createKeyring(allergy.contentCid, generateDek(), [f.patient.identity.publicKey])),
+    );
     const error = await withRevertDecoding("publishKeyrings", () =>
       ems!.contracts.records.publishKeyrings([allergy.recordId], [bogus.bytes]),
     ).catch((e: unknown) => e);
@@ -184,7 +206,11 @@ describe("issue 11.4: keyrings can't lock readers out", () => {
 describe("issue 11.7: one bad object never blocks a patient", () => {
   it("missing and garbage manifests, a garbage keyring, a wrong-key keyring: list, history, grant and key rotation work and report them", async () => {
     const f = await registeredFixture();
-    const [patient, hospital, lab] = (await Promise.all([f.patient, f.hospital, f.lab].map((c) => c.address()))) as [string, string, string];
+    const [patient, hospital, lab] = (await Promise.all([f.patient, f.hospital, f.lab].map((c) => c.address()))) as [
+      string,
+      string,
+      string,
+    ];
     const expiresAt = (await f.now()) + HOUR;
     await f.patient.grant(hospital, { read: ["VitalSigns"], write: ["VitalSigns"], expiresAt });
     const v1 = await f.hospital.addRecord(patient, heartRate(70));
@@ -192,13 +218,33 @@ describe("issue 11.7: one bad object never blocks a patient", () => {
     const batch = await f.hospital.addRecords(patient, [heartRate(80)]);
 
     // The hospital turns hostile and plants objects nobody can read.
-    const goneManifest = await anchorBatchWithManifest(f.hospital, patient, [Category.VitalSigns], 1, await missingCid("manifest"));
-    const garbageManifest = await anchorBatchWithManifest(f.hospital, patient, [Category.VitalSigns], 1, await f.store.put(utf8("[]")));
+    const goneManifest = await anchorBatchWithManifest(
+      f.hospital,
+      patient,
+      [Category.VitalSigns],
+      1,
+      await missingCid("manifest"),
+    );
+    const garbageManifest = await anchorBatchWithManifest(
+      f.hospital,
+      patient,
+      [Category.VitalSigns],
+      1,
+      await f.store.put(utf8("[]")),
+    );
     const readers = [f.patient.identity.publicKey, f.hospital.identity.publicKey];
     const garbageKeyring = await sealRecord(f.store, patient, hospital, [Category.VitalSigns], heartRate(90), readers);
-    const garbageId = await anchorRaw(f.hospital, patient, [Category.VitalSigns], garbageKeyring.contentCid, await f.store.put(utf8("\u0000garbage")));
+    const garbageId = await anchorRaw(
+      f.hospital,
+      patient,
+      [Category.VitalSigns],
+      garbageKeyring.contentCid,
+      await f.store.put(utf8("\u0000garbage")),
+    );
     const wrongKey = await sealRecord(f.store, patient, hospital, [Category.VitalSigns], heartRate(91), readers);
-    const wrongKeyring = await f.store.put(encodeKeyring(await createKeyring(wrongKey.contentCid, generateDek(), readers)));
+    const wrongKeyring = await f.store.put(
+      encodeKeyring(await createKeyring(wrongKey.contentCid, generateDek(), readers)),
+    );
     const wrongId = await anchorRaw(f.hospital, patient, [Category.VitalSigns], wrongKey.contentCid, wrongKeyring);
 
     const badBatches = [
@@ -239,7 +285,9 @@ describe("issue 11.7: one bad object never blocks a patient", () => {
     expect(rotation.rewrapped).toBe(2);
     expect(describeSkipped(rotation.skipped)).toEqual([...badBatches, ...badRecords]);
     for (const skipped of rotation.skipped) expect(skipped.error).toBeInstanceOf(CarechainError);
-    expect(toHex(rotation.client.identity.publicKey)).toBe(await f.patient.contracts.directory.encryptionKeyOf(patient));
+    expect(toHex(rotation.client.identity.publicKey)).toBe(
+      await f.patient.contracts.directory.encryptionKeyOf(patient),
+    );
     expect((await rotation.client.readRecord(v1.recordId)).resource).toEqual(heartRate(70));
     expect((await rotation.client.readRecord(v2.recordId)).resource).toEqual(heartRate(71));
   });
@@ -249,7 +297,9 @@ describe("issue 11.8: a reader with a small-order Directory key", () => {
   it("writes succeed for everyone else and list the skipped reader; sharing with such a grantee reports it", async () => {
     const f = await registeredFixture();
     const [clinic] = await extraClients(f, 1);
-    const [patient, hospital, lab, clinicAddress] = (await Promise.all([f.patient, f.hospital, f.lab, clinic!].map((c) => c.address()))) as [string, string, string, string];
+    const [patient, hospital, lab, clinicAddress] = (await Promise.all(
+      [f.patient, f.hospital, f.lab, clinic!].map((c) => c.address()),
+    )) as [string, string, string, string];
     await f.registrar.registerProvider(clinicAddress, "clinic", clinic!.identity.publicKey);
     const expiresAt = (await f.now()) + HOUR;
     await f.patient.grant(hospital, { read: ["VitalSigns"], write: ["VitalSigns"], expiresAt });
@@ -261,13 +311,17 @@ describe("issue 11.8: a reader with a small-order Directory key", () => {
 
     const record = await f.hospital.addRecord(patient, heartRate(64));
     expect(record.recipients).toBe(2);
-    expect(record.skippedRecipients.map((s) => [s.key, s.error.constructor])).toEqual([[toHex(SMALL_ORDER), InvalidPublicKeyError]]);
+    expect(record.skippedRecipients.map((s) => [s.key, s.error.constructor])).toEqual([
+      [toHex(SMALL_ORDER), InvalidPublicKeyError],
+    ]);
     expect((await f.patient.readRecord(record.recordId)).resource).toEqual(heartRate(64));
     expect((await f.hospital.readRecord(record.recordId)).resource).toEqual(heartRate(64));
 
     const batch = await f.hospital.addRecords(patient, [heartRate(65), heartRate(66)]);
     expect(batch.skippedRecipients.map((s) => s.key)).toEqual([toHex(SMALL_ORDER)]);
-    expect((await f.patient.readRecord(batch.records[1]!.recordId, { batch: batch.batchId })).resource).toEqual(heartRate(66));
+    expect((await f.patient.readRecord(batch.records[1]!.recordId, { batch: batch.batchId })).resource).toEqual(
+      heartRate(66),
+    );
 
     // A grantee whose key is not canonical: the grant stands, sharing reports the key. The Directory's key slot
     // can't hold a key with bit 255 set (that bit marks providers), so the key is u = p + 2 >= p = 2^255 - 19
@@ -278,7 +332,9 @@ describe("issue 11.8: a reader with a small-order Directory key", () => {
     await plantDirectoryKey(f, clinicAddress, nonCanonical);
     const grant = await f.patient.grant(clinicAddress, { read: ["VitalSigns"], expiresAt });
     expect(grant.shared).toBe(0);
-    expect(describeSkipped(grant.skipped)).toEqual([{ recipientKey: toHex(nonCanonical), error: "InvalidPublicKeyError" }]);
+    expect(describeSkipped(grant.skipped)).toEqual([
+      { recipientKey: toHex(nonCanonical), error: "InvalidPublicKeyError" },
+    ]);
     expect(await f.patient.canAccess(patient, clinicAddress, "VitalSigns", "read")).toBe(true);
   });
 });
@@ -295,7 +351,13 @@ describe("issue 11.13: hostile sizes, refused before parsing; the writer refuses
     const genuine = encodeKeyring(await createKeyring(sealed.contentCid, sealed.dek, readers));
     const padded = new Uint8Array(MAX_KEYRING_BYTES + 1).fill(0x20);
     padded.set(genuine);
-    const bigKeyringId = await anchorRaw(f.hospital, patient, [Category.VitalSigns], sealed.contentCid, await f.store.put(padded));
+    const bigKeyringId = await anchorRaw(
+      f.hospital,
+      patient,
+      [Category.VitalSigns],
+      sealed.contentCid,
+      await f.store.put(padded),
+    );
     const keyringError = await f.patient.readRecord(bigKeyringId).catch((e: unknown) => e);
     expect(keyringError).toBeInstanceOf(SizeLimitError);
     expect((keyringError as SizeLimitError).limit).toBe("keyringBytes");
@@ -312,7 +374,13 @@ describe("issue 11.13: hostile sizes, refused before parsing; the writer refuses
     const manifest = encodeManifest({ v: 2, patient, author: hospital, records: [sealed.entry] });
     const bigManifest = new Uint8Array(MAX_MANIFEST_BYTES + 1).fill(0x20);
     bigManifest.set(manifest);
-    const root = await anchorBatchWithManifest(f.hospital, patient, [Category.VitalSigns], 1, await f.store.put(bigManifest));
+    const root = await anchorBatchWithManifest(
+      f.hospital,
+      patient,
+      [Category.VitalSigns],
+      1,
+      await f.store.put(bigManifest),
+    );
     const listed = await f.patient.listRecords(patient);
     expect(listed.map((r) => r.recordId).sort()).toEqual([bigKeyringId, bigRecordId].sort());
     expect(describeSkipped(listed.skipped)).toEqual([{ batch: root, error: "SizeLimitError" }]);

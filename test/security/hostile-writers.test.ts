@@ -72,8 +72,17 @@ async function setup(journal = new HookedJournal(), store = new CountingStore())
 }
 
 /** Anchors, straight through the contract, a record of `patient` with content `contentCid`. */
-async function anchorDirect(client: Carechain, patient: string, mask: bigint, contentCid: CID, keyringCid: CID, previous = ZERO_HASH) {
-  await withRevertDecoding("anchor", async () => (await client.contracts.records.anchor(patient, mask, contentCid.bytes, keyringCid.bytes, previous)).wait());
+async function anchorDirect(
+  client: Carechain,
+  patient: string,
+  mask: bigint,
+  contentCid: CID,
+  keyringCid: CID,
+  previous = ZERO_HASH,
+) {
+  await withRevertDecoding("anchor", async () =>
+    (await client.contracts.records.anchor(patient, mask, contentCid.bytes, keyringCid.bytes, previous)).wait(),
+  );
 }
 
 /** A Condition (category Problems) to smuggle. */
@@ -119,7 +128,13 @@ describe("item 6: record ids a front-runner can't take", () => {
     let first: PendingWrite | undefined;
     journal.hook = async (write) => {
       first = write;
-      await anchorDirect(hospital, write.patient, categoryMask(write.categories), CID.parse(write.contentCid), CID.parse(write.keyringCid));
+      await anchorDirect(
+        hospital,
+        write.patient,
+        categoryMask(write.categories),
+        CID.parse(write.contentCid),
+        CID.parse(write.keyringCid),
+      );
     };
     const added = await hospital.addRecord(alice, heartRate(61));
     expect(added.recordId).toBe(first!.recordId);
@@ -137,7 +152,9 @@ describe("item 6: record ids a front-runner can't take", () => {
     const { f, journal, hospital, alice, expiresAt } = await setup();
     // The hospital's own account anchors the same content with another keyring first (e.g. a second device).
     journal.hook = async (write) => {
-      const other = await hospital.store.put(encodeKeyring(await createKeyring(CID.parse(write.contentCid), generateDek(), [f.patient.identity.publicKey])));
+      const other = await hospital.store.put(
+        encodeKeyring(await createKeyring(CID.parse(write.contentCid), generateDek(), [f.patient.identity.publicKey])),
+      );
       await anchorDirect(hospital, write.patient, categoryMask(write.categories), CID.parse(write.contentCid), other);
     };
     const error = await hospital.addRecord(alice, heartRate(62)).catch((e: unknown) => e);
@@ -147,7 +164,9 @@ describe("item 6: record ids a front-runner can't take", () => {
     const resumed = await hospital.resume();
     expect(resumed.anchored).toEqual([]);
     expect(resumed.alreadyAnchored).toEqual([]);
-    expect(resumed.failed.map((x) => [x.recordId, x.error instanceof RecordAnchorConflictError])).toEqual([[kept!.recordId, true]]);
+    expect(resumed.failed.map((x) => [x.recordId, x.error instanceof RecordAnchorConflictError])).toEqual([
+      [kept!.recordId, true],
+    ]);
     expect(await hospital.pendingWrites()).toHaveLength(1);
 
     // A journal entry whose id is another author's anchor (the lab's copy of the same content): not success either.
@@ -155,11 +174,17 @@ describe("item 6: record ids a front-runner can't take", () => {
     await f.patient.grant(lab, { write: ["VitalSigns"], expiresAt });
     const content = CID.parse(kept!.contentCid);
     await anchorDirect(f.lab, alice, 1n << BigInt(Category.VitalSigns), content, CID.parse(kept!.keyringCid));
-    const foreign: PendingWrite = { ...kept!, recordId: recordIdOf(alice, lab, content), createdAt: kept!.createdAt + 1 };
+    const foreign: PendingWrite = {
+      ...kept!,
+      recordId: recordIdOf(alice, lab, content),
+      createdAt: kept!.createdAt + 1,
+    };
     await journal.put(foreign);
     const again = await hospital.resume();
     expect(again.failed.map((x) => x.error instanceof RecordAnchorConflictError)).toEqual([true, true]);
-    expect((await hospital.pendingWrites()).map((w) => w.recordId).sort()).toEqual([kept!.recordId, foreign.recordId].sort());
+    expect((await hospital.pendingWrites()).map((w) => w.recordId).sort()).toEqual(
+      [kept!.recordId, foreign.recordId].sort(),
+    );
   });
 });
 
@@ -173,7 +198,10 @@ describe("item 11: only the original author, the patient or a delegate amends", 
     const puts = store.puts;
     const error = await f.lab.amendRecord(v1.recordId, heartRate(40)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RecordUnauthorizedAmenderError);
-    expect((error as InstanceType<typeof RecordUnauthorizedAmenderError>).args).toEqual({ previous: v1.recordId, account: lab });
+    expect((error as InstanceType<typeof RecordUnauthorizedAmenderError>).args).toEqual({
+      previous: v1.recordId,
+      account: lab,
+    });
     expect(store.puts).toBe(puts); // refused before anything was stored
     // A modified client going straight to the contract is refused there.
     const forged = await store.put(utf8("forged"));
@@ -211,7 +239,11 @@ describe("item 2: a record is every category of its content", () => {
   it("a writer with write consent for VitalSigns only can't smuggle a Condition in contained, a Bundle entry or a second coding", async () => {
     const { f, store, hospital, alice } = await setup();
     const smuggled: [string, unknown, CategoryId][] = [
-      ["contained", { ...heartRate(70), focus: [{ reference: "#c1" }], contained: [condition("c1")] }, Category.Problems],
+      [
+        "contained",
+        { ...heartRate(70), focus: [{ reference: "#c1" }], contained: [condition("c1")] },
+        Category.Problems,
+      ],
       [
         "a Bundle entry",
         {
@@ -240,8 +272,12 @@ describe("item 2: a record is every category of its content", () => {
       const puts = store.puts;
       const error = await hospital.addRecord(alice, resource).catch((e: unknown) => e);
       expect(error, how).toBeInstanceOf(RecordWriteConsentRequiredError);
-      expect((error as InstanceType<typeof RecordWriteConsentRequiredError>).args.category, how).toBe(BigInt(lowestDenied));
-      await expect(hospital.addRecords(alice, [heartRate(1), resource]), how).rejects.toBeInstanceOf(RecordWriteConsentRequiredError);
+      expect((error as InstanceType<typeof RecordWriteConsentRequiredError>).args.category, how).toBe(
+        BigInt(lowestDenied),
+      );
+      await expect(hospital.addRecords(alice, [heartRate(1), resource]), how).rejects.toBeInstanceOf(
+        RecordWriteConsentRequiredError,
+      );
       expect(store.puts, how).toBe(puts); // nothing stored, nothing anchored
     }
     expect(await f.patient.listRecords(alice)).toEqual([]);
@@ -250,7 +286,11 @@ describe("item 2: a record is every category of its content", () => {
 
   it("a record spanning categories needs write consent for all, and a reader needs read consent for all", async () => {
     const { f, hospital, alice, hospitalAddress, expiresAt } = await setup();
-    await f.patient.grant(hospitalAddress, { read: ["VitalSigns", "Problems"], write: ["VitalSigns", "Problems"], expiresAt });
+    await f.patient.grant(hospitalAddress, {
+      read: ["VitalSigns", "Problems"],
+      write: ["VitalSigns", "Problems"],
+      expiresAt,
+    });
     const lab = await f.lab.address();
     await f.patient.grant(lab, { read: ["VitalSigns"], expiresAt });
     const record = { ...heartRate(73), focus: [{ reference: "#c1" }], contained: [condition("c1")] };
@@ -261,15 +301,22 @@ describe("item 2: a record is every category of its content", () => {
     expect((await hospital.readRecord(added.recordId)).resource).toEqual(record);
     const refused = await f.lab.readRecord(added.recordId).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(RecordReadConsentRequiredError);
-    expect((refused as InstanceType<typeof RecordReadConsentRequiredError>).args.category).toBe(BigInt(Category.Problems));
+    expect((refused as InstanceType<typeof RecordReadConsentRequiredError>).args.category).toBe(
+      BigInt(Category.Problems),
+    );
     await expect(
       withRevertDecoding("logAccess", async () => (await f.lab.contracts.records.logAccess(added.recordId, 0)).wait()),
     ).rejects.toBeInstanceOf(RecordReadConsentRequiredError);
 
     // Batches too: each record carries its own categories; the lab reads the plain one, not the spanning one.
     const batch = await hospital.addRecords(alice, [heartRate(74), record]);
-    expect(batch.records.map((r) => r.categories)).toEqual([[Category.VitalSigns], [Category.Problems, Category.VitalSigns]]);
-    expect((await f.lab.readRecord(batch.records[0]!.recordId, { batch: batch.batchId })).resource).toEqual(heartRate(74));
+    expect(batch.records.map((r) => r.categories)).toEqual([
+      [Category.VitalSigns],
+      [Category.Problems, Category.VitalSigns],
+    ]);
+    expect((await f.lab.readRecord(batch.records[0]!.recordId, { batch: batch.batchId })).resource).toEqual(
+      heartRate(74),
+    );
     await expect(f.lab.readRecord(batch.records[1]!.recordId, { batch: batch.batchId })).rejects.toBeInstanceOf(
       RecordReadConsentRequiredError,
     );
@@ -285,7 +332,12 @@ describe("item 2: a record is every category of its content", () => {
     const mask = 1n << BigInt(Category.VitalSigns);
     const maskBytes = new Uint8Array(8);
     new DataView(maskBytes.buffer).setBigUint64(0, mask);
-    const context = concatBytes(utf8("carechain/record/v2"), fromHex("patient", alice, 20), fromHex("author", lab, 20), maskBytes);
+    const context = concatBytes(
+      utf8("carechain/record/v2"),
+      fromHex("patient", alice, 20),
+      fromHex("author", lab, 20),
+      maskBytes,
+    );
     const dek = generateDek();
     const content = await store.put(encryptEnvelope(dek, utf8(canonicalJson(record)), context));
     const readers = [f.patient.identity.publicKey, hospital.identity.publicKey];

@@ -27,7 +27,13 @@ describe("Solidity lint (solhint)", () => {
     const config = JSON.parse(await readFile(path, "utf8")) as { extends?: string; rules?: Record<string, unknown> };
     expect(config.extends).toBe("solhint:recommended");
     // The security rules of the recommended set are never switched off.
-    for (const rule of ["avoid-tx-origin", "reentrancy", "avoid-low-level-calls", "no-inline-assembly", "state-visibility"]) {
+    for (const rule of [
+      "avoid-tx-origin",
+      "reentrancy",
+      "avoid-low-level-calls",
+      "no-inline-assembly",
+      "state-visibility",
+    ]) {
       expect(config.rules?.[rule], rule).toBeUndefined();
     }
   });
@@ -60,7 +66,9 @@ describe("Solidity lint (solhint)", () => {
     );
     try {
       const relative = join(".carechain", `solhint-${process.pid}`, "Bad.sol");
-      await expect(run("solhint", [...SOLHINT_ARGS, "-c", ".solhint.json", relative])).rejects.toThrow(/avoid-tx-origin/);
+      await expect(run("solhint", [...SOLHINT_ARGS, "-c", ".solhint.json", relative])).rejects.toThrow(
+        /avoid-tx-origin/,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -109,7 +117,9 @@ describe("coverage gate (scripts/coverage.ts)", () => {
 
 describe("npm scripts", () => {
   it("lint:sol, coverage and test:security are wired as documented", async () => {
-    const { scripts } = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+    const { scripts } = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as {
+      scripts: Record<string, string>;
+    };
     expect(scripts["lint:sol"]).toContain("solhint");
     expect(scripts["lint:sol"]).toContain("--max-warnings 0");
     expect(scripts["lint:sol"]).toContain("contracts/**/*.sol");
@@ -172,7 +182,12 @@ describe("docs/security.md", () => {
 
   it("has a heading for each asset group, actor list and attacker", async () => {
     const doc = await readFile(join(ROOT, "docs", "security.md"), "utf8");
-    const headings = new Set(doc.split("\n").filter((l) => l.startsWith("#")).map((l) => l.trim()));
+    const headings = new Set(
+      doc
+        .split("\n")
+        .filter((l) => l.startsWith("#"))
+        .map((l) => l.trim()),
+    );
     const missing = HEADINGS.filter((h) => ![...headings].some((line) => line === h || line.startsWith(`${h} `)));
     expect(missing).toEqual([]);
   });
@@ -195,7 +210,14 @@ describe("docs/security.md", () => {
   it("names the assets and actors of the threat model", async () => {
     const doc = await readFile(join(ROOT, "docs", "security.md"), "utf8");
     const assets = doc.slice(doc.indexOf("## Assets"), doc.indexOf("## Actors"));
-    for (const asset of ["Plaintext records", "Record keys", "Identity keys", "Consent state", "Audit trail", "Who-treats-whom metadata"]) {
+    for (const asset of [
+      "Plaintext records",
+      "Record keys",
+      "Identity keys",
+      "Consent state",
+      "Audit trail",
+      "Who-treats-whom metadata",
+    ]) {
       expect(assets, asset).toContain(asset);
     }
     const actors = doc.slice(doc.indexOf("## Actors"), doc.indexOf("## Trust assumptions"));
@@ -225,7 +247,9 @@ describe("docs/security.md: a front-runner squatting record or batch ids", () =>
     const hospital = await a.hospital.address();
     await a.patient.grant(hospital, { read: ["VitalSigns"], write: ["VitalSigns"], expiresAt: (await a.now()) + 3600 });
     const batch = await a.hospital.addRecords(alice, [heartRate(70), heartRate(71)]);
-    const event = (await a.hospital.contracts.records.queryFilter(a.hospital.contracts.records.filters.BatchAnchored(batch.batchId)))[0]!;
+    const event = (
+      await a.hospital.contracts.records.queryFilter(a.hospital.contracts.records.filters.BatchAnchored(batch.batchId))
+    )[0]!;
     const manifestCid = event.args.manifestCid;
     const categories = 1n << BigInt(Category.VitalSigns);
     const recordId = batch.records[0]!.recordId;
@@ -275,7 +299,9 @@ describe("docs/security.md: a front-runner squatting record or batch ids", () =>
     };
     const rewrittenCid = await a.store.put(encodeManifest(rewritten));
     const rewrittenRoot = batchTree(rewritten).root;
-    await (await c.stranger.contracts.records.anchorBatch(bobC, rewrittenRoot, categories, 2, rewrittenCid.bytes)).wait();
+    await (
+      await c.stranger.contracts.records.anchorBatch(bobC, rewrittenRoot, categories, 2, rewrittenCid.bytes)
+    ).wait();
     await c.stranger.grant(hospital, { read: ["VitalSigns"], expiresAt: (await c.now()) + 3600 });
     const hospitalC = await Carechain.connect({
       deployment: c.deployment,

@@ -70,7 +70,10 @@ interface IProductLedger {
     /// @notice Emitted when `shipper` ships the units under `itemsRoot` to the recipient committed to by
     /// `recipientCommitment`; `eventHash` is the EPCIS shipping event and the shipment's id.
     event ShipmentAnchored(
-        bytes32 indexed eventHash, address indexed shipper, bytes32 recipientCommitment, bytes32 itemsRoot
+        bytes32 indexed eventHash,
+        address indexed shipper,
+        bytes32 recipientCommitment,
+        bytes32 itemsRoot
     );
     /// @notice Emitted when `by` dispenses or decommissions the unit whose nullifier is `nullifier`.
     event ItemSpent(bytes32 indexed nullifier, address indexed by, SpendKind kind, bytes32 eventHash);
@@ -172,10 +175,7 @@ interface IProductLedger {
     /// @param lotId The unit's lot.
     /// @param commitment The unit's commitment.
     /// @param proof Its StandardMerkleTree proof against the lot's root.
-    function itemStatus(bytes32 lotId, bytes32 commitment, bytes32[] calldata proof)
-        external
-        view
-        returns (ItemStatus);
+    function itemStatus(bytes32 lotId, bytes32 commitment, bytes32[] calldata proof) external view returns (ItemStatus);
 
     /// @notice Whether the unit is among the units of shipment `eventHash`.
     /// @param eventHash The shipping event's digest.

@@ -30,7 +30,11 @@ interface ITradingPartners {
 
     /// @notice Emitted when `registrar` credentials `partner` in `role`.
     event PartnerCredentialed(
-        address indexed partner, PartnerRole role, bytes32 glnCommitment, bytes32 licenceHash, address indexed registrar
+        address indexed partner,
+        PartnerRole role,
+        bytes32 glnCommitment,
+        bytes32 licenceHash,
+        address indexed registrar
     );
     /// @notice Emitted when `registrar` suspends `partner`.
     event PartnerSuspended(address indexed partner, address indexed registrar);

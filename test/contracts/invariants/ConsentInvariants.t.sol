@@ -127,17 +127,27 @@ contract ConsentHandler is CarechainTest {
     // ---------------------------------------------------------------------------------------------------------
 
     /// @notice A patient (or the unregistered STRANGER) grants a grantee random terms.
-    function grant(uint256 patientSeed, uint256 granteeSeed, uint64 readMask, uint64 writeMask, uint32 purposes, uint256 expirySeed)
-        external
-        atModelTime
-    {
+    function grant(
+        uint256 patientSeed,
+        uint256 granteeSeed,
+        uint64 readMask,
+        uint64 writeMask,
+        uint32 purposes,
+        uint256 expirySeed
+    ) external atModelTime {
         address p = _patients[patientSeed % 3];
         address g = _grantees[granteeSeed % 5];
         purposes = uint32(bound(purposes, 0, 0x7f));
         // Mostly in the future (up to 3 days), sometimes now or just past: refused.
         uint64 expiresAt = uint64(bound(expirySeed, time - 1 hours, time + 3 days));
-        bool expected = _isPatient(p) && g != p && _hasKey(g) && (readMask | writeMask) != 0 && purposes != 0
-            && purposes & ~VALID_PURPOSES == 0 && expiresAt > time;
+        bool expected =
+            _isPatient(p) &&
+                g != p &&
+                _hasKey(g) &&
+                (readMask | writeMask) != 0 &&
+                purposes != 0 &&
+                purposes & ~VALID_PURPOSES == 0 &&
+                expiresAt > time;
 
         vm.prank(p);
         try consent.grant(g, _terms(readMask, writeMask, purposes, expiresAt)) {
@@ -226,10 +236,14 @@ contract ConsentHandler is CarechainTest {
     }
 
     /// @notice A random caller anchors a batch covering one or two categories (count 0 is refused).
-    function anchorBatch(uint256 patientSeed, uint256 authorSeed, uint8 first, uint8 second, bool two, uint32 count)
-        external
-        atModelTime
-    {
+    function anchorBatch(
+        uint256 patientSeed,
+        uint256 authorSeed,
+        uint8 first,
+        uint8 second,
+        bool two,
+        uint32 count
+    ) external atModelTime {
         address p = _patients[patientSeed % 3];
         address author = _authors[authorSeed % 6];
         uint64 categories = _bit(first % 64) | (two ? _bit(second % 64) : 0);
@@ -256,8 +270,13 @@ contract ConsentHandler is CarechainTest {
         address p = _patients[patientSeed % 3];
         address provider = _providers[providerSeed % 3];
         duration = uint64(bound(duration, 0, BREAK_GLASS_MAX + 1 hours));
-        bool expected = provider == ems && !_suspended[provider] && _isPatient(p) && duration != 0
-            && duration <= BREAK_GLASS_MAX && _breakGlass[p][provider] <= time;
+        bool expected =
+            provider == ems &&
+                !_suspended[provider] &&
+                _isPatient(p) &&
+                duration != 0 &&
+                duration <= BREAK_GLASS_MAX &&
+                _breakGlass[p][provider] <= time;
 
         vm.prank(provider);
         try consent.openBreakGlass(p, keccak256("invariant"), duration) {
@@ -277,7 +296,12 @@ contract ConsentHandler is CarechainTest {
     function closeBreakGlass(uint256 patientSeed, uint256 providerSeed, uint256 actorSeed) external atModelTime {
         address p = _patients[patientSeed % 3];
         address provider = _providers[providerSeed % 3];
-        address actor = actorSeed % 3 == 0 ? provider : actorSeed % 3 == 1 ? p : _authors[actorSeed % 6];
+        address actor =
+            actorSeed % 3 == 0
+                ? provider
+                : actorSeed % 3 == 1
+                    ? p
+                    : _authors[actorSeed % 6];
         bool expected = (actor == provider || actor == p) && _breakGlass[p][provider] > time;
 
         vm.prank(actor);
@@ -315,8 +339,11 @@ contract ConsentHandler is CarechainTest {
         GhostGrant memory t = _grants[p][g];
         uint64 mask = a == Action.Read ? t.readMask : t.writeMask;
         bool viaConsent = time < t.expiresAt && t.purposes & purposes != 0 && mask & _bit(c) != 0;
-        bool viaBreakGlass = a == Action.Read && purposes & EMERGENCY_PURPOSES != 0 && _breakGlass[p][g] > time
-            && emergencyCategories(p) & _bit(c) != 0;
+        bool viaBreakGlass =
+            a == Action.Read &&
+                purposes & EMERGENCY_PURPOSES != 0 &&
+                _breakGlass[p][g] > time &&
+                emergencyCategories(p) & _bit(c) != 0;
         return (viaConsent || viaBreakGlass) && !_suspended[g];
     }
 
@@ -377,10 +404,14 @@ contract ConsentHandler is CarechainTest {
     /// @dev Anchors a fresh record (a new content CID each time); `shapeOk` says whether the amendment link itself
     /// is acceptable; `originalAuthor` is the author of the record line's first version. Returns whether the
     /// contract accepted it.
-    function _anchor(address p, address author, uint8 category, bytes32 previous, bool shapeOk, address originalAuthor)
-        internal
-        returns (bool)
-    {
+    function _anchor(
+        address p,
+        address author,
+        uint8 category,
+        bytes32 previous,
+        bool shapeOk,
+        address originalAuthor
+    ) internal returns (bool) {
         bool allowed = category <= 63 && modelCanAccess(p, author, category, Action.Write, ALL_PURPOSES);
         _pendingOriginalAuthor = originalAuthor;
         bytes32 digest = keccak256(abi.encode("content", ++_nonce));
@@ -412,7 +443,10 @@ contract ConsentHandler is CarechainTest {
         if (!accepted) ++refusals;
         if (accepted != expected) {
             if (outcomeMismatches++ == 0) {
-                firstMismatch = string.concat(what, accepted ? ": accepted, model refuses" : ": refused, model accepts");
+                firstMismatch = string.concat(
+                    what,
+                    accepted ? ": accepted, model refuses" : ": refused, model accepts"
+                );
             }
         }
     }
@@ -421,9 +455,10 @@ contract ConsentHandler is CarechainTest {
     function _isBreakGlassLimit(bytes memory reason) internal pure returns (bool) {
         if (reason.length < 4) return false;
         bytes4 selector = bytes4(reason);
-        return selector == IConsentRegistry.ConsentBreakGlassCooldown.selector
-            || selector == IConsentRegistry.ConsentBreakGlassProviderRateLimited.selector
-            || selector == IConsentRegistry.ConsentBreakGlassPatientRateLimited.selector;
+        return
+            selector == IConsentRegistry.ConsentBreakGlassCooldown.selector ||
+            selector == IConsentRegistry.ConsentBreakGlassProviderRateLimited.selector ||
+            selector == IConsentRegistry.ConsentBreakGlassPatientRateLimited.selector;
     }
 
     function _isPatient(address a) internal view returns (bool) {
@@ -640,8 +675,24 @@ contract ConsentInvariantsTest is CarechainTest {
         vm.warp(handler.time());
         (uint256 divergences, bytes memory first) = handler.canAccessDivergences();
         if (divergences != 0) {
-            (address p, address g, uint8 c, uint8 a, bool actual) = abi.decode(first, (address, address, uint8, uint8, bool));
-            assertEq(actual, !actual, string.concat("canAccess differs from the model: patient ", _hex(p), " grantee ", _hex(g), " category ", _dec(c), " action ", _dec(a)));
+            (address p, address g, uint8 c, uint8 a, bool actual) = abi.decode(
+                first,
+                (address, address, uint8, uint8, bool)
+            );
+            assertEq(
+                actual,
+                !actual,
+                string.concat(
+                    "canAccess differs from the model: patient ",
+                    _hex(p),
+                    " grantee ",
+                    _hex(g),
+                    " category ",
+                    _dec(c),
+                    " action ",
+                    _dec(a)
+                )
+            );
         }
     }
 
@@ -678,7 +729,8 @@ contract ConsentInvariantsTest is CarechainTest {
                         "revoked grantee can read for Research"
                     );
                     // Only break-glass (emergency purposes) can still give a read.
-                    if (!breakGlass) assertFalse(consent.canAccess(ps[i], gs[j], cs[k], Action.Read), "revoked grantee can read");
+                    if (!breakGlass)
+                        assertFalse(consent.canAccess(ps[i], gs[j], cs[k], Action.Read), "revoked grantee can read");
                 }
             }
         }

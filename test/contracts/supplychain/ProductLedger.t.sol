@@ -12,7 +12,7 @@ contract ProductLedgerTest is SupplyChainTest {
     function setUp() public {
         _deploySupplyChain();
         units = _units(keccak256("carechain.test.units"));
-        (root,) = _tree(units, 0);
+        (root, ) = _tree(units, 0);
         vm.prank(manufacturer);
         ledger.commission(LOT, root, EVENT);
     }
@@ -141,7 +141,9 @@ contract ProductLedgerTest is SupplyChainTest {
 
         vm.expectRevert(
             abi.encodeWithSelector(
-                IProductLedger.ProductLedgerAlreadySpent.selector, nullifier, IProductLedger.SpendKind.Dispensed
+                IProductLedger.ProductLedgerAlreadySpent.selector,
+                nullifier,
+                IProductLedger.SpendKind.Dispensed
             )
         );
         vm.prank(pharmacy2);
@@ -187,7 +189,9 @@ contract ProductLedgerTest is SupplyChainTest {
     // recall --------------------------------------------------------------------------------------------------
 
     function test_Recall_ByCommissionerOrRegistrarOnly() public {
-        vm.expectRevert(abi.encodeWithSelector(IProductLedger.ProductLedgerUnauthorizedRecall.selector, LOT, repackager));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProductLedger.ProductLedgerUnauthorizedRecall.selector, LOT, repackager)
+        );
         vm.prank(repackager);
         ledger.recall(LOT, EVENT);
 
@@ -234,8 +238,9 @@ contract ProductLedgerTest is SupplyChainTest {
         ledger.dispense(lotId, fuzzUnits[index], proof, EVENT);
         for (uint256 i = 0; i < 4; i++) {
             (, bytes32[] memory p) = _tree(fuzzUnits, i);
-            uint256 expected =
-                uint256(i == index ? IProductLedger.ItemStatus.Dispensed : IProductLedger.ItemStatus.Active);
+            uint256 expected = uint256(
+                i == index ? IProductLedger.ItemStatus.Dispensed : IProductLedger.ItemStatus.Active
+            );
             assertEq(uint256(ledger.itemStatus(lotId, fuzzUnits[i], p)), expected, "status");
         }
         vm.expectRevert(

@@ -37,7 +37,12 @@ abstract contract SupplyChainTest is CarechainTest {
     }
 
     function _credential(address account, ITradingPartners.PartnerRole role) internal {
-        partnerRegistry.credential(account, role, keccak256(abi.encode("gln", account)), keccak256(abi.encode("lic", account)));
+        partnerRegistry.credential(
+            account,
+            role,
+            keccak256(abi.encode("gln", account)),
+            keccak256(abi.encode("lic", account))
+        );
     }
 
     function _leaf(bytes32 commitment) internal pure returns (bytes32) {
@@ -54,7 +59,10 @@ abstract contract SupplyChainTest is CarechainTest {
     }
 
     /// @dev Root of a four-leaf tree over `units`, and the proof of unit `index`.
-    function _tree(bytes32[4] memory units, uint256 index) internal pure returns (bytes32 root, bytes32[] memory proof) {
+    function _tree(
+        bytes32[4] memory units,
+        uint256 index
+    ) internal pure returns (bytes32 root, bytes32[] memory proof) {
         bytes32[4] memory leaves;
         for (uint256 i = 0; i < 4; i++) leaves[i] = _leaf(units[i]);
         bytes32 left = _node(leaves[0], leaves[1]);

@@ -22,7 +22,13 @@ contract TradingPartnersTest is SupplyChainTest {
     function test_Credential_StoresAndEmits() public {
         vm.warp(START + 7);
         vm.expectEmit(true, true, false, true, address(partnerRegistry));
-        emit ITradingPartners.PartnerCredentialed(newcomer, ITradingPartners.PartnerRole.Wholesaler, GLN, LICENCE, REGISTRAR);
+        emit ITradingPartners.PartnerCredentialed(
+            newcomer,
+            ITradingPartners.PartnerRole.Wholesaler,
+            GLN,
+            LICENCE,
+            REGISTRAR
+        );
         vm.prank(REGISTRAR);
         partnerRegistry.credential(newcomer, ITradingPartners.PartnerRole.Wholesaler, GLN, LICENCE);
         ITradingPartners.Partner memory entry = partnerRegistry.partner(newcomer);
@@ -31,11 +37,17 @@ contract TradingPartnersTest is SupplyChainTest {
         assertEq(uint256(entry.role), uint256(ITradingPartners.PartnerRole.Wholesaler), "role");
         assertFalse(entry.suspended, "not suspended");
         assertEq(uint256(entry.credentialedAt), START + 7, "credentialedAt");
-        assertEq(uint256(partnerRegistry.activeRole(newcomer)), uint256(ITradingPartners.PartnerRole.Wholesaler), "active");
+        assertEq(
+            uint256(partnerRegistry.activeRole(newcomer)),
+            uint256(ITradingPartners.PartnerRole.Wholesaler),
+            "active"
+        );
     }
 
     function test_Credential_RefusesNonRegistrars() public {
-        vm.expectRevert(abi.encodeWithSelector(ITradingPartners.TradingPartnersUnauthorizedRegistrar.selector, manufacturer));
+        vm.expectRevert(
+            abi.encodeWithSelector(ITradingPartners.TradingPartnersUnauthorizedRegistrar.selector, manufacturer)
+        );
         vm.prank(manufacturer);
         partnerRegistry.credential(newcomer, ITradingPartners.PartnerRole.Wholesaler, GLN, LICENCE);
         vm.expectRevert(abi.encodeWithSelector(ITradingPartners.TradingPartnersUnauthorizedRegistrar.selector, ADMIN));
@@ -47,7 +59,9 @@ contract TradingPartnersTest is SupplyChainTest {
         bytes32 role = directory.REGISTRAR_ROLE();
         vm.prank(ADMIN);
         directory.revokeRole(role, REGISTRAR);
-        vm.expectRevert(abi.encodeWithSelector(ITradingPartners.TradingPartnersUnauthorizedRegistrar.selector, REGISTRAR));
+        vm.expectRevert(
+            abi.encodeWithSelector(ITradingPartners.TradingPartnersUnauthorizedRegistrar.selector, REGISTRAR)
+        );
         vm.prank(REGISTRAR);
         partnerRegistry.credential(newcomer, ITradingPartners.PartnerRole.Wholesaler, GLN, LICENCE);
         vm.prank(ADMIN);
@@ -80,7 +94,9 @@ contract TradingPartnersTest is SupplyChainTest {
         assertTrue(partnerRegistry.partner(pharmacy).suspended, "suspended");
         assertEq(uint256(partnerRegistry.activeRole(pharmacy)), uint256(ITradingPartners.PartnerRole.None), "inactive");
 
-        vm.expectRevert(abi.encodeWithSelector(ITradingPartners.TradingPartnersSuspensionUnchanged.selector, pharmacy, true));
+        vm.expectRevert(
+            abi.encodeWithSelector(ITradingPartners.TradingPartnersSuspensionUnchanged.selector, pharmacy, true)
+        );
         vm.prank(REGISTRAR);
         partnerRegistry.suspend(pharmacy);
 
@@ -88,9 +104,15 @@ contract TradingPartnersTest is SupplyChainTest {
         emit ITradingPartners.PartnerReinstated(pharmacy, REGISTRAR);
         vm.prank(REGISTRAR);
         partnerRegistry.reinstate(pharmacy);
-        assertEq(uint256(partnerRegistry.activeRole(pharmacy)), uint256(ITradingPartners.PartnerRole.Dispenser), "active");
+        assertEq(
+            uint256(partnerRegistry.activeRole(pharmacy)),
+            uint256(ITradingPartners.PartnerRole.Dispenser),
+            "active"
+        );
 
-        vm.expectRevert(abi.encodeWithSelector(ITradingPartners.TradingPartnersSuspensionUnchanged.selector, pharmacy, false));
+        vm.expectRevert(
+            abi.encodeWithSelector(ITradingPartners.TradingPartnersSuspensionUnchanged.selector, pharmacy, false)
+        );
         vm.prank(REGISTRAR);
         partnerRegistry.reinstate(pharmacy);
     }
@@ -99,7 +121,9 @@ contract TradingPartnersTest is SupplyChainTest {
         vm.expectRevert(abi.encodeWithSelector(ITradingPartners.TradingPartnersNotCredentialed.selector, newcomer));
         vm.prank(REGISTRAR);
         partnerRegistry.suspend(newcomer);
-        vm.expectRevert(abi.encodeWithSelector(ITradingPartners.TradingPartnersUnauthorizedRegistrar.selector, wholesaler));
+        vm.expectRevert(
+            abi.encodeWithSelector(ITradingPartners.TradingPartnersUnauthorizedRegistrar.selector, wholesaler)
+        );
         vm.prank(wholesaler);
         partnerRegistry.suspend(pharmacy);
     }
@@ -109,7 +133,9 @@ contract TradingPartnersTest is SupplyChainTest {
         vm.assume(gln != bytes32(0) && licence != bytes32(0));
         ITradingPartners.PartnerRole role = ITradingPartners.PartnerRole(bound(roleSeed, 1, 4));
         if (caller != REGISTRAR) {
-            vm.expectRevert(abi.encodeWithSelector(ITradingPartners.TradingPartnersUnauthorizedRegistrar.selector, caller));
+            vm.expectRevert(
+                abi.encodeWithSelector(ITradingPartners.TradingPartnersUnauthorizedRegistrar.selector, caller)
+            );
             vm.prank(caller);
             partnerRegistry.credential(account, role, gln, licence);
             assertEq(uint256(partnerRegistry.activeRole(account)), 0, "nothing stored");

@@ -16,8 +16,9 @@ abstract contract SignedConsentBase is CarechainTest {
     uint8 internal constant LABS = 3;
     uint8 internal constant IMAGING = 7;
 
-    bytes32 internal constant DOMAIN_TYPEHASH =
-        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 internal constant DOMAIN_TYPEHASH = keccak256(
+        "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+    );
     bytes32 internal constant GRANT_TYPEHASH = keccak256(
         "Grant(address patient,address grantee,uint64 readMask,uint64 writeMask,uint32 purposes,uint64 expiresAt,uint64 epoch,address signer,uint256 nonce,uint256 deadline,uint256 chainId,address registry)"
     );
@@ -43,25 +44,38 @@ abstract contract SignedConsentBase is CarechainTest {
     // ---------------------------------------------------------------------------------------------------------
 
     function _domainSeparator(uint256 chainId, address registry) internal pure returns (bytes32) {
-        return keccak256(abi.encode(DOMAIN_TYPEHASH, keccak256(bytes(NAME)), keccak256(bytes(VERSION)), chainId, registry));
+        return
+            keccak256(
+                abi.encode(DOMAIN_TYPEHASH, keccak256(bytes(NAME)), keccak256(bytes(VERSION)), chainId, registry)
+            );
     }
 
     function _grantStructHash(IConsentRegistry.GrantRequest memory r) internal pure returns (bytes32) {
         // Every field is static: abi.encode of the parts is the concatenation of 32-byte words.
-        return keccak256(
-            bytes.concat(
-                abi.encode(GRANT_TYPEHASH, r.patient, r.grantee, r.readMask, r.writeMask, r.purposes),
-                abi.encode(r.expiresAt, r.epoch, r.signer, r.nonce, r.deadline, r.chainId, r.registry)
-            )
-        );
+        return
+            keccak256(
+                bytes.concat(
+                    abi.encode(GRANT_TYPEHASH, r.patient, r.grantee, r.readMask, r.writeMask, r.purposes),
+                    abi.encode(r.expiresAt, r.epoch, r.signer, r.nonce, r.deadline, r.chainId, r.registry)
+                )
+            );
     }
 
     function _revokeStructHash(IConsentRegistry.RevokeRequest memory r) internal pure returns (bytes32) {
-        return keccak256(
-            abi.encode(
-                REVOKE_TYPEHASH, r.patient, r.grantee, r.epoch, r.signer, r.nonce, r.deadline, r.chainId, r.registry
-            )
-        );
+        return
+            keccak256(
+                abi.encode(
+                    REVOKE_TYPEHASH,
+                    r.patient,
+                    r.grantee,
+                    r.epoch,
+                    r.signer,
+                    r.nonce,
+                    r.deadline,
+                    r.chainId,
+                    r.registry
+                )
+            );
     }
 
     /// @dev The EIP-712 digest in the domain of `registry` on chain `chainId`.
@@ -79,11 +93,10 @@ abstract contract SignedConsentBase is CarechainTest {
         return _sign(pk, _digest712(block.chainid, address(consent), _grantStructHash(request)));
     }
 
-    function _signRevoke(uint256 pk, IConsentRegistry.RevokeRequest memory request)
-        internal
-        view
-        returns (bytes memory)
-    {
+    function _signRevoke(
+        uint256 pk,
+        IConsentRegistry.RevokeRequest memory request
+    ) internal view returns (bytes memory) {
         return _sign(pk, _digest712(block.chainid, address(consent), _revokeStructHash(request)));
     }
 
@@ -96,54 +109,54 @@ abstract contract SignedConsentBase is CarechainTest {
     }
 
     /// @dev `signer` grants `grantee` the standard terms on `patient`'s records, at `signer`'s current nonce.
-    function _grantRequest(address patient, address grantee, address signer)
-        internal
-        view
-        returns (IConsentRegistry.GrantRequest memory)
-    {
+    function _grantRequest(
+        address patient,
+        address grantee,
+        address signer
+    ) internal view returns (IConsentRegistry.GrantRequest memory) {
         ConsentTerms memory t = _standardTerms();
-        return IConsentRegistry.GrantRequest({
-            patient: patient,
-            grantee: grantee,
-            readMask: t.readMask,
-            writeMask: t.writeMask,
-            purposes: t.purposes,
-            expiresAt: t.expiresAt,
-            epoch: consent.consentEpoch(patient, grantee),
-            signer: signer,
-            nonce: consent.nonces(signer),
-            deadline: deadline,
-            chainId: block.chainid,
-            registry: address(consent)
-        });
+        return
+            IConsentRegistry.GrantRequest({
+                patient: patient,
+                grantee: grantee,
+                readMask: t.readMask,
+                writeMask: t.writeMask,
+                purposes: t.purposes,
+                expiresAt: t.expiresAt,
+                epoch: consent.consentEpoch(patient, grantee),
+                signer: signer,
+                nonce: consent.nonces(signer),
+                deadline: deadline,
+                chainId: block.chainid,
+                registry: address(consent)
+            });
     }
 
-    function _revokeRequest(address patient, address grantee, address signer)
-        internal
-        view
-        returns (IConsentRegistry.RevokeRequest memory)
-    {
-        return IConsentRegistry.RevokeRequest({
-            patient: patient,
-            grantee: grantee,
-            epoch: consent.consentEpoch(patient, grantee),
-            signer: signer,
-            nonce: consent.nonces(signer),
-            deadline: deadline,
-            chainId: block.chainid,
-            registry: address(consent)
-        });
+    function _revokeRequest(
+        address patient,
+        address grantee,
+        address signer
+    ) internal view returns (IConsentRegistry.RevokeRequest memory) {
+        return
+            IConsentRegistry.RevokeRequest({
+                patient: patient,
+                grantee: grantee,
+                epoch: consent.consentEpoch(patient, grantee),
+                signer: signer,
+                nonce: consent.nonces(signer),
+                deadline: deadline,
+                chainId: block.chainid,
+                registry: address(consent)
+            });
     }
 
     function _termsOf(IConsentRegistry.GrantRequest memory r) internal pure returns (ConsentTerms memory) {
         return _terms(r.readMask, r.writeMask, r.purposes, r.expiresAt);
     }
 
-    function _copy(IConsentRegistry.GrantRequest memory r)
-        internal
-        pure
-        returns (IConsentRegistry.GrantRequest memory c)
-    {
+    function _copy(
+        IConsentRegistry.GrantRequest memory r
+    ) internal pure returns (IConsentRegistry.GrantRequest memory c) {
         c = IConsentRegistry.GrantRequest(
             r.patient,
             r.grantee,

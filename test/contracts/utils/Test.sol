@@ -46,7 +46,9 @@ abstract contract CarechainTest {
 
     bytes32 internal constant ALICE_KEY = bytes32(uint256(keccak256("carechain.test.alice.x25519")) & ~X25519_BIT_255);
     bytes32 internal constant BOB_KEY = bytes32(uint256(keccak256("carechain.test.bob.x25519")) & ~X25519_BIT_255);
-    bytes32 internal constant HOSPITAL_KEY = bytes32(uint256(keccak256("carechain.test.hospital.x25519")) & ~X25519_BIT_255);
+    bytes32 internal constant HOSPITAL_KEY = bytes32(
+        uint256(keccak256("carechain.test.hospital.x25519")) & ~X25519_BIT_255
+    );
     bytes32 internal constant LAB_KEY = bytes32(uint256(keccak256("carechain.test.lab.x25519")) & ~X25519_BIT_255);
 
     /// @dev Patients.
@@ -97,10 +99,20 @@ abstract contract CarechainTest {
 
     /// @dev Whether `account` is one of the fixtures, or an address a fuzz input should not take.
     function _isFixture(address account) internal view returns (bool) {
-        return account == alice || account == bob || account == hospital || account == lab || account == ADMIN
-            || account == REGISTRAR || account == STRANGER || account == address(0) || account == address(vm)
-            || account == address(this) || account == address(directory) || account == address(consent)
-            || account == address(records);
+        return
+            account == alice ||
+            account == bob ||
+            account == hospital ||
+            account == lab ||
+            account == ADMIN ||
+            account == REGISTRAR ||
+            account == STRANGER ||
+            account == address(0) ||
+            account == address(vm) ||
+            account == address(this) ||
+            account == address(directory) ||
+            account == address(consent) ||
+            account == address(records);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -118,15 +130,16 @@ abstract contract CarechainTest {
     /// @dev The RFC 7748 encodings of the small-order points that libsodium's `has_small_order` lists (the last two
     /// are p and p + 1, non-canonical encodings of 0 and 1).
     function _smallOrderKeys() internal pure returns (bytes32[7] memory) {
-        return [
-            bytes32(0),
-            bytes32(hex"0100000000000000000000000000000000000000000000000000000000000000"),
-            bytes32(hex"e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"),
-            bytes32(hex"5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157"),
-            bytes32(hex"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
-            bytes32(hex"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
-            bytes32(hex"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")
-        ];
+        return
+            [
+                bytes32(0),
+                bytes32(hex"0100000000000000000000000000000000000000000000000000000000000000"),
+                bytes32(hex"e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"),
+                bytes32(hex"5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157"),
+                bytes32(hex"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+                bytes32(hex"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+                bytes32(hex"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")
+            ];
     }
 
     /// @dev Whether the Directory should accept `key`: u < 2^255 - 19 (so bit 255 clear) and not small-order.
@@ -152,11 +165,12 @@ abstract contract CarechainTest {
         return bytes32(uint256(keccak256(bytes(name))) & ~X25519_BIT_255);
     }
 
-    function _terms(uint64 readMask, uint64 writeMask, uint32 purposes, uint64 expiresAt)
-        internal
-        pure
-        returns (ConsentTerms memory)
-    {
+    function _terms(
+        uint64 readMask,
+        uint64 writeMask,
+        uint32 purposes,
+        uint64 expiresAt
+    ) internal pure returns (ConsentTerms memory) {
         return ConsentTerms({readMask: readMask, writeMask: writeMask, purposes: purposes, expiresAt: expiresAt});
     }
 

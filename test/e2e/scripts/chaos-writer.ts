@@ -34,7 +34,9 @@ const provider = new JsonRpcProvider(env("RPC_URL"), undefined, {
 });
 const connect = () =>
   Carechain.connect({
-    deployment: JSON.parse(env("DEPLOYMENT"), (k, v: unknown) => (k === "chainId" ? BigInt(v as string) : v)) as CarechainDeployment,
+    deployment: JSON.parse(env("DEPLOYMENT"), (k, v: unknown) =>
+      k === "chainId" ? BigInt(v as string) : v,
+    ) as CarechainDeployment,
     signer: new Wallet(env("WRITER_KEY"), provider),
     identity: identityFromSecretKey(env("IDENTITY_SECRET")),
     store: new FileSystemBlobStore(env("STORE_DIR")),
@@ -61,7 +63,7 @@ if (env("MODE") === "resume") {
       anchored: resumed.anchored,
       alreadyAnchored: resumed.alreadyAnchored,
       failed: resumed.failed.map((f) => `${f.error.constructor.name}: ${f.error.shortMessage}`),
-    })}`
+    })}`,
   );
 }
 const indices =
@@ -76,7 +78,9 @@ for (const i of indices) {
       break;
     } catch (error) {
       const landed = error instanceof WriteError ? error.mayHaveLanded : "";
-      console.log(`err ${i} ${error instanceof CarechainError} ${error instanceof Error ? error.constructor.name : typeof error} ${landed}`);
+      console.log(
+        `err ${i} ${error instanceof CarechainError} ${error instanceof Error ? error.constructor.name : typeof error} ${landed}`,
+      );
       if (attempt >= 40) throw error;
       await pause(attempt);
     }

@@ -43,7 +43,11 @@ const observation = {
   category: [
     {
       coding: [
-        { system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "vital-signs", display: "Vital Signs" },
+        {
+          system: "http://terminology.hl7.org/CodeSystem/observation-category",
+          code: "vital-signs",
+          display: "Vital Signs",
+        },
       ],
     },
   ],

@@ -18,7 +18,9 @@ const expected = { chainId: 31337n, directory: DIRECTORY, consentRegistry: CONSE
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
     (value) => {
-      throw new Error(`expected a rejection, got ${JSON.stringify(value, (_, v: unknown) => (typeof v === "bigint" ? String(v) : v))}`);
+      throw new Error(
+        `expected a rejection, got ${JSON.stringify(value, (_, v: unknown) => (typeof v === "bigint" ? String(v) : v))}`,
+      );
     },
     (error: unknown) => error,
   );
@@ -36,7 +38,11 @@ describe("parseDeployment", () => {
   it.each([
     {
       name: "Ignition's deployed_addresses.json shape (checksummed)",
-      json: { "Carechain#Directory": DIRECTORY, "Carechain#ConsentRegistry": CONSENT, "Carechain#RecordRegistry": RECORDS },
+      json: {
+        "Carechain#Directory": DIRECTORY,
+        "Carechain#ConsentRegistry": CONSENT,
+        "Carechain#RecordRegistry": RECORDS,
+      },
     },
     {
       name: "Ignition's shape, lower-case addresses",
@@ -73,9 +79,9 @@ describe("parseDeployment", () => {
   });
 
   it("keeps the chain id it is given", () => {
-    expect(parseDeployment({ directory: DIRECTORY, consentRegistry: CONSENT, recordRegistry: RECORDS }, 11155111n).chainId).toBe(
-      11155111n,
-    );
+    expect(
+      parseDeployment({ directory: DIRECTORY, consentRegistry: CONSENT, recordRegistry: RECORDS }, 11155111n).chainId,
+    ).toBe(11155111n);
   });
 
   const complete = { directory: DIRECTORY, consentRegistry: CONSENT, recordRegistry: RECORDS };
@@ -85,9 +91,21 @@ describe("parseDeployment", () => {
     { name: "a number", json: 1, message: /must be a JSON object/ },
     { name: "an empty object", json: {}, message: /no directory address/ },
     { name: "an array", json: [DIRECTORY, CONSENT, RECORDS], message: /no directory address/ },
-    { name: "directory missing", json: { consentRegistry: CONSENT, recordRegistry: RECORDS }, message: /no directory address/ },
-    { name: "consentRegistry missing", json: { directory: DIRECTORY, recordRegistry: RECORDS }, message: /no consentRegistry address/ },
-    { name: "recordRegistry missing", json: { directory: DIRECTORY, consentRegistry: CONSENT }, message: /no recordRegistry address/ },
+    {
+      name: "directory missing",
+      json: { consentRegistry: CONSENT, recordRegistry: RECORDS },
+      message: /no directory address/,
+    },
+    {
+      name: "consentRegistry missing",
+      json: { directory: DIRECTORY, recordRegistry: RECORDS },
+      message: /no consentRegistry address/,
+    },
+    {
+      name: "recordRegistry missing",
+      json: { directory: DIRECTORY, consentRegistry: CONSENT },
+      message: /no recordRegistry address/,
+    },
     {
       name: "Ignition file of another module",
       json: { "Other#Directory": DIRECTORY, "Other#ConsentRegistry": CONSENT, "Other#RecordRegistry": RECORDS },
@@ -95,16 +113,32 @@ describe("parseDeployment", () => {
     },
     { name: "address is a number", json: { ...complete, directory: 1234 }, message: /no directory address/ },
     { name: "address is null", json: { ...complete, recordRegistry: null }, message: /no recordRegistry address/ },
-    { name: "address too short", json: { ...complete, directory: "0x5FbDB2315678afecb367f032d93F642f64180a" }, message: /directory address is malformed/ },
-    { name: "address too long", json: { ...complete, consentRegistry: CONSENT + "00" }, message: /consentRegistry address is malformed/ },
-    { name: "address not hex", json: { ...complete, recordRegistry: "0x" + "zz".repeat(20) }, message: /recordRegistry address is malformed/ },
+    {
+      name: "address too short",
+      json: { ...complete, directory: "0x5FbDB2315678afecb367f032d93F642f64180a" },
+      message: /directory address is malformed/,
+    },
+    {
+      name: "address too long",
+      json: { ...complete, consentRegistry: CONSENT + "00" },
+      message: /consentRegistry address is malformed/,
+    },
+    {
+      name: "address not hex",
+      json: { ...complete, recordRegistry: "0x" + "zz".repeat(20) },
+      message: /recordRegistry address is malformed/,
+    },
     { name: "address empty", json: { ...complete, directory: "" }, message: /directory address is malformed/ },
     {
       name: "mixed-case address with a wrong checksum",
       json: { ...complete, directory: "0x5fbDB2315678afecb367f032d93F642f64180aa3" },
       message: /directory address is malformed/,
     },
-    { name: "an ENS name", json: { ...complete, directory: "directory.carechain.eth" }, message: /directory address is malformed/ },
+    {
+      name: "an ENS name",
+      json: { ...complete, directory: "directory.carechain.eth" },
+      message: /directory address is malformed/,
+    },
   ])("throws DeploymentError on $name", ({ json, message }) => {
     let thrown: unknown;
     try {
@@ -139,14 +173,24 @@ describe("loadIgnitionDeployment / loadDeploymentFile", () => {
     await mkdir(join(deployments, "staging"), { recursive: true });
     await writeFile(
       join(deployments, "staging", "deployed_addresses.json"),
-      JSON.stringify({ "Carechain#Directory": DIRECTORY, "Carechain#ConsentRegistry": CONSENT, "Carechain#RecordRegistry": RECORDS }),
+      JSON.stringify({
+        "Carechain#Directory": DIRECTORY,
+        "Carechain#ConsentRegistry": CONSENT,
+        "Carechain#RecordRegistry": RECORDS,
+      }),
     );
     await mkdir(join(deployments, "chain-1"), { recursive: true });
-    await writeFile(join(deployments, "chain-1", "deployed_addresses.json"), JSON.stringify({ "Carechain#Directory": DIRECTORY }));
+    await writeFile(
+      join(deployments, "chain-1", "deployed_addresses.json"),
+      JSON.stringify({ "Carechain#Directory": DIRECTORY }),
+    );
     await mkdir(join(deployments, "chain-5"), { recursive: true });
     // A half-written file (e.g. an interrupted copy): not valid JSON.
     await writeFile(join(deployments, "chain-5", "deployed_addresses.json"), '{\n  "Carechain#Directory": "0x5FbDB23');
-    await writeFile(join(dir, "plain.json"), JSON.stringify({ directory: DIRECTORY, consentRegistry: CONSENT, recordRegistry: RECORDS }));
+    await writeFile(
+      join(dir, "plain.json"),
+      JSON.stringify({ directory: DIRECTORY, consentRegistry: CONSENT, recordRegistry: RECORDS }),
+    );
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -157,15 +201,25 @@ describe("loadIgnitionDeployment / loadDeploymentFile", () => {
   });
 
   it("reads a named deployment id", async () => {
-    expect(await loadIgnitionDeployment(4242n, { ignitionDir: join(dir, "ignition"), deploymentId: "staging" })).toEqual({
+    expect(
+      await loadIgnitionDeployment(4242n, { ignitionDir: join(dir, "ignition"), deploymentId: "staging" }),
+    ).toEqual({
       ...expected,
       chainId: 4242n,
     });
   });
 
   it.each([
-    { name: "no deployment for the chain", chainId: 10n, options: (d: string) => ({ ignitionDir: join(d, "ignition") }) },
-    { name: "the ignition folder is absent", chainId: 31337n, options: (d: string) => ({ ignitionDir: join(d, "nope") }) },
+    {
+      name: "no deployment for the chain",
+      chainId: 10n,
+      options: (d: string) => ({ ignitionDir: join(d, "ignition") }),
+    },
+    {
+      name: "the ignition folder is absent",
+      chainId: 31337n,
+      options: (d: string) => ({ ignitionDir: join(d, "nope") }),
+    },
     {
       name: "an unknown deployment id",
       chainId: 31337n,

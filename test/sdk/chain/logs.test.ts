@@ -72,7 +72,14 @@ describe("LogReader: every log, under hosted-provider limits, on a chain with 20
     expect(expectedAll).toHaveLength(PROVIDERS);
     expect(expectedOne).toHaveLength(1);
 
-    const t = await throughProxy({ maxBlockRange: 2_000, maxResults: 3, every429: 9, burst429: 2, everyTimeout: 23, timeoutHoldMs: 700 });
+    const t = await throughProxy({
+      maxBlockRange: 2_000,
+      maxResults: 3,
+      every429: 9,
+      burst429: 2,
+      everyTimeout: 23,
+      timeoutHoldMs: 700,
+    });
     try {
       const all = await t.reader.query(t.read, t.read.filters.ProviderRegistered(), 0, head);
       const one = await t.reader.query(t.read, t.read.filters.ProviderSuspended(providers[10]), 0);
@@ -109,11 +116,11 @@ describe("LogReader: every log, under hosted-provider limits, on a chain with 20
     const busy = await throughProxy({ every429: 1 }, { attempts: 3 });
     try {
       const error = await busy.reader.query(busy.read, busy.read.filters.ProviderRegistered(), 0, 10).then(
-      () => {
-        throw new Error("expected a rejection");
-      },
-      (e: unknown) => e as Error & { code?: string },
-    );
+        () => {
+          throw new Error("expected a rejection");
+        },
+        (e: unknown) => e as Error & { code?: string },
+      );
       expect(error).toBeInstanceOf(LogQueryError);
       expect(error.code).toBe("LOG_QUERY");
       expect(error.message).toMatch(/kept failing eth_getLogs \(3 attempts\)/);
@@ -123,11 +130,11 @@ describe("LogReader: every log, under hosted-provider limits, on a chain with 20
     const tight = await throughProxy({ maxResults: 0 });
     try {
       const error = await tight.reader.query(tight.read, tight.read.filters.ProviderRegistered(), 0, head).then(
-      () => {
-        throw new Error("expected a rejection");
-      },
-      (e: unknown) => e as Error & { code?: string },
-    );
+        () => {
+          throw new Error("expected a rejection");
+        },
+        (e: unknown) => e as Error & { code?: string },
+      );
       expect(error).toBeInstanceOf(LogQueryError);
       expect(error.message).toMatch(/refuses the logs of even a single block/);
     } finally {
@@ -150,6 +157,8 @@ describe("LogReader: every log, under hosted-provider limits, on a chain with 20
     expect(() => new LogReader(direct, { maxRange: 0 })).toThrow(/options.maxRange must be an integer >= 1/);
     expect(() => new LogReader(direct, { concurrency: 1.5 })).toThrow(/options.concurrency/);
     const reader = new LogReader(direct);
-    return expect(reader.getLogs({ address: providers[0]!, topics: [] }, -1)).rejects.toThrow(/fromBlock must be a block number/);
+    return expect(reader.getLogs({ address: providers[0]!, topics: [] }, -1)).rejects.toThrow(
+      /fromBlock must be a block number/,
+    );
   });
 });

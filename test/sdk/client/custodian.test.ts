@@ -45,7 +45,10 @@ const unsigned = {
   provider: wallet.address,
   issuedAt: 1_800_000_000,
 };
-const request = async (): Promise<KeyReleaseRequest> => ({ ...unsigned, signature: await wallet.signMessage(keyReleaseMessage(unsigned)) });
+const request = async (): Promise<KeyReleaseRequest> => ({
+  ...unsigned,
+  signature: await wallet.signMessage(keyReleaseMessage(unsigned)),
+});
 
 describe("requestKeyRelease against a hostile custodian", () => {
   it("a custodian that never answers → KeyReleaseTimeoutError after the timeout", async () => {
@@ -94,11 +97,18 @@ describe("requestKeyRelease against a hostile custodian", () => {
   it("a refusal carries the service's code as `reason`; an unreachable custodian → status 0", async () => {
     const url = await hostile((_req, res) => {
       res.writeHead(403, { "content-type": "application/json" });
-      res.end(JSON.stringify({ code: "NOT_EMERGENCY_PROVIDER", message: "The provider is not an active emergency provider." }));
+      res.end(
+        JSON.stringify({
+          code: "NOT_EMERGENCY_PROVIDER",
+          message: "The provider is not an active emergency provider.",
+        }),
+      );
     });
     const refused = (await requestKeyRelease(url, await request()).catch((e: unknown) => e)) as KeyReleaseError;
     expect([refused.status, refused.reason, refused.code]).toEqual([403, "NOT_EMERGENCY_PROVIDER", "KEY_RELEASE"]);
-    const dead = (await requestKeyRelease("http://127.0.0.1:1", await request(), { timeoutMs: 2000 }).catch((e: unknown) => e)) as KeyReleaseError;
+    const dead = (await requestKeyRelease("http://127.0.0.1:1", await request(), { timeoutMs: 2000 }).catch(
+      (e: unknown) => e,
+    )) as KeyReleaseError;
     expect(dead).toBeInstanceOf(KeyReleaseError);
     expect(dead.status).toBe(0);
     await expect(requestKeyRelease(url, await request(), { timeoutMs: 0 })).rejects.toBeInstanceOf(RangeError);

@@ -153,7 +153,11 @@ describe("toCid", () => {
     { name: "empty string", value: "", message: /^cid: not a valid CID/ },
     { name: "plain text", value: "not a cid", message: /^cid: not a valid CID/ },
     { name: "truncated CID string", value: "bafkreifzjut3te2nhyekklss27nh3k72", message: /^cid: not a valid CID/ },
-    { name: "CID string with a bad character", value: "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5!", message: /^cid: not a valid CID/ },
+    {
+      name: "CID string with a bad character",
+      value: "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5!",
+      message: /^cid: not a valid CID/,
+    },
     { name: "random bytes", value: new Uint8Array([1, 2, 3]), message: /^cid: not a valid CID/ },
     { name: "empty bytes", value: new Uint8Array(0), message: /^cid: not a valid CID/ },
     { name: "a number", value: 42, message: /^cid: expected a CID, a CID string or CID bytes$/ },

@@ -27,7 +27,11 @@ describe("StandardMerkleTree (ours) against @openzeppelin/merkle-tree", () => {
   });
 
   it("refuses a proof of another leaf, a truncated proof and a wrong root", () => {
-    const values: [string, number, string][] = [0, 1, 2, 3, 4].map((i) => [`0x${"0".repeat(63)}${i}`, i, `0x${"a".repeat(64)}`]);
+    const values: [string, number, string][] = [0, 1, 2, 3, 4].map((i) => [
+      `0x${"0".repeat(63)}${i}`,
+      i,
+      `0x${"a".repeat(64)}`,
+    ]);
     const tree = StandardMerkleTree.of(values, ENCODING);
     const proof = tree.getProof(2);
     expect(StandardMerkleTree.verify(tree.root, ENCODING, values[3]!, proof)).toBe(false);
@@ -37,8 +41,8 @@ describe("StandardMerkleTree (ours) against @openzeppelin/merkle-tree", () => {
 
   it("names the argument when the input is unusable", () => {
     expect(() => StandardMerkleTree.of([], ENCODING)).toThrow(/values must not be empty/);
-    expect(() => StandardMerkleTree.of([[`0x${"0".repeat(64)}`, 1, `0x${"0".repeat(64)}`]], ENCODING).getProof(1)).toThrow(
-      /no leaf at index 1/,
-    );
+    expect(() =>
+      StandardMerkleTree.of([[`0x${"0".repeat(64)}`, 1, `0x${"0".repeat(64)}`]], ENCODING).getProof(1),
+    ).toThrow(/no leaf at index 1/);
   });
 });

@@ -71,7 +71,9 @@ interface CidVector {
 }
 
 const file = sharedData("vectors/cid.json");
-const vectors: CidVector[] = file.exists ? (JSON.parse(readFileSync(file.path, "utf8")) as { vectors: CidVector[] }).vectors : [];
+const vectors: CidVector[] = file.exists
+  ? (JSON.parse(readFileSync(file.path, "utf8")) as { vectors: CidVector[] }).vectors
+  : [];
 
 /**
  * Which vectors apply to which function:
@@ -140,7 +142,8 @@ function inputOf(v: CidVector): Uint8Array {
 }
 
 /** The CID string as the vector prints it. */
-const printed = (v: CidVector, cid: CID) => (v.params.output?.startsWith("--cid-base=base32") ? cid.toV1().toString() : cid.toString());
+const printed = (v: CidVector, cid: CID) =>
+  v.params.output?.startsWith("--cid-base=base32") ? cid.toV1().toString() : cid.toString();
 
 describe.skipIf(!file.exists)("unixfsCid against ../shared/data/vectors/cid.json (every file vector)", () => {
   it("the JSON holds the 14 file and 4 directory vectors this table expects", () => {
@@ -232,7 +235,9 @@ describe.skipIf(!file.exists)("unixfsCid against ../shared/data/vectors/cid.json
   it("chacha-v0-over-chunk is multi-chunk: importUnixfs writes 2 leaves + 1 root, and the root links them", async () => {
     const v = fileVectors.find((x) => x.id === "chacha-v0-over-chunk")!;
     const blocks = new Map<string, Uint8Array>();
-    const result = await importUnixfs(inputOf(v), "unixfs-v0-2015", { put: (cid, block) => blocks.set(cid.toString(), block) });
+    const result = await importUnixfs(inputOf(v), "unixfs-v0-2015", {
+      put: (cid, block) => blocks.set(cid.toString(), block),
+    });
     expect(result.cid.toString()).toBe(v.expected_cid);
     expect(result.blocks).toBe(3);
     expect(blocks.size).toBe(3);
@@ -265,26 +270,94 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 const SLOW = process.env.CARECHAIN_SLOW_VECTORS === "1";
 
-const upstream: { name: string; seed: string; size: number; profile: UnixfsProfileName | UnixfsParams; cid: string; slow?: boolean }[] = [
-  { name: "K1 legacy-cid-v0, 44544 KiB = 174 chunks (one full level)", seed: "v0-seed", size: 44_544 * KiB, profile: "unixfs-v0-2015", cid: "QmUbBALi174SnogsUzLpYbD4xPiBSFANF4iztWCsHbMKh2" },
-  { name: "K1 legacy-cid-v0, 44800 KiB = 175 chunks (rebalanced to 2 levels)", seed: "v0-seed", size: 44_800 * KiB, profile: "unixfs-v0-2015", cid: "QmepeWtdmS1hHXx1oZXsPUv6bMrfRRKfZcoPPU4eEfjnbf" },
-  { name: "J unixfs-v0-2015, 174 × 256 KiB + 1 byte", seed: "v0-seed", size: 174 * 256 * KiB + 1, profile: "unixfs-v0-2015", cid: "QmV81WL765sC8DXsRhE5fJv2rwhS4icHRaf3J9Zk5FdRnW" },
-  { name: "K1 test-cid-v1 (CIDv1, raw leaves, 1 MiB, 174 links), 174 MiB", seed: "v1-seed", size: 174 * MiB, profile: TEST_CID_V1, cid: "bafybeigwduxcf2aawppv3isnfeshnimkyplvw3hthxjhr2bdeje4tdaicu" },
-  { name: "K1 test-cid-v1 (CIDv1, raw leaves, 1 MiB, 174 links), 175 MiB", seed: "v1-seed", size: 175 * MiB, profile: TEST_CID_V1, cid: "bafybeidhd7lo2n2v7lta5yamob3xwhbxcczmmtmhquwhjesi35jntf7mpu" },
-  { name: "J unixfs-v1-2025, exactly one 1 MiB chunk (one raw block)", seed: "chunk-v1-seed", size: MiB, profile: "unixfs-v1-2025", cid: "bafkreiacndfy443ter6qr2tmbbdhadvxxheowwf75s6zehscklu6ezxmta" },
-  { name: "J unixfs-v1-2025, 1 MiB + 1 byte (two leaves)", seed: "chunk-v1-seed", size: MiB + 1, profile: "unixfs-v1-2025", cid: "bafybeigmix7t42i6jacydtquhet7srwvgpizfg7gjbq7627d35mjomtu64" },
-  { name: "K2 unixfs-v1-2025, 1024 MiB (1024 links, one level)", seed: "v1-2025-seed", size: 1024 * MiB, profile: "unixfs-v1-2025", cid: "bafybeihmf37wcuvtx4hpu7he5zl5qaf2ineo2lqlfrapokkm5zzw7zyhvm", slow: true },
-  { name: "K2 unixfs-v1-2025, 1025 MiB (rebalanced to 2 levels)", seed: "v1-2025-seed", size: 1025 * MiB, profile: "unixfs-v1-2025", cid: "bafybeihmzokxxjqwxjcryerhp5ezpcog2wcawfryb2xm64xiakgm4a5jue", slow: true },
+const upstream: {
+  name: string;
+  seed: string;
+  size: number;
+  profile: UnixfsProfileName | UnixfsParams;
+  cid: string;
+  slow?: boolean;
+}[] = [
+  {
+    name: "K1 legacy-cid-v0, 44544 KiB = 174 chunks (one full level)",
+    seed: "v0-seed",
+    size: 44_544 * KiB,
+    profile: "unixfs-v0-2015",
+    cid: "QmUbBALi174SnogsUzLpYbD4xPiBSFANF4iztWCsHbMKh2",
+  },
+  {
+    name: "K1 legacy-cid-v0, 44800 KiB = 175 chunks (rebalanced to 2 levels)",
+    seed: "v0-seed",
+    size: 44_800 * KiB,
+    profile: "unixfs-v0-2015",
+    cid: "QmepeWtdmS1hHXx1oZXsPUv6bMrfRRKfZcoPPU4eEfjnbf",
+  },
+  {
+    name: "J unixfs-v0-2015, 174 × 256 KiB + 1 byte",
+    seed: "v0-seed",
+    size: 174 * 256 * KiB + 1,
+    profile: "unixfs-v0-2015",
+    cid: "QmV81WL765sC8DXsRhE5fJv2rwhS4icHRaf3J9Zk5FdRnW",
+  },
+  {
+    name: "K1 test-cid-v1 (CIDv1, raw leaves, 1 MiB, 174 links), 174 MiB",
+    seed: "v1-seed",
+    size: 174 * MiB,
+    profile: TEST_CID_V1,
+    cid: "bafybeigwduxcf2aawppv3isnfeshnimkyplvw3hthxjhr2bdeje4tdaicu",
+  },
+  {
+    name: "K1 test-cid-v1 (CIDv1, raw leaves, 1 MiB, 174 links), 175 MiB",
+    seed: "v1-seed",
+    size: 175 * MiB,
+    profile: TEST_CID_V1,
+    cid: "bafybeidhd7lo2n2v7lta5yamob3xwhbxcczmmtmhquwhjesi35jntf7mpu",
+  },
+  {
+    name: "J unixfs-v1-2025, exactly one 1 MiB chunk (one raw block)",
+    seed: "chunk-v1-seed",
+    size: MiB,
+    profile: "unixfs-v1-2025",
+    cid: "bafkreiacndfy443ter6qr2tmbbdhadvxxheowwf75s6zehscklu6ezxmta",
+  },
+  {
+    name: "J unixfs-v1-2025, 1 MiB + 1 byte (two leaves)",
+    seed: "chunk-v1-seed",
+    size: MiB + 1,
+    profile: "unixfs-v1-2025",
+    cid: "bafybeigmix7t42i6jacydtquhet7srwvgpizfg7gjbq7627d35mjomtu64",
+  },
+  {
+    name: "K2 unixfs-v1-2025, 1024 MiB (1024 links, one level)",
+    seed: "v1-2025-seed",
+    size: 1024 * MiB,
+    profile: "unixfs-v1-2025",
+    cid: "bafybeihmf37wcuvtx4hpu7he5zl5qaf2ineo2lqlfrapokkm5zzw7zyhvm",
+    slow: true,
+  },
+  {
+    name: "K2 unixfs-v1-2025, 1025 MiB (rebalanced to 2 levels)",
+    seed: "v1-2025-seed",
+    size: 1025 * MiB,
+    profile: "unixfs-v1-2025",
+    cid: "bafybeihmzokxxjqwxjcryerhp5ezpcog2wcawfryb2xm64xiakgm4a5jue",
+    slow: true,
+  },
 ];
 
 describe("unixfsCid against further published Kubo / js-ipfs-unixfs vectors (streamed input)", () => {
   if (!SLOW) {
-    console.info("[carechain tests] the two 1 GiB unixfs-v1-2025 vectors are skipped: set CARECHAIN_SLOW_VECTORS=1 to run them.");
+    console.info(
+      "[carechain tests] the two 1 GiB unixfs-v1-2025 vectors are skipped: set CARECHAIN_SLOW_VECTORS=1 to run them.",
+    );
   }
-  it.each(upstream.map((u) => ({ ...u, skip: u.slow === true && !SLOW })))("$name → $cid", async ({ seed, size, profile, cid, skip }) => {
-    if (skip) return;
-    expect((await unixfsCid(keystream(seed, size), profile)).toString()).toBe(cid);
-  });
+  it.each(upstream.map((u) => ({ ...u, skip: u.slow === true && !SLOW })))(
+    "$name → $cid",
+    async ({ seed, size, profile, cid, skip }) => {
+      if (skip) return;
+      expect((await unixfsCid(keystream(seed, size), profile)).toString()).toBe(cid);
+    },
+  );
 
   it("streams: importing 175 MiB keeps resident memory growth far below the file size", async () => {
     global.gc?.();
@@ -309,7 +382,9 @@ describe("unixfsCid against further published Kubo / js-ipfs-unixfs vectors (str
 describe("kubo-classic multi-chunk DAG (structure checked block by block)", () => {
   async function importToMap(bytes: Uint8Array | AsyncIterable<Uint8Array>, profile: UnixfsProfileName | UnixfsParams) {
     const blocks = new Map<string, Uint8Array>();
-    const result = await importUnixfs(bytes, profile, { put: (cid, block) => void blocks.set(cid.toString(), block.slice()) });
+    const result = await importUnixfs(bytes, profile, {
+      put: (cid, block) => void blocks.set(cid.toString(), block.slice()),
+    });
     return { result, blocks };
   }
 
@@ -370,9 +445,24 @@ describe("kubo-classic multi-chunk DAG (structure checked block by block)", () =
 describe("unixfsCid / importUnixfs API", () => {
   it("defaults to kubo-classic, and the profile table is frozen", async () => {
     expect(DEFAULT_UNIXFS_PROFILE).toBe("kubo-classic");
-    expect(UNIXFS_PROFILES["kubo-classic"]).toEqual({ cidVersion: 1, rawLeaves: true, chunkSize: 262_144, maxChildrenPerNode: 174 });
-    expect(UNIXFS_PROFILES["unixfs-v1-2025"]).toEqual({ cidVersion: 1, rawLeaves: true, chunkSize: 1_048_576, maxChildrenPerNode: 1024 });
-    expect(UNIXFS_PROFILES["unixfs-v0-2015"]).toEqual({ cidVersion: 0, rawLeaves: false, chunkSize: 262_144, maxChildrenPerNode: 174 });
+    expect(UNIXFS_PROFILES["kubo-classic"]).toEqual({
+      cidVersion: 1,
+      rawLeaves: true,
+      chunkSize: 262_144,
+      maxChildrenPerNode: 174,
+    });
+    expect(UNIXFS_PROFILES["unixfs-v1-2025"]).toEqual({
+      cidVersion: 1,
+      rawLeaves: true,
+      chunkSize: 1_048_576,
+      maxChildrenPerNode: 1024,
+    });
+    expect(UNIXFS_PROFILES["unixfs-v0-2015"]).toEqual({
+      cidVersion: 0,
+      rawLeaves: false,
+      chunkSize: 262_144,
+      maxChildrenPerNode: 174,
+    });
     expect(Object.isFrozen(UNIXFS_PROFILES)).toBe(true);
     expect(Object.isFrozen(UNIXFS_PROFILES["kubo-classic"])).toBe(true);
     const bytes = keystreamBytes("default", 300 * KiB);
@@ -381,10 +471,18 @@ describe("unixfsCid / importUnixfs API", () => {
 
   it("the empty file: raw empty block under CIDv1 profiles, Kubo's well-known empty-file CIDv0 under v0", async () => {
     const empty = new Uint8Array(0);
-    expect((await unixfsCid(empty, "kubo-classic")).toString()).toBe("bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
-    expect((await unixfsCid(empty, "unixfs-v1-2025")).toString()).toBe("bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
-    expect((await unixfsCid(empty, "unixfs-v0-2015")).toString()).toBe("QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH");
-    expect((await unixfsCid([], "kubo-classic")).toString()).toBe("bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
+    expect((await unixfsCid(empty, "kubo-classic")).toString()).toBe(
+      "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku",
+    );
+    expect((await unixfsCid(empty, "unixfs-v1-2025")).toString()).toBe(
+      "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku",
+    );
+    expect((await unixfsCid(empty, "unixfs-v0-2015")).toString()).toBe(
+      "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH",
+    );
+    expect((await unixfsCid([], "kubo-classic")).toString()).toBe(
+      "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku",
+    );
   });
 
   it("accepts sync iterables and empty pieces in a stream", async () => {
@@ -395,7 +493,9 @@ describe("unixfsCid / importUnixfs API", () => {
 
   it("importUnixfs reports file size and block counts; a single chunk writes exactly one block", async () => {
     const puts: string[] = [];
-    const r = await importUnixfs(utf8("hello world"), "kubo-classic", { put: async (cid) => void puts.push(cid.toString()) });
+    const r = await importUnixfs(utf8("hello world"), "kubo-classic", {
+      put: async (cid) => void puts.push(cid.toString()),
+    });
     expect(r).toMatchObject({ fileSize: 11n, blocks: 1, blockBytes: 11n });
     expect(puts).toEqual(["bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e"]);
   });
@@ -414,10 +514,18 @@ describe("unixfsCid / importUnixfs API", () => {
 
   it.each([
     { name: "unknown profile", profile: "kubo" as never, message: /unknown profile "kubo"/ },
-    { name: "cidVersion 2", profile: { ...UNIXFS_PROFILES["kubo-classic"], cidVersion: 2 } as never, message: /cidVersion/ },
+    {
+      name: "cidVersion 2",
+      profile: { ...UNIXFS_PROFILES["kubo-classic"], cidVersion: 2 } as never,
+      message: /cidVersion/,
+    },
     { name: "chunkSize 0", profile: { ...UNIXFS_PROFILES["kubo-classic"], chunkSize: 0 }, message: /chunkSize/ },
     { name: "chunkSize 1.5", profile: { ...UNIXFS_PROFILES["kubo-classic"], chunkSize: 1.5 }, message: /chunkSize/ },
-    { name: "1 link per node", profile: { ...UNIXFS_PROFILES["kubo-classic"], maxChildrenPerNode: 1 }, message: /maxChildrenPerNode/ },
+    {
+      name: "1 link per node",
+      profile: { ...UNIXFS_PROFILES["kubo-classic"], maxChildrenPerNode: 1 },
+      message: /maxChildrenPerNode/,
+    },
   ])("rejects a bad profile ($name) with TypeError", async ({ profile, message }) => {
     expect(() => unixfsParams(profile)).toThrow(TypeError);
     await expect(unixfsCid(utf8("x"), profile)).rejects.toThrow(message);

@@ -52,7 +52,7 @@ function split(bytes: Uint8Array, how: "whole" | "bytes" | number | "random"): U
   if (how === "whole") return [bytes];
   const pieces: Uint8Array[] = [];
   let seed = 5;
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     let n: number;
     if (how === "bytes") n = 1;
     else if (how === "random") n = (seed = (seed * 1103515245 + 12345) >>> 0) % 3000;
@@ -100,7 +100,9 @@ describe("encryptStream writes exactly what encryptEnvelope writes", () => {
       for (const how of splits) {
         if (how === "bytes" && size > 3000) continue;
         random.seed = size + 1;
-        const streamed = await collect(encryptStream(dek, asAsync(split(plaintext, how)), context, { chunkSizeLog2: 10 }));
+        const streamed = await collect(
+          encryptStream(dek, asAsync(split(plaintext, how)), context, { chunkSizeLog2: 10 }),
+        );
         expect(Buffer.from(streamed).equals(Buffer.from(expected)), `split ${how}`).toBe(true);
       }
     });
@@ -111,7 +113,10 @@ describe("encryptStream writes exactly what encryptEnvelope writes", () => {
     const plaintext = pattern(200 * 1024 + 3);
     random.seed = 7;
     const expected = encryptEnvelope(dek, plaintext, context);
-    for (const source of [() => Readable.from(split(plaintext, 7000).map((p) => Buffer.from(p))), () => split(plaintext, 65_536)]) {
+    for (const source of [
+      () => Readable.from(split(plaintext, 7000).map((p) => Buffer.from(p))),
+      () => split(plaintext, 65_536),
+    ]) {
       random.seed = 7;
       const streamed = await collect(encryptStream(dek, source() as ByteSource, context));
       expect(Buffer.from(streamed).equals(Buffer.from(expected))).toBe(true);
@@ -176,20 +181,47 @@ describe("decryptStream", () => {
   const sealed = encryptEnvelope(dek, plaintext, context, { chunkSizeLog2: 10 });
   const at = (i: number) => ENVELOPE_HEADER_LENGTH + i * (1024 + TAG);
   const cat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
-  const failures: { name: string; bytes: () => Uint8Array; ctx?: Uint8Array; error: typeof DecryptionError | typeof FormatError }[] = [
+  const failures: {
+    name: string;
+    bytes: () => Uint8Array;
+    ctx?: Uint8Array;
+    error: typeof DecryptionError | typeof FormatError;
+  }[] = [
     { name: "a wrong context", bytes: () => sealed, ctx: utf8("other"), error: DecryptionError },
     { name: "dropping the last chunk", bytes: () => sealed.subarray(0, at(3)), error: DecryptionError },
     { name: "dropping 1 byte", bytes: () => sealed.subarray(0, sealed.length - 1), error: DecryptionError },
     { name: "dropping 6 bytes", bytes: () => sealed.subarray(0, sealed.length - 6), error: DecryptionError },
     { name: "only the header", bytes: () => sealed.subarray(0, ENVELOPE_HEADER_LENGTH), error: DecryptionError },
-    { name: "the header and 15 bytes", bytes: () => sealed.subarray(0, ENVELOPE_HEADER_LENGTH + 15), error: DecryptionError },
-    { name: "swapped chunks 0 and 1", bytes: () => cat(sealed.subarray(0, at(0)), sealed.subarray(at(1), at(2)), sealed.subarray(at(0), at(1)), sealed.subarray(at(2))), error: DecryptionError },
+    {
+      name: "the header and 15 bytes",
+      bytes: () => sealed.subarray(0, ENVELOPE_HEADER_LENGTH + 15),
+      error: DecryptionError,
+    },
+    {
+      name: "swapped chunks 0 and 1",
+      bytes: () =>
+        cat(
+          sealed.subarray(0, at(0)),
+          sealed.subarray(at(1), at(2)),
+          sealed.subarray(at(0), at(1)),
+          sealed.subarray(at(2)),
+        ),
+      error: DecryptionError,
+    },
     { name: "an appended chunk", bytes: () => cat(sealed, sealed.subarray(at(0), at(1))), error: DecryptionError },
-    { name: "a flipped tag bit", bytes: () => cat(sealed.subarray(0, -1), new Uint8Array([sealed.at(-1)! ^ 1])), error: DecryptionError },
+    {
+      name: "a flipped tag bit",
+      bytes: () => cat(sealed.subarray(0, -1), new Uint8Array([sealed.at(-1)! ^ 1])),
+      error: DecryptionError,
+    },
     { name: "empty input", bytes: () => new Uint8Array(0), error: FormatError },
     { name: "24 bytes", bytes: () => sealed.subarray(0, 24), error: FormatError },
     { name: "bad magic", bytes: () => cat(new Uint8Array([0x41]), sealed.subarray(1)), error: FormatError },
-    { name: "version 2", bytes: () => cat(sealed.subarray(0, 3), new Uint8Array([2]), sealed.subarray(4)), error: FormatError },
+    {
+      name: "version 2",
+      bytes: () => cat(sealed.subarray(0, 3), new Uint8Array([2]), sealed.subarray(4)),
+      error: FormatError,
+    },
   ];
   for (const backend of [PORTABLE_CHUNK_CIPHER, NODE_CHUNK_CIPHER]) {
     it.each(failures)(`${backend.name}: $name → $error.name, as decryptEnvelope`, async ({ bytes, ctx, error }) => {

@@ -50,7 +50,12 @@ function expectCarechainError(fn: () => unknown, cls: typeof DecryptionError | t
 
 describe("encryptEnvelope / decryptEnvelope roundtrip", () => {
   const modes = [
-    { label: `chunkSizeLog2=${SMALL_LOG2}`, options: { chunkSizeLog2: SMALL_LOG2 }, log2: SMALL_LOG2, chunk: SMALL_CHUNK },
+    {
+      label: `chunkSizeLog2=${SMALL_LOG2}`,
+      options: { chunkSizeLog2: SMALL_LOG2 },
+      log2: SMALL_LOG2,
+      chunk: SMALL_CHUNK,
+    },
     { label: "default chunk size", options: undefined, log2: DEFAULT_LOG2, chunk: DEFAULT_CHUNK },
   ];
   for (const mode of modes) {
@@ -271,22 +276,102 @@ describe("argument checks name the argument", () => {
   const plaintext = pattern(10);
   const sealed = encryptEnvelope(dek, plaintext, context);
   const cases: { name: string; call: () => unknown; error: typeof RangeError | typeof TypeError; arg: RegExp }[] = [
-    { name: "encrypt: 31-byte dek", call: () => encryptEnvelope(new Uint8Array(31), plaintext, context), error: RangeError, arg: /^dek: expected 32 bytes, got 31$/ },
-    { name: "encrypt: 33-byte dek", call: () => encryptEnvelope(new Uint8Array(33), plaintext, context), error: RangeError, arg: /^dek: expected 32 bytes, got 33$/ },
-    { name: "encrypt: empty dek", call: () => encryptEnvelope(new Uint8Array(0), plaintext, context), error: RangeError, arg: /^dek:/ },
-    { name: "encrypt: dek as a hex string", call: () => encryptEnvelope("00".repeat(32) as never, plaintext, context), error: TypeError, arg: /^dek: expected Uint8Array/ },
-    { name: "encrypt: dek as number[]", call: () => encryptEnvelope([...dek] as never, plaintext, context), error: TypeError, arg: /^dek:/ },
-    { name: "encrypt: plaintext as string", call: () => encryptEnvelope(dek, "hello" as never, context), error: TypeError, arg: /^plaintext: expected Uint8Array/ },
-    { name: "encrypt: plaintext as ArrayBuffer", call: () => encryptEnvelope(dek, new ArrayBuffer(4) as never, context), error: TypeError, arg: /^plaintext:/ },
-    { name: "encrypt: context undefined", call: () => encryptEnvelope(dek, plaintext, undefined as never), error: TypeError, arg: /^context: expected Uint8Array/ },
-    { name: "encrypt: chunkSizeLog2 9", call: () => encryptEnvelope(dek, plaintext, context, { chunkSizeLog2: 9 }), error: RangeError, arg: /^chunkSizeLog2: .* got 9$/ },
-    { name: "encrypt: chunkSizeLog2 25", call: () => encryptEnvelope(dek, plaintext, context, { chunkSizeLog2: 25 }), error: RangeError, arg: /^chunkSizeLog2:/ },
-    { name: "encrypt: chunkSizeLog2 10.5", call: () => encryptEnvelope(dek, plaintext, context, { chunkSizeLog2: 10.5 }), error: RangeError, arg: /^chunkSizeLog2:/ },
-    { name: "encrypt: chunkSizeLog2 NaN", call: () => encryptEnvelope(dek, plaintext, context, { chunkSizeLog2: NaN }), error: RangeError, arg: /^chunkSizeLog2:/ },
-    { name: "decrypt: 16-byte dek", call: () => decryptEnvelope(new Uint8Array(16), sealed, context), error: RangeError, arg: /^dek: expected 32 bytes, got 16$/ },
-    { name: "decrypt: dek null", call: () => decryptEnvelope(null as never, sealed, context), error: TypeError, arg: /^dek:/ },
-    { name: "decrypt: envelope as ArrayBuffer", call: () => decryptEnvelope(dek, sealed.buffer as never, context), error: TypeError, arg: /^envelope: expected Uint8Array/ },
-    { name: "decrypt: context null", call: () => decryptEnvelope(dek, sealed, null as never), error: TypeError, arg: /^context:/ },
+    {
+      name: "encrypt: 31-byte dek",
+      call: () => encryptEnvelope(new Uint8Array(31), plaintext, context),
+      error: RangeError,
+      arg: /^dek: expected 32 bytes, got 31$/,
+    },
+    {
+      name: "encrypt: 33-byte dek",
+      call: () => encryptEnvelope(new Uint8Array(33), plaintext, context),
+      error: RangeError,
+      arg: /^dek: expected 32 bytes, got 33$/,
+    },
+    {
+      name: "encrypt: empty dek",
+      call: () => encryptEnvelope(new Uint8Array(0), plaintext, context),
+      error: RangeError,
+      arg: /^dek:/,
+    },
+    {
+      name: "encrypt: dek as a hex string",
+      call: () => encryptEnvelope("00".repeat(32) as never, plaintext, context),
+      error: TypeError,
+      arg: /^dek: expected Uint8Array/,
+    },
+    {
+      name: "encrypt: dek as number[]",
+      call: () => encryptEnvelope([...dek] as never, plaintext, context),
+      error: TypeError,
+      arg: /^dek:/,
+    },
+    {
+      name: "encrypt: plaintext as string",
+      call: () => encryptEnvelope(dek, "hello" as never, context),
+      error: TypeError,
+      arg: /^plaintext: expected Uint8Array/,
+    },
+    {
+      name: "encrypt: plaintext as ArrayBuffer",
+      call: () => encryptEnvelope(dek, new ArrayBuffer(4) as never, context),
+      error: TypeError,
+      arg: /^plaintext:/,
+    },
+    {
+      name: "encrypt: context undefined",
+      call: () => encryptEnvelope(dek, plaintext, undefined as never),
+      error: TypeError,
+      arg: /^context: expected Uint8Array/,
+    },
+    {
+      name: "encrypt: chunkSizeLog2 9",
+      call: () => encryptEnvelope(dek, plaintext, context, { chunkSizeLog2: 9 }),
+      error: RangeError,
+      arg: /^chunkSizeLog2: .* got 9$/,
+    },
+    {
+      name: "encrypt: chunkSizeLog2 25",
+      call: () => encryptEnvelope(dek, plaintext, context, { chunkSizeLog2: 25 }),
+      error: RangeError,
+      arg: /^chunkSizeLog2:/,
+    },
+    {
+      name: "encrypt: chunkSizeLog2 10.5",
+      call: () => encryptEnvelope(dek, plaintext, context, { chunkSizeLog2: 10.5 }),
+      error: RangeError,
+      arg: /^chunkSizeLog2:/,
+    },
+    {
+      name: "encrypt: chunkSizeLog2 NaN",
+      call: () => encryptEnvelope(dek, plaintext, context, { chunkSizeLog2: NaN }),
+      error: RangeError,
+      arg: /^chunkSizeLog2:/,
+    },
+    {
+      name: "decrypt: 16-byte dek",
+      call: () => decryptEnvelope(new Uint8Array(16), sealed, context),
+      error: RangeError,
+      arg: /^dek: expected 32 bytes, got 16$/,
+    },
+    {
+      name: "decrypt: dek null",
+      call: () => decryptEnvelope(null as never, sealed, context),
+      error: TypeError,
+      arg: /^dek:/,
+    },
+    {
+      name: "decrypt: envelope as ArrayBuffer",
+      call: () => decryptEnvelope(dek, sealed.buffer as never, context),
+      error: TypeError,
+      arg: /^envelope: expected Uint8Array/,
+    },
+    {
+      name: "decrypt: context null",
+      call: () => decryptEnvelope(dek, sealed, null as never),
+      error: TypeError,
+      arg: /^context:/,
+    },
   ];
   it.each(cases)("$name", ({ call, error, arg }) => {
     expect(call).toThrow(error);

@@ -33,7 +33,9 @@ const key = (identity: IdentityKeyPair) => toHex(identity.publicKey);
 describe("deriveIdentity: EIP-712, bound to chain, deployment and version", () => {
   it("is deterministic for one wallet, chain, Directory and version", async () => {
     expect(key(await deriveIdentity(wallet, params))).toBe(key(await deriveIdentity(wallet, params)));
-    expect(key(await deriveIdentity(wallet, { chainId: 31337n, directory: DIRECTORY.toLowerCase() }))).toBe(key(await deriveIdentity(wallet, params)));
+    expect(key(await deriveIdentity(wallet, { chainId: 31337n, directory: DIRECTORY.toLowerCase() }))).toBe(
+      key(await deriveIdentity(wallet, params)),
+    );
   });
 
   it("another chain, another deployment or another version gives another key (and another wallet too)", async () => {
@@ -90,14 +92,17 @@ describe("deriveIdentity: EIP-712, bound to chain, deployment and version", () =
     const oldSignature = await wallet.signMessage(identityMessage(chainId));
     // … which still gives the page the legacy key (the flaw being fixed) …
     // eslint-disable-next-line @typescript-eslint/no-deprecated -- the legacy derivation is the subject here
-    expect(key(await deriveLegacyIdentity({ signMessage: async () => oldSignature }, chainId))).toBe(key(await deriveLegacyIdentity(wallet, chainId)));
+    expect(key(await deriveLegacyIdentity({ signMessage: async () => oldSignature }, chainId))).toBe(
+      key(await deriveLegacyIdentity(wallet, chainId)),
+    );
     // … but never the new one, whatever it feeds the public derivation with.
     const { domain, types, message } = identityTypedData(params);
     const digestSigned = await wallet.signMessage(getBytes(TypedDataEncoder.hash(domain, types, message)));
     const otherApp = await wallet.signTypedData({ ...domain, name: "Totally Carechain" }, types, message);
     const otherPurpose = await wallet.signTypedData(domain, types, { ...message, purpose: "Log in to example.org" });
     for (const signature of [oldSignature, digestSigned, otherApp, otherPurpose]) {
-      for (const p of [params, { ...params, version: 2 }]) expect(key(identityFromSignature(signature, p))).not.toBe(newKey);
+      for (const p of [params, { ...params, version: 2 }])
+        expect(key(identityFromSignature(signature, p))).not.toBe(newKey);
     }
     // And a wallet that hands over such a signature instead of the typed-data one is refused.
     const lying: IdentitySigner = { getAddress: async () => wallet.address, signTypedData: async () => oldSignature };
@@ -131,7 +136,11 @@ describe("migrating an identity derived the old way (end to end)", () => {
     const labOld = await connect(labSigner, labLegacy);
     await labOld.rotateProviderKey(labLegacy, []);
     const patient = await patientOld.address();
-    await patientOld.grant(await labOld.address(), { read: ["VitalSigns"], write: ["VitalSigns"], expiresAt: new Date(Date.now() + 86_400_000) });
+    await patientOld.grant(await labOld.address(), {
+      read: ["VitalSigns"],
+      write: ["VitalSigns"],
+      expiresAt: new Date(Date.now() + 86_400_000),
+    });
     const written = await labOld.addRecord(patient, heartRate(61));
 
     // Migration: derive the old and the new identity, rotate the Directory key to the new one (re-wrapping).
@@ -153,6 +162,8 @@ describe("migrating an identity derived the old way (end to end)", () => {
     // New records are wrapped for the new keys only.
     const next = await labDevice.addRecord(patient, heartRate(62));
     expect((await patientDevice.readRecord(next.recordId)).resource).toEqual(heartRate(62));
-    await expect((await connect(patientSigner, patientLegacy)).readRecord(next.recordId)).rejects.toBeInstanceOf(NotARecipientError);
+    await expect((await connect(patientSigner, patientLegacy)).readRecord(next.recordId)).rejects.toBeInstanceOf(
+      NotARecipientError,
+    );
   });
 });

@@ -64,7 +64,14 @@ describe("assertX25519PublicKey", () => {
   it.each([
     { name: "u = p", key: le(P) },
     { name: "u = p + 18 (largest with the high bit clear)", key: le(2n ** 255n - 1n) },
-    { name: "high bit set on a genuine key", key: (() => { const k = generateIdentity().publicKey.slice(); k[31]! |= 0x80; return k; })() },
+    {
+      name: "high bit set on a genuine key",
+      key: (() => {
+        const k = generateIdentity().publicKey.slice();
+        k[31]! |= 0x80;
+        return k;
+      })(),
+    },
   ])("refuses a non-canonical encoding: $name", ({ key }) => {
     const error = (() => {
       try {
@@ -132,11 +139,15 @@ describe("sealKeyring / createKeyring: one recipient at a time", () => {
   });
 
   it("createKeyring stays all-or-nothing: a bad recipient → InvalidPublicKeyError", async () => {
-    await expect(createKeyring(record, dek, [patient.publicKey, lowOrder])).rejects.toBeInstanceOf(InvalidPublicKeyError);
+    await expect(createKeyring(record, dek, [patient.publicKey, lowOrder])).rejects.toBeInstanceOf(
+      InvalidPublicKeyError,
+    );
   });
 
   it("no recipient usable → InvalidPublicKeyError (nothing to store)", async () => {
-    await expect(sealKeyring(record, dek, [lowOrder, hex(LIBSODIUM_BLOCKLIST[0]!)])).rejects.toBeInstanceOf(InvalidPublicKeyError);
+    await expect(sealKeyring(record, dek, [lowOrder, hex(LIBSODIUM_BLOCKLIST[0]!)])).rejects.toBeInstanceOf(
+      InvalidPublicKeyError,
+    );
   });
 });
 
@@ -152,7 +163,6 @@ const wrong = await createKeyring(record, generateDek(), [reader.publicKey]);
 const doubled: Keyring = { ...genuine, recipients: [...wrong.recipients, ...genuine.recipients] };
 
 describe("openKeyring with a key check: a wrong key is passed over", () => {
-
   it("verifyEnvelopeKey accepts the envelope's key (one or many chunks) and refuses another key or context", () => {
     expect(() => verifyEnvelopeKey(dek, small, context)).not.toThrow();
     expect(() => verifyEnvelopeKey(dek, large, context)).not.toThrow();
@@ -167,7 +177,10 @@ describe("openKeyring with a key check: a wrong key is passed over", () => {
   });
 
   it("a hostile keyring repeating the reader's key 10,000 times costs at most 8 unwraps", async () => {
-    const flood: Keyring = { ...genuine, recipients: [...Array<(typeof wrong.recipients)[0]>(10_000).fill(wrong.recipients[0]!), ...genuine.recipients] };
+    const flood: Keyring = {
+      ...genuine,
+      recipients: [...Array<(typeof wrong.recipients)[0]>(10_000).fill(wrong.recipients[0]!), ...genuine.recipients],
+    };
     let checked = 0;
     const error = await openKeyring(flood, record, reader, (k) => {
       checked++;
@@ -179,9 +192,9 @@ describe("openKeyring with a key check: a wrong key is passed over", () => {
 
   it("only wrong entries → DecryptionError", async () => {
     const twiceWrong: Keyring = { ...wrong, recipients: [...wrong.recipients, ...wrong.recipients] };
-    await expect(openKeyring(twiceWrong, record, reader, (k) => verifyEnvelopeKey(k, small, context))).rejects.toBeInstanceOf(
-      DecryptionError,
-    );
+    await expect(
+      openKeyring(twiceWrong, record, reader, (k) => verifyEnvelopeKey(k, small, context)),
+    ).rejects.toBeInstanceOf(DecryptionError);
     await expect(openKeyring(wrong, record, reader, () => false)).rejects.toBeInstanceOf(DecryptionError);
   });
 });

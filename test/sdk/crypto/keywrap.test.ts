@@ -32,7 +32,9 @@ interface HpkeVector {
 }
 
 const vectorsFile = sharedData("vectors/hpke-x25519.json");
-const vectors: HpkeVector[] = vectorsFile.exists ? (JSON.parse(readFileSync(vectorsFile.path, "utf8")) as HpkeVector[]) : [];
+const vectors: HpkeVector[] = vectorsFile.exists
+  ? (JSON.parse(readFileSync(vectorsFile.path, "utf8")) as HpkeVector[])
+  : [];
 // RFC 9180 §A.2.1: base mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20Poly1305 — the SDK's suite.
 const chacha = vectors.find((v) => v.mode === 0 && v.kem_id === 0x20 && v.kdf_id === 1 && v.aead_id === 3);
 
@@ -137,18 +139,68 @@ describe("wrapKey / unwrapKey", () => {
     const wrapped = await wrapKey(alice.publicKey, key, info);
     const cases: { name: string; secretKey: () => Uint8Array; wrapped: () => WrappedKey; info: Uint8Array }[] = [
       { name: "wrong recipient", secretKey: () => generateIdentity().secretKey, wrapped: () => wrapped, info },
-      { name: "wrong info", secretKey: () => alice.secretKey, wrapped: () => wrapped, info: utf8("carechain/keyring/v1|other") },
+      {
+        name: "wrong info",
+        secretKey: () => alice.secretKey,
+        wrapped: () => wrapped,
+        info: utf8("carechain/keyring/v1|other"),
+      },
       { name: "empty info", secretKey: () => alice.secretKey, wrapped: () => wrapped, info: new Uint8Array(0) },
-      { name: "enc: bit 0 of byte 0 flipped", secretKey: () => alice.secretKey, wrapped: () => ({ ...wrapped, enc: flipBit(wrapped.enc, 0) }), info },
+      {
+        name: "enc: bit 0 of byte 0 flipped",
+        secretKey: () => alice.secretKey,
+        wrapped: () => ({ ...wrapped, enc: flipBit(wrapped.enc, 0) }),
+        info,
+      },
       // X25519 ignores the top bit of a u-coordinate, but HPKE binds the enc bytes into the KEM context.
-      { name: "enc: top bit (ignored by X25519) flipped", secretKey: () => alice.secretKey, wrapped: () => ({ ...wrapped, enc: flipBit(wrapped.enc, 31, 7) }), info },
-      { name: "enc: all zero (low-order point)", secretKey: () => alice.secretKey, wrapped: () => ({ ...wrapped, enc: new Uint8Array(32) }), info },
-      { name: "enc of another wrap", secretKey: () => alice.secretKey, wrapped: () => ({ ...wrapped, enc: new Uint8Array(32).fill(5) }), info },
-      { name: "ciphertext: first byte flipped", secretKey: () => alice.secretKey, wrapped: () => ({ ...wrapped, ciphertext: flipBit(wrapped.ciphertext, 0) }), info },
-      { name: "ciphertext: tag flipped", secretKey: () => alice.secretKey, wrapped: () => ({ ...wrapped, ciphertext: flipBit(wrapped.ciphertext, -1, 7) }), info },
-      { name: "ciphertext: truncated by 1", secretKey: () => alice.secretKey, wrapped: () => ({ ...wrapped, ciphertext: wrapped.ciphertext.slice(0, -1) }), info },
-      { name: "ciphertext: one byte appended", secretKey: () => alice.secretKey, wrapped: () => ({ ...wrapped, ciphertext: new Uint8Array([...wrapped.ciphertext, 0]) }), info },
-      { name: "ciphertext: empty", secretKey: () => alice.secretKey, wrapped: () => ({ ...wrapped, ciphertext: new Uint8Array(0) }), info },
+      {
+        name: "enc: top bit (ignored by X25519) flipped",
+        secretKey: () => alice.secretKey,
+        wrapped: () => ({ ...wrapped, enc: flipBit(wrapped.enc, 31, 7) }),
+        info,
+      },
+      {
+        name: "enc: all zero (low-order point)",
+        secretKey: () => alice.secretKey,
+        wrapped: () => ({ ...wrapped, enc: new Uint8Array(32) }),
+        info,
+      },
+      {
+        name: "enc of another wrap",
+        secretKey: () => alice.secretKey,
+        wrapped: () => ({ ...wrapped, enc: new Uint8Array(32).fill(5) }),
+        info,
+      },
+      {
+        name: "ciphertext: first byte flipped",
+        secretKey: () => alice.secretKey,
+        wrapped: () => ({ ...wrapped, ciphertext: flipBit(wrapped.ciphertext, 0) }),
+        info,
+      },
+      {
+        name: "ciphertext: tag flipped",
+        secretKey: () => alice.secretKey,
+        wrapped: () => ({ ...wrapped, ciphertext: flipBit(wrapped.ciphertext, -1, 7) }),
+        info,
+      },
+      {
+        name: "ciphertext: truncated by 1",
+        secretKey: () => alice.secretKey,
+        wrapped: () => ({ ...wrapped, ciphertext: wrapped.ciphertext.slice(0, -1) }),
+        info,
+      },
+      {
+        name: "ciphertext: one byte appended",
+        secretKey: () => alice.secretKey,
+        wrapped: () => ({ ...wrapped, ciphertext: new Uint8Array([...wrapped.ciphertext, 0]) }),
+        info,
+      },
+      {
+        name: "ciphertext: empty",
+        secretKey: () => alice.secretKey,
+        wrapped: () => ({ ...wrapped, ciphertext: new Uint8Array(0) }),
+        info,
+      },
     ];
     it.each(cases)("$name → DecryptionError", async (c) => {
       const error = await unwrapKey(c.secretKey(), c.wrapped(), c.info).then(
@@ -163,14 +215,54 @@ describe("wrapKey / unwrapKey", () => {
       expect(await unwrapKey(alice.secretKey, wrapped, info)).toEqual(key);
     });
 
-    const argCases: { name: string; call: () => Promise<unknown>; error: typeof RangeError | typeof TypeError; arg: RegExp }[] = [
-      { name: "wrapKey: 31-byte public key", call: () => wrapKey(new Uint8Array(31), key, info), error: RangeError, arg: /^recipientPublicKey: expected 32 bytes/ },
-      { name: "wrapKey: public key as hex string", call: () => wrapKey("0x00" as never, key, info), error: TypeError, arg: /^recipientPublicKey:/ },
-      { name: "wrapKey: key as string", call: () => wrapKey(alice.publicKey, "k" as never, info), error: TypeError, arg: /^key:/ },
-      { name: "wrapKey: info undefined", call: () => wrapKey(alice.publicKey, key, undefined as never), error: TypeError, arg: /^info:/ },
-      { name: "unwrapKey: 33-byte secret key", call: () => unwrapKey(new Uint8Array(33), wrapped, info), error: RangeError, arg: /^recipientSecretKey: expected 32 bytes/ },
-      { name: "unwrapKey: 31-byte enc", call: () => unwrapKey(alice.secretKey, { ...wrapped, enc: wrapped.enc.slice(1) }, info), error: RangeError, arg: /^wrapped\.enc: expected 32 bytes, got 31/ },
-      { name: "unwrapKey: ciphertext as string", call: () => unwrapKey(alice.secretKey, { ...wrapped, ciphertext: "x" as never }, info), error: TypeError, arg: /^wrapped\.ciphertext:/ },
+    const argCases: {
+      name: string;
+      call: () => Promise<unknown>;
+      error: typeof RangeError | typeof TypeError;
+      arg: RegExp;
+    }[] = [
+      {
+        name: "wrapKey: 31-byte public key",
+        call: () => wrapKey(new Uint8Array(31), key, info),
+        error: RangeError,
+        arg: /^recipientPublicKey: expected 32 bytes/,
+      },
+      {
+        name: "wrapKey: public key as hex string",
+        call: () => wrapKey("0x00" as never, key, info),
+        error: TypeError,
+        arg: /^recipientPublicKey:/,
+      },
+      {
+        name: "wrapKey: key as string",
+        call: () => wrapKey(alice.publicKey, "k" as never, info),
+        error: TypeError,
+        arg: /^key:/,
+      },
+      {
+        name: "wrapKey: info undefined",
+        call: () => wrapKey(alice.publicKey, key, undefined as never),
+        error: TypeError,
+        arg: /^info:/,
+      },
+      {
+        name: "unwrapKey: 33-byte secret key",
+        call: () => unwrapKey(new Uint8Array(33), wrapped, info),
+        error: RangeError,
+        arg: /^recipientSecretKey: expected 32 bytes/,
+      },
+      {
+        name: "unwrapKey: 31-byte enc",
+        call: () => unwrapKey(alice.secretKey, { ...wrapped, enc: wrapped.enc.slice(1) }, info),
+        error: RangeError,
+        arg: /^wrapped\.enc: expected 32 bytes, got 31/,
+      },
+      {
+        name: "unwrapKey: ciphertext as string",
+        call: () => unwrapKey(alice.secretKey, { ...wrapped, ciphertext: "x" as never }, info),
+        error: TypeError,
+        arg: /^wrapped\.ciphertext:/,
+      },
     ];
     it.each(argCases)("$name → $error.name naming the argument", async ({ call, error, arg }) => {
       const thrown = await call().then(
@@ -191,9 +283,18 @@ describe("the WebCrypto X25519 fast path and the portable (noble) suite interope
     const recipient = generateIdentity();
     const info = new TextEncoder().encode("carechain/test");
     const key = crypto.getRandomValues(new Uint8Array(32));
-    for (const [sealer, opener] of [[native, HPKE_SUITE], [HPKE_SUITE, native]] as const) {
-      const sealed = await sealer.seal({ recipientPublicKey: await sealer.kem.deserializePublicKey(recipient.publicKey), info }, key);
-      const opened = await opener.open({ recipientKey: await opener.kem.deserializePrivateKey(recipient.secretKey), enc: sealed.enc, info }, sealed.ct);
+    for (const [sealer, opener] of [
+      [native, HPKE_SUITE],
+      [HPKE_SUITE, native],
+    ] as const) {
+      const sealed = await sealer.seal(
+        { recipientPublicKey: await sealer.kem.deserializePublicKey(recipient.publicKey), info },
+        key,
+      );
+      const opened = await opener.open(
+        { recipientKey: await opener.kem.deserializePrivateKey(recipient.secretKey), enc: sealed.enc, info },
+        sealed.ct,
+      );
       expect(Buffer.from(opened).equals(Buffer.from(key))).toBe(true);
     }
   });

@@ -50,7 +50,15 @@ describe("assertX25519PublicKey", () => {
   });
 
   it("refuses libsodium's seven small-order encodings, and each with bit 255 set", () => {
-    const expected = ["low-order", "low-order", "low-order", "low-order", "low-order", "non-canonical", "non-canonical"];
+    const expected = [
+      "low-order",
+      "low-order",
+      "low-order",
+      "low-order",
+      "low-order",
+      "non-canonical",
+      "non-canonical",
+    ];
     LIBSODIUM_SMALL_ORDER.forEach((key, i) => {
       expect(problemOf(key), `entry ${i}`).toBe(expected[i]);
       const high = Uint8Array.from(key);

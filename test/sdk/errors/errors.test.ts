@@ -141,7 +141,10 @@ describe("decodeRevert", () => {
     { name: "an unknown selector with arguments", data: `0x12345678${"00".repeat(32)}` },
     { name: "empty data", data: "0x" },
     { name: "not hex", data: "revert" },
-    { name: "a known selector with truncated arguments", data: records.encodeErrorResult("RecordNotFound", [recordId]).slice(0, 20) },
+    {
+      name: "a known selector with truncated arguments",
+      data: records.encodeErrorResult("RecordNotFound", [recordId]).slice(0, 20),
+    },
   ])("$name → UnknownRevertError", ({ data }) => {
     const error = decodeRevert(data);
     expect(error).toBeInstanceOf(UnknownRevertError);
@@ -184,7 +187,9 @@ describe("withRevertDecoding", () => {
     const own = new DecryptionError("nope");
     await expect(withRevertDecoding("x", () => Promise.reject(own))).rejects.toBe(own);
     const network = new Error("ECONNREFUSED");
-    const thrown = (await withRevertDecoding("grant consent", () => Promise.reject(network)).catch((e: unknown) => e)) as CarechainError;
+    const thrown = (await withRevertDecoding("grant consent", () => Promise.reject(network)).catch(
+      (e: unknown) => e,
+    )) as CarechainError;
     expect(thrown).toBeInstanceOf(CarechainError);
     expect(thrown.code).toBe("CHAIN");
     expect(thrown.shortMessage).toBe('The chain call "grant consent" failed.');

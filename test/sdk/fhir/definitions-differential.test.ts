@@ -84,14 +84,18 @@ const set = (value: Json) => (parent: JsonObject | Json[], key: string | number)
 };
 
 /** The mutations that apply to one primitive: wrong types, empty values, bad codes and dates, unknown siblings, … */
-function leafMutations(leaf: { path: Path; value: string | number | boolean }): { label: string; edit: Parameters<typeof mutate>[2] }[] {
+function leafMutations(leaf: {
+  path: Path;
+  value: string | number | boolean;
+}): { label: string; edit: Parameters<typeof mutate>[2] }[] {
   const at = leaf.path.join(".");
   const list: { label: string; edit: Parameters<typeof mutate>[2] }[] = [
     { label: `${at}: an object instead`, edit: set({}) },
     { label: `${at}: null`, edit: set(null) },
     {
       label: `${at}: removed`,
-      edit: (parent, key) => (Array.isArray(parent) ? parent.splice(Number(key), 1) : Reflect.deleteProperty(parent, key)),
+      edit: (parent, key) =>
+        Array.isArray(parent) ? parent.splice(Number(key), 1) : Reflect.deleteProperty(parent, key),
     },
     {
       label: `${at}: an unknown sibling`,
@@ -114,7 +118,10 @@ function leafMutations(leaf: { path: Path; value: string | number | boolean }): 
       );
     }
   } else if (typeof leaf.value === "number") {
-    list.push({ label: `${at}: a string instead`, edit: set(String(leaf.value)) }, { label: `${at}: 1.5`, edit: set(1.5) });
+    list.push(
+      { label: `${at}: a string instead`, edit: set(String(leaf.value)) },
+      { label: `${at}: 1.5`, edit: set(1.5) },
+    );
   } else {
     list.push({ label: `${at}: a string instead`, edit: set(String(leaf.value)) });
   }
@@ -123,27 +130,46 @@ function leafMutations(leaf: { path: Path; value: string | number | boolean }): 
 
 /** Mutations of a whole resource: its id, an unknown element, an unreferenced contained resource, … */
 function resourceMutations(resource: JsonObject): { label: string; resource: Json }[] {
-  const status = "status" in resource ? [{ label: "status outside its value set", resource: { ...resource, status: "not-a-code" } }] : [];
+  const status =
+    "status" in resource
+      ? [{ label: "status outside its value set", resource: { ...resource, status: "not-a-code" } }]
+      : [];
   return [
     ...status,
     { label: "id with a space", resource: { ...resource, id: "bad id" } },
     { label: "unknown element", resource: { ...resource, notAnElement: true } },
     { label: "unknown resourceType", resource: { ...resource, resourceType: "NotAResource" } },
     { label: "meta.lastUpdated without a time", resource: { ...resource, meta: { lastUpdated: "2020-01-01" } } },
-    { label: "unreferenced contained resource", resource: { ...resource, contained: [{ resourceType: "Patient", id: "nobody" }] } },
-    { label: "narrative without the XHTML namespace", resource: { ...resource, text: { status: "generated", div: "<div>x</div>" } } },
+    {
+      label: "unreferenced contained resource",
+      resource: { ...resource, contained: [{ resourceType: "Patient", id: "nobody" }] },
+    },
+    {
+      label: "narrative without the XHTML namespace",
+      resource: { ...resource, text: { status: "generated", div: "<div>x</div>" } },
+    },
   ];
 }
 
 /** The original plus `leafCount` sampled primitives × `perLeaf` mutations each, plus the resource-level ones. */
-function casesOf(file: string, prefix: string, resource: JsonObject, rand: () => number, leafCount: number, perLeaf: number, whole = true): Case[] {
+function casesOf(
+  file: string,
+  prefix: string,
+  resource: JsonObject,
+  rand: () => number,
+  leafCount: number,
+  perLeaf: number,
+  whole = true,
+): Case[] {
   const cases: Case[] = [{ file, label: `${prefix}as is`, resource }];
   for (const leaf of sample(leaves(resource), leafCount, rand)) {
     for (const { label, edit } of sample(leafMutations(leaf), perLeaf, rand)) {
       cases.push({ file, label: `${prefix}${label}`, resource: mutate(resource, leaf.path, edit) });
     }
   }
-  if (whole) for (const m of resourceMutations(resource)) cases.push({ file, label: `${prefix}${m.label}`, resource: m.resource });
+  if (whole)
+    for (const m of resourceMutations(resource))
+      cases.push({ file, label: `${prefix}${m.label}`, resource: m.resource });
   return cases;
 }
 
@@ -173,7 +199,8 @@ function allCases(): Case[] {
     sample(entries, 6, rand).forEach((entry, i) => {
       const prefix = `entry ${i} (${entry.resourceType as string}): `;
       cases.push(...casesOf(name, prefix, entry, rand, 3, 2, false).slice(1)); // as is: validated in the bundle
-      for (const m of sample(resourceMutations(entry), 1, rand)) cases.push({ file: name, label: `${prefix}${m.label}`, resource: m.resource });
+      for (const m of sample(resourceMutations(entry), 1, rand))
+        cases.push({ file: name, label: `${prefix}${m.label}`, resource: m.resource });
     });
   }
   return cases;
@@ -204,7 +231,11 @@ function element(e: InternalSchemaElement): unknown {
       discriminator: e.slicing.discriminator,
       ordered: e.slicing.ordered,
       rule: e.slicing.rule,
-      slices: e.slicing.slices.map((s) => ({ name: s.name, ...(element(s) as object), elements: elements(s.elements) })),
+      slices: e.slicing.slices.map((s) => ({
+        name: s.name,
+        ...(element(s) as object),
+        elements: elements(s.elements),
+      })),
     },
   };
 }
@@ -243,7 +274,11 @@ function verdict(validate: (value: unknown) => unknown, value: unknown): Verdict
     return { valid: true };
   } catch (error) {
     if (!(error instanceof FhirValidationError)) throw error;
-    return { valid: false, message: error.shortMessage, issues: error.issues.map(({ path, message }) => ({ path, message })) };
+    return {
+      valid: false,
+      message: error.shortMessage,
+      issues: error.issues.map(({ path, message }) => ({ path, message })),
+    };
   }
 }
 
@@ -298,7 +333,10 @@ describe("the pack expands every required binding's value set as the full ValueS
     const fromPack = indexValueSets([packDefinitions.valueSets].flat() as Bundle[]);
     const fromFull = indexValueSets([fullDefinitions.valueSets].flat() as Bundle[]);
     const urls = new Set<string>();
-    const collect = (schema: { elements: Record<string, { binding?: { valueSet?: string } }>; innerTypes: unknown[] }) => {
+    const collect = (schema: {
+      elements: Record<string, { binding?: { valueSet?: string } }>;
+      innerTypes: unknown[];
+    }) => {
       for (const e of Object.values(schema.elements)) if (e.binding?.valueSet) urls.add(e.binding.valueSet);
       for (const inner of schema.innerTypes) collect(inner as typeof schema);
     };

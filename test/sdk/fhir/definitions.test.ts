@@ -24,7 +24,9 @@ describe("loadFhirDefinitions and importFhirDefinitions", () => {
     expect(await importFhirDefinitions()).toBe(imported); // imported and parsed once
     expect(fromDisk.source).toMatch(/^@medplum\/definitions \d+\.\d+\.\d+ \(FHIR R4 4\.0\.1\)/);
     const names = (bundle: typeof fromDisk.types) => bundle.entry!.map((e) => (e.resource as { name: string }).name);
-    expect(names(fromDisk.types)).toEqual(expect.arrayContaining(["Quantity", "SimpleQuantity", "Period", "Attachment"]));
+    expect(names(fromDisk.types)).toEqual(
+      expect.arrayContaining(["Quantity", "SimpleQuantity", "Period", "Attachment"]),
+    );
     expect(names(fromDisk.resources)).toEqual(expect.arrayContaining(["Patient", "Observation", "Bundle", "Consent"]));
     expect(names(fromDisk.resources)).toHaveLength(150);
   });
@@ -49,9 +51,13 @@ describe("loadFhirDefinitions and importFhirDefinitions", () => {
     const issues = (error as FhirValidationError).issues.map((i) => `${i.path}: ${i.message}`);
     expect(issues).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^Observation\.status: "bogus" is not in the required value set http:\/\/hl7\.org\/fhir\/ValueSet\/observation-status/),
+        expect.stringMatching(
+          /^Observation\.status: "bogus" is not in the required value set http:\/\/hl7\.org\/fhir\/ValueSet\/observation-status/,
+        ),
         expect.stringMatching(/^Observation\.value\[x\]: Constraint qty-3 not met/),
-        expect.stringMatching(/^Observation\.effective\[x\]: start \(2024-02-01\) is after end \(2024-01-01\) \(per-1\)$/),
+        expect.stringMatching(
+          /^Observation\.effective\[x\]: start \(2024-02-01\) is after end \(2024-01-01\) \(per-1\)$/,
+        ),
         expect.stringMatching(/^Observation\.notAnElement: /),
       ]),
     );

@@ -54,15 +54,18 @@ const examples = examplesDir.exists
  * "DiagnosticReport.presentedForm[0].data: Invalid base64Binary format". That row fails until the validator
  * accepts R4-valid base64 (e.g. strips whitespace in base64Binary before medplum's check).
  */
-describe.skipIf(!examplesDir.exists)("every official HL7 FHIR R4 example in ../shared/data/fhir/examples validates", () => {
-  it("found the 33 examples", () => {
-    expect(examples.length).toBe(33);
-  });
+describe.skipIf(!examplesDir.exists)(
+  "every official HL7 FHIR R4 example in ../shared/data/fhir/examples validates",
+  () => {
+    it("found the 33 examples", () => {
+      expect(examples.length).toBe(33);
+    });
 
-  it.each(examples)("$label", ({ resource }) => {
-    expect(validator.validate(resource)).toBe(resource);
-  });
-});
+    it.each(examples)("$label", ({ resource }) => {
+      expect(validator.validate(resource)).toBe(resource);
+    });
+  },
+);
 
 describe("createFhirValidator: invalid resources", () => {
   const observation = { resourceType: "Observation", status: "final", code: { text: "Heart rate" } };
@@ -155,60 +158,67 @@ describe("categoriesOf", () => {
   const coded = (system: string, code: string) => [{ coding: [{ system, code }] }];
   const OBS = "http://terminology.hl7.org/CodeSystem/observation-category";
   const V2 = "http://terminology.hl7.org/CodeSystem/v2-0074";
-  const cases: { name: string; resource: { resourceType: string } & Record<string, unknown>; expected: CategoryName | CategoryName[] }[] =
-    [
-      { name: "Patient", resource: { resourceType: "Patient" }, expected: "Demographics" },
-      { name: "AllergyIntolerance", resource: { resourceType: "AllergyIntolerance" }, expected: "Allergies" },
-      { name: "MedicationRequest", resource: { resourceType: "MedicationRequest" }, expected: "Medications" },
-      { name: "Condition", resource: { resourceType: "Condition" }, expected: "Problems" },
-      { name: "Immunization", resource: { resourceType: "Immunization" }, expected: "Immunizations" },
-      {
-        name: "Observation vital-signs",
-        resource: { resourceType: "Observation", category: coded(OBS, "vital-signs") },
-        expected: "VitalSigns",
+  const cases: {
+    name: string;
+    resource: { resourceType: string } & Record<string, unknown>;
+    expected: CategoryName | CategoryName[];
+  }[] = [
+    { name: "Patient", resource: { resourceType: "Patient" }, expected: "Demographics" },
+    { name: "AllergyIntolerance", resource: { resourceType: "AllergyIntolerance" }, expected: "Allergies" },
+    { name: "MedicationRequest", resource: { resourceType: "MedicationRequest" }, expected: "Medications" },
+    { name: "Condition", resource: { resourceType: "Condition" }, expected: "Problems" },
+    { name: "Immunization", resource: { resourceType: "Immunization" }, expected: "Immunizations" },
+    {
+      name: "Observation vital-signs",
+      resource: { resourceType: "Observation", category: coded(OBS, "vital-signs") },
+      expected: "VitalSigns",
+    },
+    {
+      name: "Observation laboratory",
+      resource: { resourceType: "Observation", category: coded(OBS, "laboratory") },
+      expected: "Laboratory",
+    },
+    {
+      name: "Observation social-history",
+      resource: { resourceType: "Observation", category: coded(OBS, "social-history") },
+      expected: "SocialHistory",
+    },
+    {
+      name: "Observation with an unknown code and two known ones (every known one counts)",
+      resource: {
+        resourceType: "Observation",
+        category: [{ coding: [{ code: "survey" }, { code: "laboratory" }] }, { coding: [{ code: "vital-signs" }] }],
       },
-      {
-        name: "Observation laboratory",
-        resource: { resourceType: "Observation", category: coded(OBS, "laboratory") },
-        expected: "Laboratory",
-      },
-      {
-        name: "Observation social-history",
-        resource: { resourceType: "Observation", category: coded(OBS, "social-history") },
-        expected: "SocialHistory",
-      },
-      {
-        name: "Observation with an unknown code and two known ones (every known one counts)",
-        resource: {
-          resourceType: "Observation",
-          category: [{ coding: [{ code: "survey" }, { code: "laboratory" }] }, { coding: [{ code: "vital-signs" }] }],
-        },
-        expected: ["VitalSigns", "Laboratory"],
-      },
-      { name: "Observation without category", resource: { resourceType: "Observation" }, expected: "Other" },
-      {
-        name: "Observation with an empty category list",
-        resource: { resourceType: "Observation", category: [] },
-        expected: "Other",
-      },
-      {
-        name: "DiagnosticReport RAD",
-        resource: { resourceType: "DiagnosticReport", category: coded(V2, "RAD") },
-        expected: "Imaging",
-      },
-      {
-        name: "DiagnosticReport LAB",
-        resource: { resourceType: "DiagnosticReport", category: coded(V2, "LAB") },
-        expected: "Laboratory",
-      },
-      { name: "DiagnosticReport without category", resource: { resourceType: "DiagnosticReport" }, expected: "Laboratory" },
-      { name: "Encounter", resource: { resourceType: "Encounter" }, expected: "Encounters" },
-      { name: "Procedure", resource: { resourceType: "Procedure" }, expected: "Procedures" },
-      { name: "DocumentReference", resource: { resourceType: "DocumentReference" }, expected: "Documents" },
-      { name: "Device", resource: { resourceType: "Device" }, expected: "Devices" },
-      { name: "unknown type", resource: { resourceType: "Basic" }, expected: "Other" },
-      { name: "made-up type", resource: { resourceType: "NotAResource" }, expected: "Other" },
-    ];
+      expected: ["VitalSigns", "Laboratory"],
+    },
+    { name: "Observation without category", resource: { resourceType: "Observation" }, expected: "Other" },
+    {
+      name: "Observation with an empty category list",
+      resource: { resourceType: "Observation", category: [] },
+      expected: "Other",
+    },
+    {
+      name: "DiagnosticReport RAD",
+      resource: { resourceType: "DiagnosticReport", category: coded(V2, "RAD") },
+      expected: "Imaging",
+    },
+    {
+      name: "DiagnosticReport LAB",
+      resource: { resourceType: "DiagnosticReport", category: coded(V2, "LAB") },
+      expected: "Laboratory",
+    },
+    {
+      name: "DiagnosticReport without category",
+      resource: { resourceType: "DiagnosticReport" },
+      expected: "Laboratory",
+    },
+    { name: "Encounter", resource: { resourceType: "Encounter" }, expected: "Encounters" },
+    { name: "Procedure", resource: { resourceType: "Procedure" }, expected: "Procedures" },
+    { name: "DocumentReference", resource: { resourceType: "DocumentReference" }, expected: "Documents" },
+    { name: "Device", resource: { resourceType: "Device" }, expected: "Devices" },
+    { name: "unknown type", resource: { resourceType: "Basic" }, expected: "Other" },
+    { name: "made-up type", resource: { resourceType: "NotAResource" }, expected: "Other" },
+  ];
   it.each(cases)("$name → $expected", ({ resource, expected }) => {
     expect(categoriesOf(resource)).toEqual((Array.isArray(expected) ? expected : [expected]).map((n) => Category[n]));
   });
@@ -217,12 +227,19 @@ describe("categoriesOf", () => {
   // resources, and every category coding. A writer can't hide another category's content inside one it may write.
   const lab = { resourceType: "Observation", category: [{ coding: [{ code: "laboratory" }] }] };
   it.each([
-    { name: "Condition with a contained lab Observation", resource: { resourceType: "Condition", contained: [lab] }, expected: ["Problems", "Laboratory"] },
+    {
+      name: "Condition with a contained lab Observation",
+      resource: { resourceType: "Condition", contained: [lab] },
+      expected: ["Problems", "Laboratory"],
+    },
     {
       name: "Bundle of a Condition and a nested Bundle holding a Claim",
       resource: {
         resourceType: "Bundle",
-        entry: [{ resource: { resourceType: "Condition" } }, { resource: { resourceType: "Bundle", entry: [{ resource: { resourceType: "Claim" } }] } }],
+        entry: [
+          { resource: { resourceType: "Condition" } },
+          { resource: { resourceType: "Bundle", entry: [{ resource: { resourceType: "Claim" } }] } },
+        ],
       },
       expected: ["Problems", "Documents", "Financial"],
     },
@@ -233,17 +250,26 @@ describe("categoriesOf", () => {
     },
     {
       name: "contained resource's own contained-like nesting (Parameters)",
-      resource: { resourceType: "Parameters", parameter: [{ name: "x", resource: { resourceType: "AllergyIntolerance" } }] },
+      resource: {
+        resourceType: "Parameters",
+        parameter: [{ name: "x", resource: { resourceType: "AllergyIntolerance" } }],
+      },
       expected: ["Allergies", "Other"],
     },
     {
       name: "vital-signs Observation with a second, laboratory category coding",
-      resource: { resourceType: "Observation", category: [{ coding: [{ code: "vital-signs" }, { code: "laboratory" }] }] },
+      resource: {
+        resourceType: "Observation",
+        category: [{ coding: [{ code: "vital-signs" }, { code: "laboratory" }] }],
+      },
       expected: ["VitalSigns", "Laboratory"],
     },
-  ] as { name: string; resource: { resourceType: string } & Record<string, unknown>; expected: CategoryName[] }[])("$name → $expected", ({ resource, expected }) => {
-    expect(categoriesOf(resource)).toEqual(expected.map((n) => Category[n]).sort((a, b) => a - b));
-  });
+  ] as { name: string; resource: { resourceType: string } & Record<string, unknown>; expected: CategoryName[] }[])(
+    "$name → $expected",
+    ({ resource, expected }) => {
+      expect(categoriesOf(resource)).toEqual(expected.map((n) => Category[n]).sort((a, b) => a - b));
+    },
+  );
 
   it("walks deep nesting without recursion", () => {
     let resource: Record<string, unknown> = { resourceType: "Condition" };
@@ -326,20 +352,36 @@ describe("categoryMask / categoryName", () => {
 describe("canonicalJson", () => {
   it.each([
     { name: "sorted keys", value: { b: 1, a: 2, c: 3 }, text: '{"a":2,"b":1,"c":3}' },
-    { name: "nested objects sorted at every level", value: { z: { y: 1, x: [{ b: 1, a: 0 }] }, a: null }, text: '{"a":null,"z":{"x":[{"a":0,"b":1}],"y":1}}' },
+    {
+      name: "nested objects sorted at every level",
+      value: { z: { y: 1, x: [{ b: 1, a: 0 }] }, a: null },
+      text: '{"a":null,"z":{"x":[{"a":0,"b":1}],"y":1}}',
+    },
     { name: "arrays keep their order", value: [3, 1, 2, "b", "a"], text: '[3,1,2,"b","a"]' },
     { name: "no whitespace", value: { a: [1, { b: true }], c: "x y" }, text: '{"a":[1,{"b":true}],"c":"x y"}' },
     { name: "undefined object members are dropped", value: { b: undefined, a: 1 }, text: '{"a":1}' },
     { name: "scalars", value: [null, true, false, 0, -0, 1.5, "s"], text: '[null,true,false,0,0,1.5,"s"]' },
     { name: "empty containers", value: { a: {}, b: [] }, text: '{"a":{},"b":[]}' },
-    { name: "upper case sorts before lower case (UTF-16 order)", value: { b: 1, B: 2, a: 3, A: 4 }, text: '{"A":4,"B":2,"a":3,"b":1}' },
+    {
+      name: "upper case sorts before lower case (UTF-16 order)",
+      value: { b: 1, B: 2, a: 3, A: 4 },
+      text: '{"A":4,"B":2,"a":3,"b":1}',
+    },
   ])("$name", ({ value, text }) => {
     expect(canonicalJson(value)).toBe(text);
   });
 
   it("equal objects with different key order give identical text", () => {
-    const a = { resourceType: "Observation", status: "final", code: { text: "HR", coding: [{ system: "s", code: "c" }] } };
-    const b = { code: { coding: [{ code: "c", system: "s" }], text: "HR" }, status: "final", resourceType: "Observation" };
+    const a = {
+      resourceType: "Observation",
+      status: "final",
+      code: { text: "HR", coding: [{ system: "s", code: "c" }] },
+    };
+    const b = {
+      code: { coding: [{ code: "c", system: "s" }], text: "HR" },
+      status: "final",
+      resourceType: "Observation",
+    };
     expect(canonicalJson(a)).toBe(canonicalJson(b));
     expect(JSON.parse(canonicalJson(a))).toEqual(a);
   });

@@ -66,7 +66,9 @@ describe("a 5 MB hostile record", () => {
     expect(fromJson.limit).toBe("fhirResources");
     expect(fromJson.max).toBe(MAX_FHIR_RESOURCES);
     expect(fromJson.code).toBe("FHIR_INVALID");
-    expect(fromJson.issues).toEqual([{ path: "$", message: `fhirResources: ${MAX_FHIR_RESOURCES + 1} > ${MAX_FHIR_RESOURCES}` }]);
+    expect(fromJson.issues).toEqual([
+      { path: "$", message: `fhirResources: ${MAX_FHIR_RESOURCES + 1} > ${MAX_FHIR_RESOURCES}` },
+    ]);
     // The writer's walk refuses a container with more children than values are left before walking it, so it may
     // name the value limit where the reader, parsing in order, meets the resource limit first: both refuse.
     expect(["fhirResources", "fhirJsonValues"]).toContain(sizeLimit(() => validator.validate(record)).limit);
@@ -128,12 +130,18 @@ describe("each limit, the same for the writer (validate) and the reader (validat
       const contained = Array.from({ length: n - 1 }, (_, i) => obs(`o${i}`));
       return { ...obs("root"), contained, hasMember: contained.map((c) => ({ reference: `#${c.id}` })) };
     };
-    const bundle = (n: number) => ({ resourceType: "Bundle", type: "collection", entry: Array.from({ length: n - 1 }, (_, i) => ({ resource: obs(`o${i}`) })) });
+    const bundle = (n: number) => ({
+      resourceType: "Bundle",
+      type: "collection",
+      entry: Array.from({ length: n - 1 }, (_, i) => ({ resource: obs(`o${i}`) })),
+    });
     for (const make of [containedRecord, bundle]) {
       expect(validator.validate(make(MAX_FHIR_RESOURCES))).toBeTruthy();
       expect(validator.validateJson(JSON.stringify(make(MAX_FHIR_RESOURCES)))).toBeTruthy();
       expect(sizeLimit(() => validator.validate(make(MAX_FHIR_RESOURCES + 1))).limit).toBe("fhirResources");
-      expect(sizeLimit(() => validator.validateJson(JSON.stringify(make(MAX_FHIR_RESOURCES + 1)))).limit).toBe("fhirResources");
+      expect(sizeLimit(() => validator.validateJson(JSON.stringify(make(MAX_FHIR_RESOURCES + 1)))).limit).toBe(
+        "fhirResources",
+      );
     }
   });
 
@@ -159,17 +167,29 @@ describe("each limit, the same for the writer (validate) and the reader (validat
         status: "final",
         code: { text: "x" },
         text: { status: "generated", div: half(first) },
-        contained: [{ resourceType: "Observation", id: "a", status: "final", code: { text: "y" }, text: { status: "generated", div: half(tags - first) } }],
+        contained: [
+          {
+            resourceType: "Observation",
+            id: "a",
+            status: "final",
+            code: { text: "y" },
+            text: { status: "generated", div: half(tags - first) },
+          },
+        ],
         hasMember: [{ reference: "#a" }],
       };
     };
     expect(validator.validate(withTags(MAX_NARRATIVE_TAGS))).toBeTruthy();
     expect(validator.validateJson(JSON.stringify(withTags(MAX_NARRATIVE_TAGS)))).toBeTruthy();
     expect(sizeLimit(() => validator.validate(withTags(MAX_NARRATIVE_TAGS + 1))).limit).toBe("narrativeTags");
-    expect(sizeLimit(() => validator.validateJson(JSON.stringify(withTags(MAX_NARRATIVE_TAGS + 1)))).limit).toBe("narrativeTags");
+    expect(sizeLimit(() => validator.validateJson(JSON.stringify(withTags(MAX_NARRATIVE_TAGS + 1)))).limit).toBe(
+      "narrativeTags",
+    );
     const long = `<div xmlns="${XHTML}">${"x".repeat(FHIR_LIMITS.narrativeChars)}</div>`;
     expect(sizeLimit(() => sanitizeNarrative(long)).limit).toBe("narrativeChars");
-    expect(sizeLimit(() => sanitizeNarrative(`<div xmlns="${XHTML}">${"<br/>".repeat(MAX_NARRATIVE_TAGS)}</div>`)).limit).toBe("narrativeTags");
+    expect(
+      sizeLimit(() => sanitizeNarrative(`<div xmlns="${XHTML}">${"<br/>".repeat(MAX_NARRATIVE_TAGS)}</div>`)).limit,
+    ).toBe("narrativeTags");
   });
 });
 
@@ -195,8 +215,10 @@ describe("contained references are checked in one pass", () => {
       throw new Error("accepted");
     })();
     expect(error).not.toBeInstanceOf(FhirSizeLimitError);
-    expect(error.issues.filter((i) => i.message.includes('does not name a contained resource'))).toHaveLength(contained.length);
-    expect(error.issues.filter((i) => i.message.includes('is not referenced'))).toHaveLength(contained.length);
+    expect(error.issues.filter((i) => i.message.includes("does not name a contained resource"))).toHaveLength(
+      contained.length,
+    );
+    expect(error.issues.filter((i) => i.message.includes("is not referenced"))).toHaveLength(contained.length);
     // Pointing the references at the contained resources makes the same record valid.
     const fixed = { ...record, hasMember: contained.map((c) => ({ reference: `#${c.id}` })) };
     expect(validator.validate(fixed)).toBe(fixed);

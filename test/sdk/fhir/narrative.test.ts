@@ -35,7 +35,10 @@ const PAYLOADS: readonly (readonly [family: string, inner: string])[] = [
   ["DOCTYPE with an entity", '<!DOCTYPE d [<!ENTITY e "<img src=x onerror=alert(1)>">]>&e;'],
   // Foreign content and namespace confusion.
   ["svg style img", '<svg><style><img src="x" onerror="alert(1)"/></style></svg>'],
-  ["math mtext table mglyph style", '<math><mtext><table><mglyph><style><!--</style><img title="--&gt;&lt;img src=1 onerror=alert(1)&gt;"/></style></mglyph></table></mtext></math>'],
+  [
+    "math mtext table mglyph style",
+    '<math><mtext><table><mglyph><style><!--</style><img title="--&gt;&lt;img src=1 onerror=alert(1)&gt;"/></style></mglyph></table></mtext></math>',
+  ],
   ["math style", '<math><style><img src="x" onerror="alert(1)"/></style></math>'],
   ["svg in a p", '<p><svg><p><style><img src="x" onerror="alert(1)"/></style></p></svg></p>'],
   ["p in the SVG namespace", '<p xmlns="http://www.w3.org/2000/svg">x<script>alert(1)</script></p>'],
@@ -50,7 +53,7 @@ const PAYLOADS: readonly (readonly [family: string, inner: string])[] = [
   ["iframe", '<iframe><p title="&lt;/iframe&gt;&lt;img src=x onerror=alert(1)&gt;">x</p></iframe>'],
   ["textarea", '<textarea><p title="&lt;/textarea&gt;&lt;img src=x onerror=alert(1)&gt;">x</p></textarea>'],
   ["title", '<title><p title="&lt;/title&gt;&lt;img src=x onerror=alert(1)&gt;">x</p></title>'],
-  ["style", '<style>&lt;/style&gt;&lt;img src=x onerror=alert(1)&gt;</style>'],
+  ["style", "<style>&lt;/style&gt;&lt;img src=x onerror=alert(1)&gt;</style>"],
   ["plaintext", "<plaintext>x</plaintext>"],
   ["template", '<template><img src="x" onerror="alert(1)"/></template>'],
   ["script", "<script>alert(1)</script>"],
@@ -58,7 +61,10 @@ const PAYLOADS: readonly (readonly [family: string, inner: string])[] = [
   // URLs: control characters, entities, case, other schemes.
   ["javascript: with a tab reference", '<a href="jav&#x09;ascript:alert(1)">x</a>'],
   ["javascript: with a newline reference", '<a href="jav&#10;ascript:alert(1)">x</a>'],
-  ["javascript: all references", '<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">x</a>'],
+  [
+    "javascript: all references",
+    '<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">x</a>',
+  ],
   ["javascript: hex references", '<a href="&#x6A;&#x61;vascript&#x3A;alert(1)">x</a>'],
   ["javascript&colon; (HTML-only entity)", '<a href="javascript&colon;alert(1)">x</a>'],
   ["jav&NewLine;ascript (HTML-only entity)", '<a href="jav&NewLine;ascript:alert(1)">x</a>'],
@@ -96,7 +102,7 @@ const PAYLOADS: readonly (readonly [family: string, inner: string])[] = [
   ["duplicate attribute", '<a href="http://x.org" href="javascript:alert(1)">x</a>'],
   ["upper-case attribute", '<p ONCLICK="alert(1)">x</p>'],
   // Tree confusion: foster parenting, misnesting, stray end tags, content after the root.
-  ["text foster-parented out of a table", '<table>x<tr><td>y</td></tr></table>'],
+  ["text foster-parented out of a table", "<table>x<tr><td>y</td></tr></table>"],
   ["misnested formatting", "<b><i>x</b>y</i>"],
   ["block in a paragraph", "<p><div>x</div></p>"],
   ["stray </p>", "x</p>"],
@@ -123,22 +129,32 @@ function dangers(markup: string): string[] {
     if (defaultTreeAdapter.isElementNode(node)) {
       const element = node;
       if (element.namespaceURI !== html.NS.HTML) found.push(`<${element.tagName}> in ${element.namespaceURI}`);
-      if (/^(script|style|iframe|object|embed|noscript|noembed|xmp|textarea|template|form|base|meta|link|svg|math)$/.test(element.tagName)) {
+      if (
+        /^(script|style|iframe|object|embed|noscript|noembed|xmp|textarea|template|form|base|meta|link|svg|math)$/.test(
+          element.tagName,
+        )
+      ) {
         found.push(`<${element.tagName}>`);
       }
       for (const { name, value } of element.attrs) {
         if (/^on/i.test(name)) found.push(`${name} on <${element.tagName}>`);
         // eslint-disable-next-line no-control-regex -- drops the control characters a browser ignores in a URL
-    const url = value.replace(/[\u0000-\u0020\u007f]+/g, "").toLowerCase();
-        const raster = element.tagName === "img" && name === "src" && /^data:image\/(png|jpe?g|gif|webp|bmp)[;,]/.test(url);
-        const urlAttribute = /^(href|src|srcset|action|formaction|xlink:href|cite|longdesc|usemap|background|poster|data|content)$/.test(name);
-        if (urlAttribute && (/^(javascript|vbscript|livescript):/.test(url) || (url.startsWith("data:") && !raster))) found.push(`${name}=${value}`);
+        const url = value.replace(/[\u0000-\u0020\u007f]+/g, "").toLowerCase();
+        const raster =
+          element.tagName === "img" && name === "src" && /^data:image\/(png|jpe?g|gif|webp|bmp)[;,]/.test(url);
+        const urlAttribute =
+          /^(href|src|srcset|action|formaction|xlink:href|cite|longdesc|usemap|background|poster|data|content)$/.test(
+            name,
+          );
+        if (urlAttribute && (/^(javascript|vbscript|livescript):/.test(url) || (url.startsWith("data:") && !raster)))
+          found.push(`${name}=${value}`);
         if (name === "style" && /url\(|expression\(/i.test(value)) found.push(`style=${value}`);
       }
     }
-    const content = defaultTreeAdapter.isElementNode(node) && (node).tagName === "template"
-      ? [defaultTreeAdapter.getTemplateContent(node as DefaultTreeAdapterTypes.Template)]
-      : [];
+    const content =
+      defaultTreeAdapter.isElementNode(node) && node.tagName === "template"
+        ? [defaultTreeAdapter.getTemplateContent(node as DefaultTreeAdapterTypes.Template)]
+        : [];
     for (const child of [...("childNodes" in node ? node.childNodes : []), ...content]) walk(child);
   };
   walk(parseFragment(defaultTreeAdapter.createElement("div", html.NS.HTML, []), markup, {}));
@@ -173,26 +189,23 @@ describe("a hostile narrative: every mutation-XSS family is refused", () => {
     expect(error.issues[0]!.path).toBe("Narrative.div");
   });
 
-  it.each(CASES)(
-    "%s: the HTML reading alone refuses it too",
-    (_family, narrative) => {
-      // Defense in depth: the parse5 tree check does not rely on the XML reading or the up-front text scan.
-      const error = (() => {
-        try {
-          readNarrativeHtml(narrative);
-        } catch (e) {
-          return e;
-        }
-        return undefined;
-      })();
-      if (error === undefined) {
-        // Only payloads that are harmless to an HTML parser may pass this reading alone (the XML one refuses them).
-        expect(dangers(narrative)).toEqual([]);
-      } else {
-        expect(error).toBeInstanceOf(XhtmlProblem);
+  it.each(CASES)("%s: the HTML reading alone refuses it too", (_family, narrative) => {
+    // Defense in depth: the parse5 tree check does not rely on the XML reading or the up-front text scan.
+    const error = (() => {
+      try {
+        readNarrativeHtml(narrative);
+      } catch (e) {
+        return e;
       }
-    },
-  );
+      return undefined;
+    })();
+    if (error === undefined) {
+      // Only payloads that are harmless to an HTML parser may pass this reading alone (the XML one refuses them).
+      expect(dangers(narrative)).toEqual([]);
+    } else {
+      expect(error).toBeInstanceOf(XhtmlProblem);
+    }
+  });
 });
 
 /** Narratives that are accepted, some of them looking like attacks; the sanitised form is what a page gets. */
@@ -221,7 +234,9 @@ describe("sanitizeNarrative: a safe serialisation of the parsed tree", () => {
   it("writes the tree afresh, never the input string (quotes and markup-like text come back escaped)", () => {
     expect(sanitizeNarrative(div(`<p title='a"b'>&lt;x&gt;</p>`))).toBe(div('<p title="a&quot;b">&lt;x&gt;</p>'));
     // The <tbody> an HTML parser implies is left out (a parser implies it again); the empty <td/> is written out.
-    expect(sanitizeNarrative(div("<table><tr><td>1</td><td/></tr></table>"))).toBe(div("<table><tr><td>1</td><td></td></tr></table>"));
+    expect(sanitizeNarrative(div("<table><tr><td>1</td><td/></tr></table>"))).toBe(
+      div("<table><tr><td>1</td><td></td></tr></table>"),
+    );
     expect(sanitizeNarrative(div("<pre>\n\nx</pre>"))).toBe(div("<pre>\n\nx</pre>"));
   });
 
@@ -231,25 +246,113 @@ describe("sanitizeNarrative: a safe serialisation of the parsed tree", () => {
 });
 
 describe("property: whatever markup is generated, an accepted narrative sanitises to nothing dangerous", () => {
-  const TAGS = ["p", "b", "i", "a", "span", "table", "tr", "td", "ul", "li", "pre", "img", "br", "div", "script", "style", "svg", "math", "mtext", "mglyph", "noscript", "xmp", "textarea", "iframe", "template", "form", "isindex", "select", "title", "noembed"];
-  const ATTRS = ["title", "href", "src", "style", "class", "onerror", "onclick", "alt", "xmlns", "xlink:href", "formaction"];
-  const VALUES = [
-    "x", "http://x.org/a", "#a", "javascript:alert(1)", "jav&#x09;ascript:alert(1)", "&#106;avascript:alert(1)",
-    "data:image/png;base64,AAAA", "data:text/html,x", "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;", "color: red",
-    "background:url(javascript:alert(1))", "&lt;/noscript&gt;&lt;img src=x onerror=alert(1)&gt;", "a'b", 'a"b',
+  const TAGS = [
+    "p",
+    "b",
+    "i",
+    "a",
+    "span",
+    "table",
+    "tr",
+    "td",
+    "ul",
+    "li",
+    "pre",
+    "img",
+    "br",
+    "div",
+    "script",
+    "style",
+    "svg",
+    "math",
+    "mtext",
+    "mglyph",
+    "noscript",
+    "xmp",
+    "textarea",
+    "iframe",
+    "template",
+    "form",
+    "isindex",
+    "select",
+    "title",
+    "noembed",
   ];
-  const TEXTS = ["x", " ", "&amp;", "&lt;", "&#160;", "<!--", "-->", "<!-->", "<![CDATA[", "]]>", "<?x?>", "&", "<", ">", "'", '"', "\n", "&nbsp;", "</p>", "</style>", "</noscript>", "</textarea>"];
+  const ATTRS = [
+    "title",
+    "href",
+    "src",
+    "style",
+    "class",
+    "onerror",
+    "onclick",
+    "alt",
+    "xmlns",
+    "xlink:href",
+    "formaction",
+  ];
+  const VALUES = [
+    "x",
+    "http://x.org/a",
+    "#a",
+    "javascript:alert(1)",
+    "jav&#x09;ascript:alert(1)",
+    "&#106;avascript:alert(1)",
+    "data:image/png;base64,AAAA",
+    "data:text/html,x",
+    "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;",
+    "color: red",
+    "background:url(javascript:alert(1))",
+    "&lt;/noscript&gt;&lt;img src=x onerror=alert(1)&gt;",
+    "a'b",
+    'a"b',
+  ];
+  const TEXTS = [
+    "x",
+    " ",
+    "&amp;",
+    "&lt;",
+    "&#160;",
+    "<!--",
+    "-->",
+    "<!-->",
+    "<![CDATA[",
+    "]]>",
+    "<?x?>",
+    "&",
+    "<",
+    ">",
+    "'",
+    '"',
+    "\n",
+    "&nbsp;",
+    "</p>",
+    "</style>",
+    "</noscript>",
+    "</textarea>",
+  ];
   const attribute = fc
-    .tuple(fc.constantFrom(...ATTRS), fc.oneof(fc.constantFrom(...VALUES), fc.string({ maxLength: 8 })), fc.constantFrom('"', "'", ""))
+    .tuple(
+      fc.constantFrom(...ATTRS),
+      fc.oneof(fc.constantFrom(...VALUES), fc.string({ maxLength: 8 })),
+      fc.constantFrom('"', "'", ""),
+    )
     .map(([name, value, quote]) => ` ${name}=${quote}${value}${quote}`);
   const { node } = fc.letrec<{ node: string }>((tie) => ({
     node: fc.oneof(
       { depthSize: "small", withCrossShrink: true },
       fc.oneof(fc.constantFrom(...TEXTS), fc.string({ maxLength: 6 })),
       fc
-        .tuple(fc.constantFrom(...TAGS), fc.array(attribute, { maxLength: 2 }), fc.array(tie("node"), { maxLength: 3 }), fc.boolean())
+        .tuple(
+          fc.constantFrom(...TAGS),
+          fc.array(attribute, { maxLength: 2 }),
+          fc.array(tie("node"), { maxLength: 3 }),
+          fc.boolean(),
+        )
         .map(([tag, attrs, children, selfClose]) =>
-          selfClose && children.length === 0 ? `<${tag}${attrs.join("")}/>` : `<${tag}${attrs.join("")}>${children.join("")}</${tag}>`,
+          selfClose && children.length === 0
+            ? `<${tag}${attrs.join("")}/>`
+            : `<${tag}${attrs.join("")}>${children.join("")}</${tag}>`,
         ),
     ),
   }));

@@ -95,42 +95,53 @@ describe("node:crypto and @noble/ciphers envelopes are one format", () => {
   });
 
   for (const log2 of [10, 16]) {
-    it.each(SIZES)(`chunkSizeLog2=${log2}: %i bytes: each backend decrypts the other's, and so does the reference`, (size) => {
-      const dek = generateDek();
-      const plaintext = pattern(size, size + log2);
-      for (const writer of backends) {
-        const sealed = using(writer.cipher, () => encryptEnvelope(dek, plaintext, context, { chunkSizeLog2: log2 }));
-        expect(referenceDecrypt(dek, sealed, context), `reference reads ${writer.name}`).toEqual(plaintext);
-        for (const reader of backends) {
-          const opened = using(reader.cipher, () => decryptEnvelope(dek, sealed, context));
-          expect(Buffer.from(opened).equals(Buffer.from(plaintext)), `${reader.name} reads ${writer.name}`).toBe(true);
+    it.each(SIZES)(
+      `chunkSizeLog2=${log2}: %i bytes: each backend decrypts the other's, and so does the reference`,
+      (size) => {
+        const dek = generateDek();
+        const plaintext = pattern(size, size + log2);
+        for (const writer of backends) {
+          const sealed = using(writer.cipher, () => encryptEnvelope(dek, plaintext, context, { chunkSizeLog2: log2 }));
+          expect(referenceDecrypt(dek, sealed, context), `reference reads ${writer.name}`).toEqual(plaintext);
+          for (const reader of backends) {
+            const opened = using(reader.cipher, () => decryptEnvelope(dek, sealed, context));
+            expect(Buffer.from(opened).equals(Buffer.from(plaintext)), `${reader.name} reads ${writer.name}`).toBe(
+              true,
+            );
+          }
         }
-      }
-    });
+      },
+    );
 
-    it.each(SIZES)(`chunkSizeLog2=${log2}: %i bytes: both backends write the same bytes for the same prefix`, (size) => {
-      const dek = generateDek();
-      const plaintext = pattern(size, size);
-      const outputs = backends.map(({ cipher }) => {
-        random.seed = 42 + size;
-        return using(cipher, () => encryptEnvelope(dek, plaintext, context, { chunkSizeLog2: log2 }));
-      });
-      expect(Buffer.from(outputs[0]!).equals(Buffer.from(outputs[1]!))).toBe(true);
-    });
+    it.each(SIZES)(
+      `chunkSizeLog2=${log2}: %i bytes: both backends write the same bytes for the same prefix`,
+      (size) => {
+        const dek = generateDek();
+        const plaintext = pattern(size, size);
+        const outputs = backends.map(({ cipher }) => {
+          random.seed = 42 + size;
+          return using(cipher, () => encryptEnvelope(dek, plaintext, context, { chunkSizeLog2: log2 }));
+        });
+        expect(Buffer.from(outputs[0]!).equals(Buffer.from(outputs[1]!))).toBe(true);
+      },
+    );
   }
 
-  it.each(backends)("$name backend refuses a wrong key, a wrong context and a flipped bit in any chunk", ({ cipher }) => {
-    const dek = generateDek();
-    const plaintext = pattern(5000);
-    const sealed = encryptEnvelope(dek, plaintext, context, { chunkSizeLog2: 10 });
-    using(cipher, () => {
-      expect(() => decryptEnvelope(generateDek(), sealed, context)).toThrow(DecryptionError);
-      expect(() => decryptEnvelope(dek, sealed, utf8("other"))).toThrow(DecryptionError);
-      for (const index of [ENVELOPE_HEADER_LENGTH, ENVELOPE_HEADER_LENGTH + 1040 + 3, sealed.length - 1]) {
-        expect(() => decryptEnvelope(dek, flipBit(sealed, index), context)).toThrow(DecryptionError);
-      }
-    });
-  });
+  it.each(backends)(
+    "$name backend refuses a wrong key, a wrong context and a flipped bit in any chunk",
+    ({ cipher }) => {
+      const dek = generateDek();
+      const plaintext = pattern(5000);
+      const sealed = encryptEnvelope(dek, plaintext, context, { chunkSizeLog2: 10 });
+      using(cipher, () => {
+        expect(() => decryptEnvelope(generateDek(), sealed, context)).toThrow(DecryptionError);
+        expect(() => decryptEnvelope(dek, sealed, utf8("other"))).toThrow(DecryptionError);
+        for (const index of [ENVELOPE_HEADER_LENGTH, ENVELOPE_HEADER_LENGTH + 1040 + 3, sealed.length - 1]) {
+          expect(() => decryptEnvelope(dek, flipBit(sealed, index), context)).toThrow(DecryptionError);
+        }
+      });
+    },
+  );
 
   it("the node backend returns plain Uint8Arrays that own their buffer", () => {
     const dek = generateDek();

@@ -35,11 +35,11 @@ describeBlobStoreContract("HeliaBlobStore (in-process Helia node)", async () => 
     store: new HeliaBlobStore(node, { fetchTimeoutMs: 250 }),
     // Overwrite the block in the node's own blockstore, behind Helia's back.
     tamper: async (cid, bytes) => {
-        await blockstore.put(cid, bytes);
-      },
+      await blockstore.put(cid, bytes);
+    },
     cleanup: async () => {
-        await node.stop();
-      },
+      await node.stop();
+    },
   };
 });
 
@@ -212,7 +212,9 @@ describe("loopback only", () => {
     expect(isLoopbackMultiaddr(address)).toBe(loopback);
     if (address !== "not a multiaddr") {
       expect(await LOOPBACK_ONLY_GATER.denyDialMultiaddr!(multiaddr(address))).toBe(!loopback);
-      expect(await LOOPBACK_ONLY_GATER.denyInboundConnection!({ remoteAddr: multiaddr(address) } as never)).toBe(!loopback);
+      expect(await LOOPBACK_ONLY_GATER.denyInboundConnection!({ remoteAddr: multiaddr(address) } as never)).toBe(
+        !loopback,
+      );
     }
   });
 

@@ -71,57 +71,107 @@ class FakeKubo {
       res.writeHead(status, { "content-type": type });
       res.end(body);
     };
-    const fail = (message: string, status = 500) => send(status, JSON.stringify({ Message: message, Code: 0, Type: "error" }));
-    if (this.options.override) { send(this.options.override.status, this.options.override.body); return; }
-    if (req.method !== "POST") { fail(`${req.method} not allowed`, 405); return; }
-    if (this.options.authorization && req.headers.authorization !== this.options.authorization) { fail("unauthorized", 403); return; }
+    const fail = (message: string, status = 500) =>
+      send(status, JSON.stringify({ Message: message, Code: 0, Type: "error" }));
+    if (this.options.override) {
+      send(this.options.override.status, this.options.override.body);
+      return;
+    }
+    if (req.method !== "POST") {
+      fail(`${req.method} not allowed`, 405);
+      return;
+    }
+    if (this.options.authorization && req.headers.authorization !== this.options.authorization) {
+      fail("unauthorized", 403);
+      return;
+    }
     const arg = query.arg ?? "";
     switch (command) {
       case "block/put": {
-        if (query["cid-codec"] !== "raw" || query.mhtype !== "sha2-256") { fail("expected cid-codec=raw&mhtype=sha2-256", 400); return; }
-        const form = await new Response(Buffer.concat(chunks), { headers: { "content-type": req.headers["content-type"] ?? "" } }).formData();
+        if (query["cid-codec"] !== "raw" || query.mhtype !== "sha2-256") {
+          fail("expected cid-codec=raw&mhtype=sha2-256", 400);
+          return;
+        }
+        const form = await new Response(Buffer.concat(chunks), {
+          headers: { "content-type": req.headers["content-type"] ?? "" },
+        }).formData();
         const file = form.get("file");
-        if (!(file instanceof Blob)) { fail("file argument 'data' is required", 400); return; }
+        if (!(file instanceof Blob)) {
+          fail("file argument 'data' is required", 400);
+          return;
+        }
         const bytes = new Uint8Array(await file.arrayBuffer());
         if (bytes.length > 1_048_576 && query["allow-big-block"] !== "true") {
-          fail("produced block is over 1MiB: big blocks can't be exchanged with other peers. consider using UnixFS for automatic chunking of bigger files, or pass --allow-big-block to override"); return;
+          fail(
+            "produced block is over 1MiB: big blocks can't be exchanged with other peers. consider using UnixFS for automatic chunking of bigger files, or pass --allow-big-block to override",
+          );
+          return;
         }
         const cid = CID.createV1(raw.code, await sha256.digest(bytes)).toString();
         this.blocks.set(cid, bytes);
         if (query.pin === "true") this.pins.add(cid);
-        send(200, JSON.stringify({ Key: this.options.putKey?.(cid) ?? cid, Size: bytes.length })); return;
+        send(200, JSON.stringify({ Key: this.options.putKey?.(cid) ?? cid, Size: bytes.length }));
+        return;
       }
       case "block/get": {
         const bytes = this.blocks.get(arg);
         if (!bytes) {
-          fail(query.offline === "true" ? `block was not found locally (offline): ipld: could not find ${arg}` : "context deadline exceeded"); return;
+          fail(
+            query.offline === "true"
+              ? `block was not found locally (offline): ipld: could not find ${arg}`
+              : "context deadline exceeded",
+          );
+          return;
         }
-        send(200, this.options.alter ? this.options.alter(bytes) : bytes, "text/plain"); return;
+        send(200, this.options.alter ? this.options.alter(bytes) : bytes, "text/plain");
+        return;
       }
       case "block/stat": {
         const bytes = this.blocks.get(arg);
-        if (!bytes) { fail(`block was not found locally (offline): ipld: could not find ${arg}`); return; }
-        send(200, JSON.stringify({ Key: arg, Size: bytes.length })); return;
+        if (!bytes) {
+          fail(`block was not found locally (offline): ipld: could not find ${arg}`);
+          return;
+        }
+        send(200, JSON.stringify({ Key: arg, Size: bytes.length }));
+        return;
       }
       case "block/rm": {
-        if (this.pins.has(arg)) { send(200, `${JSON.stringify({ Hash: arg, Error: "pinned: direct" })}\n`); return; }
+        if (this.pins.has(arg)) {
+          send(200, `${JSON.stringify({ Hash: arg, Error: "pinned: direct" })}\n`);
+          return;
+        }
         if (!this.blocks.has(arg)) {
-          send(200, query.force === "true" ? "" : `${JSON.stringify({ Hash: arg, Error: "ipld: could not find " + arg })}\n`); return;
+          send(
+            200,
+            query.force === "true" ? "" : `${JSON.stringify({ Hash: arg, Error: "ipld: could not find " + arg })}\n`,
+          );
+          return;
         }
         this.blocks.delete(arg);
-        send(200, `${JSON.stringify({ Hash: arg })}\n`); return;
+        send(200, `${JSON.stringify({ Hash: arg })}\n`);
+        return;
       }
       case "pin/add": {
-        if (!this.blocks.has(arg)) { fail(`ipld: could not find ${arg}`); return; }
+        if (!this.blocks.has(arg)) {
+          fail(`ipld: could not find ${arg}`);
+          return;
+        }
         this.pins.add(arg);
-        send(200, JSON.stringify({ Pins: [arg] })); return;
+        send(200, JSON.stringify({ Pins: [arg] }));
+        return;
       }
       case "pin/rm": {
-        if (!this.pins.delete(arg)) { fail("not pinned or pinned indirectly"); return; }
-        send(200, JSON.stringify({ Pins: [arg] })); return;
+        if (!this.pins.delete(arg)) {
+          fail("not pinned or pinned indirectly");
+          return;
+        }
+        send(200, JSON.stringify({ Pins: [arg] }));
+        return;
       }
-      default:
-        { fail(`unknown command "${command}"`, 404); return; }
+      default: {
+        fail(`unknown command "${command}"`, 404);
+        return;
+      }
     }
   }
 }
@@ -170,7 +220,11 @@ describe("KuboBlobStore speaks Kubo's RPC", () => {
     expect(kubo.pins.has(cid.toString())).toBe(false);
     const c = cid.toString();
     expect(kubo.calls).toEqual([
-      { method: "POST", command: "block/put", query: { "cid-codec": "raw", mhtype: "sha2-256", mhlen: "32", pin: "false" } },
+      {
+        method: "POST",
+        command: "block/put",
+        query: { "cid-codec": "raw", mhtype: "sha2-256", mhlen: "32", pin: "false" },
+      },
       { method: "POST", command: "pin/add", query: { arg: c } },
       { method: "POST", command: "block/get", query: { arg: c, timeout: "15000ms" } },
       { method: "POST", command: "block/stat", query: { arg: c, offline: "true" } },
@@ -185,7 +239,11 @@ describe("KuboBlobStore speaks Kubo's RPC", () => {
     const error = await rejection(store.get(missing));
     expect(error).toBeInstanceOf(BlobNotFoundError);
     expect((error as BlobNotFoundError).details).toBe(`cid=${missing}`);
-    expect(kubo.calls.at(-1)).toEqual({ method: "POST", command: "block/get", query: { arg: missing.toString(), offline: "true" } });
+    expect(kubo.calls.at(-1)).toEqual({
+      method: "POST",
+      command: "block/get",
+      query: { arg: missing.toString(), offline: "true" },
+    });
   });
 
   it("fetchTimeoutMs is passed as Kubo's timeout, and Kubo's deadline error is BlobNotFoundError", async () => {
@@ -245,7 +303,9 @@ describe("KuboBlobStore never trusts the daemon", () => {
   });
 
   it("a daemon acknowledging the put under another CID → IntegrityError", async () => {
-    const kubo = await new FakeKubo({ putKey: () => "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku" }).start();
+    const kubo = await new FakeKubo({
+      putKey: () => "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku",
+    }).start();
     try {
       const error = await rejection(new KuboBlobStore({ url: kubo.url }).put(utf8("x")));
       expect(error).toBeInstanceOf(IntegrityError);
@@ -261,7 +321,12 @@ describe("KuboBlobStore when the daemon is unreachable or misbehaves → StoreUn
     const url = await closedPortUrl();
     const store = new KuboBlobStore({ url });
     const cid = await cidOf(utf8("x"));
-    for (const attempt of [() => store.put(utf8("x")), () => store.get(cid), () => store.has(cid), () => store.delete(cid)]) {
+    for (const attempt of [
+      () => store.put(utf8("x")),
+      () => store.get(cid),
+      () => store.has(cid),
+      () => store.delete(cid),
+    ]) {
       const error = await rejection(attempt());
       expect(error).toBeInstanceOf(StoreUnavailableError);
       expect((error as StoreUnavailableError).code).toBe("STORE_UNAVAILABLE");
@@ -285,7 +350,11 @@ describe("KuboBlobStore when the daemon is unreachable or misbehaves → StoreUn
   });
 
   it.each([
-    { name: "HTTP 500 with an unrelated Kubo error", status: 500, body: JSON.stringify({ Message: "repo is locked", Code: 0, Type: "error" }) },
+    {
+      name: "HTTP 500 with an unrelated Kubo error",
+      status: 500,
+      body: JSON.stringify({ Message: "repo is locked", Code: 0, Type: "error" }),
+    },
     { name: "HTTP 403 (RPC authorization)", status: 403, body: "403 - Forbidden" },
     { name: "HTTP 502 from a proxy", status: 502, body: "<html>bad gateway</html>" },
   ])("$name → StoreUnavailableError with the status and message, for get and has", async ({ status, body }) => {

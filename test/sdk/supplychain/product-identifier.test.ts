@@ -22,7 +22,10 @@ describe("parseProductIdentifier", () => {
     ["element string in another order", "(17)270131(10)L-7(01)09501101530003(21)S1/2"],
     ["FNC1 form with GS separators", "]d2010950110153000317270131" + "10L-7\u001d21S1/2"],
     ["Digital Link with lot and serial in the path", "https://id.gs1.org/01/09501101530003/10/L-7/21/S1%2F2?17=270131"],
-    ["Digital Link on a brand domain with a GTIN-13", "https://brand.example/gtin/9501101530003/lot/L-7/ser/S1%2F2?exp=270131"],
+    [
+      "Digital Link on a brand domain with a GTIN-13",
+      "https://brand.example/gtin/9501101530003/lot/L-7/ser/S1%2F2?exp=270131",
+    ],
   ])("reads a %s", (_what, scanned) => {
     expect(parseProductIdentifier(scanned)).toEqual(ID);
   });
@@ -63,13 +66,23 @@ describe("commitments", () => {
   it("the hand-written commitment encoding equals ethers' ABI coder (property)", () => {
     const text = fc.string({ unit: "binary", maxLength: 70 });
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), text, text, text, text, (salt, gtin, serial, lot, expiry) => {
-        const hex = `0x${Buffer.from(salt).toString("hex")}` as const;
-        const expected = keccak256(
-          AbiCoder.defaultAbiCoder().encode(["bytes32", "string", "string", "string", "string"], [hex, gtin, serial, lot, expiry]),
-        );
-        expect(unitCommitment({ gtin, serial, lot, expiry }, hex)).toBe(expected);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        text,
+        text,
+        text,
+        text,
+        (salt, gtin, serial, lot, expiry) => {
+          const hex = `0x${Buffer.from(salt).toString("hex")}` as const;
+          const expected = keccak256(
+            AbiCoder.defaultAbiCoder().encode(
+              ["bytes32", "string", "string", "string", "string"],
+              [hex, gtin, serial, lot, expiry],
+            ),
+          );
+          expect(unitCommitment({ gtin, serial, lot, expiry }, hex)).toBe(expected);
+        },
+      ),
       { numRuns: 300 },
     );
   });
