@@ -91,10 +91,11 @@ describe("deriveIdentity: EIP-712, bound to chain, deployment and version", () =
     // eslint-disable-next-line @typescript-eslint/no-deprecated -- the legacy derivation is the subject here
     const oldSignature = await wallet.signMessage(identityMessage(chainId));
     // … which still gives the page the legacy key (the flaw being fixed) …
-    // eslint-disable-next-line @typescript-eslint/no-deprecated -- the legacy derivation is the subject here
+    /* eslint-disable @typescript-eslint/no-deprecated -- the legacy derivation is the subject here */
     expect(key(await deriveLegacyIdentity({ signMessage: async () => oldSignature }, chainId))).toBe(
       key(await deriveLegacyIdentity(wallet, chainId)),
     );
+    /* eslint-enable @typescript-eslint/no-deprecated */
     // … but never the new one, whatever it feeds the public derivation with.
     const { domain, types, message } = identityTypedData(params);
     const digestSigned = await wallet.signMessage(getBytes(TypedDataEncoder.hash(domain, types, message)));
