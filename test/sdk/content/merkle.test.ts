@@ -26,6 +26,29 @@ describe("StandardMerkleTree (ours) against @openzeppelin/merkle-tree", () => {
     );
   });
 
+  it("agrees on bytes32-only leaves (hashed without the ABI coder), in either hex case", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(hex32), { minLength: 1, maxLength: 40 }), fc.boolean(), (values, upper) => {
+        const given = upper ? values.map(([v]): [string] => [`0x${v.slice(2).toUpperCase()}`]) : values;
+        const ours = StandardMerkleTree.of(given, ["bytes32"]);
+        const oz = OzTree.of(values, ["bytes32"]);
+        expect(ours.root).toBe(oz.root);
+        values.forEach((value, i) => {
+          expect(ours.getProof(i)).toEqual(oz.getProof(i));
+          expect(
+            StandardMerkleTree.verify(
+              oz.root.toUpperCase().replace("0X", "0x"),
+              ["bytes32"],
+              given[i]!,
+              oz.getProof(i),
+            ),
+          ).toBe(true);
+        });
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it("refuses a proof of another leaf, a truncated proof and a wrong root", () => {
     const values: [string, number, string][] = [0, 1, 2, 3, 4].map((i) => [
       `0x${"0".repeat(63)}${i}`,
