@@ -81,7 +81,7 @@ const COVERAGE_ADDRESS = "c0bec0bec0bec0bec0bec0bec0bec0bec0bec0be";
 export const instrumented = { policy: "refuse" as "refuse" | "warn", seen: false };
 
 /** Refuses to measure coverage-instrumented contracts (artifacts left by a `--coverage` run), or warns. */
-async function refuseInstrumentedCode(provider: { getCode(address: string): Promise<string> }, address: string) {
+export async function refuseInstrumentedCode(provider: { getCode(address: string): Promise<string> }, address: string) {
   if (!(await provider.getCode(address)).toLowerCase().includes(COVERAGE_ADDRESS)) return;
   const message =
     "The compiled contracts carry coverage instrumentation (artifacts from a --coverage run), which inflates " +

@@ -144,6 +144,35 @@ describe("npm run bench -- --quick", () => {
     expect(coldStart.baseline, "measured against the full definitions").toBeGreaterThan(0);
   });
 
+  it("measures the supply chain: commissioning per unit, transfers by size, on-chain and offline checks", () => {
+    const byName = new Map(report.metrics.map((m) => [m.name, m]));
+    const get = (name: string) => {
+      const m = byName.get(name);
+      expect(m, name).toBeDefined();
+      return m!;
+    };
+    const commission = get("supplychain.commission.gasPerUnit.units1000");
+    const transfers = [1, 10, 100].map((n) => get(`supplychain.transfer.gas.units${n}`));
+    const onChain = get("supplychain.verify.onChainGas");
+    for (const m of [commission, ...transfers, onChain]) {
+      expect(m.unit, m.name).toBe("gas");
+      expect(m.ratio!, `${m.name} is at least its floor`).toBeGreaterThanOrEqual(1);
+      expect(m.ratio!, `${m.name} is within twice its floor`).toBeLessThan(2);
+    }
+    // One transaction for the lot: its gas, spread over 1,000 units, is a few dozen gas each (one root, not units).
+    expect(commission.value * 1000).toBeGreaterThan(21_000);
+    expect(commission.value).toBeLessThan(200);
+    // A transfer anchors a root: the same gas (to a few bytes of calldata) for 1, 10 or 100 units.
+    for (const t of transfers) expect(Math.abs(t.value - transfers[0]!.value), t.name).toBeLessThan(100);
+    expect(onChain.value).toBeGreaterThan(21_000);
+    expect(onChain.value).toBeLessThan(100_000);
+    const rate = get("supplychain.verify.perSec");
+    expect(rate.unit).toBe("checks/s");
+    expect(rate.value).toBeGreaterThan(100);
+    // The SDK's check hashes at least what the bare proof verification does, and parses and checks more.
+    expect(rate.ratio!).toBeLessThan(1);
+  });
+
   it("checks the targets against the measured figures", () => {
     const byName = new Map(report.metrics.map((m) => [m.name, m]));
     expect(report.targets.length).toBeGreaterThan(10);
