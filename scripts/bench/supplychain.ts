@@ -159,7 +159,7 @@ export async function supplyChainMetrics(options: SupplyChainBenchOptions): Prom
     const sample = lot.plan.serials.slice(0, options.verifyUnits);
     const moving = sample.map((s) => lot.commitment(s));
     const shipTree = unitTree(moving);
-    const recipientSalt = `0x${randomBytes(32).toString("hex")}`;
+    const recipientSalt = `0x${randomBytes(32).toString("hex")}` as const;
     const shipId = eventHashId();
     await maker.ship(shipId, recipientCommitment(wholesalerAddress, recipientSalt), shipTree.root as Bytes32);
     const reader = registrar.reader();
