@@ -11,7 +11,7 @@ import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 
 import AxeBuilder from "@axe-core/playwright";
-import { getAddress, hexlify, JsonRpcProvider } from "ethers";
+import { Contract, getAddress, hexlify, JsonRpcProvider } from "ethers";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 
 import { deriveIdentity } from "../../sdk/index.js";
@@ -448,11 +448,48 @@ try {
     await row.waitFor({ timeout: T });
     await row.getByRole("button", { name: "Suspend Northside Laboratory" }).click();
     await row.locator("td.suspended").waitFor({ timeout: T });
-    await screenshot(provider.page, "registrar");
     const axe = await accessible(provider.page, "registrar");
     await row.getByRole("button", { name: "Reinstate Northside Laboratory" }).click();
     await row.locator("td.active").waitFor({ timeout: T });
     return `Northside Laboratory suspended, then reinstated; ${axe}`;
+  });
+
+  await check("registrar credentials a provider: a malformed key refused, nothing sent; then listed; axe", async () => {
+    const page = provider.page;
+    const chain = new JsonRpcProvider(liveDemo().rpcUrl);
+    const account = getAddress(need(((await chain.send("eth_accounts", [])) as string[])[16], "test account #16"));
+    const identity = await deriveIdentity(await chain.getSigner(account), {
+      chainId: BigInt(liveDemo().config.chainId),
+      directory: liveDemo().config.deployment.directory,
+    });
+    const keyHex = hexlify(identity.publicKey);
+    await page.fill("#credential-address", account);
+    await page.selectOption("#credential-kind", "lab");
+    await page.fill("#credential-key", keyHex.slice(0, 40));
+    provider.sent.length = 0;
+    await page.getByRole("button", { name: "Credential", exact: true }).click();
+    const refused = page.locator(".credential-form .notice.error .sentence");
+    await refused.waitFor({ timeout: T });
+    const sentence = await refused.textContent();
+    assert(sentence?.includes("32 bytes"), `sentence: ${sentence}`);
+    assert(provider.sent.length === 0, `sent: ${provider.sent.join(", ")}`);
+    await page.fill("#credential-key", keyHex.slice(2));
+    await page.getByRole("button", { name: "Credential", exact: true }).click();
+    await page.locator(".credential-form").getByText("credentialed as lab").waitFor({ timeout: T });
+    const row = page.locator(`tr[data-provider="${account}"]`);
+    await row.waitFor({ timeout: T });
+    const cells = await row.locator("td").allTextContents();
+    assert(cells[1] === "lab" && cells[2] === "Active", `row: ${cells.join(" | ")}`);
+    const directory = new Contract(
+      liveDemo().config.deployment.directory,
+      ["function encryptionKeyOf(address) view returns (bytes32)"],
+      chain,
+    );
+    const onChain = (await directory.getFunction("encryptionKeyOf")(account)) as string;
+    chain.destroy();
+    assert(onChain.toLowerCase() === keyHex.toLowerCase(), `key on chain ${onChain}, derived ${keyHex}`);
+    await screenshot(page, "registrar");
+    return `"${sentence}" (nothing sent); account #16 credentialed as lab, listed Active, its key on chain = its derived key; ${await accessible(page, "registrar (credential)")}`;
   });
 
   await check(

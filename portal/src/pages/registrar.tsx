@@ -1,7 +1,10 @@
-/** The registrar's page: every credentialed provider with its kind and status, suspend and reinstate. */
-import { useEffect } from "preact/hooks";
-import { PROVIDER_KINDS } from "carechain";
-import { getAddress } from "ethers";
+/**
+ * The registrar's page: credential a provider (address, kind, X25519 public key), and every credentialed provider
+ * with its kind and status, suspend and reinstate.
+ */
+import { useEffect, useState } from "preact/hooks";
+import { PROVIDER_KINDS, type ProviderKind } from "carechain";
+import { getAddress, getBytes, isAddress, isHexString } from "ethers";
 
 import type { NameOf } from "../errors.js";
 import type { Session } from "../session.js";
@@ -23,6 +26,96 @@ async function listProviders(session: Session): Promise<ProviderRow[]> {
       const p = (await directory.getFunction("provider")(address)) as { kind: bigint; suspended: boolean };
       return { address, kind: PROVIDER_KINDS[Number(p.kind)] ?? "unknown", suspended: p.suspended };
     }),
+  );
+}
+
+const KINDS = PROVIDER_KINDS.filter((k): k is ProviderKind => k !== "none");
+
+/**
+ * The fields of the credential form as the SDK takes them, or a RangeError naming the field (nothing sent).
+ * @throws {RangeError} When the address or the key is malformed.
+ */
+function credentialInput(address: string, keyHex: string): { account: string; publicKey: Uint8Array } {
+  const account = address.trim();
+  if (!isAddress(account)) throw new RangeError("that is not an account address (0x and 40 hexadecimal digits).");
+  const key = keyHex.trim().startsWith("0x") ? keyHex.trim() : `0x${keyHex.trim()}`;
+  if (!isHexString(key, 32))
+    throw new RangeError("the public key must be the provider's X25519 public key: 32 bytes, 64 hexadecimal digits.");
+  return { account: getAddress(account), publicKey: getBytes(key) };
+}
+
+/** The credential form: a new provider's address, kind and X25519 public key. */
+function CredentialForm({ session, name, onDone }: { session: Session; name: NameOf; onDone: () => void }) {
+  const [address, setAddress] = useState("");
+  const [kind, setKind] = useState<ProviderKind>("clinic");
+  const [key, setKey] = useState("");
+  const register = useAction(async () => {
+    const { account, publicKey } = credentialInput(address, key);
+    register.setProgress(`Credentialing ${name(account)} as ${kind} (confirm in your wallet)…`);
+    await session.client.registerProvider(account, kind, publicKey);
+    setAddress("");
+    setKey("");
+    onDone();
+    return `${name(account)} credentialed as ${kind}`;
+  });
+  return (
+    <form
+      class="credential-form"
+      aria-labelledby="credential-title"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void register.run();
+      }}
+    >
+      <h3 id="credential-title">Credential a provider</h3>
+      <p>
+        <label for="credential-address">Account address </label>
+        <input
+          id="credential-address"
+          type="text"
+          spellcheck={false}
+          size={44}
+          value={address}
+          onInput={(e) => setAddress((e.target as HTMLInputElement).value)}
+        />
+      </p>
+      <p>
+        <label for="credential-kind">Kind </label>
+        <select
+          id="credential-kind"
+          value={kind}
+          onChange={(e) => setKind((e.target as HTMLSelectElement).value as ProviderKind)}
+        >
+          {KINDS.map((k) => (
+            <option key={k} value={k}>
+              {k}
+            </option>
+          ))}
+        </select>
+      </p>
+      <p>
+        <label for="credential-key">X25519 public key (hex) </label>
+        <input
+          id="credential-key"
+          type="text"
+          spellcheck={false}
+          size={68}
+          value={key}
+          aria-describedby="credential-key-help"
+          onInput={(e) => setKey((e.target as HTMLInputElement).value)}
+        />
+      </p>
+      <p id="credential-key-help" class="muted">
+        The provider's encryption key (32 bytes), as its wallet derives it: records shared with it are wrapped for this
+        key.
+      </p>
+      <button type="submit" class="primary" disabled={register.busy || address.trim() === "" || key.trim() === ""}>
+        Credential
+      </button>
+      {register.busy && <Status>{register.progress}</Status>}
+      {register.result && <Status kind="ok">{register.result}.</Status>}
+      <ErrorNotice error={register.error} name={name} />
+    </form>
   );
 }
 
@@ -85,6 +178,7 @@ export function Registrar({ session, name }: { session: Session; name: NameOf })
       {change.busy && <Status>{change.progress}</Status>}
       {change.result && <Status kind="ok">{change.result}.</Status>}
       <ErrorNotice error={change.error} name={name} />
+      <CredentialForm session={session} name={name} onDone={() => void list.run()} />
     </section>
   );
 }
