@@ -586,6 +586,43 @@ try {
     return `"${sentence}"; named "${shown?.replace("Remove", "").trim()}", then removed`;
   });
 
+  await check(
+    "patient: emergency categories shown (IPS default) and changed on chain; the custodian shown; axe",
+    async () => {
+      const page = patient.page;
+      const custodian = byRole("custodian");
+      const form = page.locator("form.emergency-settings");
+      await form.getByTestId("custodian").waitFor({ timeout: T });
+      const custodianLine = (await form.getByTestId("custodian").textContent()) ?? "";
+      assert(custodianLine.includes(custodian.name) && custodianLine.includes(custodian.address), custodianLine);
+      const checkedNow = () =>
+        form
+          .locator('input[name="emergency-category"]:checked')
+          .evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+      const before = await checkedNow();
+      assert(before.join() === "Allergies,Medications,Problems,Immunizations", `default shown: ${before.join()}`);
+      await form.getByRole("checkbox", { name: "VitalSigns" }).check();
+      await form.getByRole("checkbox", { name: "Immunizations" }).uncheck();
+      await form.getByRole("button", { name: "Save emergency categories" }).click();
+      await form.getByText("Saved: 4 categories readable in an emergency.").waitFor({ timeout: T });
+      const chain = new JsonRpcProvider(liveDemo().rpcUrl);
+      const consent = new Contract(
+        liveDemo().config.deployment.consentRegistry,
+        ["function emergencyCategoriesOf(address) view returns (uint64)"],
+        chain,
+      );
+      const mask = (await consent.getFunction("emergencyCategoriesOf")(patient1.address)) as bigint;
+      chain.destroy();
+      // Allergies 1, Medications 2, Problems 3, VitalSigns 5.
+      assert(mask === 0b101110n, `mask on chain 0x${mask.toString(16)}`);
+      const after = await checkedNow();
+      assert(after.join() === "Allergies,Medications,Problems,VitalSigns", `shown after saving: ${after.join()}`);
+      await form.screenshot({ path: join(REPORTS, "portal-patient-emergency.png") });
+      shots.push(join(REPORTS, "portal-patient-emergency.png"));
+      return `custodian ${custodian.name} shown; ${before.join(", ")} → ${after.join(", ")}, mask 0x${mask.toString(16)} on chain; ${await accessible(page, "sharing (emergency)")}`;
+    },
+  );
+
   await check("after the session: no PHI or secret key in storage, IndexedDB, URL or title", async () => {
     return (await Promise.all([checkStorage(patient.page, "patient"), checkStorage(provider.page, "provider")])).join(
       "; ",

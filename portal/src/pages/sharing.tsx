@@ -1,6 +1,7 @@
 /**
  * Sharing: who can see what (grantee, categories read/write, purposes, expiry), a grant form with a scope picker
- * (categories × read/write × purposes × expiry, shown as the SMART v2 scopes it amounts to), and revoke.
+ * (categories × read/write × purposes × expiry, shown as the SMART v2 scopes it amounts to), revoke, the
+ * delegates and the emergency settings.
  */
 import { useEffect, useState } from "preact/hooks";
 import {
@@ -18,6 +19,7 @@ import type { NameOf } from "../errors.js";
 import { chainBlock, type Session } from "../session.js";
 import { encodeSignedGrant } from "../signed-grant.js";
 import { Delegates } from "./delegates.js";
+import { EmergencySettings } from "./emergency-settings.js";
 import { ActionButton, ErrorNotice, Status, dateTime, useAction } from "../ui.js";
 
 const CATEGORIES = Object.keys(Category) as CategoryName[];
@@ -92,6 +94,7 @@ export function Sharing({ session, config, name }: { session: Session; config: P
       <ErrorNotice error={revoke.error} name={name} />
       <GrantForm session={session} config={config} name={name} onGranted={() => void grants.run()} />
       <Delegates session={session} name={name} />
+      <EmergencySettings session={session} name={name} />
     </section>
   );
 }
