@@ -5,6 +5,7 @@
  * figures in reports/portal/figures.json. Every process it starts is stopped, on failure and on SIGINT too.
  */
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { basename, join } from "node:path";
@@ -213,6 +214,7 @@ try {
   const emergency = byRole("provider", "Metro Emergency Service");
   const registrar = byRole("registrar");
   const lab = byRole("provider", "Northside Laboratory");
+  const hospital = byRole("provider", "St. Elsewhere General Hospital");
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   console.log(`test:portal: demo at ${demo.url}, chain ${demo.rpcUrl}`);
 
@@ -399,6 +401,87 @@ try {
       await page.getByRole("button", { name: "Add from the form", exact: true }).click();
       await page.locator(".record-form").getByText("Added: Observation anchored in block").waitFor({ timeout: T });
       return `under "Value": "${text}"; nothing sent; with 101 the Observation is anchored; ${axe}`;
+    },
+  );
+
+  await check(
+    "large attachment: 6 MiB encrypted with a progress bar, a DocumentReference anchored; provider and patient download it decrypted",
+    async () => {
+      const page = provider.page;
+      const file = randomBytes(6 * 2 ** 20);
+      const title = "discharge-scan.pdf";
+      await connectAgain(page, hospital.address);
+      await goTo(page, "Add a record");
+      await page.selectOption("#add-patient", patient1.address);
+      await page.setInputFiles("#attachment-file", { name: title, mimeType: "application/pdf", buffer: file });
+      // Every value the progress bar shows, as its text changes.
+      await page.evaluate(`(() => {
+        window.__progress = [];
+        new MutationObserver(() => {
+          const bar = document.querySelector("#upload-progress");
+          if (bar) window.__progress.push([bar.value, bar.max]);
+        }).observe(document.body, { subtree: true, childList: true, characterData: true });
+      })()`);
+      provider.sent.length = 0;
+      await page.getByRole("button", { name: "Encrypt and attach", exact: true }).click();
+      const attached = page.locator(".attachment-upload").getByText(/^Attached: discharge-scan\.pdf \(6\.0 MiB\)/);
+      await attached.waitFor({ timeout: T });
+      const seen = await page.evaluate<[number, number][]>("window.__progress");
+      const values = [...new Set(seen.map(([v]) => v))];
+      const partial = values.filter((v) => v > 0 && v < file.length);
+      assert(
+        seen.every(([, max]) => max === file.length),
+        `max: ${seen.map(([, m]) => m).join()}`,
+      );
+      assert(partial.length >= 3, `progress values: ${values.join(", ")}`);
+      assert(
+        values.every((v, i) => i === 0 || v >= (values[i - 1] ?? 0)),
+        `progress not monotone: ${values.join(", ")}`,
+      );
+      assert(values.includes(file.length), `never reached ${file.length}: ${values.join(", ")}`);
+      assert(
+        provider.sent.includes("PUT /blobs") && provider.sent.includes("eth_sendTransaction"),
+        `sent: ${provider.sent.join(", ")}`,
+      );
+      const anchoredText = await attached.textContent();
+      await screenshot(page, "provider-attachment");
+      const axe = await accessible(page, "add record (attachment)");
+
+      const downloadFrom = async (p: Page, button: ReturnType<Page["locator"]>): Promise<Buffer> => {
+        const [download] = await Promise.all([p.waitForEvent("download", { timeout: T }), button.click()]);
+        const path = need(await download.path(), "the downloaded file");
+        assert(download.suggestedFilename() === title, `file name ${download.suggestedFilename()}`);
+        return readFileSync(path);
+      };
+      // The hospital reads the new DocumentReference (newest first) and downloads its file.
+      await goTo(page, "My patients");
+      const row = page.locator(`li[data-patient="${patient1.address}"]`);
+      await row.waitFor({ timeout: T });
+      await row.getByRole("button", { name: "Demo patient 1" }).click();
+      await row
+        .getByRole("button", { name: /^Read Documents record/ })
+        .first()
+        .click();
+      const result = page.getByTestId("read-result");
+      await result.waitFor({ timeout: T });
+      const byProvider = await downloadFrom(
+        page,
+        result.getByRole("button", { name: /^Download discharge-scan\.pdf/ }),
+      );
+      assert(byProvider.equals(file), `the provider's download differs (${byProvider.length} bytes)`);
+      // The patient opens it among its records and downloads it.
+      await goTo(patient.page, "My records");
+      const item = patient.page.locator(".records li", { hasText: title });
+      await item.getByRole("button", { name: title }).click({ timeout: T });
+      const byPatient = await downloadFrom(
+        patient.page,
+        item.getByRole("button", { name: /^Download discharge-scan\.pdf/ }),
+      );
+      assert(byPatient.equals(file), `the patient's download differs (${byPatient.length} bytes)`);
+      return `"${anchoredText}"; ${partial.length} intermediate progress values (${values
+        .slice(0, 4)
+        .map((v) => (v / 2 ** 20).toFixed(2))
+        .join(", ")}… MiB); the hospital and the patient each downloaded the 6 MiB byte for byte; ${axe}`;
     },
   );
 

@@ -1,7 +1,7 @@
 /**
  * Provider pages: the patients who granted this provider access (each opens the patient's records, read with a
  * chosen purpose), adding a record by uploading FHIR JSON (a resource or a Bundle; validated in the page first,
- * nothing sent when invalid), and break-glass for emergency providers (reason, countdown, reads via the emergency
+ * nothing sent when invalid) or a file as an encrypted attachment, and break-glass for emergency providers (reason, countdown, reads via the emergency
  * key custodian, close).
  */
 import { useEffect, useState } from "preact/hooks";
@@ -13,6 +13,7 @@ import type { NameOf } from "../errors.js";
 import { chainBlock, type Session } from "../session.js";
 import { decodeSignedGrant } from "../signed-grant.js";
 import { ActionButton, ErrorNotice, Status, dateTime, useAction } from "../ui.js";
+import { AttachmentUpload } from "./attachment-upload.js";
 import { RecordForm } from "./record-form.js";
 import { ProviderRecords } from "./records.js";
 
@@ -205,6 +206,7 @@ export function AddRecord({ session, config, name }: { session: Session; config:
       {add.busy && <Status>{add.progress ?? "Validating…"}</Status>}
       {add.result && <Status kind="ok">Added: {add.result}.</Status>}
       <ErrorNotice error={add.error} name={name} />
+      <AttachmentUpload session={session} patient={patient} name={name} />
     </section>
   );
 }

@@ -7,6 +7,7 @@ import { useEffect, useState } from "preact/hooks";
 import { categoryName, PURPOSE_DISPLAY, type PurposeCode, type ReadRecord, type RecordAnchor } from "carechain";
 
 import type { NameOf } from "../errors.js";
+import { AttachmentDownloads } from "../attachments.js";
 import { ClinicalView, summarize } from "../fhir-view.js";
 import type { Session } from "../session.js";
 import { timed } from "../session.js";
@@ -106,6 +107,12 @@ export function PatientRecords({ session, name }: { session: Session; name: Name
                         <div class="detail">
                           <VerificationBadge session={session} read={r} name={name} />
                           <ClinicalView resource={r.resource} />
+                          <AttachmentDownloads
+                            session={session}
+                            patient={session.address}
+                            resource={r.resource}
+                            name={name}
+                          />
                         </div>
                       )}
                     </li>
@@ -199,6 +206,7 @@ export function ProviderRecords({
           <Status kind="ok">Read for {PURPOSE_DISPLAY[purpose]}; the access is in the patient's activity.</Status>
           <VerificationBadge session={session} read={shown} name={name} />
           <ClinicalView resource={shown.resource} />
+          <AttachmentDownloads session={session} patient={patient} resource={shown.resource} name={name} />
         </div>
       )}
     </div>
