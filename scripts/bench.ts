@@ -7,7 +7,9 @@
  *   --quick          small sizes and few repetitions (a smoke run of a minute or so; the smoke test uses it)
  *   --only SECTIONS  comma-separated subset of crypto,gas,e2e,memory,scale,fhir,package,custody,supplychain
  *                    (default: all), or indexer (opt-in: indexer catch-up over a generated history of a
- *                    million events, PGlite and PostgreSQL; needs `npm run indexer:install`)
+ *                    million events, PGlite and PostgreSQL; needs `npm run indexer:install`), or portal (opt-in: runs
+ *                    the portal's browser test and records its initial JS and first-record time; needs
+ *                    `npm run portal:install`)
  */
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -24,6 +26,7 @@ import { gasMetrics } from "./bench/gas.js";
 import { indexerMetrics } from "./bench/indexer.js";
 import { memoryMetrics } from "./bench/memory.js";
 import { packageMetrics } from "./bench/package.js";
+import { portalMetrics } from "./bench/portal.js";
 import { checkTargets, formatNumber, metricsTable, writeReport, type Metric, type Target } from "./bench/metrics.js";
 import { scaleMetrics } from "./bench/scale.js";
 import { supplyChainMetrics } from "./bench/supplychain.js";
@@ -31,7 +34,7 @@ import { supplyChainMetrics } from "./bench/supplychain.js";
 /** Run in this order: crypto (in a child process of its own) first, before any chain runs in this one. */
 const SECTIONS = ["crypto", "gas", "e2e", "memory", "scale", "fhir", "package", "custody", "supplychain"] as const;
 /** Sections that run only when named in --only. */
-const OPT_IN = ["indexer"] as const;
+const OPT_IN = ["indexer", "portal"] as const;
 type Section = (typeof SECTIONS)[number] | (typeof OPT_IN)[number];
 
 const { values } = parseArgs({
@@ -127,6 +130,7 @@ function targets(metrics: readonly Metric[]): Target[] {
     const metric = `supplychain.commission.gasPerUnit.units${config.supplychain.lotUnits}`;
     list.push({ metric, of: "value", op: "<=", limit: 5 });
   }
+  list.push({ metric: "portal.initialJs.gzKiB", of: "value", op: "<=", limit: 300 });
   return list;
 }
 
@@ -152,6 +156,7 @@ const sections: Record<Section, () => Promise<Metric[]>> = {
   indexer: () => indexerMetrics(config.indexer),
   custody: () => custodyMetrics(config.custody),
   supplychain: () => supplyChainMetrics(config.supplychain),
+  portal: () => Promise.resolve(portalMetrics()),
 };
 for (const section of [...SECTIONS, ...OPT_IN]) {
   if (!only.has(section)) continue;
@@ -162,7 +167,7 @@ for (const section of [...SECTIONS, ...OPT_IN]) {
 }
 
 // Report in the issues' order (gas, crypto, e2e, memory, scale, package, bundle, fhir, custody, supplychain,
-// indexer), whatever order the sections ran in.
+// indexer, portal), whatever order the sections ran in.
 const ORDER = [
   "gas",
   "crypto",
@@ -176,6 +181,7 @@ const ORDER = [
   "custody",
   "supplychain",
   "indexer",
+  "portal",
 ];
 const rank = (m: Metric) => ORDER.indexOf(m.name.split(".")[0]!);
 metrics.sort((a, b) => rank(a) - rank(b));

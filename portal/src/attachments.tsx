@@ -12,25 +12,21 @@ import { ErrorNotice, Status, useAction } from "./ui.js";
 /** A FHIR Attachment as the SDK writes and reads it. */
 export type FhirAttachment = Parameters<Session["client"]["readAttachment"]>[1];
 
+/** How much of the file is read at a time (the browser's own file streams hand out 2 MiB pieces: too coarse a bar). */
+const PIECE_BYTES = 256 * 1024;
+
 /**
- * The file's bytes as a stream (never the whole file in memory at once), calling `onRead` with the count read so far.
+ * The file's bytes as a stream of 256 KiB pieces (never the whole file in memory at once), calling `onRead` with the
+ * count read so far after each piece.
  * @param file - The file the person chose.
- * @param onRead - Hears the bytes read so far after each piece.
+ * @param onRead - Hears the bytes read so far.
  * @returns A `ByteSource` (an async iterable of byte pieces) for `addAttachment`.
  */
 export async function* fileSource(file: Blob, onRead: (bytes: number) => void): AsyncGenerator<Uint8Array> {
-  const reader = file.stream().getReader();
-  let read = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      read += value.length;
-      onRead(read);
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
+  for (let offset = 0; offset < file.size; offset += PIECE_BYTES) {
+    const piece = new Uint8Array(await file.slice(offset, offset + PIECE_BYTES).arrayBuffer());
+    onRead(offset + piece.length);
+    yield piece;
   }
 }
 

@@ -31,7 +31,7 @@ async function readPolicy(session: Session): Promise<EmergencyPolicy> {
   const categories = new Set(
     categoriesOfMask(mask).flatMap((id) => {
       const n = categoryName(id);
-      return n ? [n as CategoryName] : [];
+      return n ? [n] : [];
     }),
   );
   return { categories, custodian: named, custodianActive };
