@@ -39,6 +39,7 @@ export function portalMetrics(): Metric[] {
     stdio: ["ignore", "pipe", "inherit"],
   });
   if (child.status !== 0) throw new Error(`portal: portal/tests/run.ts exited with ${child.status}:\n${child.stdout}`);
+  console.log(`  portal: ${child.stdout.trim().split("\n").at(-1)} (portal/tests/run.ts)`);
   if (!existsSync(FIGURES) || statSync(FIGURES).mtimeMs < started)
     throw new Error(`portal: ${FIGURES} was not written by this run`);
   const figures = JSON.parse(readFileSync(FIGURES, "utf8")) as PortalFigures;
