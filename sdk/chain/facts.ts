@@ -1,5 +1,5 @@
 /**
- * Chain facts as the SDK decodes them — a grant and an audit-trail entry — whichever source read them (the node's
+ * Chain facts as the SDK decodes them — a grant, an audit-trail entry and a record anchor — whichever source read them (the node's
  * logs through the client, or an indexer): the result types of `listGrants` and `auditTrail`.
  * @module
  */
@@ -42,4 +42,30 @@ export interface AuditEntry {
   readonly tx: string;
   /** Address of the contract that emitted the event. */
   readonly contract: string;
+}
+
+/** A record version as anchored on chain. */
+export interface RecordAnchor {
+  /** Record version id: `recordIdOf(patient, author, contentCid)` (0x hex). */
+  readonly recordId: string;
+  /** The patient the record is about. */
+  readonly patient: string;
+  /** Who anchored it. */
+  readonly author: string;
+  /** The author of version 1 of this record: with the patient and its delegates, the only one who may amend it. */
+  readonly originalAuthor: string;
+  /** Every category the record was anchored in (a reader needs read consent for all of them), ascending. */
+  readonly categories: readonly CategoryId[];
+  /** The anchored category mask, as on chain. */
+  readonly categoryMask: bigint;
+  /** Version number, 1 for a new record. */
+  readonly version: number;
+  /** The version this one amends (0x00… for a new record). */
+  readonly previous: string;
+  /** Anchor block time (unix seconds). */
+  readonly anchoredAt: number;
+  /** Whether a later version amends this one. */
+  readonly amended: boolean;
+  /** The id of the batch it was anchored in (`batchIdOf(patient, author, root)`), for batch records. */
+  readonly batch?: string;
 }

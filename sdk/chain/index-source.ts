@@ -9,7 +9,7 @@
 import type { CID } from "multiformats/cid";
 
 import type { CategoryId } from "../fhir/categories.js";
-import type { AuditEntry, GrantInfo } from "./facts.js";
+import type { AuditEntry, GrantInfo, RecordAnchor } from "./facts.js";
 
 /** The last block an index source has indexed. */
 export interface IndexHead {
@@ -50,32 +50,8 @@ export interface IndexedReader {
   readonly role: "patient" | "grantee";
 }
 
-/**
- * A single-anchored record version with the CIDs and transaction of its anchor: the RecordRegistry's facts, the
- * same fields as the client's `RecordAnchor` (which it is assignable to; test/sdk/chain/index-source.test.ts
- * checks that) without importing the client layer.
- */
-export interface IndexedAnchor {
-  /** Record version id: `recordIdOf(patient, author, contentCid)` (0x hex). */
-  readonly recordId: string;
-  /** The patient the record is about. */
-  readonly patient: string;
-  /** Who anchored it. */
-  readonly author: string;
-  /** The author of version 1 of this record. */
-  readonly originalAuthor: string;
-  /** Every category the record was anchored in, ascending. */
-  readonly categories: readonly CategoryId[];
-  /** The anchored category mask, as on chain. */
-  readonly categoryMask: bigint;
-  /** Version number, 1 for a new record. */
-  readonly version: number;
-  /** The version this one amends (0x00… for a new record). */
-  readonly previous: string;
-  /** Anchor block time (unix seconds). */
-  readonly anchoredAt: number;
-  /** Whether a later version amends this one. */
-  readonly amended: boolean;
+/** A single-anchored record version with the CIDs and transaction of its anchor, as an index answers it. */
+export interface IndexedAnchor extends Omit<RecordAnchor, "batch"> {
   /** The anchored content CID. */
   readonly contentCid: CID;
   /** The anchored keyring CID. */

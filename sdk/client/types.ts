@@ -7,10 +7,11 @@ import type { PurposeCode } from "../chain/purpose.js";
 import type { CarechainError } from "../errors/base.js";
 import type { SkippedRecipient } from "../crypto/keyring.js";
 import type { DelegateKind } from "../contracts/enums.js";
+import type { RecordAnchor } from "../chain/facts.js";
 
 // The contract enums the client's parameters use, and the chain facts its reads return, from their one source.
 export { DELEGATE_KINDS, PROVIDER_KINDS, type DelegateKind, type ProviderKind } from "../contracts/enums.js";
-export type { AuditEntry, GrantInfo } from "../chain/facts.js";
+export type { AuditEntry, GrantInfo, RecordAnchor } from "../chain/facts.js";
 
 /**
  * An object that could not be used — a missing or malformed manifest, a keyring that does not open or holds a
@@ -60,32 +61,6 @@ export interface GrantTerms {
   readonly purposes?: readonly PurposeCode[];
   /** When the grant ends: a `Date`, or unix seconds. */
   readonly expiresAt: Date | bigint | number;
-}
-
-/** A record version as anchored on chain. */
-export interface RecordAnchor {
-  /** Record version id: `recordIdOf(patient, author, contentCid)` (0x hex). */
-  readonly recordId: string;
-  /** The patient the record is about. */
-  readonly patient: string;
-  /** Who anchored it. */
-  readonly author: string;
-  /** The author of version 1 of this record: with the patient and its delegates, the only one who may amend it. */
-  readonly originalAuthor: string;
-  /** Every category the record was anchored in (a reader needs read consent for all of them), ascending. */
-  readonly categories: readonly CategoryId[];
-  /** The anchored category mask, as on chain. */
-  readonly categoryMask: bigint;
-  /** Version number, 1 for a new record. */
-  readonly version: number;
-  /** The version this one amends (0x00… for a new record). */
-  readonly previous: string;
-  /** Anchor block time (unix seconds). */
-  readonly anchoredAt: number;
-  /** Whether a later version amends this one. */
-  readonly amended: boolean;
-  /** The id of the batch it was anchored in (`batchIdOf(patient, author, root)`), for batch records. */
-  readonly batch?: string;
 }
 
 /** The result of {@link Carechain.addRecords}: one batch anchor for many records. */

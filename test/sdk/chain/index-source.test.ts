@@ -1,6 +1,6 @@
 /**
- * The IndexSource contract (sdk/chain/index-source.ts): its anchor shape stays the client's RecordAnchor (it is
- * declared in the chain layer so that layer does not import the client), checked by the type checker and here.
+ * The IndexSource contract (sdk/chain/index-source.ts): its anchor is the client's RecordAnchor (declared in
+ * sdk/chain/facts.ts, so the chain layer does not import the client) plus the anchor's CIDs, block and transaction.
  */
 import { describe, expectTypeOf, it } from "vitest";
 
