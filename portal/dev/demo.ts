@@ -49,7 +49,7 @@ export interface Demo {
   readonly url: string;
   readonly rpcUrl: string;
   readonly config: PortalConfig;
-  /** Record ids by patient address, in the order they were added. */
+  /** Record ids by patient address (the current version of each), in the order they were added. */
   readonly records: ReadonlyMap<string, readonly string[]>;
   stop(): Promise<void>;
 }
@@ -208,10 +208,16 @@ export async function startDemo(options: {
         const added = await (labOnly ? lab : hospital).addRecord(signer.address, resource);
         ids.push(added.recordId);
       }
+      // A record with two versions: the hospital amends the Condition (the generator's third record) with a note.
+      const condition = syntheticPatient(SEED, i).records[2];
+      const first = ids[2];
+      if (first && condition) {
+        const note = [{ text: "Reviewed at follow-up: still active." }];
+        ids[2] = (await hospital.amendRecord(first, { ...(condition as object), note })).recordId;
+        // Some history for the timeline: the hospital read the problem list for treatment.
+        await hospital.readRecord(ids[2], { purpose: "TREAT" });
+      }
       records.set(signer.address, ids);
-      // Some history for the timeline: the hospital read the problem list for treatment.
-      const problem = ids[2]; // the Condition (the generator's third record)
-      if (problem) await hospital.readRecord(problem, { purpose: "TREAT" });
       accounts.push({ address: signer.address, name: `Demo patient ${i + 1}`, role: "patient" });
     }
 

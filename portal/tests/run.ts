@@ -106,10 +106,60 @@ function ensureChromium(): void {
   if (!existsSync(CHROMIUM)) throw new Error(`apt-get install chromium failed; ${CHROMIUM} is still missing`);
 }
 
+/** Records the elements the page adds a click listener to (Preact adds them on the element), for {@link keyboardReach}. */
+const CLICK_TRACKER = `(() => {
+  const clicked = (window.__clickTargets = new Set());
+  const add = EventTarget.prototype.addEventListener;
+  EventTarget.prototype.addEventListener = function (type, ...rest) {
+    if (type === "click" && this instanceof Element) clicked.add(this);
+    return add.call(this, type, ...rest);
+  };
+})()`;
+
+/**
+ * Keyboard reach of what the page shows: no positive tabindex, no click listener on an element that cannot take focus,
+ * and every visible enabled button, link, input, select, textarea and summary reached by pressing Tab from the top.
+ */
+async function keyboardReach(page: Page, what: string): Promise<string> {
+  const INTERACTIVE = "button, a[href], input, select, textarea, summary";
+  const found = await page.evaluate<{ problems: string[]; count: number; listened: number }>(`(() => {
+    const shown = (e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden";
+    const tag = (e) => e.outerHTML.slice(0, 90);
+    const problems = [];
+    for (const e of document.querySelectorAll("[tabindex]"))
+      if (e.tabIndex > 0) problems.push("positive tabindex: " + tag(e));
+    for (const e of window.__clickTargets)
+      if (e.isConnected && shown(e) && !e.matches(${JSON.stringify(INTERACTIVE)} + ", label, [tabindex]"))
+        problems.push("click listener on an element without focus: " + tag(e));
+    const all = [...document.querySelectorAll(${JSON.stringify(INTERACTIVE)})].filter(
+      (e) => shown(e) && !e.disabled && !e.closest("details:not([open]) > :not(summary)"),
+    );
+    all.forEach((e, i) => e.setAttribute("data-kbd", String(i)));
+    const listened = [...window.__clickTargets].filter((e) => e.isConnected && shown(e)).length;
+    return { problems, count: all.length, listened };
+  })()`);
+  assert(found.problems.length === 0, `${what}: ${found.problems.join("; ")}`);
+  assert(found.listened > 0, `${what}: no click listener recorded (the tracker did not run)`);
+  await page.evaluate(`document.activeElement?.blur(); window.scrollTo(0, 0)`);
+  const reached = new Set<string>();
+  for (let i = 0; i < found.count + 10 && reached.size < found.count; i++) {
+    await page.keyboard.press("Tab");
+    const k = await page.evaluate<string | null>(`document.activeElement?.getAttribute("data-kbd") ?? null`);
+    if (k !== null) reached.add(k);
+  }
+  const missed = await page.evaluate<string[]>(
+    `[...document.querySelectorAll("[data-kbd]")].filter((e) => !${JSON.stringify([...reached])}.includes(e.getAttribute("data-kbd"))).map((e) => e.outerHTML.slice(0, 90))`,
+  );
+  await page.evaluate(`document.querySelectorAll("[data-kbd]").forEach((e) => e.removeAttribute("data-kbd"))`);
+  assert(missed.length === 0, `${what}: not reached by Tab: ${missed.join("; ")}`);
+  return `${what}: ${found.count} controls reached by Tab, ${found.listened} click listeners, none on an element without focus`;
+}
+
 /** A page in a context of its own (its own storage), with the test wallet installed for `account`. */
 async function openPage(account: string): Promise<{ context: BrowserContext; page: Page; sent: string[] }> {
   const context = await need(browser, "the browser").newContext({ viewport: { width: 1100, height: 900 } });
   await context.addInitScript(testWalletScript(liveDemo().rpcUrl, account));
+  await context.addInitScript(CLICK_TRACKER);
   const page = await context.newPage();
   const sent: string[] = []; // blob writes and transactions the page sent, for the "nothing sent" checks
   page.on("request", (request) => {
@@ -264,7 +314,46 @@ try {
     return `${expected} records in ${groups.length} categories (${groups.join(", ")}); connect → first record ${Math.round(first - c0)} ms; ${await accessible(patient.page, "records")}`;
   });
 
-  await check("patient grants the clinic read on Problems (scope picker); axe", async () => {
+  await check(
+    "patient's amended record: version history (both versions, the current marked), version 1 opens; keyboard",
+    async () => {
+      const condition = need(syntheticPatient(2026, 0).records[2], "the seed's Condition") as {
+        code: { text: string };
+      };
+      const title = condition.code.text;
+      const item = patient.page.locator(".records > li", { hasText: title });
+      await item.getByRole("button", { name: title }).click();
+      const versions = item.getByTestId("versions");
+      await versions.waitFor({ timeout: T });
+      const badge = item.getByTestId("verification");
+      await badge.filter({ hasText: /version 2 of 2/ }).waitFor({ timeout: T });
+      const rows = versions.locator("li");
+      const texts = (await rows.allTextContents()).map((t) => t.replace(/\s+/g, " ").trim());
+      assert(texts.length === 2, `versions: ${texts.join(" | ")}`);
+      assert(
+        /^Open version 1 · .* · St\. Elsewhere General Hospital · amended$/.test(texts[0] ?? ""),
+        `v1: ${texts[0]}`,
+      );
+      assert(
+        /^Version 2 \(shown\) · .* · St\. Elsewhere General Hospital · current version$/.test(texts[1] ?? ""),
+        `v2: ${texts[1]}`,
+      );
+      assert((await rows.nth(1).getAttribute("aria-current")) === "true", "version 2 not marked as shown");
+      const raw = item.locator("details.raw pre");
+      assert((await raw.textContent())?.includes("Reviewed at follow-up"), "version 2 without the amendment's note");
+      // Opened with the keyboard: focus the button, Enter.
+      await versions.getByRole("button", { name: "Open version 1" }).focus();
+      await patient.page.keyboard.press("Enter");
+      await badge.filter({ hasText: /version 1 of 2/ }).waitFor({ timeout: T });
+      assert((await rows.nth(0).getAttribute("aria-current")) === "true", "version 1 not marked as shown");
+      assert(!(await raw.textContent())?.includes("Reviewed at follow-up"), "version 1 shows the amendment's note");
+      await versions.screenshot({ path: join(REPORTS, "portal-patient-versions.png") });
+      shots.push(join(REPORTS, "portal-patient-versions.png"));
+      return `v1 (amended) and v2 (current) listed with author and time; v1 opened by keyboard, badge "version 1 of 2"; ${await keyboardReach(patient.page, "records")}; ${await accessible(patient.page, "records (versions)")}`;
+    },
+  );
+
+  await check("patient grants the clinic read on Problems (scope picker); keyboard; axe", async () => {
     await goTo(patient.page, "Sharing");
     await patient.page.locator("table.grants").waitFor({ timeout: T });
     await patient.page.selectOption("#grantee", clinic.address);
@@ -272,11 +361,11 @@ try {
     await patient.page.getByText("Granted Riverside Family Clinic").waitFor({ timeout: T });
     await patient.page.locator(`tr[data-grantee="${clinic.address}"]`).waitFor({ timeout: T });
     await screenshot(patient.page, "patient-sharing");
-    return `grant row shown; ${await accessible(patient.page, "sharing")}`;
+    return `grant row shown; ${await keyboardReach(patient.page, "sharing")}; ${await accessible(patient.page, "sharing")}`;
   });
 
   await check(
-    "clinic sees the patient and reads the Problems record; the read is in the patient's timeline within one poll; axe",
+    "clinic sees the patient and reads the Problems record; the read is in the patient's timeline within one poll; keyboard; axe",
     async () => {
       // The patient watches its activity while the clinic reads.
       await goTo(patient.page, "Activity");
@@ -295,7 +384,7 @@ try {
       const readAt = Date.now();
       const pollsAtRead = Number(await section.getAttribute("data-polls"));
       await screenshot(provider.page, "provider-read");
-      const providerAxe = await accessible(provider.page, "provider patients");
+      const providerAxe = `${await keyboardReach(provider.page, "provider patients")}; ${await accessible(provider.page, "provider patients")}`;
       const entry = patient.page.locator(`.timeline li[data-kind="RecordAccessed"][data-actor="${clinic.address}"]`);
       await entry.waitFor({ timeout: T });
       const seenAfter = Date.now() - readAt;
@@ -306,7 +395,7 @@ try {
       // The poll in flight when the read landed may have missed it; the next one must show it.
       assert(pollsAtSeen - pollsAtRead <= 2, `seen after ${pollsAtSeen - pollsAtRead} polls`);
       await screenshot(patient.page, "patient-activity");
-      return `read shown to the clinic; "${text?.trim()}" in the patient's timeline ${seenAfter} ms and ${pollsAtSeen - pollsAtRead} poll(s) after the read; ${providerAxe}; ${await accessible(patient.page, "activity")}`;
+      return `read shown to the clinic; "${text?.trim()}" in the patient's timeline ${seenAfter} ms and ${pollsAtSeen - pollsAtRead} poll(s) after the read; ${providerAxe}; ${await keyboardReach(patient.page, "activity")}; ${await accessible(patient.page, "activity")}`;
     },
   );
 
@@ -525,13 +614,13 @@ try {
     return `"${sentence}" twice (key derivation, grant); consent events ${logsBefore} → ${logsAfter}; grants shown ${rowsBefore} → ${rowsAfter}`;
   });
 
-  await check("registrar suspends and reinstates a provider; axe", async () => {
+  await check("registrar suspends and reinstates a provider; keyboard; axe", async () => {
     await connectAgain(provider.page, registrar.address);
     const row = provider.page.locator(`tr[data-provider="${lab.address}"]`);
     await row.waitFor({ timeout: T });
     await row.getByRole("button", { name: "Suspend Northside Laboratory" }).click();
     await row.locator("td.suspended").waitFor({ timeout: T });
-    const axe = await accessible(provider.page, "registrar");
+    const axe = `${await keyboardReach(provider.page, "registrar")}; ${await accessible(provider.page, "registrar")}`;
     await row.getByRole("button", { name: "Reinstate Northside Laboratory" }).click();
     await row.locator("td.active").waitFor({ timeout: T });
     return `Northside Laboratory suspended, then reinstated; ${axe}`;

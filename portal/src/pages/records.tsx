@@ -1,6 +1,6 @@
 /**
  * Records: the patient's own records grouped by category and ordered by date (decrypted in the page, each opened
- * as a clinical view with its verification badge), and the same list for a provider, who reads one record at a
+ * as a clinical view with its verification badge and version history), and the same list for a provider, who reads one record at a
  * time with a chosen purpose (each read logged on chain).
  */
 import { useEffect, useState } from "preact/hooks";
@@ -13,17 +13,41 @@ import type { Session } from "../session.js";
 import { timed } from "../session.js";
 import { ErrorNotice, Status, dateTime, useAction } from "../ui.js";
 
-/** The verification badge: CID verified, anchoring block and time, author, versions. */
-export function VerificationBadge({ session, read, name }: { session: Session; read: ReadRecord; name: NameOf }) {
-  const [block, setBlock] = useState<number | undefined>();
-  const [versions, setVersions] = useState<number | undefined>();
+/** Every version of the record `recordId` belongs to, oldest first (undefined while loading or when it fails). */
+function useHistory(session: Session, recordId: string | undefined): RecordAnchor[] | undefined {
+  const [history, setHistory] = useState<RecordAnchor[] | undefined>();
   useEffect(() => {
     let live = true;
+    setHistory(undefined);
+    if (recordId !== undefined)
+      void session.client.history(recordId).then(
+        (h) => live && setHistory([...h]),
+        () => {},
+      );
+    return () => {
+      live = false;
+    };
+  }, [session, recordId]);
+  return history;
+}
+
+/** The verification badge: CID verified, anchoring block and time, author, version (of `versions`, once known). */
+export function VerificationBadge({
+  session,
+  read,
+  name,
+  versions,
+}: {
+  session: Session;
+  read: ReadRecord;
+  name: NameOf;
+  versions?: number | undefined;
+}) {
+  const [block, setBlock] = useState<number | undefined>();
+  useEffect(() => {
+    let live = true;
+    setBlock(undefined);
     void session.provider.getTransactionReceipt(read.anchorTx).then((r) => live && setBlock(r?.blockNumber));
-    void session.client.history(read.anchor.recordId).then(
-      (h) => live && setVersions(h.length),
-      () => {},
-    );
     return () => {
       live = false;
     };
@@ -39,6 +63,55 @@ export function VerificationBadge({ session, read, name }: { session: Session; r
       {name(read.anchor.author)} · version {read.anchor.version}
       {versions !== undefined && ` of ${versions}`}
     </p>
+  );
+}
+
+/**
+ * One of the patient's records opened: the badge, the version history (every version with author, time and whether
+ * a later one amends it, the current one marked, each openable: decrypted and verified in the page), the clinical
+ * view and the attachments of the version shown.
+ */
+function PatientRecordDetail({ session, read, name }: { session: Session; read: ReadRecord; name: NameOf }) {
+  const history = useHistory(session, read.anchor.recordId);
+  const [shown, setShown] = useState<ReadRecord>(read);
+  const open = useAction(async (anchor: RecordAnchor) => {
+    const r = await session.client.readRecord(anchor.recordId, anchor.batch ? { batch: anchor.batch } : {});
+    setShown(r);
+    return r;
+  });
+  const headingId = `versions-${read.anchor.recordId.slice(2, 10)}`;
+  return (
+    <div class="detail">
+      <VerificationBadge session={session} read={shown} name={name} versions={history?.length} />
+      {history && history.length > 1 && (
+        <div class="versions" data-testid="versions">
+          <h4 id={headingId}>Version history</h4>
+          <ol aria-labelledby={headingId}>
+            {history.map((v) => {
+              const isShown = v.recordId === shown.anchor.recordId;
+              return (
+                <li key={v.recordId} data-version={v.version} aria-current={isShown ? "true" : undefined}>
+                  {isShown ? (
+                    <strong>Version {v.version} (shown)</strong>
+                  ) : (
+                    <button type="button" class="link" disabled={open.busy} onClick={() => void open.run(v)}>
+                      Open version {v.version}
+                    </button>
+                  )}{" "}
+                  <span class="muted">
+                    · {dateTime(v.anchoredAt)} · {name(v.author)} · {v.amended ? "amended" : "current version"}
+                  </span>
+                </li>
+              );
+            })}
+          </ol>
+          {open.busy && <Status>Decrypting and verifying the version…</Status>}
+          <ErrorNotice error={open.error} name={name} />
+        </div>
+      )}
+      <ClinicalView resource={shown.resource} />
+      <AttachmentDownloads session={session} patient={session.address} resource={shown.resource} name={name} />
+    </div>
   );
 }
 
@@ -103,18 +176,7 @@ export function PatientRecords({ session, name }: { session: Session; name: Name
                           : dateTime(r.anchor.anchoredAt)}{" "}
                         · {name(r.anchor.author)}
                       </span>
-                      {open === id && (
-                        <div class="detail">
-                          <VerificationBadge session={session} read={r} name={name} />
-                          <ClinicalView resource={r.resource} />
-                          <AttachmentDownloads
-                            session={session}
-                            patient={session.address}
-                            resource={r.resource}
-                            name={name}
-                          />
-                        </div>
-                      )}
+                      {open === id && <PatientRecordDetail session={session} read={r} name={name} />}
                     </li>
                   );
                 })}
@@ -142,6 +204,7 @@ export function ProviderRecords({
 }) {
   const [purpose, setPurpose] = useState<PurposeCode>(defaultPurpose);
   const [shown, setShown] = useState<ReadRecord | undefined>();
+  const history = useHistory(session, shown?.anchor.recordId);
   const list = useAction(async () => (await session.client.listRecords(patient)).filter((a) => !a.amended));
   const read = useAction(async (anchor: RecordAnchor) => {
     setShown(undefined);
@@ -204,7 +267,7 @@ export function ProviderRecords({
       {shown && (
         <div class="detail" data-testid="read-result">
           <Status kind="ok">Read for {PURPOSE_DISPLAY[purpose]}; the access is in the patient's activity.</Status>
-          <VerificationBadge session={session} read={shown} name={name} />
+          <VerificationBadge session={session} read={shown} name={name} versions={history?.length} />
           <ClinicalView resource={shown.resource} />
           <AttachmentDownloads session={session} patient={patient} resource={shown.resource} name={name} />
         </div>
