@@ -20,7 +20,7 @@ import type { Carechain } from "../client/carechain.js";
 import { keyReleaseDigest, keyReleaseSigner } from "../client/custodian.js";
 import { CarechainError } from "../errors/base.js";
 import { ContractRevertError } from "../errors/contract.js";
-import { openLog, parseRequest, readBody } from "./_custodian-io.js";
+import { ERRORS, openLog, parseRequest, readBody, type ErrorCode, type LogEntry } from "./_custodian-io.js";
 import { decideShareRequest, parseShareRequest, type ShareHolderOptions } from "./custodian-share.js";
 import { shareReleaseDigest, shareReleaseSigner } from "../client/threshold-custody.js";
 
@@ -74,44 +74,6 @@ export interface CustodianServiceOptions {
   readonly requestTimeoutMs?: number;
   /** Per-provider rate limit; default 30 requests per 60 s. */
   readonly rateLimit?: CustodianRateLimit;
-}
-
-/** The service's error codes and the fixed sentence each answers with. */
-const ERRORS = {
-  NOT_FOUND: [404, "Only POST /v1/release (or /v1/share for a share-holding node) is served."],
-  BODY_TOO_LARGE: [413, "The request body is too large."],
-  REQUEST_TIMEOUT: [408, "The request was not received in time."],
-  MALFORMED: [400, "The request is not a key-release request."],
-  WRONG_CHAIN: [400, "The request is for another chain."],
-  WRONG_REGISTRY: [400, "The request is for another deployment (RecordRegistry)."],
-  STALE: [401, "The request is too old or from the future."],
-  BAD_SIGNATURE: [401, "The signature is not the provider's."],
-  RATE_LIMITED: [429, "Too many requests from this provider; retry later."],
-  REPLAYED: [409, "This signed request was already used."],
-  NOT_EMERGENCY_PROVIDER: [403, "The provider is not an active emergency provider."],
-  CHAIN_REFUSED: [403, "The chain refused the release (no open break-glass covering the record?)."],
-  ACCESS_NOT_LOGGED: [403, "The named transaction does not log this access on chain."],
-  ACCESS_LOG_STALE: [403, "The access log is too old; log the access again."],
-  ACCESS_DENIED: [403, "The chain does not let this reader read the record for this purpose now."],
-  READER_NOT_REGISTERED: [403, "The reader has no usable encryption key in the Directory."],
-  SHARE_INVALID: [422, "The share does not open with this node's key for this record."],
-  INTERNAL: [500, "The custodian could not complete the request."],
-} as const satisfies Record<string, readonly [number, string]>;
-
-type ErrorCode = keyof typeof ERRORS;
-
-/** One line of the service's log. */
-interface LogEntry {
-  time: string;
-  remote: string | undefined;
-  status: number;
-  code: ErrorCode | "RELEASED" | "HEADERS_TIMEOUT" | "BAD_HTTP";
-  provider?: string;
-  recordId?: string;
-  digest?: string;
-  tx?: string;
-  reason?: string;
-  detail?: string;
 }
 
 const EMERGENCY_KIND = BigInt(enumValue("kind", PROVIDER_KINDS, "emergency"));
