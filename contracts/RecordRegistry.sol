@@ -7,6 +7,7 @@ import {IConsentRegistry} from "./interfaces/IConsentRegistry.sol";
 import {IDirectory} from "./interfaces/IDirectory.sol";
 import {IRecordRegistry} from "./interfaces/IRecordRegistry.sol";
 import {CategoryMask} from "./libraries/CategoryMask.sol";
+import {ContentId} from "./libraries/ContentId.sol";
 import {Action} from "./types/Action.sol";
 import {ConsentTerms} from "./types/ConsentTerms.sol";
 import {Purpose} from "./types/Purpose.sol";
@@ -16,21 +17,6 @@ import {Purpose} from "./types/Purpose.sol";
 /// for suspended providers and unregistered patients, and so is break-glass ({IConsentRegistry.breakGlassCovers}).
 contract RecordRegistry is IRecordRegistry {
     using CategoryMask for uint64;
-
-    /// @dev A CID the registry takes: CIDv1 of 36 bytes, `0x01 | codec | 0x12 | 0x20 | digest (32)`, the version, a
-    /// one-byte multicodec, then a sha2-256 multihash (code 0x12, length 0x20) of the content.
-    bytes1 private constant _CID_VERSION_1 = 0x01;
-    /// @dev Multicodec of raw bytes (the SDK's envelopes and keyrings).
-    uint8 private constant _CODEC_RAW = 0x55;
-    /// @dev Multicodec of dag-pb (UnixFS nodes of large files).
-    uint8 private constant _CODEC_DAG_PB = 0x70;
-    /// @dev Multihash code of sha2-256.
-    bytes1 private constant _MULTIHASH_SHA2_256 = 0x12;
-    /// @dev Length in bytes of a sha2-256 digest.
-    bytes1 private constant _SHA2_256_LENGTH = 0x20;
-    /// @dev Bytes before the digest: version, codec, multihash code, multihash length.
-    uint256 private constant _CID_PREFIX_LENGTH = 4;
-    uint256 private constant _CID_LENGTH = _CID_PREFIX_LENGTH + uint8(_SHA2_256_LENGTH);
 
     /// @notice The consent registry that decides who may write and read.
     IConsentRegistry public immutable consent;
@@ -54,7 +40,7 @@ contract RecordRegistry is IRecordRegistry {
         bytes calldata keyringCid,
         bytes32 previous
     ) external returns (bytes32 recordId) {
-        (bytes32 digest, ) = _parseCid(contentCid);
+        bytes32 digest = _parseCid(contentCid);
         _parseCid(keyringCid);
         if (categories == 0) revert RecordEmptyCategories();
         _requireWriteConsent(patient, categories);
@@ -366,18 +352,10 @@ contract RecordRegistry is IRecordRegistry {
         return keccak256(abi.encode(patient, author, root));
     }
 
-    /// @dev Checks that `cid` is a CIDv1 sha2-256 with a raw or dag-pb codec; returns its digest and codec.
-    function _parseCid(bytes calldata cid) private pure returns (bytes32 digest, uint8 codec) {
-        if (
-            cid.length != _CID_LENGTH ||
-            cid[0] != _CID_VERSION_1 ||
-            cid[2] != _MULTIHASH_SHA2_256 ||
-            cid[3] != _SHA2_256_LENGTH
-        ) {
-            revert RecordInvalidCid(cid);
-        }
-        codec = uint8(cid[1]);
-        if (codec != _CODEC_RAW && codec != _CODEC_DAG_PB) revert RecordInvalidCid(cid);
-        digest = bytes32(cid[_CID_PREFIX_LENGTH:_CID_LENGTH]);
+    /// @dev Checks `cid` by the {ContentId} rule, reverting with {RecordInvalidCid}; returns its digest.
+    function _parseCid(bytes calldata cid) private pure returns (bytes32 digest) {
+        bool valid;
+        (valid, digest) = ContentId.parse(cid);
+        if (!valid) revert RecordInvalidCid(cid);
     }
 }

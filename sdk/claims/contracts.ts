@@ -5,7 +5,7 @@
  */
 import { getAddress, type ContractRunner, type Signer } from "ethers";
 
-import { moduleRevertDecoder } from "../chain/module-revert.js";
+import { moduleRevertDecoder } from "../chain/revert.js";
 import type { ClaimRegistry, PilotStablecoin, PolicyRegistry } from "../contracts/typechain/index.js";
 import {
   ClaimRegistry__factory,

@@ -5,6 +5,7 @@
  */
 import { open, type FileHandle } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 
 import { getAddress } from "ethers";
 
@@ -46,6 +47,23 @@ export interface LogEntry {
   tx?: string;
   reason?: string;
   detail?: string;
+}
+
+/**
+ * One log line, stamped now.
+ * @param socket - The connection (its remote address is logged).
+ * @param status - The HTTP status answered.
+ * @param code - What happened.
+ * @param context - What is known of the request (provider, record, digest, transaction, reason, detail).
+ * @returns The entry.
+ */
+export function logLine(
+  socket: Socket,
+  status: number,
+  code: LogEntry["code"],
+  context: Partial<LogEntry> = {},
+): LogEntry {
+  return { time: new Date().toISOString(), remote: socket.remoteAddress, status, code, ...context };
 }
 
 /** A request body read to its end, or why reading stopped (a tagged result: a body may be any text). */

@@ -20,7 +20,7 @@ import type { Carechain } from "../client/carechain.js";
 import { keyReleaseDigest, keyReleaseSigner } from "../client/custodian.js";
 import { CarechainError } from "../errors/base.js";
 import { ContractRevertError } from "../errors/contract.js";
-import { ERRORS, openLog, parseRequest, readBody, type ErrorCode, type LogEntry } from "./_custodian-io.js";
+import { ERRORS, logLine, openLog, parseRequest, readBody, type ErrorCode, type LogEntry } from "./_custodian-io.js";
 import { decideShareRequest, parseShareRequest, type ShareHolderOptions } from "./custodian-share.js";
 import { shareReleaseDigest, shareReleaseSigner } from "../client/threshold-custody.js";
 
@@ -161,9 +161,7 @@ export async function startCustodianService(options: CustodianServiceOptions): P
   // Slowloris: a connection that has not sent its headers by the deadline is logged and closed.
   server.on("connection", (socket: Socket) => {
     const timer = setTimeout(() => {
-      void log
-        .append({ time: new Date().toISOString(), remote: socket.remoteAddress, status: 408, code: "HEADERS_TIMEOUT" })
-        .finally(() => socket.destroy());
+      void log.append(logLine(socket, 408, "HEADERS_TIMEOUT")).finally(() => socket.destroy());
     }, headersTimeout);
     deadlines.set(socket, timer);
     connectedAt.set(socket, Date.now());
@@ -173,18 +171,10 @@ export async function startCustodianService(options: CustodianServiceOptions): P
     });
   });
   server.on("clientError", (error: Error & { code?: string }, socket: Socket) => {
-    void log
-      .append({
-        time: new Date().toISOString(),
-        remote: socket.remoteAddress,
-        status: 400,
-        code: "BAD_HTTP",
-        detail: error.code,
-      })
-      .finally(() => {
-        if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
-        else socket.destroy();
-      });
+    void log.append(logLine(socket, 400, "BAD_HTTP", { detail: error.code })).finally(() => {
+      if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+      else socket.destroy();
+    });
   });
 
   /** Logs the refusal (the line is written before the answer goes out), then answers it. */
@@ -195,7 +185,7 @@ export async function startCustodianService(options: CustodianServiceOptions): P
     context: Partial<LogEntry> = {},
   ): Promise<void> {
     const [status, message] = ERRORS[code];
-    await log.append({ time: new Date().toISOString(), remote: req.socket.remoteAddress, status, code, ...context });
+    await log.append(logLine(req.socket, status, code, context));
     if (res.headersSent) {
       req.socket.destroy();
       return;
@@ -213,6 +203,19 @@ export async function startCustodianService(options: CustodianServiceOptions): P
     res.end(body, () => req.socket.destroy());
   }
 
+  /** Logs the release (the line is written before the answer goes out), then answers `body` with 200. */
+  async function release(
+    res: ServerResponse,
+    req: IncomingMessage,
+    context: Partial<LogEntry>,
+    body: Uint8Array,
+    contentType: string,
+  ): Promise<void> {
+    await log.append(logLine(req.socket, 200, "RELEASED", context));
+    res.writeHead(200, { "content-type": contentType, "content-length": body.length, connection: "close" });
+    res.end(body);
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse, context: Partial<LogEntry>): Promise<void> {
     if (req.method !== "POST" || req.url !== (options.shares ? "/v1/share" : "/v1/release"))
       return refuse(res, req, "NOT_FOUND");
@@ -227,8 +230,6 @@ export async function startCustodianService(options: CustodianServiceOptions): P
     if (options.shares) return handleShare(req, res, context, read.body, options.shares);
     const request = parseRequest(read.body);
     if (!request) return refuse(res, req, "MALFORMED");
-    context.provider = request.provider;
-    context.recordId = request.recordId;
     const refusal = checkSigned(
       request,
       request.provider,
@@ -260,21 +261,8 @@ export async function startCustodianService(options: CustodianServiceOptions): P
       }
       throw error;
     }
-    const { keyring, tx } = released;
-    await log.append({
-      time: new Date().toISOString(),
-      remote: req.socket.remoteAddress,
-      status: 200,
-      code: "RELEASED",
-      ...context,
-      tx: tx.hash,
-    });
-    res.writeHead(200, {
-      "content-type": "application/octet-stream",
-      "content-length": keyring.length,
-      connection: "close",
-    });
-    res.end(keyring);
+    context.tx = released.tx.hash;
+    return release(res, req, context, released.keyring, "application/octet-stream");
   }
 
   /** Share-holding mode: the same request checks, then the node's own on-chain checks; logged before answering. */
@@ -287,8 +275,6 @@ export async function startCustodianService(options: CustodianServiceOptions): P
   ): Promise<void> {
     const request = parseShareRequest(body);
     if (!request) return refuse(res, req, "MALFORMED");
-    context.provider = request.reader;
-    context.recordId = request.recordId;
     context.tx = request.accessTx;
     const refusal = checkSigned(
       request,
@@ -305,32 +291,23 @@ export async function startCustodianService(options: CustodianServiceOptions): P
     used.set(logged, Math.floor(Date.now() / 1000) + maxAccessAge);
     const decision = await decideShareRequest(custodian.contracts, holder, request);
     if ("refused" in decision) return refuse(res, req, decision.refused, { ...context, detail: decision.detail });
-    await log.append({
-      time: new Date().toISOString(),
-      remote: req.socket.remoteAddress,
-      status: 200,
-      code: "RELEASED",
-      ...context,
-    });
-    res.writeHead(200, {
-      "content-type": "application/json",
-      "content-length": decision.answer.length,
-      connection: "close",
-    });
-    res.end(decision.answer);
+    return release(res, req, context, decision.answer, "application/json");
   }
 
   /**
    * The checks every signed request passes first: chain, deployment, freshness, signer, rate, and use once (keyed by
-   * what was signed, not by the signature's bytes, which have several valid encodings).
+   * what was signed, not by the signature's bytes, which have several valid encodings). Names the signer and the
+   * record in `context` (the log line) first.
    */
   function checkSigned(
-    request: { chainId: string; registry: string; issuedAt: number },
+    request: { chainId: string; registry: string; issuedAt: number; recordId: string },
     account: string,
     digestOf: () => string,
     signerOf: () => string,
     context: Partial<LogEntry>,
   ): ErrorCode | undefined {
+    context.provider = account;
+    context.recordId = request.recordId;
     if (request.chainId !== chainId) return "WRONG_CHAIN";
     if (getAddress(request.registry) !== registry) return "WRONG_REGISTRY";
     const now = Math.floor(Date.now() / 1000);

@@ -1,7 +1,7 @@
 /** The StudyRegistry on one chain: deploy, connect, and its reverts as errors named after the Solidity errors. */
 import { getAddress, type ContractRunner, type Signer } from "ethers";
 
-import { moduleRevertDecoder } from "../chain/module-revert.js";
+import { moduleRevertDecoder } from "../chain/revert.js";
 import type { StudyRegistry } from "../contracts/typechain/index.js";
 import { StudyRegistry__factory } from "../contracts/typechain/index.js";
 import { TrialsRevertError } from "../errors/trials.js";
