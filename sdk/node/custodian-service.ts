@@ -230,13 +230,7 @@ export async function startCustodianService(options: CustodianServiceOptions): P
     if (options.shares) return handleShare(req, res, context, read.body, options.shares);
     const request = parseRequest(read.body);
     if (!request) return refuse(res, req, "MALFORMED");
-    const refusal = checkSigned(
-      request,
-      request.provider,
-      () => keyReleaseDigest(request),
-      () => keyReleaseSigner(request),
-      context,
-    );
+    const refusal = checkSigned(request, request.provider, keyReleaseDigest, keyReleaseSigner, context);
     if (refusal) return refuse(res, req, refusal, context);
     const provider = getAddress(request.provider);
     // A view call, never a transaction, for an address that is not an active emergency provider.
@@ -276,13 +270,7 @@ export async function startCustodianService(options: CustodianServiceOptions): P
     const request = parseShareRequest(body);
     if (!request) return refuse(res, req, "MALFORMED");
     context.tx = request.accessTx;
-    const refusal = checkSigned(
-      request,
-      request.reader,
-      () => shareReleaseDigest(request),
-      () => shareReleaseSigner(request),
-      context,
-    );
+    const refusal = checkSigned(request, request.reader, shareReleaseDigest, shareReleaseSigner, context);
     if (refusal) return refuse(res, req, refusal, context);
     // One release per node for each access logged on chain: a log can't be reused for more reads.
     const logged = `${request.accessTx}:${request.recordId}`;
@@ -299,11 +287,11 @@ export async function startCustodianService(options: CustodianServiceOptions): P
    * what was signed, not by the signature's bytes, which have several valid encodings). Names the signer and the
    * record in `context` (the log line) first.
    */
-  function checkSigned(
-    request: { chainId: string; registry: string; issuedAt: number; recordId: string },
+  function checkSigned<R extends { chainId: string; registry: string; issuedAt: number; recordId: string }>(
+    request: R,
     account: string,
-    digestOf: () => string,
-    signerOf: () => string,
+    digestOf: (request: R) => string,
+    signerOf: (request: R) => string,
     context: Partial<LogEntry>,
   ): ErrorCode | undefined {
     context.provider = account;
@@ -312,10 +300,10 @@ export async function startCustodianService(options: CustodianServiceOptions): P
     if (getAddress(request.registry) !== registry) return "WRONG_REGISTRY";
     const now = Math.floor(Date.now() / 1000);
     if (Math.abs(now - request.issuedAt) > maxSkew) return "STALE";
-    context.digest = digestOf();
+    context.digest = digestOf(request);
     let signer: string;
     try {
-      signer = signerOf();
+      signer = signerOf(request);
     } catch {
       return "BAD_SIGNATURE";
     }
