@@ -12,6 +12,8 @@ export type {
   CarechainContextState,
   CarechainOptions,
   LoadedBatch,
+  PostQuantumOptions,
+  PostQuantumSettings,
 } from "./client/context.js";
 export { createCarechainContext } from "./client/create-context.js";
 export type { IndexedQuery, IndexUsage } from "./client/index-reads.js";
@@ -30,9 +32,11 @@ export {
   type SignedGrant,
   type SignedRevoke,
   type CategoryRef,
+  type CustodyPlacement,
   type GrantTerms,
   type ReadRecord,
   type RecordAnchor,
+  type RecordCustody,
   type RecordList,
   type SkippedObject,
   type TxResult,
@@ -47,6 +51,12 @@ export {
   type LogReadsParameters,
   type LogReadsReturnType,
 } from "./client/actions/access-log.js";
+export {
+  placeRecordInCustody,
+  type PlaceRecordInCustodyParameters,
+  type PlaceRecordInCustodyReturnType,
+} from "./client/actions/custody.js";
+export { publishPostQuantumKey, type PublishPostQuantumKeyReturnType } from "./client/actions/post-quantum.js";
 export {
   addAttachment,
   readAttachment,
@@ -266,7 +276,13 @@ export {
   type CustodyDocument,
   type CustodyShare,
 } from "./crypto/custody.js";
-export { CustodyShareMismatchError, CustodyThresholdError, PqKeyDocumentError } from "./errors/privacy.js";
+export {
+  CustodianSetRequiredError,
+  CustodyShareMismatchError,
+  CustodyThresholdError,
+  PqKeyDocumentError,
+  PqKeyRequiredError,
+} from "./errors/privacy.js";
 export {
   decodeAnyKeyring,
   encodeKeyringV2,

@@ -13,10 +13,12 @@ import * as attachments from "./actions/attachments.js";
 import * as audit from "./actions/audit.js";
 import * as breakGlass from "./actions/break-glass.js";
 import * as consent from "./actions/consent.js";
+import * as custody from "./actions/custody.js";
 import * as delegates from "./actions/delegates.js";
 import * as directory from "./actions/directory.js";
 import * as journal from "./actions/journal.js";
 import * as keys from "./actions/keys.js";
+import * as postQuantum from "./actions/post-quantum.js";
 
 import * as batches from "./actions/batches.js";
 import * as recordsRead from "./actions/records-read.js";
@@ -28,12 +30,14 @@ import { createCarechainContext, isCarechainContext } from "./create-context.js"
 import type { KeyReleaseBatch } from "./custodian.js";
 import type { IndexUsage } from "./index-reads.js";
 import type { PendingWrite } from "./journal.js";
+import type { CustodianSet } from "./threshold-custody.js";
 import type {
   AddedRecord,
   BatchResult,
   BreakGlassLimits,
   BreakGlassResult,
   CategoryRef,
+  CustodyPlacement,
   DelegateInfo,
   DelegateKind,
   GrantResult,
@@ -43,6 +47,7 @@ import type {
   ProviderKind,
   ReadRecord,
   RecordAnchor,
+  RecordCustody,
   RecordList,
   SignedGrant,
   SignedRevoke,
@@ -272,9 +277,24 @@ export class Carechain {
     return withClient(await keys.rotateProviderKey(this.#ctx, { identity, patients }));
   }
 
+  /** @see {@link postQuantum.publishPostQuantumKey} */
+  publishPqKey(): Promise<postQuantum.PublishPostQuantumKeyReturnType> {
+    return postQuantum.publishPostQuantumKey(this.#ctx);
+  }
+
+  // Threshold custody
+  /** @see {@link custody.placeRecordInCustody} */
+  placeInCustody(recordId: string, options: { set?: CustodianSet } = {}): Promise<CustodyPlacement> {
+    return custody.placeRecordInCustody(this.#ctx, { ...options, recordId });
+  }
+
   // Records
   /** @see {@link recordsWrite.addRecord} */
-  addRecord(patient: string, resource: unknown, options: { previous?: string } = {}): Promise<AddedRecord> {
+  addRecord(
+    patient: string,
+    resource: unknown,
+    options: { previous?: string; custody?: RecordCustody } = {},
+  ): Promise<AddedRecord> {
     return recordsWrite.addRecord(this.#ctx, { ...options, patient, resource });
   }
   /** @see {@link recordsWrite.amendRecord} */

@@ -11,10 +11,39 @@ import type { LogReader, LogReaderOptions } from "../chain/logs.js";
 import type { QueuedSigner } from "../chain/sender.js";
 import type { BlobStore } from "../content/blob-store.js";
 import type { IdentityKeyPair } from "../crypto/identity.js";
+import type { XWingKeyPair } from "../crypto/xwing.js";
 import type { FhirValidator } from "../fhir/validator.js";
 import type { BatchManifest } from "./batch.js";
 import type { IndexedReads } from "./index-reads.js";
 import type { RetryPolicy, WriteJournal } from "./journal.js";
+import type { PostQuantumPolicy } from "./pq-keys.js";
+import type { CustodianSet } from "./threshold-custody.js";
+
+/** How a client uses post-quantum (X-Wing) keys, as {@link CarechainOptions.postQuantum} takes it. */
+export interface PostQuantumOptions {
+  /**
+   * The account's X-Wing key pair, or its 32-byte seed; default: derived from the X25519 identity secret key
+   * (`deriveXWingKeyPair`), so nothing more needs backing up. Reads use it to open X-Wing keyring entries, and
+   * {@link Carechain.publishPqKey} publishes its public half.
+   */
+  readonly identity?: XWingKeyPair | Uint8Array;
+  /**
+   * When a write wraps a record key for a reader's X-Wing key: `auto` (default: for every reader with a verified
+   * Directory commitment; the others get X25519), `required` (every reader must have one, else
+   * `PqKeyRequiredError` and nothing is anchored), `never` (X25519 only, version 1 keyrings).
+   */
+  readonly policy?: PostQuantumPolicy;
+}
+
+/** A context's post-quantum settings: the policy, and the X-Wing key pair (derived once, on first use). */
+export interface PostQuantumSettings {
+  /** The write policy. */
+  readonly policy: PostQuantumPolicy;
+  /** The options as given (kept for a context with another identity). */
+  readonly options: PostQuantumOptions | undefined;
+  /** The account's X-Wing key pair. */
+  readonly keyPair: () => Promise<XWingKeyPair>;
+}
 
 /** What a {@link Carechain} client (or {@link createCarechainContext}) needs. */
 export interface CarechainOptions {
@@ -48,6 +77,15 @@ export interface CarechainOptions {
   readonly index?: IndexSource;
   /** URL of the emergency custodian service, for break-glass reads (see sdk/node/custodian-service.ts). */
   readonly custodianUrl?: string;
+  /**
+   * A k-of-n set of custodian nodes (threshold custody, see docs/privacy.md): `addRecord(…, { custody })` and
+   * {@link Carechain.placeInCustody} split record keys among them, and reads that no keyring opens (an emergency
+   * under break-glass, a must-log record) log the access on chain and rebuild the key from k nodes' shares. With a
+   * set, break-glass reads go through it rather than through `custodianUrl`.
+   */
+  readonly custodianSet?: CustodianSet;
+  /** Post-quantum keys: the account's X-Wing key pair and the write policy (default policy `auto`). */
+  readonly postQuantum?: PostQuantumOptions;
   /** Journal of writes stored but not yet anchored (default: in memory; `FileJournal` survives a crash). */
   readonly journal?: WriteJournal;
   /** Bounded retries with backoff for anchoring when the chain is unreachable (default {@link DEFAULT_RETRY}). */
@@ -113,6 +151,10 @@ export interface CarechainContext {
   readonly logs: LogReader;
   /** The emergency custodian service's URL, if any. */
   readonly custodianUrl: string | undefined;
+  /** The threshold custodian set, if any (checked when the context is built). */
+  readonly custodianSet: CustodianSet | undefined;
+  /** The post-quantum policy and X-Wing key pair. */
+  readonly postQuantum: PostQuantumSettings;
   /** The journal of writes stored but not yet anchored. */
   readonly journal: WriteJournal;
   /** Retries of the anchor transaction. */

@@ -7,6 +7,7 @@ import { IndexedReads } from "./index-reads.js";
 import { DEFAULT_RETRY, MemoryJournal } from "./journal.js";
 import { mayAll } from "./actions/_access.js";
 import { getRecord } from "./actions/records-read.js";
+import { checkCustodianSet, postQuantumSettings } from "./privacy-settings.js";
 
 /**
  * Builds a client context. The contracts are bound again to the signer behind its account's send queue (see
@@ -15,6 +16,7 @@ import { getRecord } from "./actions/records-read.js";
  * @param options - Bound contracts, signer, identity, store, validator and settings.
  * @returns The context every action takes.
  * @throws {CarechainError} `CHAIN` when the signer has no provider.
+ * @throws {RangeError | InvalidPublicKeyError} When the custodian set or the post-quantum options are malformed.
  */
 export function createCarechainContext(options: CarechainOptions): CarechainContext {
   const sender = queuedSigner(options.signer);
@@ -49,6 +51,8 @@ export function createCarechainContext(options: CarechainOptions): CarechainCont
     fromBlock: options.fromBlock ?? 0,
     logs: options.logs instanceof LogReader ? options.logs : new LogReader(provider, options.logs),
     custodianUrl: options.custodianUrl,
+    custodianSet: checkCustodianSet(options.custodianSet),
+    postQuantum: postQuantumSettings(options.identity, options.postQuantum),
     journal: options.journal ?? new MemoryJournal(),
     retry: { ...DEFAULT_RETRY, ...options.retry },
     index: options.index,
@@ -61,7 +65,8 @@ export function createCarechainContext(options: CarechainOptions): CarechainCont
 
 /**
  * A new context of the same account, store, journal and settings with another identity key pair (fresh caches:
- * what the old key could open says nothing of the new one).
+ * what the old key could open says nothing of the new one; an X-Wing key pair derived from the old identity is
+ * derived again from the new one).
  * @param ctx - The context to copy.
  * @param identity - The new identity key pair.
  * @returns The new context.
@@ -78,6 +83,8 @@ export function contextWithIdentity(ctx: CarechainContext, identity: IdentityKey
     logs: ctx.logs,
     index: ctx.index,
     custodianUrl: ctx.custodianUrl,
+    custodianSet: ctx.custodianSet,
+    postQuantum: ctx.postQuantum.options,
     journal: ctx.journal,
     retry: ctx.retry,
   });

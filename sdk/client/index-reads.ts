@@ -261,16 +261,19 @@ export class IndexedReads {
    * holds on chain (a reader whose key in the index differs is refused and counted; so is one without consent).
    * @param patient - Checksummed address.
    * @param categories - The record's categories.
-   * @returns The X25519 keys, or undefined to read the chain.
+   * @returns Each reader's account and X25519 key, or undefined to read the chain.
    */
-  async readerKeys(patient: string, categories: readonly CategoryId[]): Promise<Uint8Array[] | undefined> {
+  async readerKeys(
+    patient: string,
+    categories: readonly CategoryId[],
+  ): Promise<{ account: string; key: Uint8Array }[] | undefined> {
     return this.#attempt("readers", async () => {
       // The readers decide who can open a new record: the index must have reached the chain's head (a grant made a
       // moment ago by the patient's client counts), not only this client's writes.
       const readers = await this.#ctx.index.readers(patient, categories, { minBlock: await this.#head() });
       const claimed = new Map<string, string | undefined>([[patient, undefined]]);
       for (const r of readers) claimed.set(r.account, toHex(r.publicKey));
-      const keys: Uint8Array[] = [];
+      const keys: { account: string; key: Uint8Array }[] = [];
       for (const [account, claimedKey] of claimed) {
         if (!(await this.#ctx.mayRead(patient, account, categories))) {
           if (claimedKey !== undefined) this.#refusedReaders++;
@@ -279,7 +282,7 @@ export class IndexedReads {
         const key = (await this.#ctx.contracts.directory.encryptionKeyOf(account)).toLowerCase();
         if (key === ZERO_HASH) continue;
         if (claimedKey !== undefined && claimedKey !== key) this.#refusedReaders++;
-        keys.push(fromHex("encryptionKey", key, 32));
+        keys.push({ account, key: fromHex("encryptionKey", key, 32) });
       }
       return keys;
     });

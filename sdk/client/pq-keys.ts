@@ -20,7 +20,7 @@ import {
   type XWingKeyPair,
 } from "../crypto/xwing.js";
 import { CarechainError } from "../errors/base.js";
-import { PqKeyDocumentError } from "../errors/privacy.js";
+import { PqKeyDocumentError, PqKeyRequiredError } from "../errors/privacy.js";
 
 /** What publishing and looking up post-quantum keys needs. */
 export interface PqKeyContext {
@@ -88,25 +88,29 @@ export type PostQuantumPolicy = "auto" | "required" | "never";
 
 /**
  * The keyring recipient for `account`: its X-Wing key when it has committed to one (policy `auto`, the default, or
- * `required`), else its X25519 Directory key.
+ * `required`), else its X25519 key. The one place a writer chooses a reader's suite.
  * @param ctx - Contracts and store.
  * @param account - The reader.
  * @param policy - `auto` (X-Wing when committed), `required` (throw without one), `never` (X25519).
+ * @param classicalKey - The reader's X25519 key when the caller has already read (and checked) it; default: its
+ * Directory key.
  * @returns The recipient for `sealKeyringV2`.
- * @throws {PqKeyDocumentError} When the commitment does not verify, or `required` and there is none.
- * @throws {FormatError} When the account has no X25519 key in the Directory.
+ * @throws {PqKeyDocumentError} When the commitment does not verify (never a silent fall back to X25519).
+ * @throws {PqKeyRequiredError} When the policy is `required` and the reader has committed to no post-quantum key.
+ * @throws {FormatError} When the account has no X25519 key in the Directory (and none was given).
  */
 export async function keyringRecipientOf(
   ctx: PqKeyContext,
   account: string,
   policy: PostQuantumPolicy = "auto",
+  classicalKey?: Uint8Array,
 ): Promise<KeyringRecipient> {
   if (policy !== "never") {
     const pq = await fetchPqKey(ctx, account);
     if (pq) return { suite: "xwing", publicKey: pq };
-    if (policy === "required")
-      throw new PqKeyDocumentError("The reader has no post-quantum key in the Directory.", { details: account });
+    if (policy === "required") throw new PqKeyRequiredError(getAddress(account));
   }
+  if (classicalKey) return { suite: "x25519", publicKey: classicalKey };
   const key = await ctx.contracts.directory.encryptionKeyOf(getAddress(account));
   return { suite: "x25519", publicKey: fromHex("encryptionKey", key, 32) };
 }

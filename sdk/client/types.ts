@@ -89,9 +89,27 @@ export interface AddedRecord extends TxResult {
   readonly categories: readonly CategoryId[];
   /** How many readers the key was wrapped for. */
   readonly recipients: number;
+  /** How many of them got a post-quantum (X-Wing) entry: the keyring is version 2 when this is not 0. */
+  readonly pqRecipients: number;
   /** Readers whose key could not be wrapped for (e.g. a small-order key): every other reader got the key. */
   readonly skippedRecipients: readonly SkippedRecipient[];
+  /** The key's placement with the custodian set, for a write with `custody`. */
+  readonly custody?: CustodyPlacement;
 }
+
+/** A record key placed with a threshold custodian set: the publishing transaction and the custody document. */
+export interface CustodyPlacement extends TxResult {
+  /** CID of the custody document, published on chain as a keyring of the record. */
+  readonly custodyCid: CID;
+}
+
+/**
+ * How a new record's key is held besides its keyring, with the client's custodian set: `emergency` (the keyring
+ * holds the usual readers, and the key is split among the nodes for break-glass readers, in place of the single
+ * emergency custodian), `must-log` (the keyring holds only the patient and the author; every other reader, grantee
+ * or break-glass, reads through the nodes, each read logged on chain first).
+ */
+export type RecordCustody = "emergency" | "must-log";
 
 /** The result of {@link Carechain.readRecord}: the verified, decrypted resource and its provenance. */
 export interface ReadRecord<T extends Resource = Resource> {
@@ -103,8 +121,10 @@ export interface ReadRecord<T extends Resource = Resource> {
   readonly contentCid: CID;
   /** The anchoring transaction. */
   readonly anchorTx: string;
-  /** The `logAccess` transaction, when access logging is on. */
+  /** The `logAccess` transaction, when access logging is on (or the key came from custodian nodes, which need it). */
   readonly accessLog?: TxResult;
+  /** Where the key came from: a keyring, or the threshold custodian set (after an on-chain access log). */
+  readonly keySource: "keyring" | "custody";
   /** Keyrings passed over on the way to the key (missing, malformed, or holding a key that is not the record's). */
   readonly skipped: readonly SkippedObject[];
 }

@@ -7,6 +7,7 @@
 import { CarechainError } from "../errors/base.js";
 import { ContractRevertError, UnknownRevertError } from "../errors/contract.js";
 import { RecordAnchorConflictError } from "../errors/data.js";
+import { PqKeyDocumentError, PqKeyRequiredError } from "../errors/privacy.js";
 import { TransactionError } from "../errors/transaction.js";
 import { WriteError, type WriteStage } from "../errors/write.js";
 
@@ -51,15 +52,18 @@ export class RecordWrite {
 
   /**
    * The error the caller sees for `error`: refusals that are definite answers about this write (a contract revert
-   * decoded into its class, an anchor conflict) as they are; everything else (a failed read, store, send or
-   * journal operation: raw ethers and Node errors, `TransactionError`, `LogQueryError`, store errors) as a
-   * {@link WriteError} with the record id, the stage and whether the write may have landed.
+   * decoded into its class, an anchor conflict, a reader's post-quantum key refused) as they are; everything else
+   * (a failed read, store, send or journal operation: raw ethers and Node errors, `TransactionError`,
+   * `LogQueryError`, store errors) as a {@link WriteError} with the record id, the stage and whether the write may have landed.
    * @param error - What was thrown.
    * @returns The typed error to throw.
    */
   error(error: unknown): CarechainError {
     if (error instanceof WriteError) return error;
     if (error instanceof RecordAnchorConflictError) return error;
+    // A reader's post-quantum key that is required but absent, or committed but unverifiable: a refusal of this
+    // write's readers, raised before anything of it is stored.
+    if (error instanceof PqKeyRequiredError || error instanceof PqKeyDocumentError) return error;
     if (error instanceof ContractRevertError && !(error instanceof UnknownRevertError)) return error;
     const mayHaveLanded =
       this.mayHaveLanded || (error instanceof TransactionError && error.mayHaveLanded && this.stage === "anchor");

@@ -55,3 +55,35 @@ export class PqKeyDocumentError extends CarechainError {
     super("PQ_KEY_DOCUMENT", shortMessage, options);
   }
 }
+
+/**
+ * A writer whose post-quantum policy is `required` met a reader that has committed to no post-quantum key in the
+ * Directory: nothing is wrapped, stored or anchored for the record.
+ */
+export class PqKeyRequiredError extends CarechainError {
+  /** The reader without a post-quantum key (checksummed address). */
+  readonly account: string;
+  /**
+   * @param account - The reader's address.
+   * @param options - Details and cause.
+   */
+  constructor(account: string, options?: CarechainErrorOptions) {
+    super("PQ_KEY_REQUIRED", "A reader has no post-quantum key in the Directory, and the policy requires one.", {
+      details: account,
+      ...options,
+    });
+    this.account = account;
+  }
+}
+
+/** Threshold custody was asked for (a custodied write, `placeInCustody`) by a client configured with no custodian set. */
+export class CustodianSetRequiredError extends CarechainError {
+  /**
+   * @param operation - What asked for custody.
+   */
+  constructor(operation: string) {
+    super("CUSTODIAN_SET_REQUIRED", "Threshold custody needs a custodian set in the client's options.", {
+      details: `${operation}: connect with { custodianSet: { threshold, nodes } }`,
+    });
+  }
+}

@@ -24,8 +24,11 @@ export interface WriteErrorFields {
   readonly stage: WriteStage;
 }
 
-/** The stage of a write at which it failed. */
-export type WriteStage = "store" | "read" | "anchor" | "confirm" | "journal";
+/**
+ * The stage of a write at which it failed. `custody`: the record is anchored, but placing its key with the threshold
+ * custodian set failed (place it again with `placeInCustody`).
+ */
+export type WriteStage = "store" | "read" | "anchor" | "confirm" | "journal" | "custody";
 
 /**
  * A record write failed on the way (code `WRITE`). `cause` is the underlying error: a {@link TransactionError} for

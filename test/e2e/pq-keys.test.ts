@@ -17,6 +17,7 @@ import {
   MemoryBlobStore,
   openAnyKeyring,
   PqKeyDocumentError,
+  PqKeyRequiredError,
   pqKeyCid,
   publishPqKey,
   sealKeyringV2,
@@ -48,7 +49,7 @@ describe("post-quantum keys in the Directory", () => {
     expect(hex(forPatient.publicKey)).toBe(hex(patientPq.publicKey));
     expect(forLab).toEqual({ suite: "x25519", publicKey: f.lab.identity.publicKey });
     await expect(keyringRecipientOf(writer, await f.lab.address(), "required")).rejects.toBeInstanceOf(
-      PqKeyDocumentError,
+      PqKeyRequiredError,
     );
     expect((await keyringRecipientOf(writer, await f.patient.address(), "never")).suite).toBe("x25519");
 

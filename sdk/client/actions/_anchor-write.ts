@@ -3,7 +3,7 @@ import { getAddress } from "ethers";
 import { CID } from "multiformats/cid";
 
 import { verifyEnvelopeKey } from "../../crypto/envelope.js";
-import { decodeKeyring, openKeyring } from "../../crypto/keyring.js";
+import { decodeAnyKeyring } from "../../crypto/keyring-v2.js";
 import { CarechainError } from "../../errors/base.js";
 import {
   ContractRevertError,
@@ -19,6 +19,7 @@ import type { PendingWrite } from "../journal.js";
 import type { RecordAnchor, TxResult } from "../types.js";
 import type { RecordWrite } from "../write-attempt.js";
 import { anchorEvent } from "./_anchors.js";
+import { openWithMyKeys } from "./_record-key.js";
 import { isObjectFault, recordContext } from "./_records.js";
 import { sendTx } from "./_tx.js";
 import { sleep } from "./_values.js";
@@ -171,7 +172,7 @@ async function opensForMe(
   context: Uint8Array,
 ): Promise<boolean> {
   try {
-    const dek = await openKeyring(decodeKeyring(await ctx.store.get(keyringCid)), contentCid, ctx.identity);
+    const dek = await openWithMyKeys(ctx, decodeAnyKeyring(await ctx.store.get(keyringCid)), contentCid);
     verifyEnvelopeKey(dek, await ctx.store.get(contentCid), context);
     return true;
   } catch (error) {

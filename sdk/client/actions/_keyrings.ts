@@ -1,15 +1,19 @@
 /** Keyrings for existing records: re-wrapped for a new reader or key, and published on chain in pages. */
-import { encodeKeyring, createKeyring } from "../../crypto/keyring.js";
+import type { CID } from "multiformats/cid";
+
+import { encodeKeyring, createKeyring, sealKeyring, type SkippedRecipient } from "../../crypto/keyring.js";
+import { encodeKeyringV2, sealKeyringV2, type KeyringRecipient } from "../../crypto/keyring-v2.js";
 import { fromHex } from "../../crypto/bytes.js";
 import { assertX25519PublicKey } from "../../crypto/public-key.js";
 import type { InvalidPublicKeyError } from "../../errors/data.js";
 import type { CategoryId } from "../../fhir/categories.js";
 import type { CarechainContext } from "../context.js";
-import type { PreparedKeyrings, RecordAnchor, SkippedObject, TxResult } from "../types.js";
+import { placeInCustody, type CustodianSet } from "../threshold-custody.js";
+import type { CustodyPlacement, PreparedKeyrings, RecordAnchor, SkippedObject, TxResult } from "../types.js";
 import { anchorEvent } from "./_anchors.js";
 import { openRecordKey } from "./_record-key.js";
 import { isObjectFault, recordContext } from "./_records.js";
-import { sendTx } from "./_tx.js";
+import { confirmedTx, sendTx } from "./_tx.js";
 import { ZERO_HASH } from "./_values.js";
 import { listRecords } from "./records-read.js";
 
@@ -21,6 +25,34 @@ export const EMPTY_KEYRINGS: PreparedKeyrings = { recordIds: [], keyringCids: []
 
 /** Prepared keyrings and what could not be prepared. */
 export type PreparedWithSkipped = PreparedKeyrings & { skipped: SkippedObject[] };
+
+/**
+ * Seals a new record's keyring for `recipients`: a version 1 keyring when every recipient is X25519 (the format
+ * every reader knows), a version 2 keyring mixing X25519 and X-Wing entries otherwise.
+ * @param record - CID of the record ciphertext.
+ * @param dek - The record key.
+ * @param recipients - The recipients and their suites (see `keyringRecipients`).
+ * @returns The keyring's wire bytes, how many entries it holds (`pq` of them X-Wing), and the recipients left out
+ * (unusable X25519 keys).
+ * @throws {RangeError | SizeLimitError | InvalidPublicKeyError} As `sealKeyring` and `sealKeyringV2`.
+ */
+export async function sealRecordKeyring(
+  record: CID,
+  dek: Uint8Array,
+  recipients: readonly KeyringRecipient[],
+): Promise<{ bytes: Uint8Array; recipients: number; pq: number; skipped: SkippedRecipient[] }> {
+  if (recipients.every((r) => r.suite === "x25519")) {
+    const { keyring, skipped } = await sealKeyring(
+      record,
+      dek,
+      recipients.map((r) => r.publicKey),
+    );
+    return { bytes: encodeKeyring(keyring), recipients: keyring.recipients.length, pq: 0, skipped };
+  }
+  const { keyring, skipped } = await sealKeyringV2(record, dek, recipients);
+  const pq = keyring.recipients.filter((e) => e.suite === "xwing").length;
+  return { bytes: encodeKeyringV2(keyring), recipients: keyring.recipients.length, pq, skipped };
+}
 
 /**
  * Keyrings for `key` of every single-anchored record in `records` the context's identity can open. A record whose
@@ -105,4 +137,23 @@ export async function publishKeyrings(
     result = result ? { ...tx, gasUsed: result.gasUsed + tx.gasUsed } : tx;
   }
   return result;
+}
+
+/**
+ * Splits `dek` among `set` and publishes the custody document (the write path, which holds the key, calls it
+ * directly).
+ * @param ctx - The client context.
+ * @param recordId - The anchored record version.
+ * @param dek - Its key.
+ * @param set - The custodian set.
+ * @returns The transaction and the custody document's CID.
+ */
+export async function custodyOf(
+  ctx: CarechainContext,
+  recordId: string,
+  dek: Uint8Array,
+  set: CustodianSet,
+): Promise<CustodyPlacement> {
+  const { custodyCid, tx } = await placeInCustody(ctx, { recordId, dek, set });
+  return { ...(await confirmedTx(ctx, tx)), custodyCid };
 }

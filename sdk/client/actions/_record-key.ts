@@ -1,20 +1,38 @@
-/** Finding a record's key: the anchored keyring, then published keyrings, then (in an emergency) the custodian. */
+/**
+ * Finding a record's key: the anchored keyring, then published keyrings (either version, with the context's X25519
+ * and X-Wing keys), then the threshold custodian set (a custodied record: after an on-chain access log), then, in an
+ * emergency, the single custodian.
+ */
 import { CID } from "multiformats/cid";
 
 import type { PurposeCode } from "../../chain/purpose.js";
 import { fromHex, toHex } from "../../crypto/bytes.js";
+import { decodeCustodyDocument } from "../../crypto/custody.js";
 import { verifyEnvelopeKey } from "../../crypto/envelope.js";
-import { decodeKeyring, openKeyring, type Keyring } from "../../crypto/keyring.js";
+import type { Keyring } from "../../crypto/keyring.js";
+import {
+  decodeAnyKeyring,
+  openAnyKeyring,
+  xwingKeyId,
+  type KeyringV2,
+  type ReaderKeys,
+} from "../../crypto/keyring-v2.js";
+import type { XWingKeyPair } from "../../crypto/xwing.js";
 import type { CarechainError } from "../../errors/base.js";
 import { FormatError, NotARecipientError } from "../../errors/data.js";
 import { checkLimit } from "../../limits.js";
 import type { CarechainContext } from "../context.js";
 import { keyReleaseMessage, requestKeyRelease } from "../custodian.js";
-import type { SkippedObject } from "../types.js";
+import { findCustodyDocuments, readCustodiedKey } from "../threshold-custody.js";
+import type { SkippedObject, TxResult } from "../types.js";
 import { publishedKeyringEvents, type PublishedKeyring } from "./_anchors.js";
 import { batchProof } from "./_batches.js";
 import { isObjectFault } from "./_records.js";
+import { confirmedTx } from "./_tx.js";
 import { getAccountAddress } from "./directory.js";
+
+/** A keyring of either version. */
+type AnyKeyring = Keyring | KeyringV2;
 
 /** What {@link openRecordKey} needs to know about the record. */
 export interface RecordKeyQuery {
@@ -40,13 +58,70 @@ export interface OpenedRecordKey {
   readonly envelope: Uint8Array;
   /** Keyrings passed over on the way. */
   readonly skipped: SkippedObject[];
+  /** The on-chain access log the custodian nodes checked, when the key came from the threshold custodian set. */
+  readonly accessLog?: TxResult;
+}
+
+/**
+ * The context's keys that `keyring` holds an entry for: its X25519 identity, and its X-Wing key pair (derived, on
+ * first use, only for a keyring with X-Wing entries).
+ * @param ctx - The client context.
+ * @param keyring - A keyring of either version.
+ * @returns The keys to open it with, or undefined when no entry is for this context.
+ */
+export async function myKeysIn(ctx: CarechainContext, keyring: AnyKeyring): Promise<ReaderKeys | undefined> {
+  const mine = toHex(ctx.identity.publicKey);
+  if (keyring.v === 1) return keyring.recipients.some((e) => e.key === mine) ? { identity: ctx.identity } : undefined;
+  const classical = keyring.recipients.some((e) => e.suite === "x25519" && e.key === mine);
+  let xwing: XWingKeyPair | undefined;
+  if (keyring.recipients.some((e) => e.suite === "xwing")) {
+    const pair = await ctx.postQuantum.keyPair();
+    const id = xwingKeyId(pair.publicKey);
+    if (keyring.recipients.some((e) => e.suite === "xwing" && e.key === id)) xwing = pair;
+  }
+  if (!classical && !xwing) return undefined;
+  return { ...(classical ? { identity: ctx.identity } : {}), ...(xwing ? { xwing } : {}) };
+}
+
+/**
+ * Opens a keyring of either version with the context's X25519 and X-Wing keys.
+ * @param ctx - The client context.
+ * @param keyring - The keyring.
+ * @param contentCid - CID of the record ciphertext.
+ * @param accept - Optional check of a candidate key (e.g. that it opens the envelope).
+ * @returns The record key.
+ * @throws {NotARecipientError} When no entry is for this context's keys.
+ * @throws {FormatError | DecryptionError} As `openAnyKeyring`.
+ */
+export async function openWithMyKeys(
+  ctx: CarechainContext,
+  keyring: AnyKeyring,
+  contentCid: CID,
+  accept?: (dek: Uint8Array) => unknown,
+): Promise<Uint8Array> {
+  const keys = await myKeysIn(ctx, keyring);
+  if (!keys) throw new NotARecipientError("This record's key was not wrapped for your keys.");
+  return openAnyKeyring(keyring, contentCid, keys, accept);
+}
+
+/** Whether `bytes` are a custody document (published as a keyring of a custodied record, never a keyring). */
+function isCustodyDocument(bytes: Uint8Array): boolean {
+  try {
+    decodeCustodyDocument(bytes);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
  * The record key, from the first keyring that holds the context's identity and whose key authenticates the record's
  * envelope: the anchored keyring; then keyrings published later (grants, key rotation), the patient's own first,
- * then other publishers', newest first in each; then, for an emergency purpose, the custodian service (with the
- * batch id and the Merkle proof for a batch record). A keyring that is missing, malformed or oversized, or whose key
+ * then other publishers', newest first in each; then, for a single record with a custody document published by its
+ * patient, a delegate or its author, the context's threshold custodian set (the access is logged on chain first,
+ * for the read's purpose, and returned as `accessLog`); then, for an emergency purpose, the custodian service (with
+ * the batch id and the Merkle proof for a batch record). Keyrings of both versions open, with the context's X25519
+ * identity and its X-Wing key pair. A keyring that is missing, malformed or oversized, or whose key
  * for this identity does not open the envelope (a publisher's wrong key), is passed over and reported in `skipped`;
  * only when no keyring yields the key does this throw. The envelope is fetched once, when a keyring first holds this
  * identity's key, its size checked before anything else.
@@ -54,6 +129,8 @@ export interface OpenedRecordKey {
  * @param query - The record, its CIDs and context, the purpose and batch.
  * @returns The key, the envelope it opens, and the keyrings passed over.
  * @throws {NotARecipientError} When no keyring holds this identity's key.
+ * @throws {CustodyThresholdError} When the record is custodied and fewer than k nodes answered with a valid share.
+ * @throws {ContractRevertError} When the chain refuses the access log a custodied read needs.
  * @throws {DecryptionError | IntegrityError | BlobNotFoundError | FormatError} The first keyring fault, when no
  * keyring yields the key.
  */
@@ -72,24 +149,30 @@ export async function openRecordKey(ctx: CarechainContext, query: RecordKeyQuery
   };
   const mine = toHex(ctx.identity.publicKey);
   const skipped: SkippedObject[] = [];
+  let custodied = false;
+  let accessLog: TxResult | undefined;
   let firstError: CarechainError | undefined;
   const skip = (source: string | undefined, error: unknown): void => {
     if (!isObjectFault(error)) throw error;
     firstError ??= error;
     skipped.push(source ? { recordId, keyringCid: source, error } : { recordId, error });
   };
-  const attempt = async (source: string | undefined, load: () => Promise<Keyring>): Promise<Uint8Array | undefined> => {
-    let keyring: Keyring;
+  const attempt = async (
+    source: string | undefined,
+    load: () => Promise<AnyKeyring | undefined>,
+  ): Promise<Uint8Array | undefined> => {
+    let keyring: AnyKeyring | undefined;
     try {
       keyring = await load();
     } catch (error) {
       skip(source, error);
       return undefined;
     }
-    if (!keyring.recipients.some((e) => e.key === mine)) return undefined;
+    const keys = keyring && (await myKeysIn(ctx, keyring));
+    if (!keyring || !keys) return undefined;
     const sealed = await loadEnvelope();
     try {
-      return await openKeyring(keyring, contentCid, ctx.identity, (dek) => verifyEnvelopeKey(dek, sealed, context));
+      return await openAnyKeyring(keyring, contentCid, keys, (dek) => verifyEnvelopeKey(dek, sealed, context));
     } catch (error) {
       skip(source, error);
       return undefined;
@@ -98,15 +181,17 @@ export async function openRecordKey(ctx: CarechainContext, query: RecordKeyQuery
   const found = async (): Promise<Uint8Array | undefined> => {
     // The anchored keyring first; published keyrings and the custodian only when it does not yield the key.
     const anchoredKey = await attempt(keyringCid.toString(), async () =>
-      decodeKeyring(await ctx.store.get(keyringCid)),
+      decodeAnyKeyring(await ctx.store.get(keyringCid)),
     );
     if (anchoredKey) return anchoredKey;
     // The index's list first, when there is one; then (the index may not have reached a keyring published a moment
     // ago by another client) the chain's events, each keyring tried once.
     const tried = new Set<string>();
     const indexed = await ctx.indexed?.publishedKeyrings(recordId);
+    let onChain: PublishedKeyring[] = [];
     for (const fromIndex of indexed ? [indexed, undefined] : [undefined]) {
       const published: PublishedKeyring[] = fromIndex ?? (await publishedKeyringEvents(ctx, recordId));
+      if (!fromIndex) onChain = [...published];
       // The patient's own keyrings first (its shares and rotations), then everyone else's; newest first in each.
       const rank = (e: PublishedKeyring) => (e.publisher === e.patient ? 0 : 1);
       published.sort((a, b) => rank(a) - rank(b) || b.order - a.order);
@@ -122,20 +207,42 @@ export async function openRecordKey(ctx: CarechainContext, query: RecordKeyQuery
         }
         if (tried.has(cid.toString())) continue;
         tried.add(cid.toString());
-        const key = await attempt(cid.toString(), async () => decodeKeyring(await ctx.store.get(cid)));
+        const key = await attempt(cid.toString(), async () => {
+          const bytes = await ctx.store.get(cid);
+          // A custody document is not a keyring: noted for the custodian set below, not reported as skipped.
+          if (!isCustodyDocument(bytes)) return decodeAnyKeyring(bytes);
+          custodied = true;
+          return undefined;
+        });
         if (key) return key;
+      }
+    }
+    const set = ctx.custodianSet;
+    if (set && custodied && !batch) {
+      // The chain's own events only: the custody document's publisher decides whether it is trusted.
+      const events = onChain.flatMap((e) => (e.rawCid === undefined ? [] : [{ ...e, keyringCid: e.rawCid }]));
+      const [document] = await findCustodyDocuments(ctx, recordId, events);
+      if (document) {
+        const sealed = await loadEnvelope();
+        const custodial = await readCustodiedKey(
+          ctx,
+          { recordId, purpose: purpose ?? "TREAT", set, document },
+          { accept: (dek) => verifyEnvelopeKey(dek, sealed, context) },
+        );
+        accessLog = await confirmedTx(ctx, custodial.accessTx);
+        return custodial.dek;
       }
     }
     const custodianUrl = ctx.custodianUrl;
     if ((purpose === "BTG" || purpose === "ETREAT") && custodianUrl) {
       return attempt(undefined, async () =>
-        decodeKeyring(await requestEmergencyKey(ctx, custodianUrl, recordId, batch)),
+        decodeAnyKeyring(await requestEmergencyKey(ctx, custodianUrl, recordId, batch)),
       );
     }
     return undefined;
   };
   const dek = await found();
-  if (dek) return { dek, envelope: await loadEnvelope(), skipped };
+  if (dek) return { dek, envelope: await loadEnvelope(), skipped, ...(accessLog ? { accessLog } : {}) };
   if (firstError) throw firstError;
   throw new NotARecipientError("No keyring of this record holds your identity key.", {
     details: `record=${recordId} publicKey=${mine}`,

@@ -2,6 +2,7 @@
 import type { ContractTransactionResponse } from "ethers";
 
 import { sendAndConfirm } from "../../chain/sender.js";
+import { CarechainError } from "../../errors/base.js";
 import type { CarechainContext } from "../context.js";
 import type { TxResult } from "../types.js";
 
@@ -25,4 +26,19 @@ export async function sendTx(
   const tx = await sendAndConfirm(action, ctx.sender, call, minedTimeoutMs);
   ctx.state.lastBlock = Math.max(ctx.state.lastBlock, tx.blockNumber);
   return tx;
+}
+
+/**
+ * The result of a transaction sent by a helper outside the account's queue bookkeeping (threshold custody,
+ * post-quantum keys), from its receipt; its block is kept as the context's last block, as {@link sendTx} does.
+ * @param ctx - The client context.
+ * @param hash - The mined transaction's hash.
+ * @returns Hash, gas used and block.
+ * @throws {CarechainError} `CHAIN` when the node has no receipt for it.
+ */
+export async function confirmedTx(ctx: CarechainContext, hash: string): Promise<TxResult> {
+  const receipt = await ctx.provider.getTransactionReceipt(hash);
+  if (!receipt) throw new CarechainError("CHAIN", "The transaction has no receipt.", { details: hash });
+  ctx.state.lastBlock = Math.max(ctx.state.lastBlock, receipt.blockNumber);
+  return { hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber };
 }

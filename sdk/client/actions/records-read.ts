@@ -193,14 +193,17 @@ export type ReadRecordReturnType<T extends Resource = Resource> = ReadRecord<T>;
 
 /**
  * Reads a record version: consent checked on chain → keyring and ciphertext fetched and verified against their
- * CIDs → key unwrapped with the context's identity → decrypted and authenticated → validated → read logged on chain
- * (`logAccess`, unless the reader is the patient itself or logging is off).
+ * CIDs → key unwrapped with the context's identity (X25519 or X-Wing, from a keyring of either version) or, for a
+ * custodied record that no keyring opens for it, rebuilt from k custodian nodes' shares after the access is logged
+ * on chain → decrypted and authenticated → validated → read logged on chain (`logAccess`, unless the reader is the
+ * patient itself, logging is off, or the custodied read logged it already).
  * @param ctx - The client context.
  * @param params - The record, purpose, batch and whether to log.
  * @returns The resource, its anchor and provenance, the access log and the keyrings passed over.
  * @throws {RecordReadConsentRequiredError} When the chain says this account may not read it for `purpose`.
  * @throws {IntegrityError} When a blob does not match its CID.
  * @throws {NotARecipientError | DecryptionError} When no keyring opens the record for this account.
+ * @throws {CustodyThresholdError} When the record is custodied and fewer than k custodian nodes gave a valid share.
  * @throws {BatchCategoryNotDeclaredError} When the batch's manifest lists the record in an undeclared category.
  * @throws {SizeLimitError} When the ciphertext is over `MAX_RECORD_ENVELOPE_BYTES` (refused before decrypting).
  * @throws {FhirValidationError} When the decrypted content is not a valid FHIR resource.
@@ -232,7 +235,7 @@ export async function readRecord<T extends Resource = Resource>(
     });
   }
   const context = recordContext(anchor.patient, anchor.author, anchor.categoryMask);
-  const { dek, envelope, skipped } = await openRecordKey(ctx, {
+  const opened = await openRecordKey(ctx, {
     recordId: id,
     contentCid,
     keyringCid,
@@ -240,6 +243,7 @@ export async function readRecord<T extends Resource = Resource>(
     purpose,
     ...(anchor.batch ? { batch: anchor.batch } : {}),
   });
+  const { dek, envelope, skipped } = opened;
   const plaintext = decryptEnvelope(dek, envelope, context);
   checkLimit("recordBytes", plaintext.length, "record");
   // Strict JSON (no duplicate keys) and full FHIR validation of what was decrypted.
@@ -257,9 +261,10 @@ export async function readRecord<T extends Resource = Resource>(
       },
     );
   }
-  // A patient reading its own record is not an access to log (and patients may hold no ETH).
-  let accessLog: TxResult | undefined;
-  if ((params.logAccess ?? ctx.logAccess) && me !== anchor.patient) {
+  // A patient reading its own record is not an access to log (and patients may hold no ETH). A key rebuilt by the
+  // custodian nodes was logged already: the nodes release nothing without it.
+  let accessLog: TxResult | undefined = opened.accessLog;
+  if (!accessLog && (params.logAccess ?? ctx.logAccess) && me !== anchor.patient) {
     const p = PurposeOfUse[purpose];
     const batch = anchor.batch;
     accessLog = await sendTx(ctx, "logAccess", () =>
@@ -268,5 +273,6 @@ export async function readRecord<T extends Resource = Resource>(
         : ctx.contracts.records.logAccess(id, p),
     );
   }
-  return { resource, anchor, contentCid, anchorTx, accessLog, skipped };
+  const keySource = opened.accessLog ? "custody" : "keyring";
+  return { resource, anchor, contentCid, anchorTx, accessLog, skipped, keySource };
 }

@@ -5,8 +5,10 @@ import { CID } from "multiformats/cid";
 import { cidOf } from "../../content/cid.js";
 import { fromHex, toHex, utf8 } from "../../crypto/bytes.js";
 import { encryptEnvelope } from "../../crypto/envelope.js";
-import { decodeKeyring, encodeKeyring, sealKeyring, type SkippedRecipient } from "../../crypto/keyring.js";
+import type { SkippedRecipient } from "../../crypto/keyring.js";
+import { decodeAnyKeyring } from "../../crypto/keyring-v2.js";
 import { RecordUnauthorizedAmenderError, RecordWriteConsentRequiredError } from "../../errors/contract.js";
+import { CustodianSetRequiredError } from "../../errors/privacy.js";
 import { canonicalJson } from "../../fhir/canonical.js";
 import { categoriesOf, categoryMask } from "../../fhir/categories.js";
 import { checkLimit } from "../../limits.js";
@@ -14,11 +16,12 @@ import type { CarechainContext } from "../context.js";
 import type { PendingWrite } from "../journal.js";
 import { recordIdOf } from "../record-id.js";
 import { deriveRecordKey } from "../record-key.js";
-import type { AddedRecord, RecordAnchor } from "../types.js";
+import type { AddedRecord, RecordAnchor, RecordCustody } from "../types.js";
 import { RecordWrite } from "../write-attempt.js";
 import { firstDenied } from "./_access.js";
 import { anchorPending, journaled } from "./_anchor-write.js";
-import { recipientKeys } from "./_readers.js";
+import { custodyOf, sealRecordKeyring } from "./_keyrings.js";
+import { keyringRecipients } from "./_readers.js";
 import { checkRecordSize, recordContext } from "./_records.js";
 import { ZERO_HASH } from "./_values.js";
 import { getAccountAddress } from "./directory.js";
@@ -32,6 +35,8 @@ export interface AddRecordParameters {
   readonly resource: unknown;
   /** The version this one amends (by its original author, the patient or a delegate). */
   readonly previous?: string;
+  /** Also place the key with the client's custodian set: `emergency` or `must-log` (see {@link RecordCustody}). */
+  readonly custody?: RecordCustody;
 }
 /** The result of {@link addRecord}. */
 export type AddRecordReturnType = AddedRecord;
@@ -43,7 +48,11 @@ export type AddRecordReturnType = AddedRecord;
  * patient, this author, every current reader of all those categories and the custodian when break-glass covers
  * them → store the keyring → journal → anchor with the category mask. Anchoring needs write consent for every
  * category (or the account being the patient). A reader whose key can't be wrapped for is listed in
- * `skippedRecipients`.
+ * `skippedRecipients`. Each reader's suite follows the context's post-quantum policy: X-Wing for a reader with a
+ * verified key document in the Directory (a version 2 keyring), X25519 otherwise (a version 1 keyring when every
+ * reader is X25519). With `custody`, the key is then split among the client's custodian set and the custody
+ * document published (`emergency`: in place of the single custodian's entry; `must-log`: the keyring holds only
+ * the patient and the author).
  * @param ctx - The client context.
  * @param params - The patient, the resource, and the version it amends.
  * @returns The anchor transaction, record id, CIDs, categories and recipients.
@@ -53,11 +62,18 @@ export type AddRecordReturnType = AddedRecord;
  * lowest such is named; nothing is stored or anchored).
  * @throws {RecordUnauthorizedAmenderError} When amending a record the account may not amend (nothing stored).
  * @throws {RecordAnchorConflictError} When the record id is already anchored as something else.
+ * @throws {PqKeyRequiredError} When the policy is `required` and a reader has no post-quantum key (nothing is
+ * stored or anchored).
+ * @throws {PqKeyDocumentError} When a reader's committed post-quantum key document is missing or does not verify
+ * (nothing is stored or anchored: the writer does not fall back to X25519).
+ * @throws {CustodianSetRequiredError} When `custody` is asked for without a custodian set (nothing is stored).
  * @throws {WriteError} When anything fails on the way: it carries the `recordId`, the `stage` and `mayHaveLanded`;
  * the write stays in the journal once journaled, and adding the same resource again finishes it without a second
- * anchor.
+ * anchor. Stage `custody`: the record is anchored but its key is not in custody yet (call `placeRecordInCustody`).
  */
 export async function addRecord(ctx: CarechainContext, params: AddRecordParameters): Promise<AddRecordReturnType> {
+  const custodians = params.custody ? ctx.custodianSet : undefined;
+  if (params.custody && !custodians) throw new CustodianSetRequiredError(`addRecord custody=${params.custody}`);
   checkRecordSize(params.resource);
   const valid = ctx.validator.validate(params.resource);
   const plaintext = utf8(canonicalJson(valid));
@@ -82,7 +98,7 @@ export async function addRecord(ctx: CarechainContext, params: AddRecordParamete
   const write = new RecordWrite(recordId);
   try {
     let pending = await write.step("journal", () => journaled(ctx, recordId));
-    let sealed: { recipients: number; skipped: SkippedRecipient[] } | undefined;
+    let sealed: { recipients: number; pq: number; skipped: SkippedRecipient[] } | undefined;
     if (pending) {
       write.mayHaveLanded = true; // an earlier attempt of this very write: it may have been sent
     } else {
@@ -93,12 +109,13 @@ export async function addRecord(ctx: CarechainContext, params: AddRecordParamete
         throw new RecordWriteConsentRequiredError({ patient, author: me, category: BigInt(denied) });
       }
       if (params.previous) await requireAmender(ctx, previous, me);
+      // The readers and their suites first: a post-quantum refusal leaves nothing stored.
+      const scope = params.custody === "must-log" ? "owners" : params.custody ? "readers" : "all";
+      const recipients = await keyringRecipients(ctx, patient, categories, scope);
+      const keyring = await sealRecordKeyring(contentCid, dek, recipients);
       await write.step("store", () => ctx.store.put(envelope));
-      write.stage = "read";
-      const readers = await recipientKeys(ctx, patient, categories);
-      const { keyring, skipped } = await sealKeyring(contentCid, dek, readers);
-      const keyringCid = await write.step("store", () => ctx.store.put(encodeKeyring(keyring)));
-      sealed = { recipients: keyring.recipients.length, skipped };
+      const keyringCid = await write.step("store", () => ctx.store.put(keyring.bytes));
+      sealed = { recipients: keyring.recipients, pq: keyring.pq, skipped: keyring.skipped };
       const entry: PendingWrite = {
         recordId,
         patient,
@@ -113,11 +130,13 @@ export async function addRecord(ctx: CarechainContext, params: AddRecordParamete
       await write.step("journal", () => ctx.journal.put(entry));
     }
     const anchored = await anchorPending(ctx, pending, write);
+    write.mayHaveLanded = true; // anchored: a later failure (custody) leaves the record on chain
     const keyringCid = CID.parse(anchored.keyringCid);
-    const recipients =
+    const counted =
       sealed && anchored.keyringCid === pending.keyringCid
-        ? sealed.recipients
-        : (await write.step("store", async () => decodeKeyring(await ctx.store.get(keyringCid)))).recipients.length;
+        ? sealed
+        : await write.step("store", async () => keyringCounts(await ctx.store.get(keyringCid)));
+    const custody = custodians && (await write.step("custody", () => custodyOf(ctx, recordId, dek, custodians)));
     // Only now, with everything that can fail behind it, does the journal let go of the write.
     await write.step("journal", () => ctx.journal.remove(recordId));
     return {
@@ -126,12 +145,21 @@ export async function addRecord(ctx: CarechainContext, params: AddRecordParamete
       contentCid,
       keyringCid,
       categories,
-      recipients,
+      recipients: counted.recipients,
+      pqRecipients: counted.pq,
       skippedRecipients: sealed?.skipped ?? [],
+      ...(custody ? { custody } : {}),
     };
   } catch (error) {
     throw write.error(error);
   }
+}
+
+/** How many entries a stored keyring (of either version) holds, and how many of them are X-Wing. */
+function keyringCounts(bytes: Uint8Array): { recipients: number; pq: number } {
+  const keyring = decodeAnyKeyring(bytes);
+  const pq = keyring.v === 2 ? keyring.recipients.filter((e) => e.suite === "xwing").length : 0;
+  return { recipients: keyring.recipients.length, pq };
 }
 
 /**

@@ -11,10 +11,12 @@ import * as audit from "../../../sdk/client/actions/audit.js";
 import * as batches from "../../../sdk/client/actions/batches.js";
 import * as breakGlass from "../../../sdk/client/actions/break-glass.js";
 import * as consent from "../../../sdk/client/actions/consent.js";
+import * as custody from "../../../sdk/client/actions/custody.js";
 import * as delegates from "../../../sdk/client/actions/delegates.js";
 import * as directory from "../../../sdk/client/actions/directory.js";
 import * as journal from "../../../sdk/client/actions/journal.js";
 import * as keys from "../../../sdk/client/actions/keys.js";
+import * as postQuantum from "../../../sdk/client/actions/post-quantum.js";
 import * as recordsRead from "../../../sdk/client/actions/records-read.js";
 import * as recordsWrite from "../../../sdk/client/actions/records-write.js";
 import * as signedConsent from "../../../sdk/client/actions/signed-consent.js";
@@ -27,10 +29,12 @@ vi.mock("../../../sdk/client/actions/audit.js");
 vi.mock("../../../sdk/client/actions/batches.js");
 vi.mock("../../../sdk/client/actions/break-glass.js");
 vi.mock("../../../sdk/client/actions/consent.js");
+vi.mock("../../../sdk/client/actions/custody.js");
 vi.mock("../../../sdk/client/actions/delegates.js");
 vi.mock("../../../sdk/client/actions/directory.js");
 vi.mock("../../../sdk/client/actions/journal.js");
 vi.mock("../../../sdk/client/actions/keys.js");
+vi.mock("../../../sdk/client/actions/post-quantum.js");
 vi.mock("../../../sdk/client/actions/records-read.js");
 vi.mock("../../../sdk/client/actions/records-write.js");
 vi.mock("../../../sdk/client/actions/signed-consent.js");
@@ -48,6 +52,7 @@ const RESOURCE = { resourceType: "Patient" };
 const ATTACHMENT = { url: "ipfs://x" };
 const SIGNAL = new AbortController().signal;
 const READS = [{ recordId: ID, purpose: "TREAT" as const }];
+const SET = { threshold: 2, nodes: [] };
 
 type Row = [method: string, action: ReturnType<typeof vi.fn>, args: unknown[], params: unknown];
 const m = (f: unknown) => f as ReturnType<typeof vi.fn>;
@@ -110,11 +115,13 @@ const TABLE: Row[] = [
   ],
   ["rotatePatientKey", m(keys.rotatePatientKey), [IDENTITY], { identity: IDENTITY }],
   ["rotateProviderKey", m(keys.rotateProviderKey), [IDENTITY, [A]], { identity: IDENTITY, patients: [A] }],
+  ["publishPqKey", m(postQuantum.publishPostQuantumKey), [], undefined],
+  ["placeInCustody", m(custody.placeRecordInCustody), [ID, { set: SET }], { recordId: ID, set: SET }],
   [
     "addRecord",
     m(recordsWrite.addRecord),
-    [A, RESOURCE, { previous: ID }],
-    { patient: A, resource: RESOURCE, previous: ID },
+    [A, RESOURCE, { previous: ID, custody: "must-log" }],
+    { patient: A, resource: RESOURCE, previous: ID, custody: "must-log" },
   ],
   ["amendRecord", m(recordsWrite.amendRecord), [ID, RESOURCE], { previous: ID, resource: RESOURCE }],
   [

@@ -17,6 +17,7 @@ import { loadFhirDefinitions } from "../../../../sdk/node/fhir-definitions.js";
 import { createFhirValidator, type FhirValidator } from "../../../../sdk/fhir/validator.js";
 import type { CarechainContext } from "../../../../sdk/client/context.js";
 import { DEFAULT_RETRY, MemoryJournal } from "../../../../sdk/client/journal.js";
+import { postQuantumSettings } from "../../../../sdk/client/privacy-settings.js";
 import { recordIdOf } from "../../../../sdk/client/record-id.js";
 
 const ZERO_HASH = `0x${"00".repeat(32)}`;
@@ -222,6 +223,7 @@ export class FakeChain {
     };
     const directory = {
       encryptionKeyOf: async (who: string) => this.keys.get(getAddress(who)) ?? ZERO_HASH,
+      pqKeyOf: async () => ZERO_HASH,
       emergencyCustodian: async () => ZERO_ADDRESS,
       isActiveProvider: async () => false,
       registerProvider: async (who: string, kind: number, key: string) =>
@@ -285,6 +287,8 @@ export function fakeAccount(chain: FakeChain, options: { store?: BlobStore; logA
     fromBlock: 0,
     logs: fakeLogs(chain),
     custodianUrl: undefined,
+    custodianSet: undefined,
+    postQuantum: postQuantumSettings(identity, undefined),
     journal: new MemoryJournal(),
     retry: { ...DEFAULT_RETRY, attempts: 1 },
     index: undefined,
