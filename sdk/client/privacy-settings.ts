@@ -7,7 +7,12 @@ import { MAX_CUSTODIANS } from "../crypto/custody.js";
 import { checkBytes, toHex } from "../crypto/bytes.js";
 import type { IdentityKeyPair } from "../crypto/identity.js";
 import { assertX25519PublicKey } from "../crypto/public-key.js";
-import { deriveXWingKeyPair, xwingKeyPairFromSeed, XWING_PUBLIC_KEY_BYTES, type XWingKeyPair } from "../crypto/xwing.js";
+import {
+  deriveXWingKeyPair,
+  xwingKeyPairFromSeed,
+  XWING_PUBLIC_KEY_BYTES,
+  type XWingKeyPair,
+} from "../crypto/xwing.js";
 import type { PostQuantumOptions, PostQuantumSettings } from "./context.js";
 import type { PostQuantumPolicy } from "./pq-keys.js";
 import type { CustodianSet } from "./threshold-custody.js";
@@ -27,7 +32,8 @@ export function postQuantumSettings(
   options: PostQuantumOptions | undefined,
 ): PostQuantumSettings {
   const policy = options?.policy ?? "auto";
-  if (!POLICIES.includes(policy)) throw new RangeError(`postQuantum.policy: unknown policy ${String(policy)}`);
+  const asGiven: unknown = policy; // a caller in plain JavaScript may pass anything
+  if (!POLICIES.includes(policy)) throw new RangeError(`postQuantum.policy: unknown policy ${String(asGiven)}`);
   const given = options?.identity;
   let load: () => Promise<XWingKeyPair>;
   if (given instanceof Uint8Array) {
@@ -79,7 +85,7 @@ export function checkCustodianSet(set: CustodianSet | undefined): CustodianSet |
       protocol = "";
     }
     if (protocol !== "http:" && protocol !== "https:")
-      throw new RangeError(`custodianSet.nodes[${i}].url: expected an http(s) URL, got ${String(node.url)}`);
+      throw new RangeError(`custodianSet.nodes[${i}].url: expected an http(s) URL, got ${node.url}`);
   });
   if (keys.size !== n) throw new RangeError("custodianSet.nodes: a node key is listed twice");
   return set;

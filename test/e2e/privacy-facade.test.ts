@@ -123,9 +123,9 @@ describe("privacy through the facade: X-Wing keyrings and threshold custody", ()
       ].sort(),
     );
     // No classical entry for the hospital: its X25519 secret alone opens nothing.
-    await expect(
-      openAnyKeyring(keyring, contentCid, { identity: world.hospital.identity }),
-    ).rejects.toBeInstanceOf(NotARecipientError);
+    await expect(openAnyKeyring(keyring, contentCid, { identity: world.hospital.identity })).rejects.toBeInstanceOf(
+      NotARecipientError,
+    );
 
     const read = await hospital.readRecord(added.recordId);
     expect(read.resource).toMatchObject({ resourceType: "Observation", valueQuantity: { value: 77 } });
@@ -171,9 +171,7 @@ describe("privacy through the facade: X-Wing keyrings and threshold custody", ()
     await expect(world.patient.addRecord(me, heartRate(50), { custody: "must-log" })).rejects.toBeInstanceOf(
       CustodianSetRequiredError,
     );
-    await expect(world.patient.placeInCustody(world.vitals.recordId)).rejects.toBeInstanceOf(
-      CustodianSetRequiredError,
-    );
+    await expect(world.patient.placeInCustody(world.vitals.recordId)).rejects.toBeInstanceOf(CustodianSetRequiredError);
     await expect(client(world.patient, 1, { custodianSet: { ...set, threshold: 1 } })).rejects.toThrow(
       /custodianSet.threshold/,
     );

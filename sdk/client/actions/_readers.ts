@@ -85,7 +85,11 @@ export function recipientSuite(ctx: CarechainContext, reader: Reader): Promise<K
 }
 
 /** The patient and every grantee that may currently read every one of `categories`, with their X25519 keys. */
-async function readerKeys(ctx: CarechainContext, patient: string, categories: readonly CategoryId[]): Promise<Reader[]> {
+async function readerKeys(
+  ctx: CarechainContext,
+  patient: string,
+  categories: readonly CategoryId[],
+): Promise<Reader[]> {
   const indexed = await ctx.indexed?.readerKeys(patient, categories);
   if (indexed) return indexed;
   const { consent, directory } = ctx.contracts;
