@@ -1,7 +1,7 @@
 /** Whom a new record's key is wrapped for (the patient, current readers, the author, the custodian), and how. */
 import { getAddress } from "ethers";
 
-import { fromHex } from "../../crypto/bytes.js";
+import { fromHex, toHex } from "../../crypto/bytes.js";
 import type { KeyringRecipient } from "../../crypto/keyring-v2.js";
 import type { CategoryId } from "../../fhir/categories.js";
 import type { CarechainContext } from "../context.js";
@@ -65,7 +65,10 @@ export async function keyringRecipients(
   const readers = (await readerKeys(ctx, patient, categories)).filter(
     (r) => scope !== "owners" || getAddress(r.account) === getAddress(patient),
   );
-  readers.push({ account: await getAccountAddress(ctx), key: ctx.identity.publicKey });
+  const author: Reader = { account: await getAccountAddress(ctx), key: ctx.identity.publicKey };
+  // The author is often the patient, already listed with the same key: its suite is looked up once.
+  const same = (r: Reader) => getAddress(r.account) === author.account && toHex(r.key) === toHex(author.key);
+  if (!readers.some(same)) readers.push(author);
   const recipients = await Promise.all(readers.map((r) => recipientSuite(ctx, r)));
   const custodianKey = scope === "all" ? await custodianKeyFor(ctx, patient, categories) : undefined;
   if (custodianKey) recipients.push({ suite: "x25519", publicKey: custodianKey });
