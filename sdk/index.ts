@@ -280,6 +280,7 @@ export {
   CustodianSetRequiredError,
   CustodyShareMismatchError,
   CustodyThresholdError,
+  MustLogRecordError,
   PqKeyDocumentError,
   PqKeyRequiredError,
 } from "./errors/privacy.js";

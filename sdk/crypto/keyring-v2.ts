@@ -3,8 +3,8 @@
  * (HPKE X25519) or post-quantum hybrid (HPKE X-Wing: ML-KEM-768 + X25519), in one object; and the readers of both
  * versions, so version 1 keyrings (sdk/crypto/keyring.ts) stay readable.
  *
- * Wire format: UTF-8 JSON, keys in this order:
- * `{"v":2,"record":"<content CID>","recipients":[{"suite":"x25519","key":"0x<X25519 key>","enc":"0x…","wrapped":"0x…"},
+ * Wire format: UTF-8 JSON, keys in this order (`custody` only on a must-log record's anchored keyring):
+ * `{"v":2,"record":"<content CID>","custody":"must-log","recipients":[{"suite":"x25519","key":"0x<X25519 key>","enc":"0x…","wrapped":"0x…"},
  * {"suite":"xwing","key":"0x<SHA-256 of the X-Wing public key>","enc":"0x<1,120 bytes>","wrapped":"0x…"}]}`
  * HPKE info = "carechain/keyring/v2/" ‖ suite ‖ content CID bytes, so an entry can't be moved to another record,
  * suite or keyring version.
@@ -52,6 +52,12 @@ export interface KeyringV2 {
   readonly v: 2;
   /** CID string of the record ciphertext. */
   readonly record: string;
+  /**
+   * `must-log` on the anchored keyring of a record whose other readers go through threshold custody (its key is
+   * wrapped for the patient and the author only): a grant must not re-wrap it for a grantee. Bound to the record by
+   * the keyring's CID on chain.
+   */
+  readonly custody?: "must-log";
   /** One entry per recipient key. */
   readonly recipients: readonly KeyringV2Entry[];
 }
@@ -92,6 +98,7 @@ export function xwingKeyId(publicKey: Uint8Array): `0x${string}` {
  * @param record - CID of the record ciphertext.
  * @param dek - The record key (32 bytes).
  * @param recipients - Readers and their suites (duplicates dropped).
+ * @param marks - `custody: "must-log"` to mark a must-log record's keyring (see {@link KeyringV2.custody}).
  * @returns The keyring, and the recipients left out with why.
  * @throws {RangeError} When there is no recipient or a key has the wrong length for its suite.
  * @throws {SizeLimitError} When there are more than `MAX_KEYRING_RECIPIENTS` recipients.
@@ -103,6 +110,7 @@ export async function sealKeyringV2(
   record: CID,
   dek: Uint8Array,
   recipients: Iterable<KeyringRecipient>,
+  marks: { readonly custody?: "must-log" } = {},
 ): Promise<{ keyring: KeyringV2; skipped: SkippedRecipient[] }> {
   checkBytes("dek", dek, 32);
   const unique = new Map<string, KeyringRecipient>();
@@ -141,7 +149,8 @@ export async function sealKeyringV2(
       cause: first.error,
     });
   }
-  return { keyring: { v: 2, record: record.toString(), recipients: entries }, skipped };
+  const custody = marks.custody === "must-log" ? { custody: marks.custody } : {};
+  return { keyring: { v: 2, record: record.toString(), ...custody, recipients: entries }, skipped };
 }
 
 /**
@@ -216,6 +225,7 @@ export function encodeKeyringV2(keyring: KeyringV2): Uint8Array {
     JSON.stringify({
       v: 2,
       record: keyring.record,
+      ...(keyring.custody === "must-log" ? { custody: keyring.custody } : {}),
       recipients: keyring.recipients.map((e) => ({ suite: e.suite, key: e.key, enc: e.enc, wrapped: e.wrapped })),
     }),
   );
@@ -269,7 +279,13 @@ export function decodeAnyKeyring(bytes: Uint8Array): Keyring | KeyringV2 {
       hex.test(e.wrapped);
     if (!ok) throw new FormatError("A keyring entry is malformed.");
   }
-  return { v: 2, record: k.record, recipients: k.recipients as KeyringV2Entry[] };
+  const custody: unknown = (k as { custody?: unknown }).custody;
+  if (custody !== undefined && custody !== "must-log")
+    throw new FormatError("The keyring's custody mark is unknown.", { details: JSON.stringify(custody) });
+  const recipients = k.recipients as KeyringV2Entry[];
+  return custody === "must-log"
+    ? { v: 2, record: k.record, custody, recipients }
+    : { v: 2, record: k.record, recipients };
 }
 
 /**

@@ -87,3 +87,21 @@ export class CustodianSetRequiredError extends CarechainError {
     });
   }
 }
+
+/**
+ * A must-log record left out of a grant's keyrings: its key is wrapped for the patient and the author only, and
+ * every other reader reads it through the threshold custodian set, each read logged on chain first.
+ */
+export class MustLogRecordError extends CarechainError {
+  /** The record version. */
+  readonly recordId: string;
+  /**
+   * @param recordId - The record version.
+   */
+  constructor(recordId: string) {
+    super("MUST_LOG_RECORD", "The record is must-log: a grantee reads it through the custodian set, not a keyring.", {
+      details: recordId,
+    });
+    this.recordId = recordId;
+  }
+}

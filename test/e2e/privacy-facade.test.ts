@@ -18,6 +18,7 @@ import {
   deriveXWingKeyPair,
   encodePqKeyDocument,
   generateXWingKeyPair,
+  MustLogRecordError,
   NotARecipientError,
   openAnyKeyring,
   PqKeyDocumentError,
@@ -198,6 +199,17 @@ describe("privacy through the facade: X-Wing keyrings and threshold custody", ()
     expect(read.keySource).toBe("custody");
     expect(read.accessLog?.hash).toBeDefined();
     expect(await accessLogs(added.recordId, hospitalAddress)).toEqual([read.accessLog!.hash]);
+
+    // A later grant does not re-wrap the must-log record for the grantee: it is reported, and still unreadable
+    // without the nodes.
+    const granted = await world.patient.grant(hospitalAddress, {
+      read: ["VitalSigns", "Allergies"],
+      expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    });
+    const passedOver = granted.skipped.filter((s) => s.error instanceof MustLogRecordError);
+    expect(passedOver.map((s) => s.recordId)).toEqual([added.recordId]);
+    expect(granted.shared).toBeGreaterThan(0); // the other records are shared as before
+    await expect(world.hospital.readRecord(added.recordId)).rejects.toBeInstanceOf(NotARecipientError);
   }, 120_000);
 
   it("break-glass: an emergency provider reads a custodied record through 2 of 3 nodes with one down", async () => {

@@ -6,10 +6,18 @@ import { encodeKeyringV2, sealKeyringV2, type KeyringRecipient } from "../../cry
 import { fromHex } from "../../crypto/bytes.js";
 import { assertX25519PublicKey } from "../../crypto/public-key.js";
 import type { InvalidPublicKeyError } from "../../errors/data.js";
+import { MustLogRecordError } from "../../errors/privacy.js";
 import type { CategoryId } from "../../fhir/categories.js";
 import type { CarechainContext } from "../context.js";
 import { placeInCustody, type CustodianSet } from "../threshold-custody.js";
-import type { CustodyPlacement, PreparedKeyrings, RecordAnchor, SkippedObject, TxResult } from "../types.js";
+import type {
+  CustodyPlacement,
+  PreparedKeyrings,
+  RecordAnchor,
+  RecordCustody,
+  SkippedObject,
+  TxResult,
+} from "../types.js";
 import { anchorEvent } from "./_anchors.js";
 import { openRecordKey } from "./_record-key.js";
 import { isObjectFault, recordContext } from "./_records.js";
@@ -28,10 +36,12 @@ export type PreparedWithSkipped = PreparedKeyrings & { skipped: SkippedObject[] 
 
 /**
  * Seals a new record's keyring for `recipients`: a version 1 keyring when every recipient is X25519 (the format
- * every reader knows), a version 2 keyring mixing X25519 and X-Wing entries otherwise.
+ * every reader knows), a version 2 keyring mixing X25519 and X-Wing entries otherwise, or marked `must-log` for a
+ * must-log record (so that a grant does not re-wrap its key).
  * @param record - CID of the record ciphertext.
  * @param dek - The record key.
  * @param recipients - The recipients and their suites (see `keyringRecipients`).
+ * @param custody - The record's custody mode, if any.
  * @returns The keyring's wire bytes, how many entries it holds (`pq` of them X-Wing), and the recipients left out
  * (unusable X25519 keys).
  * @throws {RangeError | SizeLimitError | InvalidPublicKeyError} As `sealKeyring` and `sealKeyringV2`.
@@ -40,8 +50,10 @@ export async function sealRecordKeyring(
   record: CID,
   dek: Uint8Array,
   recipients: readonly KeyringRecipient[],
+  custody?: RecordCustody,
 ): Promise<{ bytes: Uint8Array; recipients: number; pq: number; skipped: SkippedRecipient[] }> {
-  if (recipients.every((r) => r.suite === "x25519")) {
+  const mustLog = custody === "must-log";
+  if (!mustLog && recipients.every((r) => r.suite === "x25519")) {
     const { keyring, skipped } = await sealKeyring(
       record,
       dek,
@@ -49,7 +61,7 @@ export async function sealRecordKeyring(
     );
     return { bytes: encodeKeyring(keyring), recipients: keyring.recipients.length, pq: 0, skipped };
   }
-  const { keyring, skipped } = await sealKeyringV2(record, dek, recipients);
+  const { keyring, skipped } = await sealKeyringV2(record, dek, recipients, mustLog ? { custody: "must-log" } : {});
   const pq = keyring.recipients.filter((e) => e.suite === "xwing").length;
   return { bytes: encodeKeyringV2(keyring), recipients: keyring.recipients.length, pq, skipped };
 }
@@ -61,12 +73,15 @@ export async function sealRecordKeyring(
  * @param ctx - The client context.
  * @param records - The records to re-wrap (batch records are passed over: they have no per-record keyrings).
  * @param key - The X25519 public key to wrap for.
+ * @param options - `forGrantee`: the key is another reader's (a grant), so must-log records are passed over and
+ * reported (their other readers go through the custodian set); a key rotation re-wraps them for the new key.
  * @returns The record ids and stored keyring CIDs, and what was skipped.
  */
 export async function rewrap(
   ctx: CarechainContext,
   records: readonly RecordAnchor[],
   key: Uint8Array,
+  options: { readonly forGrantee?: boolean } = {},
 ): Promise<PreparedWithSkipped> {
   const recordIds: string[] = [];
   const keyringCids: Uint8Array[] = [];
@@ -78,6 +93,10 @@ export async function rewrap(
       const context = recordContext(r.patient, r.author, r.categoryMask);
       const opened = await openRecordKey(ctx, { recordId: r.recordId, contentCid, keyringCid, context });
       skipped.push(...opened.skipped);
+      if (options.forGrantee && opened.mustLog) {
+        skipped.push({ recordId: r.recordId, error: new MustLogRecordError(r.recordId) });
+        continue;
+      }
       keyringCids.push((await ctx.store.put(encodeKeyring(await createKeyring(contentCid, opened.dek, [key])))).bytes);
       recordIds.push(r.recordId);
     } catch (error) {
@@ -115,7 +134,7 @@ export async function prepareKeyrings(
   }
   const list = await listRecords(ctx, { patient });
   const inScope = list.filter((r) => r.categories.every((c) => categories.includes(c)));
-  const rewrapped = await rewrap(ctx, inScope, key);
+  const rewrapped = await rewrap(ctx, inScope, key, { forGrantee: true });
   return { ...rewrapped, skipped: [...list.skipped, ...rewrapped.skipped] };
 }
 

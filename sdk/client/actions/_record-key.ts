@@ -60,6 +60,8 @@ export interface OpenedRecordKey {
   readonly skipped: SkippedObject[];
   /** The on-chain access log the custodian nodes checked, when the key came from the threshold custodian set. */
   readonly accessLog?: TxResult;
+  /** Whether the anchored keyring marks the record must-log (see `KeyringV2.custody`). */
+  readonly mustLog: boolean;
 }
 
 /**
@@ -150,6 +152,7 @@ export async function openRecordKey(ctx: CarechainContext, query: RecordKeyQuery
   const mine = toHex(ctx.identity.publicKey);
   const skipped: SkippedObject[] = [];
   let custodied = false;
+  let mustLog = false;
   let accessLog: TxResult | undefined;
   let firstError: CarechainError | undefined;
   const skip = (source: string | undefined, error: unknown): void => {
@@ -180,9 +183,11 @@ export async function openRecordKey(ctx: CarechainContext, query: RecordKeyQuery
   };
   const found = async (): Promise<Uint8Array | undefined> => {
     // The anchored keyring first; published keyrings and the custodian only when it does not yield the key.
-    const anchoredKey = await attempt(keyringCid.toString(), async () =>
-      decodeAnyKeyring(await ctx.store.get(keyringCid)),
-    );
+    const anchoredKey = await attempt(keyringCid.toString(), async () => {
+      const anchored = decodeAnyKeyring(await ctx.store.get(keyringCid));
+      mustLog = anchored.v === 2 && anchored.custody === "must-log";
+      return anchored;
+    });
     if (anchoredKey) return anchoredKey;
     // The index's list first, when there is one; then (the index may not have reached a keyring published a moment
     // ago by another client) the chain's events, each keyring tried once.
@@ -242,7 +247,7 @@ export async function openRecordKey(ctx: CarechainContext, query: RecordKeyQuery
     return undefined;
   };
   const dek = await found();
-  if (dek) return { dek, envelope: await loadEnvelope(), skipped, ...(accessLog ? { accessLog } : {}) };
+  if (dek) return { dek, envelope: await loadEnvelope(), skipped, mustLog, ...(accessLog ? { accessLog } : {}) };
   if (firstError) throw firstError;
   throw new NotARecipientError("No keyring of this record holds your identity key.", {
     details: `record=${recordId} publicKey=${mine}`,

@@ -112,7 +112,7 @@ export async function addRecord(ctx: CarechainContext, params: AddRecordParamete
       // The readers and their suites first: a post-quantum refusal leaves nothing stored.
       const scope = params.custody === "must-log" ? "owners" : params.custody ? "readers" : "all";
       const recipients = await keyringRecipients(ctx, patient, categories, scope);
-      const keyring = await sealRecordKeyring(contentCid, dek, recipients);
+      const keyring = await sealRecordKeyring(contentCid, dek, recipients, params.custody);
       await write.step("store", () => ctx.store.put(envelope));
       const keyringCid = await write.step("store", () => ctx.store.put(keyring.bytes));
       sealed = { recipients: keyring.recipients, pq: keyring.pq, skipped: keyring.skipped };

@@ -133,4 +133,22 @@ describe("keyring v2: classical and post-quantum recipients", () => {
     expect(perHybrid).toBeGreaterThan(2300);
     expect(perHybrid).toBeLessThan(2500);
   });
+
+  it("a must-log mark survives encoding, is bound into the bytes, and an unknown mark is refused", async () => {
+    const record = await cidOf("must-log");
+    const dek = crypto.getRandomValues(new Uint8Array(32));
+    const patient = generateIdentity();
+    const recipients = [{ suite: "x25519" as const, publicKey: patient.publicKey }];
+    const { keyring } = await sealKeyringV2(record, dek, recipients, { custody: "must-log" });
+    const bytes = encodeKeyringV2(keyring);
+    expect(new TextDecoder().decode(bytes)).toMatch(/^\{"v":2,"record":"[^"]+","custody":"must-log","recipients":/);
+    const decoded = decodeAnyKeyring(bytes);
+    expect(decoded.v === 2 && decoded.custody).toBe("must-log");
+    expect(hex(await openAnyKeyring(decoded, record, { identity: patient }))).toBe(hex(dek));
+    // Unmarked keyrings stay byte-for-byte as before (no custody key at all).
+    const plain = encodeKeyringV2((await sealKeyringV2(record, dek, recipients)).keyring);
+    expect(new TextDecoder().decode(plain)).not.toContain("custody");
+    const forged = new TextEncoder().encode(new TextDecoder().decode(bytes).replace('"must-log"', '"sometimes"'));
+    expect(() => decodeAnyKeyring(forged)).toThrow(FormatError);
+  });
 });
