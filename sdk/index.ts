@@ -16,6 +16,12 @@ export type {
   PostQuantumSettings,
 } from "./client/context.js";
 export { createCarechainContext } from "./client/create-context.js";
+export {
+  ReaderIndex,
+  type ConsentEvent,
+  type ReaderIndexSource,
+  type ReaderIndexStats,
+} from "./client/reader-index.js";
 export type { IndexedQuery, IndexUsage } from "./client/index-reads.js";
 export {
   type AddedRecord,
@@ -338,7 +344,14 @@ export {
   type CarechainContracts,
   type CarechainDeployment,
 } from "./chain/deployment.js";
-export { deployCarechain, type DeployCarechainOptions } from "./contracts/deploy.js";
+export { deployCarechain, LOCAL_CHAIN_IDS, type DeployCarechainOptions } from "./contracts/deploy.js";
+export {
+  MULTICALL3_ADDRESS,
+  MULTICALL3_AGGREGATE3_ABI,
+  ViewBatcher,
+  type ViewBatchStats,
+  type ViewCall,
+} from "./chain/multicall.js";
 export {
   ACTIONS,
   DELEGATE_KINDS,
@@ -439,6 +452,20 @@ export {
   type KeyringEntry,
   type SkippedRecipient,
 } from "./crypto/keyring.js";
+export {
+  decodeKeyringV3,
+  encodeKeyringV3,
+  generateBatchKey,
+  holdsBatchKey,
+  isKeyringV3,
+  openBatchKeyKeyring,
+  openBatchRecordKeyring,
+  sealBatchKeyKeyring,
+  sealBatchRecordKeyring,
+  type BatchKey,
+  type BatchKeyKeyring,
+  type BatchRecordKeyring,
+} from "./crypto/keyring-batch.js";
 export {
   checkLimit,
   LIMITS,

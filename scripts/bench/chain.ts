@@ -39,7 +39,7 @@ export interface BenchActor {
  */
 export async function benchChain() {
   const connection = await network.create();
-  const deployment = await deployWithIgnition(connection);
+  const deployment = await deployWithIgnition(connection, { multicall: true });
   const signers = await connection.ethers.getSigners();
   const store = new MemoryBlobStore();
   const actor = async (index: number): Promise<BenchActor> => {

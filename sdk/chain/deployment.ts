@@ -19,6 +19,11 @@ export interface CarechainDeployment {
   readonly consentRegistry: string;
   /** RecordRegistry contract address. */
   readonly recordRegistry: string;
+  /**
+   * Multicall3's address where it is not the canonical one (a local chain: `deployCarechain` deploys one there);
+   * absent, clients use the canonical address.
+   */
+  readonly multicall?: string;
 }
 
 /** The three contracts, bound to a signer or provider (TypeChain types). */
@@ -63,6 +68,7 @@ export function parseDeployment(json: unknown, chainId: bigint): CarechainDeploy
     directory: pick("directory"),
     consentRegistry: pick("consentRegistry"),
     recordRegistry: pick("recordRegistry"),
+    ...(typeof record.multicall === "string" ? { multicall: getAddress(record.multicall) } : {}),
   };
 }
 

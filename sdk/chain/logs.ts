@@ -132,6 +132,16 @@ export class LogReader {
   }
 
   /**
+   * The chain's head block, asked of the node itself (ethers' `getBlockNumber` may answer from a cache), with the
+   * reader's retries.
+   * @returns The head's block number.
+   * @throws {LogQueryError} When the node still fails after the retries.
+   */
+  head(): Promise<number> {
+    return this.#withRetries("eth_blockNumber", () => this.#head());
+  }
+
+  /**
    * Raw logs matching `filter` from `fromBlock` to `toBlock`, oldest first.
    * @param filter - Address and topics.
    * @param fromBlock - First block (inclusive).
@@ -143,7 +153,7 @@ export class LogReader {
     if (!Number.isSafeInteger(fromBlock) || fromBlock < 0) {
       throw new RangeError(`LogReader: fromBlock must be a block number, got ${String(fromBlock)}`);
     }
-    const last = toBlock ?? (await this.#withRetries("eth_blockNumber", () => this.#head()));
+    const last = toBlock ?? (await this.head());
     const out: Log[] = [];
     let from = fromBlock;
     while (from <= last) {

@@ -121,7 +121,8 @@ export class Carechain {
    */
   static async connect(options: CarechainConnectOptions): Promise<Carechain> {
     const contracts = await connectContracts(options.deployment, options.signer);
-    return new Carechain({ ...options, contracts });
+    const multicall = options.multicall ?? options.deployment.multicall;
+    return new Carechain({ ...options, contracts, ...(multicall !== undefined ? { multicall } : {}) });
   }
 
   /** The context this client runs on, for calling actions directly. */
@@ -346,8 +347,12 @@ export class Carechain {
 
   // Batches
   /** @see {@link batches.addRecords} */
-  addRecords(patient: string, resources: readonly unknown[]): Promise<BatchResult> {
-    return batches.addRecords(this.#ctx, { patient, resources });
+  addRecords(
+    patient: string,
+    resources: readonly unknown[],
+    options: Pick<batches.AddRecordsParameters, "keyringVersion"> = {},
+  ): Promise<BatchResult> {
+    return batches.addRecords(this.#ctx, { patient, resources, ...options });
   }
   /** @see {@link batches.importBundle} */
   importBundle(patient: string, bundle: unknown, options: { batchSize?: number } = {}): Promise<BatchResult[]> {

@@ -8,10 +8,12 @@ import type { Provider, Signer } from "ethers";
 import type { CarechainContracts, CarechainDeployment } from "../chain/deployment.js";
 import type { IndexSource } from "../chain/index-source.js";
 import type { LogReader, LogReaderOptions } from "../chain/logs.js";
+import type { ViewBatcher } from "../chain/multicall.js";
 import type { QueuedSigner } from "../chain/sender.js";
 import type { BlobStore } from "../content/blob-store.js";
 import type { IdentityKeyPair } from "../crypto/identity.js";
 import type { XWingKeyPair } from "../crypto/xwing.js";
+import type { BatchKey } from "../crypto/keyring-batch.js";
 import type { FhirValidator } from "../fhir/validator.js";
 import type { BatchManifest } from "./batch.js";
 import type { IndexedReads } from "./index-reads.js";
@@ -44,6 +46,7 @@ export interface PostQuantumSettings {
   /** The account's X-Wing key pair. */
   readonly keyPair: () => Promise<XWingKeyPair>;
 }
+import type { ReaderIndex } from "./reader-index.js";
 
 /** What a {@link Carechain} client (or {@link createCarechainContext}) needs. */
 export interface CarechainOptions {
@@ -86,6 +89,12 @@ export interface CarechainOptions {
   readonly custodianSet?: CustodianSet;
   /** Post-quantum keys: the account's X-Wing key pair and the write policy (default policy `auto`). */
   readonly postQuantum?: PostQuantumOptions;
+  /**
+   * Multicall3's address, through which the client batches its views (a write's reader and consent checks in one
+   * `eth_call`); default the canonical 0xcA11bde05977b3631167028862bE2a173976CA11 (see `deployCarechain`, which
+   * deploys one on local chains). Where no code is at the address, or with `false`, views are made one at a time.
+   */
+  readonly multicall?: string | false;
   /** Journal of writes stored but not yet anchored (default: in memory; `FileJournal` survives a crash). */
   readonly journal?: WriteJournal;
   /** Bounded retries with backoff for anchoring when the chain is unreachable (default {@link DEFAULT_RETRY}). */
@@ -120,6 +129,8 @@ export interface CarechainContextState {
   lastBlock: number;
   /** The checksummed account address, once read from the signer. */
   address?: string;
+  /** The emergency custodian the Directory last named: checked in the same view as a write's readers. */
+  custodian?: string;
 }
 
 /**
@@ -163,6 +174,12 @@ export interface CarechainContext {
   readonly index: IndexSource | undefined;
   /** Reads through `index`, or undefined without one. */
   readonly indexed: IndexedReads | undefined;
+  /** Batched views (Multicall3, or one by one where the chain has none). */
+  readonly views: ViewBatcher;
+  /** Candidate readers per patient from the consent events, kept current (each is checked on chain before use). */
+  readonly readerIndex: ReaderIndex;
+  /** Batch keys this identity opened, by batch-key keyring CID (v3 keyrings; `undefined`: not a recipient). */
+  readonly batchKeys: Map<string, Promise<BatchKey | undefined>>;
   /** Verified batch manifests by batch id (batches are immutable once anchored). */
   readonly batches: Map<string, Promise<LoadedBatch>>;
   /** What the client learns as it runs. */

@@ -1,10 +1,14 @@
 /** Builds a client context from options, once: contracts bound to the account's send queue, provider checked. */
+import { dataSlice, getAddress, zeroPadValue } from "ethers";
+
 import { LogReader } from "../chain/logs.js";
+import { ViewBatcher } from "../chain/multicall.js";
 import { queuedSigner } from "../chain/sender.js";
 import type { IdentityKeyPair } from "../crypto/identity.js";
 import type { CarechainContext, CarechainOptions } from "./context.js";
 import { IndexedReads } from "./index-reads.js";
 import { DEFAULT_RETRY, MemoryJournal } from "./journal.js";
+import { ReaderIndex, type ReaderIndexSource } from "./reader-index.js";
 import { mayAll } from "./actions/_access.js";
 import { getRecord } from "./actions/records-read.js";
 import { checkCustodianSet, postQuantumSettings } from "./privacy-settings.js";
@@ -38,6 +42,8 @@ export function createCarechainContext(options: CarechainOptions): CarechainCont
         mayRead: (patient, grantee, categories) => mayAll(ctx, { patient, grantee, categories, action: "read" }),
       })
     : undefined;
+  const logs = options.logs instanceof LogReader ? options.logs : new LogReader(provider, options.logs);
+  const fromBlock = options.fromBlock ?? 0;
   const ctx: CarechainContext = {
     kind: "carechain-context",
     contracts,
@@ -48,8 +54,8 @@ export function createCarechainContext(options: CarechainOptions): CarechainCont
     store: options.store,
     validator: options.validator,
     logAccess: options.logAccess ?? true,
-    fromBlock: options.fromBlock ?? 0,
-    logs: options.logs instanceof LogReader ? options.logs : new LogReader(provider, options.logs),
+    fromBlock,
+    logs,
     custodianUrl: options.custodianUrl,
     custodianSet: checkCustodianSet(options.custodianSet),
     postQuantum: postQuantumSettings(options.identity, options.postQuantum),
@@ -57,6 +63,9 @@ export function createCarechainContext(options: CarechainOptions): CarechainCont
     retry: { ...DEFAULT_RETRY, ...options.retry },
     index: options.index,
     indexed,
+    views: new ViewBatcher(provider, options.multicall),
+    readerIndex: new ReaderIndex(consentEventSource(contracts.consent, logs), fromBlock),
+    batchKeys: new Map(),
     batches: new Map(),
     state,
   };
@@ -85,6 +94,7 @@ export function contextWithIdentity(ctx: CarechainContext, identity: IdentityKey
     custodianUrl: ctx.custodianUrl,
     custodianSet: ctx.custodianSet,
     postQuantum: ctx.postQuantum.options,
+    multicall: ctx.views.address,
     journal: ctx.journal,
     retry: ctx.retry,
   });
@@ -98,3 +108,26 @@ export function contextWithIdentity(ctx: CarechainContext, identity: IdentityKey
 export function isCarechainContext(value: CarechainOptions | CarechainContext): value is CarechainContext {
   return (value as { kind?: unknown }).kind === "carechain-context";
 }
+
+/**
+ * The chain's head and a patient's ConsentGranted/ConsentRevoked events (one paged `eth_getLogs` for both), for the
+ * context's {@link ReaderIndex}.
+ */
+function consentEventSource(consent: CarechainContext["contracts"]["consent"], logs: LogReader): ReaderIndexSource {
+  return {
+    head: () => logs.head(),
+    events: async (patient, fromBlock, toBlock) => {
+      const granted = consent.interface.getEvent("ConsentGranted").topicHash;
+      const revoked = consent.interface.getEvent("ConsentRevoked").topicHash;
+      const address = await consent.getAddress();
+      const topics = [[granted, revoked], zeroPadValue(patient, 32)];
+      const found = await logs.getLogs({ address, topics }, fromBlock, toBlock);
+      return found.map((log) => ({
+        granted: log.topics[0] === granted,
+        grantee: getAddress(dataSlice(log.topics[2] ?? ZERO_TOPIC, 12)),
+      }));
+    },
+  };
+}
+
+const ZERO_TOPIC = `0x${"00".repeat(32)}`;

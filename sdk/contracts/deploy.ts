@@ -12,8 +12,17 @@ import { transactionError } from "../chain/send-errors.js";
 import { queuedSigner } from "../chain/sender.js";
 import { UnknownRevertError } from "../errors/contract.js";
 import { DeploymentError } from "../errors/data.js";
-import { CONSENT_REGISTRY_ABI, DIRECTORY_ABI, RECORD_REGISTRY_ABI } from "./generated/abi.js";
-import { CONSENT_REGISTRY_BYTECODE, DIRECTORY_BYTECODE, RECORD_REGISTRY_BYTECODE } from "./generated/bytecode.js";
+import { MULTICALL3_ADDRESS } from "../chain/multicall.js";
+import { CONSENT_REGISTRY_ABI, DIRECTORY_ABI, MULTICALL3_ABI, RECORD_REGISTRY_ABI } from "./generated/abi.js";
+import {
+  CONSENT_REGISTRY_BYTECODE,
+  DIRECTORY_BYTECODE,
+  MULTICALL3_BYTECODE,
+  RECORD_REGISTRY_BYTECODE,
+} from "./generated/bytecode.js";
+
+/** Chain ids of local development chains (Hardhat, Anvil, Ganache): where Multicall3 is deployed when absent. */
+export const LOCAL_CHAIN_IDS: readonly bigint[] = [31337n, 1337n];
 
 /** Options of {@link deployCarechain}. */
 export interface DeployCarechainOptions {
@@ -23,14 +32,20 @@ export interface DeployCarechainOptions {
   readonly registrar?: string;
   /** Confirmations to wait for each deployment transaction (default 1). */
   readonly confirmations?: number;
+  /**
+   * Whether to deploy a Multicall3 (the client batches its views through it) when none is at the canonical address.
+   * Default: on local chains ({@link LOCAL_CHAIN_IDS}) only; elsewhere clients use the canonical deployment.
+   */
+  readonly multicall?: boolean;
 }
 
 /**
- * Deploys Directory, ConsentRegistry and RecordRegistry in order and returns the deployment the SDK connects to.
+ * Deploys Directory, ConsentRegistry and RecordRegistry in order and returns the deployment the SDK connects to; on
+ * a local chain without code at Multicall3's canonical address, a Multicall3 too (its address in `multicall`).
  * The three transactions go through the signer's account queue (see `QueuedSigner`): one at a time, nonces counted
  * by the SDK for a local signer such as a `Wallet`, shared with any Carechain client of the same account.
  * @param signer - An ethers v6 signer with a provider (a `Wallet`, a browser wallet's signer, a Hardhat signer).
- * @param options - Admin and registrar accounts; confirmations.
+ * @param options - Admin and registrar accounts; confirmations; whether to deploy Multicall3.
  * @returns Addresses and chain id.
  * @throws {DeploymentError} When the signer has no provider or a deployment transaction fails; its `cause` is the
  * typed failure (a `TransactionError` with the ethers code and the node's message, or a revert error).
@@ -75,5 +90,10 @@ export async function deployCarechain(
   const recordRegistry = await deploy("RecordRegistry", RECORD_REGISTRY_ABI, RECORD_REGISTRY_BYTECODE, [
     consentRegistry,
   ]);
+  const wantMulticall = options.multicall ?? LOCAL_CHAIN_IDS.includes(chainId);
+  if (wantMulticall && (await provider.getCode(MULTICALL3_ADDRESS)) === "0x") {
+    const multicall = await deploy("Multicall3", MULTICALL3_ABI, MULTICALL3_BYTECODE, []);
+    return { chainId, directory, consentRegistry, recordRegistry, multicall };
+  }
   return { chainId, directory, consentRegistry, recordRegistry };
 }

@@ -91,23 +91,42 @@ export async function sealKeyring(
   dek: Uint8Array,
   recipients: Iterable<Uint8Array>,
 ): Promise<{ keyring: Keyring; skipped: SkippedRecipient[] }> {
-  const info = keyringInfo(record);
+  const { entries, skipped } = await sealEntries(dek, recipients, keyringInfo(record));
+  return { keyring: { v: 1, suite: HPKE_SUITE_NAME, record: record.toString(), recipients: entries }, skipped };
+}
+
+/**
+ * Wraps `key` with HPKE (info `info`) for every distinct public key in `recipients`, each on its own; a recipient
+ * whose key is not a usable X25519 key is left out and reported. Shared by the v1 and v3 keyrings.
+ * @param key - The key to wrap (32 bytes).
+ * @param recipients - X25519 public keys (duplicates are dropped).
+ * @param info - HPKE info binding each wrap to what it opens.
+ * @returns The entries and the recipients left out.
+ * @throws {RangeError} When `recipients` is empty or a recipient is not 32 bytes.
+ * @throws {SizeLimitError} When there are more distinct recipients than `MAX_KEYRING_RECIPIENTS`.
+ * @throws {InvalidPublicKeyError} When no recipient could be wrapped for.
+ */
+export async function sealEntries(
+  key: Uint8Array,
+  recipients: Iterable<Uint8Array>,
+  info: Uint8Array,
+): Promise<{ entries: KeyringEntry[]; skipped: SkippedRecipient[] }> {
   const unique = new Map<string, Uint8Array>();
-  for (const key of recipients) {
-    checkBytes("recipient", key, 32);
-    unique.set(toHex(key), key);
+  for (const recipient of recipients) {
+    checkBytes("recipient", recipient, 32);
+    unique.set(toHex(recipient), recipient);
   }
   if (unique.size === 0) throw new RangeError("recipients: a keyring needs at least one recipient");
   checkLimit("keyringRecipients", unique.size, "keyring");
   const results = await Promise.all(
-    [...unique].map(async ([hex, key]): Promise<KeyringEntry | InvalidRecipient> => {
+    [...unique].map(async ([hex, recipient]): Promise<KeyringEntry | InvalidRecipient> => {
       try {
-        assertX25519PublicKey(key, "recipient");
+        assertX25519PublicKey(recipient, "recipient");
       } catch (error) {
         if (error instanceof InvalidPublicKeyError) return { key: hex as `0x${string}`, error };
         throw error;
       }
-      const w = await wrapKey(key, dek, info);
+      const w = await wrapKey(recipient, key, info);
       return { key: hex as `0x${string}`, enc: toHex(w.enc), wrapped: toHex(w.ciphertext) };
     }),
   );
@@ -121,7 +140,7 @@ export async function sealKeyring(
       cause: first.error,
     });
   }
-  return { keyring: { v: 1, suite: HPKE_SUITE_NAME, record: record.toString(), recipients: entries }, skipped };
+  return { entries, skipped };
 }
 
 /**
@@ -166,27 +185,48 @@ export async function openKeyring(
       details: `keyring.record=${keyring.record} record=${record}`,
     });
   }
+  return openKeyringEntries(keyring.recipients, identity, keyringInfo(record), accept);
+}
+
+/**
+ * Unwraps the caller's key from `entries` (HPKE info `info`): the entries for the caller's public key (at most the
+ * first 8) are tried in turn, passing over one that does not open or whose key `accept` refuses. Shared by the v1
+ * and v3 keyrings.
+ * @param entries - Keyring entries.
+ * @param identity - The caller's identity key pair.
+ * @param info - HPKE info the entries were wrapped with.
+ * @param accept - Optional check of a candidate key; throw (or return false) to refuse it.
+ * @returns The first key that opened and was accepted.
+ * @throws {NotARecipientError} When no entry is for the caller's public key.
+ * @throws {DecryptionError} When no entry for the caller opens (or is accepted).
+ */
+export async function openKeyringEntries(
+  entries: readonly KeyringEntry[],
+  identity: IdentityKeyPair,
+  info: Uint8Array,
+  accept?: (key: Uint8Array) => unknown,
+): Promise<Uint8Array> {
   const mine = toHex(identity.publicKey);
-  const entries = keyring.recipients.filter((e) => e.key === mine).slice(0, MAX_TRIES_PER_KEY);
-  if (entries.length === 0) {
+  const candidates = entries.filter((e) => e.key === mine).slice(0, MAX_TRIES_PER_KEY);
+  if (candidates.length === 0) {
     throw new NotARecipientError("This record's key was not wrapped for your identity key.", {
       details: `publicKey=${mine}`,
     });
   }
   let firstError: unknown;
-  for (const entry of entries) {
+  for (const entry of candidates) {
     try {
       const wrapped: WrappedKey = { enc: fromHex("enc", entry.enc, 32), ciphertext: fromHex("wrapped", entry.wrapped) };
-      const key = await unwrapKey(identity.secretKey, wrapped, keyringInfo(record));
+      const key = await unwrapKey(identity.secretKey, wrapped, info);
       if (accept?.(key) === false) throw new DecryptionError("The wrapped key is not this record's key.");
       return key;
     } catch (error) {
       firstError ??= error;
     }
   }
-  if (entries.length === 1 && firstError instanceof CarechainError) throw firstError;
+  if (candidates.length === 1 && firstError instanceof CarechainError) throw firstError;
   throw new DecryptionError("No keyring entry for your identity key opened this record.", {
-    details: `entries=${entries.length}`,
+    details: `entries=${candidates.length}`,
     cause: firstError,
   });
 }
@@ -221,26 +261,30 @@ export function encodeKeyring(keyring: Keyring): Uint8Array {
  * @throws {FormatError} When the bytes are not a v1 keyring (bad JSON, unknown version or suite, bad fields).
  */
 export function decodeKeyring(bytes: Uint8Array): Keyring {
-  checkLimit("keyringBytes", bytes.length, "keyring");
-  let value: unknown;
-  try {
-    value = JSON.parse(fromUtf8("keyring", bytes));
-  } catch (cause) {
-    throw new FormatError("The keyring is not valid UTF-8 JSON.", { cause });
-  }
-  const k = value as Partial<Keyring> | null;
-  if (typeof k !== "object" || k === null) throw new FormatError("The keyring is not a JSON object.");
+  const k = parseKeyringJson(bytes) as Partial<Keyring>;
   if (k.v !== 1) throw new FormatError("Unsupported keyring version.", { details: `v=${String(k.v)}` });
   if (k.suite !== HPKE_SUITE_NAME) throw new FormatError("Unknown keyring suite.", { details: `suite=${k.suite}` });
   if (typeof k.record !== "string" || !isCidString(k.record)) {
     throw new FormatError("The keyring names no valid record CID.");
   }
-  if (!Array.isArray(k.recipients) || k.recipients.length === 0) {
+  return { v: 1, suite: HPKE_SUITE_NAME, record: k.record, recipients: validKeyringEntries(k.recipients) };
+}
+
+/**
+ * Checks a decoded keyring's recipient list (present, not empty, within `MAX_KEYRING_RECIPIENTS`, each entry's
+ * key, enc and wrapped well formed). Shared by the v1 and v3 keyrings.
+ * @param recipients - The parsed JSON value.
+ * @returns The entries.
+ * @throws {SizeLimitError} When there are more than `MAX_KEYRING_RECIPIENTS`.
+ * @throws {FormatError} When the list is missing, empty or has a malformed entry.
+ */
+export function validKeyringEntries(recipients: unknown): KeyringEntry[] {
+  if (!Array.isArray(recipients) || recipients.length === 0) {
     throw new FormatError("The keyring's recipient list is missing or empty.");
   }
-  checkLimit("keyringRecipients", k.recipients.length, "keyring");
+  checkLimit("keyringRecipients", recipients.length, "keyring");
   const hex = /^0x[0-9a-f]+$/;
-  for (const e of k.recipients as unknown[]) {
+  for (const e of recipients as unknown[]) {
     const entry = e as Partial<KeyringEntry> | null;
     if (
       typeof entry !== "object" ||
@@ -258,10 +302,37 @@ export function decodeKeyring(bytes: Uint8Array): Keyring {
       throw new FormatError("A keyring entry is malformed.");
     }
   }
-  return { v: 1, suite: HPKE_SUITE_NAME, record: k.record, recipients: k.recipients as KeyringEntry[] };
+  return recipients as KeyringEntry[];
 }
 
-function isCidString(text: string): boolean {
+/**
+ * Keyring wire bytes as a JSON object, their size checked first (nothing over `MAX_KEYRING_BYTES` is parsed). Shared
+ * by the decoders of every keyring version.
+ * @param bytes - The wire bytes.
+ * @returns The parsed object.
+ * @throws {SizeLimitError} When the bytes are over `MAX_KEYRING_BYTES`.
+ * @throws {FormatError} When they are not UTF-8 JSON of an object.
+ */
+export function parseKeyringJson(bytes: Uint8Array): Record<string, unknown> {
+  checkLimit("keyringBytes", bytes.length, "keyring");
+  let value: unknown;
+  try {
+    value = JSON.parse(fromUtf8("keyring", bytes));
+  } catch (cause) {
+    throw new FormatError("The keyring is not valid UTF-8 JSON.", { cause });
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new FormatError("The keyring is not a JSON object.");
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Whether `text` parses as a CID.
+ * @param text - A CID string.
+ * @returns True when it does.
+ */
+export function isCidString(text: string): boolean {
   try {
     CID.parse(text);
     return true;

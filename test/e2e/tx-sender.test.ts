@@ -129,8 +129,8 @@ describe("transactions from ethers Wallets on a default JsonRpcProvider, against
     const registered = await Promise.all(
       clinics.map(async (p) => registrar.registerProvider(await p.address(), "hospital", p.identity.publicKey)),
     );
-    // Nonces 0-2 went to the three deployments.
-    expect(await noncesOf(registered.map((r) => r.hash))).toEqual([3, 4, 5, 6, 7]);
+    // Nonces 0-3 went to the deployments: the three contracts and, on this local chain, Multicall3.
+    expect(await noncesOf(registered.map((r) => r.hash))).toEqual([4, 5, 6, 7, 8]);
 
     // The patient's account behind two clients (two Wallet objects, two providers): one queue, no nonce race.
     const patientA = await client(new Wallet(patientKey!, defaultProvider()), deployment, store);
@@ -264,7 +264,8 @@ describe("transactions from ethers Wallets on a default JsonRpcProvider, against
       registrar.registerProvider(Wallet.createRandom().address, "pharmacy", generateIdentity().publicKey),
     ]);
     await transfer.wait();
-    expect(await noncesOf([transfer.hash, registered.hash])).toEqual([3, 4]);
+    // Nonces 0-3 went to the deployments (the three contracts and, on this local chain, Multicall3).
+    expect(await noncesOf([transfer.hash, registered.hash])).toEqual([4, 5]);
   });
 
   it.each(["request", "response"] as const)(

@@ -18,6 +18,15 @@ import {
   type ReaderKeys,
 } from "../../crypto/keyring-v2.js";
 import type { XWingKeyPair } from "../../crypto/xwing.js";
+import {
+  decodeKeyringV3,
+  holdsBatchKey,
+  isKeyringV3,
+  openBatchKeyKeyring,
+  openBatchRecordKeyring,
+  type BatchKey,
+  type BatchRecordKeyring,
+} from "../../crypto/keyring-batch.js";
 import type { CarechainError } from "../../errors/base.js";
 import { FormatError, NotARecipientError } from "../../errors/data.js";
 import { checkLimit } from "../../limits.js";
@@ -181,10 +190,47 @@ export async function openRecordKey(ctx: CarechainContext, query: RecordKeyQuery
       return undefined;
     }
   };
+  // A v3 keyring (a batch record's): its batch key, opened once per batch, then the record key sealed under it.
+  const attemptBatch = async (source: string, bytes: Uint8Array): Promise<Uint8Array | undefined> => {
+    let opened: { ring: BatchRecordKeyring; batchKey: BatchKey | undefined };
+    try {
+      const ring = decodeKeyringV3(bytes, "record");
+      opened = { ring, batchKey: await openedBatchKey(ctx, CID.parse(ring.batchKeyring)) };
+    } catch (error) {
+      skip(source, error);
+      return undefined;
+    }
+    if (!opened.batchKey) return undefined;
+    const sealed = await loadEnvelope();
+    try {
+      const dek = openBatchRecordKeyring(opened.ring, contentCid, opened.batchKey);
+      verifyEnvelopeKey(dek, sealed, context);
+      return dek;
+    } catch (error) {
+      skip(source, error);
+      return undefined;
+    }
+  };
+  // A stored keyring: a v3 (batch) keyring through its batch key, any other through `decode` (v1 or v2).
+  const attemptStored = async (
+    cid: CID,
+    decode: (bytes: Uint8Array) => AnyKeyring | undefined,
+  ): Promise<Uint8Array | undefined> => {
+    const source = cid.toString();
+    let bytes: Uint8Array;
+    try {
+      bytes = await ctx.store.get(cid);
+    } catch (error) {
+      skip(source, error);
+      return undefined;
+    }
+    if (isKeyringV3(bytes)) return attemptBatch(source, bytes);
+    return attempt(source, () => Promise.resolve(decode(bytes)));
+  };
   const found = async (): Promise<Uint8Array | undefined> => {
     // The anchored keyring first; published keyrings and the custodian only when it does not yield the key.
-    const anchoredKey = await attempt(keyringCid.toString(), async () => {
-      const anchored = decodeAnyKeyring(await ctx.store.get(keyringCid));
+    const anchoredKey = await attemptStored(keyringCid, (bytes) => {
+      const anchored = decodeAnyKeyring(bytes);
       mustLog = anchored.v === 2 && anchored.custody === "must-log";
       return anchored;
     });
@@ -212,8 +258,7 @@ export async function openRecordKey(ctx: CarechainContext, query: RecordKeyQuery
         }
         if (tried.has(cid.toString())) continue;
         tried.add(cid.toString());
-        const key = await attempt(cid.toString(), async () => {
-          const bytes = await ctx.store.get(cid);
+        const key = await attemptStored(cid, (bytes) => {
           // A custody document is not a keyring: noted for the custodian set below, not reported as skipped.
           if (!isCustodyDocument(bytes)) return decodeAnyKeyring(bytes);
           custodied = true;
@@ -275,4 +320,27 @@ async function requestEmergencyKey(
   };
   const signature = await ctx.signer.signMessage(keyReleaseMessage(unsigned));
   return requestKeyRelease(custodianUrl, { ...unsigned, signature });
+}
+
+/**
+ * The batch key of the batch-key keyring `cid` for the context's identity, opened once per context (a failure is
+ * not cached), or `undefined` when the keyring holds no entry for it.
+ * @param ctx - The client context.
+ * @param cid - CID of a v3 batch-key keyring.
+ * @returns The batch key, or `undefined`.
+ * @throws {FormatError | BlobNotFoundError | DecryptionError} When the keyring can't be read or opened.
+ */
+function openedBatchKey(ctx: CarechainContext, cid: CID): Promise<BatchKey | undefined> {
+  const id = cid.toString();
+  let cached = ctx.batchKeys.get(id);
+  if (!cached) {
+    cached = (async () => {
+      const ring = decodeKeyringV3(await ctx.store.get(cid), "batch-key");
+      if (!holdsBatchKey(ring, ctx.identity.publicKey)) return undefined;
+      return openBatchKeyKeyring(ring, ctx.identity);
+    })();
+    cached.catch(() => ctx.batchKeys.delete(id));
+    ctx.batchKeys.set(id, cached);
+  }
+  return cached;
 }

@@ -1,9 +1,17 @@
 /** Batch actions: many records of one patient under one Merkle root, a FHIR Bundle import, a record's batch proof. */
 import { getAddress } from "ethers";
 
+import type { CID } from "multiformats/cid";
+
 import { encryptEnvelope, generateDek } from "../../crypto/envelope.js";
 import { encodeKeyring, sealKeyring, type SkippedRecipient } from "../../crypto/keyring.js";
-import { utf8 } from "../../crypto/bytes.js";
+import {
+  encodeKeyringV3,
+  generateBatchKey,
+  sealBatchKeyKeyring,
+  sealBatchRecordKeyring,
+} from "../../crypto/keyring-batch.js";
+import { toHex, utf8 } from "../../crypto/bytes.js";
 import { RecordWriteConsentRequiredError } from "../../errors/contract.js";
 import { canonicalJson } from "../../fhir/canonical.js";
 import { categoriesOf, categoryMask, type CategoryId } from "../../fhir/categories.js";
@@ -12,9 +20,8 @@ import { batchTree, encodeManifest, type BatchEntry, type BatchManifest } from "
 import type { CarechainContext } from "../context.js";
 import { batchIdOf, recordIdOf } from "../record-id.js";
 import type { BatchResult } from "../types.js";
-import { firstDenied } from "./_access.js";
 import { batchProof } from "./_batches.js";
-import { recipientKeys } from "./_readers.js";
+import { writeReaders, type WriteReaders } from "./_readers.js";
 import { checkRecordSize, recordContext } from "./_records.js";
 import { sendTx } from "./_tx.js";
 import { getAccountAddress } from "./directory.js";
@@ -25,15 +32,24 @@ export interface AddRecordsParameters {
   readonly patient: string;
   /** The FHIR R4 resources (at least one, at most `MAX_MANIFEST_ENTRIES`). */
   readonly resources: readonly unknown[];
+  /**
+   * The records' keyring format: 3 (default) wraps a batch key once per reader and seals each record key under it;
+   * 1 wraps every record key for every reader (one HPKE wrap per reader per record), for readers on SDKs that
+   * predate v3 keyrings.
+   */
+  readonly keyringVersion?: 1 | 3;
 }
 /** The result of {@link addRecords}. */
 export type AddRecordsReturnType = BatchResult;
 
 /**
- * Adds many FHIR resources of one patient in one transaction: each is validated, categorised, encrypted with its own
- * key and wrapped for the readers of all its categories like {@link addRecord}; a manifest lists them and one Merkle
- * root (OpenZeppelin StandardMerkleTree) is anchored (`anchorBatch`). Write consent is needed for every category.
- * Readers whose key can't be wrapped for are left out and listed in `skippedRecipients`.
+ * Adds many FHIR resources of one patient in one transaction: each is validated, categorised and encrypted with its
+ * own key, readable by the readers of all its categories like {@link addRecord}: a batch key is wrapped once per
+ * reader (HPKE) for each distinct set of readers, and each record key is sealed under it (keyring v3, see
+ * sdk/crypto/keyring-batch.ts; `keyringVersion: 1` wraps each record key for each reader instead). A manifest lists
+ * the records and one Merkle root (OpenZeppelin StandardMerkleTree) is anchored (`anchorBatch`). Write consent is
+ * needed for every category; it and the readers are checked on chain in one batched view. Readers whose key can't
+ * be wrapped for are left out and listed in `skippedRecipients`.
  * @param ctx - The client context.
  * @param params - The patient and the resources.
  * @returns The batch id, root, manifest CID, records and anchor transaction.
@@ -54,37 +70,24 @@ export async function addRecords(ctx: CarechainContext, params: AddRecordsParame
   const me = await getAccountAddress(ctx);
   const perRecord = plaintexts.map(({ resource, plaintext }) => ({ plaintext, set: categoriesOf(resource) }));
   const categories = [...new Set(perRecord.flatMap((r) => r.set))].sort((a, b) => a - b);
-  const denied = await firstDenied(ctx, { patient, grantee: me, categories, action: "write" });
-  if (denied !== undefined) {
-    throw new RecordWriteConsentRequiredError({ patient, author: me, category: BigInt(denied) });
+  // The author's write consent and every category set's readers, asked of the chain in one batched view.
+  const access = await writeReaders(ctx, patient, categories, me);
+  if (access.writeDenied !== undefined) {
+    throw new RecordWriteConsentRequiredError({ patient, author: me, category: BigInt(access.writeDenied) });
   }
-  // Readers per category set: a record is wrapped for those who may read every one of its categories.
-  const readers = new Map<string, Promise<Uint8Array[]>>();
-  const readersOf = (set: readonly CategoryId[]) => {
-    const key = set.join(",");
-    let keys = readers.get(key);
-    if (!keys) {
-      keys = recipientKeys(ctx, patient, set);
-      readers.set(key, keys);
-    }
-    return keys;
-  };
-  const entries: BatchEntry[] = [];
-  const skippedRecipients = new Map<string, SkippedRecipient>();
-  for (const { plaintext, set } of perRecord) {
+  const sealer = batchSealer(ctx, access, params.keyringVersion ?? 3);
+  const entries = await mapLimited(perRecord, SEAL_CONCURRENCY, async ({ plaintext, set }): Promise<BatchEntry> => {
     const dek = generateDek();
     const context = recordContext(patient, me, categoryMask(set));
     const contentCid = await ctx.store.put(encryptEnvelope(dek, plaintext, context));
-    const { keyring, skipped } = await sealKeyring(contentCid, dek, await readersOf(set));
-    for (const s of skipped) skippedRecipients.set(s.key, s);
-    const keyringCid = await ctx.store.put(encodeKeyring(keyring));
-    entries.push({
+    const keyringCid = await ctx.store.put(await sealer.seal(set, contentCid, dek));
+    return {
       recordId: recordIdOf(patient, me, contentCid),
       categories: set,
       content: contentCid.toString(),
       keyring: keyringCid.toString(),
-    });
-  }
+    };
+  });
   const manifest: BatchManifest = { v: 2, patient, author: me, records: entries };
   const manifestCid = await ctx.store.put(encodeManifest(manifest));
   const root = batchTree(manifest).root;
@@ -97,7 +100,7 @@ export async function addRecords(ctx: CarechainContext, params: AddRecordsParame
     root,
     manifestCid,
     records: entries.map((e) => ({ recordId: e.recordId, categories: e.categories })),
-    skippedRecipients: [...skippedRecipients.values()],
+    skippedRecipients: sealer.skipped(),
   };
 }
 
@@ -170,4 +173,82 @@ export async function proveBatchRecord(
   params: ProveBatchRecordParameters,
 ): Promise<ProveBatchRecordReturnType> {
   return batchProof(ctx, params.batchId, params.recordId);
+}
+
+/** Records encrypted and sealed at once (their store writes overlap). */
+const SEAL_CONCURRENCY = 16;
+
+/** Seals record keys for a batch's readers, and collects the readers left out. */
+interface BatchSealer {
+  /** The keyring bytes of a record of `set`, sealing `dek` for the readers of `set`. */
+  seal(set: readonly CategoryId[], contentCid: CID, dek: Uint8Array): Promise<Uint8Array>;
+  /** The readers left out so far (each once). */
+  skipped(): SkippedRecipient[];
+}
+
+/**
+ * Seals record keys in keyring format `version`: v3 wraps one batch key per distinct reader set once (stored as its
+ * batch-key keyring) and seals each record key under it; v1 wraps each record key for each reader.
+ */
+function batchSealer(ctx: CarechainContext, access: WriteReaders, version: 1 | 3): BatchSealer {
+  const skipped = new Map<string, SkippedRecipient>();
+  const note = (list: readonly SkippedRecipient[]) => list.forEach((r) => skipped.set(r.key, r));
+  const readers = memo(
+    (set: readonly CategoryId[]) => access.recipients(set),
+    (set) => set.join(","),
+  );
+  const batchKeys = memo(
+    async (keys: readonly Uint8Array[]) => {
+      const batchKey = generateBatchKey();
+      const { keyring, skipped: left } = await sealBatchKeyKeyring(batchKey, keys);
+      note(left);
+      return { batchKey, cid: await ctx.store.put(encodeKeyringV3(keyring)) };
+    },
+    (keys) =>
+      keys
+        .map((k) => toHex(k))
+        .sort()
+        .join(","),
+  );
+  return {
+    seal: async (set, contentCid, dek) => {
+      const keys = await readers(set);
+      if (version === 1) {
+        const { keyring, skipped: left } = await sealKeyring(contentCid, dek, keys);
+        note(left);
+        return encodeKeyring(keyring);
+      }
+      const { batchKey, cid } = await batchKeys(keys);
+      return encodeKeyringV3(sealBatchRecordKeyring(batchKey, cid, contentCid, dek));
+    },
+    skipped: () => [...skipped.values()],
+  };
+}
+
+/** `fn` computed once per key of its argument (the promise is shared). */
+function memo<A, T>(fn: (arg: A) => Promise<T>, keyOf: (arg: A) => string): (arg: A) => Promise<T> {
+  const cache = new Map<string, Promise<T>>();
+  return (arg) => {
+    const key = keyOf(arg);
+    let value = cache.get(key);
+    if (!value) {
+      value = fn(arg);
+      cache.set(key, value);
+    }
+    return value;
+  };
+}
+
+/** `fn` over `items` with at most `limit` running at once; results in order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }

@@ -18,10 +18,9 @@ import { recordIdOf } from "../record-id.js";
 import { deriveRecordKey } from "../record-key.js";
 import type { AddedRecord, RecordAnchor, RecordCustody } from "../types.js";
 import { RecordWrite } from "../write-attempt.js";
-import { firstDenied } from "./_access.js";
 import { anchorPending, journaled } from "./_anchor-write.js";
 import { custodyOf, sealRecordKeyring } from "./_keyrings.js";
-import { keyringRecipients } from "./_readers.js";
+import { keyringRecipients, writeReaders } from "./_readers.js";
 import { checkRecordSize, recordContext } from "./_records.js";
 import { ZERO_HASH } from "./_values.js";
 import { getAccountAddress } from "./directory.js";
@@ -102,19 +101,23 @@ export async function addRecord(ctx: CarechainContext, params: AddRecordParamete
     if (pending) {
       write.mayHaveLanded = true; // an earlier attempt of this very write: it may have been sent
     } else {
-      const denied = await write.step("read", () =>
-        firstDenied(ctx, { patient, grantee: me, categories, action: "write" }),
-      );
-      if (denied !== undefined) {
-        throw new RecordWriteConsentRequiredError({ patient, author: me, category: BigInt(denied) });
+      // The write consent, the readers and (for an amendment) the amender checked at once: one batched view for
+      // the first two. The consent's refusal is reported first.
+      const amender = params.previous ? requireAmender(ctx, previous, me) : Promise.resolve();
+      amender.catch(() => undefined); // awaited below, after the consent's verdict
+      const access = await write.step("read", () => writeReaders(ctx, patient, categories, me));
+      if (access.writeDenied !== undefined) {
+        throw new RecordWriteConsentRequiredError({ patient, author: me, category: BigInt(access.writeDenied) });
       }
-      if (params.previous) await requireAmender(ctx, previous, me);
+      await amender;
       // The readers and their suites first: a post-quantum refusal leaves nothing stored.
       const scope = params.custody === "must-log" ? "owners" : params.custody ? "readers" : "all";
-      const recipients = await keyringRecipients(ctx, patient, categories, scope);
+      const recipients = await keyringRecipients(ctx, patient, categories, scope, access);
       const keyring = await sealRecordKeyring(contentCid, dek, recipients, params.custody);
-      await write.step("store", () => ctx.store.put(envelope));
-      const keyringCid = await write.step("store", () => ctx.store.put(keyring.bytes));
+      // The ciphertext and the keyring are stored at once.
+      const [, keyringCid] = await write.step("store", () =>
+        Promise.all([ctx.store.put(envelope), ctx.store.put(keyring.bytes)]),
+      );
       sealed = { recipients: keyring.recipients, pq: keyring.pq, skipped: keyring.skipped };
       const entry: PendingWrite = {
         recordId,

@@ -8,6 +8,7 @@ import { CID } from "multiformats/cid";
 
 import type { CarechainContracts } from "../../../../sdk/chain/deployment.js";
 import { LogReader } from "../../../../sdk/chain/logs.js";
+import { ViewBatcher } from "../../../../sdk/chain/multicall.js";
 import type { QueuedSigner } from "../../../../sdk/chain/sender.js";
 import type { BlobStore } from "../../../../sdk/content/blob-store.js";
 import { MemoryBlobStore } from "../../../../sdk/content/memory-store.js";
@@ -18,6 +19,7 @@ import { createFhirValidator, type FhirValidator } from "../../../../sdk/fhir/va
 import type { CarechainContext } from "../../../../sdk/client/context.js";
 import { DEFAULT_RETRY, MemoryJournal } from "../../../../sdk/client/journal.js";
 import { postQuantumSettings } from "../../../../sdk/client/privacy-settings.js";
+import { ReaderIndex } from "../../../../sdk/client/reader-index.js";
 import { recordIdOf } from "../../../../sdk/client/record-id.js";
 
 const ZERO_HASH = `0x${"00".repeat(32)}`;
@@ -249,6 +251,23 @@ function fakeLogs(chain: FakeChain): LogReader {
   } as unknown as LogReader;
 }
 
+/** The fake chain's head and a patient's ConsentGranted/ConsentRevoked events, for a context's reader index. */
+function fakeConsentEvents(chain: FakeChain): ConstructorParameters<typeof ReaderIndex>[0] {
+  return {
+    head: async () => chain.block,
+    events: async (patient, from, to) =>
+      chain.events
+        .filter(
+          (e) =>
+            (e.eventName === "ConsentGranted" || e.eventName === "ConsentRevoked") &&
+            e.args.patient === patient &&
+            e.blockNumber >= from &&
+            e.blockNumber <= to,
+        )
+        .map((e) => ({ granted: e.eventName === "ConsentGranted", grantee: String(e.args.grantee) })),
+  };
+}
+
 /** What a fake context is made of, for a test to reach into. */
 export interface FakeAccount {
   readonly ctx: CarechainContext;
@@ -293,6 +312,9 @@ export function fakeAccount(chain: FakeChain, options: { store?: BlobStore; logA
     retry: { ...DEFAULT_RETRY, attempts: 1 },
     index: undefined,
     indexed: undefined,
+    views: new ViewBatcher(provider as never, false),
+    readerIndex: new ReaderIndex(fakeConsentEvents(chain), 0),
+    batchKeys: new Map(),
     batches: new Map(),
     state: { lastBlock: 0 },
   };
