@@ -1,0 +1,290 @@
+/**
+ * Scaling with and without the indexer (`npm run bench -- --only scale-indexer`, opt-in): one patient's audit trail
+ * and record list, read through the limiting proxy (a hosted provider's eth_getLogs caps), by a client on the RPC
+ * path and by a client with the indexer, while other patients' events on the chain grow from a few to a hundred
+ * thousand. Other patients are made in bulk through the real contracts by the bench-only factory of
+ * BenchPatients.sol (each registers in the Directory and anchors records through RecordRegistry.anchor: the same
+ * events a patient's own transactions emit), in transactions of many patients each.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
+
+import { ContractFactory, JsonRpcProvider, hexlify, type JsonRpcSigner } from "ethers";
+
+import {
+  Carechain,
+  Category,
+  deployCarechain,
+  generateIdentity,
+  HttpIndexSource,
+  MemoryBlobStore,
+  type CarechainDeployment,
+  type CategoryName,
+  type IdentityKeyPair,
+  type IndexSource,
+} from "../../sdk/index.js";
+import { indexerMissing, startIndexer, waitForBlock, type RunningIndexer } from "../../test/helpers/indexer.js";
+import { LimitingRpcProxy, type ProviderLimits } from "../../test/helpers/limiting-proxy.js";
+import { freePort, startHardhatNode, stop } from "../../test/helpers/processes.js";
+import { randomCid, sharedValidator, ZERO_HASH } from "./chain.js";
+import { metric, type Metric } from "./metrics.js";
+import { compileBenchContract } from "./solc.js";
+import { median } from "./timing.js";
+
+export interface ScaleIndexerOptions {
+  /** Records of the patient whose trail and records are read (each also read once, a logged read). */
+  readonly ownRecords: number;
+  /** Other patients' events at the two measurements (e.g. 10 and 100,000). */
+  readonly othersSmall: number;
+  readonly othersLarge: number;
+  /** Records of each other patient: each other patient makes `1 + recordsPerOther` events. */
+  readonly recordsPerOther: number;
+  /** Timed runs per read, path and size (the median is reported). */
+  readonly runs: number;
+}
+
+/**
+ * The provider the clients read through: a 2,000-block eth_getLogs range and 200 results per call (no 429s or held
+ * requests here: their waits would swamp the figures; test/e2e/provider-limits.test.ts covers them).
+ */
+export const SCALE_RPC_LIMITS: ProviderLimits = { maxBlockRange: 2_000, maxResults: 200 };
+
+/** One JSON-RPC call straight to the node (no ethers polling: eth_sendTransaction returns once mined). */
+async function rpc(url: string, method: string, params: unknown[]): Promise<unknown> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const body = (await response.json()) as { result?: unknown; error?: { message: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result;
+}
+
+/** The patient's world on a `hardhat node`: deployment, the patient's identity and records, and the factory. */
+async function setUp(nodeUrl: string, ownRecords: number) {
+  const provider = new JsonRpcProvider(nodeUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  const signers: JsonRpcSigner[] = await Promise.all([0, 1, 3].map((i) => provider.getSigner(i)));
+  const [registrarSigner, hospitalSigner, patientSigner] = signers as [JsonRpcSigner, JsonRpcSigner, JsonRpcSigner];
+  const deployment = await deployCarechain(registrarSigner);
+  const startBlock = Math.max(0, (await provider.getBlockNumber()) - 2);
+  const store = new MemoryBlobStore();
+  const connect = (signer: JsonRpcSigner, identity: IdentityKeyPair) =>
+    Carechain.connect({ deployment, signer, identity, store, validator: sharedValidator() });
+  const patientIdentity = generateIdentity();
+  const [registrar, hospital, patient] = await Promise.all([
+    connect(registrarSigner, generateIdentity()),
+    connect(hospitalSigner, generateIdentity()),
+    connect(patientSigner, patientIdentity),
+  ]);
+  await registrar.registerProvider(await hospital.address(), "hospital", hospital.identity.publicKey);
+  await patient.registerPatient();
+  const all = Object.keys(Category) as CategoryName[];
+  const patientAddress = await patient.address();
+  await patient.grant(await hospital.address(), {
+    read: all,
+    write: all,
+    expiresAt: new Date(Date.now() + 365 * 24 * 3600 * 1000),
+  });
+  const records = hospital.contracts.records;
+  for (let i = 0; i < ownRecords; i++) {
+    const tx = await records.anchor(patientAddress, 1n << BigInt(i % 16), await randomCid(), await randomCid(), ZERO_HASH);
+    const receipt = await tx.wait();
+    const id = receipt?.logs.map((l) => records.interface.parseLog(l)).find((p) => p?.name === "RecordAnchored")
+      ?.args.recordId as string;
+    await (await records.logAccess(id, 0)).wait();
+  }
+  const compiled = await compileBenchContract("BenchPatients.sol", "BenchPatientFactory");
+  const factory = await new ContractFactory(compiled.abi as never, compiled.bytecode, registrarSigner).deploy();
+  await factory.waitForDeployment();
+  return {
+    provider,
+    deployment,
+    startBlock,
+    store,
+    patientAddress,
+    patientIdentity,
+    factory,
+    from: await registrarSigner.getAddress(),
+    /** The patient's own events: registration, grant, and an anchor and a logged read per record. */
+    ownEvents: 2 + 2 * ownRecords,
+  };
+}
+
+type World = Awaited<ReturnType<typeof setUp>>;
+
+/**
+ * Adds other patients (`recordsPerOther` records each) until their events reach `targetEvents`, in transactions of
+ * up to 60 patients (a transaction stays under the 2^24 gas cap of EIP-7825).
+ * @returns The other patients' events now on chain.
+ */
+async function grow(nodeUrl: string, world: World, events: number, targetEvents: number, recordsPerOther: number) {
+  const perPatient = 1 + recordsPerOther;
+  // Gas given, not estimated (estimating a transaction that creates contracts which call out is unreliable).
+  const gasPerPatient = 120_000 + recordsPerOther * 130_000;
+  const PATIENTS_PER_TX = Math.max(1, Math.min(60, Math.floor(16_000_000 / gasPerPatient)));
+  const data = world.factory.interface;
+  const to = await world.factory.getAddress();
+  while (events < targetEvents) {
+    const count = Math.min(PATIENTS_PER_TX, Math.ceil((targetEvents - events) / perPatient));
+    const salt = hexlify(crypto.getRandomValues(new Uint8Array(32)));
+    const calldata = data.encodeFunctionData("spawn", [
+      world.deployment.directory,
+      world.deployment.recordRegistry,
+      count,
+      recordsPerOther,
+      salt,
+    ]);
+    const gas = 100_000 + count * gasPerPatient;
+    const hash = (await rpc(nodeUrl, "eth_sendTransaction", [
+      { from: world.from, to, data: calldata, gas: `0x${gas.toString(16)}` },
+    ])) as string;
+    const receipt = (await rpc(nodeUrl, "eth_getTransactionReceipt", [hash])) as { status: string; logs: unknown[] };
+    if (receipt.status !== "0x1") throw new Error(`scale-indexer: spawn transaction ${hash} failed`);
+    if (receipt.logs.length !== count * perPatient)
+      throw new Error(`scale-indexer: ${receipt.logs.length} events for ${count} patients`);
+    events += count * perPatient;
+  }
+  return events;
+}
+
+/** The patient's reads on one path, timed. */
+interface Reader {
+  auditTrail(): Promise<number>;
+  listRecords(): Promise<number>;
+}
+
+/** A client of the patient reading through `rpcUrl` (and `index` when given); each read checks its answer. */
+async function reader(world: World, rpcUrl: string, ownRecords: number, index?: IndexSource): Promise<Reader> {
+  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  const client = await Carechain.connect({
+    deployment: world.deployment,
+    signer: await provider.getSigner(3),
+    identity: world.patientIdentity,
+    store: world.store,
+    validator: sharedValidator(),
+    ...(index ? { index } : {}),
+  });
+  const answered = (query: "auditTrail" | "listRecords", before: number) => {
+    // With an index, every timed read must have been answered by it (a fallback would time the RPC path).
+    if (index && client.indexUsage()!.index[query] !== before + 1)
+      throw new Error(`scale-indexer: ${query} fell back to the chain (${JSON.stringify(client.indexUsage())})`);
+  };
+  const timed = async <T>(query: "auditTrail" | "listRecords", read: () => Promise<T[]>, expected: number) => {
+    const before = index ? client.indexUsage()!.index[query] : 0;
+    const start = performance.now();
+    const items = await read();
+    const ms = performance.now() - start;
+    if (items.length !== expected) throw new Error(`scale-indexer: ${query} gave ${items.length}, not ${expected}`);
+    answered(query, before);
+    return ms;
+  };
+  return {
+    auditTrail: () => timed("auditTrail", () => client.auditTrail(world.patientAddress), world.ownEvents),
+    listRecords: () => timed("listRecords", () => client.listRecords(world.patientAddress), ownRecords),
+  };
+}
+
+type Medians = Record<"auditTrail" | "listRecords", Record<"rpc" | "indexer", number>>;
+
+/** Times both reads on both paths in alternating runs (so each sees the same machine load); medians. */
+async function measure(paths: Record<"rpc" | "indexer", Reader>, runs: number): Promise<Medians> {
+  const samples = { auditTrail: { rpc: [] as number[], indexer: [] as number[] } };
+  const lists = { rpc: [] as number[], indexer: [] as number[] };
+  for (const path of ["rpc", "indexer"] as const) {
+    await paths[path].auditTrail(); // warm-up
+    await paths[path].listRecords();
+  }
+  for (let i = 0; i < runs; i++) {
+    for (const path of ["rpc", "indexer"] as const) {
+      samples.auditTrail[path].push(await paths[path].auditTrail());
+      lists[path].push(await paths[path].listRecords());
+    }
+  }
+  return {
+    auditTrail: { rpc: median(samples.auditTrail.rpc), indexer: median(samples.auditTrail.indexer) },
+    listRecords: { rpc: median(lists.rpc), indexer: median(lists.indexer) },
+  };
+}
+
+/**
+ * One chain measured twice: with `othersSmall` other patients' events, then grown to `othersLarge`; at each size
+ * the patient's `auditTrail` and `listRecords` through the limiting proxy, on the RPC path and with the indexer
+ * (PGlite), caught up to the chain's head before the timed runs.
+ */
+export async function scaleIndexerMetrics(options: ScaleIndexerOptions): Promise<Metric[]> {
+  const missing = indexerMissing();
+  if (missing) throw new Error(`--only scale-indexer: ${missing}`);
+  const port = await freePort();
+  const nodeUrl = `http://127.0.0.1:${port}`;
+  let node: ChildProcess | undefined;
+  let proxy: LimitingRpcProxy | undefined;
+  let indexer: RunningIndexer | undefined;
+  let pgliteDir: string | undefined;
+  try {
+    node = await startHardhatNode(port);
+    const world = await setUp(nodeUrl, options.ownRecords);
+    proxy = new LimitingRpcProxy(nodeUrl, SCALE_RPC_LIMITS);
+    await proxy.start();
+    pgliteDir = await mkdtemp(join(tmpdir(), "carechain-scale-indexer-"));
+    indexer = await startIndexer({ deployment: world.deployment, rpcUrl: nodeUrl, startBlock: world.startBlock, pgliteDir });
+    const index = new HttpIndexSource(indexer.url, { deployment: world.deployment as CarechainDeployment });
+    const paths = {
+      rpc: await reader(world, proxy.url, options.ownRecords),
+      indexer: await reader(world, proxy.url, options.ownRecords, index),
+    };
+    const caughtUp = async (timeoutMs: number) => waitForBlock(indexer!, await world.provider.getBlockNumber(), timeoutMs);
+
+    let others = await grow(nodeUrl, world, 0, options.othersSmall, options.recordsPerOther);
+    await caughtUp(120_000);
+    const small = await measure(paths, options.runs);
+    const smallOthers = others;
+
+    const growStart = performance.now();
+    others = await grow(nodeUrl, world, others, options.othersLarge, options.recordsPerOther);
+    const growSeconds = (performance.now() - growStart) / 1000;
+    const blocks = await world.provider.getBlockNumber();
+    const indexStart = performance.now();
+    await caughtUp(1_800_000);
+    const indexSeconds = (performance.now() - indexStart) / 1000;
+    const large = await measure(paths, options.runs);
+
+    const out: Metric[] = [];
+    const what = {
+      auditTrail: `auditTrail of a patient with ${world.ownEvents} events of its own`,
+      listRecords: `listRecords of a patient with ${options.ownRecords} records`,
+    };
+    for (const read of ["auditTrail", "listRecords"] as const) {
+      for (const path of ["rpc", "indexer"] as const) {
+        const via = path === "rpc" ? "on the RPC path" : "with the indexer (PGlite)";
+        const name = `scale.${read}.ms.${path}`;
+        out.push(
+          metric(
+            `${name}.others${options.othersSmall}`,
+            small[read][path],
+            "ms",
+            undefined,
+            `${what[read]} ${via}, through the limiting proxy, ${smallOthers} other patients' events on chain ` +
+              `(median of ${options.runs})`,
+          ),
+          metric(
+            `${name}.others${options.othersLarge}`,
+            large[read][path],
+            "ms",
+            small[read][path],
+            `the same with ${others} other patients' events (made in ${growSeconds.toFixed(0)} s; ${blocks} blocks; ` +
+              `indexed in ${indexSeconds.toFixed(0)} s); baseline: others${options.othersSmall}`,
+          ),
+        );
+      }
+    }
+    return out;
+  } finally {
+    if (indexer) await indexer.stop();
+    if (pgliteDir) await rm(pgliteDir, { recursive: true, force: true });
+    await proxy?.stop();
+    if (node) await stop(node);
+  }
+}
