@@ -377,6 +377,7 @@ export { HttpIndexSource, type HttpIndexSourceOptions } from "./chain/http-index
 export type {
   IndexedAnchor,
   IndexedBatch,
+  IndexedBatchEntry,
   IndexedKeyring,
   IndexedReader,
   IndexHead,

@@ -5,11 +5,14 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
+import { createServer } from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import type { CarechainDeployment } from "../../sdk/index.js";
+import { CID } from "multiformats/cid";
+
+import type { BlobStore, CarechainDeployment } from "../../sdk/index.js";
 import { childEnv, freePort, ROOT, stop } from "./processes.js";
 
 /** The indexer project. */
@@ -44,6 +47,8 @@ export async function startIndexer(options: {
   schema?: string;
   pollingMs?: number;
   getLogsRange?: number;
+  /** Where the indexer fetches batch manifests (`CARECHAIN_MANIFEST_URL`, with `{cid}`). */
+  manifestUrl?: string;
 }): Promise<RunningIndexer> {
   const port = await freePort();
   const { deployment } = options;
@@ -61,6 +66,7 @@ export async function startIndexer(options: {
     DATABASE_SCHEMA: options.schema ?? `test_${process.pid}_${port}`,
   };
   if (options.getLogsRange) env.CARECHAIN_GETLOGS_RANGE = String(options.getLogsRange);
+  if (options.manifestUrl) env.CARECHAIN_MANIFEST_URL = options.manifestUrl;
   if (options.pgliteDir) env.CARECHAIN_PGLITE_DIR = options.pgliteDir;
   const base = childEnv(env);
   if (options.databaseUrl) base.DATABASE_URL = options.databaseUrl;
@@ -96,6 +102,43 @@ export async function waitForBlock(indexer: RunningIndexer, block: number, timeo
       throw new Error(`the indexer did not reach block ${block}:\n${indexer.output().slice(-4000)}`);
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
+}
+
+/** A content gateway on loopback serving a blob store's objects by CID (`GET /ipfs/<cid>`), as IPFS gateways do. */
+export interface ManifestGateway {
+  /** The URL template for `CARECHAIN_MANIFEST_URL`. */
+  readonly url: string;
+  /** CIDs asked for, in order. */
+  readonly requested: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts a {@link ManifestGateway} in front of `store`; an unknown or malformed CID is answered 404. */
+export async function startManifestGateway(store: BlobStore): Promise<ManifestGateway> {
+  const requested: string[] = [];
+  const server = createServer((req, res) => {
+    const text = /^\/ipfs\/([a-z2-7]+)$/.exec(req.url ?? "")?.[1] ?? "";
+    requested.push(text);
+    void (async () => {
+      try {
+        const bytes = await store.get(CID.parse(text));
+        res.writeHead(200, { "content-type": "application/octet-stream" }).end(bytes);
+      } catch {
+        res.writeHead(404).end();
+      }
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/ipfs/{cid}`,
+    requested,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 /** A PostgreSQL server of its own (Debian's postgresql package), in a temp dir, on a free loopback port. */
