@@ -204,12 +204,12 @@ const sectionOf = (name: string) =>
   /^scale\.(auditTrail|listRecords)\.ms\.(rpc|indexer)\./.test(name)
     ? "scale-indexer"
     : name.startsWith("cid.")
-    ? "crypto"
-    : name.startsWith("bundle.fhirDefinitions.")
-      ? "fhir"
-      : name.startsWith("bundle.core.")
-        ? "package"
-        : name.split(".")[0]!;
+      ? "crypto"
+      : name.startsWith("bundle.fhirDefinitions.")
+        ? "fhir"
+        : name.startsWith("bundle.core.")
+          ? "package"
+          : name.split(".")[0]!;
 const results = checkTargets(metrics, targets(metrics)).filter((t) => only.has(sectionOf(t.metric)));
 const seconds = (Date.now() - startedAt.getTime()) / 1000;
 const path = await writeReport(values.out, {

@@ -87,7 +87,10 @@ function toHex(bytes: Uint8Array): Hex {
 /** `RecordRegistry.recordIdOf(patient, author, digest)`. */
 export function recordIdOf(patient: Address, author: Address, contentDigest: Hex): Hex {
   return keccak256(
-    encodeAbiParameters([{ type: "address" }, { type: "address" }, { type: "bytes32" }], [patient, author, contentDigest]),
+    encodeAbiParameters(
+      [{ type: "address" }, { type: "address" }, { type: "bytes32" }],
+      [patient, author, contentDigest],
+    ),
   );
 }
 

@@ -90,10 +90,16 @@ async function setUp(nodeUrl: string, ownRecords: number) {
   });
   const records = hospital.contracts.records;
   for (let i = 0; i < ownRecords; i++) {
-    const tx = await records.anchor(patientAddress, 1n << BigInt(i % 16), await randomCid(), await randomCid(), ZERO_HASH);
+    const tx = await records.anchor(
+      patientAddress,
+      1n << BigInt(i % 16),
+      await randomCid(),
+      await randomCid(),
+      ZERO_HASH,
+    );
     const receipt = await tx.wait();
-    const id = receipt?.logs.map((l) => records.interface.parseLog(l)).find((p) => p?.name === "RecordAnchored")
-      ?.args.recordId as string;
+    const id = receipt?.logs.map((l) => records.interface.parseLog(l)).find((p) => p?.name === "RecordAnchored")?.args
+      .recordId as string;
     await (await records.logAccess(id, 0)).wait();
   }
   const compiled = await compileBenchContract("BenchPatients.sol", "BenchPatientFactory");
@@ -229,13 +235,19 @@ export async function scaleIndexerMetrics(options: ScaleIndexerOptions): Promise
     proxy = new LimitingRpcProxy(nodeUrl, SCALE_RPC_LIMITS);
     await proxy.start();
     pgliteDir = await mkdtemp(join(tmpdir(), "carechain-scale-indexer-"));
-    indexer = await startIndexer({ deployment: world.deployment, rpcUrl: nodeUrl, startBlock: world.startBlock, pgliteDir });
+    indexer = await startIndexer({
+      deployment: world.deployment,
+      rpcUrl: nodeUrl,
+      startBlock: world.startBlock,
+      pgliteDir,
+    });
     const index = new HttpIndexSource(indexer.url, { deployment: world.deployment as CarechainDeployment });
     const paths = {
       rpc: await reader(world, proxy.url, options.ownRecords),
       indexer: await reader(world, proxy.url, options.ownRecords, index),
     };
-    const caughtUp = async (timeoutMs: number) => waitForBlock(indexer!, await world.provider.getBlockNumber(), timeoutMs);
+    const caughtUp = async (timeoutMs: number) =>
+      waitForBlock(indexer!, await world.provider.getBlockNumber(), timeoutMs);
 
     let others = await grow(nodeUrl, world, 0, options.othersSmall, options.recordsPerOther);
     await caughtUp(120_000);

@@ -57,12 +57,7 @@ describe.skipIf(missing !== undefined)("indexer batch manifests", async () => {
       manifest.records.map((r) => r.categories.reduce((m, c) => m | (1n << BigInt(c)), 0n)),
     );
     expect(entries.map((e) => [e.contentCid, e.keyringCid])).toEqual(
-      await Promise.all(
-        manifest.records.map(async (r) => [
-          toHex(cidBytes(r.content)),
-          toHex(cidBytes(r.keyring)),
-        ]),
-      ),
+      await Promise.all(manifest.records.map(async (r) => [toHex(cidBytes(r.content)), toHex(cidBytes(r.keyring))])),
     );
   });
 
@@ -77,11 +72,17 @@ describe.skipIf(missing !== undefined)("indexer batch manifests", async () => {
     expect(refused(flipped, batch)).toThrow(/hash to the manifest CID/);
     // A manifest of its own CID whose first entry carries another keyring: not a leaf of the anchored tree.
     const [first, second] = manifest.records;
-    const swapped = encodeManifest({ ...manifest, records: [{ ...first!, keyring: second!.keyring }, ...manifest.records.slice(1)] });
+    const swapped = encodeManifest({
+      ...manifest,
+      records: [{ ...first!, keyring: second!.keyring }, ...manifest.records.slice(1)],
+    });
     const swappedCid = toHex((await cidOf(swapped)).bytes) as `0x${string}`;
     expect(refused(swapped, { ...batch, manifestCid: swappedCid })).toThrow(/Merkle root/);
     // An entry whose record id is not the one its content CID gives.
-    const forged = encodeManifest({ ...manifest, records: [{ ...first!, content: second!.content }, ...manifest.records.slice(1)] });
+    const forged = encodeManifest({
+      ...manifest,
+      records: [{ ...first!, content: second!.content }, ...manifest.records.slice(1)],
+    });
     const forgedCid = toHex((await cidOf(forged)).bytes) as `0x${string}`;
     expect(refused(forged, { ...batch, manifestCid: forgedCid })).toThrow(/record id/);
   });
