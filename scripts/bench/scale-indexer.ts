@@ -20,7 +20,6 @@ import {
   generateIdentity,
   HttpIndexSource,
   MemoryBlobStore,
-  type CarechainDeployment,
   type CategoryName,
   type IdentityKeyPair,
   type IndexSource,
@@ -114,8 +113,8 @@ async function setUp(nodeUrl: string, ownRecords: number) {
     patientIdentity,
     factory,
     from: await registrarSigner.getAddress(),
-    /** The patient's own events: registration, grant, and an anchor and a logged read per record. */
-    ownEvents: 2 + 2 * ownRecords,
+    /** The patient's audit trail: its grant, and an anchor and a logged read per record (registration is not in it). */
+    auditEntries: 1 + 2 * ownRecords,
   };
 }
 
@@ -160,6 +159,7 @@ async function grow(nodeUrl: string, world: World, events: number, targetEvents:
 interface Reader {
   auditTrail(): Promise<number>;
   listRecords(): Promise<number>;
+  close(): void;
 }
 
 /** A client of the patient reading through `rpcUrl` (and `index` when given); each read checks its answer. */
@@ -173,12 +173,12 @@ async function reader(world: World, rpcUrl: string, ownRecords: number, index?: 
     validator: sharedValidator(),
     ...(index ? { index } : {}),
   });
-  const answered = (query: "auditTrail" | "listRecords", before: number) => {
+  const answered = (query: Read, before: number) => {
     // With an index, every timed read must have been answered by it (a fallback would time the RPC path).
     if (index && client.indexUsage()!.index[query] !== before + 1)
       throw new Error(`scale-indexer: ${query} fell back to the chain (${JSON.stringify(client.indexUsage())})`);
   };
-  const timed = async <T>(query: "auditTrail" | "listRecords", read: () => Promise<T[]>, expected: number) => {
+  const timed = async <T>(query: Read, read: () => Promise<T[]>, expected: number) => {
     const before = index ? client.indexUsage()!.index[query] : 0;
     const start = performance.now();
     const items = await read();
@@ -188,31 +188,34 @@ async function reader(world: World, rpcUrl: string, ownRecords: number, index?: 
     return ms;
   };
   return {
-    auditTrail: () => timed("auditTrail", () => client.auditTrail(world.patientAddress), world.ownEvents),
+    auditTrail: () => timed("auditTrail", () => client.auditTrail(world.patientAddress), world.auditEntries),
     listRecords: () => timed("listRecords", () => client.listRecords(world.patientAddress), ownRecords),
+    close: () => provider.destroy(),
   };
 }
 
-type Medians = Record<"auditTrail" | "listRecords", Record<"rpc" | "indexer", number>>;
+type Read = "auditTrail" | "listRecords";
+type Path = "rpc" | "indexer";
+const READS: readonly Read[] = ["auditTrail", "listRecords"];
+const PATHS: readonly Path[] = ["rpc", "indexer"];
+type Medians = Record<Read, Record<Path, number>>;
 
 /** Times both reads on both paths in alternating runs (so each sees the same machine load); medians. */
-async function measure(paths: Record<"rpc" | "indexer", Reader>, runs: number): Promise<Medians> {
-  const samples = { auditTrail: { rpc: [] as number[], indexer: [] as number[] } };
-  const lists = { rpc: [] as number[], indexer: [] as number[] };
-  for (const path of ["rpc", "indexer"] as const) {
-    await paths[path].auditTrail(); // warm-up
-    await paths[path].listRecords();
-  }
-  for (let i = 0; i < runs; i++) {
-    for (const path of ["rpc", "indexer"] as const) {
-      samples.auditTrail[path].push(await paths[path].auditTrail());
-      lists[path].push(await paths[path].listRecords());
+async function measure(paths: Record<Path, Reader>, runs: number): Promise<Medians> {
+  const samples: Record<Read, Record<Path, number[]>> = {
+    auditTrail: { rpc: [], indexer: [] },
+    listRecords: { rpc: [], indexer: [] },
+  };
+  for (let i = -1; i < runs; i++) {
+    for (const path of PATHS) {
+      for (const read of READS) {
+        const ms = await paths[path][read]();
+        if (i >= 0) samples[read][path].push(ms); // run -1 warms up
+      }
     }
   }
-  return {
-    auditTrail: { rpc: median(samples.auditTrail.rpc), indexer: median(samples.auditTrail.indexer) },
-    listRecords: { rpc: median(lists.rpc), indexer: median(lists.indexer) },
-  };
+  const medians = (read: Read) => ({ rpc: median(samples[read].rpc), indexer: median(samples[read].indexer) });
+  return { auditTrail: medians("auditTrail"), listRecords: medians("listRecords") };
 }
 
 /**
@@ -229,9 +232,11 @@ export async function scaleIndexerMetrics(options: ScaleIndexerOptions): Promise
   let proxy: LimitingRpcProxy | undefined;
   let indexer: RunningIndexer | undefined;
   let pgliteDir: string | undefined;
+  let world: World | undefined;
+  const readers: Reader[] = [];
   try {
     node = await startHardhatNode(port);
-    const world = await setUp(nodeUrl, options.ownRecords);
+    world = await setUp(nodeUrl, options.ownRecords);
     proxy = new LimitingRpcProxy(nodeUrl, SCALE_RPC_LIMITS);
     await proxy.start();
     pgliteDir = await mkdtemp(join(tmpdir(), "carechain-scale-indexer-"));
@@ -241,13 +246,14 @@ export async function scaleIndexerMetrics(options: ScaleIndexerOptions): Promise
       startBlock: world.startBlock,
       pgliteDir,
     });
-    const index = new HttpIndexSource(indexer.url, { deployment: world.deployment as CarechainDeployment });
+    const index = new HttpIndexSource(indexer.url, { deployment: world.deployment });
     const paths = {
       rpc: await reader(world, proxy.url, options.ownRecords),
       indexer: await reader(world, proxy.url, options.ownRecords, index),
     };
-    const caughtUp = async (timeoutMs: number) =>
-      waitForBlock(indexer!, await world.provider.getBlockNumber(), timeoutMs);
+    readers.push(paths.rpc, paths.indexer);
+    const chain = world.provider;
+    const caughtUp = async (timeoutMs: number) => waitForBlock(indexer!, await chain.getBlockNumber(), timeoutMs);
 
     let others = await grow(nodeUrl, world, 0, options.othersSmall, options.recordsPerOther);
     await caughtUp(120_000);
@@ -265,11 +271,11 @@ export async function scaleIndexerMetrics(options: ScaleIndexerOptions): Promise
 
     const out: Metric[] = [];
     const what = {
-      auditTrail: `auditTrail of a patient with ${world.ownEvents} events of its own`,
+      auditTrail: `auditTrail of a patient with ${world.auditEntries} entries`,
       listRecords: `listRecords of a patient with ${options.ownRecords} records`,
     };
-    for (const read of ["auditTrail", "listRecords"] as const) {
-      for (const path of ["rpc", "indexer"] as const) {
+    for (const read of READS) {
+      for (const path of PATHS) {
         const via = path === "rpc" ? "on the RPC path" : "with the indexer (PGlite)";
         const name = `scale.${read}.ms.${path}`;
         out.push(
@@ -294,6 +300,8 @@ export async function scaleIndexerMetrics(options: ScaleIndexerOptions): Promise
     }
     return out;
   } finally {
+    for (const r of readers) r.close();
+    world?.provider.destroy();
     if (indexer) await indexer.stop();
     if (pgliteDir) await rm(pgliteDir, { recursive: true, force: true });
     await proxy?.stop();
