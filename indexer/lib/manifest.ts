@@ -47,11 +47,11 @@ export function cidString(bytes: Uint8Array): string {
     value = (value << 8) | byte;
     bits += 8;
     while (bits >= 5) {
-      out += BASE32[(value >>> (bits - 5)) & 31];
+      out += BASE32.charAt((value >>> (bits - 5)) & 31);
       bits -= 5;
     }
   }
-  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
+  if (bits > 0) out += BASE32.charAt((value << (5 - bits)) & 31);
   return out;
 }
 
@@ -114,8 +114,23 @@ export function standardRoot(leaves: readonly Hex[]): Hex {
   const sorted = [...leaves].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
   const tree = new Array<Hex>(2 * sorted.length - 1);
   sorted.forEach((leaf, i) => (tree[tree.length - 1 - i] = leaf));
-  for (let i = tree.length - 1 - sorted.length; i >= 0; i--) tree[i] = pairHash(tree[2 * i + 1]!, tree[2 * i + 2]!);
-  return tree[0]!;
+  for (let i = tree.length - 1 - sorted.length; i >= 0; i--)
+    tree[i] = pairHash(node(tree, 2 * i + 1), node(tree, 2 * i + 2));
+  return node(tree, 0);
+}
+
+/** A node of a tree filled from the leaves up (a gap would be a bug here). */
+function node(tree: readonly Hex[], index: number): Hex {
+  const value = tree[index];
+  if (value === undefined) throw new Error(`standardRoot: no node at ${index}`);
+  return value;
+}
+
+/** The fields of a JSON object, or undefined for anything else (null, an array, a number...). */
+function fieldsOf(value: unknown): Readonly<Record<string, unknown>> | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 /**
@@ -135,20 +150,21 @@ export function checkedEntries(bytes: Uint8Array, batch: AnchoredBatch): Manifes
   } catch {
     throw new ManifestRefused("the manifest is not UTF-8 JSON");
   }
-  const m = parsed as { v?: unknown; patient?: unknown; author?: unknown; records?: unknown };
+  const m = fieldsOf(parsed);
   const same = (a: unknown, b: Address) => typeof a === "string" && a.toLowerCase() === b.toLowerCase();
   if (m?.v !== 2 || !same(m.patient, batch.patient) || !same(m.author, batch.author) || !Array.isArray(m.records)) {
     throw new ManifestRefused("not a v2 manifest of this batch's patient and author");
   }
-  const records: unknown[] = m.records;
+  const records: readonly unknown[] = m.records as unknown[];
   if (records.length !== batch.count || records.length > MAX_MANIFEST_ENTRIES) {
     throw new ManifestRefused(`the manifest lists ${records.length} records, the batch ${batch.count}`);
   }
   const entries = records.map((entry): ManifestEntry => {
-    const r = entry as { recordId?: unknown; categories?: unknown; content?: unknown; keyring?: unknown };
+    const r = fieldsOf(entry);
     const categories = r?.categories;
     if (
-      typeof r?.recordId !== "string" ||
+      !r ||
+      typeof r.recordId !== "string" ||
       !/^0x[0-9a-f]{64}$/.test(r.recordId) ||
       !Array.isArray(categories) ||
       categories.length === 0 ||
@@ -165,7 +181,7 @@ export function checkedEntries(bytes: Uint8Array, batch: AnchoredBatch): Manifes
     }
     cidDigest(keyring);
     const mask = (categories as number[]).reduce((acc, c) => acc | (1n << BigInt(c)), 0n);
-    return { recordId: r.recordId as Hex, categories: mask, contentCid: toHex(content), keyringCid: toHex(keyring) };
+    return { recordId: r.recordId, categories: mask, contentCid: toHex(content), keyringCid: toHex(keyring) };
   });
   const leaves = entries.map((e) => leafHash(e.recordId, e.categories, cidDigest(hexBytes(e.keyringCid))));
   if (standardRoot(leaves) !== batch.root.toLowerCase()) {
