@@ -6,6 +6,7 @@
  * BenchPatients.sol (each registers in the Directory and anchors records through RecordRegistry.anchor: the same
  * events a patient's own transactions emit), in transactions of many patients each.
  */
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,10 +17,12 @@ import { ContractFactory, JsonRpcProvider, hexlify, type JsonRpcSigner } from "e
 import {
   Carechain,
   Category,
+  cidOf,
   deployCarechain,
   generateIdentity,
   HttpIndexSource,
   MemoryBlobStore,
+  recordIdOf,
   type CategoryName,
   type IdentityKeyPair,
   type IndexSource,
@@ -27,7 +30,7 @@ import {
 import { indexerMissing, startIndexer, waitForBlock, type RunningIndexer } from "../../test/helpers/indexer.js";
 import { LimitingRpcProxy, type ProviderLimits } from "../../test/helpers/limiting-proxy.js";
 import { freePort, startHardhatNode, stop } from "../../test/helpers/processes.js";
-import { randomCid, sharedValidator, ZERO_HASH } from "./chain.js";
+import { sharedValidator, ZERO_HASH } from "./chain.js";
 import { metric, type Metric } from "./metrics.js";
 import { compileBenchContract } from "./solc.js";
 import { median } from "./timing.js";
@@ -78,28 +81,22 @@ async function setUp(nodeUrl: string, ownRecords: number) {
     connect(hospitalSigner, generateIdentity()),
     connect(patientSigner, patientIdentity),
   ]);
-  await registrar.registerProvider(await hospital.address(), "hospital", hospital.identity.publicKey);
+  const hospitalAddress = await hospital.address();
+  await registrar.registerProvider(hospitalAddress, "hospital", hospital.identity.publicKey);
   await patient.registerPatient();
   const all = Object.keys(Category) as CategoryName[];
   const patientAddress = await patient.address();
-  await patient.grant(await hospital.address(), {
+  await patient.grant(hospitalAddress, {
     read: all,
     write: all,
     expiresAt: new Date(Date.now() + 365 * 24 * 3600 * 1000),
   });
   const records = hospital.contracts.records;
   for (let i = 0; i < ownRecords; i++) {
-    const tx = await records.anchor(
-      patientAddress,
-      1n << BigInt(i % 16),
-      await randomCid(),
-      await randomCid(),
-      ZERO_HASH,
-    );
-    const receipt = await tx.wait();
-    const id = receipt?.logs.map((l) => records.interface.parseLog(l)).find((p) => p?.name === "RecordAnchored")?.args
-      .recordId as string;
-    await (await records.logAccess(id, 0)).wait();
+    const content = await cidOf(randomBytes(32));
+    const keyring = await cidOf(randomBytes(32));
+    await (await records.anchor(patientAddress, 1n << BigInt(i % 16), content.bytes, keyring.bytes, ZERO_HASH)).wait();
+    await (await records.logAccess(recordIdOf(patientAddress, hospitalAddress, content), 0)).wait();
   }
   const compiled = await compileBenchContract("BenchPatients.sol", "BenchPatientFactory");
   const factory = await new ContractFactory(compiled.abi as never, compiled.bytecode, registrarSigner).deploy();

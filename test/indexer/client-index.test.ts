@@ -238,6 +238,8 @@ describe.skipIf(missing !== undefined)("the client with an index source", () => 
 
   it("lists batch records from the index's entries without the manifest; entries that are not the anchored ones are refused", async () => {
     const patient = patients[0]!;
+    // The index must hold every record of the patient (the hospital wrote one above), or the chain answers.
+    await waitForBlock(indexer, await world.provider.getBlockNumber());
     // A client whose store holds nothing: the batch's records can only come from the index's entries.
     const bare = async (source: IndexSource) =>
       Carechain.connect({
@@ -248,8 +250,10 @@ describe.skipIf(missing !== undefined)("the client with an index source", () => 
         validator,
         index: source,
       });
-    const list = await (await bare(index)).listRecords(patient);
+    const client = await bare(index);
+    const list = await client.listRecords(patient);
     expect(list).toEqual(await world.patient.listRecords(patient));
+    expect(client.indexUsage()!.index.listRecords).toBe(1);
     expect(list.filter((r) => r.batch)).toHaveLength(3);
     expect(list.skipped).toEqual([]);
 
