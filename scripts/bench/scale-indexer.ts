@@ -53,18 +53,6 @@ export interface ScaleIndexerOptions {
  */
 export const SCALE_RPC_LIMITS: ProviderLimits = { maxBlockRange: 2_000, maxResults: 200 };
 
-/** One JSON-RPC call straight to the node (no ethers polling: eth_sendTransaction returns once mined). */
-async function rpc(url: string, method: string, params: unknown[]): Promise<unknown> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await response.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
-
 /** The patient's world on a `hardhat node`: deployment, the patient's identity and records, and the factory. */
 async function setUp(nodeUrl: string, ownRecords: number) {
   const provider = new JsonRpcProvider(nodeUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
@@ -122,7 +110,7 @@ type World = Awaited<ReturnType<typeof setUp>>;
  * up to 60 patients (a transaction stays under the 2^24 gas cap of EIP-7825).
  * @returns The other patients' events now on chain.
  */
-async function grow(nodeUrl: string, world: World, events: number, targetEvents: number, recordsPerOther: number) {
+async function grow(world: World, events: number, targetEvents: number, recordsPerOther: number) {
   const perPatient = 1 + recordsPerOther;
   // Gas given, not estimated (estimating a transaction that creates contracts which call out is unreliable).
   const gasPerPatient = 120_000 + recordsPerOther * 130_000;
@@ -140,10 +128,14 @@ async function grow(nodeUrl: string, world: World, events: number, targetEvents:
       salt,
     ]);
     const gas = 100_000 + count * gasPerPatient;
-    const hash = (await rpc(nodeUrl, "eth_sendTransaction", [
+    // Straight to the node, without ethers' receipt polling: with automine the call returns once mined.
+    const hash = (await world.provider.send("eth_sendTransaction", [
       { from: world.from, to, data: calldata, gas: `0x${gas.toString(16)}` },
     ])) as string;
-    const receipt = (await rpc(nodeUrl, "eth_getTransactionReceipt", [hash])) as { status: string; logs: unknown[] };
+    const receipt = (await world.provider.send("eth_getTransactionReceipt", [hash])) as {
+      status: string;
+      logs: unknown[];
+    };
     if (receipt.status !== "0x1") throw new Error(`scale-indexer: spawn transaction ${hash} failed`);
     if (receipt.logs.length !== count * perPatient)
       throw new Error(`scale-indexer: ${receipt.logs.length} events for ${count} patients`);
@@ -252,13 +244,13 @@ export async function scaleIndexerMetrics(options: ScaleIndexerOptions): Promise
     const chain = world.provider;
     const caughtUp = async (timeoutMs: number) => waitForBlock(indexer!, await chain.getBlockNumber(), timeoutMs);
 
-    let others = await grow(nodeUrl, world, 0, options.othersSmall, options.recordsPerOther);
+    let others = await grow(world, 0, options.othersSmall, options.recordsPerOther);
     await caughtUp(120_000);
     const small = await measure(paths, options.runs);
     const smallOthers = others;
 
     const growStart = performance.now();
-    others = await grow(nodeUrl, world, others, options.othersLarge, options.recordsPerOther);
+    others = await grow(world, others, options.othersLarge, options.recordsPerOther);
     const growSeconds = (performance.now() - growStart) / 1000;
     const blocks = await world.provider.getBlockNumber();
     const indexStart = performance.now();

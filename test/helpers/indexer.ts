@@ -31,6 +31,8 @@ export interface RunningIndexer {
   readonly child: ChildProcess;
   /** Everything it printed so far. */
   output(): string;
+  /** The CIDs the indexer asked its manifest gateway for (with `manifests`), in order. */
+  readonly manifestRequests: readonly string[];
   stop(): Promise<void>;
 }
 
@@ -47,9 +49,10 @@ export async function startIndexer(options: {
   schema?: string;
   pollingMs?: number;
   getLogsRange?: number;
-  /** Where the indexer fetches batch manifests (`CARECHAIN_MANIFEST_URL`, with `{cid}`). */
-  manifestUrl?: string;
+  /** A blob store to serve batch manifests from (a {@link ManifestGateway} the indexer fetches them through). */
+  manifests?: BlobStore;
 }): Promise<RunningIndexer> {
+  const gateway = options.manifests ? await startManifestGateway(options.manifests) : undefined;
   const port = await freePort();
   const { deployment } = options;
   const env: Record<string, string> = {
@@ -66,7 +69,7 @@ export async function startIndexer(options: {
     DATABASE_SCHEMA: options.schema ?? `test_${process.pid}_${port}`,
   };
   if (options.getLogsRange) env.CARECHAIN_GETLOGS_RANGE = String(options.getLogsRange);
-  if (options.manifestUrl) env.CARECHAIN_MANIFEST_URL = options.manifestUrl;
+  if (gateway) env.CARECHAIN_MANIFEST_URL = gateway.url;
   if (options.pgliteDir) env.CARECHAIN_PGLITE_DIR = options.pgliteDir;
   const base = childEnv(env);
   if (options.databaseUrl) base.DATABASE_URL = options.databaseUrl;
@@ -80,7 +83,16 @@ export async function startIndexer(options: {
   child.stdout.on("data", (c: Buffer) => (output = (output + c.toString()).slice(-200_000)));
   child.stderr.on("data", (c: Buffer) => (output = (output + c.toString()).slice(-200_000)));
   const url = `http://127.0.0.1:${port}`;
-  return { url, child, output: () => output, stop: () => stop(child) };
+  return {
+    url,
+    child,
+    output: () => output,
+    manifestRequests: gateway?.requested ?? [],
+    async stop() {
+      await stop(child);
+      await gateway?.stop();
+    },
+  };
 }
 
 /** Resolves once the indexer has indexed `block` (its `/v1/info` head); rejects with its output on timeout. */

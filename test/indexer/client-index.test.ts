@@ -26,16 +26,9 @@ import {
 } from "../e2e/_sdk.js";
 import { loadFhirDefinitions } from "../../sdk/node.js";
 import { heartRate, penicillinAllergy } from "../helpers/fixtures.js";
-import {
-  indexerMissing,
-  startIndexer,
-  startManifestGateway,
-  waitForBlock,
-  type ManifestGateway,
-  type RunningIndexer,
-} from "../helpers/indexer.js";
+import { indexerMissing, waitForBlock, type RunningIndexer } from "../helpers/indexer.js";
 import { freePort, startHardhatNode, stop } from "../helpers/processes.js";
-import { deployOnNode, runScenario, type World } from "./_scenario.js";
+import { deployOnNode, indexWorld, runScenario, type World } from "./_scenario.js";
 import { ifAssigned } from "../helpers/teardown.js";
 
 const missing = indexerMissing();
@@ -66,7 +59,6 @@ describe.skipIf(missing !== undefined)("the client with an index source", () => 
   let index: HttpIndexSource;
   let pgliteDir: string;
   let patients: string[];
-  let gateway: ManifestGateway;
   const validator = createFhirValidator(loadFhirDefinitions());
 
   /** A client of node account `i` with `client`'s identity and store, reading through `source`. */
@@ -86,14 +78,7 @@ describe.skipIf(missing !== undefined)("the client with an index source", () => 
     world = await deployOnNode(rpcUrl);
     ({ patients } = await runScenario(world));
     pgliteDir = await mkdtemp(join(tmpdir(), "carechain-indexer-"));
-    gateway = await startManifestGateway(world.patient.store);
-    indexer = await startIndexer({
-      deployment: world.deployment,
-      rpcUrl,
-      startBlock: world.startBlock,
-      pgliteDir,
-      manifestUrl: gateway.url,
-    });
+    indexer = await indexWorld(world, rpcUrl, pgliteDir);
     index = new HttpIndexSource(indexer.url, { deployment: world.deployment });
     await waitForBlock(indexer, await world.provider.getBlockNumber());
   });
@@ -101,7 +86,6 @@ describe.skipIf(missing !== undefined)("the client with an index source", () => 
   afterAll(async () => {
     ifAssigned(world)?.provider.destroy();
     if (ifAssigned(indexer)) await indexer.stop();
-    if (ifAssigned(gateway)) await gateway.stop();
     if (ifAssigned(node)) await stop(node);
     if (pgliteDir) await rm(pgliteDir, { recursive: true, force: true });
   });

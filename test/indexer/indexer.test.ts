@@ -19,16 +19,9 @@ import {
   IndexUnavailableError,
 } from "../e2e/_sdk.js";
 import { heartRate } from "../helpers/fixtures.js";
-import {
-  indexerMissing,
-  startIndexer,
-  startManifestGateway,
-  waitForBlock,
-  type ManifestGateway,
-  type RunningIndexer,
-} from "../helpers/indexer.js";
+import { indexerMissing, waitForBlock, type RunningIndexer } from "../helpers/indexer.js";
 import { freePort, startHardhatNode, stop } from "../helpers/processes.js";
-import { deployOnNode, expectIndexEqualsRpc, runScenario, type World } from "./_scenario.js";
+import { deployOnNode, expectIndexEqualsRpc, indexWorld, runScenario, type World } from "./_scenario.js";
 import { ifAssigned } from "../helpers/teardown.js";
 
 const missing = indexerMissing();
@@ -44,7 +37,6 @@ describe.skipIf(missing !== undefined)("the indexer (PGlite)", () => {
   let patients: string[];
   let er: string;
   let custodian: string;
-  let gateway: ManifestGateway;
 
   beforeAll(async () => {
     rpcUrl = `http://127.0.0.1:${await freePort()}`;
@@ -52,14 +44,7 @@ describe.skipIf(missing !== undefined)("the indexer (PGlite)", () => {
     world = await deployOnNode(rpcUrl);
     ({ patients, er, custodian } = await runScenario(world));
     pgliteDir = await mkdtemp(join(tmpdir(), "carechain-indexer-"));
-    gateway = await startManifestGateway(world.patient.store);
-    indexer = await startIndexer({
-      deployment: world.deployment,
-      rpcUrl,
-      startBlock: world.startBlock,
-      pgliteDir,
-      manifestUrl: gateway.url,
-    });
+    indexer = await indexWorld(world, rpcUrl, pgliteDir);
     index = new HttpIndexSource(indexer.url, { deployment: world.deployment, pageSize: 3 });
     await waitForBlock(indexer, await world.provider.getBlockNumber());
   });
@@ -67,7 +52,6 @@ describe.skipIf(missing !== undefined)("the indexer (PGlite)", () => {
   afterAll(async () => {
     ifAssigned(world)?.provider.destroy();
     if (ifAssigned(indexer)) await indexer.stop();
-    if (ifAssigned(gateway)) await gateway.stop();
     if (ifAssigned(node)) await stop(node);
     if (pgliteDir) await rm(pgliteDir, { recursive: true, force: true });
   });
@@ -135,7 +119,7 @@ describe.skipIf(missing !== undefined)("the indexer (PGlite)", () => {
     const [batch] = await index.batches(patients[0]!);
     expect(batch?.entries).toHaveLength(batch!.count);
     // The manifest was fetched by its CID while the BatchAnchored event was indexed.
-    expect(new Set(gateway.requested)).toEqual(new Set([batch!.manifestCid.toString()]));
+    expect(new Set(indexer.manifestRequests)).toEqual(new Set([batch!.manifestCid.toString()]));
     const rpc = (await world.patient.listRecords(patients[0]!)).filter((r) => r.batch === batch!.batchId);
     expect(rpc).toHaveLength(batch!.count);
     expect(batch!.entries!.map((e) => [e.recordId, categoryMask(e.categories)])).toEqual(
