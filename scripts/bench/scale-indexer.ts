@@ -10,7 +10,6 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ChildProcess } from "node:child_process";
 
 import { ContractFactory, JsonRpcProvider, hexlify, type JsonRpcSigner } from "ethers";
 
@@ -27,7 +26,7 @@ import {
   type IdentityKeyPair,
   type IndexSource,
 } from "../../sdk/index.js";
-import { indexerMissing, startIndexer, waitForBlock, type RunningIndexer } from "../../test/helpers/indexer.js";
+import { indexerMissing, startIndexer, waitForBlock } from "../../test/helpers/indexer.js";
 import { LimitingRpcProxy, type ProviderLimits } from "../../test/helpers/limiting-proxy.js";
 import { freePort, startHardhatNode, stop } from "../../test/helpers/processes.js";
 import { sharedValidator, ZERO_HASH } from "./chain.js";
@@ -187,113 +186,135 @@ type Read = "auditTrail" | "listRecords";
 type Path = "rpc" | "indexer";
 const READS: readonly Read[] = ["auditTrail", "listRecords"];
 const PATHS: readonly Path[] = ["rpc", "indexer"];
-type Medians = Record<Read, Record<Path, number>>;
 
-/** Times both reads on both paths in alternating runs (so each sees the same machine load); medians. */
-async function measure(paths: Record<Path, Reader>, runs: number): Promise<Medians> {
-  const samples: Record<Read, Record<Path, number[]>> = {
-    auditTrail: { rpc: [], indexer: [] },
-    listRecords: { rpc: [], indexer: [] },
-  };
-  for (let i = -1; i < runs; i++) {
-    for (const path of PATHS) {
-      for (const read of READS) {
-        const ms = await paths[path][read]();
-        if (i >= 0) samples[read][path].push(ms); // run -1 warms up
-      }
-    }
-  }
-  const medians = (read: Read) => ({ rpc: median(samples[read].rpc), indexer: median(samples[read].indexer) });
-  return { auditTrail: medians("auditTrail"), listRecords: medians("listRecords") };
+/** One chain of the comparison: a node, the patient's world grown to `others` events, the proxy, the indexer. */
+interface Side {
+  readonly others: number;
+  readonly growSeconds: number;
+  readonly indexSeconds: number;
+  readonly blocks: number;
+  /** The patient's audit-trail entries. */
+  readonly auditEntries: number;
+  readonly paths: Record<Path, Reader>;
 }
 
 /**
- * One chain measured twice: with `othersSmall` other patients' events, then grown to `othersLarge`; at each size
- * the patient's `auditTrail` and `listRecords` through the limiting proxy, on the RPC path and with the indexer
- * (PGlite), caught up to the chain's head before the timed runs.
+ * Starts a node, sets the patient up, adds other patients' events up to `others`, then starts the limiting proxy
+ * and the indexer (PGlite; started after the growth, so it catches up as it would on a long chain) and waits until
+ * it has indexed the head. `cleanup` collects what to stop.
+ */
+async function side(options: ScaleIndexerOptions, others: number, cleanup: (() => Promise<void>)[]): Promise<Side> {
+  const port = await freePort();
+  const nodeUrl = `http://127.0.0.1:${port}`;
+  const node = await startHardhatNode(port);
+  cleanup.push(() => stop(node));
+  const world = await setUp(nodeUrl, options.ownRecords);
+  cleanup.push(() => {
+    world.provider.destroy();
+    return Promise.resolve();
+  });
+  const growStart = performance.now();
+  const made = await grow(world, 0, others, options.recordsPerOther);
+  const growSeconds = (performance.now() - growStart) / 1000;
+  const proxy = new LimitingRpcProxy(nodeUrl, SCALE_RPC_LIMITS);
+  await proxy.start();
+  cleanup.push(() => proxy.stop());
+  const pgliteDir = await mkdtemp(join(tmpdir(), "carechain-scale-indexer-"));
+  cleanup.push(() => rm(pgliteDir, { recursive: true, force: true }));
+  const indexStart = performance.now();
+  const indexer = await startIndexer({
+    deployment: world.deployment,
+    rpcUrl: nodeUrl,
+    startBlock: world.startBlock,
+    pgliteDir,
+  });
+  cleanup.push(() => indexer.stop());
+  const blocks = await world.provider.getBlockNumber();
+  await waitForBlock(indexer, blocks, 1_800_000);
+  const indexSeconds = (performance.now() - indexStart) / 1000;
+  const index = new HttpIndexSource(indexer.url, { deployment: world.deployment });
+  const paths = {
+    rpc: await reader(world, proxy.url, options.ownRecords),
+    indexer: await reader(world, proxy.url, options.ownRecords, index),
+  };
+  cleanup.push(
+    () => Promise.resolve(paths.rpc.close()),
+    () => Promise.resolve(paths.indexer.close()),
+  );
+  return { others: made, growSeconds, indexSeconds, blocks, paths, auditEntries: world.auditEntries };
+}
+
+/**
+ * Times every read on every path on both sides in alternating runs (so both sides see the same machine load);
+ * returns the medians, side by side.
+ */
+async function measure(sides: readonly Side[], runs: number): Promise<Record<Read, Record<Path, number>>[]> {
+  const samples = sides.map(() => ({
+    auditTrail: { rpc: [] as number[], indexer: [] as number[] },
+    listRecords: { rpc: [] as number[], indexer: [] as number[] },
+  }));
+  for (let i = -1; i < runs; i++) {
+    for (const [n, s] of sides.entries()) {
+      for (const path of PATHS) {
+        for (const read of READS) {
+          const ms = await s.paths[path][read]();
+          if (i >= 0) samples[n]![read][path].push(ms); // run -1 warms up
+        }
+      }
+    }
+  }
+  return samples.map((by) => ({
+    auditTrail: { rpc: median(by.auditTrail.rpc), indexer: median(by.auditTrail.indexer) },
+    listRecords: { rpc: median(by.listRecords.rpc), indexer: median(by.listRecords.indexer) },
+  }));
+}
+
+/**
+ * Two chains alike but for the other patients' events (`othersSmall` on one, `othersLarge` on the other), each with
+ * its limiting proxy and its indexer caught up; the patient's `auditTrail` and `listRecords` are timed on both, on
+ * the RPC path and with the indexer, alternately; medians, the larger side with its ratio to the smaller.
  */
 export async function scaleIndexerMetrics(options: ScaleIndexerOptions): Promise<Metric[]> {
   const missing = indexerMissing();
   if (missing) throw new Error(`--only scale-indexer: ${missing}`);
-  const port = await freePort();
-  const nodeUrl = `http://127.0.0.1:${port}`;
-  let node: ChildProcess | undefined;
-  let proxy: LimitingRpcProxy | undefined;
-  let indexer: RunningIndexer | undefined;
-  let pgliteDir: string | undefined;
-  let world: World | undefined;
-  const readers: Reader[] = [];
+  const cleanup: (() => Promise<void>)[] = [];
   try {
-    node = await startHardhatNode(port);
-    world = await setUp(nodeUrl, options.ownRecords);
-    proxy = new LimitingRpcProxy(nodeUrl, SCALE_RPC_LIMITS);
-    await proxy.start();
-    pgliteDir = await mkdtemp(join(tmpdir(), "carechain-scale-indexer-"));
-    indexer = await startIndexer({
-      deployment: world.deployment,
-      rpcUrl: nodeUrl,
-      startBlock: world.startBlock,
-      pgliteDir,
-    });
-    const index = new HttpIndexSource(indexer.url, { deployment: world.deployment });
-    const paths = {
-      rpc: await reader(world, proxy.url, options.ownRecords),
-      indexer: await reader(world, proxy.url, options.ownRecords, index),
-    };
-    readers.push(paths.rpc, paths.indexer);
-    const chain = world.provider;
-    const caughtUp = async (timeoutMs: number) => waitForBlock(indexer!, await chain.getBlockNumber(), timeoutMs);
-
-    let others = await grow(world, 0, options.othersSmall, options.recordsPerOther);
-    await caughtUp(120_000);
-    const small = await measure(paths, options.runs);
-    const smallOthers = others;
-
-    const growStart = performance.now();
-    others = await grow(world, others, options.othersLarge, options.recordsPerOther);
-    const growSeconds = (performance.now() - growStart) / 1000;
-    const blocks = await world.provider.getBlockNumber();
-    const indexStart = performance.now();
-    await caughtUp(1_800_000);
-    const indexSeconds = (performance.now() - indexStart) / 1000;
-    const large = await measure(paths, options.runs);
-
-    const out: Metric[] = [];
+    const small = await side(options, options.othersSmall, cleanup);
+    const large = await side(options, options.othersLarge, cleanup);
+    const [smallMs, largeMs] = await measure([small, large], options.runs);
     const what = {
-      auditTrail: `auditTrail of a patient with ${world.auditEntries} entries`,
+      auditTrail: `auditTrail of a patient with ${small.auditEntries} entries`,
       listRecords: `listRecords of a patient with ${options.ownRecords} records`,
     };
+    const out: Metric[] = [];
     for (const read of READS) {
       for (const path of PATHS) {
         const via = path === "rpc" ? "on the RPC path" : "with the indexer (PGlite)";
         const name = `scale.${read}.ms.${path}`;
+        const base = smallMs![read][path];
         out.push(
           metric(
             `${name}.others${options.othersSmall}`,
-            small[read][path],
+            base,
             "ms",
             undefined,
-            `${what[read]} ${via}, through the limiting proxy, ${smallOthers} other patients' events on chain ` +
+            `${what[read]} ${via}, through the limiting proxy, ${small.others} other patients' events on chain ` +
               `(median of ${options.runs})`,
           ),
           metric(
             `${name}.others${options.othersLarge}`,
-            large[read][path],
+            largeMs![read][path],
             "ms",
-            small[read][path],
-            `the same with ${others} other patients' events (made in ${growSeconds.toFixed(0)} s; ${blocks} blocks; ` +
-              `indexed in ${indexSeconds.toFixed(0)} s); baseline: others${options.othersSmall}`,
+            base,
+            `the same on a chain with ${large.others} other patients' events (made in ${large.growSeconds.toFixed(0)} s; ` +
+              `${large.blocks} blocks; indexed in ${large.indexSeconds.toFixed(0)} s), timed alternately with the ` +
+              `others${options.othersSmall} chain; baseline: others${options.othersSmall}`,
           ),
         );
       }
     }
     return out;
   } finally {
-    for (const r of readers) r.close();
-    world?.provider.destroy();
-    if (indexer) await indexer.stop();
-    if (pgliteDir) await rm(pgliteDir, { recursive: true, force: true });
-    await proxy?.stop();
-    if (node) await stop(node);
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
   }
 }
