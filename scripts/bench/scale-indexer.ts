@@ -1,8 +1,8 @@
 /**
  * Scaling with and without the indexer (`npm run bench -- --only scale-indexer`, opt-in): one patient's audit trail
  * and record list, read through the limiting proxy (a hosted provider's eth_getLogs caps), by a client on the RPC
- * path and by a client with the indexer, while other patients' events on the chain grow from a few to a hundred
- * thousand. Other patients are made in bulk through the real contracts by the bench-only factory of
+ * path and by a client with the indexer, on two chains alike but for other patients' events (a few on one, a hundred
+ * thousand on the other), timed alternately. Other patients are made in bulk through the real contracts by the bench-only factory of
  * BenchPatients.sol (each registers in the Directory and anchors records through RecordRegistry.anchor: the same
  * events a patient's own transactions emit), in transactions of many patients each.
  */
