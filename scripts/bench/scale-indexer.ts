@@ -237,10 +237,11 @@ async function side(options: ScaleIndexerOptions, others: number, cleanup: (() =
     rpc: await reader(world, proxy.url, options.ownRecords),
     indexer: await reader(world, proxy.url, options.ownRecords, index),
   };
-  cleanup.push(
-    () => Promise.resolve(paths.rpc.close()),
-    () => Promise.resolve(paths.indexer.close()),
-  );
+  cleanup.push(() => {
+    paths.rpc.close();
+    paths.indexer.close();
+    return Promise.resolve();
+  });
   return { others: made, growSeconds, indexSeconds, blocks, paths, auditEntries: world.auditEntries };
 }
 
