@@ -163,7 +163,10 @@ export const record = onchainTable(
   }),
 );
 
-/** Anchored batches: the on-chain facts (id, root, count, categories, manifest CID); entries live in the manifest. */
+/**
+ * Anchored batches: the on-chain facts (id, root, count, categories, manifest CID); their entries are in
+ * `batch_entry` when the manifest was fetched and matched the anchored root (`CARECHAIN_MANIFEST_URL`).
+ */
 export const batch = onchainTable(
   "batch",
   (t) => ({
@@ -175,12 +178,32 @@ export const batch = onchainTable(
     categories: t.bigint().notNull(),
     count: t.integer().notNull(),
     manifestCid: t.hex().notNull(),
+    /** Whether the manifest's entries are in `batch_entry` (fetched, and checked against root, count and ids). */
+    entriesIndexed: t.boolean().notNull(),
     anchoredAt: t.integer().notNull(),
     block: t.integer().notNull(),
     logIndex: t.integer().notNull(),
     tx: t.hex().notNull(),
   }),
   (table) => ({ patientIdx: index().on(table.patient, table.block, table.logIndex) }),
+);
+
+/** The entries of a batch's manifest, in manifest order, once checked against the anchored batch. */
+export const batchEntry = onchainTable(
+  "batch_entry",
+  (t) => ({
+    /** `<batchId>:<position>`. */
+    id: t.text().primaryKey(),
+    batchId: t.hex().notNull(),
+    position: t.integer().notNull(),
+    recordId: t.hex().notNull(),
+    patient: t.hex().notNull(),
+    /** Mask of the entry's categories (the Merkle leaf's). */
+    categories: t.bigint().notNull(),
+    contentCid: t.hex().notNull(),
+    keyringCid: t.hex().notNull(),
+  }),
+  (table) => ({ batchIdx: index().on(table.batchId, table.position), recordIdx: index().on(table.recordId) }),
 );
 
 /** Keyrings of record versions: the one anchored with the version and every one published later. */

@@ -9,7 +9,9 @@
  *                    (default: all), or indexer (opt-in: indexer catch-up over a generated history of a
  *                    million events, PGlite and PostgreSQL; needs `npm run indexer:install`), or portal (opt-in: runs
  *                    the portal's browser test and records its initial JS and first-record time; needs
- *                    `npm run portal:install`)
+ *                    `npm run portal:install`), or scale-indexer (opt-in: one patient's auditTrail and listRecords
+ *                    through the limiting proxy, with and without the indexer, with 10 and 100,000 other patients'
+ *                    events on chain; needs `npm run indexer:install`)
  */
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -29,12 +31,13 @@ import { packageMetrics } from "./bench/package.js";
 import { portalMetrics } from "./bench/portal.js";
 import { checkTargets, formatNumber, metricsTable, writeReport, type Metric, type Target } from "./bench/metrics.js";
 import { scaleMetrics } from "./bench/scale.js";
+import { scaleIndexerMetrics } from "./bench/scale-indexer.js";
 import { supplyChainMetrics } from "./bench/supplychain.js";
 
 /** Run in this order: crypto (in a child process of its own) first, before any chain runs in this one. */
 const SECTIONS = ["crypto", "gas", "e2e", "memory", "scale", "fhir", "package", "custody", "supplychain"] as const;
 /** Sections that run only when named in --only. */
-const OPT_IN = ["indexer", "portal"] as const;
+const OPT_IN = ["indexer", "portal", "scale-indexer"] as const;
 type Section = (typeof SECTIONS)[number] | (typeof OPT_IN)[number];
 
 const { values } = parseArgs({
@@ -67,6 +70,7 @@ const config = quick
       e2e: { perRound: 3, rounds: 2, batch: 20, reads: 3 },
       memory: { bytes: 16 * 2 ** 20, label: "16MiB" },
       scale: { ownRecords: 5, othersSmall: 10, othersLarge: 300, runs: 7 },
+      scaleIndexer: { ownRecords: 5, othersSmall: 10, othersLarge: 1_000, recordsPerOther: 1, runs: 5 },
       fhir: { runs: 1 },
       // npm pack (whose prepack rebuilds dist/) and an install take a minute or more: a quick run bundles the sources.
       package: { install: false },
@@ -88,6 +92,7 @@ const config = quick
       e2e: { perRound: 10, rounds: 4, batch: 200, reads: 20 },
       memory: { bytes: 2 ** 30, label: "1GiB" },
       scale: { ownRecords: 20, othersSmall: 10, othersLarge: 10_000, runs: 15 },
+      scaleIndexer: { ownRecords: 20, othersSmall: 10, othersLarge: 100_000, recordsPerOther: 1, runs: 11 },
       fhir: { runs: 5 },
       package: { install: true },
       indexer: { events: 1_000_000, patients: 10_000 },
@@ -118,6 +123,10 @@ function targets(metrics: readonly Metric[]): Target[] {
   list.push({ metric: "e2e.addRecordBatched.perSec", of: "value", op: ">=", limit: 2000 });
   list.push({ metric: `memory.encrypt${config.memory.label}.peakRssMiB`, of: "value", op: "<=", limit: 256 });
   list.push({ metric: `scale.listRecords.ms.others${config.scale.othersLarge}`, of: "ratio", op: "<=", limit: 1.5 });
+  for (const read of ["auditTrail", "listRecords"]) {
+    const metric = `scale.${read}.ms.indexer.others${config.scaleIndexer.othersLarge}`;
+    list.push({ metric, of: "ratio", op: "<=", limit: 1.5 });
+  }
   list.push({ metric: "bundle.fhirDefinitions.gzKiB", of: "value", op: "<=", limit: 3072 });
   if (config.package.install) {
     list.push({ metric: "package.install.packages", of: "value", op: "<=", limit: 60 });
@@ -157,6 +166,7 @@ const sections: Record<Section, () => Promise<Metric[]>> = {
   custody: () => custodyMetrics(config.custody),
   supplychain: () => supplyChainMetrics(config.supplychain),
   portal: () => Promise.resolve(portalMetrics()),
+  "scale-indexer": () => scaleIndexerMetrics(config.scaleIndexer),
 };
 for (const section of [...SECTIONS, ...OPT_IN]) {
   if (!only.has(section)) continue;
@@ -191,13 +201,15 @@ metrics.sort((a, b) => rank(a) - rank(b));
  * with package).
  */
 const sectionOf = (name: string) =>
-  name.startsWith("cid.")
-    ? "crypto"
-    : name.startsWith("bundle.fhirDefinitions.")
-      ? "fhir"
-      : name.startsWith("bundle.core.")
-        ? "package"
-        : name.split(".")[0]!;
+  /^scale\.(auditTrail|listRecords)\.ms\.(rpc|indexer)\./.test(name)
+    ? "scale-indexer"
+    : name.startsWith("cid.")
+      ? "crypto"
+      : name.startsWith("bundle.fhirDefinitions.")
+        ? "fhir"
+        : name.startsWith("bundle.core.")
+          ? "package"
+          : name.split(".")[0]!;
 const results = checkTargets(metrics, targets(metrics)).filter((t) => only.has(sectionOf(t.metric)));
 const seconds = (Date.now() - startedAt.getTime()) / 1000;
 const path = await writeReport(values.out, {

@@ -390,6 +390,7 @@ export { HttpIndexSource, type HttpIndexSourceOptions } from "./chain/http-index
 export type {
   IndexedAnchor,
   IndexedBatch,
+  IndexedBatchEntry,
   IndexedKeyring,
   IndexedReader,
   IndexHead,

@@ -25,6 +25,11 @@ export interface IndexerSettings {
   readonly getLogsBlockRange: number | undefined;
   /** Whether Ponder's RPC cache is off (always for local development chains, which restart and revert). */
   readonly disableRpcCache: boolean;
+  /**
+   * Where batch manifests are fetched from, with `{cid}` for the manifest's CID string (e.g. an IPFS gateway's
+   * `http://127.0.0.1:8080/ipfs/{cid}`); undefined: batches are indexed without their entries.
+   */
+  readonly manifestUrl: string | undefined;
 }
 
 /** Chain ids of local development chains (Hardhat, Anvil, Ganache): never cache their RPC answers. */
@@ -39,7 +44,8 @@ const LOCAL_CHAINS = new Set([31337, 1337]);
  * - `CARECHAIN_RPC_URL` (default `CARECHAIN_LOCALHOST_URL`, as in hardhat.config.ts, else `http://127.0.0.1:8545`);
  * - `CARECHAIN_START_BLOCK` (overrides the JSON's `startBlock`; default 0);
  * - `CARECHAIN_POLLING_MS` (default 1000), `CARECHAIN_GETLOGS_RANGE` (default: learnt from the provider),
- *   `CARECHAIN_DISABLE_RPC_CACHE` (`1`/`0`; default on for chain ids 31337 and 1337).
+ *   `CARECHAIN_DISABLE_RPC_CACHE` (`1`/`0`; default on for chain ids 31337 and 1337);
+ * - `CARECHAIN_MANIFEST_URL`: an http(s) URL with `{cid}`, where batch manifests are fetched (default: none).
  * @param env - The environment (default `process.env`).
  * @returns The settings.
  * @throws {Error} With a message naming the variable when one is missing or malformed.
@@ -61,7 +67,16 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): IndexerSetti
     getLogsBlockRange: range === undefined || range === "" ? undefined : integer("CARECHAIN_GETLOGS_RANGE", range, 1),
     disableRpcCache:
       cache === undefined || cache === "" ? LOCAL_CHAINS.has(chainId) : cache === "1" || cache === "true",
+    manifestUrl: manifestUrl(env.CARECHAIN_MANIFEST_URL),
   };
+}
+
+function manifestUrl(value: string | undefined): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (!/^https?:\/\/[^\s]+$/.test(value) || !value.includes("{cid}")) {
+    throw new Error(`carechain-indexer: CARECHAIN_MANIFEST_URL must be an http(s) URL with {cid}, got ${value}`);
+  }
+  return value;
 }
 
 function deploymentJson(env: NodeJS.ProcessEnv): Record<string, unknown> {

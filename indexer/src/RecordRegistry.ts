@@ -3,9 +3,13 @@
  * logs, emergency key releases, and their audit-trail rows.
  */
 import { ponder } from "ponder:registry";
-import { accessLog, auditEvent, batch, keyRelease, keyring, record } from "ponder:schema";
+import { accessLog, auditEvent, batch, batchEntry, keyRelease, keyring, record } from "ponder:schema";
 
 import { auditRow, position } from "../lib/audit";
+import { fetchManifestEntries, ManifestRefused, type ManifestEntry } from "../lib/manifest";
+import { readSettings } from "../lib/settings";
+
+const { manifestUrl } = readSettings();
 
 const ZERO_HASH = `0x${"00".repeat(32)}` as const;
 
@@ -49,6 +53,17 @@ ponder.on("RecordRegistry:RecordAnchored", async ({ event, context }) => {
 ponder.on("RecordRegistry:BatchAnchored", async ({ event, context }) => {
   const { batchId, root, patient, author, categories, count, manifestCid } = event.args;
   const at = position(event);
+  // The entries, when a gateway is configured and the manifest it serves is the anchored one (a refusal is logged
+  // and the batch indexed without them: the SDK then fetches the manifest itself).
+  let entries: ManifestEntry[] | undefined;
+  if (manifestUrl) {
+    try {
+      entries = await fetchManifestEntries(manifestUrl, { patient, author, root, count, manifestCid });
+    } catch (error) {
+      if (!(error instanceof ManifestRefused)) throw error;
+      console.warn(`carechain-indexer: batch ${batchId}: entries not indexed: ${error.message}`);
+    }
+  }
   await context.db.insert(batch).values({
     batchId,
     root,
@@ -57,11 +72,17 @@ ponder.on("RecordRegistry:BatchAnchored", async ({ event, context }) => {
     categories,
     count,
     manifestCid,
+    entriesIndexed: entries !== undefined,
     anchoredAt: at.time,
     block: at.block,
     logIndex: at.logIndex,
     tx: at.tx,
   });
+  if (entries && entries.length > 0) {
+    await context.db
+      .insert(batchEntry)
+      .values(entries.map((e, i) => ({ id: `${batchId}:${i}`, batchId, position: i, patient, ...e })));
+  }
   await context.db.insert(auditEvent).values(auditRow(event, "BatchAnchored", patient, author, { recordId: batchId }));
 });
 

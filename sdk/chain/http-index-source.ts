@@ -33,6 +33,7 @@ import type { CarechainDeployment } from "./deployment.js";
 import type {
   IndexedAnchor,
   IndexedBatch,
+  IndexedBatchEntry,
   IndexedKeyring,
   IndexedReader,
   IndexInfo,
@@ -216,6 +217,7 @@ export class HttpIndexSource implements IndexSource {
       categories: categoriesOfMask(bigintOf(b.categories, "categories")),
       count: integer(b.count, "count"),
       manifestCid: cid(b.manifestCid, "manifestCid"),
+      ...(b.entries === null || b.entries === undefined ? {} : { entries: batchEntries(b.entries) }),
       anchoredAt: integer(b.anchoredAt, "anchoredAt"),
       block: integer(b.block, "block"),
       tx: hash(b.tx, "tx"),
@@ -372,4 +374,19 @@ export class HttpIndexSource implements IndexSource {
   #get(path: string, notFoundIsUndefined = false): Promise<Json | undefined> {
     return getIndexJson(this.#fetch, `${this.#base}${path}`, this.#timeoutMs, notFoundIsUndefined);
   }
+}
+
+/** A batch's indexed manifest entries, each field parsed (ids, category masks, CIDs). */
+function batchEntries(value: unknown): IndexedBatchEntry[] {
+  return array(value, "entries").map((item) => {
+    const e = object(item, "entries[]");
+    const categories = categoriesOfMask(bigintOf(e.categories, "entries[].categories"));
+    if (categories.length === 0) invalid("entries[].categories", e.categories);
+    return {
+      recordId: bytes32(e.recordId, "entries[].recordId"),
+      categories,
+      contentCid: cid(e.contentCid, "entries[].contentCid"),
+      keyringCid: cid(e.keyringCid, "entries[].keyringCid"),
+    };
+  });
 }

@@ -62,7 +62,20 @@ export interface IndexedAnchor extends Omit<RecordAnchor, "batch"> {
   readonly tx: string;
 }
 
-/** An anchored batch: its on-chain facts (its entries are in the manifest, in the blob store). */
+/** One entry of a batch's manifest, as an index holds it (checked against the on-chain root before use). */
+export interface IndexedBatchEntry {
+  /** The record version's id (lower-case 0x hex). */
+  readonly recordId: string;
+  /** Every category of the entry (its Merkle leaf's mask), ascending. */
+  readonly categories: CategoryId[];
+  readonly contentCid: CID;
+  readonly keyringCid: CID;
+}
+
+/**
+ * An anchored batch: its on-chain facts, and the entries of its manifest when the index holds them (otherwise
+ * they are in the manifest, in the blob store).
+ */
 export interface IndexedBatch {
   /** The batch id, `batchIdOf(patient, author, root)`. */
   readonly batchId: string;
@@ -73,6 +86,8 @@ export interface IndexedBatch {
   readonly categories: CategoryId[];
   readonly count: number;
   readonly manifestCid: CID;
+  /** The manifest's entries in manifest order, when the index fetched and checked the manifest. */
+  readonly entries?: IndexedBatchEntry[];
   /** Unix seconds. */
   readonly anchoredAt: number;
   readonly block: number;

@@ -9,7 +9,7 @@ import { getAddress, type Provider } from "ethers";
 import { CID } from "multiformats/cid";
 
 import type { CarechainContracts } from "../chain/deployment.js";
-import type { IndexSource, IndexedAnchor } from "../chain/index-source.js";
+import type { IndexSource, IndexedAnchor, IndexedBatchEntry } from "../chain/index-source.js";
 import { fromHex, toHex } from "../crypto/bytes.js";
 import { CarechainError } from "../errors/base.js";
 import { RecordNotFoundError } from "../errors/contract.js";
@@ -56,11 +56,13 @@ export interface VerifiedAnchorEvent {
   readonly previous: string;
 }
 
-/** A batch the index lists: what the client needs to expand it through its manifest. */
+/** A batch the index lists: what the client needs to expand it through its manifest, or through its entries. */
 export interface IndexedBatchRef {
   readonly batchId: string;
   readonly manifestCid: CID;
   readonly anchorTx: string;
+  /** The manifest's entries when the index holds them: checked against the on-chain root before use. */
+  readonly entries?: readonly IndexedBatchEntry[];
 }
 
 const ZERO_HASH = `0x${"00".repeat(32)}`;
@@ -141,7 +143,8 @@ export class IndexedReads {
 
   /**
    * The patient's single anchors, each confirmed by the chain's `record` view (the chain's values are returned), and
-   * its batches. Incomplete when the index holds fewer or more single anchors than `recordCount` on chain.
+   * its batches (with their entries when the index holds them: the caller checks them against the on-chain root).
+   * Incomplete when the index holds fewer or more single anchors than `recordCount` on chain.
    * @param patient - Checksummed address.
    * @returns The anchors and batches, or undefined to read the chain.
    * @throws {IndexContradictedError} When an indexed anchor differs from the chain's.
@@ -162,7 +165,12 @@ export class IndexedReads {
       }
       return {
         single,
-        batches: batches.map((b) => ({ batchId: b.batchId, manifestCid: b.manifestCid, anchorTx: b.tx })),
+        batches: batches.map((b) => ({
+          batchId: b.batchId,
+          manifestCid: b.manifestCid,
+          anchorTx: b.tx,
+          ...(b.entries ? { entries: b.entries } : {}),
+        })),
       };
     });
   }

@@ -5,11 +5,14 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
+import { createServer } from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import type { CarechainDeployment } from "../../sdk/index.js";
+import { CID } from "multiformats/cid";
+
+import type { BlobStore, CarechainDeployment } from "../../sdk/index.js";
 import { childEnv, freePort, ROOT, stop } from "./processes.js";
 
 /** The indexer project. */
@@ -28,6 +31,8 @@ export interface RunningIndexer {
   readonly child: ChildProcess;
   /** Everything it printed so far. */
   output(): string;
+  /** The CIDs the indexer asked its manifest gateway for (with `manifests`), in order. */
+  readonly manifestRequests: readonly string[];
   stop(): Promise<void>;
 }
 
@@ -44,7 +49,10 @@ export async function startIndexer(options: {
   schema?: string;
   pollingMs?: number;
   getLogsRange?: number;
+  /** A blob store to serve batch manifests from (a {@link ManifestGateway} the indexer fetches them through). */
+  manifests?: BlobStore;
 }): Promise<RunningIndexer> {
+  const gateway = options.manifests ? await startManifestGateway(options.manifests) : undefined;
   const port = await freePort();
   const { deployment } = options;
   const env: Record<string, string> = {
@@ -61,6 +69,7 @@ export async function startIndexer(options: {
     DATABASE_SCHEMA: options.schema ?? `test_${process.pid}_${port}`,
   };
   if (options.getLogsRange) env.CARECHAIN_GETLOGS_RANGE = String(options.getLogsRange);
+  if (gateway) env.CARECHAIN_MANIFEST_URL = gateway.url;
   if (options.pgliteDir) env.CARECHAIN_PGLITE_DIR = options.pgliteDir;
   const base = childEnv(env);
   if (options.databaseUrl) base.DATABASE_URL = options.databaseUrl;
@@ -74,7 +83,16 @@ export async function startIndexer(options: {
   child.stdout.on("data", (c: Buffer) => (output = (output + c.toString()).slice(-200_000)));
   child.stderr.on("data", (c: Buffer) => (output = (output + c.toString()).slice(-200_000)));
   const url = `http://127.0.0.1:${port}`;
-  return { url, child, output: () => output, stop: () => stop(child) };
+  return {
+    url,
+    child,
+    output: () => output,
+    manifestRequests: gateway?.requested ?? [],
+    async stop() {
+      await stop(child);
+      await gateway?.stop();
+    },
+  };
 }
 
 /** Resolves once the indexer has indexed `block` (its `/v1/info` head); rejects with its output on timeout. */
@@ -96,6 +114,43 @@ export async function waitForBlock(indexer: RunningIndexer, block: number, timeo
       throw new Error(`the indexer did not reach block ${block}:\n${indexer.output().slice(-4000)}`);
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
+}
+
+/** A content gateway on loopback serving a blob store's objects by CID (`GET /ipfs/<cid>`), as IPFS gateways do. */
+export interface ManifestGateway {
+  /** The URL template for `CARECHAIN_MANIFEST_URL`. */
+  readonly url: string;
+  /** CIDs asked for, in order. */
+  readonly requested: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts a {@link ManifestGateway} in front of `store`; an unknown or malformed CID is answered 404. */
+export async function startManifestGateway(store: BlobStore): Promise<ManifestGateway> {
+  const requested: string[] = [];
+  const server = createServer((req, res) => {
+    const text = /^\/ipfs\/([a-z2-7]+)$/.exec(req.url ?? "")?.[1] ?? "";
+    requested.push(text);
+    void (async () => {
+      try {
+        const bytes = await store.get(CID.parse(text));
+        res.writeHead(200, { "content-type": "application/octet-stream" }).end(bytes);
+      } catch {
+        res.writeHead(404).end();
+      }
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/ipfs/{cid}`,
+    requested,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 /** A PostgreSQL server of its own (Debian's postgresql package), in a temp dir, on a free loopback port. */

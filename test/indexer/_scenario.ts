@@ -19,6 +19,7 @@ import {
 } from "../e2e/_sdk.js";
 import { loadFhirDefinitions } from "../../sdk/node.js";
 import { heartRate, penicillinAllergy } from "../helpers/fixtures.js";
+import { startIndexer, type RunningIndexer } from "../helpers/indexer.js";
 
 /** Clients of one deployment on an external node: registrar, providers, two patients. */
 export async function deployOnNode(rpcUrl: string) {
@@ -49,6 +50,17 @@ export async function deployOnNode(rpcUrl: string) {
 }
 
 export type World = Awaited<ReturnType<typeof deployOnNode>>;
+
+/** The indexer on PGlite in `pgliteDir` for the world's deployment, fetching batch manifests from its blob store. */
+export function indexWorld(w: World, rpcUrl: string, pgliteDir: string): Promise<RunningIndexer> {
+  return startIndexer({
+    deployment: w.deployment,
+    rpcUrl,
+    startBlock: w.startBlock,
+    pgliteDir,
+    manifests: w.patient.store,
+  });
+}
 
 const YEAR = 365 * 24 * 3600;
 

@@ -18,15 +18,17 @@ import {
   generateIdentity,
   HttpIndexSource,
   IndexBehindError,
+  MemoryBlobStore,
   IndexContradictedError,
   toHex,
+  type IndexedBatch,
   type IndexSource,
 } from "../e2e/_sdk.js";
 import { loadFhirDefinitions } from "../../sdk/node.js";
 import { heartRate, penicillinAllergy } from "../helpers/fixtures.js";
-import { indexerMissing, startIndexer, waitForBlock, type RunningIndexer } from "../helpers/indexer.js";
+import { indexerMissing, waitForBlock, type RunningIndexer } from "../helpers/indexer.js";
 import { freePort, startHardhatNode, stop } from "../helpers/processes.js";
-import { deployOnNode, runScenario, type World } from "./_scenario.js";
+import { deployOnNode, indexWorld, runScenario, type World } from "./_scenario.js";
 import { ifAssigned } from "../helpers/teardown.js";
 
 const missing = indexerMissing();
@@ -76,7 +78,7 @@ describe.skipIf(missing !== undefined)("the client with an index source", () => 
     world = await deployOnNode(rpcUrl);
     ({ patients } = await runScenario(world));
     pgliteDir = await mkdtemp(join(tmpdir(), "carechain-indexer-"));
-    indexer = await startIndexer({ deployment: world.deployment, rpcUrl, startBlock: world.startBlock, pgliteDir });
+    indexer = await indexWorld(world, rpcUrl, pgliteDir);
     index = new HttpIndexSource(indexer.url, { deployment: world.deployment });
     await waitForBlock(indexer, await world.provider.getBlockNumber());
   });
@@ -100,7 +102,7 @@ describe.skipIf(missing !== undefined)("the client with an index source", () => 
         expect(await indexed.history(r.recordId)).toEqual(await world.patient.history(r.recordId));
       }
     }
-    expect((await indexed.listRecords(patients[0]!)).filter((r) => r.batch)).toHaveLength(3); // expanded from the manifest
+    expect((await indexed.listRecords(patients[0]!)).filter((r) => r.batch)).toHaveLength(3); // from the index's entries
     const usage = indexed.indexUsage()!;
     expect(usage.rpc).toEqual({
       listGrants: 0,
@@ -216,6 +218,47 @@ describe.skipIf(missing !== undefined)("the client with an index source", () => 
     expect(read.resource).toMatchObject({ resourceType: "AllergyIntolerance" });
     expect(read.skipped.map((s) => s.keyringCid)).toEqual([second!.contentCid.toString()]);
     expect(reading.indexUsage()!.index.keyrings).toBe(1);
+  });
+
+  it("lists batch records from the index's entries without the manifest; entries that are not the anchored ones are refused", async () => {
+    const patient = patients[0]!;
+    // The index must hold every record of the patient (the hospital wrote one above), or the chain answers.
+    await waitForBlock(indexer, await world.provider.getBlockNumber());
+    // A client whose store holds nothing: the batch's records can only come from the index's entries.
+    const bare = async (source: IndexSource) =>
+      Carechain.connect({
+        deployment: world.deployment,
+        signer: await world.provider.getSigner(3),
+        identity: world.patient.identity,
+        store: new MemoryBlobStore(),
+        validator,
+        index: source,
+      });
+    const client = await bare(index);
+    const list = await client.listRecords(patient);
+    expect(list).toEqual(await world.patient.listRecords(patient));
+    expect(client.indexUsage()!.index.listRecords).toBe(1);
+    expect(list.filter((r) => r.batch)).toHaveLength(3);
+    expect(list.skipped).toEqual([]);
+
+    const withEntries = (change: (entries: NonNullable<IndexedBatch["entries"]>) => IndexedBatch["entries"]) =>
+      lying(index, {
+        batches: async (p, options) =>
+          (await index.batches(p, options)).map((b) => (b.entries ? { ...b, entries: change(b.entries) } : b)),
+      });
+    const attacks = {
+      // an entry left out (the count and root no longer match)
+      dropped: withEntries((e) => e.slice(1)),
+      // another entry's keyring (a leaf not in the tree)
+      otherKeyring: withEntries((e) => e.map((x, i) => (i === 0 ? { ...x, keyringCid: e[1]!.keyringCid } : x))),
+      // wider categories (a leaf not in the tree)
+      otherCategories: withEntries((e) => e.map((x, i) => (i === 0 ? { ...x, categories: [1, 5] } : x))),
+      // a content CID that is not the record id's
+      otherContent: withEntries((e) => e.map((x, i) => (i === 0 ? { ...x, contentCid: e[1]!.contentCid } : x))),
+    };
+    for (const [name, source] of Object.entries(attacks)) {
+      await expect((await bare(source)).listRecords(patient), name).rejects.toBeInstanceOf(IndexContradictedError);
+    }
   });
 
   it("an index that is down or behind: the same answers, from the chain", async () => {

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import {
+  categoryMask,
   HttpIndexSource,
   IndexBehindError,
   IndexMismatchError,
@@ -18,9 +19,9 @@ import {
   IndexUnavailableError,
 } from "../e2e/_sdk.js";
 import { heartRate } from "../helpers/fixtures.js";
-import { indexerMissing, startIndexer, waitForBlock, type RunningIndexer } from "../helpers/indexer.js";
+import { indexerMissing, waitForBlock, type RunningIndexer } from "../helpers/indexer.js";
 import { freePort, startHardhatNode, stop } from "../helpers/processes.js";
-import { deployOnNode, expectIndexEqualsRpc, runScenario, type World } from "./_scenario.js";
+import { deployOnNode, expectIndexEqualsRpc, indexWorld, runScenario, type World } from "./_scenario.js";
 import { ifAssigned } from "../helpers/teardown.js";
 
 const missing = indexerMissing();
@@ -43,7 +44,7 @@ describe.skipIf(missing !== undefined)("the indexer (PGlite)", () => {
     world = await deployOnNode(rpcUrl);
     ({ patients, er, custodian } = await runScenario(world));
     pgliteDir = await mkdtemp(join(tmpdir(), "carechain-indexer-"));
-    indexer = await startIndexer({ deployment: world.deployment, rpcUrl, startBlock: world.startBlock, pgliteDir });
+    indexer = await indexWorld(world, rpcUrl, pgliteDir);
     index = new HttpIndexSource(indexer.url, { deployment: world.deployment, pageSize: 3 });
     await waitForBlock(indexer, await world.provider.getBlockNumber());
   });
@@ -112,6 +113,26 @@ describe.skipIf(missing !== undefined)("the indexer (PGlite)", () => {
       { patient: lower(patients[0]!), delegate: lower(proxy), kind: 2, confirmed: true, active: false },
     ]);
     expect(data.cancelledNonces.items.map((n) => n.signer)).toEqual([lower(proxy)]);
+  });
+
+  it("indexes a batch's manifest entries, fetched from the gateway and equal to the RPC path's batch records", async () => {
+    const [batch] = await index.batches(patients[0]!);
+    const refusal = /entries not indexed[^\n]*/.exec(indexer.output())?.[0];
+    expect(batch?.entries, refusal ?? "no refusal logged").toHaveLength(batch!.count);
+    // The manifest was fetched by its CID while the BatchAnchored event was indexed.
+    expect(new Set(indexer.manifestRequests)).toEqual(new Set([batch!.manifestCid.toString()]));
+    const rpc = (await world.patient.listRecords(patients[0]!)).filter((r) => r.batch === batch!.batchId);
+    expect(rpc).toHaveLength(batch!.count);
+    expect(batch!.entries!.map((e) => [e.recordId, categoryMask(e.categories)])).toEqual(
+      rpc.map((r) => [r.recordId, r.categoryMask]),
+    );
+    // The CIDs are the manifest's, entry by entry.
+    const manifest = JSON.parse(new TextDecoder().decode(await world.patient.store.get(batch!.manifestCid))) as {
+      records: { content: string; keyring: string }[];
+    };
+    expect(batch!.entries!.map((e) => [e.contentCid.toString(), e.keyringCid.toString()])).toEqual(
+      manifest.records.map((r) => [r.content, r.keyring]),
+    );
   });
 
   it("follows a reorg: events of reverted blocks disappear, the canonical chain's appear", async () => {

@@ -31,6 +31,7 @@ describe.skipIf(missing !== undefined)("indexer settings", async () => {
       pollingIntervalMs: 1000,
       getLogsBlockRange: undefined,
       disableRpcCache: true,
+      manifestUrl: undefined,
     });
   });
 
@@ -46,6 +47,7 @@ describe.skipIf(missing !== undefined)("indexer settings", async () => {
       CARECHAIN_RPC_URL: "https://rpc.example",
       CARECHAIN_START_BLOCK: "123",
       CARECHAIN_GETLOGS_RANGE: "2000",
+      CARECHAIN_MANIFEST_URL: "http://127.0.0.1:8080/ipfs/{cid}",
     });
     expect(s).toMatchObject({
       chainId: 11155111,
@@ -53,6 +55,7 @@ describe.skipIf(missing !== undefined)("indexer settings", async () => {
       startBlock: 123,
       getLogsBlockRange: 2000,
       disableRpcCache: false,
+      manifestUrl: "http://127.0.0.1:8080/ipfs/{cid}",
     });
   });
 
@@ -72,6 +75,14 @@ describe.skipIf(missing !== undefined)("indexer settings", async () => {
     [
       { CARECHAIN_DEPLOYMENT_JSON: JSON.stringify(deployment), CARECHAIN_POLLING_MS: "0" },
       /CARECHAIN_POLLING_MS must be an integer >= 10/,
+    ],
+    [
+      { CARECHAIN_DEPLOYMENT_JSON: JSON.stringify(deployment), CARECHAIN_MANIFEST_URL: "http://gw/ipfs/" },
+      /CARECHAIN_MANIFEST_URL must be an http\(s\) URL with \{cid\}/,
+    ],
+    [
+      { CARECHAIN_DEPLOYMENT_JSON: JSON.stringify(deployment), CARECHAIN_MANIFEST_URL: "file:///tmp/{cid}" },
+      /CARECHAIN_MANIFEST_URL must be an http\(s\) URL/,
     ],
   ])("refuses %j", (env, message) => {
     expect(() => readSettings(env as NodeJS.ProcessEnv)).toThrow(message);

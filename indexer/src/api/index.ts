@@ -6,6 +6,7 @@ import { db } from "ponder:api";
 import schema, {
   auditEvent,
   batch,
+  batchEntry,
   breakGlassState,
   consentEvent,
   consentGrant,
@@ -218,8 +219,26 @@ app.get("/v1/patients/:patient/batches", async (c) => {
     .orderBy(asc(batch.block), asc(batch.logIndex))
     .limit(limit + 1);
   const { items, next } = paged(rows, limit);
-  return c.json({ head: h, items: items.map(batchJson), next });
+  const entries = await entriesOf(items.filter((b) => b.entriesIndexed).map((b) => b.batchId));
+  return c.json({ head: h, items: items.map((b) => batchJson(b, entries)), next });
 });
+
+/** The indexed entries of these batches, in manifest order, by batch id. */
+async function entriesOf(batchIds: Hex[]): Promise<Map<string, (typeof batchEntry.$inferSelect)[]>> {
+  const byBatch = new Map<string, (typeof batchEntry.$inferSelect)[]>();
+  if (batchIds.length === 0) return byBatch;
+  const rows = await db
+    .select()
+    .from(batchEntry)
+    .where(inArray(batchEntry.batchId, batchIds))
+    .orderBy(asc(batchEntry.batchId), asc(batchEntry.position));
+  for (const row of rows) {
+    const list = byBatch.get(row.batchId) ?? [];
+    list.push(row);
+    byBatch.set(row.batchId, list);
+  }
+  return byBatch;
+}
 
 app.get("/v1/patients/:patient/audit", async (c) => {
   const p = addressParam(c, "patient");
@@ -309,7 +328,7 @@ app.get("/v1/batches/:batchId", async (c) => {
   const h = await requireHead();
   const [row] = await db.select().from(batch).where(eq(batch.batchId, batchId));
   if (!row) throw new ApiError(404, "BATCH_NOT_INDEXED", `no anchored batch ${batchId} is indexed`);
-  return c.json({ head: h, item: batchJson(row) });
+  return c.json({ head: h, item: batchJson(row, await entriesOf(row.entriesIndexed ? [row.batchId] : [])) });
 });
 
 function anchorJson(r: typeof record.$inferSelect) {
@@ -332,7 +351,8 @@ function anchorJson(r: typeof record.$inferSelect) {
   };
 }
 
-function batchJson(b: typeof batch.$inferSelect) {
+/** A batch as the API answers it; `entries` null when its manifest's entries are not indexed. */
+function batchJson(b: typeof batch.$inferSelect, entries: Map<string, (typeof batchEntry.$inferSelect)[]>) {
   return {
     batchId: b.batchId,
     root: b.root,
@@ -341,6 +361,14 @@ function batchJson(b: typeof batch.$inferSelect) {
     categories: String(b.categories),
     count: b.count,
     manifestCid: b.manifestCid,
+    entries: b.entriesIndexed
+      ? (entries.get(b.batchId) ?? []).map((e) => ({
+          recordId: e.recordId,
+          categories: String(e.categories),
+          contentCid: e.contentCid,
+          keyringCid: e.keyringCid,
+        }))
+      : null,
     anchoredAt: b.anchoredAt,
     block: b.block,
     logIndex: b.logIndex,

@@ -8,7 +8,17 @@ import { fromHex } from "../../crypto/bytes.js";
 import { CarechainError } from "../../errors/base.js";
 import { BatchCategoryNotDeclaredError, FormatError, IntegrityError } from "../../errors/data.js";
 import { categoryMask } from "../../fhir/categories.js";
-import { BATCH_LEAF_ENCODING, batchLeaf, batchTree, decodeManifest, type BatchEntry } from "../batch.js";
+import type { IndexedBatchEntry } from "../../chain/index-source.js";
+import { IndexContradictedError } from "../../errors/index-source.js";
+import {
+  BATCH_LEAF_ENCODING,
+  batchLeaf,
+  batchTree,
+  decodeManifest,
+  encodeManifest,
+  type BatchEntry,
+  type BatchManifest,
+} from "../batch.js";
 import type { CarechainContext, LoadedBatch } from "../context.js";
 import type { RecordAnchor } from "../types.js";
 import { isObjectFault } from "./_records.js";
@@ -20,6 +30,8 @@ export interface KnownManifest {
   readonly manifestCid: CID;
   /** The anchoring transaction as the index reports it. */
   readonly anchorTx: string;
+  /** The manifest's entries as the index holds them: used without fetching the manifest once they give the root. */
+  readonly entries?: readonly IndexedBatchEntry[];
 }
 
 /**
@@ -31,6 +43,7 @@ export interface KnownManifest {
  * @returns The verified manifest, the chain's entry and the anchoring transaction.
  * @throws {IntegrityError} When the manifest does not match the anchored batch.
  * @throws {FormatError | BlobNotFoundError} When the manifest can't be read.
+ * @throws {IndexContradictedError} When the index's entries do not give the anchored root.
  */
 export function batchManifest(ctx: CarechainContext, batchId: string, known?: KnownManifest): Promise<LoadedBatch> {
   let cached = ctx.batches.get(batchId);
@@ -45,6 +58,7 @@ export function batchManifest(ctx: CarechainContext, batchId: string, known?: Kn
 async function loadBatchManifest(ctx: CarechainContext, batchId: string, known?: KnownManifest): Promise<LoadedBatch> {
   const records = ctx.contracts.records;
   const batch = await withRevertDecoding("batch", () => records.batch(batchId));
+  if (known?.entries) return indexedManifest(batchId, batch, known.entries, known.anchorTx);
   if (known) {
     // The index's manifest CID is only a hint: the manifest must give the root anchored on chain; if it does not,
     // the CID is read from the chain.
@@ -63,6 +77,43 @@ async function loadBatchManifest(ctx: CarechainContext, batchId: string, known?:
     throw new FormatError("The batch's manifest CID does not decode.", { details: batchId, cause });
   }
   return verifiedManifest(ctx, batchId, batch, manifestCid, event.transactionHash);
+}
+
+/**
+ * The manifest an index's entries make, checked as a fetched one is: every record id must be the one the chain's
+ * patient and author and the entry's content CID give, and the entries' Merkle tree must have the anchored root and
+ * count — so the entries are exactly the anchored leaves, each one's proof verifiable against the root on chain.
+ * @throws {IndexContradictedError} When they are not: the index's answer contradicts the chain.
+ */
+function indexedManifest(
+  batchId: string,
+  batch: LoadedBatch["batch"],
+  entries: readonly IndexedBatchEntry[],
+  anchorTx: string,
+): LoadedBatch {
+  let manifest: BatchManifest;
+  try {
+    manifest = decodeManifest(
+      encodeManifest({
+        v: 2,
+        patient: batch.patient,
+        author: batch.author,
+        records: entries.map((e) => ({
+          recordId: e.recordId,
+          categories: e.categories,
+          content: e.contentCid.toString(),
+          keyring: e.keyringCid.toString(),
+        })),
+      }),
+    );
+  } catch (cause) {
+    if (!(cause instanceof FormatError)) throw cause;
+    throw new IndexContradictedError("The index's batch entries are malformed.", { details: batchId, cause });
+  }
+  if (BigInt(manifest.records.length) !== batch.count || batchTree(manifest).root !== batch.root) {
+    throw new IndexContradictedError("The index's batch entries do not give the anchored root.", { details: batchId });
+  }
+  return { manifest, batch, anchorTx };
 }
 
 /** The manifest at `manifestCid`, checked against the batch anchored on chain (patient, author, count, root). */
