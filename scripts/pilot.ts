@@ -25,7 +25,7 @@ import { network } from "hardhat";
 import { FileSystemBlobStore } from "../sdk/node.js";
 import { preparePilotChain, type PilotChain } from "./pilot/chain.js";
 import { fhirBundleSource } from "./pilot/data.js";
-import { describeIndexUsage, writeReport } from "./pilot/report.js";
+import { describeIndexUsage, describeLinkability, writeReport } from "./pilot/report.js";
 import { runPilot } from "./pilot/run.js";
 import type { Scenario } from "./pilot/scenario.js";
 
@@ -102,6 +102,7 @@ try {
       `privacy findings ${report.privacy.findings.length} (${report.privacy.scannedBytes.toLocaleString("en-US")} bytes scanned) · ` +
       `integrity failures ${report.integrity.failures.length}/${report.integrity.checked}`,
   );
+  console.log(`Linkability: ${describeLinkability(report.privacy.linkability)}`);
   if (report.index) console.log(`Index: ${describeIndexUsage(report.index)}`);
   if (chain?.proxy) {
     const s = chain.proxy.stats;

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 import { barChart } from "./charts.js";
+import { HARD_EVIDENCE, type LinkabilityReport } from "./linkability.js";
 import type { PrivacyReport } from "./privacy.js";
 import type { PilotIndexUsage, PilotSection, PilotStep } from "./runner.js";
 
@@ -23,7 +24,8 @@ export interface PilotReport {
   readonly steps: readonly PilotStep[];
   readonly totals: { readonly gasUsed: number; readonly transactions: number; readonly ms: number };
   readonly costs: { readonly gasPriceGwei: number; readonly totalEth: number; readonly perPatientEth: number };
-  readonly privacy: PrivacyReport;
+  /** The privacy scan, and what an outside observer links of each patient's relationships. */
+  readonly privacy: PrivacyReport & { readonly linkability: LinkabilityReport };
   readonly integrity: { readonly checked: number; readonly failures: readonly string[]; readonly tamperCaught: number };
   readonly audit: readonly AuditEntry[];
   /** With `--indexer`: which reads the index answered and which the chain did (fallbacks). */
@@ -141,6 +143,7 @@ export function renderMarkdown(r: PilotReport): string {
         ? ` (contract storage not scanned: ${r.privacy.storageSkipped})`
         : ` and ${r.privacy.storageSlots.toLocaleString("en-US")} contract storage slots`) +
       `, for ${r.privacy.needles} identifying strings.`,
+    `- Linkability: ${describeLinkability(r.privacy.linkability)}.`,
     `- Integrity: ${r.integrity.checked} record(s) re-fetched and verified against their CIDs, ${r.integrity.failures.length} failure(s); ` +
       `${r.integrity.tamperCaught} planted tamper(s) caught.`,
     ...r.integrity.failures.map((f) => `  - integrity failure: ${f}`),
@@ -184,6 +187,7 @@ export function renderMarkdown(r: PilotReport): string {
       ? ["None: no identifying string of the input appears on chain in any encoding searched."]
       : r.privacy.findings.map((f) => `- \`${f.needle}\` (${f.encoding}) in ${f.where}`)),
     "",
+    ...renderLinkability(r.privacy.linkability),
     "## Audit trail",
     "",
     "| block | event | details |",
@@ -197,6 +201,55 @@ export function renderMarkdown(r: PilotReport): string {
     "",
   ];
   return lines.join("\n");
+}
+
+/** One line on what an outside observer links, e.g. for the summary. */
+export function describeLinkability(l: LinkabilityReport): string {
+  const by = l.byEvidence;
+  return (
+    `${l.linked} of ${l.pairs} pairs of a patient's relationships linked by an outside observer ` +
+    `(${HARD_EVIDENCE.map((e) => `${e} ${by[e]}`).join(", ")}), ${by.timing} pairs acted in one block (timing, ` +
+    `reported), ${l.crossPatientLinks} false links across patients`
+  );
+}
+
+/** The Markdown section of `privacy.linkability`: pairs linked per evidence, crowds, and per patient (first 20). */
+function renderLinkability(l: LinkabilityReport): string[] {
+  const shown = l.perPatient.slice(0, 20);
+  return [
+    "## Linkability (an outside observer)",
+    "",
+    `What anyone reading the chain and the blob store can link of a patient's relationships with providers ` +
+      `(docs/privacy.md, "What an observer links"): ${l.patients} patient(s), ${l.relationships} relationship(s), ` +
+      `${l.pairs} pair(s) of one patient's relationships; a funder or relayer of ${l.rules.crowdSize} or more ` +
+      `accounts is a crowd; timing window ${l.rules.timingWindowBlocks} block(s). ${l.unattributed} relationship(s) ` +
+      `of accounts of no scenario patient, ${l.keyringsUnavailable} keyring(s) or manifest(s) unreadable.`,
+    "",
+    "| evidence | pairs linked | of pairs |",
+    "|---|---:|---:|",
+    ...HARD_EVIDENCE.map((e) => `| ${e} | ${l.byEvidence[e]} | ${l.pairs} |`),
+    `| timing (reported, not a link) | ${l.byEvidence.timing} | ${l.pairs} |`,
+    `| **any hard evidence, combined** | **${l.linked}** | ${l.pairs} |`,
+    `| false links across patients | ${l.crossPatientLinks} | |`,
+    "",
+    ...(l.crowds.length === 0
+      ? ["No crowd: no funder or relayer of many accounts on chain."]
+      : [
+          "Crowds (link nobody; an account hides among the accounts they served):",
+          "",
+          ...l.crowds.map((c) => `- ${c.role} ${c.address} (${c.reason}): anonymity set ${c.anonymitySet}`),
+        ]),
+    "",
+    "| patient | accounts | relationships | pairs | linked | address | funding | relayer | keys | delegates | timing |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...shown.map(
+      (p) =>
+        `| ${cell(p.patient)} | ${p.accounts} | ${p.relationships} | ${p.pairs} | ${p.linked} | ` +
+        `${[...HARD_EVIDENCE, "timing" as const].map((e) => p.byEvidence[e]).join(" | ")} |`,
+    ),
+    ...(l.perPatient.length > shown.length ? ["", `(${l.perPatient.length - shown.length} more in the JSON report.)`] : []),
+    "",
+  ];
 }
 
 /** Text for a Markdown table cell (a `|` or a line break would end the cell). */

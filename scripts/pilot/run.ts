@@ -5,6 +5,8 @@ import { loadFhirDefinitions } from "../../sdk/node.js";
 import { deployWithIgnition } from "../../sdk/hardhat.js";
 import { auditEvents } from "./audit.js";
 import { verifyBatchRecords } from "./integrity.js";
+import { analyzeLinkability } from "./linkability.js";
+import { observeChain } from "./observer.js";
 import { privacyScan } from "./privacy.js";
 import { summarise, type PilotReport } from "./report.js";
 import { Pilot } from "./runner.js";
@@ -41,7 +43,8 @@ export interface PilotOutcome {
 
 /**
  * Deploys Carechain on `connection`, runs `scenario`, re-verifies every anchored record (single and batch), scans
- * the chain for the input's identifying strings, and builds the report.
+ * the chain for the input's identifying strings, analyses what an outside observer can link of each patient's
+ * relationships (scored against the accounts the scenario gave each patient), and builds the report.
  */
 export async function runPilot(options: RunPilotOptions): Promise<PilotOutcome> {
   const { scenario, connection, store } = options;
@@ -89,6 +92,11 @@ export async function runPilot(options: RunPilotOptions): Promise<PilotOutcome> 
   const records = pilot.anchored.length + pilot.batched.length;
   const privacy = await privacyScan(provider, identifyingStrings(pilot.inputs), firstBlock);
   const audit = await auditEvents(registrar.client.contracts, firstBlock);
+  // An outside observer's view of the same blocks and store; the ground truth only scores what it links.
+  const linkability = analyzeLinkability(
+    await observeChain(provider, registrar.client.contracts, store, firstBlock),
+    pilot.groundTruth(),
+  );
   const { totals, costs } = summarise(pilot.steps, options.gasPriceGwei ?? 20, patients);
   const report: PilotReport = {
     scenario: scenario.name,
@@ -99,7 +107,7 @@ export async function runPilot(options: RunPilotOptions): Promise<PilotOutcome> 
     steps: pilot.steps,
     totals: { ...totals, ms: Math.round(performance.now() - started) },
     costs,
-    privacy,
+    privacy: { ...privacy, linkability },
     integrity: { checked: records, failures, tamperCaught: pilot.tampered.length },
     audit,
     ...(index ? { index: pilot.indexUsage() } : {}),

@@ -98,6 +98,8 @@ export class Pilot {
   readonly tampered: string[] = [];
   /** Sections the scenario adds to the report, in order. */
   readonly sections: PilotSection[] = [];
+  /** Account (lower case) → the patient it belongs to: the ground truth that scores the linkability analysis. */
+  readonly #owners = new Map<string, string>();
   readonly options: PilotOptions;
   /** When true, steps are recorded but not printed (bulk loops print a progress bar instead). */
   quiet = false;
@@ -139,8 +141,29 @@ export class Pilot {
   /** A new patient account with a fresh identity key, self-registered as one step. */
   async patient(name: string): Promise<Actor> {
     const actor = await this.#actor(name, "patient", await this.#newSigner());
+    this.patientAccount(name, actor.address);
     await this.step("register patient", name, () => actor.client.registerPatient());
     return actor;
+  }
+
+  /**
+   * Records that `address` is one of `patient`'s accounts (its own, or a pseudonym it acts under), for the score of
+   * the linkability analysis (`privacy.linkability`). {@link Pilot.patient} records the patient's own account; a
+   * scenario or mode that gives a patient more accounts calls this for each. The observer never sees it.
+   * @throws {RangeError} When `address` is already recorded for another patient.
+   */
+  patientAccount(patient: string, address: string): void {
+    const account = address.toLowerCase();
+    const owner = this.#owners.get(account);
+    if (owner !== undefined && owner !== patient) {
+      throw new RangeError(`patientAccount: ${address} already belongs to ${owner}, not ${patient}`);
+    }
+    this.#owners.set(account, patient);
+  }
+
+  /** The ground truth of the linkability score: every patient account (lower case) → its patient's name. */
+  groundTruth(): ReadonlyMap<string, string> {
+    return new Map(this.#owners);
   }
 
   /** A new account that is not registered in the Directory (a guardian, a relayer). */
