@@ -316,7 +316,8 @@ function relayerGraph(
   }
   const graph = new UnionFind();
   for (const [relayer, set] of relayed) {
-    if (set.size >= crowdSize) crowds.push({ address: relayer, role: "relayer", anonymitySet: set.size, reason: "crowd-size" });
+    if (set.size >= crowdSize)
+      crowds.push({ address: relayer, role: "relayer", anonymitySet: set.size, reason: "crowd-size" });
     else for (const p of set) graph.union(relayer, p);
   }
   return graph;
@@ -384,7 +385,7 @@ class UnionFind {
 
   find(x: string): string {
     let node = x;
-    for (let parent = this.#parent.get(node); parent !== undefined && parent !== node; ) {
+    for (let parent = this.#parent.get(node); parent !== undefined && parent !== node;) {
       const grand = this.#parent.get(parent) ?? parent;
       this.#parent.set(node, grand);
       node = grand;

@@ -64,7 +64,8 @@ export async function observeChain(
     for (const tx of block?.prefetchedTransactions ?? []) {
       const from = tx.from.toLowerCase();
       const to = tx.to?.toLowerCase();
-      if (!to) operators.add(from); // a contract creation: the deployer
+      if (!to)
+        operators.add(from); // a contract creation: the deployer
       else if (tx.value > 0n && !abis.has(to)) transfers.push({ from, to, value: tx.value, block: n });
       const patients = new Set<string>();
       const receipt = await provider.getTransactionReceipt(tx.hash);

@@ -247,7 +247,9 @@ function renderLinkability(l: LinkabilityReport): string[] {
         `| ${cell(p.patient)} | ${p.accounts} | ${p.relationships} | ${p.pairs} | ${p.linked} | ` +
         `${[...HARD_EVIDENCE, "timing" as const].map((e) => p.byEvidence[e]).join(" | ")} |`,
     ),
-    ...(l.perPatient.length > shown.length ? ["", `(${l.perPatient.length - shown.length} more in the JSON report.)`] : []),
+    ...(l.perPatient.length > shown.length
+      ? ["", `(${l.perPatient.length - shown.length} more in the JSON report.)`]
+      : []),
     "",
   ];
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { MemoryBlobStore } from "../../sdk/index.js";
 import { fhirBundleSource } from "../../scripts/pilot/data.js";
 import { privacyScan } from "../../scripts/pilot/privacy.js";
+import { renderMarkdown } from "../../scripts/pilot/report.js";
 import { runPilot } from "../../scripts/pilot/run.js";
 import { identifyingStrings, syntheticPatient } from "../../scripts/pilot/synthetic.js";
 import consortium from "../../scripts/scenarios/consortium.js";
@@ -78,6 +79,21 @@ describe("the foundation pilot", () => {
     expect(report.privacy.storageSlots).toBeGreaterThan(50); // every slot the contracts wrote was searched too
     expect(report.patients).toBe(2);
     expect(report.steps.filter((s) => s.name === "register patient")).toHaveLength(3); // patient 1, the minor, patient 2
+    // One address per patient: an outside observer links every relationship of a patient by address reuse.
+    const { linkability } = report.privacy;
+    const patient1 = linkability.perPatient.find((p) => p.patient === "Patient 1")!;
+    expect(patient1.accounts).toBe(1);
+    expect(patient1.relationships).toBeGreaterThanOrEqual(6); // hospital, lab, insurer, research, emergency, specialist
+    expect(patient1.linked).toBe(patient1.pairs);
+    expect(linkability.pairs).toBeGreaterThanOrEqual(16); // and patient 2's hospital and lab
+    expect(linkability.linked).toBe(linkability.pairs);
+    expect(linkability.byEvidence.address).toBe(linkability.pairs);
+    expect(linkability.crossPatientLinks).toBe(0);
+    expect(linkability.keyringsUnavailable).toBe(0);
+    const markdown = renderMarkdown(report);
+    expect(markdown).toContain("## Linkability (an outside observer)");
+    expect(markdown).toContain(`| **any hard evidence, combined** | **${linkability.pairs}** | ${linkability.pairs} |`);
+    expect(markdown).toContain(`- Linkability: ${linkability.linked} of ${linkability.pairs} pairs`);
     await connection.close();
   });
 

@@ -68,7 +68,12 @@ describe("analyzeLinkability: what an outside observer links of a patient's rela
   it("counts every pair: three providers on one address are three linked pairs", () => {
     const rels = [grant(ALICE, HOSPITAL), grant(ALICE, LAB), grant(ALICE, INSURER)];
     // Several events of one account × provider are one relationship.
-    rels.push({ patient: ALICE.toUpperCase().replace("0X", "0x"), counterpart: LAB, event: "RecordAnchored", block: 3 });
+    rels.push({
+      patient: ALICE.toUpperCase().replace("0X", "0x"),
+      counterpart: LAB,
+      event: "RecordAnchored",
+      block: 3,
+    });
     const report = analyzeLinkability(history({ relationships: rels }), truth);
     expect(report).toMatchObject({ relationships: 3, pairs: 3, linked: 3, byEvidence: { address: 3 } });
   });
@@ -151,10 +156,17 @@ describe("analyzeLinkability: what an outside observer links of a patient's rela
 
   it("links accounts a private relayer sent transactions for, not those a provider or a public relay sent for", () => {
     const rels = [grant(ALICE, HOSPITAL), grant(ALICE_2, LAB)];
-    const relayed = (from: string, patients: string[]) => patients.map((p, i) => ({ tx: `0x${from}${i}`, block: 50 + i, from, patients: [p] }));
-    const byRelayer = analyzeLinkability(history({ relationships: rels, actions: relayed(RELAYER, [ALICE, ALICE_2]) }), truth);
+    const relayed = (from: string, patients: string[]) =>
+      patients.map((p, i) => ({ tx: `0x${from}${i}`, block: 50 + i, from, patients: [p] }));
+    const byRelayer = analyzeLinkability(
+      history({ relationships: rels, actions: relayed(RELAYER, [ALICE, ALICE_2]) }),
+      truth,
+    );
     expect(byRelayer).toMatchObject({ linked: 1, byEvidence: { relayer: 1, funding: 0 } });
-    const byProvider = analyzeLinkability(history({ relationships: rels, actions: relayed(HOSPITAL, [ALICE, ALICE_2]) }), truth);
+    const byProvider = analyzeLinkability(
+      history({ relationships: rels, actions: relayed(HOSPITAL, [ALICE, ALICE_2]) }),
+      truth,
+    );
     expect(byProvider.byEvidence.relayer).toBe(0);
     const crowd = Array.from({ length: 10 }, (_, i) => address(0x3000 + i));
     const byPublicRelay = analyzeLinkability(
@@ -162,7 +174,9 @@ describe("analyzeLinkability: what an outside observer links of a patient's rela
       truth,
     );
     expect(byPublicRelay.byEvidence.relayer).toBe(0);
-    expect(byPublicRelay.crowds).toEqual([{ address: RELAYER, role: "relayer", anonymitySet: 12, reason: "crowd-size" }]);
+    expect(byPublicRelay.crowds).toEqual([
+      { address: RELAYER, role: "relayer", anonymitySet: 12, reason: "crowd-size" },
+    ]);
   });
 
   it("links accounts by a reused Directory key or a keyring recipient, never by a provider's key", () => {
