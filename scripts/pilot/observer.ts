@@ -47,7 +47,7 @@ export async function observeChain(
   const last = toBlock ?? (await provider.getBlockNumber());
   const abis = new Map<string, Interface>();
   for (const c of [contracts.directory, contracts.consent, contracts.records]) {
-    abis.set((await c.getAddress()).toLowerCase(), c.interface as unknown as Interface);
+    abis.set((await c.getAddress()).toLowerCase(), c.interface);
   }
   const providers = new Set<string>();
   const providerKeys = new Set<string>();
