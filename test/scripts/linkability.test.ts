@@ -179,42 +179,39 @@ describe("analyzeLinkability: what an outside observer links of a patient's rela
     ]);
   });
 
-  it("links accounts by a reused Directory key or a keyring recipient, never by a provider's key", () => {
-    const rels = [grant(ALICE, HOSPITAL), grant(ALICE_2, LAB)];
-    const shared = key(0xaa);
-    const directory = analyzeLinkability(
-      history({
-        relationships: rels,
-        keys: [
-          { account: ALICE, key: shared, source: "directory" },
-          { account: ALICE_2, key: shared.toUpperCase().replace("0X", "0x"), source: "directory" },
-        ],
-      }),
+  const shared = key(0xaa);
+  it.each([
+    {
+      case: "one Directory key registered by two accounts",
+      keys: [
+        { account: ALICE, key: shared, source: "directory" },
+        { account: ALICE_2, key: shared.toUpperCase().replace("0X", "0x"), source: "directory" },
+      ],
+      linked: 1,
+    },
+    {
+      case: "one account's Directory key in another's keyrings (Alice's own key reads her pseudonym's records)",
+      keys: [
+        { account: ALICE, key: key(0xa0), source: "directory" },
+        { account: ALICE_2, key: key(0xa0), source: "keyring" },
+      ],
+      linked: 1,
+    },
+    {
+      case: "a provider's key in both accounts' keyrings (never a link)",
+      keys: [
+        { account: ALICE, key: key(0x10), source: "keyring" },
+        { account: ALICE_2, key: key(0x10), source: "keyring" },
+      ],
+      linked: 0,
+    },
+  ] as const)("keys: $case → $linked linked pair(s)", ({ keys, linked }) => {
+    const report = analyzeLinkability(
+      history({ relationships: [grant(ALICE, HOSPITAL), grant(ALICE_2, LAB)], keys }),
       truth,
     );
-    expect(directory.byEvidence.keys).toBe(1);
-    const keyring = analyzeLinkability(
-      history({
-        relationships: rels,
-        keys: [
-          { account: ALICE, key: key(0xa0), source: "directory" },
-          { account: ALICE_2, key: key(0xa0), source: "keyring" }, // Alice's own key reads her pseudonym's records
-        ],
-      }),
-      truth,
-    );
-    expect(keyring.byEvidence.keys).toBe(1);
-    const providerKey = analyzeLinkability(
-      history({
-        relationships: rels,
-        keys: [
-          { account: ALICE, key: key(0x10), source: "keyring" },
-          { account: ALICE_2, key: key(0x10), source: "keyring" },
-        ],
-      }),
-      truth,
-    );
-    expect(providerKey.byEvidence.keys).toBe(0);
+    expect(report.byEvidence.keys).toBe(linked);
+    expect(report.linked).toBe(linked);
   });
 
   it("links accounts that named one delegate", () => {
