@@ -143,7 +143,8 @@ export interface LinkabilityOptions {
  *
  * Rules (docs/privacy.md): a relationship is a patient-side account with a credentialed provider. Two accounts are
  * linked by `funding` when ETH went from one to the other, or both were funded by one funder that funds fewer than
- * `crowdSize` accounts and is no operator (deployer, registrar); by `relayer` when one sender that is neither a
+ * `crowdSize` accounts and is no operator (deployer, registrar) — payments to a provider or an operator, and a
+ * provider's transfer to an account it has a relationship with, are no evidence; by `relayer` when one sender that is neither a
  * provider nor an operator sent transactions for both and relays for fewer than `crowdSize` accounts; by `keys` when
  * one encryption key (not a provider's) is registered by both in the Directory or is a recipient of keyrings of both
  * accounts' records; by `delegates` when both named one delegate. Links of one kind join transitively.
@@ -173,7 +174,7 @@ export function analyzeLinkability(
   const relationships = relationshipsOf(history, providers);
   const crowds: Crowd[] = [];
   const graphs: Record<Exclude<HardEvidence, "address">, UnionFind> = {
-    funding: fundingGraph(history, relationships, operators, crowdSize, crowds),
+    funding: fundingGraph(history, relationships, providers, operators, crowdSize, crowds),
     relayer: relayerGraph(history, providers, operators, crowdSize, crowds),
     keys: keyGraph(history, providers, new Set(history.providerKeys.map(lower))),
     delegates: pairsGraph(history.delegates.map((d) => [d.patient, `delegate:${lower(d.delegate)}`])),
@@ -262,22 +263,26 @@ function relationshipsOf(history: ObservedHistory, providers: ReadonlySet<string
 
 /**
  * Funding edges: a transfer between two patient-side accounts links them; a funder's fundees are linked to it unless
- * it is an operator or funds at least `crowdSize` accounts (a crowd, recorded in `crowds`).
+ * it is an operator or funds at least `crowdSize` accounts (a crowd, recorded in `crowds`). No evidence: a payment to
+ * a provider or an operator (everyone pays them), and a provider's transfer to an account already in a relationship
+ * with it (the relationship is public anyway).
  */
 function fundingGraph(
   history: ObservedHistory,
   relationships: readonly Relationship[],
+  providers: ReadonlySet<string>,
   operators: ReadonlySet<string>,
   crowdSize: number,
   crowds: Crowd[],
 ): UnionFind {
   const patientSide = new Set(relationships.map((r) => r.account));
   for (const a of history.actions) for (const p of a.patients) patientSide.add(lower(p));
+  const related = new Set(relationships.map((r) => `${r.account} ${r.provider}`));
   const fundees = new Map<string, Set<string>>();
   const graph = new UnionFind();
   for (const t of history.transfers) {
-    if (t.value <= 0n) continue;
     const [from, to] = [lower(t.from), lower(t.to)];
+    if (t.value <= 0n || providers.has(to) || operators.has(to) || related.has(`${to} ${from}`)) continue;
     if (patientSide.has(from) && patientSide.has(to)) graph.union(from, to);
     const set = fundees.get(from) ?? new Set<string>();
     set.add(to);

@@ -122,6 +122,32 @@ describe("analyzeLinkability: what an outside observer links of a patient's rela
     expect(report.crowds).toEqual([{ address: ALICE, role: "funder", anonymitySet: 13, reason: "crowd-size" }]);
   });
 
+  it("takes no funding evidence from payments to a provider, nor from a provider funding its own relationships", () => {
+    const report = analyzeLinkability(
+      history({
+        relationships: [grant(ALICE, HOSPITAL), grant(ALICE_2, LAB), grant(BOB, HOSPITAL)],
+        transfers: [
+          transfer(ALICE, INSURER), // both pay the insurer: the insurer is no hub between them
+          transfer(ALICE_2, INSURER),
+          transfer(HOSPITAL, ALICE), // the hospital funds two of its own patients' accounts
+          transfer(HOSPITAL, BOB),
+        ],
+      }),
+      truth,
+    );
+    expect(report).toMatchObject({ linked: 0, crossPatientLinks: 0, byEvidence: { funding: 0 } });
+    // A provider funding accounts it has no relationship with is a funder like any other: it links those two, and
+    // not its own patient's account.
+    const outside = analyzeLinkability(
+      history({
+        relationships: [grant(ALICE, HOSPITAL), grant(ALICE_2, LAB), grant(ALICE_3, INSURER)],
+        transfers: [transfer(HOSPITAL, ALICE), transfer(HOSPITAL, ALICE_2), transfer(HOSPITAL, ALICE_3)],
+      }),
+      truth,
+    );
+    expect(outside.byEvidence.funding).toBe(1);
+  });
+
   it("does not link accounts funded by a crowd faucet, and reports its anonymity set", () => {
     const others = Array.from({ length: 8 }, (_, i) => address(0x2000 + i));
     const faucet = address(0xfa);
