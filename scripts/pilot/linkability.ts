@@ -144,10 +144,11 @@ export interface LinkabilityOptions {
  * Rules (docs/privacy.md): a relationship is a patient-side account with a credentialed provider. Two accounts are
  * linked by `funding` when ETH went from one to the other, or both were funded by one funder that funds fewer than
  * `crowdSize` accounts and is no operator (deployer, registrar) — payments to a provider or an operator, and a
- * provider's transfer to an account it has a relationship with, are no evidence; by `relayer` when one sender that is neither a
- * provider nor an operator sent transactions for both and relays for fewer than `crowdSize` accounts; by `keys` when
- * one encryption key (not a provider's) is registered by both in the Directory or is a recipient of keyrings of both
- * accounts' records; by `delegates` when both named one delegate. Links of one kind join transitively.
+ * provider's transfer to an account it has a relationship with, are no evidence; by `relayer` when one sender that is
+ * neither a provider nor an operator sent transactions for both and relays for fewer than `crowdSize` accounts; by
+ * `keys` when one encryption key (not a provider's) is registered by both in the Directory or is a recipient of
+ * keyrings of both accounts' records; by `delegates` when both named one delegate. Links of one kind join
+ * transitively. Actions of two accounts within `timingWindowBlocks` blocks are reported as `timing`, never linked.
  * @param history - What the observer saw.
  * @param truth - Account → patient (lower-case addresses), only to score.
  * @param options - Crowd size and timing window.
