@@ -214,7 +214,7 @@ export function describeLinkability(l: LinkabilityReport): string {
 }
 
 /** The Markdown section of `privacy.linkability`: pairs linked per evidence, crowds, and per patient (first 20). */
-function renderLinkability(l: LinkabilityReport): string[] {
+export function renderLinkability(l: LinkabilityReport): string[] {
   const shown = l.perPatient.slice(0, 20);
   return [
     "## Linkability (an outside observer)",

@@ -5,6 +5,7 @@ import {
   type ObservedHistory,
   type ObservedRelationship,
 } from "../../scripts/pilot/linkability.js";
+import { describeLinkability, renderLinkability } from "../../scripts/pilot/report.js";
 
 /** A hand-built chain history: what an observer would have collected (scripts/pilot/observer.ts). */
 const address = (n: number) => `0x${n.toString(16).padStart(40, "0")}`;
@@ -288,5 +289,32 @@ describe("analyzeLinkability: what an outside observer links of a patient's rela
     expect(() => analyzeLinkability(history(), truth, { crowdSize: 1 })).toThrow(RangeError);
     expect(() => analyzeLinkability(history(), truth, { crowdSize: 2.5 })).toThrow(/crowdSize/);
     expect(() => analyzeLinkability(history(), truth, { timingWindowBlocks: -1 })).toThrow(/timingWindowBlocks/);
+  });
+});
+
+describe("the linkability section of the pilot report", () => {
+  it("renders the counts per evidence, the crowds with their anonymity sets, and each patient", () => {
+    const report = analyzeLinkability(
+      history({
+        relationships: [grant(ALICE, HOSPITAL), grant(ALICE, LAB), grant(ALICE_2, INSURER)],
+        transfers: [transfer(REGISTRAR, ALICE), transfer(REGISTRAR, ALICE_2), transfer(PRIVATE_FUNDER, ALICE_2)],
+        actions: [
+          { tx: "0x1", block: 5, from: RELAYER, patients: [ALICE] },
+          { tx: "0x2", block: 6, from: RELAYER, patients: [ALICE_2] },
+        ],
+      }),
+      truth,
+    );
+    const lines = renderLinkability(report);
+    expect(lines).toContain("| address | 1 | 3 |");
+    expect(lines).toContain("| funding | 0 | 3 |");
+    expect(lines).toContain("| relayer | 2 | 3 |");
+    expect(lines).toContain("| **any hard evidence, combined** | **3** | 3 |");
+    expect(lines).toContain(`- funder ${REGISTRAR} (operator): anonymity set 2`);
+    expect(lines).toContain("| Alice | 2 | 3 | 3 | 3 | 1 | 0 | 2 | 0 | 0 | 0 |");
+    expect(describeLinkability(report)).toBe(
+      "3 of 3 pairs of a patient's relationships linked by an outside observer (address 1, funding 0, relayer 2, " +
+        "keys 0, delegates 0), 0 pairs acted in one block (timing, reported), 0 false links across patients",
+    );
   });
 });
