@@ -65,7 +65,10 @@ export interface ObservedHistory {
   readonly keys: readonly ObservedKey[];
   /** Delegates named on chain (`DelegateAdded`). */
   readonly delegates: readonly { readonly patient: string; readonly delegate: string }[];
-  /** Keyrings or batch manifests named on chain that the store did not give (erased, missing, unreadable). */
+  /**
+   * Keyrings or batch manifests named on chain that the observer could not read: erased, missing, or not a keyring
+   * (a custody document published as a keyring).
+   */
   readonly keyringsUnavailable: number;
 }
 

@@ -10,6 +10,8 @@ import { CID } from "multiformats/cid";
 
 import { decodeAnyKeyring, type BlobStore, type CarechainContracts } from "../../sdk/index.js";
 import { decodeManifest } from "../../sdk/client/batch.js";
+import { decodeKeyringV3, isKeyringV3 } from "../../sdk/crypto/keyring-batch.js";
+import type { KeyringEntry } from "../../sdk/crypto/keyring.js";
 import type {
   ObservedAction,
   ObservedHistory,
@@ -115,23 +117,36 @@ export async function observeChain(
   }
 
   let keyringsUnavailable = 0;
+  // A v3 (batch) record keyring names its batch-key keyring, which holds the recipients: fetched once per batch key.
+  const batchKeys = new Map<string, Promise<readonly KeyringEntry[]>>();
   const recipientsOf = async (account: string, cid: CID) => {
     try {
-      for (const r of decodeAnyKeyring(await store.get(cid)).recipients) {
-        keys.push({ account, key: r.key.toLowerCase(), source: "keyring" });
+      const bytes = await store.get(cid);
+      let recipients: readonly { readonly key: string }[];
+      if (isKeyringV3(bytes)) {
+        const batchKeyring = decodeKeyringV3(bytes, "record").batchKeyring;
+        let entries = batchKeys.get(batchKeyring);
+        if (!entries) {
+          entries = store.get(CID.parse(batchKeyring)).then((b) => decodeKeyringV3(b, "batch-key").recipients);
+          batchKeys.set(batchKeyring, entries);
+        }
+        recipients = await entries;
+      } else {
+        recipients = decodeAnyKeyring(bytes).recipients;
       }
+      for (const r of recipients) keys.push({ account, key: r.key.toLowerCase(), source: "keyring" });
     } catch {
       keyringsUnavailable++;
     }
   };
   for (const { account, cid, manifest } of keyrings) {
-    const id = CID.decode(getBytes(cid));
-    if (!manifest) {
-      await recipientsOf(account, id);
-      continue;
-    }
     let records: readonly { readonly keyring: string }[];
     try {
+      const id = CID.decode(getBytes(cid));
+      if (!manifest) {
+        await recipientsOf(account, id);
+        continue;
+      }
       records = decodeManifest(await store.get(id)).records;
     } catch {
       keyringsUnavailable++;

@@ -149,6 +149,8 @@ describe("focused pilot scenarios", () => {
     expect(report.records).toBe(18);
     expect(report.privacy.needles).toBeGreaterThan(60);
     expect(report.privacy.findings).toEqual([]);
+    // The linkability observer read every batch record's keyring (v3: through its batch-key keyring).
+    expect(report.privacy.linkability.keyringsUnavailable).toBe(0);
     expect(report.integrity).toEqual({ checked: 18, failures: [], tamperCaught: 0 });
     expectCharts(report);
   });
