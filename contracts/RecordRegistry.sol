@@ -88,7 +88,7 @@ contract RecordRegistry is IRecordRegistry {
 
     /// @inheritdoc IRecordRegistry
     function logBatchAccess(bytes32 batchId, bytes32 recordId, uint64 categories, Purpose purpose) external {
-        Batch storage entry = _requireBatch(batchId);
+        Batch storage entry = _requireLiveBatch(batchId);
         if (!_declared(entry, categories)) revert RecordCategoryNotInBatch(batchId, categories);
         address patient = entry.patient;
         _requireReadConsent(patient, categories, purpose);
@@ -98,7 +98,7 @@ contract RecordRegistry is IRecordRegistry {
     /// @inheritdoc IRecordRegistry
     function logBatchAccesses(bytes32 batchId, BatchAccessRead[] calldata reads) external {
         if (reads.length == 0) revert RecordEmptyAccessBatch();
-        Batch storage entry = _requireBatch(batchId);
+        Batch storage entry = _requireLiveBatch(batchId);
         (address patient, uint64 declared) = (entry.patient, entry.categories);
         // Categories of `patient` already found readable for `purpose` in this call.
         Purpose purpose;
@@ -125,7 +125,7 @@ contract RecordRegistry is IRecordRegistry {
 
     /// @inheritdoc IRecordRegistry
     function logAccess(bytes32 recordId, Purpose purpose) external {
-        RecordVersion storage entry = _requireRecord(recordId);
+        RecordVersion storage entry = _requireLiveRecord(recordId);
         address patient = entry.patient;
         _requireReadConsent(patient, entry.categories, purpose);
         emit RecordAccessed(recordId, patient, msg.sender, purpose);
@@ -141,7 +141,7 @@ contract RecordRegistry is IRecordRegistry {
         for (uint256 i = 0; i < reads.length; ++i) {
             bytes32 recordId = reads[i].recordId;
             Purpose readPurpose = reads[i].purpose;
-            RecordVersion storage entry = _requireRecord(recordId);
+            RecordVersion storage entry = _requireLiveRecord(recordId);
             (address owner, uint64 categories) = (entry.patient, entry.categories);
             if (owner != patient || readPurpose != purpose) (patient, purpose, checked) = (owner, readPurpose, 0);
             uint64 unchecked_ = categories & ~checked;
@@ -157,7 +157,7 @@ contract RecordRegistry is IRecordRegistry {
     function publishKeyrings(bytes32[] calldata recordIds, bytes[] calldata keyringCids) external {
         if (recordIds.length != keyringCids.length) revert RecordLengthMismatch(recordIds.length, keyringCids.length);
         for (uint256 i = 0; i < recordIds.length; ++i) {
-            RecordVersion storage entry = _requireRecord(recordIds[i]);
+            RecordVersion storage entry = _requireLiveRecord(recordIds[i]);
             address patient = entry.patient;
             if (!_mayPublish(entry, msg.sender)) revert RecordUnauthorizedPublisher(recordIds[i], msg.sender);
             _parseCid(keyringCids[i]);
@@ -168,7 +168,7 @@ contract RecordRegistry is IRecordRegistry {
     /// @inheritdoc IRecordRegistry
     function logKeyRelease(bytes32 recordId, address provider) external {
         _requireCustodian();
-        RecordVersion storage entry = _requireRecord(recordId);
+        RecordVersion storage entry = _requireLiveRecord(recordId);
         address patient = entry.patient;
         if (!consent.breakGlassCovers(patient, provider, entry.categories)) {
             revert RecordBreakGlassRequired(recordId, provider);
@@ -186,7 +186,7 @@ contract RecordRegistry is IRecordRegistry {
         address provider
     ) external {
         _requireCustodian();
-        Batch storage entry = _requireBatch(batchId);
+        Batch storage entry = _requireLiveBatch(batchId);
         if (!_isBatchLeaf(entry, recordId, categories, keyringDigest, proof))
             revert RecordNotInBatch(batchId, recordId);
         address patient = entry.patient;
@@ -194,6 +194,28 @@ contract RecordRegistry is IRecordRegistry {
             revert RecordBreakGlassRequired(recordId, provider);
         }
         emit EmergencyKeyReleased(recordId, patient, provider, msg.sender);
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function markErased(bytes32[] calldata recordIds, bytes32[] calldata batchIds) external {
+        for (uint256 i = 0; i < recordIds.length; ++i) {
+            bytes32 id = recordIds[i];
+            RecordVersion storage entry = _requireRecord(id);
+            address patient = entry.patient;
+            _requireEraser(id, patient);
+            if (entry.erased) continue;
+            entry.erased = true;
+            emit ErasureMarked(id, patient, msg.sender, false);
+        }
+        for (uint256 i = 0; i < batchIds.length; ++i) {
+            bytes32 id = batchIds[i];
+            Batch storage entry = _requireBatch(id);
+            address patient = entry.patient;
+            _requireEraser(id, patient);
+            if (entry.erased) continue;
+            entry.erased = true;
+            emit ErasureMarked(id, patient, msg.sender, true);
+        }
     }
 
     /// @inheritdoc IRecordRegistry
@@ -251,7 +273,7 @@ contract RecordRegistry is IRecordRegistry {
         uint64 categories,
         bytes32 previous
     ) private returns (uint32 version) {
-        RecordVersion storage prior = _requireRecord(previous);
+        RecordVersion storage prior = _requireLiveRecord(previous);
         if (prior.patient != patient || prior.categories != categories) {
             revert RecordAmendmentMismatch(previous, patient, categories);
         }
@@ -342,6 +364,23 @@ contract RecordRegistry is IRecordRegistry {
     function _requireBatch(bytes32 batchId) private view returns (Batch storage entry) {
         entry = _batches[batchId];
         if (entry.anchoredAt == 0) revert RecordBatchNotFound(batchId);
+    }
+
+    /// @dev {_requireRecord}, and not erased ({RecordErased}); `erased` shares the slot a read loads anyway.
+    function _requireLiveRecord(bytes32 recordId) private view returns (RecordVersion storage entry) {
+        entry = _requireRecord(recordId);
+        if (entry.erased) revert RecordErased(recordId);
+    }
+
+    /// @dev {_requireBatch}, and not erased ({RecordErased}).
+    function _requireLiveBatch(bytes32 batchId) private view returns (Batch storage entry) {
+        entry = _requireBatch(batchId);
+        if (entry.erased) revert RecordErased(batchId);
+    }
+
+    /// @dev Reverts with {RecordUnauthorizedEraser} unless the caller is `patient` or an active delegate of it.
+    function _requireEraser(bytes32 id, address patient) private view {
+        if (!consent.isPatientOrDelegate(patient, msg.sender)) revert RecordUnauthorizedEraser(id, msg.sender);
     }
 
     function _recordId(address patient, address author, bytes32 contentDigest) private pure returns (bytes32) {

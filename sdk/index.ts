@@ -177,6 +177,16 @@ export {
   type RotateProviderKeyParameters,
 } from "./client/actions/keys.js";
 export {
+  erase,
+  type EraseParameters,
+  type EraseReturnType,
+} from "./client/actions/erasure.js";
+export {
+  exportBundle,
+  type ExportBundleParameters,
+  type ExportBundleReturnType,
+} from "./client/actions/export.js";
+export {
   getRecord,
   getRecordHistory,
   listRecords,
@@ -556,9 +566,11 @@ export {
   RecordBatchNotFoundError,
   RecordCategoryNotInBatchError,
   RecordEmptyBatchError,
+  RecordErasedError,
   RecordInvalidCidError,
   RecordNotFoundError,
   RecordReadConsentRequiredError,
+  RecordUnauthorizedEraserError,
   RecordWriteConsentRequiredError,
   ConsentBreakGlassAlreadyOpenError,
   ConsentBreakGlassInvalidDurationError,

@@ -10,10 +10,13 @@ import {Purpose} from "../types/Purpose.sol";
 /// ciphertext and keyring. A record carries the mask of every category its content falls in: writing it needs
 /// write consent for all of them, reading it read consent for all of them. Versions link to the version they
 /// amend and are never overwritten; only the record's original author, its patient or a delegate of the patient
-/// amends.
+/// amends. The patient (or a delegate) may mark record versions and batches erased ({markErased}): after its
+/// client deleted their ciphertext and keyrings (crypto-shredding), the anchor stays and no one may log a read of
+/// it, release its key or publish a keyring for it any more.
 interface IRecordRegistry {
     /// @notice One anchored record version.
-    /// @dev Slot 0: patient (160) | categories (64) | codec (8) | amended (8): what a read checks, in one slot.
+    /// @dev Slot 0: patient (160) | categories (64) | codec (8) | amended (8) | erased (8): what a read checks, in
+    /// one slot.
     /// Slot 1: author (160) | version (32) | anchoredAt (40). Slot 2: previous (written only for amendments).
     /// Slot 3: originalAuthor, written only for an amendment whose author is not the record's original author
     /// ({record} always returns it filled in).
@@ -22,6 +25,7 @@ interface IRecordRegistry {
         uint64 categories;
         uint8 codec;
         bool amended;
+        bool erased;
         address author;
         uint32 version;
         uint40 anchoredAt;
@@ -75,6 +79,10 @@ interface IRecordRegistry {
         address custodian
     );
 
+    /// @notice Emitted when `by` (the patient or a delegate) marks record version or batch `id` of `patient` erased
+    /// (`isBatch` tells which). Nothing else is revealed: the ids and CIDs were public already.
+    event ErasureMarked(bytes32 indexed id, address indexed patient, address indexed by, bool isBatch);
+
     /// @notice One read for {logAccessBatch}: the record version read and the purpose it was read for.
     struct AccessRead {
         bytes32 recordId;
@@ -90,12 +98,13 @@ interface IRecordRegistry {
     }
 
     /// @notice An anchored batch of record versions.
-    /// @dev Slot 0: patient (160) | count (32) | anchoredAt (40). Slot 1: author (160) | categories (64).
+    /// @dev Slot 0: patient (160) | count (32) | anchoredAt (40) | erased (8). Slot 1: author (160) | categories (64).
     /// Slot 2: root.
     struct Batch {
         address patient;
         uint32 count;
         uint40 anchoredAt;
+        bool erased;
         address author;
         uint64 categories;
         bytes32 root;
@@ -141,6 +150,12 @@ interface IRecordRegistry {
     error RecordBreakGlassRequired(bytes32 recordId, address provider);
     /// @notice {logAccessBatch} or {logBatchAccesses} was called with no reads.
     error RecordEmptyAccessBatch();
+    /// @notice Record version or batch `id` is erased: no read may be logged, no key released, no keyring published,
+    /// no amendment anchored for it.
+    error RecordErased(bytes32 id);
+    /// @notice `account` is neither the patient of record version or batch `id` nor an active delegate of the
+    /// patient, so it may not mark it erased.
+    error RecordUnauthorizedEraser(bytes32 id, address account);
     /// @notice The proof does not show `recordId` as a leaf of batch `batchId` in categories the batch declared.
     error RecordNotInBatch(bytes32 batchId, bytes32 recordId);
 
@@ -260,6 +275,19 @@ interface IRecordRegistry {
         bytes32[] calldata proof,
         address provider
     ) external;
+
+    /// @notice Marks record versions and batches erased, once their patient's client has deleted their ciphertext and
+    /// keyrings (crypto-shredding). From then on {logAccess}, {logAccessBatch}, {logBatchAccess},
+    /// {logBatchAccesses}, {publishKeyrings}, {logKeyRelease}, {logBatchKeyRelease} and an amendment of the version
+    /// revert with {RecordErased}, so honest readers, custodians and indexers know there is nothing to read; the
+    /// anchor itself stays (ids and CIDs only, no PHI) and {record} / {batch} report `erased`.
+    /// @dev Requirements: every id is anchored ({RecordNotFound} / {RecordBatchNotFound}) and the caller is its
+    /// patient or an active delegate of the patient ({RecordUnauthorizedEraser}). Idempotent: an id already erased
+    /// is passed over without an event. Emits {ErasureMarked} for each id newly erased.
+    /// @param recordIds Single-anchored record versions to mark erased (every version of a record line is named on
+    /// its own).
+    /// @param batchIds Batches to mark erased, with every record they anchor.
+    function markErased(bytes32[] calldata recordIds, bytes32[] calldata batchIds) external;
 
     /// @notice The anchored version `recordId`; reverts with {RecordNotFound} when unknown.
     function record(bytes32 recordId) external view returns (RecordVersion memory);

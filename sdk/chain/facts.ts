@@ -66,6 +66,11 @@ export interface RecordAnchor {
   readonly anchoredAt: number;
   /** Whether a later version amends this one. */
   readonly amended: boolean;
+  /**
+   * Whether its patient erased it (`RecordRegistry.markErased`): set by reads from the chain; an index answer may
+   * leave it out, and a read checks the chain anyway.
+   */
+  readonly erased?: boolean;
   /** The id of the batch it was anchored in (`batchIdOf(patient, author, root)`), for batch records. */
   readonly batch?: string;
 }

@@ -16,6 +16,8 @@ import * as consent from "./actions/consent.js";
 import * as custody from "./actions/custody.js";
 import * as delegates from "./actions/delegates.js";
 import * as directory from "./actions/directory.js";
+import * as erasure from "./actions/erasure.js";
+import * as portability from "./actions/export.js";
 import * as journal from "./actions/journal.js";
 import * as keys from "./actions/keys.js";
 import * as postQuantum from "./actions/post-quantum.js";
@@ -329,6 +331,16 @@ export class Carechain {
   /** @see {@link recordsRead.listRecords} */
   listRecords(patient: string, pageSize = 500): Promise<RecordList> {
     return recordsRead.listRecords(this.#ctx, { patient, pageSize });
+  }
+
+  // Erasure and portability
+  /** @see {@link erasure.erase} */
+  erase(params: erasure.EraseParameters): Promise<erasure.EraseReturnType> {
+    return erasure.erase(this.#ctx, params);
+  }
+  /** @see {@link portability.exportBundle} */
+  exportBundle(params: portability.ExportBundleParameters): Promise<portability.ExportBundleReturnType> {
+    return portability.exportBundle(this.#ctx, params);
   }
 
   // Attachments

@@ -179,6 +179,13 @@ export const RecordNotInBatchError = revertError("RecordNotInBatch");
 /** See `IRecordRegistry.RecordEmptyAccessBatch`: `logAccessBatch` was called with no reads. */
 export const RecordEmptyAccessBatchError = revertError("RecordEmptyAccessBatch");
 /**
+ * See `IRecordRegistry.RecordErased`: the record version or batch (`id`) was erased by its patient or a delegate
+ * (`markErased`). The SDK also throws it before fetching anything when the chain marks a record erased.
+ */
+export const RecordErasedError = revertError("RecordErased");
+/** See `IRecordRegistry.RecordUnauthorizedEraser`: only the patient or an active delegate may erase (`id`, `account`). */
+export const RecordUnauthorizedEraserError = revertError("RecordUnauthorizedEraser");
+/**
  * See `CategoryMask.CategoryMaskOutOfRange`: a category above 63 has no bit in a category mask. The contracts check
  * the range before they build a bit, so a transaction should never revert with it.
  */
@@ -251,6 +258,8 @@ export const REVERT_ERRORS: ReadonlyMap<string, RevertErrorClass> = new Map(
     ConsentDelegateAlreadyConfirmedError,
     RecordNotInBatchError,
     RecordEmptyAccessBatchError,
+    RecordErasedError,
+    RecordUnauthorizedEraserError,
     CategoryMaskOutOfRangeError,
     CategoryMaskEmptyError,
     InvalidAccountNonceError,

@@ -29,6 +29,7 @@ export const ERRORS = {
   ACCESS_LOG_STALE: [403, "The access log is too old; log the access again."],
   ACCESS_DENIED: [403, "The chain does not let this reader read the record for this purpose now."],
   READER_NOT_REGISTERED: [403, "The reader has no usable encryption key in the Directory."],
+  RECORD_ERASED: [410, "The record was erased by its patient: no share is released for it."],
   SHARE_INVALID: [422, "The share does not open with this node's key for this record."],
   INTERNAL: [500, "The custodian could not complete the request."],
 } as const satisfies Record<string, readonly [number, string]>;

@@ -95,7 +95,7 @@ const EMERGENCY_KIND = BigInt(enumValue("kind", PROVIDER_KINDS, "emergency"));
  * passes the same request checks (signed by the reader, each signed request and each logged access used once), then
  * the node checks on chain, on its own, that the access is logged in the named transaction and that the reader may
  * read the record now (403 `ACCESS_NOT_LOGGED` / `ACCESS_LOG_STALE` / `ACCESS_DENIED` / `READER_NOT_REGISTERED`;
- * 422 `SHARE_INVALID`), logs the release locally, and answers its share sealed for the reader's Directory key.
+ * 410 `RECORD_ERASED` once the patient erased the record; 422 `SHARE_INVALID`), logs the release locally, and answers its share sealed for the reader's Directory key.
  * @param options - The custodian client, listening address, limits and log path.
  * @returns The running service.
  * @throws {RangeError} When a limit is not a positive number.

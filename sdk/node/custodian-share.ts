@@ -1,7 +1,8 @@
 /**
  * A threshold custodian node's decision on one share request (the share-holding mode of the custodian service): the
  * reader's access must be logged on chain in the transaction it names (a `RecordAccessed` event of this
- * RecordRegistry for this record, reader and purpose, recent), the chain must say now that the reader may read every
+ * RecordRegistry for this record, reader and purpose, recent), the record must not be erased (`markErased`: 410
+ * `RECORD_ERASED`, even for an access logged before the erasure), the chain must say now that the reader may read every
  * category of the record for that purpose (for break-glass: its break-glass is open), the share must open with this
  * node's key for this record; only then is it sealed for the reader's Directory key. The node sends no transaction.
  * @module
@@ -29,7 +30,12 @@ export interface ShareHolderOptions {
 
 /** Why a node refuses a share request (its HTTP status is chosen by the service). */
 export type ShareRefusal =
-  "ACCESS_NOT_LOGGED" | "ACCESS_LOG_STALE" | "ACCESS_DENIED" | "READER_NOT_REGISTERED" | "SHARE_INVALID";
+  | "ACCESS_NOT_LOGGED"
+  | "ACCESS_LOG_STALE"
+  | "ACCESS_DENIED"
+  | "READER_NOT_REGISTERED"
+  | "RECORD_ERASED"
+  | "SHARE_INVALID";
 
 /** A node's decision: the answer's bytes, or a refusal. */
 export type ShareDecision =
@@ -80,8 +86,10 @@ export async function decideShareRequest(
   if (!logBlock || !latest) throw new CarechainError("CHAIN", "The node did not return the access log's block.");
   const age = latest.timestamp - logBlock.timestamp;
   if (age > (holder.maxAccessAgeSeconds ?? 300)) return { refused: "ACCESS_LOG_STALE", detail: `${age} s old` };
-  // Independently of the log: the chain must say now that the reader may read every category of the record.
+  // Independently of the log: the record must not be erased since (an access logged before the patient erased it
+  // opens nothing), and the chain must say now that the reader may read every category of the record.
   const record = await contracts.records.record(request.recordId);
+  if (record.erased) return { refused: "RECORD_ERASED" };
   for (let rest = record.categories; rest !== 0n; rest &= rest - 1n) {
     const category = lowestBit(rest);
     const may = await contracts.consent.canAccessForPurpose(

@@ -6,6 +6,7 @@ import { withRevertDecoding } from "../../chain/revert.js";
 import { StandardMerkleTree } from "../../content/merkle.js";
 import { fromHex } from "../../crypto/bytes.js";
 import { CarechainError } from "../../errors/base.js";
+import { RecordErasedError } from "../../errors/contract.js";
 import { BatchCategoryNotDeclaredError, FormatError, IntegrityError } from "../../errors/data.js";
 import { categoryMask } from "../../fhir/categories.js";
 import type { IndexedBatchEntry } from "../../chain/index-source.js";
@@ -44,6 +45,7 @@ export interface KnownManifest {
  * @throws {IntegrityError} When the manifest does not match the anchored batch.
  * @throws {FormatError | BlobNotFoundError} When the manifest can't be read.
  * @throws {IndexContradictedError} When the index's entries do not give the anchored root.
+ * @throws {RecordErasedError} When the batch's patient erased it.
  */
 export function batchManifest(ctx: CarechainContext, batchId: string, known?: KnownManifest): Promise<LoadedBatch> {
   let cached = ctx.batches.get(batchId);
@@ -58,6 +60,7 @@ export function batchManifest(ctx: CarechainContext, batchId: string, known?: Kn
 async function loadBatchManifest(ctx: CarechainContext, batchId: string, known?: KnownManifest): Promise<LoadedBatch> {
   const records = ctx.contracts.records;
   const batch = await withRevertDecoding("batch", () => records.batch(batchId));
+  if (batch.erased) throw new RecordErasedError({ id: batchId });
   if (known?.entries) return indexedManifest(batchId, batch, known.entries, known.anchorTx);
   if (known) {
     // The index's manifest CID is only a hint: the manifest must give the root anchored on chain; if it does not,

@@ -2,6 +2,7 @@
 import { PurposeOfUse } from "../../chain/purpose.js";
 import { concatBytes, fromHex, toHex, utf8 } from "../../crypto/bytes.js";
 import type { CarechainError } from "../../errors/base.js";
+import { RecordErasedError } from "../../errors/contract.js";
 import {
   BatchCategoryNotDeclaredError,
   BlobNotFoundError,
@@ -33,7 +34,7 @@ export function recordContext(patient: string, author: string, mask: bigint): Ui
 
 /**
  * Whether `error` is about one object (a blob, keyring, manifest or key that is missing, malformed, oversized,
- * tampered or not ours) — skipped and reported by the operations that isolate failures — rather than about the
+ * tampered or not ours, or a record its patient erased) — skipped and reported by the operations that isolate failures — rather than about the
  * chain or a store being unreachable (thrown).
  * @param error - Anything thrown.
  * @returns True for an object fault.
@@ -47,7 +48,8 @@ export function isObjectFault(error: unknown): error is CarechainError {
     error instanceof BlobNotFoundError ||
     error instanceof BatchCategoryNotDeclaredError ||
     error instanceof InvalidPublicKeyError ||
-    error instanceof FhirValidationError
+    error instanceof FhirValidationError ||
+    error instanceof RecordErasedError
   );
 }
 

@@ -7,7 +7,7 @@ import { PurposeOfUse, type PurposeCode } from "../../chain/purpose.js";
 import { withRevertDecoding } from "../../chain/revert.js";
 import { fromHex, toHex } from "../../crypto/bytes.js";
 import { decryptEnvelope } from "../../crypto/envelope.js";
-import { RecordReadConsentRequiredError } from "../../errors/contract.js";
+import { RecordErasedError, RecordReadConsentRequiredError } from "../../errors/contract.js";
 import { RecordCategoryMismatchError } from "../../errors/data.js";
 import { categoriesOf, categoriesOfMask } from "../../fhir/categories.js";
 import { checkLimit } from "../../limits.js";
@@ -52,6 +52,7 @@ export async function getRecord(ctx: CarechainContext, params: RecordIdParameter
     previous: r.previous,
     anchoredAt: Number(r.anchoredAt),
     amended: r.amended,
+    erased: r.erased,
   };
 }
 
@@ -200,6 +201,7 @@ export type ReadRecordReturnType<T extends Resource = Resource> = ReadRecord<T>;
  * @param ctx - The client context.
  * @param params - The record, purpose, batch and whether to log.
  * @returns The resource, its anchor and provenance, the access log and the keyrings passed over.
+ * @throws {RecordErasedError} When its patient erased the record (or its batch): nothing is fetched.
  * @throws {RecordReadConsentRequiredError} When the chain says this account may not read it for `purpose`.
  * @throws {IntegrityError} When a blob does not match its CID.
  * @throws {NotARecipientError | DecryptionError} When no keyring opens the record for this account.
@@ -215,9 +217,15 @@ export async function readRecord<T extends Resource = Resource>(
 ): Promise<ReadRecordReturnType<T>> {
   const purpose = params.purpose ?? "TREAT";
   const id = toHex(fromHex("recordId", params.recordId, 32));
-  const { anchor, contentCid, keyringCid, anchorTx } = params.batch
-    ? await locateInBatch(ctx, toHex(fromHex("batch", params.batch, 32)), id)
+  const batchId = params.batch === undefined ? undefined : toHex(fromHex("batch", params.batch, 32));
+  // Erased records are refused before anything is fetched: checked on chain on every read (a batch's manifest may
+  // be cached from before its erasure).
+  if (batchId && (await withRevertDecoding("batch", () => ctx.contracts.records.batch(batchId))).erased)
+    throw new RecordErasedError({ id: batchId });
+  const { anchor, contentCid, keyringCid, anchorTx } = batchId
+    ? await locateInBatch(ctx, batchId, id)
     : { ...(await anchorEvent(ctx, id)), anchor: await getRecord(ctx, { recordId: id }) };
+  if (anchor.erased) throw new RecordErasedError({ id });
   const me = await getAccountAddress(ctx);
   const denied = await firstDenied(ctx, {
     patient: anchor.patient,
