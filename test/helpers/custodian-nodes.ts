@@ -17,6 +17,7 @@ import {
   generateIdentity,
   MemoryBlobStore,
   openKeyring,
+  type BlobStore,
   type CarechainDeployment,
   type CustodianSet,
   type CustodyContext,
@@ -100,16 +101,15 @@ export async function startCustodianNodes(
 /**
  * A hardhat node with Carechain deployed, and clients over JSON-RPC: registrar (account 0), patient (1), an
  * emergency provider (2) and a hospital (3), all registered; the patient has an allergy (emergency category) and a
- * heart rate (vital signs), written by itself.
+ * heart rate (vital signs), written by itself, kept in `store` (default: a new memory store).
  */
-export async function custodyWorld() {
+export async function custodyWorld(store: BlobStore = new MemoryBlobStore()) {
   const port = await freePort();
   const node = await startHardhatNode(port);
   const rpcUrl = `http://127.0.0.1:${port}`;
   const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, polling: true, pollingInterval: 50 });
   const signers = await Promise.all([0, 1, 2, 3].map((i) => provider.getSigner(i)));
   const deployment = await deployCarechain(signers[0]!);
-  const store = new MemoryBlobStore();
   const validator = createFhirValidator(loadFhirDefinitions());
   const [registrar, patient, er, hospital] = await Promise.all(
     signers.map((signer) =>

@@ -12,7 +12,7 @@ import { withRevertDecoding } from "../../chain/revert.js";
 import type { BlobStore } from "../../content/blob-store.js";
 import { fromHex, toHex } from "../../crypto/bytes.js";
 import { CarechainError } from "../../errors/base.js";
-import { RecordUnauthorizedEraserError } from "../../errors/contract.js";
+import { RecordReadConsentRequiredError, RecordUnauthorizedEraserError } from "../../errors/contract.js";
 import { FormatError } from "../../errors/data.js";
 import { decodeManifest } from "../batch.js";
 import type { CarechainContext } from "../context.js";
@@ -209,7 +209,8 @@ async function collectRecordBlobs(
       const { resource } = await readRecord(ctx, { recordId, logAccess: false });
       for (const cid of attachmentCids(resource)) add(cid);
     } catch (error) {
-      if (!isObjectFault(error)) throw error;
+      // A delegate may hold no read consent or key: the attachments stay unknown, the record is erased all the same.
+      if (!isObjectFault(error) && !(error instanceof RecordReadConsentRequiredError)) throw error;
       skipped.push({ recordId, error });
     }
   }

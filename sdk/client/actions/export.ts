@@ -76,7 +76,8 @@ export async function exportBundle(
     resourceType: "Bundle",
     type: "collection",
     timestamp: new Date().toISOString(),
-    entry,
+    // FHIR JSON has no empty arrays: a Bundle with nothing readable has no `entry`.
+    ...(entry.length > 0 ? { entry } : {}),
   }) as Bundle;
   return { bundle, recordIds, skipped };
 }
