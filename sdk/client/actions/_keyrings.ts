@@ -88,6 +88,7 @@ export async function rewrap(
   const skipped: SkippedObject[] = [];
   for (const r of records) {
     if (r.batch) continue; // see docs/records.md: batch records have no per-record keyrings to publish
+    if (r.erased) continue; // the chain refuses keyrings for an erased record
     try {
       const { contentCid, keyringCid } = await anchorEvent(ctx, r.recordId);
       const context = recordContext(r.patient, r.author, r.categoryMask);
