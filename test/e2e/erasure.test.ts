@@ -104,7 +104,7 @@ describe("erasure by crypto-shredding", () => {
     set = nodes.set;
     nodeIdentities = nodes.nodes.map((n) => n.identity);
     const validator = createFhirValidator(loadFhirDefinitions());
-    [guardian, proxy] = await Promise.all(
+    const delegates = await Promise.all(
       [4, 5].map(async (i) =>
         Carechain.connect({
           deployment: world.deployment,
@@ -116,6 +116,7 @@ describe("erasure by crypto-shredding", () => {
         }),
       ),
     );
+    [guardian, proxy] = delegates as [Carechain, Carechain];
     const { patient, hospital } = world;
     me = await patient.address();
     await patient.addDelegate(await guardian.address(), "guardian");
