@@ -14,6 +14,8 @@ import * as consent from "../../../sdk/client/actions/consent.js";
 import * as custody from "../../../sdk/client/actions/custody.js";
 import * as delegates from "../../../sdk/client/actions/delegates.js";
 import * as directory from "../../../sdk/client/actions/directory.js";
+import * as erasure from "../../../sdk/client/actions/erasure.js";
+import * as portability from "../../../sdk/client/actions/export.js";
 import * as journal from "../../../sdk/client/actions/journal.js";
 import * as keys from "../../../sdk/client/actions/keys.js";
 import * as postQuantum from "../../../sdk/client/actions/post-quantum.js";
@@ -32,6 +34,8 @@ vi.mock("../../../sdk/client/actions/consent.js");
 vi.mock("../../../sdk/client/actions/custody.js");
 vi.mock("../../../sdk/client/actions/delegates.js");
 vi.mock("../../../sdk/client/actions/directory.js");
+vi.mock("../../../sdk/client/actions/erasure.js");
+vi.mock("../../../sdk/client/actions/export.js");
 vi.mock("../../../sdk/client/actions/journal.js");
 vi.mock("../../../sdk/client/actions/keys.js");
 vi.mock("../../../sdk/client/actions/post-quantum.js");
@@ -157,6 +161,8 @@ const TABLE: Row[] = [
   ["verifyRecord", m(recordsRead.verifyRecord), [ID], { recordId: ID }],
   ["getRecord", m(recordsRead.getRecord), [ID], { recordId: ID }],
   ["listRecords", m(recordsRead.listRecords), [A, 7], { patient: A, pageSize: 7 }],
+  ["erase", m(erasure.erase), [{ recordId: ID }], { recordId: ID }],
+  ["exportBundle", m(portability.exportBundle), [{ patient: A }], { patient: A }],
   ["resume", m(journal.resumeWrites), [], undefined],
   ["pendingWrites", m(journal.pendingWrites), [], undefined],
 ];
