@@ -176,16 +176,8 @@ export {
   type RotatePatientKeyParameters,
   type RotateProviderKeyParameters,
 } from "./client/actions/keys.js";
-export {
-  erase,
-  type EraseParameters,
-  type EraseReturnType,
-} from "./client/actions/erasure.js";
-export {
-  exportBundle,
-  type ExportBundleParameters,
-  type ExportBundleReturnType,
-} from "./client/actions/export.js";
+export { erase, type EraseParameters, type EraseReturnType } from "./client/actions/erasure.js";
+export { exportBundle, type ExportBundleParameters, type ExportBundleReturnType } from "./client/actions/export.js";
 export {
   getRecord,
   getRecordHistory,

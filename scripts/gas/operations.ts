@@ -246,6 +246,11 @@ export async function measureGas(): Promise<GasFigures> {
     );
     await record("RecordRegistry.logAccess.breakGlass", ems!.records.logAccess(allergy, ETREAT));
     await record("ConsentRegistry.closeBreakGlass", patient!.consent.closeBreakGlass(addr.patient, addr.ems));
+
+    // Erasure markers, last: the records marked are refused from then on.
+    await record("RecordRegistry.markErased.1", patient!.records.markErased([allergy], []));
+    await record("RecordRegistry.markErased.10", patient!.records.markErased(ids, []));
+    await record("RecordRegistry.markErased.batch", patient!.records.markErased([], [batchId]));
     return Object.fromEntries(Object.entries(out).sort(([x], [y]) => x.localeCompare(y)));
   } finally {
     await connection.close();

@@ -32,9 +32,7 @@ const ERASE_PAGE = 100;
  * amends and those amending it); or one batch (every record it anchors).
  */
 export type EraseParameters = (
-  | { readonly patient: string }
-  | { readonly recordId: string }
-  | { readonly batchId: string }
+  { readonly patient: string } | { readonly recordId: string } | { readonly batchId: string }
 ) & {
   /**
    * Further stores the patient controls to delete the blobs from (a Kubo node, a backup), besides the context's own

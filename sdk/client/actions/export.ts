@@ -3,7 +3,7 @@
  * way (consent on chain, CIDs, authenticated decryption, FHIR validation), as one FHIR R4 `collection` Bundle.
  * @module
  */
-import type { Bundle, BundleEntry, Resource } from "@medplum/fhirtypes";
+import type { Bundle, BundleEntry } from "@medplum/fhirtypes";
 import { getAddress } from "ethers";
 
 import type { PurposeCode } from "../../chain/purpose.js";
@@ -60,7 +60,7 @@ export async function exportBundle(
   for (const anchor of list) {
     if (anchor.amended) continue;
     try {
-      const read = await readRecord<Resource>(ctx, {
+      const read = await readRecord(ctx, {
         recordId: anchor.recordId,
         ...(anchor.batch ? { batch: anchor.batch } : {}),
         ...(params.purpose ? { purpose: params.purpose } : {}),
