@@ -199,22 +199,16 @@ contract RecordRegistry is IRecordRegistry {
     /// @inheritdoc IRecordRegistry
     function markErased(bytes32[] calldata recordIds, bytes32[] calldata batchIds) external {
         for (uint256 i = 0; i < recordIds.length; ++i) {
-            bytes32 id = recordIds[i];
-            RecordVersion storage entry = _requireRecord(id);
-            address patient = entry.patient;
-            _requireEraser(id, patient);
-            if (entry.erased) continue;
+            RecordVersion storage entry = _requireRecord(recordIds[i]);
+            bool wasErased = entry.erased;
             entry.erased = true;
-            emit ErasureMarked(id, patient, msg.sender, false);
+            _erased(recordIds[i], entry.patient, wasErased, false);
         }
         for (uint256 i = 0; i < batchIds.length; ++i) {
-            bytes32 id = batchIds[i];
-            Batch storage entry = _requireBatch(id);
-            address patient = entry.patient;
-            _requireEraser(id, patient);
-            if (entry.erased) continue;
+            Batch storage entry = _requireBatch(batchIds[i]);
+            bool wasErased = entry.erased;
             entry.erased = true;
-            emit ErasureMarked(id, patient, msg.sender, true);
+            _erased(batchIds[i], entry.patient, wasErased, true);
         }
     }
 
@@ -378,9 +372,12 @@ contract RecordRegistry is IRecordRegistry {
         if (entry.erased) revert RecordErased(batchId);
     }
 
-    /// @dev Reverts with {RecordUnauthorizedEraser} unless the caller is `patient` or an active delegate of it.
-    function _requireEraser(bytes32 id, address patient) private view {
+    /// @dev After `id` of `patient` was flagged erased: reverts with {RecordUnauthorizedEraser} (undoing the flag)
+    /// unless the caller is `patient` or an active delegate of it, and emits {ErasureMarked} unless it was erased
+    /// already.
+    function _erased(bytes32 id, address patient, bool wasErased, bool isBatch) private {
         if (!consent.isPatientOrDelegate(patient, msg.sender)) revert RecordUnauthorizedEraser(id, msg.sender);
+        if (!wasErased) emit ErasureMarked(id, patient, msg.sender, isBatch);
     }
 
     function _recordId(address patient, address author, bytes32 contentDigest) private pure returns (bytes32) {

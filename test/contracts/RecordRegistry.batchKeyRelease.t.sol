@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {IDirectory} from "../../contracts/interfaces/IDirectory.sol";
 import {IRecordRegistry} from "../../contracts/interfaces/IRecordRegistry.sol";
 import {CarechainTest} from "./utils/Test.sol";
 
@@ -28,14 +27,7 @@ contract RecordRegistryBatchKeyReleaseTest is CarechainTest {
 
     function setUp() public {
         _deploy();
-        ems = address(uint160(0xE3E3));
-        custodian = address(uint160(0xC057));
-        vm.startPrank(REGISTRAR);
-        directory.registerProvider(ems, IDirectory.ProviderKind.Emergency, _x25519("ems.x25519"));
-        directory.registerProvider(custodian, IDirectory.ProviderKind.Emergency, _x25519("custodian.x25519"));
-        vm.stopPrank();
-        vm.prank(ADMIN);
-        directory.setEmergencyCustodian(custodian);
+        (ems, custodian) = _registerEmergencyCustodian();
 
         // Leaf 2 spans Allergies and Medications; leaf 3 is in Imaging, which the batch will not declare (its author
         // had no write consent for it).

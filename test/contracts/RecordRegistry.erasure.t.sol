@@ -2,7 +2,6 @@
 pragma solidity ^0.8.28;
 
 import {IConsentRegistry} from "../../contracts/interfaces/IConsentRegistry.sol";
-import {IDirectory} from "../../contracts/interfaces/IDirectory.sol";
 import {IRecordRegistry} from "../../contracts/interfaces/IRecordRegistry.sol";
 import {Purpose} from "../../contracts/types/Purpose.sol";
 import {CarechainTest} from "./utils/Test.sol";
@@ -27,14 +26,7 @@ contract RecordRegistryErasureTest is CarechainTest {
 
     function setUp() public {
         _deploy();
-        ems = address(uint160(0xE3E3));
-        custodian = address(uint160(0xC057));
-        vm.startPrank(REGISTRAR);
-        directory.registerProvider(ems, IDirectory.ProviderKind.Emergency, _x25519("ems.x25519"));
-        directory.registerProvider(custodian, IDirectory.ProviderKind.Emergency, _x25519("custodian.x25519"));
-        vm.stopPrank();
-        vm.prank(ADMIN);
-        directory.setEmergencyCustodian(custodian);
+        (ems, custodian) = _registerEmergencyCustodian();
 
         meds = _anchor(alice, MEDICATIONS, "alice.meds");
         allergies = _anchor(alice, ALLERGIES, "alice.allergies");

@@ -22,11 +22,9 @@ import {
   MemoryBlobStore,
   openCustodyShare,
   placeInCustody,
-  postToCustodian,
   readCustodiedKey,
   RecordErasedError,
   RecordUnauthorizedEraserError,
-  shareReleaseMessage,
   withRevertDecoding,
   type AddedRecord,
   type BatchResult,
@@ -34,7 +32,7 @@ import {
   type CustodianSet,
 } from "../../sdk/index.js";
 import { loadFhirDefinitions } from "../../sdk/node.js";
-import { custodyWorld, startCustodianNodes } from "../helpers/custodian-nodes.js";
+import { askEveryNode, custodyWorld, startCustodianNodes } from "../helpers/custodian-nodes.js";
 import { heartRate } from "../helpers/fixtures.js";
 import { ifAssigned } from "../helpers/teardown.js";
 
@@ -265,14 +263,7 @@ describe("erasure by crypto-shredding", () => {
       accessTx: logged.hash,
       issuedAt: Math.floor(Date.now() / 1000),
     };
-    const signature = await world.erCtx.signer.signMessage(shareReleaseMessage(unsigned));
-    for (const [i, node] of set.nodes.entries()) {
-      const share = custody!.shares[i]!;
-      const error = await postToCustodian(node.url, "/v1/share", {
-        ...unsigned,
-        share: { index: i, enc: share.enc, wrapped: share.wrapped },
-        signature,
-      }).catch((e: unknown) => e);
+    for (const error of await askEveryNode(set, custody!, unsigned, world.erCtx.signer)) {
       expect(error).toBeInstanceOf(KeyReleaseError);
       expect((error as KeyReleaseError).reason).toBe("RECORD_ERASED");
     }

@@ -20,14 +20,11 @@ import {
   KeyReleaseError,
   openCustodyShare,
   placeInCustody,
-  postToCustodian,
   purposeMask,
   RecordReadConsentRequiredError,
   readCustodiedKey,
-  shareReleaseMessage,
-  type ShareReleaseRequest,
 } from "../../sdk/index.js";
-import { custodyWorld, startCustodianNodes, type NodeProcess } from "../helpers/custodian-nodes.js";
+import { askEveryNode, custodyWorld, startCustodianNodes, type NodeProcess } from "../helpers/custodian-nodes.js";
 import { stop } from "../helpers/processes.js";
 import { ifAssigned } from "../helpers/teardown.js";
 
@@ -166,15 +163,7 @@ describe("threshold custody: k-of-n custodian node processes", () => {
       accessTx: other.hash,
       issuedAt: Math.floor(Date.now() / 1000),
     };
-    const signature = await world.erCtx.signer.signMessage(shareReleaseMessage(unsigned));
-    for (const [i, node] of set.nodes.entries()) {
-      const share = document!.shares[i]!;
-      const request: ShareReleaseRequest = {
-        ...unsigned,
-        share: { index: i, enc: share.enc, wrapped: share.wrapped },
-        signature,
-      };
-      const error = await postToCustodian(node.url, "/v1/share", request).catch((e: unknown) => e);
+    for (const error of await askEveryNode(set, document!, unsigned, world.erCtx.signer)) {
       expect(error).toBeInstanceOf(KeyReleaseError);
       expect((error as KeyReleaseError).reason).toBe("ACCESS_NOT_LOGGED");
     }
@@ -234,14 +223,7 @@ describe("threshold custody: k-of-n custodian node processes", () => {
       accessTx: logged.hash,
       issuedAt: Math.floor(Date.now() / 1000),
     };
-    const signature = await world.hospitalCtx.signer.signMessage(shareReleaseMessage(unsigned));
-    for (const [i, node] of set.nodes.entries()) {
-      const share = document!.shares[i]!;
-      const error = await postToCustodian(node.url, "/v1/share", {
-        ...unsigned,
-        share: { index: i, enc: share.enc, wrapped: share.wrapped },
-        signature,
-      }).catch((e: unknown) => e);
+    for (const error of await askEveryNode(set, document!, unsigned, world.hospitalCtx.signer)) {
       expect((error as KeyReleaseError).reason).toBe("ACCESS_DENIED");
     }
     // After revocation the chain refuses the log, so no node is even asked.

@@ -6,11 +6,13 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { getBytes, hexlify, JsonRpcProvider } from "ethers";
+import { getBytes, hexlify, JsonRpcProvider, type Signer } from "ethers";
 import { CID } from "multiformats/cid";
 
 import {
   Carechain,
+  postToCustodian,
+  shareReleaseMessage,
   createFhirValidator,
   decodeKeyring,
   deployCarechain,
@@ -21,7 +23,9 @@ import {
   type CarechainDeployment,
   type CustodianSet,
   type CustodyContext,
+  type CustodyDocument,
   type IdentityKeyPair,
+  type UnsignedShareRelease,
 } from "../../sdk/index.js";
 import { loadFhirDefinitions } from "../../sdk/node.js";
 import { heartRate, penicillinAllergy } from "./fixtures.js";
@@ -156,4 +160,27 @@ export async function custodyWorld(store: BlobStore = new MemoryBlobStore()) {
       await stop(node);
     },
   };
+}
+
+/**
+ * Sends one signed share request (`unsigned`, signed by `signer`) to every node of `set`, each with its own share of
+ * `document`, as a hostile or replaying reader would; resolves to what each node answered or threw, in node order.
+ */
+export async function askEveryNode(
+  set: CustodianSet,
+  document: CustodyDocument,
+  unsigned: UnsignedShareRelease,
+  signer: Signer,
+): Promise<unknown[]> {
+  const signature = await signer.signMessage(shareReleaseMessage(unsigned));
+  return Promise.all(
+    set.nodes.map((node, i) => {
+      const share = document.shares[i]!;
+      return postToCustodian(node.url, "/v1/share", {
+        ...unsigned,
+        share: { index: i, enc: share.enc, wrapped: share.wrapped },
+        signature,
+      }).catch((e: unknown) => e);
+    }),
+  );
 }

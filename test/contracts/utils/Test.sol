@@ -180,6 +180,18 @@ abstract contract CarechainTest {
         consent.grant(grantee, terms);
     }
 
+    /// @dev Registers two emergency providers, `ems_` (0xE3E3) and `custodian_` (0xC057), and names the second the
+    /// Directory's emergency custodian.
+    function _registerEmergencyCustodian() internal returns (address ems_, address custodian_) {
+        (ems_, custodian_) = (address(uint160(0xE3E3)), address(uint160(0xC057)));
+        vm.startPrank(REGISTRAR);
+        directory.registerProvider(ems_, IDirectory.ProviderKind.Emergency, _x25519("ems.x25519"));
+        directory.registerProvider(custodian_, IDirectory.ProviderKind.Emergency, _x25519("custodian.x25519"));
+        vm.stopPrank();
+        vm.prank(ADMIN);
+        directory.setEmergencyCustodian(custodian_);
+    }
+
     /// @dev The bit of `category` in a category mask.
     function _bit(uint8 category) internal pure returns (uint64) {
         return uint64(1) << category;
