@@ -125,9 +125,8 @@ contract RecordRegistry is IRecordRegistry {
 
     /// @inheritdoc IRecordRegistry
     function logAccess(bytes32 recordId, Purpose purpose) external {
-        RecordVersion storage entry = _requireLiveRecord(recordId);
-        address patient = entry.patient;
-        _requireReadConsent(patient, entry.categories, purpose);
+        (address patient, uint64 categories) = _requireLiveRecordFacts(recordId);
+        _requireReadConsent(patient, categories, purpose);
         emit RecordAccessed(recordId, patient, msg.sender, purpose);
     }
 
@@ -141,8 +140,7 @@ contract RecordRegistry is IRecordRegistry {
         for (uint256 i = 0; i < reads.length; ++i) {
             bytes32 recordId = reads[i].recordId;
             Purpose readPurpose = reads[i].purpose;
-            RecordVersion storage entry = _requireLiveRecord(recordId);
-            (address owner, uint64 categories) = (entry.patient, entry.categories);
+            (address owner, uint64 categories) = _requireLiveRecordFacts(recordId);
             if (owner != patient || readPurpose != purpose) (patient, purpose, checked) = (owner, readPurpose, 0);
             uint64 unchecked_ = categories & ~checked;
             if (unchecked_ != 0) {
@@ -364,6 +362,16 @@ contract RecordRegistry is IRecordRegistry {
     function _requireLiveRecord(bytes32 recordId) private view returns (RecordVersion storage entry) {
         entry = _requireRecord(recordId);
         if (entry.erased) revert RecordErased(recordId);
+    }
+
+    /// @dev The patient and categories of record `recordId`, read with its erased flag from slot 0 in one go; reverts
+    /// with {RecordNotFound} or {RecordErased}.
+    function _requireLiveRecordFacts(bytes32 recordId) private view returns (address patient, uint64 categories) {
+        RecordVersion storage entry = _records[recordId];
+        bool erased;
+        (patient, categories, erased) = (entry.patient, entry.categories, entry.erased);
+        if (patient == address(0)) revert RecordNotFound(recordId);
+        if (erased) revert RecordErased(recordId);
     }
 
     /// @dev {_requireBatch}, and not erased ({RecordErased}).
