@@ -154,16 +154,14 @@ describe("threshold custody: k-of-n custodian node processes", () => {
     const [document] = await findCustodyDocuments(world.erCtx, world.vitals.recordId);
     const other = await world.patient.contracts.records.publishKeyrings([], []);
     await other.wait();
-    const unsigned = {
-      chainId: "31337",
-      registry: await world.er.contracts.records.getAddress(),
+    const request = {
+      reader: world.er,
+      signer: world.erCtx.signer,
       recordId: world.vitals.recordId,
-      reader: await world.er.address(),
       purpose: "BTG" as const,
       accessTx: other.hash,
-      issuedAt: Math.floor(Date.now() / 1000),
     };
-    for (const error of await askEveryNode(set, document!, unsigned, world.erCtx.signer)) {
+    for (const error of await askEveryNode(set, document!, request)) {
       expect(error).toBeInstanceOf(KeyReleaseError);
       expect((error as KeyReleaseError).reason).toBe("ACCESS_NOT_LOGGED");
     }
@@ -214,16 +212,14 @@ describe("threshold custody: k-of-n custodian node processes", () => {
     const logged = await world.hospital.contracts.records.logAccess(recordId, 0);
     await logged.wait();
     await (await world.patient.contracts.consent.revoke(await world.hospital.address())).wait();
-    const unsigned = {
-      chainId: "31337",
-      registry: await world.hospital.contracts.records.getAddress(),
+    const request = {
+      reader: world.hospital,
+      signer: world.hospitalCtx.signer,
       recordId,
-      reader: await world.hospital.address(),
       purpose: "TREAT" as const,
       accessTx: logged.hash,
-      issuedAt: Math.floor(Date.now() / 1000),
     };
-    for (const error of await askEveryNode(set, document!, unsigned, world.hospitalCtx.signer)) {
+    for (const error of await askEveryNode(set, document!, request)) {
       expect((error as KeyReleaseError).reason).toBe("ACCESS_DENIED");
     }
     // After revocation the chain refuses the log, so no node is even asked.

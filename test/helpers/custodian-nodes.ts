@@ -25,6 +25,7 @@ import {
   type CustodyContext,
   type CustodyDocument,
   type IdentityKeyPair,
+  type PurposeCode,
   type UnsignedShareRelease,
 } from "../../sdk/index.js";
 import { loadFhirDefinitions } from "../../sdk/node.js";
@@ -163,15 +164,25 @@ export async function custodyWorld(store: BlobStore = new MemoryBlobStore()) {
 }
 
 /**
- * Sends one signed share request (`unsigned`, signed by `signer`) to every node of `set`, each with its own share of
- * `document`, as a hostile or replaying reader would; resolves to what each node answered or threw, in node order.
+ * Sends one share request, signed by `request.signer` for `request.reader`'s access logged in `request.accessTx`, to
+ * every node of `set`, each with its own share of `document`, as a hostile or replaying reader would; resolves to
+ * what each node answered or threw, in node order.
  */
 export async function askEveryNode(
   set: CustodianSet,
   document: CustodyDocument,
-  unsigned: UnsignedShareRelease,
-  signer: Signer,
+  request: { reader: Carechain; signer: Signer; recordId: string; purpose: PurposeCode; accessTx: string },
 ): Promise<unknown[]> {
+  const { reader, signer, recordId, purpose, accessTx } = request;
+  const unsigned: UnsignedShareRelease = {
+    chainId: (await reader.contracts.records.runner!.provider!.getNetwork()).chainId.toString(),
+    registry: await reader.contracts.records.getAddress(),
+    recordId,
+    reader: await reader.address(),
+    purpose,
+    accessTx,
+    issuedAt: Math.floor(Date.now() / 1000),
+  };
   const signature = await signer.signMessage(shareReleaseMessage(unsigned));
   return Promise.all(
     set.nodes.map((node, i) => {
