@@ -18,6 +18,7 @@ import {
   decodeCustodyDocument,
   findCustodyDocuments,
   generateIdentity,
+  isKeyringV3,
   KeyReleaseError,
   MemoryBlobStore,
   openCustodyShare,
@@ -250,6 +251,8 @@ describe("erasure by crypto-shredding", () => {
     for (const bytes of left) {
       expect(erasedContent.has(keyringRecord(bytes) ?? "")).toBe(false);
       expect(erasedIds.has(custodyRecord(bytes) ?? "")).toBe(false);
+      // Nor a batch's key keyring (v3): the batch key is gone with the records it sealed.
+      expect(isKeyringV3(bytes)).toBe(false);
     }
     expect(await findCustodyDocuments(world.erCtx, world.allergy.recordId)).toEqual([]);
 

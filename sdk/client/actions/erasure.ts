@@ -11,6 +11,7 @@ import { CID } from "multiformats/cid";
 import { withRevertDecoding } from "../../chain/revert.js";
 import type { BlobStore } from "../../content/blob-store.js";
 import { fromHex, toHex } from "../../crypto/bytes.js";
+import { decodeKeyringV3, isKeyringV3 } from "../../crypto/keyring-batch.js";
 import { CarechainError } from "../../errors/base.js";
 import { RecordReadConsentRequiredError, RecordUnauthorizedEraserError } from "../../errors/contract.js";
 import { FormatError } from "../../errors/data.js";
@@ -232,7 +233,10 @@ async function collectBatchBlobs(
     // batch is marked erased.
     const manifest = decodeManifest(await ctx.store.get(manifestCid));
     for (const entry of manifest.records) {
-      add(CID.parse(entry.keyring));
+      const keyringCid = CID.parse(entry.keyring);
+      const batchKeyring = await batchKeyringOf(ctx, keyringCid);
+      if (batchKeyring) add(batchKeyring);
+      add(keyringCid);
       add(CID.parse(entry.content));
     }
   } catch (error) {
@@ -240,6 +244,16 @@ async function collectBatchBlobs(
     skipped.push({ batch: batchId, error });
   }
   return [manifestCid];
+}
+
+/**
+ * The batch-key keyring a v3 record keyring names (sdk/crypto/keyring-batch.ts), or undefined for another keyring
+ * version or a keyring already gone.
+ */
+async function batchKeyringOf(ctx: CarechainContext, keyringCid: CID): Promise<CID | undefined> {
+  if (!(await ctx.store.has(keyringCid))) return undefined;
+  const bytes = await ctx.store.get(keyringCid);
+  return isKeyringV3(bytes) ? CID.parse(decodeKeyringV3(bytes, "record").batchKeyring) : undefined;
 }
 
 /** The CIDs of every `ipfs://` attachment URL in a resource (at any depth). */
