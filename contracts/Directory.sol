@@ -2,6 +2,8 @@
 pragma solidity ^0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {IDirectory} from "./interfaces/IDirectory.sol";
 import {X25519} from "./libraries/X25519.sol";
@@ -9,9 +11,13 @@ import {X25519} from "./libraries/X25519.sol";
 /// @title Directory
 /// @notice Implementation of {IDirectory}. An account is either a patient or a provider, never both: a clinician
 /// who is also a patient uses a separate account for each role, so that every key has one meaning.
-contract Directory is IDirectory, AccessControl {
+contract Directory is IDirectory, AccessControl, EIP712 {
     /// @inheritdoc IDirectory
     bytes32 public constant REGISTRAR_ROLE = keccak256("carechain.registrar");
+    /// @inheritdoc IDirectory
+    bytes32 public constant REGISTER_PATIENT_TYPEHASH = keccak256(
+        "RegisterPatient(address patient,bytes32 encryptionKey,uint256 deadline)"
+    );
 
     uint64 private constant _MIN_BREAK_GLASS = 1 minutes;
     uint64 private constant _MAX_BREAK_GLASS = 7 days;
@@ -61,18 +67,30 @@ contract Directory is IDirectory, AccessControl {
 
     /// @param admin Holds DEFAULT_ADMIN_ROLE (grants and revokes registrars).
     /// @param registrar The first credentialing authority.
-    constructor(address admin, address registrar) {
+    constructor(address admin, address registrar) EIP712("Carechain Directory", "1") {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(REGISTRAR_ROLE, registrar);
     }
 
     /// @inheritdoc IDirectory
     function registerPatient(bytes32 encryptionKey) external {
-        _requireKey(encryptionKey);
-        _requireUnregistered(msg.sender);
-        _keys[msg.sender] = encryptionKey;
-        _patients[msg.sender] = PatientDates(uint64(block.timestamp), 0);
-        emit PatientRegistered(msg.sender, encryptionKey);
+        _registerPatient(msg.sender, encryptionKey);
+    }
+
+    /// @inheritdoc IDirectory
+    function registerPatientBySig(
+        address account,
+        bytes32 encryptionKey,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        if (account == address(0)) revert DirectoryZeroAddress();
+        if (block.timestamp > deadline) revert DirectorySignatureExpired(deadline, block.timestamp);
+        bytes32 structHash = keccak256(abi.encode(REGISTER_PATIENT_TYPEHASH, account, encryptionKey, deadline));
+        if (!SignatureChecker.isValidSignatureNow(account, _hashTypedDataV4(structHash), signature)) {
+            revert DirectoryInvalidSignature(account);
+        }
+        _registerPatient(account, encryptionKey);
     }
 
     /// @inheritdoc IDirectory
@@ -214,6 +232,14 @@ contract Directory is IDirectory, AccessControl {
     /// @inheritdoc IDirectory
     function pqKeyOf(address account) external view returns (bytes32) {
         return _pqKeys[account];
+    }
+
+    function _registerPatient(address account, bytes32 encryptionKey) private {
+        _requireKey(encryptionKey);
+        _requireUnregistered(account);
+        _keys[account] = encryptionKey;
+        _patients[account] = PatientDates(uint64(block.timestamp), 0);
+        emit PatientRegistered(account, encryptionKey);
     }
 
     function _setSuspended(address account, bool suspended) private {

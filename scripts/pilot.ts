@@ -15,6 +15,9 @@
  *                     node: --network localhost, or a hardhat node this run starts)
  *   --rpc-limits      put an RPC proxy with hosted providers' limits in front of the node (starts one when no
  *                     --network is given) over 10,000 blocks of history
+ *   --pseudonyms      pseudonym mode: every patient keeps one pseudonym per care relationship. The scenario first
+ *                     runs once in single-address mode (quietly, on its own deployment) and the report gains
+ *                     privacy.pseudonymOverhead: gas and time of the two runs compared
  */
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -26,7 +29,8 @@ import { FileSystemBlobStore } from "../sdk/node.js";
 import { preparePilotChain, type PilotChain } from "./pilot/chain.js";
 import { fhirBundleSource } from "./pilot/data.js";
 import { describeIndexUsage, describeLinkability, writeReport } from "./pilot/report.js";
-import { runPilot } from "./pilot/run.js";
+import { pseudonymOverhead } from "./pilot/pseudonym-overhead.js";
+import { runPilot, type RunPilotOptions } from "./pilot/run.js";
 import type { Scenario } from "./pilot/scenario.js";
 
 const { values } = parseArgs({
@@ -41,6 +45,7 @@ const { values } = parseArgs({
     data: { type: "string" },
     indexer: { type: "boolean", default: false },
     "rpc-limits": { type: "boolean", default: false },
+    pseudonyms: { type: "boolean", default: false },
   },
 });
 
@@ -80,7 +85,8 @@ try {
 
   const source = values.data ? await fhirBundleSource(values.data) : undefined;
   if (source) console.log(`  patients from ${values.data}: ${source.size} FHIR bundles\n`);
-  outcome = await runPilot({
+  const patients = positiveInteger("patients", values.patients);
+  const runOptions: RunPilotOptions = {
     deploymentId,
     ...(values.indexer
       ? { index: (deployment, startBlock, head) => chain!.indexFor(deployment, startBlock, head) }
@@ -89,10 +95,25 @@ try {
     scenario,
     connection,
     store: new FileSystemBlobStore(values.store),
-    patients: positiveInteger("patients", values.patients),
+    patients,
     seed: positiveInteger("seed", values.seed),
     gasPriceGwei: Number(values["gas-price"]),
-  });
+  };
+  if (values.pseudonyms) {
+    console.log("  single-address baseline run (for privacy.pseudonymOverhead)…");
+    const baseline = await runPilot({ ...runOptions, deploymentId: `${deploymentId}-single`, log: () => undefined });
+    if (!baseline.passed) throw new Error("the single-address baseline run did not pass", { cause: baseline.failure });
+    console.log("  pseudonym run:\n");
+    const run = await runPilot({ ...runOptions, pseudonyms: true });
+    const overhead = pseudonymOverhead(
+      patients,
+      { treatment: baseline.phases.get("treatment"), totals: baseline.report.totals },
+      { treatment: run.phases.get("treatment"), totals: run.report.totals },
+    );
+    outcome = { ...run, report: { ...run.report, privacy: { ...run.report.privacy, pseudonymOverhead: overhead } } };
+  } else {
+    outcome = await runPilot(runOptions);
+  }
   const { report } = outcome;
   const paths = await writeReport(values.out, report);
   const failedSteps = report.steps.filter((s) => !s.ok).length;
@@ -117,11 +138,11 @@ try {
   if (chain) {
     await chain.stop();
     // A node this run started is gone, and its Ignition deployment with it.
-    if (!values.network)
-      await rm(join(import.meta.dirname, "..", "ignition", "deployments", deploymentId), {
-        recursive: true,
-        force: true,
-      });
+    if (!values.network) {
+      for (const id of [deploymentId, `${deploymentId}-single`]) {
+        await rm(join(import.meta.dirname, "..", "ignition", "deployments", id), { recursive: true, force: true });
+      }
+    }
   }
 }
 const { passed, failure } = outcome;

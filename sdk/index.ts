@@ -36,6 +36,7 @@ export {
   type OnBehalf,
   type PreparedKeyrings,
   type SignedGrant,
+  type SignedRegistration,
   type SignedRevoke,
   type CategoryRef,
   type CustodyPlacement,
@@ -154,6 +155,8 @@ export {
   registerPatient,
   registerProvider,
   reinstateProvider,
+  relayPatientRegistration,
+  signPatientRegistration,
   suspendProvider,
   type GetAccountAddressReturnType,
   type ProviderAccountParameters,
@@ -161,6 +164,10 @@ export {
   type RegisterProviderParameters,
   type RegisterProviderReturnType,
   type ReinstateProviderReturnType,
+  type RelayPatientRegistrationParameters,
+  type RelayPatientRegistrationReturnType,
+  type SignPatientRegistrationParameters,
+  type SignPatientRegistrationReturnType,
   type SuspendProviderReturnType,
 } from "./client/actions/directory.js";
 export {
@@ -218,6 +225,23 @@ export {
 } from "./client/actions/signed-consent.js";
 
 export {
+  EMERGENCY_LOCATOR_INDEX,
+  findPseudonyms,
+  locatorResource,
+  PSEUDONYM_IDENTIFIER_SYSTEM,
+  pseudonymsOfLocator,
+} from "./client/emergency-locator.js";
+export {
+  DEFAULT_PSEUDONYM_GAP_LIMIT,
+  PseudonymousPatient,
+  type OpenedRelationship,
+  type PlacedLocator,
+  type PseudonymousPatientOptions,
+  type PseudonymRelay,
+  type Relationship,
+  type SharedRecord,
+} from "./client/pseudonymous-patient.js";
+export {
   ATTACHMENT_KEY_EXTENSION,
   decryptAttachment,
   encryptAttachment,
@@ -236,6 +260,14 @@ export {
   type RevokeRequest,
   type TypedDataSigner,
 } from "./consent/signing.js";
+export {
+  DIRECTORY_DOMAIN_NAME,
+  DIRECTORY_DOMAIN_VERSION,
+  directoryDomain,
+  REGISTRATION_TYPES,
+  signRegistrationRequest,
+  type RegistrationRequest,
+} from "./consent/registration.js";
 export { parseScopes, toScopes, type ScopeGrant } from "./consent/scopes.js";
 export { ScopeError } from "./errors/consent.js";
 export {
@@ -291,6 +323,7 @@ export {
   MustLogRecordError,
   PqKeyDocumentError,
   PqKeyRequiredError,
+  PseudonymError,
 } from "./errors/privacy.js";
 export {
   decodeAnyKeyring,
@@ -446,6 +479,15 @@ export {
   type MessageSigner,
 } from "./crypto/identity.js";
 export {
+  derivePseudonym,
+  derivePseudonymRoot,
+  MAX_PSEUDONYM_INDEX,
+  PSEUDONYM_ROOT_BYTES,
+  pseudonymRootFromSignature,
+  type Pseudonym,
+  type PseudonymScope,
+} from "./crypto/pseudonym.js";
+export {
   createKeyring,
   decodeKeyring,
   encodeKeyring,
@@ -578,6 +620,8 @@ export {
   DirectoryInvalidBreakGlassDurationError,
   DirectoryInvalidCustodianError,
   DirectoryAccountNotRegisteredError,
+  DirectoryInvalidSignatureError,
+  DirectorySignatureExpiredError,
   InvalidAccountNonceError,
   InvalidShortStringError,
   RecordBreakGlassRequiredError,

@@ -106,6 +106,10 @@ interface IDirectory {
     error DirectoryInvalidBreakGlassLimits(uint8 maxPerProvider, uint8 maxPerPatient, uint64 window, uint64 cooldown);
     /// @notice Only a registered patient or provider may commit to a post-quantum key.
     error DirectoryAccountNotRegistered(address account);
+    /// @notice A signed registration was relayed after its `deadline` (block time `now`).
+    error DirectorySignatureExpired(uint256 deadline, uint256 now);
+    /// @notice The signature of a relayed registration is not `account`'s (EOA or ERC-1271 wallet) over this request.
+    error DirectoryInvalidSignature(address account);
 
     /// @notice Registers the caller as a patient.
     /// @dev Every function that sets a key refuses zero ({DirectoryInvalidEncryptionKey}), non-canonical
@@ -113,6 +117,36 @@ interface IDirectory {
     /// @param encryptionKey The caller's X25519 public key (32 bytes in RFC 7748 encoding, canonical, not small-order).
     /// @custom:emits PatientRegistered
     function registerPatient(bytes32 encryptionKey) external;
+
+    /// @notice Registers `account` as a patient on its EIP-712 signature, relayed by anyone (the provider of a care
+    /// relationship or a relay), so that the account never needs ETH: this is how a per-relationship pseudonym
+    /// registers without being funded from an account that would link it to the patient's other pseudonyms.
+    /// @dev The signed type is {REGISTER_PATIENT_TYPEHASH} (its `patient` field is `account`) under the Directory's
+    /// EIP-712 domain ("Carechain Directory", "1", chain id, this contract), which binds the request to one chain and
+    /// one deployment. Replay is impossible without a nonce: an account registers once
+    /// ({DirectoryAlreadyRegistered}), and the signature binds the key, so a relayer can neither register another key
+    /// for `account` nor reuse the signature. Refuses the same keys as {registerPatient}.
+    /// Requirements:
+    /// - `account` is not zero ({DirectoryZeroAddress});
+    /// - `block.timestamp <= deadline` ({DirectorySignatureExpired});
+    /// - `signature` is `account`'s over (`account`, `encryptionKey`, `deadline`) ({DirectoryInvalidSignature});
+    ///   ERC-1271 wallets are accepted;
+    /// - `account` is not registered ({DirectoryAlreadyRegistered}).
+    /// @param account The account that signed and is registered (not the caller).
+    /// @param encryptionKey Its X25519 public key.
+    /// @param deadline Last block time at which the signature may be used.
+    /// @param signature `account`'s EIP-712 signature (65 bytes for an EOA).
+    /// @custom:emits PatientRegistered
+    function registerPatientBySig(
+        address account,
+        bytes32 encryptionKey,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
+
+    /// @notice EIP-712 type hash of a signed patient registration: `RegisterPatient(address patient,bytes32
+    /// encryptionKey,uint256 deadline)`.
+    function REGISTER_PATIENT_TYPEHASH() external view returns (bytes32);
 
     /// @notice Replaces the caller's patient encryption key. Records already wrapped for the old key stay
     /// readable with it; the SDK re-wraps what the patient should keep reading.

@@ -5,11 +5,17 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { hexlify, type ContractTransactionResponse, type TransactionReceipt } from "ethers";
+import { hexlify, Wallet, type ContractTransactionResponse, type TransactionReceipt } from "ethers";
 import { network } from "hardhat";
 import type {} from "@nomicfoundation/hardhat-ethers";
 
-import { connectContracts, deployCarechain, signGrantRequest, signRevokeRequest } from "../../sdk/index.js";
+import {
+  connectContracts,
+  deployCarechain,
+  signGrantRequest,
+  signRegistrationRequest,
+  signRevokeRequest,
+} from "../../sdk/index.js";
 import { enumValue, DELEGATE_KINDS, PROVIDER_KINDS, PURPOSES } from "../../sdk/contracts/enums.js";
 
 /** Gas used per operation, by `Contract.operation[.variant]`. */
@@ -99,6 +105,24 @@ export async function measureGas(): Promise<GasFigures> {
 
     // ── Directory ──────────────────────────────────────────────────────────────────────────────────────────
     await record("Directory.registerPatient", patient!.directory.registerPatient(keyOf("patient")));
+    // A pseudonym (a fixed key, so the signature and the calldata never change) registered by a relayer.
+    const pseudonym = new Wallet(`0x${"5e".repeat(32)}`);
+    const registration = {
+      patient: pseudonym.address,
+      encryptionKey: keyOf("pseudonym"),
+      deadline: EXPIRES_AT,
+      chainId: deployment.chainId,
+      directory: deployment.directory,
+    };
+    await record(
+      "Directory.registerPatientBySig",
+      relayer!.directory.registerPatientBySig(
+        registration.patient,
+        registration.encryptionKey,
+        registration.deadline,
+        await signRegistrationRequest(pseudonym, registration),
+      ),
+    );
     await record(
       "Directory.registerProvider",
       a!.directory.registerProvider(addr.hospital, kind("hospital"), keyOf("hospital")),

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { barChart } from "./charts.js";
 import { HARD_EVIDENCE, type LinkabilityReport } from "./linkability.js";
 import type { PrivacyReport } from "./privacy.js";
+import { overheadLines, type PseudonymOverhead } from "./pseudonym-overhead.js";
 import type { PilotIndexUsage, PilotSection, PilotStep } from "./runner.js";
 
 /** One audit trail entry (an on-chain event, decoded). */
@@ -25,7 +26,11 @@ export interface PilotReport {
   readonly totals: { readonly gasUsed: number; readonly transactions: number; readonly ms: number };
   readonly costs: { readonly gasPriceGwei: number; readonly totalEth: number; readonly perPatientEth: number };
   /** The privacy scan, and what an outside observer links of each patient's relationships. */
-  readonly privacy: PrivacyReport & { readonly linkability: LinkabilityReport };
+  readonly privacy: PrivacyReport & {
+    readonly linkability: LinkabilityReport;
+    /** With `--pseudonyms`: pseudonym mode's gas and time against a single-address run of the same invocation. */
+    readonly pseudonymOverhead?: PseudonymOverhead;
+  };
   readonly integrity: { readonly checked: number; readonly failures: readonly string[]; readonly tamperCaught: number };
   readonly audit: readonly AuditEntry[];
   /** With `--indexer`: which reads the index answered and which the chain did (fallbacks). */
@@ -149,6 +154,9 @@ export function renderMarkdown(r: PilotReport): string {
     ...r.integrity.failures.map((f) => `  - integrity failure: ${f}`),
     ...(r.index ? [`- Index: ${describeIndexUsage(r.index)}.`] : []),
     "",
+    ...(r.privacy.pseudonymOverhead
+      ? ["## Pseudonym overhead", "", ...overheadLines(r.privacy.pseudonymOverhead), ""]
+      : []),
     ...(r.sections ?? []).flatMap((section) => [`## ${section.title}`, "", ...section.lines, ""]),
     "## Gas and time per operation",
     "",

@@ -9,7 +9,7 @@ import { analyzeLinkability } from "./linkability.js";
 import { observeChain } from "./observer.js";
 import { privacyScan } from "./privacy.js";
 import { summarise, type PilotReport } from "./report.js";
-import { Pilot } from "./runner.js";
+import { Pilot, type PhaseTotals } from "./runner.js";
 import type { PatientSource, Scenario } from "./scenario.js";
 import { identifyingStrings, syntheticPatient } from "./synthetic.js";
 
@@ -31,6 +31,8 @@ export interface RunPilotOptions {
   /** Ignition deployment id over JSON-RPC (default `pilot-<time>`, a fresh deployment per run). */
   readonly deploymentId?: string;
   readonly index?: (deployment: CarechainDeployment, startBlock: number, head: number) => Promise<IndexSource>;
+  /** Pseudonym mode: every patient keeps one pseudonym per care relationship. */
+  readonly pseudonyms?: boolean;
 }
 
 /** The report, plus the error that stopped the scenario, if any. */
@@ -39,6 +41,10 @@ export interface PilotOutcome {
   readonly failure?: unknown;
   /** Whether every step went as expected, with no privacy finding and no integrity failure. */
   readonly passed: boolean;
+  /** Totals of the run's named phases (e.g. `treatment`). */
+  readonly phases: ReadonlyMap<string, PhaseTotals>;
+  /** Pseudonym mode's ground truth (for the linkability analysis only): patient name → its pseudonym accounts. */
+  readonly pseudonymAccounts: ReadonlyMap<string, readonly string[]>;
 }
 
 /**
@@ -69,7 +75,7 @@ export async function runPilot(options: RunPilotOptions): Promise<PilotOutcome> 
     index = await options.index(deployment, firstBlock, await provider.getBlockNumber());
     log("  ✓ indexer started and caught up: the actors read through it");
   }
-  const pilot = new Pilot({ connection, deployment, store, validator, log, index });
+  const pilot = new Pilot({ connection, deployment, store, validator, log, index, pseudonyms: options.pseudonyms });
   const source = options.source ?? { patient: (i: number) => syntheticPatient(seed, i), size: Infinity };
 
   let failure: unknown;
@@ -115,5 +121,5 @@ export async function runPilot(options: RunPilotOptions): Promise<PilotOutcome> 
   };
   const passed =
     failure === undefined && pilot.steps.every((s) => s.ok) && privacy.findings.length === 0 && failures.length === 0;
-  return { report, failure, passed };
+  return { report, failure, passed, phases: pilot.phases, pseudonymAccounts: pilot.pseudonymAccounts };
 }

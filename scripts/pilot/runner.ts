@@ -1,4 +1,6 @@
-import { Wallet, type Provider, type Signer } from "ethers";
+import { randomBytes } from "node:crypto";
+
+import { Wallet, parseEther, type Provider, type Signer } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 import type {} from "@nomicfoundation/hardhat-ethers";
 import type {} from "@nomicfoundation/hardhat-network-helpers";
@@ -7,6 +9,7 @@ import {
   Carechain,
   CarechainError,
   generateIdentity,
+  PseudonymousPatient,
   type BlobStore,
   type CarechainDeployment,
   type FhirValidator,
@@ -63,11 +66,29 @@ export interface Actor {
   /** Display name, e.g. "St. Mary's Hospital". */
   readonly name: string;
   /** Role in the scenario. */
-  readonly role: ProviderKind | "patient" | "registrar";
+  readonly role: ProviderKind | "patient" | "registrar" | "relay";
   /** Its account address. */
   readonly address: string;
   /** Its SDK client. */
   readonly client: Carechain;
+}
+
+/** A patient in pseudonym mode: one pseudonym per care relationship, all derived from its root. */
+export interface PseudonymousActor {
+  /** Display name, e.g. "Patient 1". */
+  readonly name: string;
+  /** Its client over every pseudonym. */
+  readonly patient: PseudonymousPatient;
+  /** Its pseudonym accounts, in the order opened (the same array as in {@link Pilot.pseudonymAccounts}). */
+  readonly accounts: string[];
+}
+
+/** Gas, transactions and wall time of the steps run inside one phase of a run (see {@link Pilot.phase}). */
+export interface PhaseTotals {
+  gasUsed: number;
+  transactions: number;
+  ms: number;
+  steps: number;
 }
 
 /** Everything a scenario needs; created by the pilot runner. */
@@ -80,6 +101,8 @@ export interface PilotOptions {
   readonly index?: IndexSource;
   /** Prints progress lines; default console.log. */
   readonly log?: (line: string) => void;
+  /** Pseudonym mode (`--pseudonyms`): every patient keeps one pseudonym per care relationship. */
+  readonly pseudonyms?: boolean;
 }
 
 /**
@@ -100,7 +123,17 @@ export class Pilot {
   readonly sections: PilotSection[] = [];
   /** Account (lower case) → the patient it belongs to: the ground truth that scores the linkability analysis. */
   readonly #owners = new Map<string, string>();
+  /**
+   * Ground truth of pseudonym mode, for the linkability analysis only: each pseudonymous patient's name → the
+   * pseudonym accounts it acts under. The chain shows none of it.
+   */
+  readonly pseudonymAccounts = new Map<string, string[]>();
+  /** Totals of the steps run inside each named phase (e.g. the per-patient treatment episode). */
+  readonly phases = new Map<string, PhaseTotals>();
   readonly options: PilotOptions;
+  #phase: string | undefined;
+  readonly #funding: TxResult[] = [];
+  readonly #providers: Actor[] = [];
   /** When true, steps are recorded but not printed (bulk loops print a progress bar instead). */
   quiet = false;
   #registrar: Actor | undefined;
@@ -131,6 +164,7 @@ export class Pilot {
    */
   async provider(name: string, kind: ProviderKind, options: { custodianUrl?: string } = {}): Promise<Actor> {
     const actor = await this.#actor(name, kind, await this.#newSigner(), options.custodianUrl);
+    this.#providers.push(actor);
     const registrar = await this.registrar();
     await this.step(`credential ${kind}`, registrar.name, () =>
       registrar.client.registerProvider(actor.address, kind, actor.client.identity.publicKey),
@@ -164,6 +198,62 @@ export class Pilot {
   /** The ground truth of the linkability score: every patient account (lower case) → its patient's name. */
   groundTruth(): ReadonlyMap<string, string> {
     return new Map(this.#owners);
+  }
+
+  /**
+   * A patient in pseudonym mode, with a fresh random root (a wallet would derive it with `derivePseudonymRoot`). It
+   * registers nothing yet: each `openRelationship` derives, registers and grants a pseudonym through signatures that
+   * the relationship's provider relays. A pseudonym that must send a transaction itself (re-anchoring a shared
+   * record) is funded by the provider of its relationship, which its grant already links it to on chain.
+   * @param name - Display name.
+   * @param relayer - The default relayer (a provider).
+   * @param locatorFunder - Who funds the emergency locator's own transactions (the emergency custodian, say).
+   */
+  async pseudonymousPatient(name: string, relayer: Actor, locatorFunder?: Actor): Promise<PseudonymousActor> {
+    const { deployment, store, validator, index } = this.options;
+    const accounts: string[] = [];
+    this.pseudonymAccounts.set(name, accounts);
+    const patient: PseudonymousPatient = await PseudonymousPatient.connect({
+      root: new Uint8Array(randomBytes(32)),
+      deployment,
+      provider: this.chain,
+      relayer: relayer.client,
+      store,
+      validator,
+      ...(index ? { index } : {}),
+      fund: async (pseudonym) => {
+        const owner = patient.relationships.find((r) => r.address === pseudonym);
+        const funder =
+          pseudonym === patient.emergencyLocator
+            ? locatorFunder
+            : this.#providers.find((p) => owner?.providers.includes(p.address));
+        if (!funder) throw new Error(`no provider of ${pseudonym}'s relationship to fund it`);
+        const sent = await funder.client.context.sender.sendTransaction({ to: pseudonym, value: parseEther("0.01") });
+        const receipt = await sent.wait();
+        if (!receipt) throw new Error(`funding ${pseudonym}: no receipt`);
+        this.#funding.push({ hash: receipt.hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber });
+      },
+    });
+    return { name, patient, accounts };
+  }
+
+  /** The funding transfers made for pseudonyms since the last call (the step that caused them claims them). */
+  takeFunding(): TxResult[] {
+    return this.#funding.splice(0);
+  }
+
+  /**
+   * Runs `run` as phase `name`: the gas, transactions and time of its steps are summed in {@link Pilot.phases}
+   * (pseudonym mode's overhead compares one phase across modes).
+   */
+  async phase<T>(name: string, run: () => Promise<T>): Promise<T> {
+    const outer = this.#phase;
+    this.#phase = name;
+    try {
+      return await run();
+    } finally {
+      this.#phase = outer;
+    }
   }
 
   /** A new account that is not registered in the Directory (a guardian, a relayer). */
@@ -301,6 +391,14 @@ export class Pilot {
 
   #record(step: PilotStep): void {
     this.steps.push(step);
+    if (this.#phase !== undefined) {
+      const totals = this.phases.get(this.#phase) ?? { gasUsed: 0, transactions: 0, ms: 0, steps: 0 };
+      totals.gasUsed += step.gasUsed;
+      totals.transactions += step.transactions;
+      totals.ms += step.ms;
+      totals.steps += 1;
+      this.phases.set(this.#phase, totals);
+    }
     if (this.quiet && step.ok) return;
     const log = this.options.log ?? console.log;
     const status = step.ok
@@ -319,7 +417,14 @@ export class Pilot {
   async #newSigner(): Promise<Signer> {
     const signers = await this.options.connection.ethers.getSigners();
     const index = this.#nextAccount++;
-    if (index < signers.length) return signers[index]!;
+    if (index < signers.length) {
+      const signer = signers[index]!;
+      // An earlier run on the same chain (the single-address baseline of --pseudonyms) may have drained it.
+      if ((await this.chain.getBalance(signer.address)) === 0n) {
+        await this.options.connection.networkHelpers.setBalance(signer.address, 10n ** 20n);
+      }
+      return signer;
+    }
     const wallet = Wallet.createRandom().connect(this.chain);
     await this.options.connection.networkHelpers.setBalance(wallet.address, 10n ** 20n);
     return wallet;

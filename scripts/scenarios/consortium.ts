@@ -4,7 +4,9 @@
  * holds no ETH; an insurer reading for payment only; a researcher with research consent only; a revocation;
  * break-glass through the emergency custodian, seen and closed by the patient; a minor whose guardian consents;
  * a tampered blob caught; the patient reviewing its audit trail. `--patients N` adds N-1 more patients with the
- * treatment episode.
+ * treatment episode. With `--pseudonyms` every patient keeps one pseudonym per care relationship (see
+ * pseudonym-episodes.ts): break-glass then finds the patient's pseudonyms through emergency custody, and the minor of
+ * the guardian episode stays a single account.
  */
 import { defineScenario } from "../pilot/scenario.js";
 import {
@@ -20,6 +22,18 @@ import {
   tamperEpisode,
   treatmentEpisode,
 } from "./episodes.js";
+import {
+  pseudonymAuditReview,
+  pseudonymBreakGlassEpisode,
+  pseudonymInsurerEpisode,
+  pseudonymReadBack,
+  pseudonymReferralEpisode,
+  pseudonymResearchEpisode,
+  pseudonymRevocationEpisode,
+  pseudonymTreatmentEpisode,
+} from "./pseudonym-episodes.js";
+import type { Pilot } from "../pilot/runner.js";
+import type { PatientSource } from "../pilot/scenario.js";
 
 export default defineScenario({
   name: "consortium",
@@ -28,10 +42,11 @@ export default defineScenario({
     "and research-only readers, a revocation, break-glass through the emergency custodian, a guardian for a minor, a " +
     "tampered blob caught, and the patient's audit trail.",
   async run(pilot, data, { patients }) {
+    if (pilot.options.pseudonyms) return runPseudonymous(pilot, data, patients);
     const c = await credentialConsortium(pilot);
     try {
       const specialist = await pilot.provider("Cardiology Associates", "clinic");
-      const { patient, ids } = await treatmentEpisode(pilot, c, data, 0, "Patient 1");
+      const { patient, ids } = await pilot.phase("treatment", () => treatmentEpisode(pilot, c, data, 0, "Patient 1"));
       const problem = ids.get("Condition")!;
       await readBack(pilot, patient, problem, "problem list");
       await insurerEpisode(pilot, patient, c.insurer, problem);
@@ -46,7 +61,7 @@ export default defineScenario({
 
       pilot.quiet = patients > 2;
       for (let i = 2; i <= patients; i++) {
-        const extra = await treatmentEpisode(pilot, c, data, i, `Patient ${i}`);
+        const extra = await pilot.phase("treatment", () => treatmentEpisode(pilot, c, data, i, `Patient ${i}`));
         await readBack(pilot, extra.patient, extra.ids.get("Condition") ?? [...extra.ids.values()][0]!, "a record");
         pilot.progress("patients", i, patients);
       }
@@ -56,6 +71,54 @@ export default defineScenario({
     }
   },
 });
+
+/**
+ * The consortium in pseudonym mode: the same organisations; the patient opens a relationship (a pseudonym) with each
+ * provider it sees, shares records between relationships by re-anchoring them, revokes by signature through a public
+ * relay, and reviews one audit trail merged across its pseudonyms.
+ */
+async function runPseudonymous(pilot: Pilot, data: PatientSource, patients: number) {
+  const c = await credentialConsortium(pilot);
+  try {
+    const specialist = await pilot.provider("Cardiology Associates", "clinic");
+    const relay = await pilot.account("Public relay", "relay");
+    const { who, ids } = await pilot.phase("treatment", () =>
+      pseudonymTreatmentEpisode(pilot, c, data, 0, "Patient 1"),
+    );
+    const problem = ids.get("Condition")!;
+    await pseudonymReadBack(pilot, who, problem, "problem list");
+    const insurerCopy = await pseudonymInsurerEpisode(pilot, who, c.insurer, problem);
+    await pseudonymResearchEpisode(pilot, who, c.research, ids.get("lab Observation")!, problem);
+    const hospitalSide = who.patient.relationshipWith(c.hospital.address)!;
+    await pseudonymBreakGlassEpisode(
+      pilot,
+      who,
+      c.emergency,
+      hospitalSide,
+      ids.get("AllergyIntolerance")!,
+      ids.get("Observation")!,
+    );
+    await pseudonymRevocationEpisode(pilot, who, relay, c.insurer, insurerCopy, consultFindings(who.accounts[0]!));
+    await tamperEpisode(
+      pilot,
+      { name: who.name, role: "patient", address: hospitalSide.address, client: hospitalSide.client },
+      ids.get("MedicationRequest")!,
+    );
+    await pseudonymReferralEpisode(pilot, who, specialist, problem, consultFindings(who.accounts[0]!));
+    await guardianEpisode(pilot, c, data, 1);
+    await pseudonymAuditReview(pilot, who);
+
+    pilot.quiet = patients > 2;
+    for (let i = 2; i <= patients; i++) {
+      const extra = await pilot.phase("treatment", () => pseudonymTreatmentEpisode(pilot, c, data, i, `Patient ${i}`));
+      await pseudonymReadBack(pilot, extra.who, extra.ids.get("Condition") ?? [...extra.ids.values()][0]!, "a record");
+      pilot.progress("patients", i, patients);
+    }
+    pilot.quiet = false;
+  } finally {
+    await c.service.close();
+  }
+}
 
 /** A specialist's consult finding: an ECG observation (vital-signs category). */
 function consultFindings(patient: string) {

@@ -7,7 +7,9 @@ import {
   Category,
   type CategoryName,
   ConsentUnauthorizedActorError,
+  type GrantTerms,
   IntegrityError,
+  type PurposeCode,
   RecordReadConsentRequiredError,
   RecordWriteConsentRequiredError,
 } from "../../sdk/index.js";
@@ -109,34 +111,45 @@ export async function treatmentEpisode(
   const { patient: demographics, records } = data.patient(index);
   pilot.input(demographics);
   const patient = await pilot.patient(name);
-  const t = await now(pilot);
+  const terms = treatmentTerms(await now(pilot));
   await pilot.step("grant hospital treatment access", name, () =>
-    patient.client.grant(c.hospital.address, {
-      read: CLINICAL,
-      write: CLINICAL,
-      purposes: ["TREAT"],
-      expiresAt: t + 365 * DAY,
-    }),
+    patient.client.grant(c.hospital.address, terms.hospital),
   );
-  await pilot.step("grant lab lab results", name, () =>
-    patient.client.grant(c.lab.address, {
-      read: ["Laboratory"],
-      write: ["Laboratory"],
-      purposes: ["TREAT"],
-      expiresAt: t + 90 * DAY,
-    }),
-  );
+  await pilot.step("grant lab lab results", name, () => patient.client.grant(c.lab.address, terms.lab));
+  const ids = await addTreatmentRecords(pilot, c, records, { hospital: patient.address, lab: patient.address });
+  return { patient, ids };
+}
+
+/** What the treatment episode grants at time `t`: the hospital the clinical categories for a year, the lab its lab results for 90 days. */
+export function treatmentTerms(t: number): { hospital: GrantTerms; lab: GrantTerms } {
+  return {
+    hospital: { read: CLINICAL, write: CLINICAL, purposes: ["TREAT"], expiresAt: t + 365 * DAY },
+    lab: { read: ["Laboratory"], write: ["Laboratory"], purposes: ["TREAT"], expiresAt: t + 90 * DAY },
+  };
+}
+
+/**
+ * The hospital adds `records` about the patient account it knows (`about.hospital`), the lab the lab results (about
+ * `about.lab`); the same account in single-address mode, two pseudonyms in pseudonym mode.
+ * @returns The record ids by {@link label}.
+ */
+export async function addTreatmentRecords(
+  pilot: Pilot,
+  c: Pick<Consortium, "hospital" | "lab">,
+  records: readonly Record<string, unknown>[],
+  about: { hospital: string; lab: string },
+): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
   for (const resource of records) {
     pilot.input(resource);
-    const author = isLab(resource) ? c.lab : c.hospital;
+    const [author, patient] = isLab(resource) ? [c.lab, about.lab] : [c.hospital, about.hospital];
     const added = await pilot.step(`add ${label(resource)}`, author.name, () =>
-      author.client.addRecord(patient.address, resource),
+      author.client.addRecord(patient, resource),
     );
     pilot.anchored.push(added.recordId);
     ids.set(label(resource), added.recordId);
   }
-  return { patient, ids };
+  return ids;
 }
 
 /** The patient reads one of its records back. */
@@ -172,6 +185,17 @@ export async function referralBySignature(
   await pilot.step("relay the signed grant and shared keyrings", specialist.name, () =>
     specialist.client.relayGrant(signed),
   );
+  await specialistConsult(pilot, specialist, patient.address, problemId, findings);
+}
+
+/** The specialist reads the referred problem (when there is one) and adds its consult findings about `patient`. */
+export async function specialistConsult(
+  pilot: Pilot,
+  specialist: Actor,
+  patient: string,
+  problemId: string | undefined,
+  findings: object,
+) {
   if (problemId) {
     await pilot.step(
       "read the referred problem",
@@ -181,7 +205,7 @@ export async function referralBySignature(
   }
   pilot.input(findings);
   const added = await pilot.step("add consult findings", specialist.name, () =>
-    specialist.client.addRecord(patient.address, findings),
+    specialist.client.addRecord(patient, findings),
   );
   pilot.anchored.push(added.recordId);
 }
@@ -225,11 +249,26 @@ export async function researchEpisode(pilot: Pilot, patient: Actor, research: Ac
 /** Revocation: after the patient revokes, the grantee can neither read nor write. */
 export async function revocationEpisode(pilot: Pilot, patient: Actor, grantee: Actor, recordId: string, next: object) {
   await pilot.step(`revoke ${grantee.role}`, patient.name, () => patient.client.revoke(grantee.address));
+  await refusedAfterRevoke(pilot, grantee, patient.address, recordId, next);
+}
+
+/**
+ * After a revocation: the former grantee's read of `recordId` (for `purpose`, default treatment) and its write of
+ * `next` about `patient` are both refused.
+ */
+export async function refusedAfterRevoke(
+  pilot: Pilot,
+  grantee: Actor,
+  patient: string,
+  recordId: string,
+  next: object,
+  purpose?: PurposeCode,
+) {
   await pilot.refused("read after revoke", grantee.name, RecordReadConsentRequiredError, () =>
-    grantee.client.readRecord(recordId),
+    grantee.client.readRecord(recordId, purpose === undefined ? {} : { purpose }),
   );
   await pilot.refused("add record after revoke", grantee.name, RecordWriteConsentRequiredError, () =>
-    grantee.client.addRecord(patient.address, pilot.input(next)),
+    grantee.client.addRecord(patient, pilot.input(next)),
   );
 }
 
@@ -337,7 +376,8 @@ export async function auditReview(pilot: Pilot, patient: Actor) {
   });
 }
 
-function isLab(resource: Record<string, unknown>): boolean {
+/** Whether a resource is a lab result (written by the lab rather than the hospital). */
+export function isLab(resource: Record<string, unknown>): boolean {
   const categories = JSON.stringify(resource.category ?? "");
   return (
     (resource.resourceType === "Observation" && categories.includes("laboratory")) ||

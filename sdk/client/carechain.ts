@@ -52,6 +52,7 @@ import type {
   RecordCustody,
   RecordList,
   SignedGrant,
+  SignedRegistration,
   SignedRevoke,
   SkippedObject,
   TxResult,
@@ -144,6 +145,14 @@ export class Carechain {
   /** @see {@link directory.registerPatient} */
   registerPatient(): Promise<TxResult> {
     return directory.registerPatient(this.#ctx);
+  }
+  /** @see {@link directory.signPatientRegistration} */
+  signPatientRegistration(options: directory.SignPatientRegistrationParameters = {}): Promise<SignedRegistration> {
+    return directory.signPatientRegistration(this.#ctx, options);
+  }
+  /** @see {@link directory.relayPatientRegistration} */
+  relayPatientRegistration(signed: SignedRegistration): Promise<TxResult> {
+    return directory.relayPatientRegistration(this.#ctx, { signed });
   }
   /** @see {@link directory.registerProvider} */
   registerProvider(account: string, kind: ProviderKind, publicKey: Uint8Array): Promise<TxResult> {

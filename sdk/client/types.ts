@@ -175,6 +175,12 @@ export interface SignedRevoke {
   readonly signature: string;
 }
 
+/** A patient registration signed (EIP-712) by the account it registers, ready for anyone to relay. */
+export interface SignedRegistration {
+  readonly request: import("../consent/registration.js").RegistrationRequest;
+  readonly signature: string;
+}
+
 /** A current delegate of a patient, as `ConsentRegistry.delegatesOf` lists it. */
 export interface DelegateInfo {
   readonly delegate: string;

@@ -114,16 +114,11 @@ export function identityTypedData(params: IdentityKeyParams): {
  */
 export function identityFromSignature(signature: string, params: IdentityKeyParams): IdentityKeyPair {
   const { message } = identityTypedData(params);
-  let canonical: string;
-  try {
-    canonical = Signature.from(signature).serialized;
-  } catch {
-    throw new TypeError("signature: expected an ECDSA signature (65 or 64 bytes of hex)");
-  }
+  const canonical = canonicalSignatureBytes(signature);
   const info = utf8(
     `x25519 secret key|chain=${params.chainId.toString()}|directory=${message.directory.toLowerCase()}|version=${message.version}`,
   );
-  return identityFromSecretKey(hkdf(sha256, fromHex("signature", canonical, 65), TYPED_SALT, info, 32));
+  return identityFromSecretKey(hkdf(sha256, canonical, TYPED_SALT, info, 32));
 }
 
 /**
@@ -139,6 +134,19 @@ export function identityFromSignature(signature: string, params: IdentityKeyPara
  * const identity = await deriveIdentity(wallet, { chainId: 31337n, directory: deployment.directory });
  */
 export async function deriveIdentity(signer: IdentitySigner, params: IdentityKeyParams): Promise<IdentityKeyPair> {
+  return identityFromSignature(await signIdentityRequest(signer, params), params);
+}
+
+/**
+ * Asks the wallet for its EIP-712 signature of {@link identityTypedData} and checks that it verifies for the wallet's
+ * own address. The signature is a secret: whatever is derived from it (the identity key, a pseudonym root) is only
+ * as safe as it.
+ * @param signer - A wallet with deterministic (RFC 6979) signatures.
+ * @param params - Chain, Directory and key version (default 1).
+ * @returns The signature, as the wallet returned it.
+ * @throws {TypeError} When the wallet's signature does not verify for its own address.
+ */
+export async function signIdentityRequest(signer: IdentitySigner, params: IdentityKeyParams): Promise<string> {
   const { domain, types, message } = identityTypedData(params);
   const signature = await signer.signTypedData(domain, types, message);
   const address = getAddress(await signer.getAddress());
@@ -150,7 +158,23 @@ export async function deriveIdentity(signer: IdentitySigner, params: IdentityKey
   }
   if (recovered !== address)
     throw new TypeError("signature: the wallet's EIP-712 signature does not verify for its address");
-  return identityFromSignature(signature, params);
+  return signature;
+}
+
+/**
+ * The canonical 65-byte form of an ECDSA signature, as bytes.
+ * @param signature - Any encoding ethers accepts.
+ * @returns 65 bytes (r, s, v = 27/28).
+ * @throws {TypeError} When it is not a signature.
+ */
+export function canonicalSignatureBytes(signature: string): Uint8Array {
+  let canonical: string;
+  try {
+    canonical = Signature.from(signature).serialized;
+  } catch {
+    throw new TypeError("signature: expected an ECDSA signature (65 or 64 bytes of hex)");
+  }
+  return fromHex("signature", canonical, 65);
 }
 
 /**

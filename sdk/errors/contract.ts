@@ -73,6 +73,10 @@ export const DirectoryInvalidBreakGlassDurationError = revertError("DirectoryInv
 export const DirectoryInvalidBreakGlassLimitsError = revertError("DirectoryInvalidBreakGlassLimits");
 /** See `IDirectory.DirectoryAccountNotRegistered`. */
 export const DirectoryAccountNotRegisteredError = revertError("DirectoryAccountNotRegistered");
+/** See `IDirectory.DirectorySignatureExpired`: a signed registration was relayed after its deadline. */
+export const DirectorySignatureExpiredError = revertError("DirectorySignatureExpired");
+/** See `IDirectory.DirectoryInvalidSignature`: a relayed registration is not signed by the account it registers. */
+export const DirectoryInvalidSignatureError = revertError("DirectoryInvalidSignature");
 /** OpenZeppelin `IAccessControl.AccessControlUnauthorizedAccount`: the caller lacks a role (e.g. registrar). */
 export const AccessControlUnauthorizedAccountError = revertError("AccessControlUnauthorizedAccount");
 /** OpenZeppelin `IAccessControl.AccessControlBadConfirmation`. */
@@ -230,6 +234,8 @@ export const REVERT_ERRORS: ReadonlyMap<string, RevertErrorClass> = new Map(
     RecordCategoryNotInBatchError,
     DirectoryInvalidCustodianError,
     DirectoryAccountNotRegisteredError,
+    DirectorySignatureExpiredError,
+    DirectoryInvalidSignatureError,
     DirectoryInvalidBreakGlassDurationError,
     ConsentUnauthorizedActorError,
     ConsentInvalidDelegateError,

@@ -1,6 +1,7 @@
 /**
  * Errors of threshold emergency custody and post-quantum key lookup: a custodian's share that fails its commitment,
- * too few valid shares to rebuild a key, and a post-quantum key document that does not match its on-chain commitment.
+ * too few valid shares to rebuild a key, a post-quantum key document that does not match its on-chain commitment, and
+ * a pseudonym operation that cannot go ahead.
  */
 import { CarechainError, type CarechainErrorOptions } from "./base.js";
 
@@ -103,5 +104,20 @@ export class MustLogRecordError extends CarechainError {
       details: recordId,
     });
     this.recordId = recordId;
+  }
+}
+
+/**
+ * A pseudonym operation cannot go ahead: the record is not one of this patient's pseudonyms, the target
+ * relationship is unknown, or a pseudonym that must send a transaction itself holds no ETH and no funding hook was
+ * given.
+ */
+export class PseudonymError extends CarechainError {
+  /**
+   * @param shortMessage - One sentence.
+   * @param options - Details and cause.
+   */
+  constructor(shortMessage: string, options?: CarechainErrorOptions) {
+    super("PSEUDONYM", shortMessage, options);
   }
 }

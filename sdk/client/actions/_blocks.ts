@@ -3,6 +3,7 @@ import type { Block } from "ethers";
 
 import { CarechainError } from "../../errors/base.js";
 import type { CarechainContext } from "../context.js";
+import { unixSeconds } from "./_values.js";
 
 /**
  * A block's header.
@@ -33,4 +34,17 @@ export async function blockTimes(ctx: CarechainContext, blocks: readonly number[
       throw new CarechainError("CHAIN", "No timestamp was fetched for this block.", { details: String(block) });
     return time;
   };
+}
+
+/**
+ * The deadline of a signed request: the one given, or one hour after the latest block.
+ * @param ctx - The client context.
+ * @param deadline - A `Date` or unix seconds, or undefined for the default.
+ * @returns Unix seconds.
+ * @throws {RangeError} When `deadline` is not a valid time.
+ */
+export async function signatureDeadline(ctx: CarechainContext, deadline?: Date | bigint | number): Promise<bigint> {
+  return deadline === undefined
+    ? BigInt((await blockAt(ctx, "latest")).timestamp + 3600)
+    : unixSeconds("deadline", deadline);
 }

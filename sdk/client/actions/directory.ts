@@ -1,10 +1,12 @@
 /** Directory actions: the client's account address, patient registration and provider credentials. */
 import { getAddress } from "ethers";
 
+import { signRegistrationRequest, type RegistrationRequest } from "../../consent/registration.js";
 import { toHex } from "../../crypto/bytes.js";
 import { assertX25519PublicKey } from "../../crypto/public-key.js";
 import type { CarechainContext } from "../context.js";
-import { PROVIDER_KINDS, type ProviderKind, type TxResult } from "../types.js";
+import { PROVIDER_KINDS, type ProviderKind, type SignedRegistration, type TxResult } from "../types.js";
+import { signatureDeadline } from "./_blocks.js";
 import { sendTx } from "./_tx.js";
 
 /** The result of {@link getAccountAddress}: a checksummed address. */
@@ -33,6 +35,68 @@ export type RegisterPatientReturnType = TxResult;
 export async function registerPatient(ctx: CarechainContext): Promise<RegisterPatientReturnType> {
   assertX25519PublicKey(ctx.identity.publicKey, "identity.publicKey");
   return sendTx(ctx, "registerPatient", () => ctx.contracts.directory.registerPatient(toHex(ctx.identity.publicKey)));
+}
+
+/** Parameters of {@link signPatientRegistration}. */
+export interface SignPatientRegistrationParameters {
+  /** When the signature expires: a `Date` or unix seconds (default one hour after the latest block). */
+  readonly deadline?: Date | bigint | number;
+}
+/** The result of {@link signPatientRegistration}. */
+export type SignPatientRegistrationReturnType = SignedRegistration;
+
+/**
+ * Signs the client account's patient registration (EIP-712, `Directory.registerPatientBySig`) with its identity
+ * public key, for anyone to relay with {@link relayPatientRegistration}: the account needs no ETH. Sends nothing.
+ * @param ctx - The client context (the account being registered).
+ * @param params - The deadline.
+ * @returns The request and its signature.
+ * @throws {InvalidPublicKeyError} When the identity's public key is non-canonical or small-order.
+ * @throws {RangeError} When the deadline is invalid.
+ */
+export async function signPatientRegistration(
+  ctx: CarechainContext,
+  params: SignPatientRegistrationParameters = {},
+): Promise<SignPatientRegistrationReturnType> {
+  assertX25519PublicKey(ctx.identity.publicKey, "identity.publicKey");
+  const request: RegistrationRequest = {
+    patient: await getAccountAddress(ctx),
+    encryptionKey: toHex(ctx.identity.publicKey),
+    deadline: await signatureDeadline(ctx, params.deadline),
+    chainId: (await ctx.provider.getNetwork()).chainId,
+    directory: await ctx.contracts.directory.getAddress(),
+  };
+  return { request, signature: await signRegistrationRequest(ctx.signer, request) };
+}
+
+/** Parameters of {@link relayPatientRegistration}. */
+export interface RelayPatientRegistrationParameters {
+  /** The signed registration. */
+  readonly signed: SignedRegistration;
+}
+/** The result of {@link relayPatientRegistration}. */
+export type RelayPatientRegistrationReturnType = TxResult;
+
+/**
+ * Relays a signed patient registration (the client pays the gas; the signer is registered, not the client).
+ * @param ctx - The relaying client's context.
+ * @param params - The signed registration.
+ * @returns The Directory transaction.
+ * @throws {RangeError} When the request names another Directory than the client's (nothing is sent).
+ * @throws {DirectoryInvalidSignatureError | DirectorySignatureExpiredError | DirectoryAlreadyRegisteredError}
+ */
+export async function relayPatientRegistration(
+  ctx: CarechainContext,
+  params: RelayPatientRegistrationParameters,
+): Promise<RelayPatientRegistrationReturnType> {
+  const { request, signature } = params.signed;
+  const directory = await ctx.contracts.directory.getAddress();
+  if (getAddress(request.directory) !== getAddress(directory)) {
+    throw new RangeError(`signed.request.directory: expected ${directory}, got ${request.directory}`);
+  }
+  return sendTx(ctx, "registerPatientBySig", () =>
+    ctx.contracts.directory.registerPatientBySig(request.patient, request.encryptionKey, request.deadline, signature),
+  );
 }
 
 /** Parameters of {@link registerProvider}. */

@@ -5,10 +5,10 @@ import { signGrantRequest, signRevokeRequest, type GrantRequest, type RevokeRequ
 import { categoriesOfMask } from "../../fhir/categories.js";
 import type { CarechainContext } from "../context.js";
 import type { GrantResult, GrantTerms, OnBehalf, SignedGrant, SignedRevoke, TxResult } from "../types.js";
-import { blockAt } from "./_blocks.js";
+import { signatureDeadline } from "./_blocks.js";
 import { EMPTY_KEYRINGS, prepareKeyrings, publishKeyrings } from "./_keyrings.js";
 import { sendTx } from "./_tx.js";
-import { consentTerms, unixSeconds } from "./_values.js";
+import { consentTerms } from "./_values.js";
 import { getAccountAddress } from "./directory.js";
 
 /** How a signed request is bounded: its deadline and nonce. */
@@ -135,14 +135,10 @@ export async function relayRevoke(
 
 /** Signer, nonce, deadline, chain and registry of a signed request. */
 async function requestEnvelope(ctx: CarechainContext, signer: string, options: SignedRequestOptions) {
-  const deadline =
-    options.deadline === undefined
-      ? BigInt((await blockAt(ctx, "latest")).timestamp + 3600)
-      : unixSeconds("deadline", options.deadline);
   return {
     signer,
     nonce: options.nonce ?? (await ctx.contracts.consent.nonces(signer)),
-    deadline,
+    deadline: await signatureDeadline(ctx, options.deadline),
     chainId: (await ctx.provider.getNetwork()).chainId,
     registry: await ctx.contracts.consent.getAddress(),
   };
