@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 
-import { network } from "hardhat";
 import { CID } from "multiformats/cid";
 import { describe, expect, it } from "vitest";
 
@@ -14,10 +13,11 @@ import { tamperBlob } from "../../scripts/pilot/tamper.js";
 import bulkImport from "../../scripts/scenarios/bulk-import.js";
 import emergency from "../../scripts/scenarios/emergency.js";
 import minorGuardian from "../../scripts/scenarios/minor-guardian.js";
+import { createChain } from "../helpers/chain.js";
 
 /** Runs a scenario on a fresh in-process chain with a memory store. */
 async function run(options: Omit<RunPilotOptions, "connection" | "store" | "log">) {
-  const connection = await network.create();
+  const connection = await createChain();
   try {
     return await runPilot({ ...options, connection, store: new MemoryBlobStore(), log: () => {} });
   } finally {

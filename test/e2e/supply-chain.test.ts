@@ -5,7 +5,6 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 
-import { network } from "hardhat";
 import { beforeAll, describe, expect, it } from "vitest";
 
 import { deployCarechain, generateIdentity, MemoryBlobStore, NotARecipientError } from "../../sdk/index.js";
@@ -35,12 +34,13 @@ import {
   type UnitPassport,
 } from "../../sdk/supplychain.js";
 import { sharedData } from "../sdk/_support.js";
+import { createChain } from "../helpers/chain.js";
 
 const GTIN = "09501101530003";
 const schemaFile = sharedData("epcis/schema/EPCIS-JSON-Schema.json");
 
 async function setUp() {
-  const connection = await network.create();
+  const connection = await createChain();
   const signers = await connection.ethers.getSigners();
   const deployment = await deployCarechain(signers[0]!);
   const addresses = await deploySupplyChain(signers[0]!, deployment.directory);
