@@ -45,17 +45,9 @@ export const chainProxies: LimitingRpcProxy[] = [];
  */
 export async function createChain(): Promise<ChainConnection> {
   if (!THROUGH_LIMITS) return network.create();
-  // The history is mined one second per block; start the clock that much in the past so the chain's time is now.
-  const start = new Date(Date.now() - (SUITE_HISTORY_BLOCKS + 60) * 1000);
-  const server = await network.createServer({ network: "default", override: { initialDate: start } }, "127.0.0.1", 0);
+  const server = await network.createServer("default", "127.0.0.1", 0);
   const { port } = await server.listen();
-  const nodeUrl = `http://127.0.0.1:${port}`;
-  await rpc(nodeUrl, "hardhat_mine", [`0x${SUITE_HISTORY_BLOCKS.toString(16)}`]);
-  await rpc(nodeUrl, "evm_setNextBlockTimestamp", [Math.floor(Date.now() / 1000)]);
-  await rpc(nodeUrl, "evm_mine", []);
-  const proxy = new LimitingRpcProxy(nodeUrl, SUITE_RPC_LIMITS);
-  await proxy.start();
-  chainProxies.push(proxy);
+  const proxy = await behindLimits(`http://127.0.0.1:${port}`);
   const connection = await network.create({ network: "testRpc", override: { url: proxy.url } });
   const close = connection.close.bind(connection);
   connection.close = async () => {
@@ -64,6 +56,20 @@ export async function createChain(): Promise<ChainConnection> {
     await server.close();
   };
   return connection;
+}
+
+/**
+ * Mines {@link SUITE_HISTORY_BLOCKS} blocks of history on a node (all at the current time, so the chain's clock stays
+ * the wall clock's) and starts the limiting proxy in front of it.
+ * @param nodeUrl - The node's JSON-RPC URL.
+ * @returns The started proxy (also listed in {@link chainProxies}).
+ */
+export async function behindLimits(nodeUrl: string): Promise<LimitingRpcProxy> {
+  await rpc(nodeUrl, "hardhat_mine", [`0x${SUITE_HISTORY_BLOCKS.toString(16)}`, "0x0"]);
+  const proxy = new LimitingRpcProxy(nodeUrl, SUITE_RPC_LIMITS);
+  await proxy.start();
+  chainProxies.push(proxy);
+  return proxy;
 }
 
 /**
