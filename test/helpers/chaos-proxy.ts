@@ -17,13 +17,13 @@ export interface ChaosRates {
 }
 
 /** What {@link ChaosRpcProxy} counts, besides requests. */
-export type ChaosCounters = {
+export interface ChaosCounters {
   resets: number;
   badGateways: number;
   delays: number;
   droppedAnswers: number;
   droppedMinedSends: number;
-};
+}
 
 /** A seeded pseudo-random generator (mulberry32): the same seed gives the same faults for the same requests. */
 export function seededRandom(seed: number): () => number {
@@ -67,11 +67,13 @@ export class ChaosRpcProxy extends JsonRpcProxy<ChaosCounters> {
     const isSend = exchange.methods.some((m) => SENDS.has(m));
     if (roll < r.reset) {
       this.stats.resets++;
-      return exchange.reset();
+      exchange.reset();
+      return;
     }
     if (roll < r.reset + r.badGateway) {
       this.stats.badGateways++;
-      return exchange.fail(502, "Bad Gateway");
+      exchange.fail(502, "Bad Gateway");
+      return;
     }
     if (this.#random() < r.delay) {
       this.stats.delays++;
@@ -81,11 +83,13 @@ export class ChaosRpcProxy extends JsonRpcProxy<ChaosCounters> {
     const drop = this.#random();
     if (isSend && drop < r.dropMinedSend) {
       this.stats.droppedMinedSends++;
-      return exchange.reset();
+      exchange.reset();
+      return;
     }
     if (drop < r.dropAnswer) {
       this.stats.droppedAnswers++;
-      return exchange.reset();
+      exchange.reset();
+      return;
     }
     exchange.reply(answer);
   }

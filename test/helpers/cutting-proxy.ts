@@ -27,10 +27,13 @@ export class CuttingProxy extends JsonRpcProxy<{ cuts: number }> {
 
   protected override async handle(exchange: ProxyExchange): Promise<void> {
     const chosen = exchange.methods.includes(this.#method) && ++this.#seen % this.#every === 0;
-    if (chosen && this.#cut === "request") return this.#reset(exchange);
+    if (chosen && this.#cut === "request") {
+      this.#reset(exchange);
+      return;
+    }
     const answer = await this.forward(exchange.body);
-    if (chosen) return this.#reset(exchange);
-    exchange.reply(answer);
+    if (chosen) this.#reset(exchange);
+    else exchange.reply(answer);
   }
 
   #reset(exchange: ProxyExchange): void {

@@ -17,7 +17,7 @@ export interface ProviderLimits {
 }
 
 /** What {@link LimitingRpcProxy} counts, besides requests. */
-export type LimitingCounters = {
+export interface LimitingCounters {
   /** eth_getLogs requests (each element of a batch counts). */
   getLogs: number;
   /** eth_getLogs refused for their block range. */
@@ -28,7 +28,7 @@ export type LimitingCounters = {
   tooMany: number;
   /** HTTP requests held before they were forwarded. */
   held: number;
-};
+}
 
 /**
  * A JSON-RPC proxy on loopback in front of a node that enforces the limits of hosted providers: a block-range cap
@@ -52,13 +52,17 @@ export class LimitingRpcProxy extends JsonRpcProxy<LimitingCounters> {
     const { every429, burst429 = 1, everyTimeout, timeoutHoldMs = 1_500 } = this.#limits;
     if (every429 && exchange.n % every429 < burst429) {
       this.stats.tooMany++;
-      return exchange.fail(429, "Too Many Requests", { "retry-after": "0" });
+      exchange.fail(429, "Too Many Requests", { "retry-after": "0" });
+      return;
     }
     if (everyTimeout && exchange.n % everyTimeout === 0) {
       this.stats.held++;
       await new Promise((resolve) => setTimeout(resolve, timeoutHoldMs));
     }
-    if (exchange.requests.length === 0) return exchange.reply(await this.forward(exchange.body));
+    if (exchange.requests.length === 0) {
+      exchange.reply(await this.forward(exchange.body));
+      return;
+    }
     const answers = await Promise.all(exchange.requests.map((r) => this.#answer(r)));
     exchange.reply(JSON.stringify(exchange.batch ? answers : answers[0]));
   }

@@ -91,7 +91,7 @@ export class ProxyExchange {
  * to refuse, delay, rewrite or cut.
  * @typeParam Extra - The policy's own counters, added to {@link ProxyCounters} in `stats`.
  */
-export class JsonRpcProxy<Extra extends Record<string, number> = Record<never, number>> {
+export class JsonRpcProxy<Extra extends object = ProxyCounters> {
   /** What the proxy did. */
   readonly stats: ProxyCounters & Extra;
   readonly #target: string;
@@ -162,7 +162,9 @@ export class JsonRpcProxy<Extra extends Record<string, number> = Record<never, n
       const upstream = httpRequest(
         this.#target,
         { method: "POST", headers: { "content-type": "application/json" } },
-        (response) => readBody(response).then(resolve, reject),
+        (response) => {
+          readBody(response).then(resolve, reject);
+        },
       );
       upstream.on("error", reject);
       upstream.end(body);
