@@ -4,7 +4,7 @@ import { JsonRpcProxy } from "./proxy-base.js";
  * A JSON-RPC proxy on loopback in front of a node, that a test can stop and start again on the same port: the way an
  * RPC node disappears and comes back, as the client sees it. It forwards everything unchanged.
  */
-export class RpcProxy extends JsonRpcProxy {
+export class RpcProxy extends JsonRpcProxy<object> {
   /**
    * @param port - The port to listen on, kept across a stop and a start.
    * @param target - The node's port on loopback.
