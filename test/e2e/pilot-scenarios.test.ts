@@ -162,8 +162,9 @@ describe("focused pilot scenarios", () => {
         await bulkImport.run(pilot, data, options);
         // The record's content CID, from its batch's anchored manifest (record ids are not content digests).
         const { batchId, recordId } = pilot.batched[4]!;
-        const records = (await pilot.registrar()).client.contracts.records;
-        const [event] = await records.queryFilter(records.filters.BatchAnchored(batchId));
+        const { client } = await pilot.registrar();
+        const records = client.contracts.records;
+        const [event] = await client.context.logs.query(records, records.filters.BatchAnchored(batchId), 0);
         const manifest = JSON.parse(
           new TextDecoder().decode(
             await pilot.options.store.get(CID.decode(Buffer.from(event!.args.manifestCid.slice(2), "hex"))),

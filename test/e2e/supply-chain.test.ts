@@ -34,7 +34,7 @@ import {
   type UnitPassport,
 } from "../../sdk/supplychain.js";
 import { sharedData } from "../sdk/_support.js";
-import { createChain } from "../helpers/chain.js";
+import { createChain, FIRST_TEST_BLOCK } from "../helpers/chain.js";
 
 const GTIN = "09501101530003";
 const schemaFile = sharedData("epcis/schema/EPCIS-JSON-Schema.json");
@@ -222,7 +222,7 @@ describe("supply chain end to end", () => {
     const terms = [GTIN, "LOT-A1", serials[0]!, serials[20]!, "FAKE0001", "9501101000002", "9501101000033"];
     const hexTerms = terms.map((t) => Buffer.from(t, "utf8").toString("hex"));
     let scanned = 0;
-    for (let n = 1; n <= latest; n++) {
+    for (let n = FIRST_TEST_BLOCK; n <= latest; n++) {
       const block = await provider.getBlock(n, true);
       for (const tx of block!.prefetchedTransactions) {
         const receipt = await provider.getTransactionReceipt(tx.hash);

@@ -32,6 +32,9 @@ export const SUITE_RPC_LIMITS: ProviderLimits = {
 /** Blocks mined before a test's chain is handed out, so that every log read from block 0 pages. */
 export const SUITE_HISTORY_BLOCKS = 200_000;
 
+/** The first block a test's own transactions can be in: after the history under {@link THROUGH_LIMITS}, else 1. */
+export const FIRST_TEST_BLOCK = THROUGH_LIMITS ? SUITE_HISTORY_BLOCKS + 1 : 1;
+
 /** A connection as `network.create()` returns it. */
 export type ChainConnection = NetworkConnection;
 
