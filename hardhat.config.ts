@@ -40,6 +40,12 @@ export default defineConfig({
       chainType: "l1",
       url: process.env.CARECHAIN_LOCALHOST_URL ?? "http://127.0.0.1:8545",
     },
+    // The tests' chains under CARECHAIN_TEST_RPC=limits (test/helpers/chain.ts): each connection overrides the URL with
+    // its limiting proxy's.
+    testRpc: {
+      type: "http",
+      url: "http://127.0.0.1:8545",
+    },
     sepolia: {
       type: "http",
       chainType: "l1",

@@ -128,7 +128,7 @@ try {
   if (chain?.proxy) {
     const s = chain.proxy.stats;
     console.log(
-      `RPC limits: ${s.httpRequests} requests through the proxy, ${s.getLogs} eth_getLogs, ${s.rangeRefusals} range and ` +
+      `RPC limits: ${s.requests} requests through the proxy, ${s.getLogs} eth_getLogs, ${s.rangeRefusals} range and ` +
         `${s.resultRefusals} result-count refusals, ${s.tooMany} answered 429, ${s.held} held`,
     );
   }

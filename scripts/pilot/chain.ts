@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { HttpIndexSource, type CarechainDeployment, type IndexSource } from "../../sdk/index.js";
 import { indexerMissing, startIndexer, waitForBlock, type RunningIndexer } from "../../test/helpers/indexer.js";
 import { LimitingRpcProxy, type ProviderLimits } from "../../test/helpers/limiting-proxy.js";
-import { freePort, startHardhatNode, stop } from "../../test/helpers/processes.js";
+import { freePort, rpc, startHardhatNode, stop } from "../../test/helpers/processes.js";
 
 /**
  * The limits `--rpc-limits` imposes: a 2,000-block `eth_getLogs` range, at most 200 logs per answer, a 429 on every
@@ -95,16 +95,4 @@ export async function preparePilotChain(options: { nodeUrl?: string; rpcLimits?:
       if (node) await stop(node);
     },
   };
-}
-
-/** One JSON-RPC call straight to the node. */
-async function rpc(url: string, method: string, params: unknown[]): Promise<unknown> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await response.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
 }

@@ -10,6 +10,7 @@ import { getAddress, hashMessage, verifyMessage, type Signer } from "ethers";
 import { CID } from "multiformats/cid";
 
 import type { CarechainContracts } from "../chain/deployment.js";
+import { LogReader } from "../chain/logs.js";
 import { PurposeOfUse, type PurposeCode } from "../chain/purpose.js";
 import { withRevertDecoding } from "../chain/revert.js";
 import type { BlobStore } from "../content/blob-store.js";
@@ -126,6 +127,13 @@ export interface CustodyContext {
   readonly identity: IdentityKeyPair;
   /** Where custody documents and envelopes are stored. */
   readonly store: BlobStore;
+  /**
+   * The paged log reader for the record's events (a client's `ctx.logs`); default: a reader with default paging on
+   * the contracts' provider.
+   */
+  readonly logs?: LogReader;
+  /** First block to read events from (the deployment's block); default 0. */
+  readonly fromBlock?: number;
 }
 
 /**
@@ -142,7 +150,7 @@ export async function placeInCustody(
   ctx: CustodyContext,
   params: { recordId: string; dek: Uint8Array; set: CustodianSet },
 ): Promise<{ custodyCid: CID; tx: string }> {
-  const { contentCid } = await anchoredRecord(ctx.contracts, params.recordId);
+  const { contentCid } = await anchoredRecord(ctx, params.recordId);
   const document = await splitRecordKey({
     recordId: params.recordId,
     record: contentCid,
@@ -165,19 +173,19 @@ export async function placeInCustody(
  * @param ctx - Reader context (contracts and store).
  * @param recordId - The record version.
  * @param published - The record's `KeyringPublished` events in chain order, when the caller has them (e.g. from its
- * paged log reader or the indexer); default: one `queryFilter` from block 0.
+ * paged log reader or the indexer); default: read with `ctx.logs` from `ctx.fromBlock`.
  * @returns The documents whose `recordId` and `record` match the anchor.
  */
 export async function findCustodyDocuments(
-  ctx: Pick<CustodyContext, "contracts" | "store">,
+  ctx: Pick<CustodyContext, "contracts" | "store" | "logs" | "fromBlock">,
   recordId: string,
   published?: readonly PublishedKeyring[],
 ): Promise<CustodyDocument[]> {
   const { records, consent } = ctx.contracts;
-  const { contentCid, patient, author } = await anchoredRecord(ctx.contracts, recordId);
+  const { contentCid, patient, author } = await anchoredRecord(ctx, recordId);
   const events =
     published ??
-    (await records.queryFilter(records.filters.KeyringPublished(recordId))).map((e) => ({
+    (await logReader(ctx).query(records, records.filters.KeyringPublished(recordId), ctx.fromBlock ?? 0)).map((e) => ({
       publisher: e.args.publisher,
       keyringCid: e.args.keyringCid,
     }));
@@ -329,15 +337,23 @@ export function decodeShareAnswer(bytes: Uint8Array, index: number): { enc: Uint
 
 /** The anchor of a version: its content CID (from its RecordAnchored event), patient and author. */
 async function anchoredRecord(
-  contracts: CarechainContracts,
+  ctx: Pick<CustodyContext, "contracts" | "logs" | "fromBlock">,
   recordId: string,
 ): Promise<{ contentCid: CID; patient: string; author: string }> {
-  const records = contracts.records;
-  const [event] = await records.queryFilter(records.filters.RecordAnchored(recordId));
+  const records = ctx.contracts.records;
+  const [event] = await logReader(ctx).query(records, records.filters.RecordAnchored(recordId), ctx.fromBlock ?? 0);
   if (!event) throw new FormatError("The record is not anchored as a single record.", { details: recordId });
   return {
     contentCid: CID.decode(fromHex("contentCid", event.args.contentCid)),
     patient: getAddress(event.args.patient),
     author: getAddress(event.args.author),
   };
+}
+
+/** The context's log reader, or one with default paging on the contracts' provider when it brings none. */
+function logReader(ctx: Pick<CustodyContext, "contracts" | "logs">): LogReader {
+  if (ctx.logs) return ctx.logs;
+  const provider = ctx.contracts.records.runner?.provider;
+  if (!provider) throw new CarechainError("CHAIN", "The contracts have no provider to read the chain's logs.");
+  return new LogReader(provider);
 }

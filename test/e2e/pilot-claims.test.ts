@@ -1,10 +1,10 @@
-import { network } from "hardhat";
 import { describe, expect, it } from "vitest";
 
 import { MemoryBlobStore } from "../../sdk/index.js";
 import { runPilot } from "../../scripts/pilot/run.js";
 import { DEFAULT_SYNTHEA_DIR, hasDefaultSynthea } from "../../scripts/scenarios/_synthea.js";
 import claims from "../../scripts/scenarios/claims.js";
+import { createChain } from "../helpers/chain.js";
 
 const data = hasDefaultSynthea();
 if (!data)
@@ -12,7 +12,7 @@ if (!data)
 
 describe.skipIf(!data)("pilot scenario: claims (Synthea)", () => {
   it("adjudicates every Synthea claim, agrees with the EOBs up to rounding, pays exactly, leaks nothing", async () => {
-    const connection = await network.create();
+    const connection = await createChain();
     try {
       const { report, passed, failure } = await runPilot({
         scenario: claims,

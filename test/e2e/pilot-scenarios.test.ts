@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 
-import { network } from "hardhat";
 import { CID } from "multiformats/cid";
 import { describe, expect, it } from "vitest";
 
@@ -14,10 +13,11 @@ import { tamperBlob } from "../../scripts/pilot/tamper.js";
 import bulkImport from "../../scripts/scenarios/bulk-import.js";
 import emergency from "../../scripts/scenarios/emergency.js";
 import minorGuardian from "../../scripts/scenarios/minor-guardian.js";
+import { createChain } from "../helpers/chain.js";
 
 /** Runs a scenario on a fresh in-process chain with a memory store. */
 async function run(options: Omit<RunPilotOptions, "connection" | "store" | "log">) {
-  const connection = await network.create();
+  const connection = await createChain();
   try {
     return await runPilot({ ...options, connection, store: new MemoryBlobStore(), log: () => {} });
   } finally {
@@ -162,8 +162,9 @@ describe("focused pilot scenarios", () => {
         await bulkImport.run(pilot, data, options);
         // The record's content CID, from its batch's anchored manifest (record ids are not content digests).
         const { batchId, recordId } = pilot.batched[4]!;
-        const records = (await pilot.registrar()).client.contracts.records;
-        const [event] = await records.queryFilter(records.filters.BatchAnchored(batchId));
+        const { client } = await pilot.registrar();
+        const records = client.contracts.records;
+        const [event] = await client.context.logs.query(records, records.filters.BatchAnchored(batchId), 0);
         const manifest = JSON.parse(
           new TextDecoder().decode(
             await pilot.options.store.get(CID.decode(Buffer.from(event!.args.manifestCid.slice(2), "hex"))),

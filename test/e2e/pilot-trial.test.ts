@@ -1,13 +1,13 @@
-import { network } from "hardhat";
 import { describe, expect, it } from "vitest";
 
 import { MemoryBlobStore } from "../../sdk/index.js";
 import { runPilot } from "../../scripts/pilot/run.js";
 import trial from "../../scripts/scenarios/trial.js";
+import { createChain } from "../helpers/chain.js";
 
 describe("pilot scenario: trial", () => {
   it("refuses unregistered enrolment and withdrawn data, catches the switched outcome, leaks nothing", async () => {
-    const connection = await network.create();
+    const connection = await createChain();
     try {
       // Synthea bundles when ../shared/data is present, else eight generated patients.
       const { report, passed, failure } = await runPilot({

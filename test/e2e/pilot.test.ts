@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 
 import { hexlify } from "ethers";
-import { network } from "hardhat";
 import { describe, expect, it } from "vitest";
 
 import { MemoryBlobStore } from "../../sdk/index.js";
@@ -12,10 +11,11 @@ import { runPilot } from "../../scripts/pilot/run.js";
 import { identifyingStrings, syntheticPatient } from "../../scripts/pilot/synthetic.js";
 import consortium from "../../scripts/scenarios/consortium.js";
 import foundation from "../../scripts/scenarios/foundation.js";
+import { createChain } from "../helpers/chain.js";
 
 describe("the foundation pilot", () => {
   it("runs every step as expected, with no PHI on chain and every record intact", async () => {
-    const connection = await network.create();
+    const connection = await createChain();
     const { report, passed, failure } = await runPilot({
       scenario: foundation,
       connection,
@@ -51,7 +51,7 @@ describe("the foundation pilot", () => {
   });
 
   it("the default consortium pilot: every episode as expected, the planted tamper caught, no PHI on chain", async () => {
-    const connection = await network.create();
+    const connection = await createChain();
     const { report, passed, failure } = await runPilot({
       scenario: consortium,
       connection,
@@ -98,7 +98,7 @@ describe("the foundation pilot", () => {
   });
 
   it("the privacy scan finds PHI planted on chain, in each encoding", async () => {
-    const connection = await network.create();
+    const connection = await createChain();
     const [sender] = await connection.ethers.getSigners();
     const { patient } = syntheticPatient(7, 0);
     const name = (patient.name as { family: string }[])[0]!.family;
@@ -136,7 +136,7 @@ describe("the pilot on real Synthea patients (--data)", () => {
   const present = existsSync(dir);
   if (!present) console.warn(`skipping the --data pilot test: ${dir} is absent (a clone without ../shared)`);
   it.skipIf(!present)("runs the default scenario on Synthea bundles with no PHI on chain", async () => {
-    const connection = await network.create();
+    const connection = await createChain();
     const source = await fhirBundleSource(dir);
     expect(source.size).toBe(16);
     const { report, passed, failure } = await runPilot({

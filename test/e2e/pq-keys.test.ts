@@ -37,7 +37,8 @@ describe("post-quantum keys in the Directory", () => {
       patientPq,
     );
     expect(await f.patient.contracts.directory.pqKeyOf(await f.patient.address())).toBe(published.digest);
-    const events = await f.patient.contracts.directory.queryFilter(f.patient.contracts.directory.filters.PqKeySet());
+    const { directory } = f.patient.contracts;
+    const events = await f.patient.context.logs.query(directory, directory.filters.PqKeySet(), 0);
     expect(events.map((e) => [e.args.account, e.args.documentDigest])).toEqual([
       [await f.patient.address(), published.digest],
     ]);

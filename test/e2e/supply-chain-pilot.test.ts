@@ -1,16 +1,16 @@
 // The supply-chain pilot scenario at a small scale through the pilot runner: every step as expected, every planted
 // fault caught and refused where the contract can refuse it, the report sections present, no privacy finding.
-import { network } from "hardhat";
 import { describe, expect, it } from "vitest";
 
 import { MemoryBlobStore } from "../../sdk/index.js";
 import { renderMarkdown } from "../../scripts/pilot/report.js";
 import { runPilot } from "../../scripts/pilot/run.js";
 import { supplyChainScenario } from "../../scripts/scenarios/supply-chain.js";
+import { createChain } from "../helpers/chain.js";
 
 describe("pilot scenario supply-chain (small scale)", () => {
   it("catches every planted fault and reports events, verification, suspects, gas and privacy", async () => {
-    const connection = await network.create();
+    const connection = await createChain();
     try {
       const scenario = supplyChainScenario({
         lots: 4,

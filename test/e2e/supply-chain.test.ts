@@ -5,7 +5,6 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 
-import { network } from "hardhat";
 import { beforeAll, describe, expect, it } from "vitest";
 
 import { deployCarechain, generateIdentity, MemoryBlobStore, NotARecipientError } from "../../sdk/index.js";
@@ -35,12 +34,13 @@ import {
   type UnitPassport,
 } from "../../sdk/supplychain.js";
 import { sharedData } from "../sdk/_support.js";
+import { createChain, FIRST_TEST_BLOCK } from "../helpers/chain.js";
 
 const GTIN = "09501101530003";
 const schemaFile = sharedData("epcis/schema/EPCIS-JSON-Schema.json");
 
 async function setUp() {
-  const connection = await network.create();
+  const connection = await createChain();
   const signers = await connection.ethers.getSigners();
   const deployment = await deployCarechain(signers[0]!);
   const addresses = await deploySupplyChain(signers[0]!, deployment.directory);
@@ -222,7 +222,7 @@ describe("supply chain end to end", () => {
     const terms = [GTIN, "LOT-A1", serials[0]!, serials[20]!, "FAKE0001", "9501101000002", "9501101000033"];
     const hexTerms = terms.map((t) => Buffer.from(t, "utf8").toString("hex"));
     let scanned = 0;
-    for (let n = 1; n <= latest; n++) {
+    for (let n = FIRST_TEST_BLOCK; n <= latest; n++) {
       const block = await provider.getBlock(n, true);
       for (const tx of block!.prefetchedTransactions) {
         const receipt = await provider.getTransactionReceipt(tx.hash);

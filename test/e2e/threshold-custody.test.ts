@@ -53,9 +53,8 @@ describe("threshold custody: k-of-n custodian node processes", () => {
 
   /** Opens the record's envelope with `dek` (throws unless it is the key). */
   async function read(recordId: string, dek: Uint8Array): Promise<unknown> {
-    const [event] = await world.patient.contracts.records.queryFilter(
-      world.patient.contracts.records.filters.RecordAnchored(recordId),
-    );
+    const { records } = world.patient.contracts;
+    const [event] = await world.patient.context.logs.query(records, records.filters.RecordAnchored(recordId), 0);
     const { contentCid } = await world.keyOf(world.patient, recordId);
     const context = recordContext(event!.args.patient, event!.args.author, event!.args.categories);
     return JSON.parse(new TextDecoder().decode(decryptEnvelope(dek, await world.store.get(contentCid), context)));
@@ -204,8 +203,11 @@ describe("threshold custody: k-of-n custodian node processes", () => {
     // Through the custodians, with its access logged on chain first: it reads, and the log is there.
     const got = await readCustodiedKey(world.hospitalCtx, { recordId, purpose: "TREAT", set }, { timeoutMs: 5000 });
     expect((await read(recordId, got.dek)) as object).toMatchObject({ resourceType: "Observation" });
-    const logs = await world.hospital.contracts.records.queryFilter(
-      world.hospital.contracts.records.filters.RecordAccessed(recordId, undefined, await world.hospital.address()),
+    const { records } = world.hospital.contracts;
+    const logs = await world.hospital.context.logs.query(
+      records,
+      records.filters.RecordAccessed(recordId, undefined, await world.hospital.address()),
+      0,
     );
     expect(logs.map((l) => l.transactionHash)).toContain(got.accessTx);
     // Revoked after the access was logged: each node checks consent again when it answers.

@@ -1,10 +1,4 @@
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from "node:http";
+import { JsonRpcProxy, type ProxyExchange } from "./proxy-base.js";
 
 /** How often {@link ChaosRpcProxy} does each fault, as a probability per HTTP request (0..1). */
 export interface ChaosRates {
@@ -22,6 +16,15 @@ export interface ChaosRates {
   readonly maxDelayMs?: number;
 }
 
+/** What {@link ChaosRpcProxy} counts, besides requests. */
+export interface ChaosCounters {
+  resets: number;
+  badGateways: number;
+  delays: number;
+  droppedAnswers: number;
+  droppedMinedSends: number;
+}
+
 /** A seeded pseudo-random generator (mulberry32): the same seed gives the same faults for the same requests. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
@@ -37,27 +40,15 @@ export function seededRandom(seed: number): () => number {
 const SENDS = new Set(["eth_sendRawTransaction", "eth_sendTransaction"]);
 
 /**
- * An HTTP JSON-RPC proxy on loopback in front of a node (a `hardhat node` with automine) that misbehaves the way a
- * faulty network and a flaky hosted provider do, chosen by a seeded generator: it resets connections before
- * forwarding, answers 502, delays, forwards and then drops the answer, and — the case that duplicates writes when a
- * client gets it wrong — forwards a transaction, which the node mines, and drops the answer. Batches (ethers sends
- * them) are forwarded whole. `stats` counts what it did.
+ * A JSON-RPC proxy on loopback in front of a node (a `hardhat node` with automine) that misbehaves the way a faulty
+ * network and a flaky hosted provider do, chosen by a seeded generator: it resets connections before forwarding,
+ * answers 502, delays, forwards and then drops the answer, and — the case that duplicates writes when a client gets
+ * it wrong — forwards a transaction, which the node mines, and drops the answer. Batches (ethers sends them) are
+ * forwarded whole. `stats` counts what it did.
  */
-export class ChaosRpcProxy {
-  readonly #target: string;
+export class ChaosRpcProxy extends JsonRpcProxy<ChaosCounters> {
   readonly #rates: ChaosRates;
   readonly #random: () => number;
-  #server: Server | undefined;
-  #port = 0;
-  /** What the proxy did. */
-  readonly stats = {
-    requests: 0,
-    resets: 0,
-    badGateways: 0,
-    delays: 0,
-    droppedAnswers: 0,
-    droppedMinedSends: 0,
-  };
 
   /**
    * @param targetUrl - The node's JSON-RPC URL.
@@ -65,100 +56,41 @@ export class ChaosRpcProxy {
    * @param seed - The generator's seed.
    */
   constructor(targetUrl: string, rates: ChaosRates, seed: number) {
-    this.#target = targetUrl;
+    super(targetUrl, { resets: 0, badGateways: 0, delays: 0, droppedAnswers: 0, droppedMinedSends: 0 });
     this.#rates = rates;
     this.#random = seededRandom(seed);
   }
 
-  get url(): string {
-    return `http://127.0.0.1:${this.#port}`;
-  }
-
-  async start(port = 0): Promise<void> {
-    const server = createServer((req, res) => void this.#handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, "127.0.0.1", resolve);
-    });
-    this.#port = (server.address() as { port: number }).port;
-    this.#server = server;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    this.stats.requests++;
-    const body = await readBody(req).catch(() => undefined);
-    if (body === undefined) return;
-    const methods = methodsOf(body);
+  protected override async handle(exchange: ProxyExchange): Promise<void> {
     const r = this.#rates;
     const roll = this.#random();
-    const isSend = methods.some((m) => SENDS.has(m));
-    try {
-      if (roll < r.reset) {
-        this.stats.resets++;
-        req.socket.resetAndDestroy();
-        return;
-      }
-      if (roll < r.reset + r.badGateway) {
-        this.stats.badGateways++;
-        res.writeHead(502, { "content-type": "text/plain" }).end("Bad Gateway");
-        return;
-      }
-      if (this.#random() < r.delay) {
-        this.stats.delays++;
-        await new Promise((resolve) => setTimeout(resolve, Math.floor(this.#random() * (r.maxDelayMs ?? 200))));
-      }
-      const answer = await forward(this.#target, body);
-      const drop = this.#random();
-      if ((isSend && drop < r.dropMinedSend) || drop < r.dropAnswer) {
-        if (isSend && drop < r.dropMinedSend) this.stats.droppedMinedSends++;
-        else this.stats.droppedAnswers++;
-        req.socket.resetAndDestroy();
-        return;
-      }
-      if (!res.destroyed) res.writeHead(200, { "content-type": "application/json" }).end(answer);
-    } catch (error) {
-      if (!res.headersSent && !res.destroyed) res.writeHead(502).end(String(error));
+    const isSend = exchange.methods.some((m) => SENDS.has(m));
+    if (roll < r.reset) {
+      this.stats.resets++;
+      exchange.reset();
+      return;
     }
+    if (roll < r.reset + r.badGateway) {
+      this.stats.badGateways++;
+      exchange.fail(502, "Bad Gateway");
+      return;
+    }
+    if (this.#random() < r.delay) {
+      this.stats.delays++;
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(this.#random() * (r.maxDelayMs ?? 200))));
+    }
+    const answer = await this.forward(exchange.body);
+    const drop = this.#random();
+    if (isSend && drop < r.dropMinedSend) {
+      this.stats.droppedMinedSends++;
+      exchange.reset();
+      return;
+    }
+    if (drop < r.dropAnswer) {
+      this.stats.droppedAnswers++;
+      exchange.reset();
+      return;
+    }
+    exchange.reply(answer);
   }
-}
-
-/** The JSON-RPC methods named in a request body (one request or a batch). */
-function methodsOf(body: string): string[] {
-  try {
-    const parsed = JSON.parse(body) as { method?: string } | { method?: string }[];
-    return (Array.isArray(parsed) ? parsed : [parsed]).map((r) => r.method ?? "");
-  } catch {
-    return [];
-  }
-}
-
-function forward(target: string, body: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const upstream = httpRequest(
-      target,
-      { method: "POST", headers: { "content-type": "application/json" } },
-      (response) => {
-        readBody(response).then(resolve, reject);
-      },
-    );
-    upstream.on("error", reject);
-    upstream.end(body);
-  });
-}
-
-function readBody(stream: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on("data", (c: Buffer) => chunks.push(c));
-    stream.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    stream.on("error", reject);
-  });
 }

@@ -30,6 +30,7 @@ import {
 } from "../../sdk/index.js";
 import { loadFhirDefinitions } from "../../sdk/node.js";
 import { heartRate, penicillinAllergy } from "./fixtures.js";
+import { behindLimits, THROUGH_LIMITS } from "./chain.js";
 import { childEnv, freePort, ROOT, startHardhatNode, stop } from "./processes.js";
 
 /** One running node process. */
@@ -111,7 +112,9 @@ export async function startCustodianNodes(
 export async function custodyWorld(store: BlobStore = new MemoryBlobStore()) {
   const port = await freePort();
   const node = await startHardhatNode(port);
-  const rpcUrl = `http://127.0.0.1:${port}`;
+  const nodeUrl = `http://127.0.0.1:${port}`;
+  const proxy = THROUGH_LIMITS ? await behindLimits(nodeUrl) : undefined;
+  const rpcUrl = proxy?.url ?? nodeUrl;
   const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, polling: true, pollingInterval: 50 });
   const signers = await Promise.all([0, 1, 2, 3].map((i) => provider.getSigner(i)));
   const deployment = await deployCarechain(signers[0]!);
@@ -132,6 +135,7 @@ export async function custodyWorld(store: BlobStore = new MemoryBlobStore()) {
     signer: signers[index]!,
     identity: client.identity,
     store,
+    logs: client.context.logs,
   });
   return {
     rpcUrl,
@@ -149,15 +153,15 @@ export async function custodyWorld(store: BlobStore = new MemoryBlobStore()) {
     hospitalCtx: ctx(hospital!, 3),
     /** The record key, opened from the anchored keyring with `client`'s identity. */
     async keyOf(client: Carechain, recordId: string): Promise<{ dek: Uint8Array; contentCid: CID }> {
-      const [event] = await client.contracts.records.queryFilter(
-        client.contracts.records.filters.RecordAnchored(recordId),
-      );
+      const records = client.contracts.records;
+      const [event] = await client.context.logs.query(records, records.filters.RecordAnchored(recordId), 0);
       const contentCid = CID.decode(getBytes(event!.args.contentCid));
       const keyring = decodeKeyring(await store.get(CID.decode(getBytes(event!.args.keyringCid))));
       return { dek: await openKeyring(keyring, contentCid, client.identity), contentCid };
     },
     async close() {
       provider.destroy();
+      await proxy?.stop();
       await stop(node);
     },
   };

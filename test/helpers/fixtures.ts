@@ -1,5 +1,3 @@
-import { network } from "hardhat";
-
 import {
   Carechain,
   createFhirValidator,
@@ -10,10 +8,11 @@ import {
   deployCarechain,
 } from "../../sdk/index.js";
 import { loadFhirDefinitions, startCustodianService } from "../../sdk/node.js";
+import { createChain } from "./chain.js";
 
 /** A fresh in-process chain with Carechain deployed and four actors: registrar, hospital, lab, patient. */
 export async function carechainFixture(store: BlobStore = new MemoryBlobStore()) {
-  const connection = await network.create();
+  const connection = await createChain();
   const signers = await connection.ethers.getSigners();
   const deployment: CarechainDeployment = await deployCarechain(signers[0]!);
   const validator = createFhirValidator(loadFhirDefinitions());

@@ -67,3 +67,22 @@ export async function stop(child: ChildProcess): Promise<void> {
   child.kill("SIGTERM");
   await exited;
 }
+
+/**
+ * One JSON-RPC call straight to a node.
+ * @param url - The node's URL.
+ * @param method - The method.
+ * @param params - Its parameters.
+ * @returns The result.
+ * @throws {Error} When the node answers with an error.
+ */
+export async function rpc(url: string, method: string, params: unknown[]): Promise<unknown> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const body = (await response.json()) as { result?: unknown; error?: { message: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result;
+}

@@ -49,7 +49,6 @@
  * accepts a deployment whose addresses hold the wrong contracts.
  */
 import fc from "fast-check";
-import { network } from "hardhat";
 import { Wallet } from "ethers";
 import { CID } from "multiformats/cid";
 import { identity as identityHash } from "multiformats/hashes/identity";
@@ -96,6 +95,7 @@ import { MAX_KEYRING_RECIPIENTS } from "../../sdk/crypto/keyring.js";
 import { deployWithIgnition } from "../../sdk/hardhat.js";
 import { loadFhirDefinitions, NODE_CHUNK_CIPHER, nodeChunkCipherAvailable } from "../../sdk/node.js";
 import { utf8 } from "../sdk/_support.js";
+import { createChain, type ChainConnection } from "../helpers/chain.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
@@ -967,11 +967,11 @@ describe("(f) oversized inputs", () => {
 
 describe("(g) deployments: DeploymentError", () => {
   let deployment: CarechainDeployment;
-  let provider: Awaited<ReturnType<typeof network.create>>["ethers"]["provider"];
+  let provider: ChainConnection["ethers"]["provider"];
   let signer: Awaited<ReturnType<typeof provider.getSigner>>;
 
   beforeAll(async () => {
-    const connection = await network.create();
+    const connection = await createChain();
     deployment = await deployWithIgnition(connection);
     provider = connection.ethers.provider;
     signer = await provider.getSigner(7);

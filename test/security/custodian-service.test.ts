@@ -59,8 +59,13 @@ async function fixture(options: Partial<CustodianServiceOptions> = {}, custodian
     custodianTxs: () => provider.getTransactionCount(custodianAddress),
     /** EmergencyKeyReleased events on chain. */
     releases: async () =>
-      (await f.patient.contracts.records.queryFilter(f.patient.contracts.records.filters.EmergencyKeyReleased()))
-        .length,
+      (
+        await f.patient.context.logs.query(
+          f.patient.contracts.records,
+          f.patient.contracts.records.filters.EmergencyKeyReleased(),
+          0,
+        )
+      ).length,
     log: () =>
       readFileSync(logPath, "utf8")
         .trim()

@@ -248,7 +248,11 @@ describe("docs/security.md: a front-runner squatting record or batch ids", () =>
     await a.patient.grant(hospital, { read: ["VitalSigns"], write: ["VitalSigns"], expiresAt: (await a.now()) + 3600 });
     const batch = await a.hospital.addRecords(alice, [heartRate(70), heartRate(71)]);
     const event = (
-      await a.hospital.contracts.records.queryFilter(a.hospital.contracts.records.filters.BatchAnchored(batch.batchId))
+      await a.hospital.context.logs.query(
+        a.hospital.contracts.records,
+        a.hospital.contracts.records.filters.BatchAnchored(batch.batchId),
+        0,
+      )
     )[0]!;
     const manifestCid = event.args.manifestCid;
     const categories = 1n << BigInt(Category.VitalSigns);

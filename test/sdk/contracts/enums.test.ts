@@ -4,7 +4,6 @@
 import { readFileSync } from "node:fs";
 
 import { getAddress, id } from "ethers";
-import { network } from "hardhat";
 import type {} from "@nomicfoundation/hardhat-ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -40,8 +39,9 @@ import {
 } from "../../../sdk/index.js";
 import { toHex } from "../../../sdk/crypto/bytes.js";
 import { ifAssigned } from "../../helpers/teardown.js";
+import { createChain, type ChainConnection } from "../../helpers/chain.js";
 
-type Connection = Awaited<ReturnType<typeof network.create>>;
+type Connection = ChainConnection;
 type Signer = Awaited<ReturnType<Connection["ethers"]["getSigners"]>>[number];
 
 let connection: Connection;
@@ -69,7 +69,7 @@ const farFuture = async () =>
   BigInt((await connection.ethers.provider.getBlock("latest"))!.timestamp + 365 * 24 * 3600);
 
 beforeAll(async () => {
-  connection = await network.create();
+  connection = await createChain();
   signers = await connection.ethers.getSigners();
   const deployment = await deployCarechain(signers[0]!);
   registrar = await connectContracts(deployment, signers[0]!);
