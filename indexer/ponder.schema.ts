@@ -150,6 +150,8 @@ export const record = onchainTable(
     firstVersion: t.hex().notNull(),
     /** The version that amends this one, once there is one. */
     amendedBy: t.hex(),
+    /** Whether its patient (or a delegate) marked it erased (`ErasureMarked`): its blobs are gone, reads refused. */
+    erased: t.boolean().notNull(),
     contentCid: t.hex().notNull(),
     keyringCid: t.hex().notNull(),
     anchoredAt: t.integer().notNull(),
@@ -180,6 +182,8 @@ export const batch = onchainTable(
     manifestCid: t.hex().notNull(),
     /** Whether the manifest's entries are in `batch_entry` (fetched, and checked against root, count and ids). */
     entriesIndexed: t.boolean().notNull(),
+    /** Whether its patient (or a delegate) marked it erased, with every record it anchors (`ErasureMarked`). */
+    erased: t.boolean().notNull(),
     anchoredAt: t.integer().notNull(),
     block: t.integer().notNull(),
     logIndex: t.integer().notNull(),

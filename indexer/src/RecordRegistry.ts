@@ -37,6 +37,7 @@ ponder.on("RecordRegistry:RecordAnchored", async ({ event, context }) => {
     version,
     previous,
     firstVersion,
+    erased: false,
     contentCid,
     keyringCid,
     anchoredAt: at.time,
@@ -73,6 +74,7 @@ ponder.on("RecordRegistry:BatchAnchored", async ({ event, context }) => {
     count,
     manifestCid,
     entriesIndexed: entries !== undefined,
+    erased: false,
     anchoredAt: at.time,
     block: at.block,
     logIndex: at.logIndex,
@@ -84,6 +86,18 @@ ponder.on("RecordRegistry:BatchAnchored", async ({ event, context }) => {
       .values(entries.map((e, i) => ({ id: `${batchId}:${i}`, batchId, position: i, patient, ...e })));
   }
   await context.db.insert(auditEvent).values(auditRow(event, "BatchAnchored", patient, author, { recordId: batchId }));
+});
+
+// An erasure mark (`markErased`): the version or the batch (with every record it anchors) is flagged; the anchor
+// rows stay, as they do on chain. Not an audit-trail event (the SDK's RPC trail does not list it either).
+ponder.on("RecordRegistry:ErasureMarked", async ({ event, context }) => {
+  const { id, isBatch } = event.args;
+  if (isBatch) {
+    if (await context.db.find(batch, { batchId: id }))
+      await context.db.update(batch, { batchId: id }).set({ erased: true });
+  } else if (await context.db.find(record, { recordId: id })) {
+    await context.db.update(record, { recordId: id }).set({ erased: true });
+  }
 });
 
 ponder.on("RecordRegistry:RecordAccessed", async ({ event, context }) => {

@@ -98,6 +98,8 @@ export function anchor(r: Json): IndexedAnchor {
     previous: bytes32(r.previous, "previous"),
     anchoredAt: integer(r.anchoredAt, "anchoredAt"),
     amended: boolean(r.amended, "amended"),
+    // Indexers before the erasure mark do not answer it; a read checks the chain anyway.
+    ...(r.erased === undefined ? {} : { erased: boolean(r.erased, "erased") }),
     contentCid: cid(r.contentCid, "contentCid"),
     keyringCid: cid(r.keyringCid, "keyringCid"),
     block: integer(r.block, "block"),

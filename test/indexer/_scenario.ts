@@ -145,6 +145,7 @@ export function anchorFields(a: RecordAnchor | IndexedAnchor): RecordAnchor {
     previous,
     anchoredAt,
     amended,
+    erased,
   } = a;
   return {
     recordId,
@@ -157,6 +158,7 @@ export function anchorFields(a: RecordAnchor | IndexedAnchor): RecordAnchor {
     previous,
     anchoredAt,
     amended,
+    ...(erased === undefined ? {} : { erased }),
   };
 }
 

@@ -161,6 +161,19 @@ describe.skipIf(missing !== undefined)("the indexer (PGlite)", () => {
     await expectIndexEqualsRpc(index, world.patient, patients);
   });
 
+  it("follows an erasure: the erased version is flagged, as on chain, and the rest is unchanged", async () => {
+    const patient = patients[0]!;
+    const added = await world.hospital.addRecord(patient, heartRate(77));
+    await waitForBlock(indexer, await world.provider.getBlockNumber());
+    expect((await index.record(added.recordId))?.erased).toBe(false);
+    const erased = await world.patient.erase({ recordId: added.recordId });
+    expect(erased.recordIds).toContain(added.recordId);
+    await waitForBlock(indexer, await world.provider.getBlockNumber());
+    expect(await index.record(added.recordId)).toMatchObject({ recordId: added.recordId, erased: true });
+    expect((await world.patient.getRecord(added.recordId)).erased).toBe(true);
+    await expectIndexEqualsRpc(index, world.patient, patients);
+  });
+
   it("refuses an indexer of another deployment, a stale answer, unreachable and malformed answers", async () => {
     const other = new HttpIndexSource(indexer.url, {
       deployment: { ...world.deployment, recordRegistry: world.deployment.directory },

@@ -343,6 +343,7 @@ function anchorJson(r: typeof record.$inferSelect) {
     anchoredAt: r.anchoredAt,
     amended: r.amendedBy !== null,
     amendedBy: r.amendedBy,
+    erased: r.erased,
     contentCid: r.contentCid,
     keyringCid: r.keyringCid,
     block: r.block,
@@ -369,6 +370,7 @@ function batchJson(b: typeof batch.$inferSelect, entries: Map<string, (typeof ba
           keyringCid: e.keyringCid,
         }))
       : null,
+    erased: b.erased,
     anchoredAt: b.anchoredAt,
     block: b.block,
     logIndex: b.logIndex,

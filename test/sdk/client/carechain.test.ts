@@ -66,6 +66,8 @@ const TABLE: Row[] = [
   ["indexUsage", m(audit.getIndexUsage), [], undefined],
   ["address", m(directory.getAccountAddress), [], undefined],
   ["registerPatient", m(directory.registerPatient), [], undefined],
+  ["signPatientRegistration", m(directory.signPatientRegistration), [{ deadline: 5 }], { deadline: 5 }],
+  ["relayPatientRegistration", m(directory.relayPatientRegistration), [SIGNED], { signed: SIGNED }],
   ["registerProvider", m(directory.registerProvider), [A, "lab", KEY], { account: A, kind: "lab", publicKey: KEY }],
   ["suspendProvider", m(directory.suspendProvider), [A], { account: A }],
   ["reinstateProvider", m(directory.reinstateProvider), [A], { account: A }],
