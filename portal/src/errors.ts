@@ -11,6 +11,7 @@ import {
   categoryName,
   ContractRevertError,
   CustodyShareMismatchError,
+  CustodianSetRequiredError,
   CustodyThresholdError,
   DecryptionError,
   DeploymentError,
@@ -23,8 +24,11 @@ import {
   KeyReleaseError,
   KeyReleaseTimeoutError,
   LogQueryError,
+  MustLogRecordError,
   NotARecipientError,
   PqKeyDocumentError,
+  PqKeyRequiredError,
+  PseudonymError,
   PURPOSE_DISPLAY,
   PurposeOfUse,
   RecordAnchorConflictError,
@@ -89,6 +93,22 @@ const REVERTS: Record<string, Revert> = {
   ConsentGranteeNotRegistered: (a, n) => [
     `${n(String(a.grantee))} is not a credentialed provider.`,
     "Check the address, or ask the registrar to credential the provider.",
+  ],
+  RecordErased: () => [
+    "The patient erased this record: its content and keys are gone.",
+    "Ask the patient for a new copy if it is still needed.",
+  ],
+  RecordUnauthorizedEraser: () => [
+    "Only the patient or one of its delegates can erase its records.",
+    "Connect the patient's own wallet or one of its delegates.",
+  ],
+  DirectorySignatureExpired: () => [
+    "The signed patient registration has expired.",
+    "Ask the patient to sign the registration again.",
+  ],
+  DirectoryInvalidSignature: () => [
+    "The patient registration is not signed by the account it registers.",
+    "Ask the patient to sign the registration again.",
   ],
   ConsentSelfGrant: () => ["A patient cannot grant access to itself.", "Choose another grantee."],
   ConsentEmptyScope: () => ["The grant gives nothing: no category to read or write.", "Tick at least one category."],
@@ -297,6 +317,28 @@ const TYPED: [new (...args: never[]) => Error, (e: never, name: NameOf) => [stri
       "The account's post-quantum key document is missing or does not match the Directory.",
       "Ask its owner to publish it again.",
     ],
+  ],
+  [
+    PqKeyRequiredError,
+    () => [
+      "A reader has no post-quantum key, and this portal requires one.",
+      "Ask the reader to publish its post-quantum key, or change the policy.",
+    ],
+  ],
+  [
+    CustodianSetRequiredError,
+    () => ["No emergency custodian set is configured.", "Configure the custodian nodes, then retry."],
+  ],
+  [
+    MustLogRecordError,
+    () => [
+      "This record is read only through the custodians, with each read logged on chain.",
+      "Open it from the record page; the read is logged first.",
+    ],
+  ],
+  [
+    PseudonymError,
+    () => ["A pseudonym of the patient could not be used.", "Retry; recover the pseudonyms if it persists."],
   ],
   [InvalidPublicKeyError, () => ["That encryption key cannot be used.", "Derive the identity key again."]],
   [
