@@ -75,7 +75,16 @@ export async function runPilot(options: RunPilotOptions): Promise<PilotOutcome> 
     index = await options.index(deployment, firstBlock, await provider.getBlockNumber());
     log("  ✓ indexer started and caught up: the actors read through it");
   }
-  const pilot = new Pilot({ connection, deployment, store, validator, log, index, pseudonyms: options.pseudonyms });
+  const pilot = new Pilot({
+    connection,
+    deployment,
+    store,
+    validator,
+    log,
+    index,
+    pseudonyms: options.pseudonyms,
+    fromBlock: firstBlock,
+  });
   const source = options.source ?? { patient: (i: number) => syntheticPatient(seed, i), size: Infinity };
 
   let failure: unknown;

@@ -85,13 +85,14 @@ async function pseudonym(pilot: Pilot, label: string, sameKeyAs?: Actor): Promis
   if (sameKeyAs) {
     const wallet = Wallet.createRandom().connect(pilot.chain);
     await pilot.options.connection.networkHelpers.setBalance(wallet.address, 10n ** 18n);
-    const { deployment, store, validator } = pilot.options;
+    const { deployment, store, validator, fromBlock } = pilot.options;
     const client = await Carechain.connect({
       deployment,
       signer: wallet,
       identity: sameKeyAs.client.identity,
       store,
       validator,
+      fromBlock,
     });
     actor = { name, role: "patient", address: wallet.address, client };
   }
