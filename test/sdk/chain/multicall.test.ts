@@ -19,7 +19,7 @@ let multicall: string;
 let provider: ConstructorParameters<typeof ViewBatcher>[0];
 let accounts: string[];
 let keys: string[];
-let connection: ChainConnection;
+let connection: ChainConnection | undefined;
 
 beforeAll(async () => {
   connection = await createChain();
