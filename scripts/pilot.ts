@@ -98,6 +98,9 @@ try {
     patients,
     seed: positiveInteger("seed", values.seed),
     gasPriceGwei: Number(values["gas-price"]),
+    // Through the limiting proxy the clients read from block 0 (the SDK's default), so their reads page over the
+    // history under the proxy's range cap.
+    ...(chain?.proxy ? { fromBlock: 0 } : {}),
   };
   if (values.pseudonyms) {
     console.log("  single-address baseline run (for privacy.pseudonymOverhead)…");

@@ -33,6 +33,11 @@ export interface RunPilotOptions {
   readonly index?: (deployment: CarechainDeployment, startBlock: number, head: number) => Promise<IndexSource>;
   /** Pseudonym mode: every patient keeps one pseudonym per care relationship. */
   readonly pseudonyms?: boolean;
+  /**
+   * The block the actors' clients read events from: default the run's first block (the deployment's); 0 reads the
+   * whole chain, as a client not told its deployment block does (the SDK's default).
+   */
+  readonly fromBlock?: number;
 }
 
 /** The report, plus the error that stopped the scenario, if any. */
@@ -75,7 +80,16 @@ export async function runPilot(options: RunPilotOptions): Promise<PilotOutcome> 
     index = await options.index(deployment, firstBlock, await provider.getBlockNumber());
     log("  ✓ indexer started and caught up: the actors read through it");
   }
-  const pilot = new Pilot({ connection, deployment, store, validator, log, index, pseudonyms: options.pseudonyms });
+  const pilot = new Pilot({
+    connection,
+    deployment,
+    store,
+    validator,
+    log,
+    index,
+    pseudonyms: options.pseudonyms,
+    fromBlock: options.fromBlock ?? firstBlock,
+  });
   const source = options.source ?? { patient: (i: number) => syntheticPatient(seed, i), size: Infinity };
 
   let failure: unknown;

@@ -97,6 +97,11 @@ export interface PilotOptions {
   readonly deployment: CarechainDeployment;
   readonly store: BlobStore;
   readonly validator: FhirValidator;
+  /**
+   * The first block of the run (the deployment's): every actor's client reads events from here, not from block 0,
+   * so a read on a long chain behind a provider's block-range cap pages over the run's blocks only.
+   */
+  readonly fromBlock?: number;
   /** An index source every actor's client reads through (`--indexer`). */
   readonly index?: IndexSource;
   /** Prints progress lines; default console.log. */
@@ -210,7 +215,7 @@ export class Pilot {
    * @param locatorFunder - Who funds the emergency locator's own transactions (the emergency custodian, say).
    */
   async pseudonymousPatient(name: string, relayer: Actor, locatorFunder?: Actor): Promise<PseudonymousActor> {
-    const { deployment, store, validator, index } = this.options;
+    const { deployment, store, validator, index, fromBlock } = this.options;
     const accounts: string[] = [];
     this.pseudonymAccounts.set(name, accounts);
     const patient: PseudonymousPatient = await PseudonymousPatient.connect({
@@ -221,6 +226,7 @@ export class Pilot {
       store,
       validator,
       ...(index ? { index } : {}),
+      ...(fromBlock === undefined ? {} : { fromBlock }),
       fund: async (pseudonym) => {
         const owner = patient.relationships.find((r) => r.address === pseudonym);
         const funder =
@@ -431,7 +437,7 @@ export class Pilot {
   }
 
   async #actor(name: string, role: Actor["role"], signer: Signer, custodianUrl?: string): Promise<Actor> {
-    const { deployment, store, validator, index } = this.options;
+    const { deployment, store, validator, index, fromBlock } = this.options;
     const client = await Carechain.connect({
       deployment,
       signer,
@@ -440,6 +446,7 @@ export class Pilot {
       validator,
       custodianUrl,
       index,
+      fromBlock,
     });
     this.#clients.push(client);
     return { name, role, address: await client.address(), client };

@@ -228,9 +228,9 @@ describe("erasure by crypto-shredding", () => {
     expect(result.tx).toBeDefined();
 
     // The attacker's view of the chain: every CID it ever named for this patient.
-    const anchored = await records.queryFilter(records.filters.RecordAnchored(undefined, me));
-    const published = await records.queryFilter(records.filters.KeyringPublished(undefined, me));
-    const batches = await records.queryFilter(records.filters.BatchAnchored(undefined, me));
+    const anchored = await patient.context.logs.query(records, records.filters.RecordAnchored(undefined, me), 0);
+    const published = await patient.context.logs.query(records, records.filters.KeyringPublished(undefined, me), 0);
+    const batches = await patient.context.logs.query(records, records.filters.BatchAnchored(undefined, me), 0);
     const named = [
       ...anchored.flatMap((e) => [e.args.contentCid, e.args.keyringCid]),
       ...published.map((e) => e.args.keyringCid),

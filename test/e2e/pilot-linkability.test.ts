@@ -1,8 +1,8 @@
 import { Wallet } from "ethers";
-import { network } from "hardhat";
 import { describe, expect, it } from "vitest";
 
 import { Carechain, MemoryBlobStore } from "../../sdk/index.js";
+import { createChain } from "../helpers/chain.js";
 import { runPilot } from "../../scripts/pilot/run.js";
 import type { Actor, Pilot } from "../../scripts/pilot/runner.js";
 import { defineScenario } from "../../scripts/pilot/scenario.js";
@@ -85,13 +85,14 @@ async function pseudonym(pilot: Pilot, label: string, sameKeyAs?: Actor): Promis
   if (sameKeyAs) {
     const wallet = Wallet.createRandom().connect(pilot.chain);
     await pilot.options.connection.networkHelpers.setBalance(wallet.address, 10n ** 18n);
-    const { deployment, store, validator } = pilot.options;
+    const { deployment, store, validator, fromBlock } = pilot.options;
     const client = await Carechain.connect({
       deployment,
       signer: wallet,
       identity: sameKeyAs.client.identity,
       store,
       validator,
+      fromBlock,
     });
     actor = { name, role: "patient", address: wallet.address, client };
   }
@@ -102,7 +103,7 @@ async function pseudonym(pilot: Pilot, label: string, sameKeyAs?: Actor): Promis
 
 describe("privacy.linkability on a real chain: what an outside observer links", () => {
   it("links a patient's pseudonyms by funding, keys and a relayer, and not the clean one", async () => {
-    const connection = await network.create();
+    const connection = await createChain();
     const { report, failure } = await runPilot({
       scenario: leakyPseudonyms,
       connection,

@@ -3,7 +3,6 @@
  * relationship (the ground truth the linkability analysis scores against), none of them funded except for the
  * re-anchor of a shared record, and the overhead against a single-address run of the same invocation.
  */
-import { network } from "hardhat";
 import { describe, expect, it } from "vitest";
 
 import { MemoryBlobStore } from "../../sdk/index.js";
@@ -11,10 +10,11 @@ import { pseudonymOverhead } from "../../scripts/pilot/pseudonym-overhead.js";
 import { renderMarkdown } from "../../scripts/pilot/report.js";
 import { runPilot } from "../../scripts/pilot/run.js";
 import consortium from "../../scripts/scenarios/consortium.js";
+import { createChain } from "../helpers/chain.js";
 
 describe("the consortium pilot with --pseudonyms", () => {
   it("runs in pseudonym mode and reports its overhead against a single-address run", async () => {
-    const connection = await network.create();
+    const connection = await createChain();
     const store = new MemoryBlobStore();
     const options = { scenario: consortium, connection, store, log: () => {}, patients: 2 };
     const single = await runPilot(options);

@@ -67,7 +67,7 @@ describe("privacy through the facade: X-Wing keyrings and threshold custody", ()
   /** The anchored keyring of a record, decoded (either version). */
   async function anchoredKeyring(recordId: string) {
     const records = world.patient.contracts.records;
-    const [event] = await records.queryFilter(records.filters.RecordAnchored(recordId));
+    const [event] = await world.patient.context.logs.query(records, records.filters.RecordAnchored(recordId), 0);
     const contentCid = CID.decode(getBytes(event!.args.contentCid));
     const keyring = decodeAnyKeyring(await world.store.get(CID.decode(getBytes(event!.args.keyringCid))));
     return { keyring, contentCid };
@@ -76,7 +76,11 @@ describe("privacy through the facade: X-Wing keyrings and threshold custody", ()
   /** The `RecordAccessed` transactions of `reader` for a record. */
   async function accessLogs(recordId: string, reader: string): Promise<string[]> {
     const records = world.patient.contracts.records;
-    const events = await records.queryFilter(records.filters.RecordAccessed(recordId, undefined, reader));
+    const events = await world.patient.context.logs.query(
+      records,
+      records.filters.RecordAccessed(recordId, undefined, reader),
+      0,
+    );
     return events.map((e) => e.transactionHash);
   }
 

@@ -48,6 +48,9 @@ describe("the SDK's main entry point bundles for the browser", () => {
       write: false,
       logLevel: "silent",
       metafile: true,
+      // Inputs named by the path they are found at (`node_modules/…`), also where node_modules is a symlink (a git
+      // worktree sharing the main checkout's).
+      preserveSymlinks: true,
     });
     expect(result.errors).toEqual([]);
     metafile = result.metafile;

@@ -4,24 +4,25 @@
  * or with code that is not Multicall3, or with a view that reverts, the views are made one by one and each view's
  * own error is what the caller sees.
  */
-import { network } from "hardhat";
 import type {} from "@nomicfoundation/hardhat-ethers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { connectContracts, type CarechainContracts } from "../../../sdk/chain/deployment.js";
 import { MULTICALL3_ADDRESS, ViewBatcher, type ViewCall } from "../../../sdk/chain/multicall.js";
 import { deployCarechain } from "../../../sdk/contracts/deploy.js";
 import { generateIdentity } from "../../../sdk/crypto/identity.js";
 import { toHex } from "../../../sdk/crypto/bytes.js";
+import { createChain, type ChainConnection } from "../../helpers/chain.js";
 
 let contracts: CarechainContracts;
 let multicall: string;
 let provider: ConstructorParameters<typeof ViewBatcher>[0];
 let accounts: string[];
 let keys: string[];
+let connection: ChainConnection | undefined;
 
 beforeAll(async () => {
-  const connection = await network.create();
+  connection = await createChain();
   const signers = await connection.ethers.getSigners();
   const deployment = await deployCarechain(signers[0]!);
   expect(deployment.multicall).toBeDefined();
@@ -35,6 +36,10 @@ beforeAll(async () => {
     keys.push(key);
     await (await contracts.directory.registerProvider(account, 1, key)).wait();
   }
+});
+
+afterAll(async () => {
+  await connection?.close();
 });
 
 /** Each account's Directory key and whether it is an active provider. */
